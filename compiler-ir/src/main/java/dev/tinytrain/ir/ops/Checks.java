@@ -1,0 +1,56 @@
+package dev.tinytrain.ir.ops;
+
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.IrVerificationException;
+import dev.tinytrain.ir.Layout;
+import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.TensorType;
+import dev.tinytrain.ir.Value;
+import java.util.List;
+
+/** Operand checks shared by the op definitions; every failure names the node, the value and the rule. */
+final class Checks {
+    private Checks() {
+    }
+
+    static void arity(String node, OpKind kind, List<Value> inputs) {
+        if (inputs.size() != kind.arity()) {
+            throw new IrVerificationException(node, "arity", kind.irName() + " takes " + kind.arity()
+                    + " operands, got " + inputs.size());
+        }
+    }
+
+    static void dtype(String node, Value v, DType expected, String role) {
+        if (v.type().dtype() != expected) {
+            throw new IrVerificationException(node, "dtype", role + " %" + v.name() + " must be "
+                    + expected.irName() + ", is " + v.type().dtype().irName());
+        }
+    }
+
+    static void layout(String node, Value v, Layout expected, String role) {
+        if (v.type().layout() != expected) {
+            throw new IrVerificationException(node, "layout", role + " %" + v.name() + " must be "
+                    + expected.irName() + ", is " + v.type().layout().irName());
+        }
+    }
+
+    static void rank(String node, Value v, int rank, String role) {
+        if (v.type().shape().rank() != rank) {
+            throw new IrVerificationException(node, "shape", role + " %" + v.name() + " must have rank " + rank
+                    + ", has shape " + v.type().shape());
+        }
+    }
+
+    static Quantization perTensor(String node, Value v, String role) {
+        TensorType t = v.type();
+        if (t.quantization().isEmpty() || !t.quantization().get().isPerTensor()) {
+            throw new IrVerificationException(node, "quantization", role + " %" + v.name()
+                    + " needs per-tensor quantization");
+        }
+        return t.quantization().get();
+    }
+
+    static void fail(String node, String rule, String message) {
+        throw new IrVerificationException(node, rule, message);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.tinytrain.ir.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.TensorType;
+import dev.tinytrain.ir.Value;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * int8 elementwise add of two quantized tensors of the same shape (the residual of an inverted-residual block),
+ * requantized to {@code output}: {@code ../models/FORMAT.md} §3.3. Operand 0 is the shortcut, operand 1 the
+ * conv branch.
+ *
+ * @param output the sum's quantization (per tensor)
+ */
+public record QuantizedAdd(Quantization output) implements Op {
+
+    /** Validates the output quantization. */
+    public QuantizedAdd {
+        if (!output.isPerTensor()) {
+            throw new IllegalArgumentException("add_q output quantization must be per tensor");
+        }
+    }
+
+    @Override
+    public OpKind kind() {
+        return OpKind.QUANTIZED_ADD;
+    }
+
+    @Override
+    public List<TensorType> inferTypes(String node, List<Value> in) {
+        Checks.arity(node, kind(), in);
+        for (int i = 0; i < 2; i++) {
+            Checks.dtype(node, in.get(i), DType.INT8, "operand " + i);
+            Checks.perTensor(node, in.get(i), "operand " + i);
+        }
+        if (!in.get(0).type().shape().equals(in.get(1).type().shape())
+                || in.get(0).type().layout() != in.get(1).type().layout()) {
+            Checks.fail(node, "shape", "operands %" + in.get(0).name() + " " + in.get(0).type().shape() + " and %"
+                    + in.get(1).name() + " " + in.get(1).type().shape() + " differ in shape or layout");
+        }
+        return List.of(TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(), output));
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("out", output);
+        return m;
+    }
+
+    @Override
+    public void writeJson(ObjectNode out) {
+        Attr.writeQuantization(out.putObject("out"), output);
+    }
+
+    static Op fromJson(JsonNode a) {
+        return new QuantizedAdd(Attr.quantization(a, "out"));
+    }
+}
