@@ -1,0 +1,47 @@
+package dev.tinytrain.backend.jvm;
+
+import dev.tinytrain.ir.Value;
+import org.objectweb.asm.MethodVisitor;
+
+
+/**
+ * What an op emitter may do while the program's {@code run(byte[] arena)} method is generated: push the arena,
+ * inlined int/float constants, value offsets from the layout, constant arrays (held in final fields of the
+ * generated class), and call a kernel. Each emitter produces exactly one kernel call per scheduled op.
+ */
+public interface EmitContext {
+
+    /** Pushes the arena ({@code byte[]}). */
+    void arena();
+
+    /** Pushes an int constant. */
+    void pushInt(int v);
+
+    /** Pushes a float constant (bit-exact). */
+    void pushFloat(float v);
+
+    /** Pushes the arena offset of {@code v} (an int constant from the layout). */
+    void offset(Value v);
+
+    /** True when {@code v} has a place in the arena (parameters do not). */
+    boolean inArena(Value v);
+
+    /**
+     * Pushes a constant array ({@code byte[]}, {@code int[]} or {@code float[]}); the same array object is pushed
+     * every time it is passed again, so kernels that update parameters in place see one copy.
+     */
+    void constant(Object array);
+
+    /** The runtime array holding parameter {@code v}'s values (see {@link ParameterArrays}). */
+    Object parameterArray(Value v);
+
+    /** Calls a public static method of {@code owner} (internal name) with the given descriptor. */
+    void invokeStatic(String owner, String name, String descriptor);
+
+    /** The underlying visitor, for emitters that need more than the helpers above. */
+    MethodVisitor visitor();
+
+    /** Internal name of the forward kernels class. */
+    String FORWARD_KERNELS = "dev/tinytrain/backend/jvm/kernels/ForwardKernels";
+
+}

@@ -1,0 +1,76 @@
+package dev.tinytrain.backend.jvm;
+
+import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.planner.ArenaLayout;
+import java.util.List;
+
+/**
+ * A graph compiled for the JVM: a generated class that runs the graph's nodes in order on one {@code byte[]}
+ * arena laid out by an {@link ArenaLayout}, with parameters in {@link ParameterArrays}.
+ *
+ * <pre>{@code
+ * JvmProgram p = JvmProgram.compile(graph, ArenaLayout.sequential(graph, 16));
+ * JvmRun run = p.newRun();
+ * run.setInt8(graph.inputs().get(0), pixels);
+ * run.run();
+ * byte[] logits = run.int8(graph.outputs().get(0));
+ * }</pre>
+ */
+public final class JvmProgram {
+    private final Graph graph;
+    private final ArenaLayout layout;
+    private final ParameterArrays parameters;
+    private final GeneratedProgram program;
+
+    private JvmProgram(Graph graph, ArenaLayout layout, ParameterArrays parameters, List<Node> schedule) {
+        this.graph = graph;
+        this.layout = layout;
+        this.parameters = parameters;
+        for (Node n : schedule) {
+            for (Value v : n.outputs()) {
+                layout.offsetOf(v); // every result needs a place
+            }
+        }
+        this.program = ProgramGenerator.generate(schedule, layout, v -> parameters.get(v.name()));
+    }
+
+    /**
+     * Compiles {@code graph}, running its nodes in graph order.
+     *
+     * @throws UnsupportedOpException naming the first node whose kind has no JVM kernel
+     */
+    public static JvmProgram compile(Graph graph, ArenaLayout layout) {
+        return new JvmProgram(graph, layout, new ParameterArrays(graph), graph.nodes());
+    }
+
+    /** The graph. */
+    public Graph graph() {
+        return graph;
+    }
+
+    /** The arena layout. */
+    public ArenaLayout layout() {
+        return layout;
+    }
+
+    /** The parameter arrays the program reads (and, for training programs, updates). */
+    public ParameterArrays parameters() {
+        return parameters;
+    }
+
+    /** Runs the program once on {@code arena} (of at least {@code layout().arenaBytes()} bytes). */
+    public void run(byte[] arena) {
+        if (arena.length < layout.arenaBytes()) {
+            throw new IllegalArgumentException("arena has " + arena.length + " bytes, the layout needs "
+                    + layout.arenaBytes());
+        }
+        program.run(arena);
+    }
+
+    /** A fresh arena and accessors for one run. */
+    public JvmRun newRun() {
+        return new JvmRun(this);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.tinytrain.backend.jvm;
+
+import dev.tinytrain.backend.jvm.kernels.ArenaAccess;
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.Value;
+import java.util.Arrays;
+
+/** One arena of a {@link JvmProgram}: write inputs, run, read any value that is still in its place. */
+public final class JvmRun {
+    private final JvmProgram program;
+    private final byte[] arena;
+
+    JvmRun(JvmProgram program) {
+        this.program = program;
+        this.arena = new byte[Math.toIntExact(program.layout().arenaBytes())];
+    }
+
+    /** Writes int8 data into value {@code v}'s place. */
+    public void setInt8(Value v, byte[] data) {
+        require(v, DType.INT8);
+        if (data.length != v.type().elementCount()) {
+            throw new IllegalArgumentException("%" + v.name() + " " + v.type().shape() + " needs "
+                    + v.type().elementCount() + " int8 values, got " + data.length);
+        }
+        System.arraycopy(data, 0, arena, program.layout().offsetOf(v), data.length);
+    }
+
+    /** Runs the program. */
+    public void run() {
+        program.run(arena);
+    }
+
+    /** Reads int8 value {@code v}. */
+    public byte[] int8(Value v) {
+        require(v, DType.INT8);
+        int off = program.layout().offsetOf(v);
+        return Arrays.copyOfRange(arena, off, off + Math.toIntExact(v.type().elementCount()));
+    }
+
+    /** Reads float32 value {@code v}. */
+    public float[] float32(Value v) {
+        require(v, DType.FLOAT32);
+        int off = program.layout().offsetOf(v);
+        float[] out = new float[Math.toIntExact(v.type().elementCount())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ArenaAccess.getFloat(arena, off + 4 * i);
+        }
+        return out;
+    }
+
+    /** Writes float32 data into value {@code v}'s place. */
+    public void setFloat32(Value v, float[] data) {
+        require(v, DType.FLOAT32);
+        if (data.length != v.type().elementCount()) {
+            throw new IllegalArgumentException("%" + v.name() + " needs " + v.type().elementCount() + " floats");
+        }
+        int off = program.layout().offsetOf(v);
+        for (int i = 0; i < data.length; i++) {
+            ArenaAccess.putFloat(arena, off + 4 * i, data[i]);
+        }
+    }
+
+    private static void require(Value v, DType t) {
+        if (v.type().dtype() != t) {
+            throw new IllegalArgumentException("%" + v.name() + " is " + v.type().dtype().irName() + ", not "
+                    + t.irName());
+        }
+    }
+}

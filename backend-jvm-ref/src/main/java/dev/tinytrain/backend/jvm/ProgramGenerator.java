@@ -1,0 +1,158 @@
+package dev.tinytrain.backend.jvm;
+
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.planner.ArenaLayout;
+import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Generates, with ASM, a hidden class implementing {@link GeneratedProgram} whose {@code run} makes one static
+ * kernel call per node, in order, with every offset, shape and scale inlined as a constant and every constant
+ * array held in a final field. Long schedules are split into several methods to stay under the JVM's method
+ * size limit.
+ */
+final class ProgramGenerator {
+    private static final String NAME = "dev/tinytrain/backend/jvm/GeneratedProgramImpl";
+    private static final int NODES_PER_METHOD = 200;
+
+    private ProgramGenerator() {
+    }
+
+    static GeneratedProgram generate(List<Node> nodes, ArenaLayout layout, Function<Value, Object> parameterArray) {
+        ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
+        cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, NAME, null,
+                "java/lang/Object", new String[] {Type.getInternalName(GeneratedProgram.class)});
+        Map<Object, Integer> constantIndex = new IdentityHashMap<>();
+        List<Object> constants = new ArrayList<>();
+        int methods = (nodes.size() + NODES_PER_METHOD - 1) / NODES_PER_METHOD;
+        for (int m = 0; m < methods; m++) {
+            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, "([B)V", null, null);
+            mv.visitCode();
+            Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants);
+            for (Node n : nodes.subList(m * NODES_PER_METHOD, Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD))) {
+                JvmOpEmitter e = JvmOpEmitters.forKind(n.op().kind()).orElseThrow(() -> new UnsupportedOpException(
+                        "op '" + n.name() + "': the JVM backend has no kernel for " + n.op().kind().irName()));
+                e.emit(ctx, n);
+            }
+            mv.visitInsn(Opcodes.RETURN);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+        }
+        MethodVisitor run = cw.visitMethod(Opcodes.ACC_PUBLIC, "run", "([B)V", null, null);
+        run.visitCode();
+        for (int m = 0; m < methods; m++) {
+            run.visitVarInsn(Opcodes.ALOAD, 0);
+            run.visitVarInsn(Opcodes.ALOAD, 1);
+            run.visitMethodInsn(Opcodes.INVOKEVIRTUAL, NAME, "part" + m, "([B)V", false);
+        }
+        run.visitInsn(Opcodes.RETURN);
+        run.visitMaxs(0, 0);
+        run.visitEnd();
+        for (int i = 0; i < constants.size(); i++) {
+            cw.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_FINAL, "k" + i,
+                    Type.getDescriptor(constants.get(i).getClass()), null, null).visitEnd();
+        }
+        MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "([Ljava/lang/Object;)V", null, null);
+        init.visitCode();
+        init.visitVarInsn(Opcodes.ALOAD, 0);
+        init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        for (int i = 0; i < constants.size(); i++) {
+            String desc = Type.getDescriptor(constants.get(i).getClass());
+            init.visitVarInsn(Opcodes.ALOAD, 0);
+            init.visitVarInsn(Opcodes.ALOAD, 1);
+            pushInt(init, i);
+            init.visitInsn(Opcodes.AALOAD);
+            init.visitTypeInsn(Opcodes.CHECKCAST, desc);
+            init.visitFieldInsn(Opcodes.PUTFIELD, NAME, "k" + i, desc);
+        }
+        init.visitInsn(Opcodes.RETURN);
+        init.visitMaxs(0, 0);
+        init.visitEnd();
+        cw.visitEnd();
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(cw.toByteArray(), true);
+            return (GeneratedProgram) lookup.findConstructor(lookup.lookupClass(),
+                    java.lang.invoke.MethodType.methodType(void.class, Object[].class))
+                    .invoke((Object) constants.toArray());
+        } catch (Throwable t) {
+            throw new IllegalStateException("could not load the generated program", t);
+        }
+    }
+
+    static void pushInt(MethodVisitor mv, int v) {
+        if (v >= -1 && v <= 5) {
+            mv.visitInsn(Opcodes.ICONST_0 + v);
+        } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+            mv.visitIntInsn(Opcodes.BIPUSH, v);
+        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+            mv.visitIntInsn(Opcodes.SIPUSH, v);
+        } else {
+            mv.visitLdcInsn(v);
+        }
+    }
+
+    private record Context(MethodVisitor mv, ArenaLayout layout, Function<Value, Object> parameterArray,
+                           Map<Object, Integer> constantIndex, List<Object> constants) implements EmitContext {
+
+        @Override
+        public void arena() {
+            mv.visitVarInsn(Opcodes.ALOAD, 1);
+        }
+
+        @Override
+        public void pushInt(int v) {
+            ProgramGenerator.pushInt(mv, v);
+        }
+
+        @Override
+        public void pushFloat(float v) {
+            mv.visitLdcInsn(v);
+        }
+
+        @Override
+        public void offset(Value v) {
+            pushInt(layout.offsetOf(v));
+        }
+
+        @Override
+        public boolean inArena(Value v) {
+            return layout.contains(v);
+        }
+
+        @Override
+        public void constant(Object array) {
+            Integer idx = constantIndex.get(array);
+            if (idx == null) {
+                idx = constants.size();
+                constants.add(array);
+                constantIndex.put(array, idx);
+            }
+            mv.visitVarInsn(Opcodes.ALOAD, 0);
+            mv.visitFieldInsn(Opcodes.GETFIELD, NAME, "k" + idx, Type.getDescriptor(array.getClass()));
+        }
+
+        @Override
+        public Object parameterArray(Value v) {
+            return parameterArray.apply(v);
+        }
+
+        @Override
+        public void invokeStatic(String owner, String name, String descriptor) {
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, owner, name, descriptor, false);
+        }
+
+        @Override
+        public MethodVisitor visitor() {
+            return mv;
+        }
+    }
+}
