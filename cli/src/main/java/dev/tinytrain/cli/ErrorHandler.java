@@ -1,0 +1,22 @@
+package dev.tinytrain.cli;
+
+import dev.tinytrain.ir.IrException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/** Turns the compiler's typed errors into one message on stderr and exit code 1; anything else is a bug. */
+final class ErrorHandler implements IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
+        if (ex instanceof IrException || ex instanceof IllegalArgumentException || ex instanceof UncheckedIOException) {
+            cmd.getErr().println("tinytrain: error: " + ex.getMessage());
+            return 1;
+        }
+        cmd.getErr().println("tinytrain: internal error (please report): " + ex);
+        ex.printStackTrace(cmd.getErr());
+        return 1;
+    }
+}

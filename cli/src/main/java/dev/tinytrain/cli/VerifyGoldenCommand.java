@@ -1,0 +1,72 @@
+package dev.tinytrain.cli;
+
+import dev.tinytrain.cli.golden.ForwardGoldenCheck;
+import dev.tinytrain.cli.golden.GoldenFile;
+import dev.tinytrain.cli.golden.TensorComparison;
+import dev.tinytrain.ir.importer.ImportedModel;
+import dev.tinytrain.ir.importer.McuModelImporter;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code tinytrain verify-golden}: runs a golden's input through tinytrain and compares every stored tensor it
+ * can produce; exits 0 only when all match.
+ */
+@Command(name = "verify-golden", mixinStandardHelpOptions = true,
+        description = "Compare tinytrain with a tinytrain-golden/1 reference (forward: bit-exact).")
+final class VerifyGoldenCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "GOLDEN.json", description = "the golden index file")
+    Path golden;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "model folder (default: the golden's model_files)")
+    Path model;
+
+    @Option(names = "--backend", defaultValue = "jvm", description = "backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    Backend backend;
+
+    /** Backends that can run a golden. */
+    enum Backend { jvm }
+
+    @Override
+    public Integer call() {
+        GoldenFile g = GoldenFile.read(golden);
+        Path dir = model != null ? model : g.modelFolder().orElseThrow(() -> new IllegalArgumentException(
+                golden + " has no model_files field; pass --model DIR"));
+        PrintWriter out = spec.commandLine().getOut();
+        List<TensorComparison> results;
+        switch (g.kind()) {
+            case "forward" -> {
+                ImportedModel m = McuModelImporter.load(dir);
+                results = ForwardGoldenCheck.run(g, m);
+            }
+            default -> throw new IllegalArgumentException(golden + ": golden kind '" + g.kind()
+                    + "' is not supported by this version (forward goldens only)");
+        }
+        out.printf("%s (%s, model %s, backend %s)%n", golden, g.kind(), g.model(), backend);
+        int passed = 0;
+        int failed = 0;
+        for (TensorComparison c : results) {
+            out.println(c.line());
+            if (c.produced()) {
+                if (c.passed()) {
+                    passed++;
+                } else {
+                    failed++;
+                }
+            }
+        }
+        out.printf("%d passed, %d failed%n", passed, failed);
+        out.flush();
+        return failed == 0 && passed > 0 ? 0 : 1;
+    }
+}
