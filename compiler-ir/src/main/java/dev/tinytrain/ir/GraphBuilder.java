@@ -53,6 +53,11 @@ public final class GraphBuilder {
         return addMulti(nodeName, op, List.of(nodeName), operands).get(0);
     }
 
+    /** Adds a node without results (a side effect such as a parameter update). */
+    public void addEffect(String nodeName, Op op, Value... operands) {
+        addMulti(nodeName, op, List.of(), operands);
+    }
+
     /** Adds a node with explicitly named results. */
     public List<Value> addMulti(String nodeName, Op op, List<String> resultNames, Value... operands) {
         List<Value> in = Arrays.asList(operands);

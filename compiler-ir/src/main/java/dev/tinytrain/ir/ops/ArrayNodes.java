@@ -12,4 +12,9 @@ final class ArrayNodes {
         values.forEach(node::add);
         return node;
     }
+
+    static ArrayNode floats(ArrayNode node, List<Float> values) {
+        values.forEach(node::add);
+        return node;
+    }
 }

@@ -25,6 +25,61 @@ public final class Attr {
         return n.intValue();
     }
 
+    /** An optional boolean attribute. */
+    public static boolean bool(JsonNode a, String name, boolean dflt) {
+        JsonNode n = a.get(name);
+        if (n == null) {
+            return dflt;
+        }
+        if (!n.isBoolean()) {
+            throw new IrParseException("attribute '" + name + "' must be a boolean, got " + n);
+        }
+        return n.booleanValue();
+    }
+
+    /** A required number read as float32 (written from a float, so exact). */
+    public static float float32(JsonNode a, String name) {
+        JsonNode n = a.get(name);
+        if (n == null || !n.isNumber()) {
+            throw new IrParseException("attribute '" + name + "' must be a number, got " + n);
+        }
+        return n.floatValue();
+    }
+
+    /** A required number read as float64. */
+    public static double float64(JsonNode a, String name) {
+        JsonNode n = a.get(name);
+        if (n == null || !n.isNumber()) {
+            throw new IrParseException("attribute '" + name + "' must be a number, got " + n);
+        }
+        return n.doubleValue();
+    }
+
+    /** A required list of float32 numbers. */
+    public static List<Float> floatList(JsonNode a, String name) {
+        JsonNode n = a.get(name);
+        if (n == null || !n.isArray()) {
+            throw new IrParseException("attribute '" + name + "' must be an array of numbers, got " + n);
+        }
+        List<Float> out = new ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isNumber()) {
+                throw new IrParseException("attribute '" + name + "' has a non-number element " + e);
+            }
+            out.add(e.floatValue());
+        }
+        return out;
+    }
+
+    /** A required text attribute. */
+    public static String text(JsonNode a, String name) {
+        JsonNode n = a.get(name);
+        if (n == null || !n.isTextual()) {
+            throw new IrParseException("attribute '" + name + "' must be a string, got " + n);
+        }
+        return n.textValue();
+    }
+
     /** A required list of integers; {@code size} -1 accepts any length. */
     public static List<Integer> intList(JsonNode a, String name, int size) {
         JsonNode n = a.get(name);

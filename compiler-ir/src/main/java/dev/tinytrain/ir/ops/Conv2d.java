@@ -26,9 +26,11 @@ import java.util.Map;
  * @param padRight zero-point padding columns right
  * @param groups 1 for dense, Cin for depthwise
  * @param output the output quantization (per tensor)
+ * @param saveMask when true the op has a second result, {@code bit} of the output's shape: 1 where the
+ *     pre-clamp value {@code v + y_zero} lies in [-128, 127] inclusive (the straight-through gradient passes)
  */
 public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int padRight, int groups,
-                     Quantization output) implements Op {
+                     Quantization output, boolean saveMask) implements Op {
 
     /** Validates attribute ranges. */
     public Conv2d {
@@ -43,7 +45,7 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
     /** The "same" padding of the pretrained models: {@code (k-1)/2} on every side. */
     public static Conv2d samePadding(int kernel, int stride, int groups, Quantization output) {
         int p = (kernel - 1) / 2;
-        return new Conv2d(stride, p, p, p, p, groups, output);
+        return new Conv2d(stride, p, p, p, p, groups, output, false);
     }
 
     @Override
@@ -136,7 +138,8 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         }
         int oh = (hp - kh) / stride + 1;
         int ow = (wp - kw) / stride + 1;
-        return List.of(TensorType.quantized(DType.INT8, Shape.of(1, oh, ow, cout), Layout.NHWC, output));
+        TensorType y = TensorType.quantized(DType.INT8, Shape.of(1, oh, ow, cout), Layout.NHWC, output);
+        return saveMask ? List.of(y, TensorType.of(DType.BIT, y.shape(), Layout.NHWC)) : List.of(y);
     }
 
     @Override
@@ -156,6 +159,9 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         m.put("pad", List.of(padTop, padLeft, padBottom, padRight));
         m.put("groups", groups);
         m.put("out", output);
+        if (saveMask) {
+            m.put("mask", true);
+        }
         return m;
     }
 
@@ -165,11 +171,17 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         out.putArray("pad").add(padTop).add(padLeft).add(padBottom).add(padRight);
         out.put("groups", groups);
         Attr.writeQuantization(out.putObject("out"), output);
+        out.put("mask", saveMask);
+    }
+
+    /** The same conv with or without the mask result. */
+    public Conv2d withSaveMask(boolean mask) {
+        return new Conv2d(stride, padTop, padLeft, padBottom, padRight, groups, output, mask);
     }
 
     static Op fromJson(JsonNode a) {
         List<Integer> pad = Attr.intList(a, "pad", 4);
         return new Conv2d(Attr.integer(a, "stride"), pad.get(0), pad.get(1), pad.get(2), pad.get(3),
-                Attr.integer(a, "groups"), Attr.quantization(a, "out"));
+                Attr.integer(a, "groups"), Attr.quantization(a, "out"), Attr.bool(a, "mask", false));
     }
 }

@@ -10,7 +10,9 @@ import java.util.Map;
  * The definition of one op kind: its attributes (the record components), type and shape inference, and
  * verification. Each kind is defined once, here; other modules register their per-kind code by {@link OpKind}.
  */
-public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape {
+public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape,
+        SoftmaxCrossEntropy, LinearGradInput, LinearGradWeight, DequantizeGrad, AvgPoolGrad, AddGrad, Accumulate,
+        ConvGradOutput, ConvGradInput, ConvGradWeight, ConvGradBias, ChannelSlice, SgdUpdate {
 
     /** The kind of this op. */
     OpKind kind();

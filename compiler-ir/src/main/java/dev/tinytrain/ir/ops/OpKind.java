@@ -19,7 +19,33 @@ public enum OpKind {
     /** float32 fully connected layer {@code y = x W^T + b}. */
     LINEAR("linear", 3, Linear::fromJson),
     /** Reinterprets the same elements with another shape. */
-    RESHAPE("reshape", 1, Reshape::fromJson);
+    RESHAPE("reshape", 1, Reshape::fromJson),
+    /** Softmax cross-entropy loss and its gradient. */
+    SOFTMAX_CROSS_ENTROPY("softmax_cross_entropy", 2, SoftmaxCrossEntropy::fromJson),
+    /** Input gradient of the float head. */
+    LINEAR_GRAD_INPUT("linear_grad_input", 2, LinearGradInput::fromJson),
+    /** Weight gradient of the float head. */
+    LINEAR_GRAD_WEIGHT("linear_grad_weight", 2, LinearGradWeight::fromJson),
+    /** Gradient through dequantize. */
+    DEQUANTIZE_GRAD("dequantize_grad", 1, DequantizeGrad::fromJson),
+    /** Gradient of the global average pool. */
+    AVG_POOL_GRAD("avg_pool_grad", 1, AvgPoolGrad::fromJson),
+    /** Gradient of one operand of the quantized add. */
+    ADD_GRAD("add_grad", 2, AddGrad::fromJson),
+    /** Sum of two gradients of one value. */
+    ACCUMULATE("accumulate", 2, Accumulate::fromJson),
+    /** Masked, scaled gradient at a conv's accumulator. */
+    CONV_GRAD_OUTPUT("conv_grad_output", 2, ConvGradOutput::fromJson),
+    /** Input gradient of a conv. */
+    CONV_GRAD_INPUT("conv_grad_input", 2, ConvGradInput::fromJson),
+    /** Weight gradient of a conv (trainable channels). */
+    CONV_GRAD_WEIGHT("conv_grad_weight", 3, ConvGradWeight::fromJson),
+    /** Bias gradient of a conv. */
+    CONV_GRAD_BIAS("conv_grad_bias", 1, ConvGradBias::fromJson),
+    /** Copy of some channels (saved inputs of partially trained layers). */
+    CHANNEL_SLICE("channel_slice", 1, ChannelSlice::fromJson),
+    /** In-place SGD update of a parameter, with QAS and a rounding mode. */
+    SGD_UPDATE("sgd_update", 2, SgdUpdate::fromJson);
 
     private final String irName;
     private final int arity;
@@ -44,6 +70,11 @@ public enum OpKind {
     /** Builds the op from its JSON attribute object. */
     public Op parseAttributes(JsonNode attrs) {
         return parser.apply(attrs);
+    }
+
+    /** True for kinds that act by side effect (no result); dead-code elimination keeps them. */
+    public boolean hasSideEffects() {
+        return this == SGD_UPDATE;
     }
 
     /** Looks a kind up by {@link #irName()}; null when unknown. */

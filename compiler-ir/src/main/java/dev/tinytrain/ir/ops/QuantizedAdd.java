@@ -16,8 +16,14 @@ import java.util.Map;
  * conv branch.
  *
  * @param output the sum's quantization (per tensor)
+ * @param saveMask when true a second {@code bit} result marks where the pre-clamp sum lies in [-128, 127]
  */
-public record QuantizedAdd(Quantization output) implements Op {
+public record QuantizedAdd(Quantization output, boolean saveMask) implements Op {
+
+    /** An add without mask. */
+    public QuantizedAdd(Quantization output) {
+        this(output, false);
+    }
 
     /** Validates the output quantization. */
     public QuantizedAdd {
@@ -43,22 +49,32 @@ public record QuantizedAdd(Quantization output) implements Op {
             Checks.fail(node, "shape", "operands %" + in.get(0).name() + " " + in.get(0).type().shape() + " and %"
                     + in.get(1).name() + " " + in.get(1).type().shape() + " differ in shape or layout");
         }
-        return List.of(TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(), output));
+        TensorType y = TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(), output);
+        return saveMask ? List.of(y, TensorType.of(DType.BIT, y.shape(), y.layout())) : List.of(y);
     }
 
     @Override
     public Map<String, Object> attributes() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("out", output);
+        if (saveMask) {
+            m.put("mask", true);
+        }
         return m;
     }
 
     @Override
     public void writeJson(ObjectNode out) {
         Attr.writeQuantization(out.putObject("out"), output);
+        out.put("mask", saveMask);
+    }
+
+    /** The same add with or without the mask result. */
+    public QuantizedAdd withSaveMask(boolean mask) {
+        return new QuantizedAdd(output, mask);
     }
 
     static Op fromJson(JsonNode a) {
-        return new QuantizedAdd(Attr.quantization(a, "out"));
+        return new QuantizedAdd(Attr.quantization(a, "out"), Attr.bool(a, "mask", false));
     }
 }

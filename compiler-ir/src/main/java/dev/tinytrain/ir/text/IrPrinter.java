@@ -51,9 +51,11 @@ public final class IrPrinter {
     /** One node line (without indentation). */
     public static String node(Node n) {
         StringBuilder sb = new StringBuilder();
-        sb.append(n.outputs().stream().map(v -> "%" + v.name()).collect(Collectors.joining(", ")));
-        sb.append(" = ").append(n.op().kind().irName());
-        if (!n.name().equals(n.output().name())) {
+        if (!n.outputs().isEmpty()) {
+            sb.append(n.outputs().stream().map(v -> "%" + v.name()).collect(Collectors.joining(", "))).append(" = ");
+        }
+        sb.append(n.op().kind().irName());
+        if (n.outputs().isEmpty() || !n.name().equals(n.output().name())) {
             sb.append('[').append(n.name()).append(']');
         }
         sb.append('(').append(n.inputs().stream().map(v -> "%" + v.name()).collect(Collectors.joining(", ")))
@@ -63,7 +65,9 @@ public final class IrPrinter {
             sb.append(" {").append(attrs.entrySet().stream().map(e -> e.getKey() + "=" + attr(e.getValue()))
                     .collect(Collectors.joining(", "))).append('}');
         }
-        sb.append(" : ").append(n.outputs().stream().map(v -> type(v.type())).collect(Collectors.joining(", ")));
+        if (!n.outputs().isEmpty()) {
+            sb.append(" : ").append(n.outputs().stream().map(v -> type(v.type())).collect(Collectors.joining(", ")));
+        }
         return sb.toString();
     }
 

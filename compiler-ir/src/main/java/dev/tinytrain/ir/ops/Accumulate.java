@@ -1,0 +1,47 @@
+package dev.tinytrain.ir.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.TensorType;
+import dev.tinytrain.ir.Value;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sum of two float32 gradients of the same value ({@code a + b} elementwise): a value used twice (the residual
+ * shortcut) gets the sum of its gradients.
+ */
+public record Accumulate() implements Op {
+
+    @Override
+    public OpKind kind() {
+        return OpKind.ACCUMULATE;
+    }
+
+    @Override
+    public List<TensorType> inferTypes(String node, List<Value> in) {
+        Checks.arity(node, kind(), in);
+        Checks.dtype(node, in.get(0), DType.FLOAT32, "a");
+        Checks.dtype(node, in.get(1), DType.FLOAT32, "b");
+        if (!in.get(0).type().shape().equals(in.get(1).type().shape())) {
+            Checks.fail(node, "shape", "%" + in.get(0).name() + " " + in.get(0).type().shape() + " and %"
+                    + in.get(1).name() + " " + in.get(1).type().shape() + " differ");
+        }
+        return List.of(in.get(0).type());
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        return Map.of();
+    }
+
+    @Override
+    public void writeJson(ObjectNode out) {
+        // no attributes
+    }
+
+    static Op fromJson(JsonNode a) {
+        return new Accumulate();
+    }
+}
