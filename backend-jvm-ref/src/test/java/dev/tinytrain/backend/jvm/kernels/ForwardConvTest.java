@@ -312,6 +312,16 @@ class ForwardConvTest {
     }
 
     @Test
+    @DisplayName("t * eff is rounded to float32 before rint: fl32(-10172 * eff) = -3.5 exactly -> -4 (double would give -3)")
+    void productRoundedToFloat32BeforeRounding() {
+        // acc = -80 * 127 = -10160, bias -12 -> t = -10172. In double, -10172 * eff = -3.49999988... -> -3;
+        // in float32 the product is exactly -3.5, a tie, -> -4.
+        float eff = Float.intBitsToFloat(0x39b465e0); // 3.4408178E-4
+        int[] out = pointwiseRow(new int[] {-80}, 0, 127, -12f, eff, 0);
+        assertArrayEquals(new int[] {-4}, out);
+    }
+
+    @Test
     @DisplayName("outputs saturate at -128 and 127")
     void saturation() {
         byte[] arena = new byte[4 + 2 + 1];
