@@ -34,6 +34,12 @@ public final class ForwardKernels {
      */
     private static final double V_BOUND = 1 << 24;
 
+    /**
+     * Largest number of terms per output for which an int32 conv sum is exact: each term
+     * {@code (x - xZero) * w} has magnitude at most {@code 255 * 128}, and {@code 65793 * 32640 < 2^31}.
+     */
+    static final int MAX_INT_TERMS = Integer.MAX_VALUE / (255 * 128);
+
     private ForwardKernels() {
     }
 
@@ -68,6 +74,10 @@ public final class ForwardKernels {
      * </ul>
      *
      * <p>If {@code t * eff[o]} is NaN (only possible with a non-finite bias or scale), {@code v} is taken as 0.
+     *
+     * <p>Implementation: int32 sums when a sum has at most {@value #MAX_INT_TERMS} terms (then exact), long sums
+     * otherwise. Each call allocates temporary int copies of the weights (and, for depthwise, of the input minus
+     * its zero point) so the inner loops vectorize; the arena is only read and written at the described ranges.
      *
      * @param arena   the activation arena
      * @param inOff   byte offset of the int8 input {@code [inH][inW][inC]}
@@ -149,17 +159,139 @@ public final class ForwardKernels {
             clearMask(arena, maskOff, (int) outLen);
         }
 
-        if (groups == inC && groups == outC) {
-            depthwise(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft,
-                    bias, eff, yZero, outOff, outH, outW, maskOff);
+        boolean depthwise = groups == inC && groups == outC;
+        if ((long) kH * kW * cpg <= MAX_INT_TERMS) {
+            if (depthwise) {
+                depthwise(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft,
+                        bias, eff, yZero, outOff, outH, outW, maskOff);
+            } else {
+                denseOrGrouped(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, groups,
+                        bias, eff, yZero, outOff, outH, outW, outC, maskOff);
+            }
         } else {
-            denseOrGrouped(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, groups,
-                    bias, eff, yZero, outOff, outH, outW, outC, maskOff);
+            // So many terms per output that an int32 sum could overflow: same arithmetic with long sums.
+            if (depthwise) {
+                depthwiseWide(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft,
+                        bias, eff, yZero, outOff, outH, outW, maskOff);
+            } else {
+                denseOrGroupedWide(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft,
+                        groups, bias, eff, yZero, outOff, outH, outW, outC, maskOff);
+            }
         }
     }
 
-    /** Dense / grouped conv, OHWI weights. Arguments already validated. */
+    /**
+     * Dense / grouped conv, int32 sums (exact: at most {@link #MAX_INT_TERMS} terms per output). Arguments already
+     * validated.
+     *
+     * <p>Outer-product order, so the innermost loop runs over contiguous output channels and vectorizes: for each
+     * output pixel and each valid tap {@code (i, j, c)}, {@code acc[o] += (x - xZero) * w[o, i, j, c]} for all
+     * {@code o} of the group. The weights are first copied, as ints, into the layout
+     * {@code [g][i][j][c][o within group]}. Integer sums are exact, so the order does not affect the result.
+     */
     private static void denseOrGrouped(byte[] arena, int inOff, int inH, int inW, int inC, int xZero,
+                                       byte[] weight, int kH, int kW, int stride, int padTop, int padLeft,
+                                       int groups, float[] bias, float[] eff, int yZero,
+                                       int outOff, int outH, int outW, int outC, int maskOff) {
+        final int cpg = inC / groups;
+        final int opg = outC / groups;
+        final int tapStride = cpg * opg;            // one (i, j) tap of one group in the transposed weights
+        final int groupStride = kH * kW * tapStride;
+        final int[] wt = new int[weight.length];
+        for (int g = 0, src = 0; g < groups; g++) {
+            for (int o = 0; o < opg; o++) {
+                for (int tap = 0; tap < kH * kW; tap++) {
+                    final int dst = g * groupStride + tap * tapStride + o;
+                    for (int c = 0; c < cpg; c++, src++) {
+                        wt[dst + c * opg] = weight[src];
+                    }
+                }
+            }
+        }
+        final int inRowStride = inW * inC;
+        final int[] acc = new int[outC];
+        int outIndex = 0;
+        for (int oy = 0; oy < outH; oy++) {
+            final int iy0 = oy * stride - padTop;
+            final int i0 = Math.max(0, -iy0);
+            final int i1 = Math.min(kH, inH - iy0);
+            for (int ox = 0; ox < outW; ox++) {
+                final int ix0 = ox * stride - padLeft;
+                final int j0 = Math.max(0, -ix0);
+                final int j1 = Math.min(kW, inW - ix0);
+                // byte index of input element (iy0, ix0, 0); only dereferenced at valid taps
+                final int pixelBase = inOff + iy0 * inRowStride + ix0 * inC;
+                Arrays.fill(acc, 0);
+                for (int g = 0; g < groups; g++) {
+                    final int accBase = g * opg;
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) {
+                            final int p = pixelBase + i * inRowStride + j * inC + g * cpg;
+                            int q = g * groupStride + (i * kW + j) * tapStride;
+                            for (int c = 0; c < cpg; c++, q += opg) {
+                                final int xv = arena[p + c] - xZero;
+                                for (int o = 0; o < opg; o++) {
+                                    acc[accBase + o] += xv * wt[q + o];
+                                }
+                            }
+                        }
+                    }
+                }
+                for (int o = 0; o < outC; o++, outIndex++) {
+                    store(arena, outOff, maskOff, outIndex, requantPreClamp(acc[o], bias[o], eff[o], yZero));
+                }
+            }
+        }
+    }
+
+    /**
+     * Depthwise conv, {@code [1][kH][kW][C]} weights, int32 sums (exact: at most {@link #MAX_INT_TERMS} terms per
+     * output). Arguments already validated. The input (minus the zero point) and the weights are first widened to
+     * int arrays so the loop over contiguous channels vectorizes.
+     */
+    private static void depthwise(byte[] arena, int inOff, int inH, int inW, int ch, int xZero,
+                                  byte[] weight, int kH, int kW, int stride, int padTop, int padLeft,
+                                  float[] bias, float[] eff, int yZero,
+                                  int outOff, int outH, int outW, int maskOff) {
+        final int inRowStride = inW * ch;
+        final int[] xs = new int[inH * inRowStride];
+        for (int k = 0; k < xs.length; k++) {
+            xs[k] = arena[inOff + k] - xZero;
+        }
+        final int[] wi = new int[weight.length];
+        for (int k = 0; k < wi.length; k++) {
+            wi[k] = weight[k];
+        }
+        final int[] acc = new int[ch];
+        int outIndex = 0;
+        for (int oy = 0; oy < outH; oy++) {
+            final int iy0 = oy * stride - padTop;
+            final int i0 = Math.max(0, -iy0);
+            final int i1 = Math.min(kH, inH - iy0);
+            for (int ox = 0; ox < outW; ox++) {
+                final int ix0 = ox * stride - padLeft;
+                final int j0 = Math.max(0, -ix0);
+                final int j1 = Math.min(kW, inW - ix0);
+                final int pixelBase = iy0 * inRowStride + ix0 * ch; // index into xs of (iy0, ix0, 0)
+                Arrays.fill(acc, 0);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < j1; j++) {
+                        final int p = pixelBase + i * inRowStride + j * ch;
+                        final int q = (i * kW + j) * ch;
+                        for (int c = 0; c < ch; c++) {
+                            acc[c] += xs[p + c] * wi[q + c];
+                        }
+                    }
+                }
+                for (int c = 0; c < ch; c++, outIndex++) {
+                    store(arena, outOff, maskOff, outIndex, requantPreClamp(acc[c], bias[c], eff[c], yZero));
+                }
+            }
+        }
+    }
+
+    /** Dense / grouped conv with long sums, straight OHWI loops (any size). Arguments already validated. */
+    private static void denseOrGroupedWide(byte[] arena, int inOff, int inH, int inW, int inC, int xZero,
                                        byte[] weight, int kH, int kW, int stride, int padTop, int padLeft,
                                        int groups, float[] bias, float[] eff, int yZero,
                                        int outOff, int outH, int outW, int outC, int maskOff) {
@@ -200,11 +332,11 @@ public final class ForwardKernels {
         }
     }
 
-    /** Depthwise conv, {@code [1][kH][kW][C]} weights. Arguments already validated. */
-    private static void depthwise(byte[] arena, int inOff, int inH, int inW, int ch, int xZero,
-                                  byte[] weight, int kH, int kW, int stride, int padTop, int padLeft,
-                                  float[] bias, float[] eff, int yZero,
-                                  int outOff, int outH, int outW, int maskOff) {
+    /** Depthwise conv with long sums, {@code [1][kH][kW][C]} weights (any size). Arguments already validated. */
+    private static void depthwiseWide(byte[] arena, int inOff, int inH, int inW, int ch, int xZero,
+                                      byte[] weight, int kH, int kW, int stride, int padTop, int padLeft,
+                                      float[] bias, float[] eff, int yZero,
+                                      int outOff, int outH, int outW, int maskOff) {
         final int inRowStride = inW * ch;
         final long[] acc = new long[ch];
         int outIndex = 0;
@@ -263,10 +395,12 @@ public final class ForwardKernels {
 
     /** Saturates {@code pre} to int8, stores it at {@code outOff + index}, and sets the mask bit if it passed. */
     private static void store(byte[] arena, int outOff, int maskOff, int index, int pre) {
-        int clamped = pre < INT8_MIN ? INT8_MIN : (pre > INT8_MAX ? INT8_MAX : pre);
+        int clamped = Math.max(INT8_MIN, Math.min(INT8_MAX, pre));
         arena[outOff + index] = (byte) clamped;
-        if (maskOff >= 0 && clamped == pre) {
-            arena[maskOff + (index >> 3)] |= (byte) (1 << (index & 7));
+        if (maskOff >= 0) {
+            // branch-free: the pass/clamp pattern of real data is not predictable
+            int pass = clamped == pre ? 1 : 0;
+            arena[maskOff + (index >> 3)] |= (byte) (pass << (index & 7));
         }
     }
 

@@ -76,7 +76,10 @@ class ForwardConvTest {
                 new Shape("kernel 2x3 stride 3, asymmetric padding", 8, 10, 3, 4, 2, 3, 3, 0, 1, 2, 1, 1),
                 new Shape("stride larger than kernel, no padding", 9, 9, 5, 3, 1, 1, 4, 0, 0, 0, 0, 1),
                 new Shape("bottom/right padding wider than kernel (windows entirely in padding)",
-                        4, 4, 2, 3, 2, 2, 2, 1, 5, 0, 4, 1)
+                        4, 4, 2, 3, 2, 2, 2, 1, 5, 0, 4, 1),
+                // More than 65793 terms per output: an int32 sum could overflow, the kernel must stay exact.
+                Shape.symmetric("1x1 spatial, 70000 -> 3, beyond int32-safe sums", 1, 1, 70_000, 3, 1, 1, 1),
+                Shape.symmetric("depthwise 257x257 kernel on 3x3, beyond int32-safe sums", 3, 3, 2, 2, 257, 1, 2)
         ).map(Arguments::of);
     }
 
@@ -319,6 +322,31 @@ class ForwardConvTest {
         float eff = Float.intBitsToFloat(0x39b465e0); // 3.4408178E-4
         int[] out = pointwiseRow(new int[] {-80}, 0, 127, -12f, eff, 0);
         assertArrayEquals(new int[] {-4}, out);
+    }
+
+    @Test
+    @DisplayName("the accumulator is exact beyond the int32 range (dense and depthwise)")
+    void accumulatorBeyondInt32() {
+        // Dense 1x1 on a 1x1 pixel with 70000 channels: x - xZero = 255, w = -128 -> acc = -2,284,800,000 < -2^31.
+        // With eff = 2^-25: -68.09... -> -68. (A wrapped int32 sum would give +59.9 -> 60.)
+        int n = 70_000;
+        byte[] arena = new byte[n + 1];
+        Arrays.fill(arena, 0, n, (byte) 127);
+        byte[] w = new byte[n];
+        Arrays.fill(w, (byte) -128);
+        ForwardKernels.conv2d(arena, 0, 1, 1, n, -128, w, 1, 1, 1, 0, 0, 1,
+                new float[] {0f}, new float[] {0x1p-25f}, 0, n, 1, 1, 1, -1);
+        assertEquals(-68, arena[n]);
+
+        // Depthwise 257x257 kernel over a 257x257 single-channel input: 66049 taps, acc = -2,155,839,360.
+        int k = 257;
+        byte[] dw = new byte[k * k + 1];
+        Arrays.fill(dw, 0, k * k, (byte) 127);
+        byte[] wk = new byte[k * k];
+        Arrays.fill(wk, (byte) -128);
+        ForwardKernels.conv2d(dw, 0, k, k, 1, -128, wk, k, k, 1, 0, 0, 1,
+                new float[] {0f}, new float[] {0x1p-25f}, 0, k * k, 1, 1, 1, -1);
+        assertEquals(-64, dw[k * k]); // -64.25 -> -64
     }
 
     @Test
