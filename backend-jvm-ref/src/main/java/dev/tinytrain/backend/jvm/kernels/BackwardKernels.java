@@ -217,8 +217,7 @@ public final class BackwardKernels {
     /**
      * Clamp mask and output-gradient scaling fused:
      * {@code g'[p, o] = bit(p*C+o) ? g[p, o] * eff[o] : +0.0f}. Same bits as {@link #applyClampMask} followed
-     * by {@link #scaleOutputGrad} except that a masked element is +0 instead of {@code +0 * eff}
-     * (also +0, as eff is positive). In place allowed.
+     * by {@link #scaleOutputGrad} (a masked element is +0 either way, eff being positive). In place allowed.
      *
      * @param arena     the arena
      * @param gOff      byte offset of g
@@ -266,6 +265,7 @@ public final class BackwardKernels {
         final int kH = geom.kH(), kW = geom.kW(), sH = geom.strideH(), sW = geom.strideW();
         final int cinPg = geom.inPerGroup(), coutPg = geom.outPerGroup();
         final boolean dw = geom.depthwise();
+        final int wStride = kH * kW * cinPg; // distance between W[o, kh, kw, ci] and W[o+1, kh, kw, ci] (OHWI)
         for (int iy = 0; iy < geom.inH(); iy++) {
             for (int ix = 0; ix < inW; ix++) {
                 int dxBase = (iy * inW + ix) * inC;
@@ -294,8 +294,9 @@ public final class BackwardKernels {
                                 continue;
                             }
                             int gBase = gOff + 4 * ((oy * outW + ox) * outC);
-                            for (int o = oFirst; o < oEnd; o++) {
-                                acc = acc + (float) weight[geom.weightIndex(o, kh, kw, ci)] * getF(arena, gBase + 4 * o);
+                            int wi = geom.weightIndex(oFirst, kh, kw, ci);
+                            for (int o = oFirst; o < oEnd; o++, wi += wStride) {
+                                acc = acc + (float) weight[wi] * getF(arena, gBase + 4 * o);
                             }
                         }
                     }

@@ -17,8 +17,10 @@ public enum RoundingMode {
     STOCHASTIC,
     /**
      * Keep a float32 master copy of every trainable element and update it; the int8 weight used by the
-     * forward is {@code rint(master)} saturated to [-127, 127] (the master itself is not clamped). Biases
-     * keep only the float master, which the forward adds unrounded (as the authors' simulator does).
+     * forward is {@code rint(master)} saturated to [-127, 127]. The master itself is not clamped, so it can
+     * come back into range. The authors' simulator does not clamp the rounded weight either (it would use
+     * e.g. 128); tinytrain stores int8, so the two differ only once a master leaves [-127.5, 127.5].
+     * Biases keep only the float master, which the forward adds unrounded (as the simulator does).
      */
     FLOAT_MASTER
 }
