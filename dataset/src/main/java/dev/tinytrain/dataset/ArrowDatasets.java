@@ -216,7 +216,7 @@ public final class ArrowDatasets {
      * @throws IOException            if the file cannot be read
      */
     public static ImageDataset read(Path file) throws IOException {
-        boolean isFile = startsWithFileMagic(file);
+        boolean isFile = sniff(file);
         try (BufferAllocator alloc = newAllocator();
              FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
              ArrowReader reader = isFile ? new ArrowFileReader(channel, alloc, CODECS)
@@ -424,13 +424,32 @@ public final class ArrowDatasets {
         }
     }
 
-    private static boolean startsWithFileMagic(Path file) throws IOException {
-        byte[] head = new byte[FILE_MAGIC.length];
+    /**
+     * @return true for the IPC file format (ARROW1 magic), false for a plausible IPC stream (first message
+     * length, after the optional 0xFFFFFFFF continuation marker, fits in the file)
+     * @throws DatasetFormatException for anything else, before Arrow tries to allocate a nonsense length
+     */
+    private static boolean sniff(Path file) throws IOException {
+        long fileSize = Files.size(file);
+        byte[] head = new byte[8];
         int n;
         try (InputStream in = Files.newInputStream(file)) {
             n = in.readNBytes(head, 0, head.length);
         }
-        return n == head.length && Arrays.equals(head, FILE_MAGIC);
+        if (n >= FILE_MAGIC.length && Arrays.equals(Arrays.copyOf(head, FILE_MAGIC.length), FILE_MAGIC)) {
+            return true;
+        }
+        if (n == 8) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int first = b.getInt(0);
+            long len = first == -1 ? b.getInt(4) & 0xFFFFFFFFL : first & 0xFFFFFFFFL;
+            long headerBytes = first == -1 ? 8 : 4;
+            if (len > 0 && len <= fileSize - headerBytes) {
+                return false;
+            }
+        }
+        throw new DatasetFormatException(file, "file", "not an Arrow IPC file (no ARROW1 magic) nor an Arrow IPC"
+                + " stream (" + fileSize + " bytes)");
     }
 
     /**

@@ -16,7 +16,9 @@ import java.util.Optional;
 public class DatasetFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The file at fault, or null (not serialised: Path is not Serializable). */
     private final transient Path file;
+    /** The field, column, header entry or metadata key at fault. */
     private final String field;
 
     /**

@@ -37,6 +37,11 @@ public record HeadInit(String model, int numClasses, int inChannels, float[] wei
      * Validates shapes and copies the arrays.
      *
      * @throws IllegalArgumentException if the array lengths do not match K and C
+     * @param model see the record component
+     * @param numClasses see the record component
+     * @param inChannels see the record component
+     * @param weight see the record component
+     * @param bias see the record component
      */
     public HeadInit {
         Objects.requireNonNull(model, "model");

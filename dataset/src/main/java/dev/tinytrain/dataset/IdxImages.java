@@ -20,6 +20,10 @@ public record IdxImages(int count, int rows, int cols, byte[] pixels) {
      * Validates the sizes and copies the pixels.
      *
      * @throws IllegalArgumentException if a size is out of range or {@code pixels} has the wrong length
+     * @param count see the record component
+     * @param rows see the record component
+     * @param cols see the record component
+     * @param pixels see the record component
      */
     public IdxImages {
         if (count < 0 || rows < 1 || cols < 1) {

@@ -11,7 +11,11 @@ import java.util.Arrays;
  */
 public record IdxLabels(int[] labels) {
 
-    /** Copies the labels. */
+    /**
+     * Copies the labels.
+     *
+     * @param labels see the record component
+     */
     public IdxLabels {
         labels = labels.clone();
     }

@@ -51,6 +51,7 @@ public record TrainingOrder(int[] indices) {
      * Validates and copies the order.
      *
      * @throws IllegalArgumentException if {@code indices} is not a permutation of {@code 0..length-1}
+     * @param indices see the record component
      */
     public TrainingOrder {
         indices = indices.clone();
