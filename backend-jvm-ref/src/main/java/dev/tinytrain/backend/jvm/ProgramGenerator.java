@@ -73,7 +73,7 @@ final class ProgramGenerator {
             init.visitVarInsn(Opcodes.ALOAD, 1);
             pushInt(init, i);
             init.visitInsn(Opcodes.AALOAD);
-            init.visitTypeInsn(Opcodes.CHECKCAST, desc);
+            init.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(constants.get(i).getClass()));
             init.visitFieldInsn(Opcodes.PUTFIELD, NAME, "k" + i, desc);
         }
         init.visitInsn(Opcodes.RETURN);

@@ -144,7 +144,7 @@ final class TrainingEmitters {
         c.offset(g);
         c.constant(geom);
         // a dense conv reads the (sliced) input with all its channels; a depthwise one picks its channels
-        c.constantOrNull(dw ? ints(op.channels()) : null);
+        c.constantOrNull(dw && !op.channels().isEmpty() ? ints(op.channels()) : null);
         c.offset(n.output());
         c.invokeStatic(STEP, "convWeightGrad", "([BIII" + GEOM + "[II)V");
     }
