@@ -41,7 +41,8 @@ public final class GradientRules {
         for (OpKind k : List.of(OpKind.SOFTMAX_CROSS_ENTROPY, OpKind.LINEAR_GRAD_INPUT, OpKind.LINEAR_GRAD_WEIGHT,
                 OpKind.DEQUANTIZE_GRAD, OpKind.AVG_POOL_GRAD, OpKind.ADD_GRAD, OpKind.ACCUMULATE,
                 OpKind.CONV_GRAD_OUTPUT, OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT, OpKind.CONV_GRAD_BIAS,
-                OpKind.CHANNEL_SLICE, OpKind.SGD_UPDATE)) {
+                OpKind.CHANNEL_SLICE, OpKind.SGD_UPDATE, OpKind.CONV_GRAD_WEIGHT_UPDATE, OpKind.CONV_GRAD_BIAS_UPDATE,
+                OpKind.LINEAR_GRAD_WEIGHT_UPDATE)) {
             RULES.put(k, Optional.empty()); // ops of the training step itself: never differentiated
         }
     }

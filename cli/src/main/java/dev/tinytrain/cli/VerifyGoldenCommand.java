@@ -2,7 +2,9 @@ package dev.tinytrain.cli;
 
 import dev.tinytrain.cli.golden.ForwardGoldenCheck;
 import dev.tinytrain.cli.golden.GoldenFile;
+import dev.tinytrain.cli.golden.GoldenSchemes;
 import dev.tinytrain.cli.golden.TensorComparison;
+import dev.tinytrain.cli.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import java.io.PrintWriter;
@@ -34,6 +36,16 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "jvm", description = "backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     Backend backend;
 
+    @Option(names = "--scheme", paramLabel = "NAME",
+            description = "sparse-update scheme for train_step goldens (default: the golden's own: mcunet-99kb,"
+                    + " mbv2-golden, proxyless-golden)")
+    String scheme;
+
+    @Option(names = "--rounding", defaultValue = "float_master", paramLabel = "MODE",
+            description = "int8 update rounding for train_step goldens: nearest_even, stochastic, float_master"
+                    + " (default: ${DEFAULT-VALUE}, the authors' simulator)")
+    String rounding;
+
     /** Backends that can run a golden. */
     enum Backend { jvm }
 
@@ -49,8 +61,12 @@ final class VerifyGoldenCommand implements Callable<Integer> {
                 ImportedModel m = McuModelImporter.load(dir);
                 results = ForwardGoldenCheck.run(g, m);
             }
-            default -> throw new IllegalArgumentException(golden + ": golden kind '" + g.kind()
-                    + "' is not supported by this version (forward goldens only)");
+            case "train_step" -> {
+                String name = scheme != null ? scheme : GoldenSchemes.defaultScheme(g.model());
+                results = TrainGoldenCheck.run(g, new TrainGoldenCheck.Setup(dir, rounding,
+                        GoldenSchemes.pruner(name, dir)));
+            }
+            default -> throw new IllegalArgumentException(golden + ": unknown golden kind '" + g.kind() + "'");
         }
         out.printf("%s (%s, model %s, backend %s)%n", golden, g.kind(), g.model(), backend);
         int passed = 0;

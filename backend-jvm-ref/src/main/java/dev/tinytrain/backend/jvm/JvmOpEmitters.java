@@ -30,6 +30,9 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.CONV_GRAD_BIAS, TrainingEmitters::convGradBias);
         EMITTERS.put(OpKind.CHANNEL_SLICE, TrainingEmitters::channelSlice);
         EMITTERS.put(OpKind.SGD_UPDATE, TrainingEmitters::sgdUpdate);
+        EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, TrainingEmitters::convGradWeightUpdate);
+        EMITTERS.put(OpKind.CONV_GRAD_BIAS_UPDATE, TrainingEmitters::convGradBiasUpdate);
+        EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, TrainingEmitters::linearGradWeightUpdate);
     }
 
     private JvmOpEmitters() {

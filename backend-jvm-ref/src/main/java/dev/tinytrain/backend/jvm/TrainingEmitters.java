@@ -13,7 +13,10 @@ import dev.tinytrain.ir.ops.ChannelSlice;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.ConvGradInput;
 import dev.tinytrain.ir.ops.ConvGradOutput;
+import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
 import dev.tinytrain.ir.ops.ConvGradWeight;
+import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
+import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
 import dev.tinytrain.ir.ops.DequantizeGrad;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.util.List;
@@ -220,6 +223,77 @@ final class TrainingEmitters {
         c.pushEnum(mode);
         rngKey(c, op);
         c.invokeStatic(STEP, "updateConvWeight", "([BI" + GEOM + "[I[B[F[FF" + MODE + "I)V");
+    }
+
+    static void convGradWeightUpdate(EmitContext c, Node n) {
+        ConvGradWeightUpdate op = (ConvGradWeightUpdate) n.op();
+        Value x = n.inputs().get(0);
+        Value g = n.inputs().get(1);
+        Value w = n.inputs().get(2);
+        Shape xs = x.type().shape();
+        ConvGeom gradGeom = geometry(op.grad().conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
+        Node conv = owningConv(c, n, w);
+        Shape cs = conv.inputs().get(0).type().shape();
+        ConvGeom geom = geometry((Conv2d) conv.op(), cs.dim(1), cs.dim(2), cs.dim(3), conv.output().type().shape(), w);
+        SgdUpdate u = op.update();
+        RoundingMode mode = mode(u);
+        c.arena();
+        c.offset(x);
+        c.pushInt(x.type().requireQuantization(x.name()).zeroPoint());
+        c.offset(g);
+        c.constant(gradGeom);
+        c.constant(geom);
+        c.constantOrNull(u.channels().isEmpty() ? null : ints(u.channels()));
+        c.offset(n.output());
+        c.constant(c.parameterArray(w));
+        c.constantOrNull(mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null);
+        c.constantOrNull(u.qasDivisors().isEmpty() ? null : u.qasArray());
+        c.pushFloat(u.lr());
+        c.pushEnum(mode);
+        rngKey(c, u);
+        c.invokeStatic(STEP, "convWeightGradUpdate", "([BIII" + GEOM + GEOM + "[II[B[F[FF" + MODE + "I)V");
+    }
+
+    static void convGradBiasUpdate(EmitContext c, Node n) {
+        SgdUpdate u = ((ConvGradBiasUpdate) n.op()).update();
+        Value g = n.inputs().get(0);
+        Value b = n.inputs().get(1);
+        Shape s = g.type().shape();
+        RoundingMode mode = mode(u);
+        c.arena();
+        c.offset(g);
+        c.pushInt(s.dim(1) * s.dim(2));
+        c.pushInt(s.dim(3));
+        c.constant(c.parameters().int32(b.name()));
+        c.constantOrNull(mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(b.name()) : null);
+        c.constant(c.parameterArray(b));
+        c.constantOrNull(u.qasDivisors().isEmpty() ? null : u.qasArray());
+        c.pushFloat(u.lr());
+        c.pushEnum(mode);
+        rngKey(c, u);
+        c.invokeStatic(STEP, "convBiasGradUpdate", "([BIII[I[F[F[FF" + MODE + "I)V");
+    }
+
+    static void linearGradWeightUpdate(EmitContext c, Node n) {
+        SgdUpdate u = ((LinearGradWeightUpdate) n.op()).update();
+        c.arena();
+        c.offset(n.inputs().get(0));
+        c.offset(n.inputs().get(1));
+        c.pushInt(Math.toIntExact(n.inputs().get(0).type().elementCount()));
+        c.pushInt(Math.toIntExact(n.inputs().get(1).type().elementCount()));
+        c.constant(c.parameterArray(n.inputs().get(2)));
+        c.pushFloat(u.lr());
+        c.invokeStatic(STEP, "linearWeightGradUpdate", "([BIIII[FF)V");
+    }
+
+    private static RoundingMode mode(SgdUpdate u) {
+        return RoundingMode.valueOf(u.rounding().toUpperCase(Locale.ROOT));
+    }
+
+    private static Node owningConv(EmitContext c, Node n, Value w) {
+        return c.graph().users(w).stream().filter(u -> u.op() instanceof Conv2d).findFirst()
+                .orElseThrow(() -> new UnsupportedOpException("op '" + n.name() + "': int8 parameter %" + w.name()
+                        + " is not a conv weight"));
     }
 
     private static void rngKey(EmitContext c, SgdUpdate op) {

@@ -71,6 +71,15 @@ public final class Attr {
         return out;
     }
 
+    /** A required object attribute. */
+    public static JsonNode object(JsonNode a, String name) {
+        JsonNode n = a.get(name);
+        if (n == null || !n.isObject()) {
+            throw new IrParseException("attribute '" + name + "' must be an object, got " + n);
+        }
+        return n;
+    }
+
     /** A required text attribute. */
     public static String text(JsonNode a, String name) {
         JsonNode n = a.get(name);

@@ -12,7 +12,8 @@ import java.util.Map;
  */
 public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape,
         SoftmaxCrossEntropy, LinearGradInput, LinearGradWeight, DequantizeGrad, AvgPoolGrad, AddGrad, Accumulate,
-        ConvGradOutput, ConvGradInput, ConvGradWeight, ConvGradBias, ChannelSlice, SgdUpdate {
+        ConvGradOutput, ConvGradInput, ConvGradWeight, ConvGradBias, ChannelSlice, SgdUpdate, ConvGradWeightUpdate,
+        ConvGradBiasUpdate, LinearGradWeightUpdate {
 
     /** The kind of this op. */
     OpKind kind();

@@ -45,7 +45,13 @@ public enum OpKind {
     /** Copy of some channels (saved inputs of partially trained layers). */
     CHANNEL_SLICE("channel_slice", 1, ChannelSlice::fromJson),
     /** In-place SGD update of a parameter, with QAS and a rounding mode. */
-    SGD_UPDATE("sgd_update", 2, SgdUpdate::fromJson);
+    SGD_UPDATE("sgd_update", 2, SgdUpdate::fromJson),
+    /** A conv's weight gradient fused with its in-place update, channel by channel. */
+    CONV_GRAD_WEIGHT_UPDATE("conv_grad_weight_update", 3, ConvGradWeightUpdate::fromJson),
+    /** A conv's bias gradient fused with its in-place update. */
+    CONV_GRAD_BIAS_UPDATE("conv_grad_bias_update", 2, ConvGradBiasUpdate::fromJson),
+    /** The head's weight gradient fused with its in-place update. */
+    LINEAR_GRAD_WEIGHT_UPDATE("linear_grad_weight_update", 3, LinearGradWeightUpdate::fromJson);
 
     private final String irName;
     private final int arity;
@@ -74,7 +80,8 @@ public enum OpKind {
 
     /** True for kinds that act by side effect (no result); dead-code elimination keeps them. */
     public boolean hasSideEffects() {
-        return this == SGD_UPDATE;
+        return this == SGD_UPDATE || this == CONV_GRAD_WEIGHT_UPDATE || this == CONV_GRAD_BIAS_UPDATE
+                || this == LINEAR_GRAD_WEIGHT_UPDATE;
     }
 
     /** Looks a kind up by {@link #irName()}; null when unknown. */

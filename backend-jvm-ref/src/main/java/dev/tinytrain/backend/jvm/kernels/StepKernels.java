@@ -99,6 +99,66 @@ public final class StepKernels {
         }
     }
 
+    /**
+     * A conv's weight gradient fused with its update: for each output channel (each listed channel of a depthwise
+     * conv) in increasing order, {@link BackwardKernels#convWeightGradChannel} into the one-channel workspace at
+     * {@code wsOff}, then {@link UpdateKernels#updateConvWeightChannel} from it — the same bits as
+     * {@link #convWeightGrad} followed by {@link #updateConvWeight}, without a weight-gradient tensor.
+     *
+     * @param gradGeom geometry of the (possibly channel-sliced) saved input, as for {@link #convWeightGrad}
+     * @param geom the conv's full geometry (the weight's)
+     */
+    public static void convWeightGradUpdate(byte[] arena, int xOff, int xZero, int gOff,
+                                            BackwardKernels.ConvGeom gradGeom, BackwardKernels.ConvGeom geom,
+                                            int[] channels, int wsOff, byte[] weight, float[] master,
+                                            float[] qasDivisors, float lr, RoundingMode mode, int rngKey) {
+        if (geom.depthwise()) {
+            int n = channels == null ? geom.outC() : channels.length;
+            for (int j = 0; j < n; j++) {
+                int c = channels == null ? j : channels[j];
+                BackwardKernels.convWeightGradChannel(arena, xOff, xZero, gOff, gradGeom, c, null, wsOff);
+                UpdateKernels.updateConvWeightChannel(arena, wsOff, geom, c, null, weight, master,
+                        qasDivisors == null ? 1.0f : qasDivisors[c], lr, mode, rngKey);
+            }
+            return;
+        }
+        for (int o = 0; o < geom.outC(); o++) {
+            BackwardKernels.convWeightGradChannel(arena, xOff, xZero, gOff, gradGeom, o, null, wsOff);
+            UpdateKernels.updateConvWeightChannel(arena, wsOff, geom, o, channels, weight, master,
+                    qasDivisors == null ? 1.0f : qasDivisors[o], lr, mode, rngKey);
+        }
+    }
+
+    /**
+     * A conv's bias gradient fused with its update, channel by channel: {@link BackwardKernels#convBiasGradChannel}
+     * then {@link UpdateKernels#updateBiasChannel}, and the forward's float32 view refreshed.
+     */
+    public static void convBiasGradUpdate(byte[] arena, int gOff, int positions, int channels, int[] bias,
+                                          float[] master, float[] view, float[] qasDivisors, float lr,
+                                          RoundingMode mode, int rngKey) {
+        for (int o = 0; o < channels; o++) {
+            float g = BackwardKernels.convBiasGradChannel(arena, gOff, positions, channels, o);
+            UpdateKernels.updateBiasChannel(g, o, bias, master, qasDivisors == null ? 1.0f : qasDivisors[o], lr, mode,
+                    rngKey);
+            view[o] = mode == RoundingMode.FLOAT_MASTER ? master[o] : (float) bias[o];
+        }
+    }
+
+    /**
+     * The head's weight gradient fused with its update: {@code W[j][k] = fma(-lr, dy[j] * x[k], W[j][k])}, the
+     * same bits as {@link BackwardKernels#linearWeightGrad} then {@link UpdateKernels#sgdFloat}.
+     */
+    public static void linearWeightGradUpdate(byte[] arena, int gOff, int xOff, int out, int in, float[] weight,
+                                              float lr) {
+        for (int j = 0; j < out; j++) {
+            float gj = ArenaAccess.getFloat(arena, gOff + 4 * j);
+            for (int k = 0; k < in; k++) {
+                float g = gj * ArenaAccess.getFloat(arena, xOff + 4 * k);
+                weight[j * in + k] = Math.fma(-lr, g, weight[j * in + k]);
+            }
+        }
+    }
+
     /** Computes the loss and its gradient and stores the loss (float32) at {@code lossOff}. */
     public static void softmaxCrossEntropy(byte[] arena, int xOff, int n, int labelOff, int dOff, int lossOff) {
         int label = ArenaAccess.getInt(arena, labelOff);
