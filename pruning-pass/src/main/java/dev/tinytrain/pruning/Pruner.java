@@ -1,0 +1,204 @@
+package dev.tinytrain.pruning;
+
+import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.GraphBuilder;
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Parameter;
+import dev.tinytrain.ir.Trainability;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.ChannelSlice;
+import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvGradWeight;
+import dev.tinytrain.ir.ops.Op;
+import dev.tinytrain.ir.ops.OpKind;
+import dev.tinytrain.ir.ops.QuantizedAdd;
+import dev.tinytrain.ir.ops.SgdUpdate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The pruning pass: applies resolved trainability to a full training step and removes everything the kept
+ * gradients do not need ({@code ARCHITECTURE.md} §4).
+ * <ol>
+ *   <li>Parameters get their trainability; the {@link SgdUpdate} of a frozen parameter is removed.</li>
+ *   <li>A partially trained weight's {@link ConvGradWeight} and {@link SgdUpdate} get its channels, and the
+ *       weight gradient reads a {@link ChannelSlice} of the conv's input (input channels of a dense conv,
+ *       channels of a depthwise conv), named {@code <x>.slice.<conv path>} and placed right after {@code x}'s
+ *       definition, so the full input can die as soon as the forward pass no longer needs it.</li>
+ *   <li>Dead-code elimination from the roots (side-effect nodes and graph outputs): a node none of whose results
+ *       is used is removed; a conv or add whose clamp mask is no longer read stops saving it. Backprop therefore
+ *       stops by itself at the deepest trained layer, and layers that only train their bias keep their mask but
+ *       not their input.</li>
+ * </ol>
+ * Every other node keeps its place. The kept updates' {@code paramId}s are renumbered 0.. in parameter order
+ * (the index among the trained parameters).
+ */
+public final class Pruner {
+    private Pruner() {
+    }
+
+    /**
+     * The pruned step as a graph and its gradient map.
+     *
+     * @param graph the pruned graph
+     * @param gradients trained parameter name to its gradient value's name
+     */
+    record Pruned(Graph graph, Map<String, String> gradients) {
+    }
+
+    /**
+     * Prunes a training step.
+     *
+     * @param graph the full training step (every parameter updated, as the autodiff pass derives it)
+     * @param gradients parameter name to gradient value name
+     * @param trainability every parameter's trainability (e.g. from {@link PolicyResolver})
+     * @throws PolicyException when the trainability map does not fit the graph
+     */
+    static Pruned prune(Graph graph, Map<String, String> gradients, Map<String, Trainability> trainability) {
+        checkCoverage(graph, trainability);
+        Map<String, Node> producers = new HashMap<>();
+        Map<String, Node> convOfWeight = new HashMap<>();
+        for (Node n : graph.nodes()) {
+            n.outputs().forEach(v -> producers.put(v.name(), n));
+            if (n.op().kind() == OpKind.CONV2D) {
+                convOfWeight.put(n.inputs().get(1).name(), n);
+            }
+        }
+
+        // partially trained weights: their weight-gradient node and the slice each reads
+        Map<String, Node> partialGradNodes = new HashMap<>(); // grad node name -> its new node
+        Map<String, List<Node>> slicesAfter = new LinkedHashMap<>(); // value name -> slices to insert after it
+        for (Parameter p : graph.parameters()) {
+            Trainability t = trainability.get(p.name());
+            if (!t.trainable()) {
+                continue;
+            }
+            String gradName = gradients.get(p.name());
+            if (gradName == null) {
+                throw new PolicyException("parameter '" + p.name() + "' is trained but the training graph has no"
+                        + " gradient for it");
+            }
+            if (t.allChannels()) {
+                continue;
+            }
+            Node conv = convOfWeight.get(p.name());
+            Node grad = producers.get(gradName);
+            if (conv == null || grad == null || !(grad.op() instanceof ConvGradWeight cgw)) {
+                throw new PolicyException("parameter '" + p.name() + "' is not a conv weight with a conv_grad_weight"
+                        + " gradient; only conv weights can train a subset of channels " + t.channels());
+            }
+            int channelCount = p.value().type().shape().dim(3);
+            int last = t.channels().get(t.channels().size() - 1);
+            if (last >= channelCount) {
+                throw new PolicyException("parameter '" + p.name() + "': trainable channel " + last
+                        + " is out of range (" + channelCount + " channels)");
+            }
+            Value x = grad.inputs().get(0);
+            String sliceName = x.name() + ".slice." + conv.name();
+            Node slice = new Node(sliceName, new ChannelSlice(t.channels()), List.of(x),
+                    List.of(new Value(sliceName, x.type()))); // result type fixed when rebuilt
+            slicesAfter.computeIfAbsent(x.name(), k -> new ArrayList<>()).add(slice);
+            partialGradNodes.put(grad.name(), new Node(grad.name(), new ConvGradWeight(cgw.conv(), t.channels()),
+                    List.of(slice.output(), grad.inputs().get(1), grad.inputs().get(2)), grad.outputs()));
+        }
+
+        // 1-2: drop frozen updates, narrow partial ones, insert slices
+        Map<String, Integer> paramIds = new HashMap<>();
+        for (Parameter p : graph.parameters()) {
+            if (trainability.get(p.name()).trainable()) {
+                paramIds.put(p.name(), paramIds.size());
+            }
+        }
+        List<Node> nodes = new ArrayList<>();
+        for (Value in : graph.inputs()) {
+            nodes.addAll(slicesAfter.getOrDefault(in.name(), List.of()));
+        }
+        for (Parameter p : graph.parameters()) {
+            nodes.addAll(slicesAfter.getOrDefault(p.name(), List.of()));
+        }
+        for (Node n : graph.nodes()) {
+            Node kept = n;
+            if (n.op() instanceof SgdUpdate u) {
+                String param = n.inputs().get(0).name();
+                Trainability t = trainability.get(param);
+                if (t == null || !t.trainable()) {
+                    continue;
+                }
+                kept = new Node(n.name(), new SgdUpdate(u.lr(), u.qasDivisors(), u.rounding(), t.channels(),
+                        paramIds.get(param)), n.inputs(), n.outputs());
+            } else if (partialGradNodes.containsKey(n.name())) {
+                kept = partialGradNodes.get(n.name());
+            }
+            nodes.add(kept);
+            for (Value v : n.outputs()) {
+                nodes.addAll(slicesAfter.getOrDefault(v.name(), List.of()));
+            }
+        }
+
+        // 3: dead-code elimination, one reverse pass over the (topologically ordered) nodes
+        Set<String> live = new HashSet<>();
+        graph.outputs().forEach(v -> live.add(v.name()));
+        List<Node> liveNodes = new ArrayList<>();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (n.op().kind().hasSideEffects() || n.outputs().stream().anyMatch(v -> live.contains(v.name()))) {
+                liveNodes.add(0, n);
+                n.inputs().forEach(v -> live.add(v.name()));
+            }
+        }
+
+        // rebuild (re-inferring types: narrowed gradients and slices change shape), dropping unread masks
+        GraphBuilder b = new GraphBuilder(graph.name());
+        Map<String, Value> values = new HashMap<>();
+        for (Value in : graph.inputs()) {
+            values.put(in.name(), b.input(in.name(), in.type()));
+        }
+        for (Parameter p : graph.parameters()) {
+            values.put(p.name(), b.parameter(p.name(), p.value().type(), p.data(), trainability.get(p.name())));
+        }
+        for (Node n : liveNodes) {
+            Op op = n.op();
+            List<String> names = new ArrayList<>();
+            n.outputs().forEach(v -> names.add(v.name()));
+            if (n.outputs().size() == 2 && !live.contains(n.outputs().get(1).name())) {
+                if (op instanceof Conv2d c && c.saveMask()) {
+                    op = c.withSaveMask(false);
+                    names.remove(1);
+                } else if (op instanceof QuantizedAdd a && a.saveMask()) {
+                    op = a.withSaveMask(false);
+                    names.remove(1);
+                }
+            }
+            Value[] operands = n.inputs().stream().map(v -> values.get(v.name())).toArray(Value[]::new);
+            List<Value> outs = b.addMulti(n.name(), op, names, operands);
+            outs.forEach(v -> values.put(v.name(), v));
+        }
+        graph.outputs().forEach(v -> b.output(values.get(v.name())));
+        Map<String, String> keptGradients = new LinkedHashMap<>();
+        gradients.forEach((p, g) -> {
+            if (trainability.get(p) != null && trainability.get(p).trainable()) {
+                keptGradients.put(p, g);
+            }
+        });
+        return new Pruned(b.build(), keptGradients);
+    }
+
+    private static void checkCoverage(Graph graph, Map<String, Trainability> trainability) {
+        for (Parameter p : graph.parameters()) {
+            if (!trainability.containsKey(p.name())) {
+                throw new PolicyException("no trainability given for parameter '" + p.name() + "'");
+            }
+        }
+        for (String name : trainability.keySet()) {
+            if (graph.parameter(name).isEmpty()) {
+                throw new PolicyException("trainability given for '" + name + "', which is not a parameter of graph '"
+                        + graph.name() + "'");
+            }
+        }
+    }
+}
