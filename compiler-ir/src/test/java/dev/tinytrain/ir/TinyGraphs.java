@@ -22,6 +22,35 @@ public final class TinyGraphs {
         return b.output(pool).build();
     }
 
+    /** {@link #block()} followed by the float transfer head (3 classes): a trainable tiny model. */
+    public static Graph withHead() {
+        Graph g = block();
+        GraphBuilder b = new GraphBuilder("tiny");
+        Value x = b.input("input", g.inputs().get(0).type());
+        java.util.Map<String, Value> map = new java.util.HashMap<>();
+        map.put("input", x);
+        for (Parameter p : g.parameters()) {
+            map.put(p.name(), b.parameter(p.name(), p.value().type(), p.data()));
+        }
+        for (Node n : g.nodes()) {
+            Value[] ins = n.inputs().stream().map(v -> map.get(v.name())).toArray(Value[]::new);
+            map.put(n.output().name(), b.add(n.name(), n.op(), ins));
+        }
+        Value pool = map.get("pool");
+        Value flat = b.add("flatten", new dev.tinytrain.ir.ops.Reshape(Shape.of(1, 4), Layout.ROW_MAJOR), pool);
+        Value feat = b.add("feature", new dev.tinytrain.ir.ops.Dequantize(), flat);
+        float[] w = new float[12];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (i % 5 - 2) * 0.1f;
+        }
+        Value hw = b.parameter("head.weight", TensorType.of(DType.FLOAT32, Shape.of(3, 4), Layout.ROW_MAJOR),
+                TensorData.ofFloat32(w));
+        Value hb = b.parameter("head.bias", TensorType.of(DType.FLOAT32, Shape.of(3), Layout.ROW_MAJOR),
+                TensorData.ofFloat32(new float[] {0.1f, -0.2f, 0.05f}));
+        Value logits = b.add("logits", new dev.tinytrain.ir.ops.Linear(), feat, hw, hb);
+        return b.output(logits).build();
+    }
+
     static Value conv(GraphBuilder b, String name, Value in, int cout, int k, int stride, int groups,
                       Quantization out) {
         int cin = in.type().shape().dim(3);

@@ -35,6 +35,30 @@ public interface EmitContext {
     /** The runtime array holding parameter {@code v}'s values (see {@link ParameterArrays}). */
     Object parameterArray(Value v);
 
+    /** Pushes {@code null} (an absent optional array). */
+    void pushNull();
+
+    /** Pushes a constant array, or null when {@code array} is null. */
+    default void constantOrNull(Object array) {
+        if (array == null) {
+            pushNull();
+        } else {
+            constant(array);
+        }
+    }
+
+    /** Pushes an enum constant. */
+    void pushEnum(Enum<?> e);
+
+    /** The graph being compiled (to find, e.g., the conv that owns a parameter). */
+    dev.tinytrain.ir.Graph graph();
+
+    /** The parameter arrays of the program (training ops also read masters and int32 storage). */
+    ParameterArrays parameters();
+
+    /** The program's {@code int[] {step, seed}} state array (stochastic rounding keys). */
+    int[] state();
+
     /** Calls a public static method of {@code owner} (internal name) with the given descriptor. */
     void invokeStatic(String owner, String name, String descriptor);
 

@@ -44,8 +44,17 @@ final class ForwardEmitters {
         c.pushInt(ys.dim(1));
         c.pushInt(ys.dim(2));
         c.pushInt(ys.dim(3));
-        c.pushInt(-1); // no mask in a forward-only program
+        maskOffset(c, n);
         c.invokeStatic(EmitContext.FORWARD_KERNELS, "conv2d", "([BIIIII[BIIIIII[F[FIIIIII)V");
+    }
+
+    /** The mask result's offset when the op keeps one (training), else -1. */
+    private static void maskOffset(EmitContext c, Node n) {
+        if (n.outputs().size() > 1) {
+            c.offset(n.outputs().get(1));
+        } else {
+            c.pushInt(-1);
+        }
     }
 
     static void quantizedAdd(EmitContext c, Node n) {
@@ -63,7 +72,7 @@ final class ForwardEmitters {
         c.pushInt(y.zeroPoint());
         c.pushFloat((float) y.scale());
         c.offset(n.output());
-        c.pushInt(-1);
+        maskOffset(c, n);
         c.invokeStatic(EmitContext.FORWARD_KERNELS, "quantizedAdd", "([BIIFIIFIIFII)V");
     }
 

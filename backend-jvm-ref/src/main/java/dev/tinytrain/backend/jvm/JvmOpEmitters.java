@@ -17,6 +17,19 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.DEQUANTIZE, ForwardEmitters::dequantize);
         EMITTERS.put(OpKind.LINEAR, ForwardEmitters::linear);
         EMITTERS.put(OpKind.RESHAPE, ForwardEmitters::reshape);
+        EMITTERS.put(OpKind.SOFTMAX_CROSS_ENTROPY, TrainingEmitters::softmaxCrossEntropy);
+        EMITTERS.put(OpKind.LINEAR_GRAD_INPUT, TrainingEmitters::linearGradInput);
+        EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT, TrainingEmitters::linearGradWeight);
+        EMITTERS.put(OpKind.DEQUANTIZE_GRAD, TrainingEmitters::dequantizeGrad);
+        EMITTERS.put(OpKind.AVG_POOL_GRAD, TrainingEmitters::avgPoolGrad);
+        EMITTERS.put(OpKind.ADD_GRAD, TrainingEmitters::addGrad);
+        EMITTERS.put(OpKind.ACCUMULATE, TrainingEmitters::accumulate);
+        EMITTERS.put(OpKind.CONV_GRAD_OUTPUT, TrainingEmitters::convGradOutput);
+        EMITTERS.put(OpKind.CONV_GRAD_INPUT, TrainingEmitters::convGradInput);
+        EMITTERS.put(OpKind.CONV_GRAD_WEIGHT, TrainingEmitters::convGradWeight);
+        EMITTERS.put(OpKind.CONV_GRAD_BIAS, TrainingEmitters::convGradBias);
+        EMITTERS.put(OpKind.CHANNEL_SLICE, TrainingEmitters::channelSlice);
+        EMITTERS.put(OpKind.SGD_UPDATE, TrainingEmitters::sgdUpdate);
     }
 
     private JvmOpEmitters() {

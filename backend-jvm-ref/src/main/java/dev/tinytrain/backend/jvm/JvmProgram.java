@@ -23,8 +23,9 @@ public final class JvmProgram {
     private final ArenaLayout layout;
     private final ParameterArrays parameters;
     private final GeneratedProgram program;
+    private final int[] state;
 
-    private JvmProgram(Graph graph, ArenaLayout layout, ParameterArrays parameters, List<Node> schedule) {
+    private JvmProgram(Graph graph, ArenaLayout layout, ParameterArrays parameters, List<Node> schedule, int seed) {
         this.graph = graph;
         this.layout = layout;
         this.parameters = parameters;
@@ -33,7 +34,8 @@ public final class JvmProgram {
                 layout.offsetOf(v); // every result needs a place
             }
         }
-        this.program = ProgramGenerator.generate(schedule, layout, v -> parameters.get(v.name()));
+        this.state = new int[] {0, seed};
+        this.program = ProgramGenerator.generate(graph, schedule, layout, parameters, state);
     }
 
     /**
@@ -42,7 +44,29 @@ public final class JvmProgram {
      * @throws UnsupportedOpException naming the first node whose kind has no JVM kernel
      */
     public static JvmProgram compile(Graph graph, ArenaLayout layout) {
-        return new JvmProgram(graph, layout, new ParameterArrays(graph), graph.nodes());
+        return new JvmProgram(graph, layout, new ParameterArrays(graph), graph.nodes(), 0);
+    }
+
+    /**
+     * Compiles a schedule of {@code graph} that shares parameter arrays with other programs (a training step
+     * and the inference program of one session update and read the same weights).
+     *
+     * @param schedule the nodes to run, in order (a subset of the graph's, e.g. the forward part)
+     * @param seed seed of the stochastic-rounding generator
+     */
+    public static JvmProgram compile(Graph graph, List<Node> schedule, ArenaLayout layout, ParameterArrays parameters,
+                                     int seed) {
+        return new JvmProgram(graph, layout, parameters, schedule, seed);
+    }
+
+    /** The number of completed steps (keys the stochastic rounding); incremented by {@link #advanceStep()}. */
+    public int step() {
+        return state[0];
+    }
+
+    /** Marks one training step as done. */
+    public void advanceStep() {
+        state[0]++;
     }
 
     /** The graph. */

@@ -17,12 +17,7 @@ public final class JvmRun {
 
     /** Writes int8 data into value {@code v}'s place. */
     public void setInt8(Value v, byte[] data) {
-        require(v, DType.INT8);
-        if (data.length != v.type().elementCount()) {
-            throw new IllegalArgumentException("%" + v.name() + " " + v.type().shape() + " needs "
-                    + v.type().elementCount() + " int8 values, got " + data.length);
-        }
-        System.arraycopy(data, 0, arena, program.layout().offsetOf(v), data.length);
+        write(arena, program.layout(), v, data);
     }
 
     /** Runs the program. */
@@ -32,20 +27,12 @@ public final class JvmRun {
 
     /** Reads int8 value {@code v}. */
     public byte[] int8(Value v) {
-        require(v, DType.INT8);
-        int off = program.layout().offsetOf(v);
-        return Arrays.copyOfRange(arena, off, off + Math.toIntExact(v.type().elementCount()));
+        return readInt8(arena, program.layout(), v);
     }
 
     /** Reads float32 value {@code v}. */
     public float[] float32(Value v) {
-        require(v, DType.FLOAT32);
-        int off = program.layout().offsetOf(v);
-        float[] out = new float[Math.toIntExact(v.type().elementCount())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ArenaAccess.getFloat(arena, off + 4 * i);
-        }
-        return out;
+        return readFloat32(arena, program.layout(), v);
     }
 
     /** Writes float32 data into value {@code v}'s place. */
@@ -58,6 +45,36 @@ public final class JvmRun {
         for (int i = 0; i < data.length; i++) {
             ArenaAccess.putFloat(arena, off + 4 * i, data[i]);
         }
+    }
+
+    static void write(byte[] arena, dev.tinytrain.planner.ArenaLayout layout, Value v, byte[] data) {
+        require(v, DType.INT8);
+        if (data.length != v.type().elementCount()) {
+            throw new IllegalArgumentException("%" + v.name() + " " + v.type().shape() + " needs "
+                    + v.type().elementCount() + " int8 values, got " + data.length);
+        }
+        System.arraycopy(data, 0, arena, layout.offsetOf(v), data.length);
+    }
+
+    static void writeInt(byte[] arena, dev.tinytrain.planner.ArenaLayout layout, Value v, int value) {
+        require(v, DType.INT32);
+        ArenaAccess.putInt(arena, layout.offsetOf(v), value);
+    }
+
+    static float[] readFloat32(byte[] arena, dev.tinytrain.planner.ArenaLayout layout, Value v) {
+        require(v, DType.FLOAT32);
+        int off = layout.offsetOf(v);
+        float[] out = new float[Math.toIntExact(v.type().elementCount())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ArenaAccess.getFloat(arena, off + 4 * i);
+        }
+        return out;
+    }
+
+    static byte[] readInt8(byte[] arena, dev.tinytrain.planner.ArenaLayout layout, Value v) {
+        require(v, DType.INT8);
+        int off = layout.offsetOf(v);
+        return Arrays.copyOfRange(arena, off, off + Math.toIntExact(v.type().elementCount()));
     }
 
     private static void require(Value v, DType t) {

@@ -27,7 +27,9 @@ final class ProgramGenerator {
     private ProgramGenerator() {
     }
 
-    static GeneratedProgram generate(List<Node> nodes, ArenaLayout layout, Function<Value, Object> parameterArray) {
+    static GeneratedProgram generate(dev.tinytrain.ir.Graph graph, List<Node> nodes, ArenaLayout layout,
+                                     ParameterArrays parameters, int[] state) {
+        Function<Value, Object> parameterArray = v -> parameters.get(v.name());
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, NAME, null,
                 "java/lang/Object", new String[] {Type.getInternalName(GeneratedProgram.class)});
@@ -37,7 +39,7 @@ final class ProgramGenerator {
         for (int m = 0; m < methods; m++) {
             MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, "([B)V", null, null);
             mv.visitCode();
-            Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants);
+            Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state);
             for (Node n : nodes.subList(m * NODES_PER_METHOD, Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD))) {
                 JvmOpEmitter e = JvmOpEmitters.forKind(n.op().kind()).orElseThrow(() -> new UnsupportedOpException(
                         "op '" + n.name() + "': the JVM backend has no kernel for " + n.op().kind().irName()));
@@ -71,7 +73,7 @@ final class ProgramGenerator {
             init.visitVarInsn(Opcodes.ALOAD, 1);
             pushInt(init, i);
             init.visitInsn(Opcodes.AALOAD);
-            init.visitTypeInsn(Opcodes.CHECKCAST, desc);
+            init.visitTypeInsn(Opcodes.CHECKCAST, Type.getInternalName(constants.get(i).getClass()));
             init.visitFieldInsn(Opcodes.PUTFIELD, NAME, "k" + i, desc);
         }
         init.visitInsn(Opcodes.RETURN);
@@ -101,7 +103,20 @@ final class ProgramGenerator {
     }
 
     private record Context(MethodVisitor mv, ArenaLayout layout, Function<Value, Object> parameterArray,
-                           Map<Object, Integer> constantIndex, List<Object> constants) implements EmitContext {
+                           Map<Object, Integer> constantIndex, List<Object> constants,
+                           dev.tinytrain.ir.Graph graph, ParameterArrays parameters, int[] state)
+            implements EmitContext {
+
+        @Override
+        public void pushNull() {
+            mv.visitInsn(Opcodes.ACONST_NULL);
+        }
+
+        @Override
+        public void pushEnum(Enum<?> e) {
+            String owner = Type.getInternalName(e.getDeclaringClass());
+            mv.visitFieldInsn(Opcodes.GETSTATIC, owner, e.name(), "L" + owner + ";");
+        }
 
         @Override
         public void arena() {

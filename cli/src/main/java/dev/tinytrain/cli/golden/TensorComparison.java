@@ -46,6 +46,33 @@ public record TensorComparison(String name, String dtype, String shape, double m
                 true);
     }
 
+    /** Elementwise comparison of float32 data within an absolute tolerance. */
+    public static TensorComparison absolute(GoldenTensor t, float[] expected, float[] actual, double tol) {
+        if (expected.length != actual.length) {
+            return new TensorComparison(t.name(), t.dtype(), t.shape().toString(), Double.POSITIVE_INFINITY,
+                    expected.length, expected.length, "shape", true);
+        }
+        long bad = 0;
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = Math.abs((double) expected[i] - actual[i]);
+            if (!(d <= tol)) {
+                bad++;
+            }
+            max = Math.max(max, d);
+        }
+        return new TensorComparison(t.name(), t.dtype(), t.shape().toString(), max, bad, expected.length,
+                String.format(Locale.ROOT, "abs<=%.3g", tol), true);
+    }
+
+    /** Comparison of one float32 scalar within a relative tolerance. */
+    public static TensorComparison relative(GoldenTensor t, float expected, float actual, double rel) {
+        double d = Math.abs((double) expected - actual);
+        boolean ok = d <= rel * Math.abs(expected);
+        return new TensorComparison(t.name(), t.dtype(), t.shape().toString(), d, ok ? 0 : 1, 1,
+                String.format(Locale.ROOT, "rel<=%.1g", rel), true);
+    }
+
     /** One report line: status, name, dtype, shape, max abs difference, mismatching elements. */
     public String line() {
         String status = !produced ? "SKIP" : passed() ? "PASS" : "FAIL";

@@ -53,6 +53,25 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         return OpKind.CONV2D;
     }
 
+    /**
+     * The per-output-channel effective scale {@code eff[o] = fl32(x_scale * w_scale[o] / y_scale)}, evaluated left
+     * to right in float64 and rounded once ({@code ../models/FORMAT.md} §3.2 step 3). The one definition every
+     * backend and pass uses.
+     */
+    public static float[] effectiveScales(double xScale, float[] wScales, double yScale) {
+        float[] eff = new float[wScales.length];
+        for (int o = 0; o < eff.length; o++) {
+            eff[o] = (float) (xScale * (double) wScales[o] / yScale);
+        }
+        return eff;
+    }
+
+    /** The effective scales of this conv applied to input {@code x} with weight {@code w}. */
+    public float[] effectiveScales(Value x, Value w) {
+        return effectiveScales(x.type().requireQuantization(x.name()).scale(),
+                w.type().requireQuantization(w.name()).scalesAsFloats(), output.scale());
+    }
+
     /** True when the weight uses the depthwise layout (one filter per channel). */
     public boolean isDepthwise(int inChannels, int outChannels) {
         return groups > 1 && groups == inChannels && groups == outChannels;

@@ -16,9 +16,11 @@ import java.util.Map;
 /**
  * Weight gradient of a conv for the trainable channels:
  * {@code dW[o,i,kh,kw] = sum_{y,x} (x[..,i] - x_zero) * g'[o,y,x]} (padding contributes 0). Operands: x, the
- * saved int8 input holding exactly the trainable channels (all of them, or a {@link ChannelSlice}), g', and the
- * weight (for its shape). The result is float32 in the weight's layout with only the trainable channels: input
- * channels of a dense conv, channels of a depthwise conv.
+ * saved int8 input, g', and the weight (for its shape). For a dense conv x holds exactly the trainable input
+ * channels (all of them, or a {@link ChannelSlice}) and the result is {@code [O,KH,KW,k]} (OHWI restricted to
+ * the trainable channels); for a depthwise conv x holds every channel and the result is {@code [k,KH,KW]}
+ * row-major. Either way each output channel's gradient is contiguous, so an update can follow it channel by
+ * channel.
  *
  * @param conv the forward conv's attributes
  * @param channels trainable channel indices in increasing order (empty = all)
@@ -47,13 +49,15 @@ public record ConvGradWeight(Conv2d conv, List<Integer> channels) implements Op 
         boolean dw = w.type().layout() == Layout.DEPTHWISE;
         int all = ws.dim(3);
         int k = channels.isEmpty() ? all : channels.size();
-        int expected = channels.isEmpty() && !dw ? all * conv.groups() : k;
+        int expected = dw ? all : channels.isEmpty() ? all * conv.groups() : k;
         if (in.get(0).type().shape().dim(3) != expected) {
             Checks.fail(node, "shape", "saved input %" + in.get(0).name() + " " + in.get(0).type().shape()
-                    + " must hold exactly the " + k + " trainable channels");
+                    + " must hold " + expected + " channels");
         }
-        Shape out = dw ? Shape.of(1, ws.dim(1), ws.dim(2), k) : Shape.of(ws.dim(0), ws.dim(1), ws.dim(2), k);
-        return List.of(TensorType.of(DType.FLOAT32, out, w.type().layout()));
+        if (dw) {
+            return List.of(TensorType.of(DType.FLOAT32, Shape.of(k, ws.dim(1), ws.dim(2)), Layout.ROW_MAJOR));
+        }
+        return List.of(TensorType.of(DType.FLOAT32, Shape.of(ws.dim(0), ws.dim(1), ws.dim(2), k), Layout.OHWI));
     }
 
     @Override

@@ -61,6 +61,33 @@ public record SgdUpdate(float lr, List<Float> qasDivisors, String rounding, List
         return List.of();
     }
 
+    /**
+     * QAS divisors of a conv weight, exactly as the authors' {@code SGDScale.pre_step} computes them in float32
+     * (verified bit for bit against their goldens): {@code t = fl32(fl32(eff * fl32(y_scale)) / fl32(x_scale));
+     * divisor = fl32(t * t)}, mathematically {@code w_scale^2}.
+     */
+    public static float[] qasWeightDivisors(float[] eff, double yScale, double xScale) {
+        float[] d = new float[eff.length];
+        for (int o = 0; o < d.length; o++) {
+            float t = eff[o] * (float) yScale / (float) xScale;
+            d[o] = t * t;
+        }
+        return d;
+    }
+
+    /**
+     * QAS divisors of a conv bias: {@code t = fl32(eff * fl32(y_scale)); divisor = fl32(t * t)}, mathematically
+     * {@code (x_scale * w_scale)^2}.
+     */
+    public static float[] qasBiasDivisors(float[] eff, double yScale) {
+        float[] d = new float[eff.length];
+        for (int o = 0; o < d.length; o++) {
+            float t = eff[o] * (float) yScale;
+            d[o] = t * t;
+        }
+        return d;
+    }
+
     /** The QAS divisors as an array (empty when no QAS). */
     public float[] qasArray() {
         float[] f = new float[qasDivisors.size()];

@@ -23,7 +23,7 @@ public final class Requant {
      * @return the float32 effective scale
      */
     public static float effectiveScale(double xScale, float wScale, double yScale) {
-        return (float) (xScale * (double) wScale / yScale);
+        return dev.tinytrain.ir.ops.Conv2d.effectiveScales(xScale, new float[] {wScale}, yScale)[0];
     }
 
     /**
@@ -39,10 +39,6 @@ public final class Requant {
         if (wScales == null) {
             throw new IllegalArgumentException("wScales must not be null");
         }
-        float[] eff = new float[wScales.length];
-        for (int o = 0; o < eff.length; o++) {
-            eff[o] = effectiveScale(xScale, wScales[o], yScale);
-        }
-        return eff;
+        return dev.tinytrain.ir.ops.Conv2d.effectiveScales(xScale, wScales, yScale);
     }
 }

@@ -47,8 +47,7 @@ public final class UpdateKernels {
      * @return the divisor
      */
     public static float qasBiasDivisor(float eff, double yScale) {
-        float t = eff * (float) yScale;
-        return t * t;
+        return dev.tinytrain.ir.ops.SgdUpdate.qasBiasDivisors(new float[] {eff}, yScale)[0];
     }
 
     /**
@@ -62,8 +61,7 @@ public final class UpdateKernels {
      * @return the divisor
      */
     public static float qasWeightDivisor(float eff, double yScale, double xScale) {
-        float t = (eff * (float) yScale) / (float) xScale;
-        return t * t;
+        return dev.tinytrain.ir.ops.SgdUpdate.qasWeightDivisors(new float[] {eff}, yScale, xScale)[0];
     }
 
     /**
@@ -74,11 +72,7 @@ public final class UpdateKernels {
      * @return divisors
      */
     public static float[] qasBiasDivisors(float[] eff, double yScale) {
-        float[] d = new float[eff.length];
-        for (int o = 0; o < eff.length; o++) {
-            d[o] = qasBiasDivisor(eff[o], yScale);
-        }
-        return d;
+        return dev.tinytrain.ir.ops.SgdUpdate.qasBiasDivisors(eff, yScale);
     }
 
     /**
@@ -90,11 +84,7 @@ public final class UpdateKernels {
      * @return divisors
      */
     public static float[] qasWeightDivisors(float[] eff, double yScale, double xScale) {
-        float[] d = new float[eff.length];
-        for (int o = 0; o < eff.length; o++) {
-            d[o] = qasWeightDivisor(eff[o], yScale, xScale);
-        }
-        return d;
+        return dev.tinytrain.ir.ops.SgdUpdate.qasWeightDivisors(eff, yScale, xScale);
     }
 
     /**

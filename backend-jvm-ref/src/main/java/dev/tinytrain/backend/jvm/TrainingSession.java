@@ -1,0 +1,122 @@
+package dev.tinytrain.backend.jvm;
+
+import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.TrainingGraph;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.planner.ArenaLayout;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * On-device training on the JVM: one training step per call ({@link #trainStep}) and inference
+ * ({@link #infer}), both generated classes running on one arena laid out by the given {@link ArenaLayout} and
+ * sharing the parameter arrays, which the step updates in place.
+ */
+public final class TrainingSession {
+    private final TrainingGraph training;
+    private final JvmProgram step;
+    private final JvmProgram inference;
+    private final byte[] arena;
+
+    /**
+     * Compiles the step and the inference program.
+     *
+     * @param schedule the step's nodes in execution order (the training graph's order, or a reordered one)
+     * @param seed seed of the stochastic-rounding generator
+     */
+    public TrainingSession(TrainingGraph training, List<Node> schedule, ArenaLayout layout, int seed) {
+        this.training = training;
+        Graph g = training.graph();
+        ParameterArrays params = new ParameterArrays(g);
+        this.step = JvmProgram.compile(g, schedule, layout, params, seed);
+        this.inference = JvmProgram.compile(g, forwardOnly(g, schedule, training.logitsValue()), layout, params,
+                seed);
+        this.arena = new byte[Math.toIntExact(layout.arenaBytes())];
+    }
+
+    /** A session running the training graph's nodes in their order. */
+    public TrainingSession(TrainingGraph training, ArenaLayout layout, int seed) {
+        this(training, training.graph().nodes(), layout, seed);
+    }
+
+    /** The nodes {@code target} depends on, in schedule order (inference runs only these). */
+    private static List<Node> forwardOnly(Graph g, List<Node> schedule, Value target) {
+        Set<String> needed = new HashSet<>();
+        Deque<Value> work = new ArrayDeque<>(List.of(target));
+        while (!work.isEmpty()) {
+            Value v = work.pop();
+            if (needed.add(v.name())) {
+                g.producer(v).ifPresent(n -> work.addAll(n.inputs()));
+            }
+        }
+        List<Node> out = new ArrayList<>();
+        for (Node n : schedule) {
+            if (n.outputs().stream().anyMatch(v -> needed.contains(v.name()))) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs one training step on one int8 NHWC image and its label, updating the trained parameters in place.
+     *
+     * @return the loss before the update
+     */
+    public float trainStep(byte[] input, int label) {
+        JvmRun.write(arena, step.layout(), training.input(), input);
+        JvmRun.writeInt(arena, step.layout(), training.labelValue(), label);
+        step.run(arena);
+        step.advanceStep();
+        return JvmRun.readFloat32(arena, step.layout(), training.lossValue())[0];
+    }
+
+    /** The float32 logits of one int8 NHWC image with the current parameters. */
+    public float[] infer(byte[] input) {
+        JvmRun.write(arena, inference.layout(), training.input(), input);
+        inference.run(arena);
+        return JvmRun.readFloat32(arena, inference.layout(), training.logitsValue());
+    }
+
+    /** Index of the largest logit (the first on ties). */
+    public int predict(byte[] input) {
+        float[] l = infer(input);
+        int best = 0;
+        for (int i = 1; i < l.length; i++) {
+            if (l[i] > l[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** The float32 contents of a value as left by the last run (valid while the layout keeps it in place). */
+    public float[] readFloat32(Value v) {
+        return JvmRun.readFloat32(arena, step.layout(), v);
+    }
+
+    /** The int8 contents of a value as left by the last run. */
+    public byte[] readInt8(Value v) {
+        return JvmRun.readInt8(arena, step.layout(), v);
+    }
+
+    /** The parameters' runtime arrays (weights, biases, head, master copies): the trainable state. */
+    public ParameterArrays parameters() {
+        return step.parameters();
+    }
+
+    /** Completed training steps. */
+    public int steps() {
+        return step.step();
+    }
+
+    /** The training graph. */
+    public TrainingGraph trainingGraph() {
+        return training;
+    }
+}
