@@ -2,9 +2,11 @@ package dev.tinytrain.pruning;
 
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.GraphBuilder;
+import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.Trainability;
+import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.ChannelSlice;
 import dev.tinytrain.ir.ops.Conv2d;
@@ -14,6 +16,7 @@ import dev.tinytrain.ir.ops.OpKind;
 import dev.tinytrain.ir.ops.QuantizedAdd;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,10 +29,11 @@ import java.util.Set;
  * gradients do not need ({@code ARCHITECTURE.md} §4).
  * <ol>
  *   <li>Parameters get their trainability; the {@link SgdUpdate} of a frozen parameter is removed.</li>
- *   <li>A partially trained weight's {@link ConvGradWeight} and {@link SgdUpdate} get its channels, and the
- *       weight gradient reads a {@link ChannelSlice} of the conv's input (input channels of a dense conv,
- *       channels of a depthwise conv), named {@code <x>.slice.<conv path>} and placed right after {@code x}'s
- *       definition, so the full input can die as soon as the forward pass no longer needs it.</li>
+ *   <li>A partially trained weight's {@link ConvGradWeight} and {@link SgdUpdate} get its channels. For a dense
+ *       conv the weight gradient reads a {@link ChannelSlice} of the conv's input holding the trainable input
+ *       channels, named {@code <x>.slice.<conv path>} and placed right after {@code x}'s definition, so the full
+ *       input can die as soon as the forward pass no longer needs it. A depthwise conv's weight gradient reads
+ *       its whole input (the {@link ConvGradWeight} contract) and computes only the trainable channels.</li>
  *   <li>Dead-code elimination from the roots (side-effect nodes and graph outputs): a node none of whose results
  *       is used is removed; a conv or add whose clamp mask is no longer read stops saving it. Backprop therefore
  *       stops by itself at the deepest trained layer, and layers that only train their bias keep their mask but
@@ -43,23 +47,29 @@ public final class Pruner {
     }
 
     /**
-     * The pruned step as a graph and its gradient map.
+     * Resolves {@code policy} on the step's graph and prunes it.
      *
-     * @param graph the pruned graph
-     * @param gradients trained parameter name to its gradient value's name
+     * @param step the full training step (every parameter updated, as {@code Autodiff} derives it)
+     * @param policy the sparse-update policy
+     * @param convOrder backbone conv paths in forward order ({@code ImportedModel.convOrder()})
+     * @throws PolicyException when the policy does not fit the model
      */
-    record Pruned(Graph graph, Map<String, String> gradients) {
+    public static TrainingGraph prune(TrainingGraph step, SparseUpdatePolicy policy, List<String> convOrder) {
+        return prune(step, PolicyResolver.resolve(policy, step.graph(), convOrder));
     }
 
     /**
-     * Prunes a training step.
+     * Applies {@code trainability} to a training step and removes what the kept gradients do not need.
      *
-     * @param graph the full training step (every parameter updated, as the autodiff pass derives it)
-     * @param gradients parameter name to gradient value name
+     * @param step the full training step (every parameter updated, as {@code Autodiff} derives it)
      * @param trainability every parameter's trainability (e.g. from {@link PolicyResolver})
-     * @throws PolicyException when the trainability map does not fit the graph
+     * @return the pruned step; its gradient map lists the trained parameters only
+     * @throws PolicyException when the map does not fit the graph: a parameter missing or unknown, a trained
+     *     parameter without gradient, channels for something other than a conv weight or out of its range
      */
-    static Pruned prune(Graph graph, Map<String, String> gradients, Map<String, Trainability> trainability) {
+    public static TrainingGraph prune(TrainingGraph step, Map<String, Trainability> trainability) {
+        Graph graph = step.graph();
+        Map<String, String> gradients = step.gradients();
         checkCoverage(graph, trainability);
         Map<String, Node> producers = new HashMap<>();
         Map<String, Node> convOfWeight = new HashMap<>();
@@ -98,13 +108,23 @@ public final class Pruner {
                 throw new PolicyException("parameter '" + p.name() + "': trainable channel " + last
                         + " is out of range (" + channelCount + " channels)");
             }
+            Conv2d convOp = (Conv2d) conv.op();
+            boolean depthwise = p.value().type().layout() == Layout.DEPTHWISE;
+            if (!depthwise && convOp.groups() > 1) {
+                throw new PolicyException("parameter '" + p.name() + "' belongs to a grouped conv (groups "
+                        + convOp.groups() + "); only dense and depthwise convs can train a subset of channels");
+            }
             Value x = grad.inputs().get(0);
-            String sliceName = x.name() + ".slice." + conv.name();
-            Node slice = new Node(sliceName, new ChannelSlice(t.channels()), List.of(x),
-                    List.of(new Value(sliceName, x.type()))); // result type fixed when rebuilt
-            slicesAfter.computeIfAbsent(x.name(), k -> new ArrayList<>()).add(slice);
+            Value sliced = x;
+            if (!depthwise) {
+                String sliceName = x.name() + ".slice." + conv.name();
+                Node slice = new Node(sliceName, new ChannelSlice(t.channels()), List.of(x),
+                        List.of(new Value(sliceName, x.type()))); // the result type is inferred when rebuilt
+                slicesAfter.computeIfAbsent(x.name(), k -> new ArrayList<>()).add(slice);
+                sliced = slice.output();
+            }
             partialGradNodes.put(grad.name(), new Node(grad.name(), new ConvGradWeight(cgw.conv(), t.channels()),
-                    List.of(slice.output(), grad.inputs().get(1), grad.inputs().get(2)), grad.outputs()));
+                    List.of(sliced, grad.inputs().get(1), grad.inputs().get(2)), grad.outputs()));
         }
 
         // 1-2: drop frozen updates, narrow partial ones, insert slices
@@ -117,9 +137,6 @@ public final class Pruner {
         List<Node> nodes = new ArrayList<>();
         for (Value in : graph.inputs()) {
             nodes.addAll(slicesAfter.getOrDefault(in.name(), List.of()));
-        }
-        for (Parameter p : graph.parameters()) {
-            nodes.addAll(slicesAfter.getOrDefault(p.name(), List.of()));
         }
         for (Node n : graph.nodes()) {
             Node kept = n;
@@ -140,19 +157,43 @@ public final class Pruner {
             }
         }
 
-        // 3: dead-code elimination, one reverse pass over the (topologically ordered) nodes
+        // 3: dead-code elimination, then rebuild (re-inferring the narrowed types) without unread masks
         Set<String> live = new HashSet<>();
-        graph.outputs().forEach(v -> live.add(v.name()));
-        List<Node> liveNodes = new ArrayList<>();
-        for (int i = nodes.size() - 1; i >= 0; i--) {
+        List<Node> liveNodes = liveNodes(nodes, graph.outputs(), live);
+        Graph pruned = rebuild(graph, liveNodes, live, trainability);
+        Map<String, String> keptGradients = new LinkedHashMap<>();
+        gradients.forEach((p, g) -> {
+            if (trainability.get(p) != null && trainability.get(p).trainable()) {
+                keptGradients.put(p, g);
+            }
+        });
+        return step.with(pruned, keptGradients);
+    }
+
+    /**
+     * The nodes that reach a root (a side-effect node or a graph output), in order; {@code live} receives every
+     * value they read, plus the outputs.
+     */
+    private static List<Node> liveNodes(List<Node> nodes, List<Value> outputs, Set<String> live) {
+        outputs.forEach(v -> live.add(v.name()));
+        List<Node> out = new ArrayList<>();
+        for (int i = nodes.size() - 1; i >= 0; i--) { // one reverse pass: nodes are in a valid execution order
             Node n = nodes.get(i);
             if (n.op().kind().hasSideEffects() || n.outputs().stream().anyMatch(v -> live.contains(v.name()))) {
-                liveNodes.add(0, n);
+                out.add(n);
                 n.inputs().forEach(v -> live.add(v.name()));
             }
         }
+        Collections.reverse(out);
+        return out;
+    }
 
-        // rebuild (re-inferring types: narrowed gradients and slices change shape), dropping unread masks
+    /**
+     * Builds the pruned graph from the live nodes (types are inferred again: narrowed gradients and slices change
+     * shape); a conv or add whose mask is not live stops saving it.
+     */
+    private static Graph rebuild(Graph graph, List<Node> liveNodes, Set<String> live,
+                                 Map<String, Trainability> trainability) {
         GraphBuilder b = new GraphBuilder(graph.name());
         Map<String, Value> values = new HashMap<>();
         for (Value in : graph.inputs()) {
@@ -175,17 +216,10 @@ public final class Pruner {
                 }
             }
             Value[] operands = n.inputs().stream().map(v -> values.get(v.name())).toArray(Value[]::new);
-            List<Value> outs = b.addMulti(n.name(), op, names, operands);
-            outs.forEach(v -> values.put(v.name(), v));
+            b.addMulti(n.name(), op, names, operands).forEach(v -> values.put(v.name(), v));
         }
         graph.outputs().forEach(v -> b.output(values.get(v.name())));
-        Map<String, String> keptGradients = new LinkedHashMap<>();
-        gradients.forEach((p, g) -> {
-            if (trainability.get(p) != null && trainability.get(p).trainable()) {
-                keptGradients.put(p, g);
-            }
-        });
-        return new Pruned(b.build(), keptGradients);
+        return b.build();
     }
 
     private static void checkCoverage(Graph graph, Map<String, Trainability> trainability) {
