@@ -1,0 +1,52 @@
+package dev.tinytrain.compiler;
+
+import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.planner.MemoryPlan;
+import dev.tinytrain.pruning.Presets;
+import dev.tinytrain.pruning.SparseUpdatePolicy;
+import java.util.Objects;
+
+/**
+ * What to compile: which parameters train (the sparse-update policy), how they update, and how memory is
+ * planned.
+ *
+ * @param policy the sparse-update policy
+ * @param policyName a name for reports (a preset name or a policy file)
+ * @param training learning rates, rounding mode, QAS, seed
+ * @param fuseUpdates fuse each update into its gradient op and reorder (off only to compare with the unfused
+ *     step)
+ * @param inPlace let elementwise results share their operand's buffer
+ * @param alignment arena offset alignment in bytes
+ */
+public record CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training,
+                             boolean fuseUpdates, boolean inPlace, int alignment) {
+
+    /** Validates. */
+    public CompileOptions {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(training, "training");
+        if (alignment < 1 || Integer.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment must be a power of two, got " + alignment);
+        }
+    }
+
+    /**
+     * A preset scheme with the defaults: stochastic rounding of int8 updates (which the Fashion-MNIST study
+     * supports, ACCURACY-ANCHORS C2), QAS on, the given learning rate for weights and biases, fused in-place
+     * updates, in-place elementwise ops, 4-byte alignment.
+     */
+    public static CompileOptions preset(String scheme, float lr) {
+        return new CompileOptions(Presets.get(scheme), scheme, new TrainingOptions(lr, lr, "stochastic", true, 0), true,
+                true, MemoryPlan.DEFAULT_ALIGNMENT);
+    }
+
+    /** The same options with other training options. */
+    public CompileOptions withTraining(TrainingOptions t) {
+        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment);
+    }
+
+    /** The same options with fusion on or off. */
+    public CompileOptions withFuseUpdates(boolean fuse) {
+        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment);
+    }
+}

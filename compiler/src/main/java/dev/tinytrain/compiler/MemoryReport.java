@@ -1,0 +1,215 @@
+package dev.tinytrain.compiler;
+
+import com.google.common.collect.ImmutableList;
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.Layout;
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Parameter;
+import dev.tinytrain.ir.TrainingGraph;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
+import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
+import dev.tinytrain.ir.ops.OpKind;
+import dev.tinytrain.ir.ops.SgdUpdate;
+import dev.tinytrain.planner.BufferLifetime;
+import dev.tinytrain.planner.MemoryPlan;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the compiled step needs, by the definitions of {@code ARCHITECTURE.md} §6. All figures in bytes.
+ *
+ * @param model graph name
+ * @param scheme sparse-update scheme name
+ * @param target target name
+ * @param arenaBytes the static arena (every planned tensor: saved activations, masks, gradients, workspaces)
+ * @param lowerBoundBytes LOAD: the largest sum of aligned sizes live at one schedule step
+ * @param efficiency LOAD / arena
+ * @param strategy the placement strategy that won
+ * @param trainableWeightBytes int8 weight channels that training updates (SRAM)
+ * @param biasBytes int32 biases that training updates (SRAM)
+ * @param headBytes the float32 transfer head (SRAM)
+ * @param masterBytes float32 master copies of trained int8/int32 parameters (FLOAT_MASTER only, SRAM)
+ * @param stackBytes stack reserved for the step
+ * @param sramTotalBytes arena + trainable weights + biases + head + masters + stack
+ * @param frozenWeightBytes int8 weights and weight channels that stay frozen (Flash)
+ * @param frozenBiasBytes frozen int32 biases (Flash)
+ * @param constantBytes per-channel float32 constants: effective scales and QAS divisors (Flash)
+ * @param codeBytes code (an estimate of the target; the C backend measures the linked image)
+ * @param flashBytes frozen weights + frozen biases + constants + code
+ * @param sramBudgetBytes the target's SRAM
+ * @param flashBudgetBytes the target's Flash
+ * @param tensors every arena buffer with its lifetime and offset
+ * @param parameters every parameter with where it lives
+ */
+public record MemoryReport(String model, String scheme, String target, long arenaBytes, long lowerBoundBytes,
+                           double efficiency, String strategy, long trainableWeightBytes, long biasBytes,
+                           long headBytes, long masterBytes, long stackBytes, long sramTotalBytes,
+                           long frozenWeightBytes, long frozenBiasBytes, long constantBytes, long codeBytes,
+                           long flashBytes, long sramBudgetBytes, long flashBudgetBytes, List<TensorEntry> tensors,
+                           List<ParameterEntry> parameters) {
+
+    /**
+     * One arena buffer.
+     *
+     * @param buffer buffer name (its first value)
+     * @param values the values it holds (several when ops run in place)
+     * @param kind {@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace} or
+     *     {@code output}
+     * @param bytes size
+     * @param firstStep first schedule step it is live (0 = before the first op)
+     * @param lastStep last step it is live
+     * @param offset arena offset
+     */
+    public record TensorEntry(String buffer, List<String> values, String kind, long bytes, int firstStep, int lastStep,
+                              long offset) {
+    }
+
+    /**
+     * One parameter.
+     *
+     * @param name parameter name
+     * @param placement {@code flash} (frozen), {@code sram} (trained), or {@code split} (trainable channels in SRAM,
+     *     the rest in Flash)
+     * @param sramBytes bytes in SRAM (trainable channels, plus the master copy in FLOAT_MASTER mode)
+     * @param flashBytes bytes in Flash
+     */
+    public record ParameterEntry(String name, String placement, long sramBytes, long flashBytes) {
+    }
+
+    /** Copies the lists. */
+    public MemoryReport {
+        tensors = ImmutableList.copyOf(tensors);
+        parameters = ImmutableList.copyOf(parameters);
+    }
+
+    /** Builds the report of a scheduled, planned step. */
+    static MemoryReport of(TrainingGraph step, MemoryPlan plan, Target target, String scheme) {
+        boolean master = step.graph().nodes().stream().anyMatch(n -> rounding(n).equals("float_master"));
+        long weights = 0;
+        long biases = 0;
+        long head = 0;
+        long masters = 0;
+        long frozenWeights = 0;
+        long frozenBiases = 0;
+        List<ParameterEntry> params = new ArrayList<>();
+        for (Parameter p : step.graph().parameters()) {
+            long bytes = p.value().type().byteSize();
+            DType t = p.value().type().dtype();
+            if (!p.trainability().trainable()) {
+                if (t == DType.INT32) {
+                    frozenBiases += bytes;
+                } else {
+                    frozenWeights += bytes;
+                }
+                params.add(new ParameterEntry(p.name(), "flash", 0, bytes));
+                continue;
+            }
+            long trained = bytes;
+            if (!p.trainability().allChannels() && p.value().type().shape().rank() == 4) {
+                int channels = p.value().type().shape().dim(3); // OHWI: input channels; depthwise: channels
+                trained = bytes / channels * p.trainability().channels().size();
+            }
+            long m = master && t != DType.FLOAT32 ? trained / t.byteSize(1) * 4 : 0;
+            switch (t) {
+                case INT8 -> weights += trained;
+                case INT32 -> biases += trained;
+                default -> head += trained;
+            }
+            masters += m;
+            frozenWeights += bytes - trained;
+            params.add(new ParameterEntry(p.name(), trained == bytes ? "sram" : "split", trained + m, bytes - trained));
+        }
+        long constants = 0;
+        for (Node n : step.graph().nodes()) {
+            if (n.op() instanceof Conv2d c) {
+                constants += 4L * c.outChannels(n.inputs().get(1)); // effective scales
+            }
+            SgdUpdate u = update(n);
+            if (u != null) {
+                constants += 4L * u.qasDivisors().size();
+            }
+        }
+        long sram = plan.arenaBytes() + weights + biases + head + masters + target.stackBytes();
+        long flash = frozenWeights + frozenBiases + constants + target.codeBytes();
+        return new MemoryReport(step.graph().name(), scheme, target.name(), plan.arenaBytes(), plan.lowerBoundBytes(),
+                plan.result().efficiency(), plan.result().placement().strategy(), weights, biases, head, masters,
+                target.stackBytes(), sram, frozenWeights, frozenBiases, constants, target.codeBytes(), flash,
+                target.sramBytes(), target.flashBytes(), tensors(step, plan), params);
+    }
+
+    private static List<TensorEntry> tensors(TrainingGraph step, MemoryPlan plan) {
+        Map<String, List<String>> members = new LinkedHashMap<>();
+        plan.lifetimes().bufferOf().forEach((v, b) -> members.computeIfAbsent(b, k -> new ArrayList<>()).add(v));
+        List<TensorEntry> out = new ArrayList<>();
+        for (BufferLifetime b : plan.lifetimes().buffers()) {
+            Value v = step.graph().value(b.name()).orElseThrow();
+            out.add(new TensorEntry(b.name(), members.get(b.name()), kind(step, v), b.sizeBytes(), b.firstStep(),
+                    b.lastStep(), plan.result().placement().offsetOf(b.name())));
+        }
+        return out;
+    }
+
+    private static String kind(TrainingGraph step, Value v) {
+        if (step.graph().inputs().contains(v)) {
+            return "input";
+        }
+        if (step.graph().outputs().contains(v)) {
+            return "output";
+        }
+        if (v.type().dtype() == DType.BIT) {
+            return "mask";
+        }
+        Node producer = step.graph().producer(v).orElseThrow();
+        if (producer.op().kind() == OpKind.CONV_GRAD_WEIGHT_UPDATE) {
+            return "workspace";
+        }
+        return v.type().dtype() == DType.FLOAT32 ? "gradient" : "activation";
+    }
+
+    private static SgdUpdate update(Node n) {
+        if (n.op() instanceof SgdUpdate u) {
+            return u;
+        }
+        if (n.op() instanceof ConvGradWeightUpdate u) {
+            return u.update();
+        }
+        if (n.op() instanceof ConvGradBiasUpdate u) {
+            return u.update();
+        }
+        if (n.op() instanceof dev.tinytrain.ir.ops.LinearGradWeightUpdate u) {
+            return u.update();
+        }
+        return null;
+    }
+
+    private static String rounding(Node n) {
+        SgdUpdate u = update(n);
+        return u == null ? "" : u.rounding();
+    }
+
+    /** True when SRAM and Flash fit the target. */
+    public boolean fits() {
+        return sramTotalBytes <= sramBudgetBytes && flashBytes <= flashBudgetBytes;
+    }
+
+    /** The SRAM parts, largest first, as {@code name=bytes} pairs. */
+    public Map<String, Long> sramParts() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("arena", arenaBytes);
+        m.put("trainable weights", trainableWeightBytes);
+        m.put("biases", biasBytes);
+        m.put("head", headBytes);
+        m.put("master copies", masterBytes);
+        m.put("stack", stackBytes);
+        return m;
+    }
+
+    /** Unused by the planner (layout names) but kept for readers: the layout of a depthwise weight. */
+    static boolean isDepthwise(Value w) {
+        return w.type().layout() == Layout.DEPTHWISE;
+    }
+}
