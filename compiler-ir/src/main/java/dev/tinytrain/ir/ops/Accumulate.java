@@ -1,12 +1,10 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Sum of two float32 gradients of the same value ({@code a + b} elementwise): a value used twice (the residual
@@ -29,16 +27,6 @@ public record Accumulate() implements Op {
                     + in.get(1).name() + " " + in.get(1).type().shape() + " differ");
         }
         return List.of(in.get(0).type());
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {

@@ -1,14 +1,12 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /** Bias gradient of a conv: {@code db[o] = sum_{y,x} g'[y,x,o]} in float32, positions in increasing order. */
 public record ConvGradBias() implements Op {
@@ -24,16 +22,6 @@ public record ConvGradBias() implements Op {
         Checks.dtype(node, in.get(0), DType.FLOAT32, "g");
         Checks.rank(node, in.get(0), 4, "g");
         return List.of(TensorType.of(DType.FLOAT32, Shape.of(in.get(0).type().shape().dim(3)), Layout.ROW_MAJOR));
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {

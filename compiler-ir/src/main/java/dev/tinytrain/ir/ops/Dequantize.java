@@ -1,12 +1,10 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /**
  * int8 to float32 with the operand's per-tensor quantization: {@code (q - zero) * fl32(scale)}, the input of the
@@ -25,16 +23,6 @@ public record Dequantize() implements Op {
         Checks.dtype(node, in.get(0), DType.INT8, "input");
         Checks.perTensor(node, in.get(0), "input");
         return List.of(TensorType.of(DType.FLOAT32, in.get(0).type().shape(), in.get(0).type().layout()));
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {

@@ -1,14 +1,12 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /**
  * int8 global average pool {@code [1,H,W,C] -> [1,1,1,C]}, keeping the input's quantization:
@@ -30,16 +28,6 @@ public record GlobalAvgPool() implements Op {
         Checks.rank(node, x, 4, "input");
         Checks.perTensor(node, x, "input");
         return List.of(x.type().withShape(Shape.of(1, 1, 1, x.type().shape().dim(3)), Layout.NHWC));
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {

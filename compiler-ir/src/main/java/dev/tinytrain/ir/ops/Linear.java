@@ -1,14 +1,12 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /**
  * float32 fully connected layer {@code y[1,N] = x[1,K] W[N,K]^T + b[N]} (the transfer head), summed over k in
@@ -44,16 +42,6 @@ public record Linear() implements Op {
     public long macs(List<Value> in, List<TensorType> results) {
         TensorType result = results.get(0);
         return in.get(1).type().elementCount();
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {

@@ -1,14 +1,12 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /** Input gradient of {@link Linear}: {@code dx[1,K] = dy[1,N] W[N,K]}. Operands: dy, W. */
 public record LinearGradInput() implements Op {
@@ -29,16 +27,6 @@ public record LinearGradInput() implements Op {
             Checks.fail(node, "shape", "dy %" + in.get(0).name() + " does not match weight " + w);
         }
         return List.of(TensorType.of(DType.FLOAT32, Shape.of(1, w.dim(1)), Layout.ROW_MAJOR));
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {

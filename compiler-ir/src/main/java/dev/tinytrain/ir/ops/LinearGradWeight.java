@@ -1,14 +1,12 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /** Weight gradient of {@link Linear}: {@code dW[N,K] = dy^T x}. Operands: dy {@code [1,N]}, x {@code [1,K]}. */
 public record LinearGradWeight() implements Op {
@@ -26,16 +24,6 @@ public record LinearGradWeight() implements Op {
         int n = Math.toIntExact(in.get(0).type().elementCount());
         int k = Math.toIntExact(in.get(1).type().elementCount());
         return List.of(TensorType.of(DType.FLOAT32, Shape.of(n, k), Layout.ROW_MAJOR));
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {

@@ -28,11 +28,18 @@ public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequanti
      */
     List<TensorType> inferTypes(String node, List<Value> inputs);
 
-    /** Attributes in a stable order, as printed and serialized (values: Integer, List, Shape, Quantization). */
-    Map<String, Object> attributes();
+    /**
+     * Attributes in a stable order, as printed and serialized (values: Integer, List, Shape, Quantization);
+     * none by default.
+     */
+    default Map<String, Object> attributes() {
+        return Map.of();
+    }
 
-    /** Writes the attributes into {@code out} (the inverse of the kind's JSON parser). */
-    void writeJson(ObjectNode out);
+    /** Writes the attributes into {@code out} (the inverse of the kind's JSON parser); nothing by default. */
+    default void writeJson(ObjectNode out) {
+        // an op without attributes writes nothing
+    }
 
     /** Multiply-accumulate operations of this op for the given operand types (0 when it does no MACs). */
     default long macs(List<Value> inputs, List<TensorType> results) {

@@ -1,14 +1,12 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Softmax cross-entropy of float32 logits {@code [1,N]} against an int32 label {@code [1]}, batch 1 (mean =
@@ -34,16 +32,6 @@ public record SoftmaxCrossEntropy() implements Op {
         }
         return List.of(TensorType.of(DType.FLOAT32, Shape.of(1), Layout.ROW_MAJOR),
                 TensorType.of(DType.FLOAT32, in.get(0).type().shape(), Layout.ROW_MAJOR));
-    }
-
-    @Override
-    public Map<String, Object> attributes() {
-        return Map.of();
-    }
-
-    @Override
-    public void writeJson(ObjectNode out) {
-        // no attributes
     }
 
     static Op fromJson(JsonNode a) {
