@@ -1,0 +1,1060 @@
+/*
+ * tinytrain portable C99 kernels: see tt_kernels.h for the conventions and the numerics rules.
+ *
+ * Each function is a line-by-line port of its Java counterpart (named in tt_kernels.h); loops run in the
+ * same order and float32 expressions keep the same parenthesisation, because with -ffp-contract=off that
+ * is what makes the results bit-identical. Build: C99, no heap, no VLAs, no double.
+ */
+#include "tt_kernels.h"
+
+#include <float.h>
+#include <math.h>
+
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
+#error "tinytrain kernels need FLT_EVAL_METHOD == 0 (float expressions evaluated in float, e.g. SSE or VFP)"
+#endif
+#if defined(__FAST_MATH__)
+#error "tinytrain kernels must not be compiled with -ffast-math (results would no longer be bit-exact)"
+#endif
+
+#ifdef TT_CHECKS
+#define TT_ASSERT(cond) \
+    do { \
+        if (!(cond)) { \
+            tt_check_failed(#cond, __FILE__, __LINE__); \
+        } \
+    } while (0)
+#else
+#define TT_ASSERT(cond) ((void)0)
+#endif
+
+#define TT_INT8_MIN (-128)
+#define TT_INT8_MAX 127
+
+/* ======================================================================================================== */
+/* Forward                                                                                                  */
+/* ======================================================================================================== */
+
+/* rint(x) (ties to even) bounded to +-2^24; NaN gives 0 (ForwardKernels.roundBounded). */
+static int32_t tt__round_bounded(float x)
+{
+    float v = rintf(x);
+    if (v != v) {
+        return 0;
+    }
+    if (v > 16777216.0f) {
+        v = 16777216.0f;
+    } else if (v < -16777216.0f) {
+        v = -16777216.0f;
+    }
+    return (int32_t)v;
+}
+
+/* Saturates pre to int8, stores it, and sets the mask bit when it passed (ForwardKernels.store). */
+static void tt__store(int8_t *arena, int32_t out_off, int32_t mask_off, int32_t index, int32_t pre)
+{
+    int32_t clamped = pre < TT_INT8_MIN ? TT_INT8_MIN : (pre > TT_INT8_MAX ? TT_INT8_MAX : pre);
+    arena[out_off + index] = (int8_t)clamped;
+    if (mask_off >= 0) {
+        uint8_t *m = (uint8_t *)arena + mask_off + (index >> 3);
+        uint32_t pass = clamped == pre ? 1u : 0u;
+        *m = (uint8_t)(*m | (pass << (index & 7)));
+    }
+}
+
+static void tt__clear_mask(int8_t *arena, int32_t mask_off, int32_t count)
+{
+    memset(arena + mask_off, 0, (size_t)tt_mask_bytes(count));
+}
+
+/* requantPreClamp for an exact int32 sum: rint(((float) acc + bias) * eff) + y_zero. */
+static int32_t tt__requant32(int32_t acc, float bias, float eff, int32_t y_zero)
+{
+    float t = (float)acc + bias;
+    float scaled = t * eff;
+    return tt__round_bounded(scaled) + y_zero;
+}
+
+/* The same for an exact int64 sum ((float) of an int64 rounds to nearest even, as Java's (float) long). */
+static int32_t tt__requant64(int64_t acc, float bias, float eff, int32_t y_zero)
+{
+    float t = (float)acc + bias;
+    float scaled = t * eff;
+    return tt__round_bounded(scaled) + y_zero;
+}
+
+void tt_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
+               const int8_t *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top, int32_t pad_left,
+               int32_t groups, const float *bias, const float *eff, int32_t y_zero,
+               int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    int32_t cpg, opg, w_per_out, in_row, depthwise, wide, oy, ox, o, i, j, c, out_index;
+
+    TT_ASSERT(arena != 0 && weight != 0 && bias != 0 && eff != 0);
+    TT_ASSERT(in_h >= 1 && in_w >= 1 && in_c >= 1 && k_h >= 1 && k_w >= 1 && stride >= 1 && groups >= 1);
+    TT_ASSERT(out_h >= 1 && out_w >= 1 && out_c >= 1 && pad_top >= 0 && pad_left >= 0);
+    TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+    TT_ASSERT(in_c % groups == 0 && out_c % groups == 0);
+
+    cpg = in_c / groups;
+    opg = out_c / groups;
+    w_per_out = k_h * k_w * cpg;
+    in_row = in_w * in_c;
+    depthwise = groups == in_c && groups == out_c;
+    wide = (int64_t)k_h * k_w * cpg > TT_MAX_INT_TERMS; /* int32 sums are exact up to TT_MAX_INT_TERMS terms */
+
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, out_h * out_w * out_c);
+    }
+    out_index = 0;
+    for (oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * stride - pad_top;
+        const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+        const int32_t i1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
+        for (ox = 0; ox < out_w; ox++) {
+            const int32_t ix0 = ox * stride - pad_left;
+            const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+            const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
+            if (depthwise) {
+                /* weights [1][k_h][k_w][C]; channel c reads input channel c only */
+                for (c = 0; c < in_c; c++, out_index++) {
+                    const float b = bias[c], e = eff[c];
+                    if (!wide) {
+                        int32_t acc = 0;
+                        for (i = i0; i < i1; i++) {
+                            const int8_t *px = in + (iy0 + i) * in_row + c;
+                            const int8_t *wp = weight + i * k_w * in_c + c;
+                            for (j = j0; j < j1; j++) {
+                                acc += ((int32_t)px[(ix0 + j) * in_c] - x_zero) * wp[j * in_c];
+                            }
+                        }
+                        tt__store(arena, out_off, mask_off, out_index, tt__requant32(acc, b, e, y_zero));
+                    } else { /* more than 65793 taps: int64 sums */
+                        int64_t acc = 0;
+                        for (i = i0; i < i1; i++) {
+                            const int8_t *px = in + (iy0 + i) * in_row + c;
+                            const int8_t *wp = weight + i * k_w * in_c + c;
+                            for (j = j0; j < j1; j++) {
+                                acc += ((int32_t)px[(ix0 + j) * in_c] - x_zero) * wp[j * in_c];
+                            }
+                        }
+                        tt__store(arena, out_off, mask_off, out_index, tt__requant64(acc, b, e, y_zero));
+                    }
+                }
+            } else {
+                /* OHWI [out_c][k_h][k_w][cpg]; output channel o reads channels [g*cpg, (g+1)*cpg) */
+                for (o = 0; o < out_c; o++, out_index++) {
+                    const int8_t *wo = weight + o * w_per_out;
+                    const int32_t ch0 = (o / opg) * cpg;
+                    if (!wide) {
+                        int32_t acc = 0;
+                        for (i = i0; i < i1; i++) {
+                            const int8_t *row = in + (iy0 + i) * in_row + ch0;
+                            for (j = j0; j < j1; j++) {
+                                const int8_t *px = row + (ix0 + j) * in_c;
+                                const int8_t *wp = wo + (i * k_w + j) * cpg;
+                                for (c = 0; c < cpg; c++) {
+                                    acc += ((int32_t)px[c] - x_zero) * wp[c];
+                                }
+                            }
+                        }
+                        tt__store(arena, out_off, mask_off, out_index, tt__requant32(acc, bias[o], eff[o], y_zero));
+                    } else {
+                        int64_t acc = 0;
+                        for (i = i0; i < i1; i++) {
+                            const int8_t *row = in + (iy0 + i) * in_row + ch0;
+                            for (j = j0; j < j1; j++) {
+                                const int8_t *px = row + (ix0 + j) * in_c;
+                                const int8_t *wp = wo + (i * k_w + j) * cpg;
+                                for (c = 0; c < cpg; c++) {
+                                    acc += ((int32_t)px[c] - x_zero) * wp[c];
+                                }
+                            }
+                        }
+                        tt__store(arena, out_off, mask_off, out_index, tt__requant64(acc, bias[o], eff[o], y_zero));
+                    }
+                }
+            }
+        }
+    }
+}
+
+void tt_quantized_add(int8_t *arena, int32_t a_off, int32_t a_zero, float a_scale,
+                      int32_t b_off, int32_t b_zero, float b_scale, int32_t count,
+                      int32_t y_zero, float y_scale, int32_t out_off, int32_t mask_off)
+{
+    int32_t i;
+    TT_ASSERT(arena != 0 && count >= 0);
+    TT_ASSERT(a_zero >= TT_INT8_MIN && a_zero <= TT_INT8_MAX && b_zero >= TT_INT8_MIN && b_zero <= TT_INT8_MAX);
+    TT_ASSERT(y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, count);
+    }
+    for (i = 0; i < count; i++) {
+        float a = (float)((int32_t)arena[a_off + i] - a_zero) * a_scale;
+        float b = (float)((int32_t)arena[b_off + i] - b_zero) * b_scale;
+        float sum = a + b;
+        int32_t pre = tt__round_bounded(sum / y_scale) + y_zero;
+        tt__store(arena, out_off, mask_off, i, pre);
+    }
+}
+
+void tt_global_avg_pool(int8_t *arena, int32_t in_off, int32_t h, int32_t w, int32_t c, int32_t out_off)
+{
+    const int32_t pixels = h * w;
+    const float divisor = (float)pixels;
+    int32_t ch, k;
+    TT_ASSERT(arena != 0 && h >= 1 && w >= 1 && c >= 1);
+    for (ch = 0; ch < c; ch++) {
+        const int8_t *p = arena + in_off + ch;
+        float mean;
+        int32_t v;
+        if (pixels <= 16777216) { /* |sum| <= 128 * 2^24 = 2^31: exact in int32 */
+            int32_t sum = 0;
+            for (k = 0; k < pixels; k++) {
+                sum += p[k * c];
+            }
+            mean = (float)sum / divisor;
+        } else {
+            int64_t sum = 0;
+            for (k = 0; k < pixels; k++) {
+                sum += p[k * c];
+            }
+            mean = (float)sum / divisor;
+        }
+        v = tt__round_bounded(mean);
+        arena[out_off + ch] = (int8_t)(v < TT_INT8_MIN ? TT_INT8_MIN : (v > TT_INT8_MAX ? TT_INT8_MAX : v));
+    }
+}
+
+void tt_dequantize(int8_t *arena, int32_t in_off, int32_t count, int32_t zero, float scale, int32_t out_off)
+{
+    int32_t i;
+    TT_ASSERT(arena != 0 && count >= 0 && (out_off & 3) == 0);
+    for (i = 0; i < count; i++) {
+        tt_put_f32(arena, out_off + 4 * i, (float)((int32_t)arena[in_off + i] - zero) * scale);
+    }
+}
+
+void tt_linear(int8_t *arena, int32_t in_off, int32_t k, const float *weight, const float *bias, int32_t n,
+               int32_t out_off)
+{
+    int32_t nn, kk;
+    TT_ASSERT(arena != 0 && weight != 0 && bias != 0 && k >= 0 && n >= 0);
+    TT_ASSERT((in_off & 3) == 0 && (out_off & 3) == 0);
+    for (nn = 0; nn < n; nn++) {
+        const float *row = weight + nn * k;
+        float acc = 0.0f;
+        for (kk = 0; kk < k; kk++) {
+            acc += tt_get_f32(arena, in_off + 4 * kk) * row[kk];
+        }
+        tt_put_f32(arena, out_off + 4 * nn, acc + bias[nn]);
+    }
+}
+
+/* ======================================================================================================== */
+/* Conv geometry                                                                                            */
+/* ======================================================================================================== */
+
+tt_conv_geom tt_conv_geom_of(int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_c, int32_t k, int32_t stride,
+                             int32_t groups)
+{
+    tt_conv_geom g;
+    const int32_t p = (k - 1) / 2;
+    g.in_h = in_h;
+    g.in_w = in_w;
+    g.in_c = in_c;
+    g.out_h = (in_h + 2 * p - k) / stride + 1;
+    g.out_w = (in_w + 2 * p - k) / stride + 1;
+    g.out_c = out_c;
+    g.k_h = k;
+    g.k_w = k;
+    g.stride_h = stride;
+    g.stride_w = stride;
+    g.pad_h = p;
+    g.pad_w = p;
+    g.groups = groups;
+    return g;
+}
+
+int tt_conv_geom_valid(const tt_conv_geom *g)
+{
+    if (g->in_h <= 0 || g->in_w <= 0 || g->in_c <= 0 || g->out_c <= 0 || g->k_h <= 0 || g->k_w <= 0
+            || g->stride_h <= 0 || g->stride_w <= 0 || g->pad_h < 0 || g->pad_w < 0 || g->groups <= 0) {
+        return 0;
+    }
+    if (g->in_c % g->groups != 0 || g->out_c % g->groups != 0) {
+        return 0;
+    }
+    if (g->in_h + 2 * g->pad_h < g->k_h || g->in_w + 2 * g->pad_w < g->k_w) {
+        return 0;
+    }
+    return g->out_h == (g->in_h + 2 * g->pad_h - g->k_h) / g->stride_h + 1
+           && g->out_w == (g->in_w + 2 * g->pad_w - g->k_w) / g->stride_w + 1;
+}
+
+int tt_conv_geom_depthwise(const tt_conv_geom *g)
+{
+    return g->groups == g->in_c && g->groups == g->out_c;
+}
+
+int32_t tt_conv_geom_in_per_group(const tt_conv_geom *g)
+{
+    return g->in_c / g->groups;
+}
+
+int32_t tt_conv_geom_out_per_group(const tt_conv_geom *g)
+{
+    return g->out_c / g->groups;
+}
+
+int32_t tt_conv_geom_weight_count(const tt_conv_geom *g)
+{
+    return tt_conv_geom_depthwise(g) ? g->k_h * g->k_w * g->in_c : g->out_c * g->k_h * g->k_w * (g->in_c / g->groups);
+}
+
+int32_t tt_conv_geom_out_positions(const tt_conv_geom *g)
+{
+    return g->out_h * g->out_w;
+}
+
+int32_t tt_conv_geom_weight_index(const tt_conv_geom *g, int32_t o, int32_t kh, int32_t kw, int32_t i)
+{
+    if (tt_conv_geom_depthwise(g)) {
+        return (kh * g->k_w + kw) * g->out_c + o;
+    }
+    return ((o * g->k_h + kh) * g->k_w + kw) * (g->in_c / g->groups) + i;
+}
+
+int32_t tt_conv_geom_channel_workspace_floats(const tt_conv_geom *g, const int32_t *channels, int32_t n_channels)
+{
+    if (tt_conv_geom_depthwise(g)) {
+        return g->k_h * g->k_w;
+    }
+    return g->k_h * g->k_w * (channels == 0 ? g->in_c / g->groups : n_channels);
+}
+
+/* ======================================================================================================== */
+/* Backward                                                                                                 */
+/* ======================================================================================================== */
+
+void tt_apply_clamp_mask(int8_t *arena, int32_t src_off, int32_t mask_off, int32_t dst_off, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        tt_put_f32(arena, dst_off + 4 * i, tt_get_mask_bit(arena, mask_off, i) ? tt_get_f32(arena, src_off + 4 * i) : 0.0f);
+    }
+}
+
+void tt_scale_output_grad(int8_t *arena, int32_t g_off, const float *eff, int32_t positions, int32_t channels,
+                          int32_t dst_off)
+{
+    int32_t p, o;
+    for (p = 0; p < positions; p++) {
+        const int32_t base = p * channels;
+        for (o = 0; o < channels; o++) {
+            const int32_t e = 4 * (base + o);
+            tt_put_f32(arena, dst_off + e, tt_get_f32(arena, g_off + e) * eff[o]);
+        }
+    }
+}
+
+void tt_mask_and_scale_output_grad(int8_t *arena, int32_t g_off, int32_t mask_off, const float *eff,
+                                   int32_t positions, int32_t channels, int32_t dst_off)
+{
+    int32_t p, o;
+    for (p = 0; p < positions; p++) {
+        const int32_t base = p * channels;
+        for (o = 0; o < channels; o++) {
+            const int32_t i = base + o;
+            const float v = tt_get_mask_bit(arena, mask_off, i) ? tt_get_f32(arena, g_off + 4 * i) * eff[o] : 0.0f;
+            tt_put_f32(arena, dst_off + 4 * i, v);
+        }
+    }
+}
+
+void tt_conv_input_grad(int8_t *arena, int32_t g_off, const int8_t *weight, const tt_conv_geom *geom,
+                        int32_t dx_off, int accumulate)
+{
+    const int32_t in_w = geom->in_w, in_c = geom->in_c, out_h = geom->out_h, out_w = geom->out_w;
+    const int32_t out_c = geom->out_c, k_h = geom->k_h, k_w = geom->k_w;
+    const int32_t s_h = geom->stride_h, s_w = geom->stride_w;
+    const int32_t cin_pg = tt_conv_geom_in_per_group(geom), cout_pg = tt_conv_geom_out_per_group(geom);
+    const int dw = tt_conv_geom_depthwise(geom);
+    const int32_t w_stride = k_h * k_w * cin_pg; /* W[o, kh, kw, ci] -> W[o+1, kh, kw, ci] (OHWI) */
+    int32_t iy, ix, c, kh, kw, o;
+    TT_ASSERT(tt_conv_geom_valid(geom));
+    for (iy = 0; iy < geom->in_h; iy++) {
+        for (ix = 0; ix < in_w; ix++) {
+            const int32_t dx_base = (iy * in_w + ix) * in_c;
+            for (c = 0; c < in_c; c++) {
+                const int32_t gr = c / cin_pg;
+                const int32_t ci = c - gr * cin_pg;
+                const int32_t o_first = dw ? c : gr * cout_pg;
+                const int32_t o_end = dw ? c + 1 : o_first + cout_pg;
+                float acc = 0.0f;
+                int32_t e;
+                for (kh = 0; kh < k_h; kh++) {
+                    const int32_t ty = iy + geom->pad_h - kh;
+                    int32_t oy;
+                    if (ty < 0 || ty % s_h != 0) {
+                        continue;
+                    }
+                    oy = ty / s_h;
+                    if (oy >= out_h) {
+                        continue;
+                    }
+                    for (kw = 0; kw < k_w; kw++) {
+                        const int32_t tx = ix + geom->pad_w - kw;
+                        int32_t ox, g_base, wi;
+                        if (tx < 0 || tx % s_w != 0) {
+                            continue;
+                        }
+                        ox = tx / s_w;
+                        if (ox >= out_w) {
+                            continue;
+                        }
+                        g_base = g_off + 4 * ((oy * out_w + ox) * out_c);
+                        wi = tt_conv_geom_weight_index(geom, o_first, kh, kw, ci);
+                        for (o = o_first; o < o_end; o++, wi += w_stride) {
+                            acc = acc + (float)weight[wi] * tt_get_f32(arena, g_base + 4 * o);
+                        }
+                    }
+                }
+                e = dx_off + 4 * (dx_base + c);
+                tt_put_f32(arena, e, accumulate ? tt_get_f32(arena, e) + acc : acc);
+            }
+        }
+    }
+}
+
+float tt_conv_bias_grad_channel(const int8_t *arena, int32_t g_off, int32_t positions, int32_t channels, int32_t o)
+{
+    float acc = 0.0f;
+    int32_t p;
+    for (p = 0; p < positions; p++) {
+        acc = acc + tt_get_f32(arena, g_off + 4 * (p * channels + o));
+    }
+    return acc;
+}
+
+void tt_conv_bias_grad(int8_t *arena, int32_t g_off, int32_t positions, int32_t channels, int32_t db_off)
+{
+    int32_t o;
+    for (o = 0; o < channels; o++) {
+        tt_put_f32(arena, db_off + 4 * o, tt_conv_bias_grad_channel(arena, g_off, positions, channels, o));
+    }
+}
+
+/* One weight-gradient element dW[o, kh, kw, *] for absolute input channel cin (weightGradElement). */
+static float tt__weight_grad_element(const int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                     const tt_conv_geom *geom, int32_t o, int32_t kh, int32_t kw, int32_t cin)
+{
+    const int32_t in_h = geom->in_h, in_w = geom->in_w, in_c = geom->in_c, out_w = geom->out_w;
+    const int32_t out_c = geom->out_c;
+    float acc = 0.0f;
+    int32_t oy, ox;
+    for (oy = 0; oy < geom->out_h; oy++) {
+        const int32_t iy = oy * geom->stride_h + kh - geom->pad_h;
+        if (iy < 0 || iy >= in_h) {
+            continue;
+        }
+        for (ox = 0; ox < out_w; ox++) {
+            const int32_t ix = ox * geom->stride_w + kw - geom->pad_w;
+            float xv;
+            if (ix < 0 || ix >= in_w) {
+                continue;
+            }
+            xv = (float)((int32_t)arena[x_off + (iy * in_w + ix) * in_c + cin] - x_zero);
+            acc = acc + xv * tt_get_f32(arena, g_off + 4 * ((oy * out_w + ox) * out_c + o));
+        }
+    }
+    return acc;
+}
+
+int32_t tt_conv_weight_grad_channel(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                    const tt_conv_geom *geom, int32_t o, const int32_t *channels,
+                                    int32_t n_channels, int32_t ws_off)
+{
+    const int32_t k_h = geom->k_h, k_w = geom->k_w;
+    int32_t kh, kw, j, n, cin_pg, c_base;
+    TT_ASSERT(tt_conv_geom_valid(geom));
+    if (tt_conv_geom_depthwise(geom)) {
+        for (kh = 0; kh < k_h; kh++) {
+            for (kw = 0; kw < k_w; kw++) {
+                tt_put_f32(arena, ws_off + 4 * (kh * k_w + kw),
+                           tt__weight_grad_element(arena, x_off, x_zero, g_off, geom, o, kh, kw, o));
+            }
+        }
+        return k_h * k_w;
+    }
+    cin_pg = tt_conv_geom_in_per_group(geom);
+    n = channels == 0 ? cin_pg : n_channels;
+    c_base = (o / tt_conv_geom_out_per_group(geom)) * cin_pg;
+    for (kh = 0; kh < k_h; kh++) {
+        for (kw = 0; kw < k_w; kw++) {
+            const int32_t row = (kh * k_w + kw) * n;
+            for (j = 0; j < n; j++) {
+                const int32_t ci = channels == 0 ? j : channels[j];
+                tt_put_f32(arena, ws_off + 4 * (row + j),
+                           tt__weight_grad_element(arena, x_off, x_zero, g_off, geom, o, kh, kw, c_base + ci));
+            }
+        }
+    }
+    return k_h * k_w * n;
+}
+
+void tt_conv_weight_grad(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off, const tt_conv_geom *geom,
+                         const int32_t *channels, int32_t n_channels, int32_t dw_off)
+{
+    const int32_t k_h = geom->k_h, k_w = geom->k_w;
+    const int32_t count = tt_conv_geom_weight_count(geom);
+    int32_t i, j, n, o, kh, kw, cin_pg;
+    TT_ASSERT(tt_conv_geom_valid(geom));
+    for (i = 0; i < count; i++) {
+        tt_put_f32(arena, dw_off + 4 * i, 0.0f);
+    }
+    if (tt_conv_geom_depthwise(geom)) {
+        n = channels == 0 ? geom->out_c : n_channels;
+        for (j = 0; j < n; j++) {
+            const int32_t c = channels == 0 ? j : channels[j];
+            for (kh = 0; kh < k_h; kh++) {
+                for (kw = 0; kw < k_w; kw++) {
+                    tt_put_f32(arena, dw_off + 4 * tt_conv_geom_weight_index(geom, c, kh, kw, 0),
+                               tt__weight_grad_element(arena, x_off, x_zero, g_off, geom, c, kh, kw, c));
+                }
+            }
+        }
+        return;
+    }
+    cin_pg = tt_conv_geom_in_per_group(geom);
+    n = channels == 0 ? cin_pg : n_channels;
+    for (o = 0; o < geom->out_c; o++) {
+        const int32_t c_base = (o / tt_conv_geom_out_per_group(geom)) * cin_pg;
+        for (kh = 0; kh < k_h; kh++) {
+            for (kw = 0; kw < k_w; kw++) {
+                for (j = 0; j < n; j++) {
+                    const int32_t ci = channels == 0 ? j : channels[j];
+                    tt_put_f32(arena, dw_off + 4 * tt_conv_geom_weight_index(geom, o, kh, kw, ci),
+                               tt__weight_grad_element(arena, x_off, x_zero, g_off, geom, o, kh, kw, c_base + ci));
+                }
+            }
+        }
+    }
+}
+
+void tt_add_backward(int8_t *arena, int32_t g_off, int32_t n, float sy, float s1, float s2, int32_t dx1_off,
+                     int32_t dx2_off)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        const float t = tt_get_f32(arena, g_off + 4 * i) / sy;
+        const float d1 = t * s1;
+        const float d2 = t * s2;
+        if (dx1_off >= 0) {
+            tt_put_f32(arena, dx1_off + 4 * i, d1);
+        }
+        if (dx2_off >= 0) {
+            tt_put_f32(arena, dx2_off + 4 * i, d2);
+        }
+    }
+}
+
+void tt_accumulate(int8_t *arena, int32_t dst_off, int32_t src_off, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        tt_put_f32(arena, dst_off + 4 * i, tt_get_f32(arena, dst_off + 4 * i) + tt_get_f32(arena, src_off + 4 * i));
+    }
+}
+
+void tt_avg_pool_backward(int8_t *arena, int32_t g_off, int32_t h, int32_t w, int32_t c, int32_t dx_off,
+                          int accumulate)
+{
+    const float area = (float)(h * w);
+    int32_t p, ch;
+    for (p = 0; p < h * w; p++) {
+        for (ch = 0; ch < c; ch++) {
+            const float v = tt_get_f32(arena, g_off + 4 * ch) / area;
+            const int32_t e = dx_off + 4 * (p * c + ch);
+            tt_put_f32(arena, e, accumulate ? tt_get_f32(arena, e) + v : v);
+        }
+    }
+}
+
+void tt_dequantize_backward(int8_t *arena, int32_t g_off, int32_t n, float x_scale, int32_t dst_off)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        tt_put_f32(arena, dst_off + 4 * i, tt_get_f32(arena, g_off + 4 * i) * x_scale);
+    }
+}
+
+void tt_linear_input_grad(int8_t *arena, int32_t g_off, const float *weight, int32_t out, int32_t in,
+                          int32_t dx_off)
+{
+    int32_t i, j;
+    for (i = 0; i < in; i++) {
+        float acc = 0.0f;
+        for (j = 0; j < out; j++) {
+            acc = acc + tt_get_f32(arena, g_off + 4 * j) * weight[j * in + i];
+        }
+        tt_put_f32(arena, dx_off + 4 * i, acc);
+    }
+}
+
+void tt_linear_weight_grad_row(int8_t *arena, int32_t g_off, int32_t x_off, int32_t in, int32_t j, int32_t ws_off)
+{
+    const float gj = tt_get_f32(arena, g_off + 4 * j);
+    int32_t i;
+    for (i = 0; i < in; i++) {
+        tt_put_f32(arena, ws_off + 4 * i, gj * tt_get_f32(arena, x_off + 4 * i));
+    }
+}
+
+void tt_linear_weight_grad(int8_t *arena, int32_t g_off, int32_t x_off, int32_t out, int32_t in, int32_t dw_off)
+{
+    int32_t j;
+    for (j = 0; j < out; j++) {
+        tt_linear_weight_grad_row(arena, g_off, x_off, in, j, dw_off + 4 * j * in);
+    }
+}
+
+void tt_linear_bias_grad(int8_t *arena, int32_t g_off, int32_t out, int32_t db_off)
+{
+    int32_t j;
+    for (j = 0; j < out; j++) {
+        tt_put_f32(arena, db_off + 4 * j, tt_get_f32(arena, g_off + 4 * j));
+    }
+}
+
+/* ======================================================================================================== */
+/* Float32Math: exp and log from + - * / and bit manipulation only. Keep every parenthesisation.           */
+/* ======================================================================================================== */
+
+static float tt__bits_to_f32(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+static uint32_t tt__f32_to_bits(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+/* 2^e as a float, -126 <= e <= 127, from its bit pattern. */
+static float tt__pow2(int32_t e)
+{
+    return tt__bits_to_f32((uint32_t)(e + 127) << 23);
+}
+
+#define TT_ROUND_MAGIC 0x1.8p23f
+#define TT_LOG2E 0x1.715476p0f
+#define TT_LN2_HI 0x1.62e4p-1f
+#define TT_LN2_LO 0x1.7f7d1cp-20f
+#define TT_EXP_P1 (1.0f / 6.0f)
+#define TT_EXP_P2 (-1.0f / 360.0f)
+#define TT_EXP_P3 (1.0f / 15120.0f)
+#define TT_EXP_P4 (-1.0f / 604800.0f)
+#define TT_LOG_L1 (2.0f / 3.0f)
+#define TT_LOG_L2 (2.0f / 5.0f)
+#define TT_LOG_L3 (2.0f / 7.0f)
+#define TT_LOG_L4 (2.0f / 9.0f)
+#define TT_EXP_HUGE 89.0f
+#define TT_EXP_TINY (-104.0f)
+
+float tt_expf(float x)
+{
+    float kf, hi, lo, r, t, c, y;
+    int32_t k;
+    if (x != x) {
+        return x;
+    }
+    if (x > TT_EXP_HUGE) {
+        return tt__bits_to_f32(0x7f800000u); /* +Infinity */
+    }
+    if (x < TT_EXP_TINY) {
+        return 0.0f;
+    }
+    kf = (x * TT_LOG2E + TT_ROUND_MAGIC) - TT_ROUND_MAGIC;
+    k = (int32_t)kf;
+    hi = x - kf * TT_LN2_HI;
+    lo = kf * TT_LN2_LO;
+    r = hi - lo;
+    t = r * r;
+    c = r - t * (TT_EXP_P1 + t * (TT_EXP_P2 + t * (TT_EXP_P3 + t * TT_EXP_P4)));
+    y = 1.0f - ((lo - (r * c) / (2.0f - c)) - hi);
+    if (k >= -126) {
+        if (k <= 127) {
+            return y * tt__pow2(k);
+        }
+        return (y * 2.0f) * tt__pow2(127);
+    }
+    return (y * tt__pow2(k + 64)) * tt__pow2(-64);
+}
+
+float tt_logf(float x)
+{
+    int32_t k;
+    uint32_t b, mb;
+    float m, f, s, z, r, hfsq, dk;
+    if (x != x || x < 0.0f) {
+        return tt__bits_to_f32(0x7fc00000u); /* Java Float.NaN */
+    }
+    if (x == 0.0f) {
+        return tt__bits_to_f32(0xff800000u); /* -Infinity */
+    }
+    if (x == tt__bits_to_f32(0x7f800000u)) {
+        return x;
+    }
+    k = 0;
+    b = tt__f32_to_bits(x);
+    if (b < 0x00800000u) { /* subnormal */
+        x = x * 0x1p25f;
+        k = -25;
+        b = tt__f32_to_bits(x);
+    }
+    k += (int32_t)(b >> 23) - 127;
+    mb = b & 0x007fffffu;
+    if (mb >= 0x3504f3u) {
+        m = tt__bits_to_f32(mb | 0x3f000000u);
+        k += 1;
+    } else {
+        m = tt__bits_to_f32(mb | 0x3f800000u);
+    }
+    f = m - 1.0f;
+    s = f / (2.0f + f);
+    z = s * s;
+    r = z * (TT_LOG_L1 + z * (TT_LOG_L2 + z * (TT_LOG_L3 + z * TT_LOG_L4)));
+    hfsq = (0.5f * f) * f;
+    dk = (float)k;
+    return dk * TT_LN2_HI - ((hfsq - (s * (hfsq + r) + dk * TT_LN2_LO)) - f);
+}
+
+/* ======================================================================================================== */
+/* Loss                                                                                                     */
+/* ======================================================================================================== */
+
+float tt_softmax_cross_entropy(int8_t *arena, int32_t x_off, int32_t n, int32_t label, int32_t d_off)
+{
+    float xl, m, s, loss;
+    int32_t i;
+    TT_ASSERT(n >= 1 && label >= 0 && label < n);
+    xl = tt_get_f32(arena, x_off + 4 * label);
+    m = tt_get_f32(arena, x_off);
+    for (i = 1; i < n; i++) {
+        const float v = tt_get_f32(arena, x_off + 4 * i);
+        if (v > m) {
+            m = v;
+        }
+    }
+    s = 0.0f;
+    for (i = 0; i < n; i++) {
+        const float e = tt_expf(tt_get_f32(arena, x_off + 4 * i) - m);
+        tt_put_f32(arena, d_off + 4 * i, e);
+        s = s + e;
+    }
+    loss = -((xl - m) - tt_logf(s));
+    for (i = 0; i < n; i++) {
+        float d = tt_get_f32(arena, d_off + 4 * i) / s;
+        if (i == label) {
+            d = d - 1.0f;
+        }
+        tt_put_f32(arena, d_off + 4 * i, d);
+    }
+    return loss;
+}
+
+/* ======================================================================================================== */
+/* Counter RNG                                                                                              */
+/* ======================================================================================================== */
+
+uint32_t tt_rng_fmix32(uint32_t h)
+{
+    h ^= h >> 16;
+    h = (uint32_t)(h * 0x85EBCA6Bu);
+    h ^= h >> 13;
+    h = (uint32_t)(h * 0xC2B2AE35u);
+    h ^= h >> 16;
+    return h;
+}
+
+uint32_t tt_rng_key(uint32_t seed, uint32_t step, uint32_t param_id)
+{
+    return tt_rng_fmix32(tt_rng_fmix32(tt_rng_fmix32(seed ^ 0x9E3779B9u) ^ step) ^ param_id);
+}
+
+uint32_t tt_rng_bits(uint32_t key, uint32_t index)
+{
+    return tt_rng_fmix32((uint32_t)(tt_rng_fmix32(key ^ index) + key));
+}
+
+float tt_rng_uniform(uint32_t key, uint32_t index)
+{
+    return (float)(tt_rng_bits(key, index) >> 8) * 0x1p-24f;
+}
+
+/* ======================================================================================================== */
+/* Updates                                                                                                  */
+/* ======================================================================================================== */
+
+float tt_qas_bias_divisor(float eff, float y_scale)
+{
+    const float t = eff * y_scale;
+    return t * t;
+}
+
+float tt_qas_weight_divisor(float eff, float y_scale, float x_scale)
+{
+    const float t = (eff * y_scale) / x_scale;
+    return t * t;
+}
+
+void tt_qas_bias_divisors(const float *eff, int32_t n, float y_scale, float *out)
+{
+    int32_t o;
+    for (o = 0; o < n; o++) {
+        out[o] = tt_qas_bias_divisor(eff[o], y_scale);
+    }
+}
+
+void tt_qas_weight_divisors(const float *eff, int32_t n, float y_scale, float x_scale, float *out)
+{
+    int32_t o;
+    for (o = 0; o < n; o++) {
+        out[o] = tt_qas_weight_divisor(eff[o], y_scale, x_scale);
+    }
+}
+
+float tt_qas(float g, float divisor)
+{
+    return g / divisor;
+}
+
+float tt_sgd(float p, float g, float lr)
+{
+    return fmaf(-lr, g, p);
+}
+
+/* floor(p) + (u < p - floor(p) ? 1 : 0), float32 (UpdateKernels.stochastic). floorf is exact. */
+static float tt__stochastic(float p, float u)
+{
+    const float fl = floorf(p);
+    const float frac = p - fl;
+    return u < frac ? fl + 1.0f : fl;
+}
+
+static int8_t tt__saturate_weight(float q)
+{
+    if (q > 127.0f) {
+        return 127;
+    }
+    if (q < -127.0f) {
+        return -127;
+    }
+    return (int8_t)(int32_t)q;
+}
+
+static int32_t tt__saturate_int32(float q)
+{
+    if (q != q) {
+        return 0;
+    }
+    if (q >= 0x1p31f) {
+        return INT32_MAX;
+    }
+    if (q <= -0x1p31f) {
+        return INT32_MIN;
+    }
+    return (int32_t)q;
+}
+
+int8_t tt_round_weight_nearest_even(float p)
+{
+    if (p != p) {
+        return 0;
+    }
+    return tt__saturate_weight(rintf(p));
+}
+
+int8_t tt_round_weight_stochastic(float p, float u)
+{
+    if (p != p) {
+        return 0;
+    }
+    return tt__saturate_weight(tt__stochastic(p, u));
+}
+
+int32_t tt_round_bias_nearest_even(float p)
+{
+    return tt__saturate_int32(rintf(p));
+}
+
+int32_t tt_round_bias_stochastic(float p, float u)
+{
+    if (p != p) {
+        return 0;
+    }
+    return tt__saturate_int32(tt__stochastic(p, u));
+}
+
+/* Reads p, updates, stores one weight element (UpdateKernels.updateWeightElement). */
+static void tt__update_weight_element(int8_t *weight, float *master, int32_t idx, float g, float qas_divisor,
+                                      float lr, tt_rounding_mode mode, uint32_t rng_key)
+{
+    const float gq = g / qas_divisor;
+    switch (mode) {
+    case TT_ROUND_NEAREST_EVEN:
+        weight[idx] = tt_round_weight_nearest_even(fmaf(-lr, gq, (float)weight[idx]));
+        break;
+    case TT_ROUND_STOCHASTIC:
+        weight[idx] = tt_round_weight_stochastic(fmaf(-lr, gq, (float)weight[idx]),
+                                                 tt_rng_uniform(rng_key, (uint32_t)idx));
+        break;
+    case TT_ROUND_FLOAT_MASTER: {
+        const float p = fmaf(-lr, gq, master[idx]);
+        master[idx] = p;
+        weight[idx] = tt_round_weight_nearest_even(p);
+        break;
+    }
+    default:
+        TT_ASSERT(0 && "unknown rounding mode");
+        break;
+    }
+}
+
+void tt_update_conv_weight_channel(const int8_t *arena, int32_t ws_off, const tt_conv_geom *geom, int32_t o,
+                                   const int32_t *channels, int32_t n_channels, int8_t *weight, float *master,
+                                   float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key)
+{
+    const int32_t k_h = geom->k_h, k_w = geom->k_w;
+    int32_t kh, kw, j, n;
+    TT_ASSERT(mode != TT_ROUND_FLOAT_MASTER || master != 0);
+    if (tt_conv_geom_depthwise(geom)) {
+        for (kh = 0; kh < k_h; kh++) {
+            for (kw = 0; kw < k_w; kw++) {
+                const float g = tt_get_f32(arena, ws_off + 4 * (kh * k_w + kw));
+                tt__update_weight_element(weight, master, tt_conv_geom_weight_index(geom, o, kh, kw, 0), g,
+                                          qas_divisor, lr, mode, rng_key);
+            }
+        }
+        return;
+    }
+    n = channels == 0 ? tt_conv_geom_in_per_group(geom) : n_channels;
+    for (kh = 0; kh < k_h; kh++) {
+        for (kw = 0; kw < k_w; kw++) {
+            const int32_t row = (kh * k_w + kw) * n;
+            for (j = 0; j < n; j++) {
+                const int32_t ci = channels == 0 ? j : channels[j];
+                const float g = tt_get_f32(arena, ws_off + 4 * (row + j));
+                tt__update_weight_element(weight, master, tt_conv_geom_weight_index(geom, o, kh, kw, ci), g,
+                                          qas_divisor, lr, mode, rng_key);
+            }
+        }
+    }
+}
+
+void tt_update_conv_weight(const int8_t *arena, int32_t dw_off, const tt_conv_geom *geom, const int32_t *channels,
+                           int32_t n_channels, int8_t *weight, float *master, const float *qas_divisors, float lr,
+                           tt_rounding_mode mode, uint32_t rng_key)
+{
+    const int32_t k_h = geom->k_h, k_w = geom->k_w;
+    int32_t kh, kw, j, n, o;
+    TT_ASSERT(mode != TT_ROUND_FLOAT_MASTER || master != 0);
+    if (tt_conv_geom_depthwise(geom)) {
+        n = channels == 0 ? geom->out_c : n_channels;
+        for (j = 0; j < n; j++) {
+            const int32_t c = channels == 0 ? j : channels[j];
+            const float div = qas_divisors == 0 ? 1.0f : qas_divisors[c];
+            for (kh = 0; kh < k_h; kh++) {
+                for (kw = 0; kw < k_w; kw++) {
+                    const int32_t idx = tt_conv_geom_weight_index(geom, c, kh, kw, 0);
+                    tt__update_weight_element(weight, master, idx, tt_get_f32(arena, dw_off + 4 * idx), div, lr, mode,
+                                              rng_key);
+                }
+            }
+        }
+        return;
+    }
+    n = channels == 0 ? tt_conv_geom_in_per_group(geom) : n_channels;
+    for (o = 0; o < geom->out_c; o++) {
+        const float div = qas_divisors == 0 ? 1.0f : qas_divisors[o];
+        for (kh = 0; kh < k_h; kh++) {
+            for (kw = 0; kw < k_w; kw++) {
+                for (j = 0; j < n; j++) {
+                    const int32_t idx = tt_conv_geom_weight_index(geom, o, kh, kw, channels == 0 ? j : channels[j]);
+                    tt__update_weight_element(weight, master, idx, tt_get_f32(arena, dw_off + 4 * idx), div, lr, mode,
+                                              rng_key);
+                }
+            }
+        }
+    }
+}
+
+void tt_update_bias_channel(float grad, int32_t o, int32_t *bias, float *master, float qas_divisor, float lr,
+                            tt_rounding_mode mode, uint32_t rng_key)
+{
+    const float gq = grad / qas_divisor;
+    switch (mode) {
+    case TT_ROUND_NEAREST_EVEN:
+        TT_ASSERT(bias != 0);
+        bias[o] = tt_round_bias_nearest_even(fmaf(-lr, gq, (float)bias[o]));
+        break;
+    case TT_ROUND_STOCHASTIC:
+        TT_ASSERT(bias != 0);
+        bias[o] = tt_round_bias_stochastic(fmaf(-lr, gq, (float)bias[o]), tt_rng_uniform(rng_key, (uint32_t)o));
+        break;
+    case TT_ROUND_FLOAT_MASTER: {
+        float p;
+        TT_ASSERT(master != 0);
+        p = fmaf(-lr, gq, master[o]);
+        master[o] = p;
+        if (bias != 0) {
+            bias[o] = tt_round_bias_nearest_even(p);
+        }
+        break;
+    }
+    default:
+        TT_ASSERT(0 && "unknown rounding mode");
+        break;
+    }
+}
+
+void tt_update_bias(const int8_t *arena, int32_t db_off, int32_t n, int32_t *bias, float *master,
+                    const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key)
+{
+    int32_t o;
+    for (o = 0; o < n; o++) {
+        tt_update_bias_channel(tt_get_f32(arena, db_off + 4 * o), o, bias, master,
+                               qas_divisors == 0 ? 1.0f : qas_divisors[o], lr, mode, rng_key);
+    }
+}
+
+void tt_sgd_float(float *param, int32_t p_off, const int8_t *arena, int32_t g_off, int32_t n, float lr)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        param[p_off + i] = fmaf(-lr, tt_get_f32(arena, g_off + 4 * i), param[p_off + i]);
+    }
+}
+
+void tt_master_of_weights(const int8_t *weight, int32_t n, float *master)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        master[i] = (float)weight[i];
+    }
+}
+
+void tt_master_of_biases(const int32_t *bias, int32_t n, float *master)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        master[i] = (float)bias[i];
+    }
+}

@@ -1,0 +1,1129 @@
+package dev.tinytrain.backend.c;
+
+import static dev.tinytrain.backend.c.CCase.f32;
+import static dev.tinytrain.backend.c.CCase.i32;
+
+import dev.tinytrain.backend.jvm.kernels.ArenaAccess;
+import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
+import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
+import dev.tinytrain.backend.jvm.kernels.CounterRng;
+import dev.tinytrain.backend.jvm.kernels.Float32Math;
+import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
+import dev.tinytrain.backend.jvm.kernels.LossKernels;
+import dev.tinytrain.backend.jvm.kernels.RoundingMode;
+import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Random conformance cases for every C kernel: inputs in a garbage-filled arena at random offsets (so a stray
+ * write shows up as a byte difference), the JVM kernel's result as the expectation.
+ *
+ * <p>Shapes cover stride 1 and 2, kernels 1/3/5/7 (and non-square ones), dense / depthwise / grouped convs
+ * (including channel multipliers), odd sizes, windows entirely in padding, more than 65793 terms per output
+ * (int64 sums, whose float conversion rounds a tie); values are drawn so that exact ties ({@code .5} before rounding), saturation and clamp masks, zero /
+ * negative zero / subnormal floats, and int32 bias rounding above 2^24 all occur.
+ */
+final class ConformanceCases {
+
+    /** Case sizes: the emulator driver has a 272 KB buffer pool and runs at about 1e9 instructions/s. */
+    enum Profile {
+        HOST(12, 24, 4, 4000, 100_000),
+        QEMU(8, 12, 2, 600, 16_000);
+
+        final int maxHw;
+        final int maxC;
+        final int reps;
+        final int maxCount;
+        final int sweep;
+
+        Profile(int maxHw, int maxC, int reps, int maxCount, int sweep) {
+            this.maxHw = maxHw;
+            this.maxC = maxC;
+            this.reps = reps;
+            this.maxCount = maxCount;
+            this.sweep = sweep;
+        }
+    }
+
+    private final Random r;
+    private final Profile p;
+
+    ConformanceCases(long seed, Profile profile) {
+        this.r = new Random(seed ^ Long.getLong("tinytrain.c.seed", 0L));
+        this.p = profile;
+    }
+
+    // =================================================================================================== helpers
+
+    private int between(int lo, int hi) {
+        return lo + r.nextInt(hi - lo + 1);
+    }
+
+    private <T> T pick(List<T> options) {
+        return options.get(r.nextInt(options.size()));
+    }
+
+    private int zeroPoint() {
+        int c = r.nextInt(6);
+        return c == 0 ? -128 : c == 1 ? 127 : c == 2 ? 0 : between(-128, 127);
+    }
+
+    private float log2Uniform(double lo, double hi) {
+        return (float) Math.pow(2, lo + (hi - lo) * r.nextDouble());
+    }
+
+    /** A gradient-like float: mostly normal values over many magnitudes, sometimes +-0 or subnormal. */
+    private float gradFloat() {
+        int c = r.nextInt(40);
+        if (c == 0) {
+            return 0.0f;
+        }
+        if (c == 1) {
+            return -0.0f;
+        }
+        if (c == 2) {
+            return Float.MIN_VALUE * between(-5000, 5000); // subnormal
+        }
+        if (c == 3) {
+            return between(-50, 50); // small integers: exact sums and cancellations
+        }
+        return (float) (r.nextGaussian() * Math.pow(2, between(-20, 6)));
+    }
+
+    private float[] gradFloats(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = gradFloat();
+        }
+        return v;
+    }
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
+    }
+
+    private int[] subset(int n) {
+        // a random non-empty subset of [0, n), in random order (the kernels do not need it sorted)
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(i);
+        }
+        java.util.Collections.shuffle(all, r);
+        int k = between(1, n);
+        return all.subList(0, k).stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Regions at random offsets with random gaps; the arena starts as random garbage. */
+    private final class Layout {
+        private int size = r.nextInt(9);
+
+        int int8(int n) {
+            int off = size + r.nextInt(5);
+            size = off + n;
+            return off;
+        }
+
+        int f32(int n) {
+            int off = (size + r.nextInt(9) + 3) & ~3;
+            size = off + 4 * n;
+            return off;
+        }
+
+        byte[] arena() {
+            return randomBytes(size + r.nextInt(9));
+        }
+    }
+
+    private static void putFloats(byte[] arena, int off, float[] v) {
+        for (int i = 0; i < v.length; i++) {
+            ArenaAccess.putFloat(arena, off + 4 * i, v[i]);
+        }
+    }
+
+    private static int[] geomInts(ConvGeom g) {
+        return new int[] {g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(), g.kW(), g.strideH(),
+            g.strideW(), g.padH(), g.padW(), g.groups()};
+    }
+
+    private static int[] concat(int[] a, int... b) {
+        int[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private enum ConvKind { DENSE, DEPTHWISE, GROUPED }
+
+    /** in_c and out_c (and groups) of a conv of the kind. */
+    private int[] channels(ConvKind kind) {
+        int maxC = p.maxC;
+        return switch (kind) {
+            case DENSE -> new int[] {between(1, maxC), between(1, maxC), 1};
+            case DEPTHWISE -> {
+                int c = r.nextInt(8) == 0 ? 1 : between(1, maxC);
+                yield new int[] {c, c, c};
+            }
+            case GROUPED -> {
+                int groups = between(2, 4);
+                int cpg = between(1, Math.max(1, maxC / (2 * groups)));
+                int opg = between(1, Math.max(1, maxC / (2 * groups)));
+                if (cpg == 1 && opg == 1) {
+                    opg = 2; // channel multiplier 2: groups == in_c but out_c = 2 * in_c, OHWI layout
+                }
+                yield new int[] {groups * cpg, groups * opg, groups};
+            }
+        };
+    }
+
+    private ConvGeom randomGeom(ConvKind kind, int k, int stride) {
+        int[] ch = channels(kind);
+        int inH = between(1, p.maxHw);
+        int inW = between(1, p.maxHw);
+        if (r.nextInt(4) == 0) {
+            // non-square kernel, different strides and paddings per dimension
+            int kH = k;
+            int kW = pick(List.of(1, 2, 3, 5));
+            int sH = stride;
+            int sW = between(1, 3);
+            int padH = between(0, kH - 1);
+            int padW = between(0, kW - 1);
+            inH = Math.max(inH, kH);
+            inW = Math.max(inW, kW);
+            return new ConvGeom(inH, inW, ch[0], (inH + 2 * padH - kH) / sH + 1, (inW + 2 * padW - kW) / sW + 1,
+                    ch[1], kH, kW, sH, sW, padH, padW, ch[2]);
+        }
+        return ConvGeom.of(inH, inW, ch[0], ch[1], k, stride, ch[2]);
+    }
+
+    // =================================================================================================== forward
+
+    List<CCase> conv2d() {
+        List<CCase> cases = new ArrayList<>();
+        for (ConvKind kind : ConvKind.values()) {
+            for (int k : new int[] {1, 3, 5, 7}) {
+                for (int stride : new int[] {1, 2}) {
+                    for (int rep = 0; rep < p.reps; rep++) {
+                        cases.add(conv2dCase(kind, k, stride, rep % 3));
+                    }
+                }
+            }
+        }
+        // int64 sums; the extreme ones are 2^7 * (an odd 25-bit number): (float) sum is an exact tie
+        cases.add(conv2dWide(false, true));
+        cases.add(conv2dWide(true, true));
+        if (p == Profile.HOST) {
+            cases.add(conv2dWide(false, false));
+            cases.add(conv2dWide(true, false));
+        }
+        return cases;
+    }
+
+    private CCase conv2dCase(ConvKind kind, int k, int stride, int regimeHint) {
+        int[] ch = channels(kind);
+        int inC = ch[0], outC = ch[1], groups = ch[2];
+        int kH = k;
+        int kW = r.nextInt(5) == 0 ? pick(List.of(1, 2, 3, 5)) : k;
+        int inH = between(1, p.maxHw);
+        int inW = between(1, p.maxHw);
+        int padTop, padLeft, outH, outW;
+        if (r.nextInt(3) > 0) { // FORMAT.md padding
+            padTop = (kH - 1) / 2;
+            padLeft = (kW - 1) / 2;
+            outH = Math.max(1, (inH + 2 * padTop - kH) / stride + 1);
+            outW = Math.max(1, (inW + 2 * padLeft - kW) / stride + 1);
+        } else { // asymmetric: bottom/right padding implied by the output size, windows may lie in padding
+            padTop = between(0, kH);
+            padLeft = between(0, kW);
+            outH = between(1, (inH + padTop + kH) / stride + 1);
+            outW = between(1, (inW + padLeft + kW) / stride + 1);
+        }
+        int cpg = inC / groups;
+        byte[] weight = randomBytes(outC * kH * kW * cpg);
+        int xZero = zeroPoint();
+        int yZero = zeroPoint();
+        float[] bias = new float[outC];
+        float[] eff = new float[outC];
+        int regime = r.nextInt(4) == 0 ? r.nextInt(3) : regimeHint;
+        String regimeName;
+        for (int o = 0; o < outC; o++) {
+            switch (regime) {
+                case 0 -> { // typical: small effective scales, fractional float biases
+                    eff[o] = log2Uniform(-13, -6);
+                    bias[o] = (float) (r.nextGaussian() * 3000);
+                }
+                case 1 -> { // ties: t * eff lands on x.5 exactly
+                    eff[o] = pick(List.of(0.5f, 0.25f, 0.125f, 0.375f));
+                    bias[o] = between(-200, 200);
+                }
+                default -> { // saturation: most outputs clamp at -128 or 127 (mask bits 0)
+                    eff[o] = log2Uniform(-5, 1);
+                    bias[o] = (float) (r.nextGaussian() * 20000);
+                }
+            }
+        }
+        regimeName = switch (regime) {
+            case 0 -> "typical";
+            case 1 -> "ties";
+            default -> "saturating";
+        };
+        boolean withMask = r.nextInt(4) > 0;
+        Layout l = new Layout();
+        int inOff = l.int8(inH * inW * inC);
+        int outOff = l.int8(outH * outW * outC);
+        int maskOff = withMask ? l.int8(ArenaAccess.maskBytes(outH * outW * outC)) : -1;
+        byte[] arena = l.arena();
+        if (regime == 1 && r.nextBoolean()) { // zero-point inputs make whole windows sum to 0 (exact ties on bias)
+            for (int i = 0; i < inH * inW * inC; i++) {
+                if (r.nextInt(3) == 0) {
+                    arena[inOff + i] = (byte) xZero;
+                }
+            }
+        }
+        String label = String.format("%s k%dx%d s%d in %dx%dx%d out %dx%dx%d groups %d pad %d,%d %s%s",
+                kind, kH, kW, stride, inH, inW, inC, outH, outW, outC, groups, padTop, padLeft, regimeName,
+                withMask ? " mask" : "");
+        CCase.Builder b = CCase.of(CKernel.CONV2D, label)
+                .ints(inOff, inH, inW, inC, xZero, kH, kW, stride, padTop, padLeft, groups, yZero, outOff, outH, outW,
+                        outC, maskOff)
+                .in(arena, weight, f32(bias), f32(eff));
+        ForwardKernels.conv2d(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, groups,
+                bias, eff, yZero, outOff, outH, outW, outC, maskOff);
+        return b.expect(arena, weight, f32(bias), f32(eff));
+    }
+
+    /** More than 65793 terms per output: an int32 sum would overflow (extreme inputs) or lose exactness. */
+    private CCase conv2dWide(boolean depthwise, boolean extreme) {
+        int inH, inW, inC, outC, k, groups;
+        if (depthwise) {
+            inH = 257;
+            inW = 257;
+            inC = 1;
+            outC = 1;
+            k = 257;
+            groups = 1;
+        } else {
+            inH = 1;
+            inW = 1;
+            inC = 66_001;
+            outC = 3;
+            k = 1;
+            groups = 1;
+        }
+        int n = inH * inW * inC;
+        Layout l = new Layout();
+        int inOff = l.int8(n);
+        int outOff = l.int8(outC);
+        int maskOff = l.int8(1);
+        byte[] arena = l.arena();
+        byte[] weight = randomBytes(outC * k * k * inC / groups);
+        int xZero = -128;
+        if (extreme) {
+            Arrays.fill(arena, inOff, inOff + n, (byte) 127); // x - xZero = 255
+            Arrays.fill(weight, (byte) -128);                 // |sum| = n * 255 * 128 > 2^31
+        }
+        float[] bias = new float[outC];
+        float[] eff = new float[outC];
+        for (int o = 0; o < outC; o++) {
+            bias[o] = (float) (r.nextGaussian() * 100);
+            eff[o] = extreme ? 0x1p-24f : log2Uniform(-22, -18);
+        }
+        String label = (depthwise ? "depthwise 257x257 kernel" : "dense 1x1, 66001 input channels")
+                + (extreme ? ", sums beyond int32" : ", random") + " (int64 path)";
+        CCase.Builder b = CCase.of(CKernel.CONV2D, label)
+                .ints(inOff, inH, inW, inC, xZero, k, k, 1, 0, 0, groups, 5, outOff, 1, 1, outC, maskOff)
+                .in(arena, weight, f32(bias), f32(eff));
+        ForwardKernels.conv2d(arena, inOff, inH, inW, inC, xZero, weight, k, k, 1, 0, 0, groups, bias, eff, 5, outOff, 1,
+                1, outC, maskOff);
+        return b.expect(arena, weight, f32(bias), f32(eff));
+    }
+
+    List<CCase> quantizedAdd() {
+        List<CCase> cases = new ArrayList<>();
+        List<Integer> counts = new ArrayList<>(List.of(0, 1, 7, 8, 9, 63, 64, 65));
+        for (int i = 0; i < 4 * p.reps; i++) {
+            counts.add(between(1, p.maxCount));
+        }
+        for (int count : counts) {
+            for (int regime = 0; regime < 3; regime++) {
+                int inPlace = r.nextInt(3); // 0 separate, 1 out == A, 2 out == B
+                boolean withMask = r.nextInt(4) > 0;
+                Layout l = new Layout();
+                int aOff = l.int8(count);
+                int bOff = l.int8(count);
+                int outOff = inPlace == 1 ? aOff : inPlace == 2 ? bOff : l.int8(count);
+                int maskOff = withMask ? l.int8(ArenaAccess.maskBytes(count)) : -1;
+                byte[] arena = l.arena();
+                float aScale, bScale, yScale;
+                switch (regime) {
+                    case 0 -> {
+                        aScale = log2Uniform(-9, -3);
+                        bScale = log2Uniform(-9, -3);
+                        yScale = log2Uniform(-8, -3);
+                    }
+                    case 1 -> { // ties
+                        aScale = pick(List.of(0.5f, 0.25f));
+                        bScale = pick(List.of(0.5f, 0.75f));
+                        yScale = pick(List.of(1.0f, 0.5f));
+                    }
+                    default -> { // saturation
+                        aScale = log2Uniform(-4, 0);
+                        bScale = log2Uniform(-4, 0);
+                        yScale = log2Uniform(-9, -6);
+                    }
+                }
+                int aZero = zeroPoint(), bZero = zeroPoint(), yZero = zeroPoint();
+                CCase.Builder b = CCase.of(CKernel.QUANTIZED_ADD,
+                                "count " + count + " regime " + regime + " inPlace " + inPlace + (withMask ? " mask" : ""))
+                        .ints(aOff, aZero, bOff, bZero, count, yZero, outOff, maskOff)
+                        .floats(aScale, bScale, yScale)
+                        .in(arena);
+                ForwardKernels.quantizedAdd(arena, aOff, aZero, aScale, bOff, bZero, bScale, count, yZero, yScale,
+                        outOff, maskOff);
+                cases.add(b.expect(arena));
+            }
+        }
+        return cases;
+    }
+
+    List<CCase> globalAvgPool() {
+        List<CCase> cases = new ArrayList<>();
+        int[][] shapes = {{4, 4, 16}, {1, 1, 5}, {2, 2, 8}, {3, 5, 7}, {7, 7, 3}, {4, 4, 1}, {5, 3, 33}};
+        List<int[]> all = new ArrayList<>(Arrays.asList(shapes));
+        for (int i = 0; i < 4 * p.reps; i++) {
+            all.add(new int[] {between(1, p.maxHw), between(1, p.maxHw), between(1, 4 * p.maxC)});
+        }
+        for (int[] s : all) {
+            for (int fill = 0; fill < 3; fill++) {
+                Layout l = new Layout();
+                int n = s[0] * s[1] * s[2];
+                int inOff = l.int8(n);
+                int outOff = l.int8(s[2]);
+                byte[] arena = l.arena();
+                if (fill == 1) { // small values: many exact .5 means at 4x4 / 2x2
+                    for (int i = 0; i < n; i++) {
+                        arena[inOff + i] = (byte) between(-3, 3);
+                    }
+                } else if (fill == 2) { // extremes
+                    for (int i = 0; i < n; i++) {
+                        arena[inOff + i] = (byte) (r.nextBoolean() ? -128 : 127);
+                    }
+                }
+                CCase.Builder b = CCase.of(CKernel.GLOBAL_AVG_POOL, Arrays.toString(s) + " fill " + fill)
+                        .ints(inOff, s[0], s[1], s[2], outOff).in(arena);
+                ForwardKernels.globalAvgPool(arena, inOff, s[0], s[1], s[2], outOff);
+                cases.add(b.expect(arena));
+            }
+        }
+        return cases;
+    }
+
+    List<CCase> dequantizeAndLinear() {
+        List<CCase> cases = new ArrayList<>();
+        for (int count : new int[] {0, 1, 5, 64, between(1, p.maxCount)}) {
+            Layout l = new Layout();
+            int inOff = l.int8(count);
+            int outOff = l.f32(count);
+            byte[] arena = l.arena();
+            int zero = zeroPoint();
+            float scale = log2Uniform(-10, 2);
+            CCase.Builder b = CCase.of(CKernel.DEQUANTIZE, "count " + count).ints(inOff, count, zero, outOff)
+                    .floats(scale).in(arena);
+            ForwardKernels.dequantize(arena, inOff, count, zero, scale, outOff);
+            cases.add(b.expect(arena));
+        }
+        int[][] shapes = {{0, 3}, {4, 0}, {1, 1}, {5, 10}, {64, 10}, {200, 37}, {between(1, 300), between(1, 40)}};
+        for (int[] s : shapes) {
+            int k = s[0], n = s[1];
+            Layout l = new Layout();
+            int inOff = l.f32(k);
+            int outOff = l.f32(n);
+            byte[] arena = l.arena();
+            putFloats(arena, inOff, gradFloats(k));
+            float[] weight = gradFloats(n * k);
+            float[] bias = gradFloats(n);
+            CCase.Builder b = CCase.of(CKernel.LINEAR, "k " + k + " n " + n).ints(inOff, k, n, outOff)
+                    .in(arena, f32(weight), f32(bias));
+            ForwardKernels.linear(arena, inOff, k, weight, bias, n, outOff);
+            cases.add(b.expect(arena, f32(weight), f32(bias)));
+        }
+        return cases;
+    }
+
+    // =================================================================================================== arena, geometry
+
+    List<CCase> arenaAccessAndGeometry() {
+        List<CCase> cases = new ArrayList<>();
+        for (int rep = 0; rep < 10; rep++) {
+            Layout l = new Layout();
+            int fSrc = l.f32(1), fDst = l.f32(1), iSrc = l.f32(1), iDst = l.f32(1);
+            int nBits = between(0, 40);
+            int maskOff = l.int8(ArenaAccess.maskBytes(nBits) + 1);
+            byte[] arena = l.arena();
+            ArenaAccess.putFloat(arena, fSrc, gradFloat());
+            int maskCount = pick(List.of(0, 1, 7, 8, 9, between(0, 1 << 20), Integer.MAX_VALUE));
+            int[] bits = new int[nBits + 1];
+            CCase.Builder b = CCase.of(CKernel.ARENA_ACCESS, "bits " + nBits + " count " + maskCount)
+                    .ints(fSrc, fDst, iSrc, iDst, maskOff, nBits, maskCount).in(arena, i32(bits));
+            ArenaAccess.putFloat(arena, fDst, ArenaAccess.getFloat(arena, fSrc));
+            ArenaAccess.putInt(arena, iDst, ArenaAccess.getInt(arena, iSrc));
+            for (int i = 0; i < nBits; i++) {
+                bits[i] = ArenaAccess.getMaskBit(arena, maskOff, i) ? 1 : 0;
+            }
+            bits[nBits] = ArenaAccess.maskBytes(maskCount);
+            cases.add(b.expect(arena, i32(bits)));
+        }
+        for (int rep = 0; rep < 40; rep++) {
+            ConvKind kind = pick(List.of(ConvKind.values()));
+            ConvGeom g;
+            int[] ch = channels(kind);
+            int k = pick(List.of(1, 3, 5, 7));
+            int stride = between(1, 3);
+            int inH = between(1, 20), inW = between(1, 20);
+            g = ConvGeom.of(inH, inW, ch[0], ch[1], k, stride, ch[2]);
+            int o = r.nextInt(g.outC());
+            int kh = r.nextInt(k), kw = r.nextInt(k), i = r.nextInt(g.inPerGroup());
+            int[] channels = r.nextBoolean() ? null : subset(g.inPerGroup());
+            int[] fields = new int[21];
+            CCase.Builder b = CCase.of(CKernel.CONV_GEOM, g.toString())
+                    .ints(inH, inW, ch[0], ch[1], k, stride, ch[2], o, kh, kw, i)
+                    .in(i32(fields), i32(channels));
+            System.arraycopy(geomInts(g), 0, fields, 0, 13);
+            fields[13] = 1; // the record constructor accepted it
+            fields[14] = g.depthwise() ? 1 : 0;
+            fields[15] = g.inPerGroup();
+            fields[16] = g.outPerGroup();
+            fields[17] = g.weightCount();
+            fields[18] = g.outPositions();
+            fields[19] = g.weightIndex(o, kh, kw, i);
+            fields[20] = g.channelWorkspaceFloats(channels);
+            cases.add(b.expect(i32(fields), i32(channels)));
+        }
+        for (int rep = 0; rep < 200; rep++) {
+            int[] v = new int[13];
+            for (int j = 0; j < 13; j++) {
+                v[j] = between(-1, 9);
+            }
+            if (r.nextBoolean()) { // often make it consistent, so both answers occur
+                v[3] = v[8] != 0 ? (v[0] + 2 * v[10] - v[6]) / v[8] + 1 : v[3];
+                v[4] = v[9] != 0 ? (v[1] + 2 * v[11] - v[7]) / v[9] + 1 : v[4];
+            }
+            int valid;
+            try {
+                new ConvGeom(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
+                valid = 1;
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                valid = 0;
+            }
+            cases.add(CCase.of(CKernel.CONV_GEOM_VALID, Arrays.toString(v)).ints(v).in(i32(new int[1]))
+                    .expect(i32(new int[] {valid})));
+        }
+        return cases;
+    }
+
+    // =================================================================================================== backward
+
+    List<CCase> gradientElementwise() {
+        List<CCase> cases = new ArrayList<>();
+        for (int n : new int[] {0, 1, 8, 13, 100, between(1, p.maxCount)}) {
+            for (int inPlace = 0; inPlace < 2; inPlace++) {
+                // applyClampMask (both overloads)
+                Layout l = new Layout();
+                int src = l.f32(n);
+                int dst = inPlace == 1 ? src : l.f32(n);
+                int mask = l.int8(ArenaAccess.maskBytes(n));
+                byte[] arena = l.arena();
+                putFloats(arena, src, gradFloats(n));
+                CCase.Builder b = CCase.of(CKernel.APPLY_CLAMP_MASK, "n " + n + " inPlace " + inPlace)
+                        .ints(src, mask, dst, n).in(arena);
+                if (inPlace == 1) {
+                    BackwardKernels.applyClampMask(arena, src, mask, n);
+                } else {
+                    BackwardKernels.applyClampMask(arena, src, mask, dst, n);
+                }
+                cases.add(b.expect(arena));
+
+                // dequantizeBackward
+                l = new Layout();
+                int g = l.f32(n);
+                dst = inPlace == 1 ? g : l.f32(n);
+                arena = l.arena();
+                putFloats(arena, g, gradFloats(n));
+                float xScale = log2Uniform(-10, 0);
+                b = CCase.of(CKernel.DEQUANTIZE_BACKWARD, "n " + n).ints(g, n, dst).floats(xScale).in(arena);
+                BackwardKernels.dequantizeBackward(arena, g, n, xScale, dst);
+                cases.add(b.expect(arena));
+
+                // accumulate
+                l = new Layout();
+                int acc = l.f32(n);
+                src = l.f32(n);
+                arena = l.arena();
+                putFloats(arena, acc, gradFloats(n));
+                putFloats(arena, src, gradFloats(n));
+                b = CCase.of(CKernel.ACCUMULATE, "n " + n).ints(acc, src, n).in(arena);
+                BackwardKernels.accumulate(arena, acc, src, n);
+                cases.add(b.expect(arena));
+
+                // addBackward, with skipped outputs and in place
+                for (int skip = 0; skip < 3; skip++) {
+                    l = new Layout();
+                    g = l.f32(n);
+                    int dx1 = skip == 1 ? -1 : (inPlace == 1 ? g : l.f32(n));
+                    int dx2 = skip == 2 ? -1 : l.f32(n);
+                    arena = l.arena();
+                    putFloats(arena, g, gradFloats(n));
+                    float sy = log2Uniform(-8, -2), s1 = log2Uniform(-8, -2), s2 = log2Uniform(-8, -2);
+                    b = CCase.of(CKernel.ADD_BACKWARD, "n " + n + " skip " + skip + " inPlace " + inPlace)
+                            .ints(g, n, dx1, dx2).floats(sy, s1, s2).in(arena);
+                    BackwardKernels.addBackward(arena, g, n, sy, s1, s2, dx1, dx2);
+                    cases.add(b.expect(arena));
+                }
+            }
+        }
+        // output-gradient scaling, with and without the mask
+        for (int rep = 0; rep < 6 * p.reps; rep++) {
+            int positions = between(0, 40), channels = between(1, p.maxC);
+            int n = positions * channels;
+            boolean inPlace = r.nextBoolean();
+            float[] eff = new float[channels];
+            for (int o = 0; o < channels; o++) {
+                eff[o] = log2Uniform(-14, -4);
+            }
+            Layout l = new Layout();
+            int g = l.f32(n);
+            int dst = inPlace ? g : l.f32(n);
+            byte[] arena = l.arena();
+            putFloats(arena, g, gradFloats(n));
+            CCase.Builder b = CCase.of(CKernel.SCALE_OUTPUT_GRAD, positions + "x" + channels)
+                    .ints(g, positions, channels, dst).in(arena, f32(eff));
+            BackwardKernels.scaleOutputGrad(arena, g, eff, positions, channels, dst);
+            cases.add(b.expect(arena, f32(eff)));
+
+            l = new Layout();
+            g = l.f32(n);
+            dst = inPlace ? g : l.f32(n);
+            int mask = l.int8(ArenaAccess.maskBytes(n));
+            arena = l.arena();
+            putFloats(arena, g, gradFloats(n));
+            b = CCase.of(CKernel.MASK_AND_SCALE_OUTPUT_GRAD, positions + "x" + channels)
+                    .ints(g, mask, positions, channels, dst).in(arena, f32(eff));
+            BackwardKernels.maskAndScaleOutputGrad(arena, g, mask, eff, positions, channels, dst);
+            cases.add(b.expect(arena, f32(eff)));
+        }
+        // average pool backward
+        for (int rep = 0; rep < 4 * p.reps; rep++) {
+            int h = between(1, 7), w = between(1, 7), c = between(1, 2 * p.maxC);
+            boolean accumulate = r.nextBoolean();
+            Layout l = new Layout();
+            int g = l.f32(c);
+            int dx = l.f32(h * w * c);
+            byte[] arena = l.arena();
+            putFloats(arena, g, gradFloats(c));
+            putFloats(arena, dx, gradFloats(h * w * c));
+            CCase.Builder b = CCase.of(CKernel.AVG_POOL_BACKWARD, h + "x" + w + "x" + c + " acc " + accumulate)
+                    .ints(g, h, w, c, dx, accumulate ? 1 : 0).in(arena);
+            BackwardKernels.avgPoolBackward(arena, g, h, w, c, dx, accumulate);
+            cases.add(b.expect(arena));
+        }
+        return cases;
+    }
+
+    List<CCase> convBackward() {
+        List<CCase> cases = new ArrayList<>();
+        for (ConvKind kind : ConvKind.values()) {
+            for (int k : new int[] {1, 3, 5, 7}) {
+                for (int stride : new int[] {1, 2}) {
+                    for (int rep = 0; rep < Math.max(1, p.reps - 1); rep++) {
+                        ConvGeom g = randomGeom(kind, k, stride);
+                        cases.add(convInputGrad(g));
+                        cases.add(convWeightGrad(g));
+                        cases.add(convWeightGradChannel(g));
+                        cases.add(convBiasGrad(g, r.nextBoolean()));
+                    }
+                }
+            }
+        }
+        return cases;
+    }
+
+    private CCase convInputGrad(ConvGeom g) {
+        boolean accumulate = r.nextBoolean();
+        int outN = g.outH() * g.outW() * g.outC();
+        int inN = g.inH() * g.inW() * g.inC();
+        Layout l = new Layout();
+        int gOff = l.f32(outN);
+        int dx = l.f32(inN);
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(outN));
+        putFloats(arena, dx, gradFloats(inN));
+        byte[] weight = randomBytes(g.weightCount());
+        CCase.Builder b = CCase.of(CKernel.CONV_INPUT_GRAD, g + " acc " + accumulate)
+                .ints(concat(geomInts(g), gOff, dx, accumulate ? 1 : 0)).in(arena, weight);
+        BackwardKernels.convInputGrad(arena, gOff, weight, g, dx, accumulate);
+        return b.expect(arena, weight);
+    }
+
+    private int[] trainableChannels(ConvGeom g) {
+        int n = g.depthwise() ? g.outC() : g.inPerGroup();
+        return r.nextInt(3) == 0 ? null : subset(n);
+    }
+
+    private CCase convWeightGrad(ConvGeom g) {
+        int[] channels = trainableChannels(g);
+        Layout l = new Layout();
+        int x = l.int8(g.inH() * g.inW() * g.inC());
+        int gOff = l.f32(g.outH() * g.outW() * g.outC());
+        int dw = l.f32(g.weightCount());
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(g.outH() * g.outW() * g.outC()));
+        int xZero = zeroPoint();
+        CCase.Builder b = CCase.of(CKernel.CONV_WEIGHT_GRAD, g + " channels " + Arrays.toString(channels))
+                .ints(concat(geomInts(g), x, xZero, gOff, dw)).in(arena, i32(channels));
+        BackwardKernels.convWeightGrad(arena, x, xZero, gOff, g, channels, dw);
+        return b.expect(arena, i32(channels));
+    }
+
+    private CCase convWeightGradChannel(ConvGeom g) {
+        int[] channels = g.depthwise() ? null : trainableChannels(g);
+        Layout l = new Layout();
+        int x = l.int8(g.inH() * g.inW() * g.inC());
+        int gOff = l.f32(g.outH() * g.outW() * g.outC());
+        int ws = l.f32(g.channelWorkspaceFloats(channels));
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(g.outH() * g.outW() * g.outC()));
+        int xZero = zeroPoint();
+        int o = r.nextInt(g.outC());
+        CCase.Builder b = CCase.of(CKernel.CONV_WEIGHT_GRAD_CHANNEL, g + " o " + o + " channels " + Arrays.toString(channels))
+                .ints(concat(geomInts(g), x, xZero, gOff, o, ws)).in(arena, i32(channels));
+        int written = BackwardKernels.convWeightGradChannel(arena, x, xZero, gOff, g, o, channels, ws);
+        return b.expectWithRet(written, arena, i32(channels));
+    }
+
+    private CCase convBiasGrad(ConvGeom g, boolean oneChannel) {
+        int positions = g.outPositions(), channels = g.outC();
+        Layout l = new Layout();
+        int gOff = l.f32(positions * channels);
+        int db = l.f32(channels);
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(positions * channels));
+        if (oneChannel) {
+            int o = r.nextInt(channels);
+            CCase.Builder b = CCase.of(CKernel.CONV_BIAS_GRAD_CHANNEL, positions + "x" + channels + " o " + o)
+                    .ints(gOff, positions, channels, o).in(arena);
+            float v = BackwardKernels.convBiasGradChannel(arena, gOff, positions, channels, o);
+            return b.expectWithRet(Float.floatToRawIntBits(v), arena);
+        }
+        CCase.Builder b = CCase.of(CKernel.CONV_BIAS_GRAD, positions + "x" + channels)
+                .ints(gOff, positions, channels, db).in(arena);
+        BackwardKernels.convBiasGrad(arena, gOff, positions, channels, db);
+        return b.expect(arena);
+    }
+
+    List<CCase> linearBackward() {
+        List<CCase> cases = new ArrayList<>();
+        int[][] shapes = {{0, 5}, {3, 0}, {1, 1}, {10, 64}, {37, 200}, {between(1, 40), between(1, 300)}};
+        for (int[] s : shapes) {
+            int out = s[0], in = s[1];
+            Layout l = new Layout();
+            int g = l.f32(out);
+            int x = l.f32(in);
+            int dx = l.f32(in);
+            int ws = l.f32(in);
+            int dw = l.f32(out * in);
+            int db = l.f32(out);
+            byte[] arena = l.arena();
+            putFloats(arena, g, gradFloats(out));
+            putFloats(arena, x, gradFloats(in));
+            float[] weight = gradFloats(out * in);
+            String label = "out " + out + " in " + in;
+
+            byte[] a = arena.clone();
+            CCase.Builder b = CCase.of(CKernel.LINEAR_INPUT_GRAD, label).ints(g, out, in, dx).in(a, f32(weight));
+            BackwardKernels.linearInputGrad(a, g, weight, out, in, dx);
+            cases.add(b.expect(a, f32(weight)));
+
+            if (out > 0) {
+                int j = r.nextInt(out);
+                a = arena.clone();
+                b = CCase.of(CKernel.LINEAR_WEIGHT_GRAD_ROW, label + " j " + j).ints(g, x, in, j, ws).in(a);
+                BackwardKernels.linearWeightGradRow(a, g, x, in, j, ws);
+                cases.add(b.expect(a));
+            }
+
+            a = arena.clone();
+            b = CCase.of(CKernel.LINEAR_WEIGHT_GRAD, label).ints(g, x, out, in, dw).in(a);
+            BackwardKernels.linearWeightGrad(a, g, x, out, in, dw);
+            cases.add(b.expect(a));
+
+            a = arena.clone();
+            b = CCase.of(CKernel.LINEAR_BIAS_GRAD, label).ints(g, out, db).in(a);
+            BackwardKernels.linearBiasGrad(a, g, out, db);
+            cases.add(b.expect(a));
+        }
+        return cases;
+    }
+
+    // =================================================================================================== loss, exp, log
+
+    List<CCase> loss() {
+        List<CCase> cases = new ArrayList<>();
+        for (int n : new int[] {1, 2, 3, 10, 37, 100}) {
+            for (int rep = 0; rep < 2 * p.reps; rep++) {
+                boolean inPlace = r.nextBoolean();
+                Layout l = new Layout();
+                int x = l.f32(n);
+                int d = inPlace ? x : l.f32(n);
+                byte[] arena = l.arena();
+                float spread = pick(List.of(1f, 10f, 60f, 200f)); // 200: exp underflows to subnormals and 0
+                float[] logits = new float[n];
+                for (int i = 0; i < n; i++) {
+                    logits[i] = (float) (r.nextGaussian() * spread);
+                }
+                if (r.nextInt(4) == 0 && n > 1) {
+                    logits[1] = logits[0]; // ties in the max
+                }
+                putFloats(arena, x, logits);
+                int label = r.nextInt(n);
+                CCase.Builder b = CCase.of(CKernel.SOFTMAX_CROSS_ENTROPY,
+                        "n " + n + " label " + label + " spread " + spread + " inPlace " + inPlace)
+                        .ints(x, n, label, d).in(arena);
+                float loss = LossKernels.softmaxCrossEntropy(arena, x, n, label, d);
+                cases.add(b.expectWithRet(Float.floatToRawIntBits(loss), arena));
+            }
+        }
+        return cases;
+    }
+
+    List<CCase> expLog() {
+        List<CCase> cases = new ArrayList<>();
+        int m = p.sweep;
+        float[] x = new float[m];
+        int i = 0;
+        float[] specials = {0f, -0f, 1f, -1f, 88.72f, 88.7228f, 89f, 89.01f, -87.33f, -87.34f, -100f, -103.97f, -104f,
+            -104.01f, 0x1p-30f, -0x1p-30f, Float.MIN_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            Float.NaN, -37.776226f, 0.5f * (float) Math.log(2)};
+        for (float s : specials) {
+            x[i++] = s;
+        }
+        while (i < m) {
+            int c = r.nextInt(4);
+            x[i++] = c == 0 ? (float) (r.nextDouble() * 200 - 110) // the whole interesting range
+                    : c == 1 ? (float) (r.nextGaussian() * 3)     // the range softmax uses
+                    : c == 2 ? (float) (r.nextDouble() * 17 - 104) // subnormal results
+                    : Float.intBitsToFloat(r.nextInt());            // any bit pattern
+            if (Float.isNaN(x[i - 1])) {
+                x[i - 1] = Float.NaN; // canonical quiet NaN (payload propagation is not part of the contract)
+            }
+        }
+        float[] e = new float[m];
+        CCase.Builder b = CCase.of(CKernel.EXPF, m + " arguments").in(f32(x), f32(e));
+        for (int k = 0; k < m; k++) {
+            e[k] = Float32Math.exp(x[k]);
+        }
+        cases.add(b.expect(f32(x), f32(e)));
+
+        float[] y = new float[m];
+        i = 0;
+        float[] logSpecials = {0f, -0f, 1f, -1f, Float.MIN_VALUE, Float.MIN_NORMAL, 0x1p-127f, Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 0.69991034f, 2f, 0.5f, 1.4142135f, 0.70710677f};
+        for (float s : logSpecials) {
+            y[i++] = s;
+        }
+        while (i < m) {
+            int c = r.nextInt(4);
+            y[i++] = c == 0 ? Float.intBitsToFloat(r.nextInt() & 0x7fffffff) // every positive float
+                    : c == 1 ? (float) (r.nextDouble() * 4)                   // near 1
+                    : c == 2 ? Float.intBitsToFloat(r.nextInt(0x00800000))    // subnormal
+                    : (float) (1 + r.nextDouble() * 1e6);                     // softmax sums
+            if (Float.isNaN(y[i - 1])) {
+                y[i - 1] = 1.5f;
+            }
+        }
+        float[] lg = new float[m];
+        b = CCase.of(CKernel.LOGF, m + " arguments").in(f32(y), f32(lg));
+        for (int k = 0; k < m; k++) {
+            lg[k] = Float32Math.log(y[k]);
+        }
+        cases.add(b.expect(f32(y), f32(lg)));
+        return cases;
+    }
+
+    // =================================================================================================== rng, update
+
+    List<CCase> rngAndScalars() {
+        List<CCase> cases = new ArrayList<>();
+        int m = p.sweep / 8;
+        int[] q = new int[4 * m];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = i < 16 ? new int[] {0, -1, 1, Integer.MIN_VALUE}[i % 4] : r.nextInt();
+        }
+        int[] out = new int[4 * m];
+        CCase.Builder b = CCase.of(CKernel.RNG, m + " (seed, step, paramId, index)").in(i32(q), i32(out));
+        for (int i = 0; i < m; i++) {
+            int key = CounterRng.key(q[4 * i], q[4 * i + 1], q[4 * i + 2]);
+            out[4 * i] = CounterRng.fmix32(q[4 * i]);
+            out[4 * i + 1] = key;
+            out[4 * i + 2] = CounterRng.bits(key, q[4 * i + 3]);
+            out[4 * i + 3] = Float.floatToRawIntBits(CounterRng.uniform(key, q[4 * i + 3]));
+        }
+        cases.add(b.expect(i32(q), i32(out)));
+
+        // QAS scalars: the model's float64 scales reach C as fl32(scale), which is what Java rounds them to
+        float[] in = new float[4 * m];
+        double[] yD = new double[m], xD = new double[m];
+        for (int i = 0; i < m; i++) {
+            yD[i] = Math.pow(2, -12 + 10 * r.nextDouble());
+            xD[i] = Math.pow(2, -12 + 10 * r.nextDouble());
+            in[4 * i] = log2Uniform(-16, -2);
+            in[4 * i + 1] = (float) yD[i];
+            in[4 * i + 2] = (float) xD[i];
+            in[4 * i + 3] = gradFloat();
+        }
+        float[] qo = new float[3 * m];
+        b = CCase.of(CKernel.QAS_SCALARS, m + " (eff, yScale, xScale, g)").in(f32(in), f32(qo));
+        for (int i = 0; i < m; i++) {
+            qo[3 * i] = UpdateKernels.qasBiasDivisor(in[4 * i], yD[i]);
+            qo[3 * i + 1] = UpdateKernels.qasWeightDivisor(in[4 * i], yD[i], xD[i]);
+            qo[3 * i + 2] = UpdateKernels.qas(in[4 * i + 3], qo[3 * i + 1]);
+        }
+        cases.add(b.expect(f32(in), f32(qo)));
+
+        int n = between(1, 64);
+        float[] eff = new float[n];
+        for (int i = 0; i < n; i++) {
+            eff[i] = log2Uniform(-16, -2);
+        }
+        double yScale = Math.pow(2, -8 + 6 * r.nextDouble()) * (1 + r.nextDouble() * 1e-9);
+        double xScale = Math.pow(2, -8 + 6 * r.nextDouble()) * (1 + r.nextDouble() * 1e-9);
+        b = CCase.of(CKernel.QAS_DIVISORS, "n " + n).floats((float) yScale, (float) xScale)
+                .in(f32(eff), f32(new float[n]), f32(new float[n]));
+        cases.add(b.expect(f32(eff), f32(UpdateKernels.qasBiasDivisors(eff, yScale)),
+                f32(UpdateKernels.qasWeightDivisors(eff, yScale, xScale))));
+
+        // SGD: fma(-lr, g, p) with a single rounding (differs from mul + add in many of these)
+        float[] s = new float[3 * m];
+        for (int i = 0; i < m; i++) {
+            s[3 * i] = r.nextInt(3) == 0 ? between(-127, 127) : (float) (r.nextGaussian() * 100);
+            s[3 * i + 1] = gradFloat();
+            s[3 * i + 2] = log2Uniform(-12, 4);
+        }
+        float[] so = new float[m];
+        b = CCase.of(CKernel.SGD, m + " (p, g, lr)").in(f32(s), f32(so));
+        for (int i = 0; i < m; i++) {
+            so[i] = UpdateKernels.sgd(s[3 * i], s[3 * i + 1], s[3 * i + 2]);
+        }
+        cases.add(b.expect(f32(s), f32(so)));
+
+        // rounding: ties, saturation of int8 and int32, NaN, infinities, -0, stochastic thresholds
+        float[] pu = new float[2 * m];
+        float[] specials = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 126.5f, 127.5f, -127.5f, 127.49f, -128f, 1e9f, -1e9f,
+            0x1p31f, -0x1p31f, 0x1p31f - 128, 3e9f, -3e9f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+            -0.0f, 0x1p24f + 2, 16777217f, -0.25f, -7.000001f};
+        for (int i = 0; i < m; i++) {
+            int c = r.nextInt(5);
+            float pv = i < specials.length ? specials[i]
+                    : c == 0 ? (float) (r.nextGaussian() * 200)
+                    : c == 1 ? between(-300, 300) + 0.5f
+                    : c == 2 ? (float) (r.nextGaussian() * 3e9)
+                    : c == 3 ? Float.intBitsToFloat(r.nextInt())
+                    : (float) (r.nextGaussian() * 3);
+            if (Float.isNaN(pv)) {
+                pv = Float.NaN;
+            }
+            float pf = (float) Math.floor(pv);
+            float u = r.nextInt(4) == 0 && Float.isFinite(pv) ? pv - pf // u == frac: must round down
+                    : CounterRng.uniform(r.nextInt(), i);
+            if (!(u >= 0 && u < 1)) {
+                u = 0.5f;
+            }
+            pu[2 * i] = pv;
+            pu[2 * i + 1] = u;
+        }
+        int[] ro = new int[4 * m];
+        b = CCase.of(CKernel.ROUNDING, m + " (p, u)").in(f32(pu), i32(ro));
+        for (int i = 0; i < m; i++) {
+            float pv = pu[2 * i], u = pu[2 * i + 1];
+            ro[4 * i] = UpdateKernels.roundWeightNearestEven(pv);
+            ro[4 * i + 1] = UpdateKernels.roundWeightStochastic(pv, u);
+            ro[4 * i + 2] = UpdateKernels.roundBiasNearestEven(pv);
+            ro[4 * i + 3] = UpdateKernels.roundBiasStochastic(pv, u);
+        }
+        cases.add(b.expect(f32(pu), i32(ro)));
+
+        // master copies
+        byte[] w = randomBytes(between(0, 300));
+        b = CCase.of(CKernel.MASTER_OF_WEIGHTS, "n " + w.length).in(w, f32(new float[w.length]));
+        cases.add(b.expect(w, f32(UpdateKernels.masterOf(w))));
+        int[] bias = new int[between(0, 300)];
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] = i < 4 ? new int[] {Integer.MIN_VALUE, Integer.MAX_VALUE, 16777217, -16777219}[i] : r.nextInt();
+        }
+        b = CCase.of(CKernel.MASTER_OF_BIASES, "n " + bias.length).in(i32(bias), f32(new float[bias.length]));
+        cases.add(b.expect(i32(bias), f32(UpdateKernels.masterOf(bias))));
+        return cases;
+    }
+
+    private RoundingMode mode(int i) {
+        return RoundingMode.values()[i % RoundingMode.values().length];
+    }
+
+    /** An int8 weight: often at the saturation limits. */
+    private byte[] weights(int n) {
+        byte[] w = randomBytes(n);
+        for (int i = 0; i < n; i++) {
+            if (r.nextInt(8) == 0) {
+                w[i] = (byte) (int) pick(List.of(-128, -127, 127, 0));
+            }
+        }
+        return w;
+    }
+
+    List<CCase> updates() {
+        List<CCase> cases = new ArrayList<>();
+        int idx = 0;
+        for (ConvKind kind : ConvKind.values()) {
+            for (int k : new int[] {1, 3, 5}) {
+                for (int rep = 0; rep < 2 * p.reps; rep++, idx++) {
+                    ConvGeom g = randomGeom(kind, k, between(1, 2));
+                    RoundingMode mode = mode(idx);
+                    float lr = log2Uniform(-8, 4);
+                    int key = CounterRng.key(r.nextInt(), r.nextInt(100), r.nextInt(50));
+
+                    // one output channel from its workspace
+                    int[] channels = g.depthwise() ? null : trainableChannels(g);
+                    int o = r.nextInt(g.outC());
+                    Layout l = new Layout();
+                    int ws = l.f32(g.channelWorkspaceFloats(channels));
+                    byte[] arena = l.arena();
+                    putFloats(arena, ws, gradFloats(g.channelWorkspaceFloats(channels)));
+                    byte[] weight = weights(g.weightCount());
+                    float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean()
+                            ? masterNear(weight) : null;
+                    float div = log2Uniform(-6, 6);
+                    CCase.Builder b = CCase.of(CKernel.UPDATE_CONV_WEIGHT_CHANNEL,
+                                    g + " o " + o + " " + mode + " channels " + Arrays.toString(channels))
+                            .ints(concat(geomInts(g), ws, o, mode.ordinal(), key)).floats(div, lr)
+                            .in(arena, i32(channels), weight, f32(master));
+                    UpdateKernels.updateConvWeightChannel(arena, ws, g, o, channels, weight, master, div, lr, mode, key);
+                    cases.add(b.expect(arena, i32(channels), weight, f32(master)));
+
+                    // whole tensor
+                    channels = trainableChannels(g);
+                    l = new Layout();
+                    int dw = l.f32(g.weightCount());
+                    arena = l.arena();
+                    putFloats(arena, dw, gradFloats(g.weightCount()));
+                    weight = weights(g.weightCount());
+                    master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? masterNear(weight) : null;
+                    float[] divisors = null;
+                    if (r.nextBoolean()) {
+                        divisors = new float[g.outC()];
+                        for (int c = 0; c < divisors.length; c++) {
+                            divisors[c] = log2Uniform(-6, 6);
+                        }
+                    }
+                    b = CCase.of(CKernel.UPDATE_CONV_WEIGHT, g + " " + mode + " channels " + Arrays.toString(channels))
+                            .ints(concat(geomInts(g), dw, mode.ordinal(), key)).floats(lr)
+                            .in(arena, i32(channels), weight, f32(master), f32(divisors));
+                    UpdateKernels.updateConvWeight(arena, dw, g, channels, weight, master, divisors, lr, mode, key);
+                    cases.add(b.expect(arena, i32(channels), weight, f32(master), f32(divisors)));
+                }
+            }
+        }
+        // biases
+        for (int rep = 0; rep < 12 * p.reps; rep++) {
+            RoundingMode mode = mode(rep);
+            int n = between(1, 3 * p.maxC);
+            int[] bias = new int[n];
+            for (int i = 0; i < n; i++) {
+                int c = r.nextInt(4);
+                bias[i] = c == 0 ? r.nextInt() : c == 1 ? between(-2000, 2000)
+                        : c == 2 ? (r.nextBoolean() ? Integer.MAX_VALUE - r.nextInt(200) : Integer.MIN_VALUE + r.nextInt(200))
+                        : (int) (r.nextGaussian() * (1 << 26));
+            }
+            float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? UpdateKernels.masterOf(bias) : null;
+            if (master != null) {
+                for (int i = 0; i < n; i++) {
+                    master[i] += (float) r.nextGaussian();
+                }
+            }
+            int[] biasArg = mode == RoundingMode.FLOAT_MASTER && r.nextBoolean() ? null : bias;
+            float lr = log2Uniform(-4, 12);
+            int key = CounterRng.key(r.nextInt(), rep, 7);
+            float[] divisors = null;
+            if (r.nextBoolean()) {
+                divisors = new float[n];
+                for (int i = 0; i < n; i++) {
+                    divisors[i] = log2Uniform(-40, -20); // (x_scale * w_scale)^2: tiny, so updates are large
+                }
+            }
+            Layout l = new Layout();
+            int db = l.f32(n);
+            byte[] arena = l.arena();
+            putFloats(arena, db, gradFloats(n));
+            CCase.Builder b = CCase.of(CKernel.UPDATE_BIAS, "n " + n + " " + mode + (biasArg == null ? " no int copy" : ""))
+                    .ints(db, n, mode.ordinal(), key).floats(lr).in(arena, i32(biasArg), f32(master), f32(divisors));
+            UpdateKernels.updateBias(arena, db, n, biasArg, master, divisors, lr, mode, key);
+            cases.add(b.expect(arena, i32(biasArg), f32(master), f32(divisors)));
+
+            // one channel
+            int o = r.nextInt(n);
+            float grad = gradFloat();
+            float div = divisors == null ? 1.0f : divisors[o];
+            int[] bias2 = biasArg == null ? null : bias.clone();
+            float[] master2 = master == null ? null : master.clone();
+            b = CCase.of(CKernel.UPDATE_BIAS_CHANNEL, "o " + o + " " + mode).ints(o, mode.ordinal(), key)
+                    .floats(grad, div, lr).in(i32(bias2), f32(master2));
+            UpdateKernels.updateBiasChannel(grad, o, bias2, master2, div, lr, mode, key);
+            cases.add(b.expect(i32(bias2), f32(master2)));
+        }
+        // float parameters (the head)
+        for (int rep = 0; rep < 4; rep++) {
+            int total = between(1, 400);
+            int pOff = between(0, total - 1);
+            int n = between(0, total - pOff);
+            float[] param = gradFloats(total);
+            Layout l = new Layout();
+            int g = l.f32(n);
+            byte[] arena = l.arena();
+            putFloats(arena, g, gradFloats(n));
+            float lr = log2Uniform(-10, 2);
+            CCase.Builder b = CCase.of(CKernel.SGD_FLOAT, "total " + total + " from " + pOff + " n " + n)
+                    .ints(pOff, g, n).floats(lr).in(arena, f32(param));
+            UpdateKernels.sgdFloat(param, pOff, arena, g, n, lr);
+            cases.add(b.expect(arena, f32(param)));
+        }
+        return cases;
+    }
+
+    private float[] masterNear(byte[] weight) {
+        float[] m = UpdateKernels.masterOf(weight);
+        for (int i = 0; i < m.length; i++) {
+            m[i] += (float) (r.nextDouble() - 0.5) * pick(List.of(0f, 0.5f, 1f, 8f));
+        }
+        return m;
+    }
+
+    /** Every family, for one profile. */
+    List<CCase> all() {
+        List<CCase> all = new ArrayList<>();
+        all.addAll(conv2d());
+        all.addAll(quantizedAdd());
+        all.addAll(globalAvgPool());
+        all.addAll(dequantizeAndLinear());
+        all.addAll(arenaAccessAndGeometry());
+        all.addAll(gradientElementwise());
+        all.addAll(convBackward());
+        all.addAll(linearBackward());
+        all.addAll(loss());
+        all.addAll(expLog());
+        all.addAll(rngAndScalars());
+        all.addAll(updates());
+        return all;
+    }
+}
