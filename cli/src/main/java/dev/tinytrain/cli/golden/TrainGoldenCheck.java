@@ -16,6 +16,8 @@ import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.planner.ArenaLayout;
+import dev.tinytrain.planner.MemoryPlan;
+import dev.tinytrain.reorder.OperatorReorder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -63,7 +65,33 @@ public final class TrainGoldenCheck {
             out.addAll(compareParameter(golden, tg, session, param, lr, setup.rounding()));
         }
         out.add(frozenUnchanged(g, tg, before, session.parameters()));
+        out.add(plannedStepAgrees(tg, golden, label, session.parameters()));
         return out;
+    }
+
+    /**
+     * The step users run: fused in-place updates, reordered, on the planned arena (with in-place buffers). Its
+     * loss and every parameter after the step must equal, byte for byte, the unfused step checked above.
+     */
+    private static TensorComparison plannedStepAgrees(TrainingGraph tg, GoldenFile golden, int label,
+                                                      ParameterArrays unfused) {
+        TrainingGraph scheduled = OperatorReorder.run(tg);
+        MemoryPlan plan = MemoryPlan.of(scheduled.graph());
+        TrainingSession planned = new TrainingSession(scheduled, plan.layout(), 0);
+        planned.trainStep(golden.tensor("input").int8Nhwc(), label);
+        long differing = 0;
+        long count = 0;
+        for (Parameter p : tg.graph().parameters()) {
+            count++;
+            Object a = unfused.get(p.name());
+            Object b = planned.parameters().get(p.name());
+            boolean same = a instanceof byte[] x ? Arrays.equals(x, (byte[]) b) : Arrays.equals((float[]) a, (float[]) b);
+            if (!same) {
+                differing++;
+            }
+        }
+        return new TensorComparison("planned fused step == unfused step", "-",
+                "[arena " + plan.arenaBytes() + " B]", differing, differing, count, "exact", true);
     }
 
     private static List<TensorComparison> compareParameter(GoldenFile golden, TrainingGraph tg,
