@@ -175,9 +175,10 @@ final class ArenaSvg {
         int peak = ReportFacts.peakStep(live);
         if (peak >= 0) {
             double px = s.x(peak + 0.5);
-            sb.append(String.format(Locale.ROOT, "<path d=\"M%.1f %.1fl-5 -8h10Z\" fill=\"#111\"/>%n", px, yl - 2));
+            double yp = y.applyAsDouble(peakLive);
+            sb.append(String.format(Locale.ROOT, "<path d=\"M%.1f %.1fl-5 -8h10Z\" fill=\"#111\"/>%n", px, yp - 2));
             boolean right = px < LEFT + PLOT_W - 110;
-            sb.append(text(right ? px + 9 : px - 9, yl - 4, right ? "start" : "end", 11, "normal", "#111",
+            sb.append(text(right ? px + 9 : px - 9, yp - 4, right ? "start" : "end", 11, "normal", "#111",
                     "peak at step " + peak));
         }
         sb.append(String.format(Locale.ROOT, "<path d=\"M%.1f %.1fV%.1fH%.1f\" stroke=\"#222\" stroke-width=\"1.2\" "
