@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tinytrain.backend.jvm.JvmProgram;
 import dev.tinytrain.backend.jvm.JvmRun;
+import dev.tinytrain.backend.jvm.TrainingSession;
 import dev.tinytrain.compiler.BudgetExceededException;
 import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.CompiledModel;
@@ -187,6 +188,24 @@ class ModelZooTest {
         }
         assertThrows(BudgetExceededException.class, () -> Compiler.compile(m.graph(), Target.STM32F746,
                 CompileOptions.preset("all", 1e-3f)));
+    }
+
+    /** A compiled zoo model trains: a few steps on one image lower its loss. */
+    @Test
+    void trainsOnTheJvm() {
+        ImportedModel m = ModelZoo.build("proxyless-w0.3");
+        CompiledModel c = Compiler.compile(m.graph(), Target.STM32F746, CompileOptions.preset("proxyless-98kb",
+                1e-2f));
+        TrainingSession s = c.newSession();
+        byte[] img = new byte[128 * 128 * 3];
+        new Random(3).nextBytes(img);
+        float first = s.trainStep(img, 4);
+        float last = first;
+        for (int i = 0; i < 5; i++) {
+            last = s.trainStep(img, 4);
+        }
+        assertTrue(Float.isFinite(first) && first > 0, "loss " + first);
+        assertTrue(last < first, "loss " + first + " -> " + last);
     }
 
     @Test
