@@ -1,0 +1,40 @@
+package dev.tinytrain.compiler.output;
+
+import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.compiler.CompileOptions;
+import dev.tinytrain.compiler.CompiledModel;
+import dev.tinytrain.compiler.Compiler;
+import dev.tinytrain.compiler.Target;
+import dev.tinytrain.planner.MemoryPlan;
+import dev.tinytrain.pruning.SparseUpdatePolicy;
+
+/**
+ * One compile run as the command line and the Maven goal do it: resolve the target, options, scheme and model
+ * (cheapest checks first, so a typo fails before a model is read), then {@link Compiler#compile}, which throws
+ * {@link dev.tinytrain.compiler.BudgetExceededException} when the step does not fit the target.
+ */
+public final class CompileRun {
+    private CompileRun() {
+    }
+
+    /**
+     * Compiles.
+     *
+     * @throws dev.tinytrain.ir.IrException for a bad model, scheme or budget overflow (the message says which)
+     * @throws IllegalArgumentException for an unknown target, rounding mode or a bad learning rate
+     * @throws java.io.UncheckedIOException when a file cannot be read
+     */
+    public static CompileResult compile(CompileRequest r) {
+        Target target = Target.byName(r.target());
+        TrainingOptions training = new TrainingOptions(r.learningRate(), r.effectiveBiasLearningRate(), r.rounding(),
+                true, 0);
+        SchemeSource scheme = SchemeSource.resolve(r.scheme(), r.baseDir());
+        SparseUpdatePolicy policy = scheme.policy();
+        ModelSource source = ModelSource.resolve(r.model(), r.baseDir());
+        LoadedModel model = source.load(r.resolution(), r.headInit());
+        CompileOptions options = new CompileOptions(policy, scheme.name(), training, true, true,
+                MemoryPlan.DEFAULT_ALIGNMENT);
+        CompiledModel compiled = Compiler.compile(model.graph(), target, options);
+        return new CompileResult(r, model, scheme, compiled);
+    }
+}
