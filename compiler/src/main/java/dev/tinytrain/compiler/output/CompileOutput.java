@@ -1,5 +1,8 @@
 package dev.tinytrain.compiler.output;
 
+import dev.tinytrain.compiler.MemoryReport;
+import dev.tinytrain.compiler.report.ReportWriters;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +40,9 @@ public final class CompileOutput {
     public static final String REPORT_JSON = "report.json";
     /** The input stamp. */
     public static final String STAMP = "tinytrain.stamp";
+    /** The picture of the arena over time. */
+    public static final String ARENA_SVG = "arena.svg";
+
     /** The folder the C backend will write (see {@link #writeCodeAndPicture}). */
     public static final String C_FOLDER = "c";
 
@@ -75,11 +81,20 @@ public final class CompileOutput {
         }
     }
 
-    /** The memory report, text and JSON (through {@link ReportFiles} until the report writers are merged). */
+    /** The memory report, text and JSON ({@link ReportWriters}). */
     private static void writeReports(CompileResult r, Path dir, List<String> written) throws IOException {
-        Files.writeString(dir.resolve(REPORT_TEXT), ReportFiles.text(r), StandardCharsets.UTF_8);
+        MemoryReport report = r.compiled().report();
+        StringBuilder head = new StringBuilder(r.model().description()).append('\n');
+        if (r.model().synthetic()) {
+            head.append("NOTE: the weights are SYNTHETIC (seeded random numbers, not pretrained). Memory, schedule and"
+                    + " code are those of the real model; its predictions are meaningless.\n");
+        }
+        for (String line : ReportFiles.summary(r)) {
+            head.append(line).append('\n');
+        }
+        Files.writeString(dir.resolve(REPORT_TEXT), head + "\n" + ReportWriters.text(report), StandardCharsets.UTF_8);
         written.add(REPORT_TEXT);
-        Files.writeString(dir.resolve(REPORT_JSON), ReportFiles.json(r), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(REPORT_JSON), ReportWriters.json(report), StandardCharsets.UTF_8);
         written.add(REPORT_JSON);
     }
 
@@ -98,8 +113,9 @@ public final class CompileOutput {
      * (and {@link #isUpToDate} may then also require {@code c/}). The Maven plugin's "compile" IT builds
      * {@code c/} with host gcc as soon as it exists.
      */
-    private static void writeCodeAndPicture(CompileResult r, Path dir, List<String> written) {
-        // nothing yet: the C backend and the SVG writer are not merged
+    private static void writeCodeAndPicture(CompileResult r, Path dir, List<String> written) throws IOException {
+        Files.writeString(dir.resolve(ARENA_SVG), ReportWriters.svg(r.compiled().report()), StandardCharsets.UTF_8);
+        written.add(ARENA_SVG);
     }
 
     /**
