@@ -1,0 +1,313 @@
+package dev.tinytrain.cli;
+
+import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.cli.finetune.AccuracyPlot;
+import dev.tinytrain.cli.finetune.ConsoleProgress;
+import dev.tinytrain.cli.finetune.FinetuneResult;
+import dev.tinytrain.cli.finetune.Finetuner;
+import dev.tinytrain.cli.finetune.Heads;
+import dev.tinytrain.cli.finetune.PreparedImages;
+import dev.tinytrain.cli.finetune.ResultsJson;
+import dev.tinytrain.cli.finetune.RunConfig;
+import dev.tinytrain.compiler.BudgetExceededException;
+import dev.tinytrain.compiler.CompileOptions;
+import dev.tinytrain.compiler.CompiledModel;
+import dev.tinytrain.compiler.Compiler;
+import dev.tinytrain.compiler.MemoryReport;
+import dev.tinytrain.compiler.Target;
+import dev.tinytrain.dataset.ArrowDatasets;
+import dev.tinytrain.dataset.DatasetFormatException;
+import dev.tinytrain.dataset.ImageDataset;
+import dev.tinytrain.dataset.PixelToInt8;
+import dev.tinytrain.dataset.Preprocessor;
+import dev.tinytrain.dataset.TrainingOrder;
+import dev.tinytrain.ir.importer.ImportedModel;
+import dev.tinytrain.ir.ops.SgdUpdate;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tinytrain finetune}: compiles a model's training step for the target (the plan the C backend emits),
+ * trains it on the JVM one image at a time, evaluates test accuracy, and writes the results JSON and a plot.
+ */
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Fine-tune a model on an Arrow image dataset with the compiled int8 training step (batch 1),",
+            "evaluating test accuracy after each epoch and every K steps. Progress goes to stderr, a summary to",
+            "stdout, the results to --out (JSON, fields in bench/finetune.md) and --plot (SVG)."})
+final class FinetuneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "tinytrain-mcu-model/1 folder")
+    Path model;
+
+    @Option(names = "--scheme", required = true, paramLabel = "NAME",
+            description = "sparse-update scheme (preset): head-only, mcunet-99kb, mcunet-49kb, mcunet-148kb, ...")
+    String scheme;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE.arrow",
+            description = "training images (Arrow IPC/Feather: image FixedSizeBinary, label int32)")
+    Path data;
+
+    @Option(names = "--test-data", paramLabel = "FILE.arrow",
+            description = "test images (default: the images of --data after the first --train-limit)")
+    Path testData;
+
+    @Option(names = "--train-limit", paramLabel = "N", description = "train on the first N images (default: all)")
+    Integer trainLimit;
+
+    @Option(names = "--test-limit", paramLabel = "N", description = "test on the first N test images (default: all)")
+    Integer testLimit;
+
+    @Option(names = "--epochs", paramLabel = "E",
+            description = "epochs (default: the number of --order files, else 1)")
+    Integer epochs;
+
+    @Option(names = "--order", split = ",", paramLabel = "FILE",
+            description = "order files, one per epoch (little-endian int32 permutations, e.g. the protocol's"
+                    + " perm_n2000_epoch1.i32); default: seeded shuffles (--seed)")
+    List<Path> orders = new ArrayList<>();
+
+    @Option(names = "--head-init", paramLabel = "FILE",
+            description = "head initialisation (W [K,C] then b [K], float32 LE; the protocol's head-init/<model>.bin);"
+                    + " default: seeded uniform(+-1/sqrt(C)) like PyTorch's Linear")
+    Path headInit;
+
+    @Option(names = "--classes", defaultValue = "10", paramLabel = "K",
+            description = "classes of the head when no JSON describes --head-init (default: ${DEFAULT-VALUE})")
+    int classes;
+
+    @Option(names = "--lr", defaultValue = "0.001", paramLabel = "X",
+            description = "learning rate of conv weights and the head (default: ${DEFAULT-VALUE})")
+    float lr;
+
+    @Option(names = "--bias-lr", paramLabel = "Y", description = "learning rate of conv biases (default: --lr)")
+    Float biasLr;
+
+    @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
+            description = "storage of updated int8 weights / int32 biases: stochastic, nearest_even, float_master"
+                    + " (default: ${DEFAULT-VALUE})")
+    String rounding;
+
+    @Option(names = "--no-qas", description = "turn quantization-aware scaling of conv gradients off")
+    boolean noQas;
+
+    @Option(names = "--eval-every", defaultValue = "0", paramLabel = "K",
+            description = "also evaluate after every K steps of an epoch (default: only after each epoch)")
+    int evalEvery;
+
+    @Option(names = "--eval-every-from", defaultValue = "1", paramLabel = "E",
+            description = "make the --eval-every checkpoints from epoch E on; earlier epochs are evaluated at their end"
+                    + " only (default: ${DEFAULT-VALUE}; the full protocol needs 3)")
+    int evalEveryFrom;
+
+    @Option(names = "--no-initial-eval", description = "skip the evaluation before training")
+    boolean noInitialEval;
+
+    @Option(names = "--resolution", defaultValue = "128", paramLabel = "R",
+            description = "network input size; images are resized to R x R (default: ${DEFAULT-VALUE})")
+    int resolution;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
+            description = "seed of stochastic rounding, shuffles, default head and flips (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--hflip", description = "mirror each training image left-right with probability 1/2")
+    boolean hflip;
+
+    @Option(names = "--target", defaultValue = "stm32f746", paramLabel = "NAME",
+            description = "memory budgets the plan must fit: stm32f746, tte-256kb, host (default: ${DEFAULT-VALUE})")
+    String target;
+
+    @Option(names = "--threads", paramLabel = "T", description = "evaluation and preprocessing threads (default: all"
+            + " processors)")
+    Integer threads;
+
+    @Option(names = "--out", paramLabel = "FILE.json", description = "write the results JSON here (atomically)")
+    Path out;
+
+    @Option(names = "--plot", paramLabel = "FILE.svg", description = "write a plot of test accuracy over steps")
+    Path plot;
+
+    @Override
+    public Integer call() {
+        long wallStart = System.nanoTime();
+        PrintWriter stdout = spec.commandLine().getOut();
+        String mode = normaliseRounding(rounding);
+        if (!(lr >= 0) || Float.isInfinite(lr) || (biasLr != null && (!(biasLr >= 0) || Float.isInfinite(biasLr)))) {
+            throw new IllegalArgumentException("--lr and --bias-lr must be finite and >= 0");
+        }
+        if (evalEvery < 0) {
+            throw new IllegalArgumentException("--eval-every must be >= 0, got " + evalEvery);
+        }
+        if (trainLimit != null && trainLimit < 1 || testLimit != null && testLimit < 1) {
+            throw new IllegalArgumentException("--train-limit and --test-limit must be >= 1");
+        }
+        int nEpochs = epochs != null ? epochs : Math.max(1, orders.size());
+        if (nEpochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1, got " + nEpochs);
+        }
+        if (!orders.isEmpty() && orders.size() != nEpochs) {
+            throw new IllegalArgumentException("--order gives " + orders.size() + " file(s) for " + nEpochs
+                    + " epoch(s): give one per epoch");
+        }
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (nThreads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1");
+        }
+        Target tgt = Target.byName(target);
+        float bLr = biasLr != null ? biasLr : lr;
+        try {
+            // model and head first: the head fixes the classes the labels must lie in
+            Heads.Loaded loaded = Heads.load(model, resolution, headInit, classes, seed);
+            ImportedModel m = loaded.model();
+            ImageDataset trainSet = readArrow(data);
+            ImageDataset testSet;
+            int testFrom = 0;
+            if (testData != null) {
+                testSet = readArrow(testData);
+            } else {
+                if (trainLimit == null || trainLimit >= trainSet.count()) {
+                    throw new IllegalArgumentException("no test images: give --test-data, or a --train-limit below the "
+                            + trainSet.count() + " images of " + data + " to test on the rest");
+                }
+                testSet = trainSet;
+                testFrom = trainLimit;
+            }
+            if (testSet.rows() != trainSet.rows() || testSet.cols() != trainSet.cols()
+                    || testSet.channels() != trainSet.channels()) {
+                throw new UncheckedIOException(new DatasetFormatException(testSet.source()
+                        .orElse(null), "image", String.format(Locale.ROOT, "test images are %dx%dx%d but the training"
+                        + " images (%s) are %dx%dx%d", testSet.rows(), testSet.cols(), testSet.channels(), data,
+                        trainSet.rows(), trainSet.cols(), trainSet.channels())));
+            }
+            if (trainLimit != null && trainLimit > trainSet.count()) {
+                throw new UncheckedIOException(new DatasetFormatException(data, "rows", String.format(Locale.ROOT,
+                        "training data has %,d images, fewer than the %,d of --train-limit", trainSet.count(),
+                        trainLimit)));
+            }
+            int nTrain = trainLimit != null ? trainLimit : trainSet.count();
+            List<TrainingOrder> ords = new ArrayList<>();
+            if (orders.isEmpty()) {
+                ords.addAll(TrainingOrder.seededEpochs(nTrain, seed, nEpochs));
+            } else {
+                for (Path f : orders) {
+                    ords.add(TrainingOrder.read(f, nTrain));
+                }
+            }
+            TrainingOptions training = new TrainingOptions(lr, bLr, mode, !noQas, (int) seed);
+            CompiledModel compiled;
+            try {
+                compiled = Compiler.compile(m.graph(), tgt, CompileOptions.preset(scheme, lr).withTraining(training));
+            } catch (BudgetExceededException e) {
+                String hint = mode.equals("float_master") && e.report().masterBytes() > 0
+                        ? " (float_master keeps float32 master copies of the trained int8 weights and int32 biases;"
+                        + " to simulate it on the JVM anyway pass --target host)" : "";
+                throw new BudgetExceededException(e.getMessage() + hint, e.report());
+            }
+            MemoryReport report = compiled.report();
+            System.err.printf(Locale.ROOT, "compiled %s, scheme %s, %s%s, for %s: SRAM %,d B of %,d (arena %,d B),"
+                            + " Flash %,d B%n", m.modelName(), scheme, mode, noQas ? ", no QAS" : ", QAS", tgt.name(),
+                    report.sramTotalBytes(), report.sramBudgetBytes(), report.arenaBytes(), report.flashBytes());
+
+            Preprocessor pre = new Preprocessor(resolution, PixelToInt8.bundled());
+            long inputBytes = compiled.step().input().type().elementCount();
+            if (inputBytes != pre.outputSize()) {
+                throw new IllegalArgumentException("the model's input has " + inputBytes + " int8 values but"
+                        + " preprocessing makes " + resolution + "x" + resolution + "x3 = " + pre.outputSize());
+            }
+            long t0 = System.nanoTime();
+            PreparedImages train = PreparedImages.prepare(trainSet, "training data", trainLimit == null ? -1
+                    : trainLimit, loaded.classes(), pre, nThreads);
+            PreparedImages test = testFrom == 0
+                    ? PreparedImages.prepare(testSet, "test data", testLimit == null ? -1 : testLimit, loaded.classes(),
+                            pre, nThreads)
+                    : PreparedImages.prepare(tail(testSet, testFrom), data, "test data (the held-out images of --data"
+                            + " from row " + testFrom + ")",
+                            testLimit == null ? -1 : testLimit, loaded.classes(), pre, nThreads);
+            System.err.printf(Locale.ROOT, "preprocessed %,d training and %,d test images to %dx%dx3 int8 in %.1f s%n",
+                    train.count(), test.count(), resolution, resolution, (System.nanoTime() - t0) / 1e9);
+
+            FinetuneResult result = Finetuner.run(compiled, train, test,
+                    new Finetuner.Plan(ords, evalEvery, evalEveryFrom, !noInitialEval, hflip, seed, nThreads),
+                    ConsoleProgress.stderr());
+
+            double wall = (System.nanoTime() - wallStart) / 1e9;
+            RunConfig config = new RunConfig(model.toString(), m.modelName(), m.weightsSha256(), scheme, tgt.name(), mode,
+                    !noQas, lr, bLr, seed, resolution, nEpochs, data.toString(), train.count(),
+                    testData != null ? testData.toString() : data + " (held out from image " + testFrom + ")",
+                    test.count(), orders.stream().map(Path::toString).toList(),
+                    ords.stream().map(TrainingOrder::sha256).toList(), headInit == null ? null : headInit.toString(),
+                    loaded.classes(), evalEvery, evalEveryFrom, hflip, nThreads);
+            if (out != null) {
+                AtomicFiles.writeString(out, ResultsJson.write(config, report, result, wall));
+            }
+            if (plot != null) {
+                String title = String.format(Locale.ROOT, "%s %s, %s%s, lr %s", m.modelName(), scheme, mode,
+                        noQas ? ", no QAS" : ", QAS", lr);
+                AtomicFiles.writeString(plot, AccuracyPlot.svg(title, result, train.count()));
+            }
+            stdout.printf(Locale.ROOT, "final test accuracy %.2f%% (%,d/%,d) after %,d steps%n",
+                    result.finalTestAccuracy(), result.last().correct(), result.last().total(), result.steps());
+            result.checkpointMean(3).ifPresent(v -> stdout.printf(Locale.ROOT,
+                    "epoch-3 checkpoint mean %.2f%% (%d evaluations)%n", v, result.checkpoints(3)));
+            stdout.printf(Locale.ROOT, "SRAM %,d B (arena %,d B), %.2f ms/step, %.2f ms/inference on the JVM,"
+                            + " wall %.1f s%n", report.sramTotalBytes(), report.arenaBytes(), result.msPerStep(),
+                    result.msPerInference(), wall);
+            if (result.nonFiniteLosses() > 0) {
+                stdout.printf(Locale.ROOT, "warning: %,d steps had a non-finite loss%n", result.nonFiniteLosses());
+            }
+            if (out != null) {
+                stdout.printf(Locale.ROOT, "wrote %s%n", out);
+            }
+            if (plot != null) {
+                stdout.printf(Locale.ROOT, "wrote %s%n", plot);
+            }
+            stdout.flush();
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** Accepts {@code float_master}, {@code FLOAT_MASTER} and {@code float-master}. */
+    static String normaliseRounding(String s) {
+        String m = s.toLowerCase(Locale.ROOT).replace('-', '_');
+        if (!SgdUpdate.ROUNDING_MODES.contains(m)) {
+            throw new IllegalArgumentException("--rounding must be one of " + SgdUpdate.ROUNDING_MODES + ", got '" + s
+                    + "'");
+        }
+        return m;
+    }
+
+    private static ImageDataset tail(ImageDataset ds, int from) {
+        int n = ds.count() - from;
+        int size = ds.imageSize();
+        byte[] px = new byte[n * size];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            ds.imageInto(from + i, px, i * size);
+            labels[i] = ds.label(from + i);
+        }
+        return ImageDataset.of(ds.rows(), ds.cols(), ds.channels(), px, labels);
+    }
+
+    static ImageDataset readArrow(Path file) throws IOException {
+        try {
+            return ArrowDatasets.read(file);
+        } catch (IllegalStateException e) {
+            // Arrow without --add-opens=java.base/java.nio=ALL-UNNAMED: the message says how to fix it
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+}
