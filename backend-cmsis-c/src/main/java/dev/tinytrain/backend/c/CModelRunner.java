@@ -42,6 +42,8 @@ public final class CModelRunner {
     static final String DRIVER = "harness/tt_model_driver.c";
     static final String PROG = "tt_driver";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
+    /** Parallel compile jobs: the model, the kernels and the driver build side by side. */
+    static final int JOBS = Math.max(1, Math.min(3, Runtime.getRuntime().availableProcessors()));
 
     private final Path folder;
     private final Platform platform;
@@ -62,10 +64,20 @@ public final class CModelRunner {
     public static Path materialize(CModel model, Path cacheRoot) {
         String safe = model.name().replaceAll("[^A-Za-z0-9_.-]", "_");
         Path dir = cacheRoot.toAbsolutePath().normalize().resolve(safe + "-" + model.digest().substring(0, 16));
-        if (!Files.isRegularFile(dir.resolve("tt_model.c"))) {
-            model.writeTo(dir);
+        synchronized (lock(dir)) {
+            if (!Files.isRegularFile(dir.resolve("tt_model.c"))) {
+                model.writeTo(dir);
+            }
         }
         return dir;
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Path, Object> LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** One lock per folder: tests may build and write folders from several threads (one make per folder). */
+    static Object lock(Path dir) {
+        return LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> new Object());
     }
 
     /** The tools {@code platform} needs. */
@@ -81,7 +93,7 @@ public final class CModelRunner {
      */
     public static CModelRunner build(Path folder, Platform platform) {
         CTools.require("the C backend (" + platform + ")", tools(platform));
-        List<String> cmd = new ArrayList<>(List.of("make", "--no-print-directory", "APP_SRCS=" + DRIVER,
+        List<String> cmd = new ArrayList<>(List.of("make", "--no-print-directory", "-j" + JOBS, "APP_SRCS=" + DRIVER,
                 "PROG=" + PROG));
         Path exe;
         switch (platform) {
@@ -98,8 +110,71 @@ public final class CModelRunner {
                 exe = folder.resolve("build/qemu/" + PROG + ".elf");
             }
         }
-        CTools.run(folder, BUILD_TIMEOUT, cmd);
+        String variant = exe.getParent().getFileName().toString(); // host, host-san-chk, qemu
+        synchronized (lock(folder)) {
+            reuseKernelsObject(folder, variant);
+            CTools.run(folder, BUILD_TIMEOUT, cmd);
+            keepKernelsObject(folder, variant);
+        }
         return new CModelRunner(folder, platform, exe, numClasses(folder));
+    }
+
+    /**
+     * The runtime's kernels are the same in every emitted folder: their object is compiled once per build variant
+     * and runtime version and shared, through {@code .objcache/} beside the folders, by every folder built later
+     * (copied in before {@code make}, which then finds it newer than its source).
+     */
+    private static Path kernelsCache(Path folder, String variant) {
+        String key = variant + "-" + sha256(CRuntime.read("tt_kernels.c") + "\0" + CRuntime.read("tt_kernels.h") + "\0"
+                + CRuntime.read("Makefile")).substring(0, 16);
+        return folder.toAbsolutePath().getParent().resolve(".objcache").resolve(key);
+    }
+
+    static void reuseKernelsObject(Path folder, String variant) {
+        Path cached = kernelsCache(folder, variant);
+        Path obj = folder.resolve("build").resolve(variant).resolve("obj");
+        try {
+            if (!Files.exists(obj.resolve("tt_kernels.o")) && Files.isRegularFile(cached.resolve("tt_kernels.o"))) {
+                Files.createDirectories(obj);
+                Files.copy(cached.resolve("tt_kernels.o"), obj.resolve("tt_kernels.o"));
+                if (Files.isRegularFile(cached.resolve("tt_kernels.d"))) {
+                    Files.copy(cached.resolve("tt_kernels.d"), obj.resolve("tt_kernels.d"));
+                }
+            }
+        } catch (IOException e) {
+            // a cache miss only costs a compile
+        }
+    }
+
+    static void keepKernelsObject(Path folder, String variant) {
+        Path cached = kernelsCache(folder, variant);
+        Path obj = folder.resolve("build").resolve(variant).resolve("obj");
+        try {
+            if (!Files.isRegularFile(cached.resolve("tt_kernels.o")) && Files.isRegularFile(obj.resolve("tt_kernels.o"))) {
+                Path tmp = cached.resolveSibling(cached.getFileName() + ".tmp-" + UUID.randomUUID());
+                Files.createDirectories(tmp);
+                Files.copy(obj.resolve("tt_kernels.o"), tmp.resolve("tt_kernels.o"));
+                if (Files.isRegularFile(obj.resolve("tt_kernels.d"))) {
+                    Files.copy(obj.resolve("tt_kernels.d"), tmp.resolve("tt_kernels.d"));
+                }
+                try {
+                    Files.move(tmp, cached, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException raced) {
+                    CModel.deleteRecursively(tmp);
+                }
+            }
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int numClasses(Path folder) {
