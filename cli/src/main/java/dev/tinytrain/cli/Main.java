@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tinytrain", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Ahead-of-time training-graph compiler for microcontrollers.",
-        subcommands = {InspectCommand.class, VerifyGoldenCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, VerifyGoldenCommand.class, SizeCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Runs the command line and exits with its code. */

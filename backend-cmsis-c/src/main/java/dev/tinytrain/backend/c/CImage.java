@@ -20,10 +20,12 @@ import java.util.regex.Pattern;
  * @param text {@code arm-none-eabi-size} text
  * @param data {@code arm-none-eabi-size} data
  * @param bss {@code arm-none-eabi-size} bss
+ * @param code the code sections (vector table and .text)
+ * @param rodata read-only data (.rodata: frozen parameters, constant tables)
  * @param f64Instructions the lines of {@code objdump -d} with a {@code .f64} instruction
  */
-public record CImage(Path elf, long flashBytes, long ramBytes, long text, long data, long bss,
-                     List<String> f64Instructions) {
+public record CImage(Path elf, long flashBytes, long ramBytes, long text, long data, long bss, long code,
+                     long rodata, List<String> f64Instructions) {
 
     /** FLASH of the STM32F746. */
     public static final long FLASH_BYTES = 1024L * 1024;
@@ -69,7 +71,22 @@ public record CImage(Path elf, long flashBytes, long ramBytes, long text, long d
                 f64.add(l.trim());
             }
         }
-        return new CImage(elf, flash, ram, Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), f64);
+        long code = 0;
+        long rodata = 0;
+        String sysv = CTools.run(folder, Duration.ofMinutes(1), List.of("arm-none-eabi-size", "-A", elf.toString()));
+        for (String l : sysv.lines().toList()) {
+            String[] c = l.trim().split("\\s+");
+            if (c.length >= 3 && c[1].matches("\\d+")) {
+                switch (c[0]) {
+                    case ".isr_vector", ".text" -> code += Long.parseLong(c[1]);
+                    case ".rodata" -> rodata += Long.parseLong(c[1]);
+                    default -> {
+                    }
+                }
+            }
+        }
+        return new CImage(elf, flash, ram, Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), code,
+                rodata, f64);
     }
 
     private static Path findElf(Path folder) {
