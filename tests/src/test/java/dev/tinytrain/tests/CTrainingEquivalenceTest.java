@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * compiled step (fused updates, planned arena) leave byte-identical trainable state -- int8 weight channels, int32
  * biases, the float head, master copies, step counter and seed, as {@code tt_state_save} writes them -- and
  * identical losses on the JVM ({@code CompiledModel.newSession()}), on the host (gcc) and on the Cortex-M7 under
- * QEMU, for the three models with a TTE preset, in every rounding mode. Inference afterwards gives identical logits.
+ * QEMU, for the three models with a TTE preset, in every rounding mode. Inference afterwards gives identical logits,
+ * and the Cortex-M7's painted stack shows the step within the stack the planner reserves.
  * One configuration per model also runs under AddressSanitizer + UBSan (which must report nothing), and one checks
  * that a saved state, loaded again, continues training exactly as if it had never stopped.
  */
@@ -90,7 +91,7 @@ class CTrainingEquivalenceTest {
         for (int s = 0; s < STEPS; s++) {
             cmds.train(images.get(s), labels[s]);
         }
-        cmds.saveState().infer(probe);
+        cmds.saveState().infer(probe).stackUsage();
 
         List<CModelRunner.Platform> platforms = new ArrayList<>(List.of(CModelRunner.Platform.HOST,
                 CModelRunner.Platform.QEMU_M7));
@@ -105,6 +106,12 @@ class CTrainingEquivalenceTest {
                         p + ": loss of step " + s + ": JVM " + jvmLosses[s] + ", C " + losses.get(s));
             }
             assertStateEquals(cm.state(), jvmState, res.lastState(), p);
+            if (p == CModelRunner.Platform.QEMU_M7) {
+                int stack = res.of('K').get(0).rc();
+                assertTrue(stack > 0 && stack <= Target.STM32F746.stackBytes(), "the deepest stack of ten steps and an "
+                        + "inference (harness included), " + stack + " B, exceeds the planner's " 
+                        + Target.STM32F746.stackBytes() + " B");
+            }
             float[] logits = res.of('I').get(0).logits();
             for (int k = 0; k < logits.length; k++) {
                 assertEquals(Float.floatToRawIntBits(jvmLogits[k]), Float.floatToRawIntBits(logits[k]),

@@ -271,6 +271,11 @@ public final class CModelRunner {
             return cmd('A');
         }
 
+        /** The deepest stack use so far (painted stack; Cortex-M7 only, 0 on the host). */
+        public Commands stackUsage() {
+            return cmd('K');
+        }
+
         byte[] bytes() {
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             all.writeBytes(out.toByteArray());
@@ -286,7 +291,7 @@ public final class CModelRunner {
      * @param loss the loss ('T', 'B')
      * @param logits the logits ('I', 'b')
      * @param blob the saved state ('S')
-     * @param rc the return code ('L')
+     * @param rc the return code ('L'), the stack bytes ('K')
      * @param arrays parameters ('P') or taps ('A')
      */
     public record Answer(char command, float loss, float[] logits, byte[] blob, int rc, List<byte[]> arrays) {
@@ -429,7 +434,7 @@ public final class CModelRunner {
                     bb.get(b);
                     out.add(new Answer(c, 0, null, b, 0, null));
                 }
-                case 'L' -> out.add(new Answer(c, 0, null, null, bb.getInt(), null));
+                case 'L', 'K' -> out.add(new Answer(c, 0, null, null, bb.getInt(), null));
                 case 'P', 'A' -> {
                     int n = bb.getInt();
                     List<byte[]> arrays = new ArrayList<>();

@@ -15,6 +15,7 @@
  *   'L' u32 n, u8 state[n]                    load a state            -> 'L' i32 rc
  *   'P'                                       every parameter, whole  -> 'P' u32 count, count x {u32 n, u8 data[n]}
  *   'A'                                       every tap               -> 'A' u32 count, count x {u32 n, u8 data[n]}
+ *   'K'                                       deepest stack so far    -> 'K' u32 bytes (Cortex-M7; 0 on the host)
  *   'E'                                       end                     -> 'E'
  * results.bin: the answers, in order. Inputs are read straight into tt_input_buffer() (no image buffer).
  *
@@ -70,6 +71,45 @@ void tt_check_failed(const char *expr, const char *file, int line)
 }
 #endif
 
+#ifndef TT_HOST
+/*
+ * Stack painting: main() fills the free RAM below its stack with a pattern; 'K' finds the deepest word that changed.
+ * `end` (the linker script) is the first byte after .bss and the heap/stack reservation; the stack grows down from
+ * _estack.
+ */
+extern uint32_t end;
+extern uint32_t _estack;
+#define TT_PAINT 0xDEADBEEFu
+
+static void paint_stack(void)
+{
+    uint32_t *p = &end;
+    uint32_t *sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    while (p < sp - 32) {
+        *p++ = TT_PAINT;
+    }
+}
+
+static uint32_t stack_used(void)
+{
+    const uint32_t *p = &end;
+    while (p < &_estack && *p == TT_PAINT) {
+        p++;
+    }
+    return (uint32_t)((const uint8_t *)&_estack - (const uint8_t *)p);
+}
+#else
+static void paint_stack(void)
+{
+}
+
+static uint32_t stack_used(void)
+{
+    return 0;
+}
+#endif
+
 void tt_bench_start(void) __attribute__((noinline));
 void tt_bench_stop(void) __attribute__((noinline));
 void tt_bench_start(void)
@@ -97,8 +137,10 @@ static int write_u32(io_file f, uint32_t v) { return io_write(f, &v, 4); }
 
 int main(void)
 {
-    io_file in = io_open_read("cmds.bin");
+    io_file in;
     io_file out;
+    paint_stack();
+    in = io_open_read("cmds.bin");
     if (!io_valid(in)) {
         return fail("cannot open cmds.bin", 2);
     }
@@ -203,6 +245,11 @@ int main(void)
                 if (!write_u32(out, (uint32_t)bytes) || !io_write(out, data, (uint32_t)bytes)) {
                     return fail("cannot write a tap", 2);
                 }
+            }
+            break;
+        case 'K':
+            if (!write_u32(out, cmd) || !write_u32(out, stack_used())) {
+                return fail("cannot write results", 2);
             }
             break;
         default:
