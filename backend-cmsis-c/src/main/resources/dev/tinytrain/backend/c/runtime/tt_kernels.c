@@ -83,6 +83,43 @@ static int32_t tt__requant64(int64_t acc, float bias, float eff, int32_t y_zero)
     return tt__round_bounded(scaled) + y_zero;
 }
 
+/*
+ * sum over c < n of (x[c] - x_zero) * w[c], exact in int32 (the caller guarantees at most TT_MAX_INT_TERMS terms
+ * per output, so no partial sum can overflow): the inner loop of dense convs. On cores with the DSP extension
+ * (Cortex-M4/M7: __ARM_FEATURE_SIMD32) four terms at a time, as CMSIS-NN does: two 32-bit loads, sign extension to
+ * 16-bit pairs (SXTB16), the zero point subtracted pairwise (SSUB16: |x - x_zero| <= 255 fits), two dual
+ * multiply-accumulates (SMLAD). Integer sums are exact, so the result equals the portable loop's bit for bit
+ * (define TT_PORTABLE to use the portable loop everywhere).
+ */
+#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32 && !defined(TT_PORTABLE)
+#include <arm_acle.h>
+#define TT_DSP 1
+#endif
+
+static int32_t tt__dot_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t x_zero)
+{
+    int32_t acc = 0;
+    int32_t c = 0;
+#ifdef TT_DSP
+    const uint32_t zz = ((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16);
+    for (; c + 4 <= n; c += 4) {
+        uint32_t xv, wv;
+        memcpy(&xv, x + c, 4);
+        memcpy(&wv, w + c, 4);
+        {
+            const int16x2_t xe = __ssub16(__sxtb16(xv), (int16x2_t)zz);
+            const int16x2_t xo = __ssub16(__sxtb16((xv >> 8) | (xv << 24)), (int16x2_t)zz);
+            acc = __smlad(xe, __sxtb16(wv), acc);
+            acc = __smlad(xo, __sxtb16((wv >> 8) | (wv << 24)), acc);
+        }
+    }
+#endif
+    for (; c < n; c++) {
+        acc += ((int32_t)x[c] - x_zero) * w[c];
+    }
+    return acc;
+}
+
 /* The whole weight of an unsplit tt_weight. */
 static const int8_t *tt__whole(const tt_weight *w)
 {
@@ -231,11 +268,7 @@ void tt_conv2d_p(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int3
                         for (i = i0; i < i1; i++) {
                             const int8_t *row = in + (iy0 + i) * in_row + ch0;
                             for (j = j0; j < j1; j++) {
-                                const int8_t *px = row + (ix0 + j) * in_c;
-                                const int8_t *wp = wo + (i * k_w + j) * cpg;
-                                for (c = 0; c < cpg; c++) {
-                                    acc += ((int32_t)px[c] - x_zero) * wp[c];
-                                }
+                                acc += tt__dot_s8(row + (ix0 + j) * in_c, wo + (i * k_w + j) * cpg, cpg, x_zero);
                             }
                         }
                         tt__store(arena, out_off, mask_off, out_index, tt__requant32(acc, b, eff[o], y_zero));
