@@ -41,8 +41,9 @@ import picocli.CommandLine.Spec;
  * presets (arena, LOAD, SRAM, Flash, fits?) beside TTE's published peak memory.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Memory benchmarks: 'bench planner' (Glow allocator corpus) and 'bench schemes' (TTE presets).",
-        subcommands = {BenchCommand.Planner.class, BenchCommand.Schemes.class})
+        description = "Benchmarks: 'bench planner' (Glow allocator corpus), 'bench schemes' (TTE presets), 'bench insns'"
+                + " (Cortex-M7 instructions under QEMU).",
+        subcommands = {BenchCommand.Planner.class, BenchCommand.Schemes.class, InsnsBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

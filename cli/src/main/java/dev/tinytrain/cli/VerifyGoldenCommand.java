@@ -1,6 +1,10 @@
 package dev.tinytrain.cli;
 
+import dev.tinytrain.backend.c.CModelRunner;
+import dev.tinytrain.backend.c.CTools;
+import dev.tinytrain.cli.golden.CGoldenBackend;
 import dev.tinytrain.cli.golden.ForwardGoldenCheck;
+import dev.tinytrain.cli.golden.GoldenBackend;
 import dev.tinytrain.cli.golden.GoldenFile;
 import dev.tinytrain.cli.golden.GoldenSchemes;
 import dev.tinytrain.cli.golden.TensorComparison;
@@ -9,6 +13,7 @@ import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,8 +38,20 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", description = "model folder (default: the golden's model_files)")
     Path model;
 
-    @Option(names = "--backend", defaultValue = "jvm", description = "backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    @Option(names = "--backend", defaultValue = "jvm", converter = BackendConverter.class,
+            completionCandidates = BackendNames.class,
+            description = "backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}): the JVM reference, the "
+                    + "emitted C built with host gcc, or cross-compiled for the Cortex-M7 and run under QEMU")
     Backend backend;
+
+    @Option(names = "--c-cache", paramLabel = "DIR",
+            description = "folder for emitted C models and their builds, reused across runs (default: the system "
+                    + "property tinytrain.c.cache, else <tmp>/tinytrain-c-cache)")
+    Path cCache;
+
+    @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS",
+            description = "limit of one C run (QEMU runs under timeout) (default: ${DEFAULT-VALUE})")
+    long timeoutSeconds;
 
     @Option(names = "--scheme", paramLabel = "NAME",
             description = "sparse-update scheme for train_step goldens (default: the golden's own: mcunet-99kb,"
@@ -47,7 +64,53 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     String rounding;
 
     /** Backends that can run a golden. */
-    enum Backend { jvm }
+    enum Backend {
+        JVM("jvm"), C_HOST("c-host"), C_M7("c-m7");
+
+        final String label;
+
+        Backend(String label) {
+            this.label = label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    /** Parses a backend label. */
+    static final class BackendConverter implements picocli.CommandLine.ITypeConverter<Backend> {
+        @Override
+        public Backend convert(String value) {
+            for (Backend b : Backend.values()) {
+                if (b.label.equals(value)) {
+                    return b;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("unknown backend '" + value + "' (known: jvm, "
+                    + "c-host, c-m7)");
+        }
+    }
+
+    /** The backend labels, for help and completion. */
+    static final class BackendNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(Backend.values()).map(b -> b.label).iterator();
+        }
+    }
+
+    /** The golden backend of {@code backend}. */
+    private GoldenBackend goldenBackend() {
+        if (backend == Backend.JVM) {
+            return GoldenBackend.jvm();
+        }
+        Path cache = cCache != null ? cCache : Path.of(System.getProperty("tinytrain.c.cache",
+                Path.of(System.getProperty("java.io.tmpdir"), "tinytrain-c-cache").toString()));
+        return new CGoldenBackend(backend == Backend.C_M7 ? CModelRunner.Platform.QEMU_M7
+                : CModelRunner.Platform.HOST, cache, Duration.ofSeconds(timeoutSeconds));
+    }
 
     @Override
     public Integer call() {
@@ -56,17 +119,22 @@ final class VerifyGoldenCommand implements Callable<Integer> {
                 golden + " has no model_files field; pass --model DIR"));
         PrintWriter out = spec.commandLine().getOut();
         List<TensorComparison> results;
-        switch (g.kind()) {
-            case "forward" -> {
-                ImportedModel m = McuModelImporter.load(dir);
-                results = ForwardGoldenCheck.run(g, m);
+        GoldenBackend b = goldenBackend();
+        try {
+            switch (g.kind()) {
+                case "forward" -> {
+                    ImportedModel m = McuModelImporter.load(dir);
+                    results = ForwardGoldenCheck.run(g, m, b);
+                }
+                case "train_step" -> {
+                    String name = scheme != null ? scheme : GoldenSchemes.defaultScheme(g.model());
+                    results = TrainGoldenCheck.run(g, new TrainGoldenCheck.Setup(dir, rounding,
+                            GoldenSchemes.pruner(name, dir)), b);
+                }
+                default -> throw new IllegalArgumentException(golden + ": unknown golden kind '" + g.kind() + "'");
             }
-            case "train_step" -> {
-                String name = scheme != null ? scheme : GoldenSchemes.defaultScheme(g.model());
-                results = TrainGoldenCheck.run(g, new TrainGoldenCheck.Setup(dir, rounding,
-                        GoldenSchemes.pruner(name, dir)));
-            }
-            default -> throw new IllegalArgumentException(golden + ": unknown golden kind '" + g.kind() + "'");
+        } catch (CTools.MissingToolException | CTools.CommandException e) {
+            throw new IllegalArgumentException("backend " + backend + ": " + e.getMessage(), e);
         }
         out.printf("%s (%s, model %s, backend %s)%n", golden, g.kind(), g.model(), backend);
         int passed = 0;

@@ -13,7 +13,8 @@ import java.util.List;
  * The portable C runtime shipped with every emitted C folder: the kernels ({@code tt_kernels.h/.c}, bit-exact
  * ports of the JVM reference kernels), the {@code Makefile} (targets {@code host}, {@code m7}, {@code m7-lib},
  * {@code qemu}) and the STM32F746 linker script; plus, for tests and emulation only, the {@code harness/}
- * folder (QEMU mps2-an500 layout, minimal startup, semihosting I/O), which is not part of what a user flashes.
+ * folder (QEMU mps2-an500 layouts, minimal startup, semihosting I/O, the generated-model driver), which is not part
+ * of what a user flashes.
  *
  * <p>The files are classpath resources under {@value #RESOURCE_ROOT}.
  */
@@ -27,7 +28,8 @@ public final class CRuntime {
 
     /** Test and emulation harness (QEMU mps2-an500), kept in {@code harness/}. */
     public static final List<String> HARNESS_FILES = List.of(
-            "harness/mps2_an500.ld", "harness/startup_m7.c", "harness/tt_semihost.c", "harness/tt_semihost.h");
+            "harness/mps2_an500.ld", "harness/mps2_an500_big.ld", "harness/startup_m7.c", "harness/tt_semihost.c",
+            "harness/tt_semihost.h", "harness/tt_model_driver.c");
 
     private CRuntime() {
     }

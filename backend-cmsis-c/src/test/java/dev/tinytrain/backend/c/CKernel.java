@@ -61,7 +61,28 @@ enum CKernel {
     UPDATE_BIAS(36, List.of("arena", "bias", "master", "qasDivisors"), "tt_update_bias"),
     SGD_FLOAT(37, List.of("arena", "param"), "tt_sgd_float"),
     MASTER_OF_WEIGHTS(38, List.of("weight", "master"), "tt_master_of_weights"),
-    MASTER_OF_BIASES(39, List.of("bias", "master"), "tt_master_of_biases");
+    MASTER_OF_BIASES(39, List.of("bias", "master"), "tt_master_of_biases"),
+    // parameter storage of generated models (split weights, int32 biases): compared with the whole-array Java kernel
+    CONV2D_P(40, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh", "biasQ", "biasF", "eff"),
+            "tt_conv2d_p"),
+    CONV_INPUT_GRAD_P(41, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh"),
+            "tt_conv_input_grad_p"),
+    UPDATE_CONV_WEIGHT_CHANNEL_P(42, List.of("arena", "channels", "frozen", "trained", "slot", "trainedCh",
+            "frozenCh", "master"), "tt_update_conv_weight_channel_p"),
+    // StepKernels
+    ADD_F32(43, List.of("arena"), "tt_add_f32"),
+    ADD_GRAD(44, List.of("arena"), "tt_add_grad"),
+    CHANNEL_SLICE(45, List.of("arena", "channels"), "tt_channel_slice"),
+    CONV_WEIGHT_GRAD_COMPACT(46, List.of("arena", "channels"), "tt_conv_weight_grad_compact"),
+    UPDATE_CONV_WEIGHT_COMPACT(47, List.of("arena", "channels", "frozen", "trained", "slot", "trainedCh",
+            "frozenCh", "master", "qasDivisors"), "tt_update_conv_weight_compact"),
+    UPDATE_CONV_BIAS(48, List.of("arena", "bias", "master", "qasDivisors"), "tt_update_conv_bias"),
+    CONV_WEIGHT_GRAD_UPDATE(49, List.of("arena", "channels", "frozen", "trained", "slot", "trainedCh", "frozenCh",
+            "master", "qasDivisors"), "tt_conv_weight_grad_update"),
+    CONV_BIAS_GRAD_UPDATE(50, List.of("arena", "bias", "master", "qasDivisors"), "tt_conv_bias_grad_update"),
+    LINEAR_WEIGHT_GRAD_UPDATE(51, List.of("arena", "weight"), "tt_linear_weight_grad_update"),
+    SOFTMAX_CROSS_ENTROPY_AT(52, List.of("arena"), "tt_softmax_cross_entropy_at"),
+    STEP_RNG_KEY(53, List.of("step,seed,paramId", "key"), "tt_step_rng_key");
 
     final int id;
     final List<String> blobNames;

@@ -11,6 +11,7 @@ import dev.tinytrain.backend.jvm.kernels.Float32Math;
 import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
 import dev.tinytrain.backend.jvm.kernels.LossKernels;
 import dev.tinytrain.backend.jvm.kernels.RoundingMode;
+import dev.tinytrain.backend.jvm.kernels.StepKernels;
 import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
 
 import java.util.ArrayList;
@@ -1109,6 +1110,470 @@ final class ConformanceCases {
         return m;
     }
 
+    // =================================================================================================== storage
+
+    /**
+     * How a generated model stores an int8 conv weight (C's tt_weight): whole in Flash, whole in SRAM, or split along
+     * the last axis (trainable channels in SRAM, the rest in Flash). {@code rows x width} is the weight's layout
+     * with the split axis last.
+     */
+    private record Storage(int rows, int width, boolean wholeTrained, int[] trained) {
+
+        boolean split() {
+            return trained != null;
+        }
+
+        @Override
+        public String toString() {
+            return split() ? "split, trained " + Arrays.toString(trained) : wholeTrained ? "whole in SRAM" : "whole in Flash";
+        }
+
+        int[] frozenChannels() {
+            boolean[] t = new boolean[width];
+            for (int c : trained) {
+                t[c] = true;
+            }
+            return java.util.stream.IntStream.range(0, width).filter(c -> !t[c]).toArray();
+        }
+
+        /** The blobs frozen, trained, slot, trained channels, frozen channels of a whole weight. */
+        List<byte[]> blobs(byte[] whole) {
+            if (!split()) {
+                return Arrays.asList(wholeTrained ? null : whole, wholeTrained ? whole : null, null, null, null);
+            }
+            int[] fch = frozenChannels();
+            int[] slot = new int[width];
+            for (int j = 0; j < trained.length; j++) {
+                slot[trained[j]] = j;
+            }
+            for (int j = 0; j < fch.length; j++) {
+                slot[fch[j]] = -1 - j;
+            }
+            return Arrays.asList(part(whole, fch), part(whole, trained), i32(slot), i32(trained), i32(fch));
+        }
+
+        private byte[] part(byte[] whole, int[] ch) {
+            byte[] p = new byte[rows * ch.length];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < ch.length; j++) {
+                    p[r * ch.length + j] = whole[r * width + ch[j]];
+                }
+            }
+            return p;
+        }
+
+        /** The master copy in C's layout (that of the trained part) of a whole-array master. */
+        float[] master(float[] whole) {
+            if (whole == null || !split()) {
+                return whole;
+            }
+            float[] p = new float[rows * trained.length];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < trained.length; j++) {
+                    p[r * trained.length + j] = whole[r * width + trained[j]];
+                }
+            }
+            return p;
+        }
+    }
+
+    private static int[] sorted(int[] v) {
+        if (v == null) {
+            return null;
+        }
+        int[] s = v.clone();
+        Arrays.sort(s);
+        return s;
+    }
+
+    /** rows and width of a conv weight with the split axis last. */
+    private static int[] weightShape(ConvGeom g) {
+        return g.depthwise() ? new int[] {g.kH() * g.kW(), g.outC()}
+                : new int[] {g.outC() * g.kH() * g.kW(), g.inPerGroup()};
+    }
+
+    /** A random storage of a weight read by a forward or input-gradient kernel. */
+    private Storage anyStorage(ConvGeom g) {
+        int[] s = weightShape(g);
+        return switch (r.nextInt(3)) {
+            case 0 -> new Storage(s[0], s[1], false, null);
+            case 1 -> new Storage(s[0], s[1], true, null);
+            default -> new Storage(s[0], s[1], false, sorted(r.nextInt(5) == 0 ? new int[0] : subset(s[1])));
+        };
+    }
+
+    /** A storage whose trainable part holds at least {@code channels} (null = every channel). */
+    private Storage trainableStorage(ConvGeom g, int[] channels) {
+        int[] s = weightShape(g);
+        if (channels == null || r.nextInt(4) == 0) {
+            return channels == null && r.nextBoolean()
+                    ? new Storage(s[0], s[1], false, java.util.stream.IntStream.range(0, s[1]).toArray())
+                    : new Storage(s[0], s[1], true, null);
+        }
+        java.util.TreeSet<Integer> t = new java.util.TreeSet<>();
+        for (int c : channels) {
+            t.add(c);
+        }
+        if (r.nextBoolean()) {
+            t.add(r.nextInt(s[1])); // an extra trainable channel this update does not touch
+        }
+        return new Storage(s[0], s[1], false, t.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    private static byte[][] concatBlobs(List<byte[]> a, byte[]... rest) {
+        List<byte[]> all = new ArrayList<>(a);
+        all.addAll(Arrays.asList(rest));
+        return all.toArray(new byte[0][]);
+    }
+
+    private static byte[][] concatBlobs(byte[][] head, List<byte[]> mid, byte[]... rest) {
+        List<byte[]> all = new ArrayList<>(Arrays.asList(head));
+        all.addAll(mid);
+        all.addAll(Arrays.asList(rest));
+        return all.toArray(new byte[0][]);
+    }
+
+    /** The C storage kernels (split weights, int32 biases) against the whole-array Java kernels. */
+    List<CCase> parameterStorage() {
+        List<CCase> cases = new ArrayList<>();
+        int idx = 0;
+        for (ConvKind kind : ConvKind.values()) {
+            for (int k : new int[] {1, 3, 5}) {
+                for (int stride : new int[] {1, 2}) {
+                    for (int rep = 0; rep < p.reps; rep++, idx++) {
+                        cases.add(conv2dStorage(randomGeom(kind, k, stride)));
+                        cases.add(inputGradStorage(randomGeom(kind, k, stride)));
+                        cases.add(updateChannelStorage(randomGeom(kind, k, stride), mode(idx)));
+                    }
+                }
+            }
+        }
+        return cases;
+    }
+
+    private CCase conv2dStorage(ConvGeom g) {
+        Storage st = anyStorage(g);
+        byte[] weight = weights(g.weightCount());
+        int xZero = zeroPoint();
+        int yZero = zeroPoint();
+        boolean intBias = r.nextInt(4) > 0;
+        int[] biasQ = new int[g.outC()];
+        float[] view = new float[g.outC()];
+        float[] eff = new float[g.outC()];
+        for (int o = 0; o < g.outC(); o++) {
+            biasQ[o] = r.nextInt(6) == 0 ? (r.nextBoolean() ? 16777217 + 2 * r.nextInt(1000) : -r.nextInt()) // rounds
+                    : (int) (r.nextGaussian() * 3000);
+            view[o] = intBias ? (float) biasQ[o] : (float) (r.nextGaussian() * 3000);
+            eff[o] = r.nextInt(4) == 0 ? pick(List.of(0.5f, 0.25f)) : log2Uniform(-13, -6);
+        }
+        boolean withMask = r.nextBoolean();
+        Layout l = new Layout();
+        int inOff = l.int8(g.inH() * g.inW() * g.inC());
+        int outOff = l.int8(g.outH() * g.outW() * g.outC());
+        int maskOff = withMask ? l.int8(ArenaAccess.maskBytes(g.outH() * g.outW() * g.outC())) : -1;
+        byte[] arena = l.arena();
+        byte[] bq = intBias ? i32(biasQ) : null;
+        byte[] bf = intBias ? null : f32(view);
+        CCase.Builder b = CCase.of(CKernel.CONV2D_P, g + " " + st + (intBias ? " int32 bias" : " float bias"))
+                .ints(inOff, g.inH(), g.inW(), g.inC(), xZero, g.kH(), g.kW(), g.strideH(), g.padH(), g.padW(),
+                        g.groups(), yZero, outOff, g.outH(), g.outW(), g.outC(), maskOff)
+                .in(concatBlobs(new byte[][] {arena}, st.blobs(weight), bq, bf, f32(eff)));
+        ForwardKernels.conv2d(arena, inOff, g.inH(), g.inW(), g.inC(), xZero, weight, g.kH(), g.kW(), g.strideH(),
+                g.padH(), g.padW(), g.groups(), view, eff, yZero, outOff, g.outH(), g.outW(), g.outC(), maskOff);
+        return b.expect(concatBlobs(new byte[][] {arena}, st.blobs(weight), bq, bf, f32(eff)));
+    }
+
+    private CCase inputGradStorage(ConvGeom g) {
+        Storage st = anyStorage(g);
+        boolean accumulate = r.nextBoolean();
+        int outN = g.outH() * g.outW() * g.outC();
+        int inN = g.inH() * g.inW() * g.inC();
+        Layout l = new Layout();
+        int gOff = l.f32(outN);
+        int dx = l.f32(inN);
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(outN));
+        putFloats(arena, dx, gradFloats(inN));
+        byte[] weight = weights(g.weightCount());
+        CCase.Builder b = CCase.of(CKernel.CONV_INPUT_GRAD_P, g + " " + st + " acc " + accumulate)
+                .ints(concat(geomInts(g), gOff, dx, accumulate ? 1 : 0))
+                .in(concatBlobs(new byte[][] {arena}, st.blobs(weight)));
+        BackwardKernels.convInputGrad(arena, gOff, weight, g, dx, accumulate);
+        return b.expect(concatBlobs(new byte[][] {arena}, st.blobs(weight)));
+    }
+
+    private CCase updateChannelStorage(ConvGeom g, RoundingMode mode) {
+        int[] channels = g.depthwise() ? null : trainableChannels(g);
+        int o = r.nextInt(g.outC());
+        Storage st = trainableStorage(g, g.depthwise() ? new int[] {o} : channels);
+        float lr = log2Uniform(-8, 4);
+        int key = CounterRng.key(r.nextInt(), r.nextInt(100), r.nextInt(50));
+        Layout l = new Layout();
+        int ws = l.f32(g.channelWorkspaceFloats(channels));
+        byte[] arena = l.arena();
+        putFloats(arena, ws, gradFloats(g.channelWorkspaceFloats(channels)));
+        byte[] weight = weights(g.weightCount());
+        float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? masterNear(weight) : null;
+        float div = log2Uniform(-6, 6);
+        CCase.Builder b = CCase.of(CKernel.UPDATE_CONV_WEIGHT_CHANNEL_P, g + " o " + o + " " + mode + " " + st
+                        + " channels " + Arrays.toString(channels))
+                .ints(concat(geomInts(g), ws, o, mode.ordinal(), key)).floats(div, lr)
+                .in(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master))));
+        UpdateKernels.updateConvWeightChannel(arena, ws, g, o, channels, weight, master, div, lr, mode, key);
+        return b.expect(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master))));
+    }
+
+    // =================================================================================================== step ops
+
+    /** The StepKernels ports (one C call per scheduled IR op). */
+    List<CCase> stepKernels() {
+        List<CCase> cases = new ArrayList<>();
+        for (int n : new int[] {0, 1, 9, 64, between(1, p.maxCount)}) {
+            for (int inPlace = 0; inPlace < 3; inPlace++) {
+                Layout l = new Layout();
+                int a = l.f32(n);
+                int bb = l.f32(n);
+                int out = inPlace == 1 ? a : inPlace == 2 ? bb : l.f32(n);
+                byte[] arena = l.arena();
+                putFloats(arena, a, gradFloats(n));
+                putFloats(arena, bb, gradFloats(n));
+                CCase.Builder b = CCase.of(CKernel.ADD_F32, "n " + n + " inPlace " + inPlace).ints(a, bb, n, out)
+                        .in(arena);
+                StepKernels.add(arena, a, bb, n, out);
+                cases.add(b.expect(arena));
+
+                l = new Layout();
+                int g = l.f32(n);
+                int mask = l.int8(ArenaAccess.maskBytes(n));
+                int dx = inPlace == 1 ? g : l.f32(n);
+                arena = l.arena();
+                putFloats(arena, g, gradFloats(n));
+                float sy = log2Uniform(-8, -2), sx = log2Uniform(-8, -2);
+                b = CCase.of(CKernel.ADD_GRAD, "n " + n + " inPlace " + inPlace).ints(g, mask, n, dx)
+                        .floats(sy, sx).in(arena);
+                StepKernels.addGrad(arena, g, mask, n, sy, sx, dx);
+                cases.add(b.expect(arena));
+            }
+        }
+        for (int rep = 0; rep < 4 * p.reps; rep++) {
+            int positions = between(0, 50), c = between(1, 2 * p.maxC);
+            int[] channels = subset(c);
+            Layout l = new Layout();
+            int in = l.int8(positions * c);
+            int out = l.int8(positions * channels.length);
+            byte[] arena = l.arena();
+            CCase.Builder b = CCase.of(CKernel.CHANNEL_SLICE, positions + "x" + c + " -> " + channels.length)
+                    .ints(in, positions, c, out).in(arena, i32(channels));
+            StepKernels.channelSlice(arena, in, positions, c, channels, out);
+            cases.add(b.expect(arena, i32(channels)));
+        }
+        int idx = 0;
+        for (ConvKind kind : ConvKind.values()) {
+            for (int k : new int[] {1, 3, 5}) {
+                for (int rep = 0; rep < p.reps; rep++, idx++) {
+                    cases.add(weightGradCompact(randomGeom(kind, k, between(1, 2))));
+                    cases.add(updateCompact(randomGeom(kind, k, between(1, 2)), mode(idx)));
+                    cases.add(weightGradUpdate(kind, k, mode(idx + 1)));
+                }
+            }
+        }
+        for (int rep = 0; rep < 6 * p.reps; rep++) {
+            cases.add(biasUpdate(rep, false));
+            cases.add(biasUpdate(rep, true));
+        }
+        for (int[] s : new int[][] {{0, 5}, {3, 0}, {1, 1}, {10, 64}, {between(1, 20), between(1, 200)}}) {
+            int out = s[0], in = s[1];
+            Layout l = new Layout();
+            int g = l.f32(out);
+            int x = l.f32(in);
+            byte[] arena = l.arena();
+            putFloats(arena, g, gradFloats(out));
+            putFloats(arena, x, gradFloats(in));
+            float[] weight = gradFloats(out * in);
+            float lr = log2Uniform(-10, 2);
+            CCase.Builder b = CCase.of(CKernel.LINEAR_WEIGHT_GRAD_UPDATE, "out " + out + " in " + in)
+                    .ints(g, x, out, in).floats(lr).in(arena, f32(weight));
+            StepKernels.linearWeightGradUpdate(arena, g, x, out, in, weight, lr);
+            cases.add(b.expect(arena, f32(weight)));
+        }
+        for (int rep = 0; rep < 12; rep++) {
+            int n = between(1, 40);
+            boolean inPlace = r.nextBoolean();
+            int label = rep % 4 == 3 ? pick(List.of(-1, n, n + 7, Integer.MIN_VALUE)) : r.nextInt(n);
+            Layout l = new Layout();
+            int x = l.f32(n);
+            int d = inPlace ? x : l.f32(n);
+            int lab = l.f32(1);
+            int loss = l.f32(1);
+            byte[] arena = l.arena();
+            float[] logits = new float[n];
+            for (int i = 0; i < n; i++) {
+                logits[i] = (float) (r.nextGaussian() * pick(List.of(1.0, 10.0, 100.0)));
+            }
+            putFloats(arena, x, logits);
+            ArenaAccess.putInt(arena, lab, label);
+            CCase.Builder b = CCase.of(CKernel.SOFTMAX_CROSS_ENTROPY_AT, "n " + n + " label " + label)
+                    .ints(x, n, lab, d, loss).in(arena);
+            int ret = 0;
+            try {
+                StepKernels.softmaxCrossEntropy(arena, x, n, lab, d, loss);
+            } catch (IllegalArgumentException e) {
+                ret = -1;
+            }
+            cases.add(b.expectWithRet(ret, arena));
+        }
+        int m = 200;
+        int[] q = new int[3 * m];
+        int[] keys = new int[m];
+        for (int i = 0; i < m; i++) {
+            q[3 * i] = i < 4 ? new int[] {0, 1, -1, Integer.MAX_VALUE}[i] : r.nextInt(1 << 20);
+            q[3 * i + 1] = r.nextInt();
+            q[3 * i + 2] = r.nextInt(64);
+        }
+        CCase.Builder b = CCase.of(CKernel.STEP_RNG_KEY, m + " (step, seed, paramId)").in(i32(q), i32(keys));
+        for (int i = 0; i < m; i++) {
+            keys[i] = StepKernels.rngKey(new int[] {q[3 * i], q[3 * i + 1]}, q[3 * i + 2]);
+        }
+        cases.add(b.expect(i32(q), i32(keys)));
+        return cases;
+    }
+
+    private CCase weightGradCompact(ConvGeom g) {
+        int[] channels = g.depthwise() && r.nextBoolean() ? subset(g.outC()) : null;
+        int floats = g.depthwise() ? (channels == null ? g.outC() : channels.length) * g.kH() * g.kW()
+                : g.outC() * g.kH() * g.kW() * g.inPerGroup();
+        Layout l = new Layout();
+        int x = l.int8(g.inH() * g.inW() * g.inC());
+        int gOff = l.f32(g.outH() * g.outW() * g.outC());
+        int dw = l.f32(floats);
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(g.outH() * g.outW() * g.outC()));
+        int xZero = zeroPoint();
+        CCase.Builder b = CCase.of(CKernel.CONV_WEIGHT_GRAD_COMPACT, g + " channels " + Arrays.toString(channels))
+                .ints(concat(geomInts(g), x, xZero, gOff, dw)).in(arena, i32(channels));
+        StepKernels.convWeightGrad(arena, x, xZero, gOff, g, channels, dw);
+        return b.expect(arena, i32(channels));
+    }
+
+    private float[] divisorsOrNull(int n) {
+        if (r.nextBoolean()) {
+            return null;
+        }
+        float[] d = new float[n];
+        for (int c = 0; c < n; c++) {
+            d[c] = log2Uniform(-6, 6);
+        }
+        return d;
+    }
+
+    private CCase updateCompact(ConvGeom g, RoundingMode mode) {
+        int all = g.depthwise() ? g.outC() : g.inPerGroup();
+        int[] channels = r.nextInt(3) == 0 ? null : sorted(subset(all));
+        Storage st = trainableStorage(g, channels);
+        int k = channels == null ? all : channels.length;
+        int floats = g.depthwise() ? k * g.kH() * g.kW() : g.outC() * g.kH() * g.kW() * k;
+        float lr = log2Uniform(-8, 4);
+        int key = CounterRng.key(r.nextInt(), r.nextInt(100), r.nextInt(50));
+        Layout l = new Layout();
+        int dw = l.f32(floats);
+        byte[] arena = l.arena();
+        putFloats(arena, dw, gradFloats(floats));
+        byte[] weight = weights(g.weightCount());
+        float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? masterNear(weight) : null;
+        float[] divisors = divisorsOrNull(g.outC());
+        CCase.Builder b = CCase.of(CKernel.UPDATE_CONV_WEIGHT_COMPACT, g + " " + mode + " " + st + " channels "
+                        + Arrays.toString(channels))
+                .ints(concat(geomInts(g), dw, mode.ordinal(), key)).floats(lr)
+                .in(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master)),
+                        f32(divisors)));
+        StepKernels.updateConvWeight(arena, dw, g, channels, weight, master, divisors, lr, mode, key);
+        return b.expect(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master)),
+                f32(divisors)));
+    }
+
+    private CCase weightGradUpdate(ConvKind kind, int k, RoundingMode mode) {
+        ConvGeom geom = randomGeom(kind, k, between(1, 2));
+        int all = geom.depthwise() ? geom.outC() : geom.inPerGroup();
+        boolean partial = kind != ConvKind.GROUPED && r.nextBoolean();
+        int[] channels = partial ? sorted(subset(all)) : null;
+        // a dense conv's saved input holds only the trainable channels (a channel slice); a depthwise one holds all
+        ConvGeom gradGeom = partial && kind == ConvKind.DENSE
+                ? new ConvGeom(geom.inH(), geom.inW(), channels.length, geom.outH(), geom.outW(), geom.outC(), geom.kH(),
+                        geom.kW(), geom.strideH(), geom.strideW(), geom.padH(), geom.padW(), 1)
+                : geom;
+        Storage st = trainableStorage(geom, channels);
+        float lr = log2Uniform(-8, 4);
+        int key = CounterRng.key(r.nextInt(), r.nextInt(100), r.nextInt(50));
+        int wsFloats = geom.depthwise() ? geom.kH() * geom.kW() : gradGeom.kH() * gradGeom.kW() * gradGeom.inPerGroup();
+        Layout l = new Layout();
+        int x = l.int8(gradGeom.inH() * gradGeom.inW() * gradGeom.inC());
+        int gOff = l.f32(geom.outH() * geom.outW() * geom.outC());
+        int ws = l.f32(wsFloats);
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(geom.outH() * geom.outW() * geom.outC()));
+        int xZero = zeroPoint();
+        byte[] weight = weights(geom.weightCount());
+        float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? masterNear(weight) : null;
+        float[] divisors = divisorsOrNull(geom.outC());
+        int[] ints = concat(concat(geomInts(gradGeom), geomInts(geom)), x, xZero, gOff, ws, mode.ordinal(), key);
+        CCase.Builder b = CCase.of(CKernel.CONV_WEIGHT_GRAD_UPDATE, geom + " " + mode + " " + st + " channels "
+                        + Arrays.toString(channels))
+                .ints(ints).floats(lr)
+                .in(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master)),
+                        f32(divisors)));
+        StepKernels.convWeightGradUpdate(arena, x, xZero, gOff, gradGeom, geom, channels, ws, weight, master, divisors,
+                lr, mode, key);
+        return b.expect(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master)),
+                f32(divisors)));
+    }
+
+    private CCase biasUpdate(int rep, boolean fused) {
+        RoundingMode mode = mode(rep);
+        int n = between(1, 3 * p.maxC);
+        int positions = between(1, 30);
+        int[] bias = new int[n];
+        for (int i = 0; i < n; i++) {
+            int c = r.nextInt(4);
+            bias[i] = c == 0 ? r.nextInt() : c == 1 ? between(-2000, 2000)
+                    : c == 2 ? (r.nextBoolean() ? Integer.MAX_VALUE - r.nextInt(200) : Integer.MIN_VALUE + r.nextInt(200))
+                    : (int) (r.nextGaussian() * (1 << 26));
+        }
+        float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? UpdateKernels.masterOf(bias) : null;
+        float[] view = new float[n];
+        float lr = log2Uniform(-4, 12);
+        int key = CounterRng.key(r.nextInt(), rep, 7);
+        float[] divisors = null;
+        if (r.nextBoolean()) {
+            divisors = new float[n];
+            for (int i = 0; i < n; i++) {
+                divisors[i] = log2Uniform(-40, -20);
+            }
+        }
+        Layout l = new Layout();
+        int g = l.f32(fused ? positions * n : n);
+        byte[] arena = l.arena();
+        putFloats(arena, g, gradFloats(fused ? positions * n : n));
+        CCase.Builder b;
+        if (fused) {
+            b = CCase.of(CKernel.CONV_BIAS_GRAD_UPDATE, positions + "x" + n + " " + mode)
+                    .ints(g, positions, n, mode.ordinal(), key).floats(lr)
+                    .in(arena, i32(bias), f32(master), f32(divisors));
+            StepKernels.convBiasGradUpdate(arena, g, positions, n, bias, master, view, divisors, lr, mode, key);
+        } else {
+            b = CCase.of(CKernel.UPDATE_CONV_BIAS, "n " + n + " " + mode).ints(g, n, mode.ordinal(), key).floats(lr)
+                    .in(arena, i32(bias), f32(master), f32(divisors));
+            StepKernels.updateConvBias(arena, g, n, bias, master, view, divisors, lr, mode, key);
+        }
+        // C has no float32 view: it reads (float) bias, or the master in FLOAT_MASTER mode, which is what the view holds
+        for (int o = 0; o < n; o++) {
+            float expected = mode == RoundingMode.FLOAT_MASTER ? master[o] : (float) bias[o];
+            if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(view[o])) {
+                throw new AssertionError("the JVM's bias view is not what C reads at " + o);
+            }
+        }
+        return b.expect(arena, i32(bias), f32(master), f32(divisors));
+    }
+
     /** Every family, for one profile. */
     List<CCase> all() {
         List<CCase> all = new ArrayList<>();
@@ -1124,6 +1589,8 @@ final class ConformanceCases {
         all.addAll(expLog());
         all.addAll(rngAndScalars());
         all.addAll(updates());
+        all.addAll(parameterStorage());
+        all.addAll(stepKernels());
         return all;
     }
 }

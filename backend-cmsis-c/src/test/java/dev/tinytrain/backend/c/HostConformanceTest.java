@@ -88,4 +88,14 @@ class HostConformanceTest {
     void updates() {
         check(20, ConformanceCases::updates);
     }
+
+    @Test
+    void splitWeightsAndInt32Biases() {
+        check(25, ConformanceCases::parameterStorage);
+    }
+
+    @Test
+    void trainingStepOps() {
+        check(26, ConformanceCases::stepKernels);
+    }
 }

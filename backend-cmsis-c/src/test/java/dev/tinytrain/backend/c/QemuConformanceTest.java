@@ -64,4 +64,12 @@ class QemuConformanceTest {
         cases.addAll(c.updates());
         qemu.assertConforms(cases);
     }
+
+    @Test
+    void parameterStorageAndStepOps() {
+        ConformanceCases c = new ConformanceCases(25, ConformanceCases.Profile.QEMU);
+        List<CCase> cases = new ArrayList<>(c.parameterStorage());
+        cases.addAll(c.stepKernels());
+        qemu.assertConforms(cases);
+    }
 }

@@ -1,40 +1,45 @@
 package dev.tinytrain.cli.golden;
 
-import dev.tinytrain.backend.jvm.JvmProgram;
-import dev.tinytrain.backend.jvm.JvmRun;
-import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.planner.ArenaLayout;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Runs a forward golden's input through the imported model on the JVM backend and compares every stored tensor
- * the graph produces, bit for bit.
+ * Runs a forward golden's input through the imported model on a backend and compares every stored tensor the graph
+ * produces, bit for bit.
  */
 public final class ForwardGoldenCheck {
     private ForwardGoldenCheck() {
     }
 
-    /** Compares each stored tensor (except the input) with the value of the same name; forward means exact. */
+    /** {@link #run(GoldenFile, ImportedModel, GoldenBackend)} on the JVM backend. */
     public static List<TensorComparison> run(GoldenFile golden, ImportedModel model) {
-        Graph g = model.graph();
-        JvmProgram program = JvmProgram.compile(g, ArenaLayout.sequential(g, 16));
-        JvmRun run = program.newRun();
-        run.setInt8(model.tap("input"), golden.tensor("input").int8Nhwc());
-        run.run();
+        return run(golden, model, GoldenBackend.jvm());
+    }
+
+    /** Compares each stored tensor (except the input) with the value of the same name; forward means exact. */
+    public static List<TensorComparison> run(GoldenFile golden, ImportedModel model, GoldenBackend backend) {
+        Map<String, Value> taps = new LinkedHashMap<>();
+        for (GoldenTensor t : golden.tensors().values()) {
+            Value v = model.taps().get(t.name());
+            if (!t.name().equals("input") && v != null) {
+                taps.put(t.name(), v);
+            }
+        }
+        Map<String, byte[]> got = backend.forward(model.graph(), golden.tensor("input").int8Nhwc(), taps);
         List<TensorComparison> out = new ArrayList<>();
         for (GoldenTensor t : golden.tensors().values()) {
             if (t.name().equals("input")) {
                 continue;
             }
-            Value v = model.taps().get(t.name());
-            if (v == null) {
+            if (!taps.containsKey(t.name())) {
                 out.add(TensorComparison.notProduced(t));
                 continue;
             }
-            out.add(TensorComparison.exactInt8(t, t.int8Nhwc(), run.int8(v)));
+            out.add(TensorComparison.exactInt8(t, t.int8Nhwc(), got.get(t.name())));
         }
         return out;
     }

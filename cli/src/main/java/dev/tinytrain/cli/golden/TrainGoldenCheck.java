@@ -2,8 +2,6 @@ package dev.tinytrain.cli.golden;
 
 import dev.tinytrain.autodiff.Autodiff;
 import dev.tinytrain.autodiff.TrainingOptions;
-import dev.tinytrain.backend.jvm.ParameterArrays;
-import dev.tinytrain.backend.jvm.TrainingSession;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Layout;
@@ -15,18 +13,17 @@ import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.ops.SgdUpdate;
-import dev.tinytrain.planner.ArenaLayout;
-import dev.tinytrain.planner.MemoryPlan;
-import dev.tinytrain.reorder.OperatorReorder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
 
 /**
- * Runs one training step of a {@code train_step} golden and compares, with the golden README's tolerances: the
+ * Runs one training step of a {@code train_step} golden on a {@link GoldenBackend} and compares, with the golden README's tolerances: the
  * pooled feature (exact), logits (abs 1e-5), loss (rel 1e-6), and for every updated parameter {@code grad_raw}
  * and {@code grad_qas} (within {@code 1e-5 * max|g_ref|}) and {@code after} (FLOAT_MASTER: within
  * {@code lr * 1e-5 * max|g_ref| + 1 ulp}; NEAREST_EVEN: the int8/int32 value equals round-half-even of the golden
@@ -41,8 +38,13 @@ public final class TrainGoldenCheck {
     public record Setup(Path modelDir, String rounding, UnaryOperator<TrainingGraph> prune) {
     }
 
-    /** Runs the golden's step and compares. */
+    /** {@link #run(GoldenFile, Setup, GoldenBackend)} on the JVM backend. */
     public static List<TensorComparison> run(GoldenFile golden, Setup setup) {
+        return run(golden, setup, GoldenBackend.jvm());
+    }
+
+    /** Runs the golden's step on {@code backend} and compares. */
+    public static List<TensorComparison> run(GoldenFile golden, Setup setup, GoldenBackend backend) {
         float[] w0 = golden.tensor("head.weight.init").float32();
         float[] b0 = golden.tensor("head.bias.init").float32();
         ImportedModel m = McuModelImporter.load(setup.modelDir(), 128, HeadSpec.transfer(w0, b0));
@@ -50,52 +52,39 @@ public final class TrainGoldenCheck {
         TrainingGraph full = Autodiff.differentiate(m.graph(), TrainingOptions.of(lr, setup.rounding()));
         TrainingGraph tg = setup.prune().apply(full);
         Graph g = tg.graph();
-        TrainingSession session = new TrainingSession(tg, ArenaLayout.sequential(g, 16), 0);
-        ParameterArrays before = new ParameterArrays(g);
+        Map<String, Value> taps = new LinkedHashMap<>();
+        taps.put("avgpool", m.tap("avgpool"));
+        taps.put("logits", tg.logitsValue());
+        for (String param : tg.gradients().keySet()) {
+            taps.put(GRAD + param, tg.gradient(param));
+        }
         int label = golden.tensor("label").int32()[0];
-        float loss = session.trainStep(golden.tensor("input").int8Nhwc(), label);
+        GoldenBackend.TrainResult r = backend.trainStep(tg, golden.tensor("input").int8Nhwc(), label, taps);
 
         List<TensorComparison> out = new ArrayList<>();
         GoldenTensor pooled = golden.tensor("avgpool");
-        out.add(TensorComparison.exactInt8(pooled, pooled.int8Nhwc(), session.readInt8(m.tap("avgpool"))));
+        out.add(TensorComparison.exactInt8(pooled, pooled.int8Nhwc(), r.taps().get("avgpool")));
         out.add(TensorComparison.absolute(golden.tensor("logits"), golden.tensor("logits").float32(),
-                session.readFloat32(tg.logitsValue()), 1e-5));
-        out.add(TensorComparison.relative(golden.tensor("loss"), golden.tensor("loss").float32()[0], loss, 1e-6));
+                floats(r.taps().get("logits")), 1e-5));
+        out.add(TensorComparison.relative(golden.tensor("loss"), golden.tensor("loss").float32()[0], r.loss(), 1e-6));
         for (String param : tg.gradients().keySet()) {
-            out.addAll(compareParameter(golden, tg, session, param, lr, setup.rounding()));
+            out.addAll(compareParameter(golden, tg, r, param, lr, setup.rounding()));
         }
-        out.add(frozenUnchanged(g, tg, before, session.parameters()));
-        out.add(plannedStepAgrees(tg, golden, label, session.parameters()));
+        out.add(frozenUnchanged(g, tg, r.parameters()));
         return out;
     }
 
-    /**
-     * The step users run: fused in-place updates, reordered, on the planned arena (with in-place buffers). Its
-     * loss and every parameter after the step must equal, byte for byte, the unfused step checked above.
-     */
-    private static TensorComparison plannedStepAgrees(TrainingGraph tg, GoldenFile golden, int label,
-                                                      ParameterArrays unfused) {
-        TrainingGraph scheduled = OperatorReorder.run(tg);
-        MemoryPlan plan = MemoryPlan.of(scheduled.graph());
-        TrainingSession planned = new TrainingSession(scheduled, plan.layout(), 0);
-        planned.trainStep(golden.tensor("input").int8Nhwc(), label);
-        long differing = 0;
-        long count = 0;
-        for (Parameter p : tg.graph().parameters()) {
-            count++;
-            Object a = unfused.get(p.name());
-            Object b = planned.parameters().get(p.name());
-            boolean same = a instanceof byte[] x ? Arrays.equals(x, (byte[]) b) : Arrays.equals((float[]) a, (float[]) b);
-            if (!same) {
-                differing++;
-            }
-        }
-        return new TensorComparison("planned fused step == unfused step", "-",
-                "[arena " + plan.arenaBytes() + " B]", differing, differing, count, "exact", true);
+    private static final String GRAD = "grad:";
+
+    static float[] floats(byte[] b) {
+        java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] f = new float[fb.remaining()];
+        fb.get(f);
+        return f;
     }
 
     private static List<TensorComparison> compareParameter(GoldenFile golden, TrainingGraph tg,
-                                                           TrainingSession session, String param, float lr,
+                                                           GoldenBackend.TrainResult r, String param, float lr,
                                                            String rounding) {
         List<TensorComparison> out = new ArrayList<>();
         Graph g = tg.graph();
@@ -108,7 +97,7 @@ public final class TrainGoldenCheck {
         Node update = g.nodes().stream().filter(n -> n.name().equals("update:" + param)).findFirst().orElseThrow();
         SgdUpdate op = (SgdUpdate) update.op();
         List<Integer> channels = p.trainability().channels();
-        float[] grad = toGoldenLayout(p.value(), session.readFloat32(tg.gradient(param)), channels, rawRef, true);
+        float[] grad = toGoldenLayout(p.value(), floats(r.taps().get(GRAD + param)), channels, rawRef, true);
         float gmax = maxAbs(rawRef.float32());
         out.add(TensorComparison.absolute(rawRef, rawRef.float32(), grad, 1e-5 * gmax));
         GoldenTensor qasRef = golden.tensors().get(param + ".grad_qas");
@@ -124,18 +113,17 @@ public final class TrainGoldenCheck {
         }
         GoldenTensor afterRef = golden.tensor(param + ".after");
         float[] ref = afterRef.float32();
-        ParameterArrays arrays = session.parameters();
         DType t = p.value().type().dtype();
         if (t == DType.FLOAT32) {
-            float[] now = (float[]) arrays.get(param);
+            float[] now = (float[]) r.parameters().get(param);
             out.add(afterWithin(afterRef, ref, now, lr * 1e-5 * maxAbs(qasRef != null ? qasRef.float32() : grad)));
         } else if (rounding.equals("float_master")) {
-            float[] now = toGoldenLayout(p.value(), arrays.master(param), List.of(), afterRef, false);
+            float[] now = toGoldenLayout(p.value(), r.masters().get(param), List.of(), afterRef, false);
             out.add(afterWithin(afterRef, ref, now, lr * 1e-5 * maxAbs(qasRef != null ? qasRef.float32() : grad)));
         } else {
             float[] now = t == DType.INT8
-                    ? toGoldenLayout(p.value(), toFloats((byte[]) arrays.get(param)), List.of(), afterRef, false)
-                    : toFloats(arrays.int32(param));
+                    ? toGoldenLayout(p.value(), toFloats((byte[]) r.parameters().get(param)), List.of(), afterRef, false)
+                    : toFloats((int[]) r.parameters().get(param));
             out.add(roundedAfter(afterRef, ref, now, rounding, t == DType.INT8));
         }
         GoldenTensor keep = golden.tensors().get(param + ".keep_mask");
@@ -218,7 +206,7 @@ public final class TrainGoldenCheck {
         for (int i = 0; i < expected.length; i++) {
             float e = int8 ? Math.max(-127f, Math.min(127f, expected[i])) : expected[i];
             double frac = Math.abs(e - Math.floor(e) - 0.5);
-            double d = Math.abs(Math.rint(e) - actual[i]);
+            double d = Math.abs((double) Math.rint(e) - actual[i]);
             max = Math.max(max, d);
             if (rounding.equals("stochastic")) {
                 compared++;
@@ -236,8 +224,7 @@ public final class TrainGoldenCheck {
                 rounding.equals("stochastic") ? "|after - ours| < 1" : "rne(after) away from ties", true);
     }
 
-    private static TensorComparison frozenUnchanged(Graph g, TrainingGraph tg, ParameterArrays before,
-                                                    ParameterArrays after) {
+    private static TensorComparison frozenUnchanged(Graph g, TrainingGraph tg, Map<String, Object> after) {
         long changed = 0;
         long count = 0;
         for (Parameter p : g.parameters()) {
@@ -245,9 +232,12 @@ public final class TrainGoldenCheck {
                 continue;
             }
             count++;
-            Object a = before.get(p.name());
             Object b = after.get(p.name());
-            boolean same = a instanceof byte[] x ? Arrays.equals(x, (byte[]) b) : Arrays.equals((float[]) a, (float[]) b);
+            boolean same = switch (p.value().type().dtype()) {
+                case INT8 -> Arrays.equals(p.data().toInt8(), (byte[]) b);
+                case INT32 -> Arrays.equals(p.data().toInt32(), (int[]) b);
+                default -> Arrays.equals(p.data().toFloat32(), (float[]) b);
+            };
             if (!same) {
                 changed++;
             }

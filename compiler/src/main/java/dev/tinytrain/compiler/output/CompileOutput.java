@@ -116,6 +116,8 @@ public final class CompileOutput {
     private static void writeCodeAndPicture(CompileResult r, Path dir, List<String> written) throws IOException {
         Files.writeString(dir.resolve(ARENA_SVG), ReportWriters.svg(r.compiled().report()), StandardCharsets.UTF_8);
         written.add(ARENA_SVG);
+        r.compiled().emitC(dir.resolve(C_FOLDER));
+        written.add(C_FOLDER + "/");
     }
 
     /**

@@ -40,7 +40,7 @@ class CompileOutputTest {
         assertTrue(mcunet.model().synthetic());
         Path out = tmp.resolve("out");
         List<String> written = CompileOutput.write(mcunet, out, "stamp");
-        assertEquals(List.of("report.txt", "report.json", "arena.svg", "tinytrain.stamp"), written);
+        assertEquals(List.of("report.txt", "report.json", "arena.svg", "c/", "tinytrain.stamp"), written);
         String text = Files.readString(out.resolve("report.txt"));
         assertTrue(text.contains("SYNTHETIC"), text);
         assertTrue(text.contains("scheme mcunet-99kb, target stm32f746"), text);

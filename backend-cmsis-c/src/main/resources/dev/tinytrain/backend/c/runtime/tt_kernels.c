@@ -83,15 +83,105 @@ static int32_t tt__requant64(int64_t acc, float bias, float eff, int32_t y_zero)
     return tt__round_bounded(scaled) + y_zero;
 }
 
+/*
+ * sum over c < n of (x[c] - x_zero) * w[c], exact in int32 (the caller guarantees at most TT_MAX_INT_TERMS terms
+ * per output, so no partial sum can overflow): the inner loop of dense convs. On cores with the DSP extension
+ * (Cortex-M4/M7: __ARM_FEATURE_SIMD32) four terms at a time, as CMSIS-NN does: two 32-bit loads, sign extension to
+ * 16-bit pairs (SXTB16), the zero point subtracted pairwise (SSUB16: |x - x_zero| <= 255 fits), two dual
+ * multiply-accumulates (SMLAD). Integer sums are exact, so the result equals the portable loop's bit for bit
+ * (define TT_PORTABLE to use the portable loop everywhere).
+ */
+#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32 && !defined(TT_PORTABLE)
+#include <arm_acle.h>
+#define TT_DSP 1
+#endif
+
+static int32_t tt__dot_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t x_zero)
+{
+    int32_t acc = 0;
+    int32_t c = 0;
+#ifdef TT_DSP
+    const uint32_t zz = ((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16);
+    for (; c + 4 <= n; c += 4) {
+        uint32_t xv, wv;
+        memcpy(&xv, x + c, 4);
+        memcpy(&wv, w + c, 4);
+        {
+            const int16x2_t xe = __ssub16(__sxtb16(xv), (int16x2_t)zz);
+            const int16x2_t xo = __ssub16(__sxtb16((xv >> 8) | (xv << 24)), (int16x2_t)zz);
+            acc = __smlad(xe, __sxtb16(wv), acc);
+            acc = __smlad(xo, __sxtb16((wv >> 8) | (wv << 24)), acc);
+        }
+    }
+#endif
+    for (; c < n; c++) {
+        acc += ((int32_t)x[c] - x_zero) * w[c];
+    }
+    return acc;
+}
+
+/* The whole weight of an unsplit tt_weight. */
+static const int8_t *tt__whole(const tt_weight *w)
+{
+    return w->trained != 0 ? (const int8_t *)w->trained : w->frozen;
+}
+
+/* Where channel c of a weight's last axis lives: its first element (row 0) and the row width. */
+static const int8_t *tt__channel_base(const tt_weight *w, int32_t c, int32_t whole_width, int32_t *width)
+{
+    int32_t s;
+    if (w->slot == 0) {
+        *width = whole_width;
+        return tt__whole(w) + c;
+    }
+    s = w->slot[c];
+    if (s >= 0) {
+        *width = w->n_trained;
+        return w->trained + s;
+    }
+    *width = w->n_frozen;
+    return w->frozen + (-1 - s);
+}
+
+/* sum over the channels of one part: (x[ch[t]] - x_zero) * w[t], exact in int64. */
+static int64_t tt__dot_part(const int8_t *px, int32_t x_zero, const int8_t *w, const int32_t *ch, int32_t n)
+{
+    int64_t acc = 0;
+    int32_t t;
+    for (t = 0; t < n; t++) {
+        acc += ((int32_t)px[ch[t]] - x_zero) * w[t];
+    }
+    return acc;
+}
+
 void tt_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
                const int8_t *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top, int32_t pad_left,
                int32_t groups, const float *bias, const float *eff, int32_t y_zero,
                int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off)
 {
-    const int8_t *in = arena + in_off;
-    int32_t cpg, opg, w_per_out, in_row, depthwise, wide, oy, ox, o, i, j, c, out_index;
+    tt_weight w;
+    w.frozen = weight;
+    w.trained = 0;
+    w.n_frozen = 0;
+    w.n_trained = 0;
+    w.frozen_ch = 0;
+    w.trained_ch = 0;
+    w.slot = 0;
+    tt_conv2d_p(arena, in_off, in_h, in_w, in_c, x_zero, &w, k_h, k_w, stride, pad_top, pad_left, groups, 0, bias,
+                eff, y_zero, out_off, out_h, out_w, out_c, mask_off);
+}
 
-    TT_ASSERT(arena != 0 && weight != 0 && bias != 0 && eff != 0);
+void tt_conv2d_p(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
+                 const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top, int32_t pad_left,
+                 int32_t groups, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
+                 int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    const int8_t *whole;
+    int32_t cpg, opg, w_per_out, in_row, depthwise, wide, split, oy, ox, o, i, j, c, out_index;
+
+    TT_ASSERT(arena != 0 && weight != 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
+    TT_ASSERT(weight->slot != 0 || (weight->frozen == 0) != (weight->trained == 0));
     TT_ASSERT(in_h >= 1 && in_w >= 1 && in_c >= 1 && k_h >= 1 && k_w >= 1 && stride >= 1 && groups >= 1);
     TT_ASSERT(out_h >= 1 && out_w >= 1 && out_c >= 1 && pad_top >= 0 && pad_left >= 0);
     TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
@@ -103,6 +193,8 @@ void tt_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_
     in_row = in_w * in_c;
     depthwise = groups == in_c && groups == out_c;
     wide = (int64_t)k_h * k_w * cpg > TT_MAX_INT_TERMS; /* int32 sums are exact up to TT_MAX_INT_TERMS terms */
+    split = weight->slot != 0;
+    whole = split ? 0 : tt__whole(weight);
 
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, out_h * out_w * out_c);
@@ -117,16 +209,19 @@ void tt_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_
             const int32_t j0 = ix0 < 0 ? -ix0 : 0;
             const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
             if (depthwise) {
-                /* weights [1][k_h][k_w][C]; channel c reads input channel c only */
+                /* weights [1][k_h][k_w][C] (or a split part [1][k_h][k_w][n]); channel c reads input channel c only */
                 for (c = 0; c < in_c; c++, out_index++) {
-                    const float b = bias[c], e = eff[c];
+                    const float b = bias_f != 0 ? bias_f[c] : (float)bias_q[c];
+                    const float e = eff[c];
+                    int32_t ws;
+                    const int8_t *wc = tt__channel_base(weight, c, in_c, &ws);
                     if (!wide) {
                         int32_t acc = 0;
                         for (i = i0; i < i1; i++) {
                             const int8_t *px = in + (iy0 + i) * in_row + c;
-                            const int8_t *wp = weight + i * k_w * in_c + c;
+                            const int8_t *wp = wc + i * k_w * ws;
                             for (j = j0; j < j1; j++) {
-                                acc += ((int32_t)px[(ix0 + j) * in_c] - x_zero) * wp[j * in_c];
+                                acc += ((int32_t)px[(ix0 + j) * in_c] - x_zero) * wp[j * ws];
                             }
                         }
                         tt__store(arena, out_off, mask_off, out_index, tt__requant32(acc, b, e, y_zero));
@@ -134,32 +229,49 @@ void tt_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_
                         int64_t acc = 0;
                         for (i = i0; i < i1; i++) {
                             const int8_t *px = in + (iy0 + i) * in_row + c;
-                            const int8_t *wp = weight + i * k_w * in_c + c;
+                            const int8_t *wp = wc + i * k_w * ws;
                             for (j = j0; j < j1; j++) {
-                                acc += ((int32_t)px[(ix0 + j) * in_c] - x_zero) * wp[j * in_c];
+                                acc += ((int32_t)px[(ix0 + j) * in_c] - x_zero) * wp[j * ws];
                             }
                         }
                         tt__store(arena, out_off, mask_off, out_index, tt__requant64(acc, b, e, y_zero));
                     }
                 }
+            } else if (split) {
+                /* OHWI split along the input channel: each part [out_c][k_h][k_w][n], gathered through its channel
+                   list. The integer sum is exact, so adding the trained part first changes nothing. */
+                for (o = 0; o < out_c; o++, out_index++) {
+                    const int32_t ch0 = (o / opg) * cpg;
+                    const float b = bias_f != 0 ? bias_f[o] : (float)bias_q[o];
+                    int64_t acc = 0;
+                    for (i = i0; i < i1; i++) {
+                        const int8_t *row = in + (iy0 + i) * in_row + ch0;
+                        for (j = j0; j < j1; j++) {
+                            const int8_t *px = row + (ix0 + j) * in_c;
+                            const int32_t r = (o * k_h + i) * k_w + j;
+                            acc += tt__dot_part(px, x_zero, weight->trained + r * weight->n_trained,
+                                                weight->trained_ch, weight->n_trained);
+                            acc += tt__dot_part(px, x_zero, weight->frozen + r * weight->n_frozen,
+                                                weight->frozen_ch, weight->n_frozen);
+                        }
+                    }
+                    tt__store(arena, out_off, mask_off, out_index, tt__requant64(acc, b, eff[o], y_zero));
+                }
             } else {
                 /* OHWI [out_c][k_h][k_w][cpg]; output channel o reads channels [g*cpg, (g+1)*cpg) */
                 for (o = 0; o < out_c; o++, out_index++) {
-                    const int8_t *wo = weight + o * w_per_out;
+                    const int8_t *wo = whole + o * w_per_out;
                     const int32_t ch0 = (o / opg) * cpg;
+                    const float b = bias_f != 0 ? bias_f[o] : (float)bias_q[o];
                     if (!wide) {
                         int32_t acc = 0;
                         for (i = i0; i < i1; i++) {
                             const int8_t *row = in + (iy0 + i) * in_row + ch0;
                             for (j = j0; j < j1; j++) {
-                                const int8_t *px = row + (ix0 + j) * in_c;
-                                const int8_t *wp = wo + (i * k_w + j) * cpg;
-                                for (c = 0; c < cpg; c++) {
-                                    acc += ((int32_t)px[c] - x_zero) * wp[c];
-                                }
+                                acc += tt__dot_s8(row + (ix0 + j) * in_c, wo + (i * k_w + j) * cpg, cpg, x_zero);
                             }
                         }
-                        tt__store(arena, out_off, mask_off, out_index, tt__requant32(acc, bias[o], eff[o], y_zero));
+                        tt__store(arena, out_off, mask_off, out_index, tt__requant32(acc, b, eff[o], y_zero));
                     } else {
                         int64_t acc = 0;
                         for (i = i0; i < i1; i++) {
@@ -172,7 +284,7 @@ void tt_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_
                                 }
                             }
                         }
-                        tt__store(arena, out_off, mask_off, out_index, tt__requant64(acc, bias[o], eff[o], y_zero));
+                        tt__store(arena, out_off, mask_off, out_index, tt__requant64(acc, b, eff[o], y_zero));
                     }
                 }
             }
@@ -377,12 +489,25 @@ void tt_mask_and_scale_output_grad(int8_t *arena, int32_t g_off, int32_t mask_of
 void tt_conv_input_grad(int8_t *arena, int32_t g_off, const int8_t *weight, const tt_conv_geom *geom,
                         int32_t dx_off, int accumulate)
 {
+    tt_weight w;
+    w.frozen = weight;
+    w.trained = 0;
+    w.n_frozen = 0;
+    w.n_trained = 0;
+    w.frozen_ch = 0;
+    w.trained_ch = 0;
+    w.slot = 0;
+    tt_conv_input_grad_p(arena, g_off, &w, geom, dx_off, accumulate);
+}
+
+void tt_conv_input_grad_p(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                          int32_t dx_off, int accumulate)
+{
     const int32_t in_w = geom->in_w, in_c = geom->in_c, out_h = geom->out_h, out_w = geom->out_w;
     const int32_t out_c = geom->out_c, k_h = geom->k_h, k_w = geom->k_w;
     const int32_t s_h = geom->stride_h, s_w = geom->stride_w;
     const int32_t cin_pg = tt_conv_geom_in_per_group(geom), cout_pg = tt_conv_geom_out_per_group(geom);
     const int dw = tt_conv_geom_depthwise(geom);
-    const int32_t w_stride = k_h * k_w * cin_pg; /* W[o, kh, kw, ci] -> W[o+1, kh, kw, ci] (OHWI) */
     int32_t iy, ix, c, kh, kw, o;
     TT_ASSERT(tt_conv_geom_valid(geom));
     for (iy = 0; iy < geom->in_h; iy++) {
@@ -393,8 +518,12 @@ void tt_conv_input_grad(int8_t *arena, int32_t g_off, const int8_t *weight, cons
                 const int32_t ci = c - gr * cin_pg;
                 const int32_t o_first = dw ? c : gr * cout_pg;
                 const int32_t o_end = dw ? c + 1 : o_first + cout_pg;
+                /* W[o, kh, kw, ci] = wc[((o*KH + kh)*KW + kw) * width] (dense), wc[(kh*KW + kw) * width] (depthwise) */
+                int32_t width, w_stride;
+                const int8_t *wc = tt__channel_base(weight, dw ? c : ci, dw ? in_c : cin_pg, &width);
                 float acc = 0.0f;
                 int32_t e;
+                w_stride = k_h * k_w * width; /* W[o, kh, kw, ci] -> W[o+1, kh, kw, ci] */
                 for (kh = 0; kh < k_h; kh++) {
                     const int32_t ty = iy + geom->pad_h - kh;
                     int32_t oy;
@@ -416,9 +545,9 @@ void tt_conv_input_grad(int8_t *arena, int32_t g_off, const int8_t *weight, cons
                             continue;
                         }
                         g_base = g_off + 4 * ((oy * out_w + ox) * out_c);
-                        wi = tt_conv_geom_weight_index(geom, o_first, kh, kw, ci);
+                        wi = (dw ? kh * k_w + kw : (o_first * k_h + kh) * k_w + kw) * width;
                         for (o = o_first; o < o_end; o++, wi += w_stride) {
-                            acc = acc + (float)weight[wi] * tt_get_f32(arena, g_base + 4 * o);
+                            acc = acc + (float)wc[wi] * tt_get_f32(arena, g_base + 4 * o);
                         }
                     }
                 }
@@ -903,23 +1032,24 @@ int32_t tt_round_bias_stochastic(float p, float u)
     return tt__saturate_int32(tt__stochastic(p, u));
 }
 
-/* Reads p, updates, stores one weight element (UpdateKernels.updateWeightElement). */
-static void tt__update_weight_element(int8_t *weight, float *master, int32_t idx, float g, float qas_divisor,
-                                      float lr, tt_rounding_mode mode, uint32_t rng_key)
+/* Reads p, updates, stores one weight element (UpdateKernels.updateWeightElement). The element lives at `store`
+   in weight (and master); the stochastic-rounding counter is its index in the whole weight, `idx`. */
+static void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx, float g,
+                                      float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key)
 {
     const float gq = g / qas_divisor;
     switch (mode) {
     case TT_ROUND_NEAREST_EVEN:
-        weight[idx] = tt_round_weight_nearest_even(fmaf(-lr, gq, (float)weight[idx]));
+        weight[store] = tt_round_weight_nearest_even(fmaf(-lr, gq, (float)weight[store]));
         break;
     case TT_ROUND_STOCHASTIC:
-        weight[idx] = tt_round_weight_stochastic(fmaf(-lr, gq, (float)weight[idx]),
-                                                 tt_rng_uniform(rng_key, (uint32_t)idx));
+        weight[store] = tt_round_weight_stochastic(fmaf(-lr, gq, (float)weight[store]),
+                                                   tt_rng_uniform(rng_key, (uint32_t)idx));
         break;
     case TT_ROUND_FLOAT_MASTER: {
-        const float p = fmaf(-lr, gq, master[idx]);
-        master[idx] = p;
-        weight[idx] = tt_round_weight_nearest_even(p);
+        const float p = fmaf(-lr, gq, master[store]);
+        master[store] = p;
+        weight[store] = tt_round_weight_nearest_even(p);
         break;
     }
     default:
@@ -932,15 +1062,38 @@ void tt_update_conv_weight_channel(const int8_t *arena, int32_t ws_off, const tt
                                    const int32_t *channels, int32_t n_channels, int8_t *weight, float *master,
                                    float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key)
 {
+    tt_weight w;
+    w.frozen = 0;
+    w.trained = weight;
+    w.n_frozen = 0;
+    w.n_trained = 0;
+    w.frozen_ch = 0;
+    w.trained_ch = 0;
+    w.slot = 0;
+    tt_update_conv_weight_channel_p(arena, ws_off, geom, o, channels, n_channels, &w, master, qas_divisor, lr, mode,
+                                    rng_key);
+}
+
+void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const tt_conv_geom *geom, int32_t o,
+                                     const int32_t *channels, int32_t n_channels, const tt_weight *weight,
+                                     float *master, float qas_divisor, float lr, tt_rounding_mode mode,
+                                     uint32_t rng_key)
+{
     const int32_t k_h = geom->k_h, k_w = geom->k_w;
+    const int32_t *slot = weight->slot;
+    const int32_t width = weight->n_trained;
+    int8_t *dst = weight->trained;
     int32_t kh, kw, j, n;
+    TT_ASSERT(dst != 0);
     TT_ASSERT(mode != TT_ROUND_FLOAT_MASTER || master != 0);
     if (tt_conv_geom_depthwise(geom)) {
+        TT_ASSERT(slot == 0 || slot[o] >= 0);
         for (kh = 0; kh < k_h; kh++) {
             for (kw = 0; kw < k_w; kw++) {
                 const float g = tt_get_f32(arena, ws_off + 4 * (kh * k_w + kw));
-                tt__update_weight_element(weight, master, tt_conv_geom_weight_index(geom, o, kh, kw, 0), g,
-                                          qas_divisor, lr, mode, rng_key);
+                const int32_t idx = tt_conv_geom_weight_index(geom, o, kh, kw, 0);
+                const int32_t store = slot == 0 ? idx : (kh * k_w + kw) * width + slot[o];
+                tt__update_weight_element(dst, master, store, idx, g, qas_divisor, lr, mode, rng_key);
             }
         }
         return;
@@ -952,8 +1105,13 @@ void tt_update_conv_weight_channel(const int8_t *arena, int32_t ws_off, const tt
             for (j = 0; j < n; j++) {
                 const int32_t ci = channels == 0 ? j : channels[j];
                 const float g = tt_get_f32(arena, ws_off + 4 * (row + j));
-                tt__update_weight_element(weight, master, tt_conv_geom_weight_index(geom, o, kh, kw, ci), g,
-                                          qas_divisor, lr, mode, rng_key);
+                const int32_t idx = tt_conv_geom_weight_index(geom, o, kh, kw, ci);
+                int32_t store = idx;
+                if (slot != 0) {
+                    TT_ASSERT(slot[ci] >= 0);
+                    store = ((o * k_h + kh) * k_w + kw) * width + slot[ci];
+                }
+                tt__update_weight_element(dst, master, store, idx, g, qas_divisor, lr, mode, rng_key);
             }
         }
     }
@@ -974,8 +1132,8 @@ void tt_update_conv_weight(const int8_t *arena, int32_t dw_off, const tt_conv_ge
             for (kh = 0; kh < k_h; kh++) {
                 for (kw = 0; kw < k_w; kw++) {
                     const int32_t idx = tt_conv_geom_weight_index(geom, c, kh, kw, 0);
-                    tt__update_weight_element(weight, master, idx, tt_get_f32(arena, dw_off + 4 * idx), div, lr, mode,
-                                              rng_key);
+                    tt__update_weight_element(weight, master, idx, idx, tt_get_f32(arena, dw_off + 4 * idx), div, lr,
+                                              mode, rng_key);
                 }
             }
         }
@@ -988,8 +1146,8 @@ void tt_update_conv_weight(const int8_t *arena, int32_t dw_off, const tt_conv_ge
             for (kw = 0; kw < k_w; kw++) {
                 for (j = 0; j < n; j++) {
                     const int32_t idx = tt_conv_geom_weight_index(geom, o, kh, kw, channels == 0 ? j : channels[j]);
-                    tt__update_weight_element(weight, master, idx, tt_get_f32(arena, dw_off + 4 * idx), div, lr, mode,
-                                              rng_key);
+                    tt__update_weight_element(weight, master, idx, idx, tt_get_f32(arena, dw_off + 4 * idx), div, lr,
+                                              mode, rng_key);
                 }
             }
         }
@@ -1057,4 +1215,149 @@ void tt_master_of_biases(const int32_t *bias, int32_t n, float *master)
     for (i = 0; i < n; i++) {
         master[i] = (float)bias[i];
     }
+}
+
+/* ======================================================================================================== */
+/* Training-step ops (StepKernels)                                                                          */
+/* ======================================================================================================== */
+
+void tt_add_f32(int8_t *arena, int32_t a_off, int32_t b_off, int32_t n, int32_t out_off)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        tt_put_f32(arena, out_off + 4 * i, tt_get_f32(arena, a_off + 4 * i) + tt_get_f32(arena, b_off + 4 * i));
+    }
+}
+
+void tt_add_grad(int8_t *arena, int32_t g_off, int32_t mask_off, int32_t n, float sy, float sx, int32_t dx_off)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        const float g = tt_get_mask_bit(arena, mask_off, i) ? tt_get_f32(arena, g_off + 4 * i) : 0.0f;
+        tt_put_f32(arena, dx_off + 4 * i, g / sy * sx);
+    }
+}
+
+void tt_channel_slice(int8_t *arena, int32_t in_off, int32_t positions, int32_t c, const int32_t *channels,
+                      int32_t n_channels, int32_t out_off)
+{
+    int32_t p, j;
+    for (p = 0; p < positions; p++) {
+        for (j = 0; j < n_channels; j++) {
+            arena[out_off + p * n_channels + j] = arena[in_off + p * c + channels[j]];
+        }
+    }
+}
+
+void tt_conv_weight_grad_compact(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                 const tt_conv_geom *geom, const int32_t *channels, int32_t n_channels,
+                                 int32_t dw_off)
+{
+    int32_t j, o, n, per;
+    if (tt_conv_geom_depthwise(geom)) {
+        n = channels == 0 ? geom->out_c : n_channels;
+        per = geom->k_h * geom->k_w;
+        for (j = 0; j < n; j++) {
+            const int32_t c = channels == 0 ? j : channels[j];
+            tt_conv_weight_grad_channel(arena, x_off, x_zero, g_off, geom, c, 0, 0, dw_off + 4 * j * per);
+        }
+        return;
+    }
+    per = geom->k_h * geom->k_w * tt_conv_geom_in_per_group(geom);
+    for (o = 0; o < geom->out_c; o++) {
+        tt_conv_weight_grad_channel(arena, x_off, x_zero, g_off, geom, o, 0, 0, dw_off + 4 * o * per);
+    }
+}
+
+void tt_update_conv_weight_compact(const int8_t *arena, int32_t dw_off, const tt_conv_geom *geom,
+                                   const int32_t *channels, int32_t n_channels, const tt_weight *weight,
+                                   float *master, const float *qas_divisors, float lr, tt_rounding_mode mode,
+                                   uint32_t rng_key)
+{
+    int32_t j, o, n, per;
+    if (tt_conv_geom_depthwise(geom)) {
+        n = channels == 0 ? geom->out_c : n_channels;
+        per = geom->k_h * geom->k_w;
+        for (j = 0; j < n; j++) {
+            const int32_t c = channels == 0 ? j : channels[j];
+            tt_update_conv_weight_channel_p(arena, dw_off + 4 * j * per, geom, c, 0, 0, weight, master,
+                                            qas_divisors == 0 ? 1.0f : qas_divisors[c], lr, mode, rng_key);
+        }
+        return;
+    }
+    n = channels == 0 ? tt_conv_geom_in_per_group(geom) : n_channels;
+    per = geom->k_h * geom->k_w * n;
+    for (o = 0; o < geom->out_c; o++) {
+        tt_update_conv_weight_channel_p(arena, dw_off + 4 * o * per, geom, o, channels, n_channels, weight, master,
+                                        qas_divisors == 0 ? 1.0f : qas_divisors[o], lr, mode, rng_key);
+    }
+}
+
+void tt_update_conv_bias(const int8_t *arena, int32_t db_off, int32_t n, int32_t *bias, float *master,
+                         const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key)
+{
+    tt_update_bias(arena, db_off, n, bias, master, qas_divisors, lr, mode, rng_key);
+}
+
+void tt_conv_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
+                                int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
+                                const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key)
+{
+    int32_t j, o, n;
+    if (tt_conv_geom_depthwise(geom)) {
+        n = channels == 0 ? geom->out_c : n_channels;
+        for (j = 0; j < n; j++) {
+            const int32_t c = channels == 0 ? j : channels[j];
+            tt_conv_weight_grad_channel(arena, x_off, x_zero, g_off, grad_geom, c, 0, 0, ws_off);
+            tt_update_conv_weight_channel_p(arena, ws_off, geom, c, 0, 0, weight, master,
+                                            qas_divisors == 0 ? 1.0f : qas_divisors[c], lr, mode, rng_key);
+        }
+        return;
+    }
+    for (o = 0; o < geom->out_c; o++) {
+        tt_conv_weight_grad_channel(arena, x_off, x_zero, g_off, grad_geom, o, 0, 0, ws_off);
+        tt_update_conv_weight_channel_p(arena, ws_off, geom, o, channels, n_channels, weight, master,
+                                        qas_divisors == 0 ? 1.0f : qas_divisors[o], lr, mode, rng_key);
+    }
+}
+
+void tt_conv_bias_grad_update(int8_t *arena, int32_t g_off, int32_t positions, int32_t channels, int32_t *bias,
+                              float *master, const float *qas_divisors, float lr, tt_rounding_mode mode,
+                              uint32_t rng_key)
+{
+    int32_t o;
+    for (o = 0; o < channels; o++) {
+        const float g = tt_conv_bias_grad_channel(arena, g_off, positions, channels, o);
+        tt_update_bias_channel(g, o, bias, master, qas_divisors == 0 ? 1.0f : qas_divisors[o], lr, mode, rng_key);
+    }
+}
+
+void tt_linear_weight_grad_update(int8_t *arena, int32_t g_off, int32_t x_off, int32_t out, int32_t in,
+                                  float *weight, float lr)
+{
+    int32_t j, k;
+    for (j = 0; j < out; j++) {
+        const float gj = tt_get_f32(arena, g_off + 4 * j);
+        for (k = 0; k < in; k++) {
+            const float g = gj * tt_get_f32(arena, x_off + 4 * k);
+            weight[j * in + k] = fmaf(-lr, g, weight[j * in + k]);
+        }
+    }
+}
+
+int tt_softmax_cross_entropy_at(int8_t *arena, int32_t x_off, int32_t n, int32_t label_off, int32_t d_off,
+                                int32_t loss_off)
+{
+    const int32_t label = tt_get_i32(arena, label_off);
+    if (label < 0 || label >= n) {
+        return -1;
+    }
+    tt_put_f32(arena, loss_off, tt_softmax_cross_entropy(arena, x_off, n, label, d_off));
+    return 0;
+}
+
+uint32_t tt_step_rng_key(const uint32_t state[2], uint32_t param_id)
+{
+    return tt_rng_key(state[1], state[0], param_id);
 }

@@ -105,6 +105,43 @@ static inline int32_t tt_mask_bytes(int32_t count)
 }
 
 /* ======================================================================================================== */
+/* Parameter storage of a generated model (C only; the JVM keeps one whole array per parameter)             */
+/* ======================================================================================================== */
+
+/**
+ * An int8 conv weight as a generated model stores it. Its last axis -- the input channel (within the group) of a
+ * dense or grouped conv, OHWI [out_c][k_h][k_w][C]; the channel of a depthwise conv, [1][k_h][k_w][C] -- may be
+ * SPLIT between a frozen part, const in Flash, and a trainable part in SRAM. Each part holds its channels
+ * contiguously in the weight's own layout with a narrower last axis: [rows][n_frozen] and [rows][n_trained],
+ * rows = out_c*k_h*k_w (dense) or k_h*k_w (depthwise). So only the trainable channels cost SRAM.
+ *
+ * Not split (slot == NULL): the whole weight is `frozen` (a frozen weight, trained == NULL) or `trained` (every
+ * channel trains, frozen == NULL); n_frozen, n_trained, frozen_ch and trained_ch are then unused.
+ * Split: slot[c] >= 0 is channel c's position in `trained`, slot[c] < 0 means position -1 - slot[c] in `frozen`;
+ * trained_ch / frozen_ch list the channels of each part in increasing order (n_trained / n_frozen of them).
+ *
+ * The JVM backend keeps whole arrays; the values are identical, and every kernel taking a tt_weight (the `_p`
+ * variants and the training-step kernels) is byte-identical to its whole-array Java counterpart: integer conv
+ * sums are exact, so visiting the two parts one after the other changes nothing, and every float reduction keeps
+ * the Java loop order. Master copies (TT_ROUND_FLOAT_MASTER) use the layout of `trained`; stochastic rounding
+ * keys each element by its index in the WHOLE weight, as the JVM does.
+ */
+typedef struct tt_weight {
+    const int8_t *frozen;       /* frozen channels (Flash), or the whole frozen weight */
+    int8_t *trained;            /* trainable channels (SRAM), or the whole trainable weight */
+    int32_t n_frozen;           /* channels in `frozen` (split weights) */
+    int32_t n_trained;          /* channels in `trained` (split weights) */
+    const int32_t *frozen_ch;   /* the channels `frozen` holds, increasing (split weights) */
+    const int32_t *trained_ch;  /* the channels `trained` holds, increasing (split weights) */
+    const int32_t *slot;        /* per channel: >= 0 position in trained, < 0: -1 - position in frozen; NULL = whole */
+} tt_weight;
+
+/** Initializer of a whole frozen weight (const, Flash). */
+#define TT_WEIGHT_FROZEN(array) { (array), 0, 0, 0, 0, 0, 0 }
+/** Initializer of a whole trainable weight (SRAM). */
+#define TT_WEIGHT_TRAINED(array) { 0, (array), 0, 0, 0, 0, 0 }
+
+/* ======================================================================================================== */
 /* Forward (Java: ForwardKernels). FORMAT.md section 3.                                                     */
 /* ======================================================================================================== */
 
@@ -128,6 +165,17 @@ void tt_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_
                const int8_t *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top, int32_t pad_left,
                int32_t groups, const float *bias, const float *eff, int32_t y_zero,
                int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off);
+
+/**
+ * tt_conv2d on a generated model's parameter storage: the weight as a tt_weight (whole or split) and the bias
+ * either as int32 (bias_q, used as (float) bias_q[o], which is exactly the JVM's float32 view of an int32 bias)
+ * or as float32 (bias_f, e.g. the master copy of a trained bias in TT_ROUND_FLOAT_MASTER mode); exactly one of
+ * bias_q / bias_f is non-NULL. Byte-identical to ForwardKernels.conv2d on the whole weight.
+ */
+void tt_conv2d_p(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
+                 const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top, int32_t pad_left,
+                 int32_t groups, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
+                 int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off);
 
 /**
  * ForwardKernels.quantizedAdd: residual add, FORMAT.md 3.3. For i < count:
@@ -217,6 +265,10 @@ void tt_mask_and_scale_output_grad(int8_t *arena, int32_t g_off, int32_t mask_of
  */
 void tt_conv_input_grad(int8_t *arena, int32_t g_off, const int8_t *weight, const tt_conv_geom *geom,
                         int32_t dx_off, int accumulate);
+
+/** tt_conv_input_grad with the weight as a tt_weight (whole or split): byte-identical, same loop order. */
+void tt_conv_input_grad_p(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                          int32_t dx_off, int accumulate);
 
 /** BackwardKernels.convBiasGradChannel: acc = +0; for p ascending: acc = acc + g'[p, o]. */
 float tt_conv_bias_grad_channel(const int8_t *arena, int32_t g_off, int32_t positions, int32_t channels, int32_t o);
@@ -335,6 +387,15 @@ void tt_update_conv_weight_channel(const int8_t *arena, int32_t ws_off, const tt
                                    const int32_t *channels, int32_t n_channels, int8_t *weight, float *master,
                                    float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key);
 
+/**
+ * tt_update_conv_weight_channel on a tt_weight: writes only `trained` (every channel it updates must be trainable),
+ * master in the layout of `trained`; the stochastic-rounding counter is the element's index in the whole weight.
+ */
+void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const tt_conv_geom *geom, int32_t o,
+                                     const int32_t *channels, int32_t n_channels, const tt_weight *weight,
+                                     float *master, float qas_divisor, float lr, tt_rounding_mode mode,
+                                     uint32_t rng_key);
+
 /** UpdateKernels.updateConvWeight: whole-tensor update from dW in the weight's layout; qas_divisors may be NULL. */
 void tt_update_conv_weight(const int8_t *arena, int32_t dw_off, const tt_conv_geom *geom, const int32_t *channels,
                            int32_t n_channels, int8_t *weight, float *master, const float *qas_divisors, float lr,
@@ -359,6 +420,80 @@ void tt_master_of_weights(const int8_t *weight, int32_t n, float *master);
 
 /** UpdateKernels.masterOf(int[]): master[i] = (float) bias[i] (round to nearest even above 2^24). */
 void tt_master_of_biases(const int32_t *bias, int32_t n, float *master);
+
+/* ======================================================================================================== */
+/* Training-step ops (Java: StepKernels): one call per scheduled IR op of a generated model                  */
+/* ======================================================================================================== */
+
+/** StepKernels.add (the IR's accumulate op): out[i] = a[i] + b[i] (float32). out may equal a or b. */
+void tt_add_f32(int8_t *arena, int32_t a_off, int32_t b_off, int32_t n, int32_t out_off);
+
+/** StepKernels.addGrad: dx[i] = (bit(i) ? g[i] : +0) / sy * sx, evaluated left to right. In place allowed. */
+void tt_add_grad(int8_t *arena, int32_t g_off, int32_t mask_off, int32_t n, float sy, float sx, int32_t dx_off);
+
+/** StepKernels.channelSlice: out[p*k + j] = in[p*c + channels[j]] (int8 NHWC, k = n_channels). */
+void tt_channel_slice(int8_t *arena, int32_t in_off, int32_t positions, int32_t c, const int32_t *channels,
+                      int32_t n_channels, int32_t out_off);
+
+/**
+ * StepKernels.convWeightGrad: the compact weight gradient of the IR's conv_grad_weight, output channel by output
+ * channel through tt_conv_weight_grad_channel: dense [O][KH][KW][k] (geom describes the sliced input, in_c = k),
+ * depthwise [k][KH][KW] for channels (NULL = all).
+ */
+void tt_conv_weight_grad_compact(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                 const tt_conv_geom *geom, const int32_t *channels, int32_t n_channels,
+                                 int32_t dw_off);
+
+/**
+ * StepKernels.updateConvWeight: applies a compact gradient (tt_conv_weight_grad_compact's layout) to a tt_weight
+ * output channel by output channel through tt_update_conv_weight_channel_p. geom is the conv's full geometry;
+ * channels are the trainable ones (NULL = all); qas_divisors may be NULL.
+ */
+void tt_update_conv_weight_compact(const int8_t *arena, int32_t dw_off, const tt_conv_geom *geom,
+                                   const int32_t *channels, int32_t n_channels, const tt_weight *weight,
+                                   float *master, const float *qas_divisors, float lr, tt_rounding_mode mode,
+                                   uint32_t rng_key);
+
+/**
+ * StepKernels.updateConvBias: tt_update_bias on an int32 conv bias (and its master in TT_ROUND_FLOAT_MASTER mode).
+ * The JVM also refreshes a float32 "view" the forward adds; C has none: tt_conv2d_p reads (float) bias, or the
+ * master in TT_ROUND_FLOAT_MASTER mode, which are exactly the view's values.
+ */
+void tt_update_conv_bias(const int8_t *arena, int32_t db_off, int32_t n, int32_t *bias, float *master,
+                         const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key);
+
+/**
+ * StepKernels.convWeightGradUpdate: a conv's weight gradient fused with its update. For each output channel (each
+ * listed channel of a depthwise conv) in increasing order: tt_conv_weight_grad_channel(grad_geom) into the
+ * one-channel workspace at ws_off, then tt_update_conv_weight_channel_p(geom). No weight-gradient tensor.
+ */
+void tt_conv_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
+                                int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
+                                const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key);
+
+/**
+ * StepKernels.convBiasGradUpdate: per output channel, tt_conv_bias_grad_channel then tt_update_bias_channel
+ * (no view to refresh, see tt_update_conv_bias).
+ */
+void tt_conv_bias_grad_update(int8_t *arena, int32_t g_off, int32_t positions, int32_t channels, int32_t *bias,
+                              float *master, const float *qas_divisors, float lr, tt_rounding_mode mode,
+                              uint32_t rng_key);
+
+/** StepKernels.linearWeightGradUpdate: W[j*in + k] = fmaf(-lr, g[j] * x[k], W[j*in + k]), j then k ascending. */
+void tt_linear_weight_grad_update(int8_t *arena, int32_t g_off, int32_t x_off, int32_t out, int32_t in,
+                                  float *weight, float lr);
+
+/**
+ * StepKernels.softmaxCrossEntropy: reads the int32 label at label_off, writes the loss (float32) at loss_off and
+ * dloss/dlogits at d_off. Returns 0, or -1 without touching the arena when the label is outside [0, n) (the Java
+ * kernel throws).
+ */
+int tt_softmax_cross_entropy_at(int8_t *arena, int32_t x_off, int32_t n, int32_t label_off, int32_t d_off,
+                                int32_t loss_off);
+
+/** StepKernels.rngKey: tt_rng_key(state[1], state[0], param_id) for the step state {step, seed}. */
+uint32_t tt_step_rng_key(const uint32_t state[2], uint32_t param_id);
 
 #ifdef TT_CHECKS
 /** Called when a TT_ASSERT precondition fails (TT_CHECKS builds only); provided by the application. */

@@ -25,7 +25,7 @@
 #define NULL_BLOB 0xFFFFFFFFu
 #define MAX_INTS 64
 #define MAX_FLOATS 16
-#define MAX_BLOBS 8
+#define MAX_BLOBS 12
 
 #ifdef TT_HOST
 /* ------------------------------------------------------------------------------------------ host platform */
@@ -143,12 +143,27 @@ static tt_conv_geom geom_at(uint32_t k)
     return g;
 }
 
+/* a tt_weight from blobs k .. k+4: frozen, trained, slot (NULL = whole), trained channels, frozen channels */
+static tt_weight weight_at(uint32_t k)
+{
+    tt_weight w;
+    w.frozen = B8(k);
+    w.trained = B8(k + 1);
+    w.slot = BI(k + 2);
+    w.trained_ch = BI(k + 3);
+    w.frozen_ch = BI(k + 4);
+    w.n_trained = blob[k + 3] == 0 ? 0 : (int32_t)(LEN(k + 3) / 4u);
+    w.n_frozen = blob[k + 4] == 0 ? 0 : (int32_t)(LEN(k + 4) / 4u);
+    return w;
+}
+
 /* channels blob: NULL = all; n = length / 4 */
 #define CHANNELS(k) ((const int32_t *)blob[(k)]), ((int32_t)(blob[(k)] == 0 ? 0u : LEN(k) / 4u))
 
 static int run_case(uint32_t kernel)
 {
     tt_conv_geom g;
+    tt_weight w;
     uint32_t i, m;
     switch (kernel) {
     case TTC_CONV2D:
@@ -330,6 +345,68 @@ static int run_case(uint32_t kernel)
         return 0;
     case TTC_MASTER_OF_BIASES:
         tt_master_of_biases(BI(0), (int32_t)(LEN(0) / 4u), BF(1));
+        return 0;
+    case TTC_CONV2D_P:
+        w = weight_at(1);
+        tt_conv2d_p(B8(0), I(0), I(1), I(2), I(3), I(4), &w, I(5), I(6), I(7), I(8), I(9), I(10), BI(6), BF(7), BF(8),
+                    I(11), I(12), I(13), I(14), I(15), I(16));
+        return 0;
+    case TTC_CONV_INPUT_GRAD_P:
+        g = geom_at(0);
+        w = weight_at(1);
+        tt_conv_input_grad_p(B8(0), I(13), &w, &g, I(14), I(15));
+        return 0;
+    case TTC_UPDATE_CONV_WEIGHT_CHANNEL_P:
+        g = geom_at(0);
+        w = weight_at(2);
+        tt_update_conv_weight_channel_p(B8(0), I(13), &g, I(14), CHANNELS(1), &w, BF(7), F(0), F(1),
+                                        (tt_rounding_mode)I(15), (uint32_t)I(16));
+        return 0;
+    case TTC_ADD_F32:
+        tt_add_f32(B8(0), I(0), I(1), I(2), I(3));
+        return 0;
+    case TTC_ADD_GRAD:
+        tt_add_grad(B8(0), I(0), I(1), I(2), F(0), F(1), I(3));
+        return 0;
+    case TTC_CHANNEL_SLICE:
+        tt_channel_slice(B8(0), I(0), I(1), I(2), CHANNELS(1), I(3));
+        return 0;
+    case TTC_CONV_WEIGHT_GRAD_COMPACT:
+        g = geom_at(0);
+        tt_conv_weight_grad_compact(B8(0), I(13), I(14), I(15), &g, CHANNELS(1), I(16));
+        return 0;
+    case TTC_UPDATE_CONV_WEIGHT_COMPACT:
+        g = geom_at(0);
+        w = weight_at(2);
+        tt_update_conv_weight_compact(B8(0), I(13), &g, CHANNELS(1), &w, BF(7), BF(8), F(0), (tt_rounding_mode)I(14),
+                                      (uint32_t)I(15));
+        return 0;
+    case TTC_UPDATE_CONV_BIAS:
+        tt_update_conv_bias(B8(0), I(0), I(1), BI(1), BF(2), BF(3), F(0), (tt_rounding_mode)I(2), (uint32_t)I(3));
+        return 0;
+    case TTC_CONV_WEIGHT_GRAD_UPDATE: {
+        tt_conv_geom full = geom_at(13);
+        g = geom_at(0);
+        w = weight_at(2);
+        tt_conv_weight_grad_update(B8(0), I(26), I(27), I(28), &g, &full, CHANNELS(1), I(29), &w, BF(7), BF(8), F(0),
+                                   (tt_rounding_mode)I(30), (uint32_t)I(31));
+        return 0;
+    }
+    case TTC_CONV_BIAS_GRAD_UPDATE:
+        tt_conv_bias_grad_update(B8(0), I(0), I(1), I(2), BI(1), BF(2), BF(3), F(0), (tt_rounding_mode)I(3),
+                                 (uint32_t)I(4));
+        return 0;
+    case TTC_LINEAR_WEIGHT_GRAD_UPDATE:
+        tt_linear_weight_grad_update(B8(0), I(0), I(1), I(2), I(3), BF(1), F(0));
+        return 0;
+    case TTC_SOFTMAX_CROSS_ENTROPY_AT:
+        ret_int(tt_softmax_cross_entropy_at(B8(0), I(0), I(1), I(2), I(3), I(4)));
+        return 0;
+    case TTC_STEP_RNG_KEY:
+        for (i = 0; i < LEN(0) / 12u; i++) {
+            const uint32_t *q = BU(0) + 3u * i;
+            BU(1)[i] = tt_step_rng_key(q, q[2]);
+        }
         return 0;
     default:
         return -1;

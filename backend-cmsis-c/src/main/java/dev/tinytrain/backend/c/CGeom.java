@@ -1,0 +1,39 @@
+package dev.tinytrain.backend.c;
+
+import dev.tinytrain.ir.Layout;
+import dev.tinytrain.ir.Shape;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.Conv2d;
+
+/**
+ * The C runtime's {@code tt_conv_geom} (the JVM kernels' {@code BackwardKernels.ConvGeom}): batch 1, NHWC, one
+ * padding per dimension on both sides.
+ */
+record CGeom(int inH, int inW, int inC, int outH, int outW, int outC, int kH, int kW, int strideH, int strideW,
+             int padH, int padW, int groups) {
+
+    /**
+     * The geometry of {@code conv} for an input {@code inH x inW x inC}, output {@code out}, weight {@code w}: the
+     * same as the JVM emitters' {@code TrainingEmitters.geometry}.
+     */
+    static CGeom of(Conv2d conv, int inH, int inW, int inC, Shape out, Value w) {
+        return new CGeom(inH, inW, inC, out.dim(1), out.dim(2), out.dim(3), Conv2d.kernelHeight(w),
+                Conv2d.kernelWidth(w), conv.stride(), conv.stride(), conv.padTop(), conv.padLeft(), conv.groups());
+    }
+
+    /** True for a depthwise geometry ({@code groups == inC == outC}), whose weight is {@code [1][KH][KW][C]}. */
+    boolean depthwise() {
+        return groups == inC && groups == outC;
+    }
+
+    /** The C initializer, field order of {@code tt_conv_geom}. */
+    String initializer() {
+        return "{" + inH + ", " + inW + ", " + inC + ", " + outH + ", " + outW + ", " + outC + ", " + kH + ", " + kW
+                + ", " + strideH + ", " + strideW + ", " + padH + ", " + padW + ", " + groups + "}";
+    }
+
+    /** True when the weight {@code w} uses the depthwise layout. */
+    static boolean depthwiseLayout(Value w) {
+        return w.type().layout() == Layout.DEPTHWISE;
+    }
+}
