@@ -9,6 +9,9 @@
 #   FORCE=1 ...                                 rerun even when results exist
 #   OUT=DIR ...                                 results folder (default bench/results/finetune-<mode>)
 #   THREADS=N ...                               evaluation threads per run (default: all processors)
+#   TINYTRAIN="java --add-opens=java.base/java.nio=ALL-UNNAMED -Xss8m -jar COPY.jar" ...
+#                                               run a copy of the jar (default ./tinytrain, which rebuilds it
+#                                               when a source changed: do not edit sources during a study then)
 #
 # quick: first 2,000 training images in the order perm_n2000_epoch1, 1 epoch, tested on the first 1,000 test
 #        images (about 3-5 minutes per configuration on 2 cores).
@@ -24,7 +27,8 @@ MODEL="$SHARED/models/mcunet-5fps"
 IDX="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 OUT="${OUT:-$ROOT/bench/results/finetune-$MODE}"
 DATA="${DATA_DIR:-$ROOT/bench/results/data}"
-TT="$ROOT/tinytrain"
+# the command to run; TINYTRAIN="java ... -jar COPY.jar" keeps long studies safe from rebuilds of the jar
+read -r -a TT <<<"${TINYTRAIN:-$ROOT/tinytrain}"
 
 # name | scheme | rounding | qas | lr | reference row | ref quick | ref ep1 | ref ep2 | ref ep3 | ref ckpt mean | ref ms/step
 CONFIGS=(
@@ -44,16 +48,16 @@ CONFIGS=(
 mkdir -p "$OUT" "$DATA"
 
 run_all() {
-  [[ -f "$DATA/train.arrow" ]] || "$TT" dataset idx-to-arrow --images "$IDX/train-images-idx3-ubyte.gz" \
+  [[ -f "$DATA/train.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/train-images-idx3-ubyte.gz" \
       --labels "$IDX/train-labels-idx1-ubyte.gz" --out "$DATA/train.arrow"
-  [[ -f "$DATA/test.arrow" ]] || "$TT" dataset idx-to-arrow --images "$IDX/t10k-images-idx3-ubyte.gz" \
+  [[ -f "$DATA/test.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/t10k-images-idx3-ubyte.gz" \
       --labels "$IDX/t10k-labels-idx1-ubyte.gz" --out "$DATA/test.arrow"
   if [[ "$MODE" == quick ]]; then
     PROTOCOL=(--train-limit 2000 --test-limit 1000 --order "$PROTO/perm_n2000_epoch1.i32")
   else
     PROTOCOL=(--train-limit 10000 --test-limit 10000 --epochs 3
               --order "$PROTO/perm_n10000_epoch1.i32,$PROTO/perm_n10000_epoch2.i32,$PROTO/perm_n10000_epoch3.i32"
-              --eval-every 2000 --eval-every-from 3)
+              --eval-every 2000 --eval-every-from 3 --no-initial-eval)
   fi
   for c in "${CONFIGS[@]}"; do
     IFS='|' read -r name scheme rounding qas lr _ <<<"$c"
@@ -65,7 +69,7 @@ run_all() {
     [[ "$rounding" == float_master ]] && extra+=(--target host)
     [[ -n "${THREADS:-}" ]] && extra+=(--threads "$THREADS")
     echo "== $name: $scheme $rounding $qas lr $lr ($MODE)" >&2
-    "$TT" finetune --model "$MODEL" --scheme "$scheme" --data "$DATA/train.arrow" --test-data "$DATA/test.arrow" \
+    "${TT[@]}" finetune --model "$MODEL" --scheme "$scheme" --data "$DATA/train.arrow" --test-data "$DATA/test.arrow" \
         "${PROTOCOL[@]}" --head-init "$PROTO/head-init/mcunet-5fps.bin" --lr "$lr" --rounding "$rounding" \
         "${extra[@]}" --out "$OUT/$name.json" --plot "$OUT/$name.svg" 2> >(tee "$OUT/$name.log" >&2)
   done
@@ -74,14 +78,14 @@ run_all() {
 table() {
   local budget=$((320 * 1024))
   if [[ "$MODE" == quick ]]; then
-    printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-9s | %-9s | %-9s | %-8s | %-9s | %-11s |\n' \
+    printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-9s | %-9s | %-9s | %-8s | %-9s | %-15s |\n' \
       config scheme rounding QAS lr "test acc" reference "ref row" "SRAM B" "fits F746" "ms/step JVM"
-    printf '|%s\n' "-------|--------------|--------------|-----|-------|-----------|-----------|-----------|----------|-----------|-------------|"
+    printf '|%s\n' "-------|--------------|--------------|-----|-------|-----------|-----------|-----------|----------|-----------|-----------------|"
   else
-    printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-17s | %-17s | %-17s | %-17s | %-7s | %-8s | %-9s | %-11s |\n' \
+    printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-17s | %-17s | %-17s | %-17s | %-7s | %-8s | %-9s | %-15s |\n' \
       config scheme rounding QAS lr "ep1 (ref)" "ep2 (ref)" "ep3 (ref)" "ckpt mean (ref)" "ref row" "SRAM B" \
       "fits F746" "ms/step JVM"
-    printf '|%s\n' "-------|--------------|--------------|-----|-------|-------------------|-------------------|-------------------|-------------------|---------|----------|-----------|-------------|"
+    printf '|%s\n' "-------|--------------|--------------|-----|-------|-------------------|-------------------|-------------------|-------------------|---------|----------|-----------|-----------------|"
   fi
   for c in "${CONFIGS[@]}"; do
     IFS='|' read -r name scheme rounding qas lr row rq r1 r2 r3 rck rms <<<"$c"
@@ -94,19 +98,19 @@ table() {
     fi
     sram=$(jq -r .sramTotalBytes "$f")
     fits=$([[ "$sram" -le "$budget" ]] && echo yes || echo no)
-    ms=$(jq -r '.msPerStep * 10 | round / 10' "$f")
+    ms=$(printf '%.1f' "$(jq -r .msPerStep "$f")")
     msr="$ms"; [[ "$rms" != - ]] && msr="$ms (ref $rms)"
     if [[ "$MODE" == quick ]]; then
-      acc=$(jq -r '.finalTestAccuracy * 10 | round / 10' "$f")
-      printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-9s | %-9s | %-9s | %8s | %-9s | %-11s |\n' \
+      acc=$(printf '%.1f' "$(jq -r .finalTestAccuracy "$f")")
+      printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-9s | %-9s | %-9s | %8s | %-9s | %-15s |\n' \
         "$name" "$scheme" "$rnd" "$q" "$lr" "$acc" "$rq" "$row" "$sram" "$fits" "$msr"
     else
       e=()
       for ep in 1 2 3; do
-        e+=("$(jq -r --argjson ep "$ep" '[.evaluations[] | select(.epoch == $ep)] | last | .testAccuracy * 10 | round / 10' "$f")")
+        e+=("$(printf '%.1f' "$(jq -r --argjson ep "$ep" '[.evaluations[] | select(.epoch == $ep)] | last | .testAccuracy' "$f")")")
       done
-      ck=$(jq -r '.epoch3CheckpointMean * 100 | round / 100' "$f")
-      printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-17s | %-17s | %-17s | %-17s | %-7s | %8s | %-9s | %-11s |\n' \
+      ck=$(printf '%.2f' "$(jq -r .epoch3CheckpointMean "$f")")
+      printf '| %-5s | %-12s | %-12s | %-3s | %-5s | %-17s | %-17s | %-17s | %-17s | %-7s | %8s | %-9s | %-15s |\n' \
         "$name" "$scheme" "$rnd" "$q" "$lr" "${e[0]} ($r1)" "${e[1]} ($r2)" "${e[2]} ($r3)" "$ck ($rck)" "$row" \
         "$sram" "$fits" "$msr"
     fi

@@ -28,9 +28,9 @@ final class DatasetCommand implements Runnable {
 
     /** {@code tinytrain dataset idx-to-arrow}. */
     @Command(name = "idx-to-arrow", mixinStandardHelpOptions = true,
-            description = {"Write an IDX image file and its label file (gzipped or not) as an Arrow IPC file:",
-                "image FixedSizeBinary(rows*cols*channels), label int32, metadata rows/cols/channels",
-                "(the schema `tinytrain finetune` reads; see dataset/README.md)."})
+            description = {"Convert an IDX image file and its label file (gzipped or not) to an Arrow IPC file.",
+                "Schema: image FixedSizeBinary(rows*cols*channels), label int32, metadata rows/cols/channels: what"
+                        + " `tinytrain finetune` reads (dataset/README.md)."})
     static final class IdxToArrow implements Callable<Integer> {
         @Spec
         CommandSpec spec;

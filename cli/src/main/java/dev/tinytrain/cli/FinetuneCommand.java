@@ -41,9 +41,9 @@ import picocli.CommandLine.Spec;
  * trains it on the JVM one image at a time, evaluates test accuracy, and writes the results JSON and a plot.
  */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fine-tune a model on an Arrow image dataset with the compiled int8 training step (batch 1),",
-            "evaluating test accuracy after each epoch and every K steps. Progress goes to stderr, a summary to",
-            "stdout, the results to --out (JSON, fields in bench/finetune.md) and --plot (SVG)."})
+        description = {"Fine-tune a model with its compiled int8 training step (batch 1) on an Arrow image dataset.",
+            "Evaluates test accuracy after each epoch and every K steps; progress on stderr, a summary on stdout,"
+                    + " results in --out (JSON, fields in bench/finetune.md) and --plot (SVG)."})
 final class FinetuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
