@@ -4,10 +4,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-/** Runs the command line in-process with stdout and stderr captured. */
-record CliRun(int exit, String out, String err) {
+/**
+ * Runs the command line in-process with stdout and stderr captured.
+ *
+ * @param exit the exit code {@link Main#run} returned
+ * @param out  what it printed on stdout
+ * @param err  what it printed on stderr
+ */
+public record CliRun(int exit, String out, String err) {
 
-    static CliRun run(String... args) {
+    /** Runs {@code tinytrain ARGS} in this JVM (not thread-safe: it swaps {@code System.out} and {@code System.err}). */
+    public static CliRun run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

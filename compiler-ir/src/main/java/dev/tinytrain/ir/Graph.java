@@ -2,11 +2,15 @@ package dev.tinytrain.ir;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An immutable, verified SSA graph: graph inputs, named parameters, nodes in a valid execution order (every
@@ -92,6 +96,28 @@ public final class Graph {
         List<Node> out = new ArrayList<>();
         for (Node n : nodes) {
             if (n.inputs().contains(v)) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The nodes of {@code schedule} (an order of this graph's nodes) that {@code target} depends on, in that order:
+     * what a backend runs to compute {@code target} alone (inference runs only the forward slice of a training step).
+     */
+    public List<Node> sliceFor(List<Node> schedule, Value target) {
+        Set<String> needed = new HashSet<>();
+        Deque<Value> work = new ArrayDeque<>(List.of(target));
+        while (!work.isEmpty()) {
+            Value v = work.pop();
+            if (needed.add(v.name())) {
+                producer(v).ifPresent(n -> work.addAll(n.inputs()));
+            }
+        }
+        List<Node> out = new ArrayList<>();
+        for (Node n : schedule) {
+            if (n.outputs().stream().anyMatch(v -> needed.contains(v.name()))) {
                 out.add(n);
             }
         }

@@ -3,14 +3,11 @@ package dev.tinytrain.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tinytrain.cli.Main;
+import dev.tinytrain.cli.CliRun;
 import dev.tinytrain.ir.SharedFolder;
 import dev.tinytrain.ir.TinyGraphs;
 import dev.tinytrain.ir.json.IrJson;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
@@ -20,29 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The command line: results on stdout with a final count, errors on stderr naming the field or op, exit codes. */
 class CommandLineTest {
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void verifyGoldenPrintsOneLinePerTensorAndTheCount() {
         Path golden = SharedFolder.require().resolve("golden/mbv2-w0.35/forward_3.json");
-        Result r = run("verify-golden", golden.toString());
+        CliRun r = CliRun.run("verify-golden", golden.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("PASS blocks[16]"), r.out());
         assertTrue(r.out().strip().endsWith("22 passed, 0 failed"), r.out());
@@ -52,7 +30,7 @@ class CommandLineTest {
     void verifyGoldenFailsWhenTheModelDiffers() {
         // the mbv2 golden run against the proxyless model: shapes differ, so tensors fail and the exit code is 1
         Path shared = SharedFolder.require();
-        Result r = run("verify-golden", shared.resolve("golden/mbv2-w0.35/forward_0.json").toString(), "--model",
+        CliRun r = CliRun.run("verify-golden", shared.resolve("golden/mbv2-w0.35/forward_0.json").toString(), "--model",
                 shared.resolve("models/proxyless-w0.3").toString());
         assertEquals(1, r.exit());
         assertTrue(r.out().contains("FAIL"), r.out());
@@ -60,7 +38,7 @@ class CommandLineTest {
 
     @Test
     void inspectSummarisesAModel() {
-        Result r = run("inspect", "--model", SharedFolder.require().resolve("models/mcunet-5fps").toString());
+        CliRun r = CliRun.run("inspect", "--model", SharedFolder.require().resolve("models/mcunet-5fps").toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("MACs 22,613,504"), r.out());
         assertTrue(r.out().contains("largest activation 131,072 bytes (blocks[1].pointwise1)"), r.out());
@@ -68,8 +46,8 @@ class CommandLineTest {
 
     @Test
     void usageErrorsExitWithTwo() {
-        assertEquals(2, run("inspect").exit());
-        assertEquals(2, run("no-such-command").exit());
+        assertEquals(2, CliRun.run("inspect").exit());
+        assertEquals(2, CliRun.run("no-such-command").exit());
     }
 
     @Test
@@ -134,7 +112,7 @@ class CommandLineTest {
     void unknownOpInIrJsonExitsWithOneAndNamesIt(@TempDir Path tmp) throws IOException {
         Path f = tmp.resolve("g.json");
         Files.writeString(f, IrJson.write(TinyGraphs.block()).replace("\"op\" : \"add_q\"", "\"op\" : \"add_fancy\""));
-        Result r = run("inspect", "--graph", f.toString());
+        CliRun r = CliRun.run("inspect", "--graph", f.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("unknown op 'add_fancy'") && r.err().contains("'add'"), r.err());
     }
@@ -146,7 +124,7 @@ class CommandLineTest {
         int in = json.indexOf("\"input\"", c1);
         Path f = tmp.resolve("g.json");
         Files.writeString(f, json.substring(0, in) + "\"pool\"" + json.substring(in + "\"input\"".length()));
-        Result r = run("inspect", "--graph", f.toString());
+        CliRun r = CliRun.run("inspect", "--graph", f.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("cycle"), r.err());
     }
@@ -154,15 +132,15 @@ class CommandLineTest {
     @Test
     void irJsonWrittenByInspectReadsBack(@TempDir Path tmp) {
         Path f = tmp.resolve("m.json");
-        assertEquals(0, run("inspect", "--model", SharedFolder.require().resolve("models/mbv2-w0.35").toString(),
+        assertEquals(0, CliRun.run("inspect", "--model", SharedFolder.require().resolve("models/mbv2-w0.35").toString(),
                 "--json", f.toString()).exit());
-        Result r = run("inspect", "--graph", f.toString());
+        CliRun r = CliRun.run("inspect", "--graph", f.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("MACs 16,758,912"), r.out());
     }
 
     private static void assertModelRejected(Path dir, String field) {
-        Result r = run("inspect", "--model", dir.toString());
+        CliRun r = CliRun.run("inspect", "--model", dir.toString());
         assertEquals(1, r.exit(), r.out());
         assertTrue(r.err().contains(field), "stderr should name " + field + ": " + r.err());
     }

@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tinytrain.cli.Main;
+import dev.tinytrain.cli.CliRun;
 import dev.tinytrain.ir.SharedFolder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,29 +19,10 @@ class CompileCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int exit, String out, String err) {
-    }
-
-    static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void compilesABuiltInModelAndPrintsTheSummary() throws IOException {
         Path out = tmp.resolve("out");
-        Result r = run("compile", "--model", "mcunet-5fps", "--scheme", "mcunet-99kb", "--target", "stm32f746",
+        CliRun r = CliRun.run("compile", "--model", "mcunet-5fps", "--scheme", "mcunet-99kb", "--target", "stm32f746",
                 "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("model   mcunet-5fps-synthetic  (SYNTHETIC weights"), r.out());
@@ -57,7 +35,7 @@ class CompileCommandTest {
     @Test
     void aBudgetOverflowExitsOneWithTheCompilersMessageAndWritesNothing() throws IOException {
         Path out = tmp.resolve("out");
-        Result r = run("compile", "--model", "mcunet-5fps", "--scheme", "all", "--out", out.toString());
+        CliRun r = CliRun.run("compile", "--model", "mcunet-5fps", "--scheme", "all", "--out", out.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("tinytrain: error: SRAM budget of stm32f746 is 327,680 B but the step needs"),
                 r.err());
@@ -67,22 +45,22 @@ class CompileCommandTest {
     @Test
     void badModelsAndSchemesExitOne() throws IOException {
         Path out = tmp.resolve("out");
-        Result model = run("compile", "--model", tmp.resolve("missing").toString(), "--scheme", "head-only", "--out",
+        CliRun model = CliRun.run("compile", "--model", tmp.resolve("missing").toString(), "--scheme", "head-only", "--out",
                 out.toString());
         assertEquals(1, model.exit());
         assertTrue(model.err().contains("model '" + tmp.resolve("missing") + "' not found"), model.err());
-        Result scheme = run("compile", "--model", "proxyless-w0.3", "--scheme", "proxyless-99kb", "--out",
+        CliRun scheme = CliRun.run("compile", "--model", "proxyless-w0.3", "--scheme", "proxyless-99kb", "--out",
                 out.toString());
         assertEquals(1, scheme.exit());
         assertTrue(scheme.err().contains("unknown sparse-update preset 'proxyless-99kb'; known presets:"),
                 scheme.err());
         Path policy = tmp.resolve("policy.json");
         Files.writeString(policy, "{\"bias_window\": 4, \"weights\": [{\"conv\": 99}]}");
-        Result file = run("compile", "--model", "proxyless-w0.3", "--scheme", policy.toString(), "--out",
+        CliRun file = CliRun.run("compile", "--model", "proxyless-w0.3", "--scheme", policy.toString(), "--out",
                 out.toString());
         assertEquals(1, file.exit());
         assertTrue(file.err().contains("conv index 99 does not exist"), file.err());
-        Result target = run("compile", "--model", "proxyless-w0.3", "--scheme", "head-only", "--target", "esp32",
+        CliRun target = CliRun.run("compile", "--model", "proxyless-w0.3", "--scheme", "head-only", "--target", "esp32",
                 "--out", out.toString());
         assertEquals(1, target.exit());
         assertTrue(target.err().contains("unknown target 'esp32'"), target.err());
@@ -91,13 +69,13 @@ class CompileCommandTest {
 
     @Test
     void usageErrorsExitTwoAndHelpExitsZero() {
-        assertEquals(2, run("compile", "--model", "mcunet-5fps", "--scheme", "all").exit());
-        assertEquals(2, run("compile", "--model", "mcunet-5fps", "--scheme", "all", "--out", "x", "--lr", "fast")
+        assertEquals(2, CliRun.run("compile", "--model", "mcunet-5fps", "--scheme", "all").exit());
+        assertEquals(2, CliRun.run("compile", "--model", "mcunet-5fps", "--scheme", "all", "--out", "x", "--lr", "fast")
                 .exit());
-        Result help = run("compile", "--help");
+        CliRun help = CliRun.run("compile", "--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--head-init=FILE"), help.out());
-        assertTrue(run("--help").out().contains("compile"));
+        assertTrue(CliRun.run("--help").out().contains("compile"));
     }
 
     @Test
@@ -106,7 +84,7 @@ class CompileCommandTest {
         Path policy = tmp.resolve("policy.json");
         Files.writeString(policy, "{\"bias_window\": 6, \"weights\": [{\"last\": 2}]}");
         Path out = tmp.resolve("out");
-        Result r = run("compile", "--model", shared.resolve("models/proxyless-w0.3").toString(), "--scheme",
+        CliRun r = CliRun.run("compile", "--model", shared.resolve("models/proxyless-w0.3").toString(), "--scheme",
                 policy.toString(), "--target", "tte-256kb", "--rounding", "nearest_even", "--lr", "0.002",
                 "--bias-lr", "0.0005", "--head-init",
                 shared.resolve("bench/fashion-mnist-protocol/head-init/proxyless-w0.3.bin").toString(),

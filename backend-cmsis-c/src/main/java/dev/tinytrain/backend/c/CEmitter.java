@@ -8,17 +8,13 @@ import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.planner.ArenaLayout;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Emits a scheduled graph as a self-contained C99 folder ({@link CModel}): the runtime ({@code tt_kernels.h/.c},
@@ -95,25 +91,6 @@ public final class CEmitter {
     public static CModel forward(Graph g, List<Node> schedule, ArenaLayout layout, Map<String, Value> taps,
                                  Provenance provenance) {
         return new Writer(g, null, schedule, layout, 0, taps, provenance).render();
-    }
-
-    /** The nodes {@code target} depends on, in schedule order (what {@code tt_infer} runs). */
-    static List<Node> forwardOnly(Graph g, List<Node> schedule, Value target) {
-        Set<String> needed = new HashSet<>();
-        Deque<Value> work = new ArrayDeque<>(List.of(target));
-        while (!work.isEmpty()) {
-            Value v = work.pop();
-            if (needed.add(v.name())) {
-                g.producer(v).ifPresent(n -> work.addAll(n.inputs()));
-            }
-        }
-        List<Node> out = new ArrayList<>();
-        for (Node n : schedule) {
-            if (n.outputs().stream().anyMatch(v -> needed.contains(v.name()))) {
-                out.add(n);
-            }
-        }
-        return out;
     }
 
     // ============================================================================================== the writer
@@ -325,7 +302,7 @@ public final class CEmitter {
             long arenaBytes = Math.max(1, layout.arenaBytes());
             String trainBody = training ? emitNodes(schedule) : null;
             Value logits = training ? step.logitsValue() : null;
-            String inferBody = training ? emitNodes(forwardOnly(g, schedule, logits)) : null;
+            String inferBody = training ? emitNodes(g.sliceFor(schedule, logits)) : null;
             String forwardBody = training ? null : emitNodes(schedule);
             int classes = training ? Math.toIntExact(logits.type().elementCount()) : 0;
             CStateLayout state = params.state();

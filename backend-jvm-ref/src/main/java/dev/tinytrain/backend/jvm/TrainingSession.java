@@ -5,12 +5,7 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.planner.ArenaLayout;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * On-device training on the JVM: one training step per call ({@link #trainStep}) and inference
@@ -34,7 +29,7 @@ public final class TrainingSession {
         Graph g = training.graph();
         ParameterArrays params = new ParameterArrays(g);
         this.step = JvmProgram.compile(g, schedule, layout, params, seed);
-        this.inference = JvmProgram.compile(g, forwardOnly(g, schedule, training.logitsValue()), layout, params,
+        this.inference = JvmProgram.compile(g, g.sliceFor(schedule, training.logitsValue()), layout, params,
                 seed);
         this.arena = new byte[Math.toIntExact(layout.arenaBytes())];
     }
@@ -42,25 +37,6 @@ public final class TrainingSession {
     /** A session running the training graph's nodes in their order. */
     public TrainingSession(TrainingGraph training, ArenaLayout layout, int seed) {
         this(training, training.graph().nodes(), layout, seed);
-    }
-
-    /** The nodes {@code target} depends on, in schedule order (inference runs only these). */
-    private static List<Node> forwardOnly(Graph g, List<Node> schedule, Value target) {
-        Set<String> needed = new HashSet<>();
-        Deque<Value> work = new ArrayDeque<>(List.of(target));
-        while (!work.isEmpty()) {
-            Value v = work.pop();
-            if (needed.add(v.name())) {
-                g.producer(v).ifPresent(n -> work.addAll(n.inputs()));
-            }
-        }
-        List<Node> out = new ArrayList<>();
-        for (Node n : schedule) {
-            if (n.outputs().stream().anyMatch(v -> needed.contains(v.name()))) {
-                out.add(n);
-            }
-        }
-        return out;
     }
 
     /**

@@ -206,7 +206,7 @@ public final class TrainGoldenCheck {
         for (int i = 0; i < expected.length; i++) {
             float e = int8 ? Math.max(-127f, Math.min(127f, expected[i])) : expected[i];
             double frac = Math.abs(e - Math.floor(e) - 0.5);
-            double d = Math.abs((double) Math.rint(e) - actual[i]);
+            double d = Math.abs(Math.rint(e) - actual[i]);
             max = Math.max(max, d);
             if (rounding.equals("stochastic")) {
                 compared++;
