@@ -27,18 +27,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The shared goldens through the emitted C, compared exactly like the JVM backend ({@code ForwardGoldenCheck},
  * {@code TrainGoldenCheck} with a {@link CGoldenBackend}): every forward golden (bit-exact) and every train golden
- * (README tolerances, in the authors' float-master mode, plus the int8 modes) with host gcc; a representative subset
- * on the Cortex-M7 under QEMU -- all of them with {@code -Dtinytrain.c.full=true} (Maven profile {@code c-full}).
+ * (README tolerances, in each update rounding mode) with host gcc and on the Cortex-M7 under QEMU: 90 cases, one C
+ * build per model and platform (cached by content, the kernels' object shared).
  */
 @Execution(ExecutionMode.CONCURRENT)
 class CGoldensTest {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
     private static final List<String> MODELS = List.of("mcunet-5fps", "mbv2-w0.35", "proxyless-w0.3");
-
-    static boolean full() {
-        return Boolean.getBoolean("tinytrain.c.full");
-    }
 
     static Stream<Arguments> forwardAll() {
         List<Arguments> a = new ArrayList<>();
@@ -50,32 +46,16 @@ class CGoldensTest {
         return a.stream();
     }
 
-    static Stream<Arguments> forwardM7() {
-        return full() ? forwardAll() : forwardAll().filter(a -> (int) a.get()[1] <= 1);
-    }
-
-    static Stream<Arguments> trainHost() {
+    static Stream<Arguments> trainAll() {
         List<Arguments> a = new ArrayList<>();
         for (String m : MODELS) {
             for (int i = 0; i < 3; i++) {
-                a.add(Arguments.of(m, i, "float_master"));
+                for (String rounding : List.of("float_master", "nearest_even", "stochastic")) {
+                    a.add(Arguments.of(m, i, rounding));
+                }
             }
         }
-        a.add(Arguments.of("mcunet-5fps", 0, "nearest_even"));
-        a.add(Arguments.of("mbv2-w0.35", 1, "nearest_even"));
-        a.add(Arguments.of("proxyless-w0.3", 2, "nearest_even"));
-        a.add(Arguments.of("mcunet-5fps", 1, "stochastic"));
-        a.add(Arguments.of("mbv2-w0.35", 2, "stochastic"));
-        a.add(Arguments.of("proxyless-w0.3", 0, "stochastic"));
         return a.stream();
-    }
-
-    static Stream<Arguments> trainM7() {
-        if (full()) {
-            return trainHost();
-        }
-        return Stream.of(Arguments.of("mcunet-5fps", 0, "float_master"), Arguments.of("mbv2-w0.35", 1, "nearest_even"),
-                Arguments.of("proxyless-w0.3", 2, "stochastic"));
     }
 
     @ParameterizedTest(name = "{0} forward_{1}")
@@ -85,19 +65,19 @@ class CGoldensTest {
     }
 
     @ParameterizedTest(name = "{0} forward_{1}")
-    @MethodSource("forwardM7")
+    @MethodSource("forwardAll")
     void forwardGoldenOnCortexM7(String model, int index) {
         forward(model, index, CModelRunner.Platform.QEMU_M7);
     }
 
     @ParameterizedTest(name = "{0} train_{1} {2}")
-    @MethodSource("trainHost")
+    @MethodSource("trainAll")
     void trainGoldenOnHost(String model, int index, String rounding) {
         train(model, index, rounding, CModelRunner.Platform.HOST);
     }
 
     @ParameterizedTest(name = "{0} train_{1} {2}")
-    @MethodSource("trainM7")
+    @MethodSource("trainAll")
     void trainGoldenOnCortexM7(String model, int index, String rounding) {
         train(model, index, rounding, CModelRunner.Platform.QEMU_M7);
     }
