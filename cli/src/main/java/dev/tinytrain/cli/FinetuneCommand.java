@@ -15,6 +15,7 @@ import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.Target;
+import dev.tinytrain.compiler.report.Units;
 import dev.tinytrain.dataset.ArrowDatasets;
 import dev.tinytrain.dataset.DatasetFormatException;
 import dev.tinytrain.dataset.ImageDataset;
@@ -216,9 +217,11 @@ final class FinetuneCommand implements Callable<Integer> {
                 throw new BudgetExceededException(e.getMessage() + hint, e.report());
             }
             MemoryReport report = compiled.report();
-            System.err.printf(Locale.ROOT, "compiled %s, scheme %s, %s%s, for %s: SRAM %,d B of %,d (arena %,d B),"
+            String sramBudget = report.sramBudgetBytes() == Units.UNBOUNDED ? "no budget"
+                    : String.format(Locale.ROOT, "of %,d", report.sramBudgetBytes());
+            System.err.printf(Locale.ROOT, "compiled %s, scheme %s, %s%s, for %s: SRAM %,d B %s (arena %,d B),"
                             + " Flash %,d B%n", m.modelName(), scheme, mode, noQas ? ", no QAS" : ", QAS", tgt.name(),
-                    report.sramTotalBytes(), report.sramBudgetBytes(), report.arenaBytes(), report.flashBytes());
+                    report.sramTotalBytes(), sramBudget, report.arenaBytes(), report.flashBytes());
 
             Preprocessor pre = new Preprocessor(resolution, PixelToInt8.bundled());
             long inputBytes = compiled.step().input().type().elementCount();
