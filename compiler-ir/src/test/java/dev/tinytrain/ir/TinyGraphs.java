@@ -51,7 +51,8 @@ public final class TinyGraphs {
         return b.output(logits).build();
     }
 
-    static Value conv(GraphBuilder b, String name, Value in, int cout, int k, int stride, int groups,
+    /** A conv with "same" padding and deterministic weights; depthwise when {@code groups == Cin == cout > 1}. */
+    public static Value conv(GraphBuilder b, String name, Value in, int cout, int k, int stride, int groups,
                       Quantization out) {
         int cin = in.type().shape().dim(3);
         boolean dw = groups > 1 && groups == cin && groups == cout;

@@ -15,8 +15,10 @@ import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -63,9 +65,43 @@ public record MemoryReport(String model, String scheme, String target, long aren
      * @param firstStep first schedule step it is live (0 = before the first op)
      * @param lastStep last step it is live
      * @param offset arena offset
+     * @param valueOffsets the arena offset of each of {@code values}, in the same order: {@code offset} except
+     *     around an in-place depthwise conv, whose output starts before its input inside the buffer
      */
     public record TensorEntry(String buffer, List<String> values, String kind, long bytes, int firstStep, int lastStep,
-                              long offset) {
+                              long offset, List<Long> valueOffsets) {
+
+        /** Copies the lists; {@code valueOffsets} has one entry per value. */
+        public TensorEntry {
+            values = ImmutableList.copyOf(values);
+            valueOffsets = ImmutableList.copyOf(valueOffsets);
+            if (values.size() != valueOffsets.size()) {
+                throw new IllegalArgumentException("buffer " + buffer + ": " + values.size() + " values but "
+                        + valueOffsets.size() + " value offsets");
+            }
+        }
+
+        /** A buffer whose values all start at its offset. */
+        public TensorEntry(String buffer, List<String> values, String kind, long bytes, int firstStep, int lastStep,
+                           long offset) {
+            this(buffer, values, kind, bytes, firstStep, lastStep, offset,
+                    Collections.nCopies(values.size(), offset));
+        }
+
+        /**
+         * The values other than the buffer's name, each with {@code " @+N"} when it starts N bytes into the buffer;
+         * the buffer's own value is listed too when it does not start at the buffer's offset.
+         */
+        public List<String> othersWithOffsets() {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                long rel = valueOffsets.get(i) - offset;
+                if (!values.get(i).equals(buffer) || rel != 0) {
+                    out.add(rel == 0 ? values.get(i) : values.get(i) + " @+" + String.format(Locale.ROOT, "%,d", rel));
+                }
+            }
+            return out;
+        }
     }
 
     /**
@@ -147,8 +183,10 @@ public record MemoryReport(String model, String scheme, String target, long aren
         List<TensorEntry> out = new ArrayList<>();
         for (BufferLifetime b : plan.lifetimes().buffers()) {
             Value v = step.graph().value(b.name()).orElseThrow();
-            out.add(new TensorEntry(b.name(), members.get(b.name()), kind(step, v), b.sizeBytes(), b.firstStep(),
-                    b.lastStep(), plan.result().placement().offsetOf(b.name())));
+            List<String> values = members.get(b.name());
+            List<Long> valueOffsets = values.stream().map(plan.layout().offsets()::get).toList();
+            out.add(new TensorEntry(b.name(), values, kind(step, v), b.sizeBytes(), b.firstStep(),
+                    b.lastStep(), plan.result().placement().offsetOf(b.name()), valueOffsets));
         }
         return out;
     }

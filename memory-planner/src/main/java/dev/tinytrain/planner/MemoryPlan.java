@@ -28,11 +28,12 @@ public record MemoryPlan(ArenaLayout layout, TensorLifetimes lifetimes, PlanResu
 
     /** Plans {@code g} with the given alignment, in-place choice and strategies. */
     public static MemoryPlan of(Graph g, int alignment, boolean inPlace, List<PlacementStrategy> strategies) {
-        TensorLifetimes lt = TensorLifetimes.of(g, inPlace);
+        TensorLifetimes lt = TensorLifetimes.of(g, inPlace, alignment);
         PlanResult r = MemoryPlanner.plan(lt.buffers(), alignment, strategies);
         OverlapChecker.check(lt.buffers(), r.placement(), alignment);
         Map<String, Long> offsets = new LinkedHashMap<>();
-        lt.bufferOf().forEach((value, buffer) -> offsets.put(value, r.placement().offsetOf(buffer)));
+        lt.bufferOf().forEach((value, buffer) ->
+                offsets.put(value, r.placement().offsetOf(buffer) + lt.offsetInBuffer().get(value)));
         return new MemoryPlan(new ArenaLayout(offsets, r.arenaBytes(), alignment), lt, r);
     }
 

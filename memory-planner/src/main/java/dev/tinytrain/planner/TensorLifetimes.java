@@ -3,11 +3,14 @@ package dev.tinytrain.planner;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.OpKind;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +26,17 @@ import java.util.Set;
  * same size (gradient masking/scaling, add gradients, accumulation, dequantize gradient, reshape, and the
  * residual add, whose forward kernel allows its output over one operand). Such values form one buffer.
  *
+ * <p>A depthwise convolution's output also shares its input's buffer when the input dies there: the output
+ * starts {@link DepthwiseInPlace#minimumLead lead} bytes (rounded up to the alignment) before the input, so the
+ * buffer holds {@code max(lead + input, output)} bytes instead of {@code input + output}. Each such conv is taken
+ * only when it helps the plan: lead smaller than the output, LOAD not larger, bytes x steps smaller.
+ *
  * @param buffers one lifetime per buffer (named after its first value)
  * @param bufferOf value name to the name of the buffer holding it
+ * @param offsetInBuffer value name to its byte offset inside its buffer (0 except around in-place depthwise convs)
  */
-public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> bufferOf) {
+public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> bufferOf,
+                              Map<String, Long> offsetInBuffer) {
 
     private static final Set<OpKind> IN_PLACE = Set.of(OpKind.CONV_GRAD_OUTPUT, OpKind.ADD_GRAD, OpKind.ACCUMULATE,
             OpKind.DEQUANTIZE_GRAD, OpKind.RESHAPE, OpKind.QUANTIZED_ADD);
@@ -35,14 +45,67 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
     public TensorLifetimes {
         buffers = ImmutableList.copyOf(buffers);
         bufferOf = ImmutableMap.copyOf(bufferOf);
+        offsetInBuffer = ImmutableMap.copyOf(offsetInBuffer);
+    }
+
+    /**
+     * Analyses {@code g}, whose nodes are in execution order, with offsets inside buffers kept to multiples of
+     * {@link MemoryPlan#DEFAULT_ALIGNMENT}.
+     *
+     * @param inPlace whether to let elementwise and depthwise results share their operand's buffer
+     */
+    public static TensorLifetimes of(Graph g, boolean inPlace) {
+        return of(g, inPlace, MemoryPlan.DEFAULT_ALIGNMENT);
     }
 
     /**
      * Analyses {@code g}, whose nodes are in execution order.
      *
-     * @param inPlace whether to let elementwise results share their operand's buffer
+     * @param inPlace whether to let elementwise and depthwise results share their operand's buffer
+     * @param alignment offsets inside a buffer are multiples of this (&gt;= 1)
      */
-    public static TensorLifetimes of(Graph g, boolean inPlace) {
+    public static TensorLifetimes of(Graph g, boolean inPlace, int alignment) {
+        Alignment.require(alignment);
+        TensorLifetimes best = build(g, inPlace, alignment, Set.of());
+        if (!inPlace) {
+            return best;
+        }
+        // Depthwise convs in place one at a time, kept only when they help: the shared buffer keeps its largest
+        // size for its whole life, so a stride-2 conv's small output would hold its input's bytes until its last
+        // use. A candidate is kept when LOAD does not grow and the bytes x steps of all buffers shrink.
+        Set<String> taken = new HashSet<>();
+        for (Node n : g.nodes()) {
+            if (!isDepthwise(n)) {
+                continue;
+            }
+            Set<String> trial = new HashSet<>(taken);
+            trial.add(n.name());
+            TensorLifetimes t = build(g, true, alignment, trial);
+            String out = n.outputs().get(0).name();
+            if (!t.bufferOf().get(out).equals(out) && t.betterThan(best, alignment)) {
+                taken = trial;
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    private boolean betterThan(TensorLifetimes other, int alignment) {
+        long load = LowerBound.of(buffers, alignment);
+        long otherLoad = LowerBound.of(other.buffers, alignment);
+        return load < otherLoad || load == otherLoad && byteSteps(alignment) < other.byteSteps(alignment);
+    }
+
+    private long byteSteps(int alignment) {
+        long sum = 0;
+        for (BufferLifetime b : buffers) {
+            sum += b.alignedSize(alignment) * (b.lastStep() - b.firstStep() + 1L);
+        }
+        return sum;
+    }
+
+    /** One analysis; depthwise convs go in place only when named in {@code depthwise}. */
+    private static TensorLifetimes build(Graph g, boolean inPlace, int alignment, Set<String> depthwise) {
         List<Node> nodes = g.nodes();
         int end = nodes.size() + 1;
         Map<String, Integer> first = new LinkedHashMap<>();
@@ -71,10 +134,18 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         }
         // in-place: union the result with an operand that dies at this op and has the same size
         Map<String, String> bufferOf = new LinkedHashMap<>();
-        first.keySet().forEach(v -> bufferOf.put(v, v));
+        Map<String, Long> offsetIn = new LinkedHashMap<>();
+        first.keySet().forEach(v -> {
+            bufferOf.put(v, v);
+            offsetIn.put(v, 0L);
+        });
         if (inPlace) {
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
+                if (depthwise.contains(n.name()) && isDepthwise(n)) {
+                    depthwiseInPlace(g, n, i + 1, alignment, bufferOf, offsetIn, last, size);
+                    continue;
+                }
                 if (!IN_PLACE.contains(n.op().kind()) || n.outputs().isEmpty()) {
                     continue;
                 }
@@ -85,7 +156,8 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
                     String buf = find(bufferOf, in.name());
                     boolean diesHere = last.get(in.name()) == i + 1 && groupLast(bufferOf, last, buf) == i + 1;
                     boolean sameSize = size.get(in.name()).equals(size.get(out.name()))
-                            && groupSize(bufferOf, size, buf) == size.get(out.name());
+                            && offsetIn.get(in.name()) == 0
+                            && groupExtent(bufferOf, offsetIn, size, buf) == size.get(out.name());
                     boolean readOnce = n.inputs().stream().filter(v -> v.name().equals(in.name())).count() == 1;
                     if (first.containsKey(in.name()) && diesHere && sameSize && readOnce
                             && !g.outputs().contains(in)) {
@@ -103,11 +175,50 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
             int[] s = span.computeIfAbsent(b, k -> new int[] {Integer.MAX_VALUE, -1});
             s[0] = Math.min(s[0], first.get(v));
             s[1] = Math.max(s[1], last.get(v));
-            bytes.merge(b, size.get(v), Math::max);
+            bytes.merge(b, offsetIn.get(v) + size.get(v), Math::max);
         });
         List<BufferLifetime> buffers = new ArrayList<>();
         span.forEach((b, s) -> buffers.add(new BufferLifetime(b, bytes.get(b), s[0], s[1])));
-        return new TensorLifetimes(buffers, resolved);
+        return new TensorLifetimes(buffers, resolved, offsetIn);
+    }
+
+    private static boolean isDepthwise(Node n) {
+        return n.op() instanceof Conv2d && n.inputs().get(1).type().layout() == Layout.DEPTHWISE;
+    }
+
+    /**
+     * Puts the output of depthwise conv {@code n} (run at {@code step}) at offset 0 of its input's buffer and
+     * shifts the input's buffer members by the lead, when the input dies at {@code n} and that saves bytes.
+     */
+    private static void depthwiseInPlace(Graph g, Node n, int step, int alignment, Map<String, String> bufferOf,
+                                         Map<String, Long> offsetIn, Map<String, Integer> last,
+                                         Map<String, Long> size) {
+        Value in = n.inputs().get(0);
+        Value out = n.outputs().get(0);
+        if (!bufferOf.containsKey(in.name()) || g.outputs().contains(in)) {
+            return;
+        }
+        String buf = find(bufferOf, in.name());
+        if (last.get(in.name()) != step || groupLast(bufferOf, last, buf) != step) {
+            return; // the input (or a value sharing its bytes) is still needed after the conv
+        }
+        Conv2d conv = (Conv2d) n.op();
+        int[] xs = in.type().shape().toArray();
+        int[] ys = out.type().shape().toArray();
+        Value w = n.inputs().get(1);
+        long lead = DepthwiseInPlace.minimumLead(xs[1], xs[2], xs[3], Conv2d.kernelHeight(w), Conv2d.kernelWidth(w),
+                conv.stride(), conv.padTop(), conv.padLeft(), ys[1], ys[2]);
+        lead = (lead + alignment - 1) / alignment * alignment;
+        if (lead >= size.get(out.name())) {
+            return; // the output would not overlap the input: two separate buffers are as small
+        }
+        for (String v : bufferOf.keySet()) {
+            if (find(bufferOf, v).equals(buf)) {
+                offsetIn.merge(v, lead, Long::sum);
+            }
+        }
+        bufferOf.put(out.name(), buf);
+        offsetIn.put(out.name(), 0L);
     }
 
     private static String find(Map<String, String> parent, String v) {
@@ -128,11 +239,12 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         return m;
     }
 
-    private static long groupSize(Map<String, String> parent, Map<String, Long> size, String buf) {
+    private static long groupExtent(Map<String, String> parent, Map<String, Long> offsetIn, Map<String, Long> size,
+                                    String buf) {
         long m = 0;
         for (String v : parent.keySet()) {
             if (find(parent, v).equals(buf)) {
-                m = Math.max(m, size.get(v));
+                m = Math.max(m, offsetIn.get(v) + size.get(v));
             }
         }
         return m;

@@ -13,6 +13,7 @@ import dev.tinytrain.backend.jvm.kernels.LossKernels;
 import dev.tinytrain.backend.jvm.kernels.RoundingMode;
 import dev.tinytrain.backend.jvm.kernels.StepKernels;
 import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
+import dev.tinytrain.planner.DepthwiseInPlace;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -209,8 +210,16 @@ final class ConformanceCases {
             for (int k : new int[] {1, 3, 5, 7}) {
                 for (int stride : new int[] {1, 2}) {
                     for (int rep = 0; rep < p.reps; rep++) {
-                        cases.add(conv2dCase(kind, k, stride, rep % 3));
+                        cases.add(conv2dCase(kind, k, stride, rep % 3, false));
                     }
+                }
+            }
+        }
+        // depthwise in place: the output starts DepthwiseInPlace.minimumLead bytes before its input
+        for (int k : new int[] {1, 3, 5, 7}) {
+            for (int stride : new int[] {1, 2}) {
+                for (int rep = 0; rep < p.reps; rep++) {
+                    cases.add(conv2dCase(ConvKind.DEPTHWISE, k, stride, rep % 3, true));
                 }
             }
         }
@@ -224,7 +233,7 @@ final class ConformanceCases {
         return cases;
     }
 
-    private CCase conv2dCase(ConvKind kind, int k, int stride, int regimeHint) {
+    private CCase conv2dCase(ConvKind kind, int k, int stride, int regimeHint, boolean inPlace) {
         int[] ch = channels(kind);
         int inC = ch[0], outC = ch[1], groups = ch[2];
         int kH = k;
@@ -274,8 +283,18 @@ final class ConformanceCases {
         };
         boolean withMask = r.nextInt(4) > 0;
         Layout l = new Layout();
-        int inOff = l.int8(inH * inW * inC);
-        int outOff = l.int8(outH * outW * outC);
+        int inOff;
+        int outOff;
+        String placement = "";
+        if (inPlace) {
+            int lead = (int) DepthwiseInPlace.minimumLead(inH, inW, inC, kH, kW, stride, padTop, padLeft, outH, outW);
+            outOff = l.int8(Math.max(lead + inH * inW * inC, outH * outW * outC));
+            inOff = outOff + lead;
+            placement = " in place, lead " + lead;
+        } else {
+            inOff = l.int8(inH * inW * inC);
+            outOff = l.int8(outH * outW * outC);
+        }
         int maskOff = withMask ? l.int8(ArenaAccess.maskBytes(outH * outW * outC)) : -1;
         byte[] arena = l.arena();
         if (regime == 1 && r.nextBoolean()) { // zero-point inputs make whole windows sum to 0 (exact ties on bias)
@@ -285,9 +304,9 @@ final class ConformanceCases {
                 }
             }
         }
-        String label = String.format("%s k%dx%d s%d in %dx%dx%d out %dx%dx%d groups %d pad %d,%d %s%s",
+        String label = String.format("%s k%dx%d s%d in %dx%dx%d out %dx%dx%d groups %d pad %d,%d %s%s%s",
                 kind, kH, kW, stride, inH, inW, inC, outH, outW, outC, groups, padTop, padLeft, regimeName,
-                withMask ? " mask" : "");
+                withMask ? " mask" : "", placement);
         CCase.Builder b = CCase.of(CKernel.CONV2D, label)
                 .ints(inOff, inH, inW, inC, xZero, kH, kW, stride, padTop, padLeft, groups, yZero, outOff, outH, outW,
                         outC, maskOff)

@@ -65,6 +65,8 @@ final class JsonReport {
             n.put("firstStep", t.firstStep());
             n.put("lastStep", t.lastStep());
             n.put("offset", t.offset());
+            ArrayNode valueOffsets = n.putArray("valueOffsets");
+            t.valueOffsets().forEach(valueOffsets::add);
         }
         ArrayNode params = o.putArray("parameters");
         for (ParameterEntry p : r.parameters()) {

@@ -43,7 +43,7 @@ class ReportWritersTest {
             "stack");
     static final List<String> FLASH_PARTS = List.of("frozenWeights", "frozenBiases", "constants", "code");
     static final List<String> TENSOR_FIELDS = List.of("buffer", "values", "kind", "bytes", "firstStep", "lastStep",
-            "offset");
+            "offset", "valueOffsets");
     static final List<String> PARAMETER_FIELDS = List.of("name", "placement", "sramBytes", "flashBytes");
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -62,11 +62,14 @@ class ReportWritersTest {
                 .graph(), Target.STM32F746, CompileOptions.preset("mcunet-99kb", 1e-3f)).report();
     }
 
-    /** Three buffers (one holding two values, one with a name to escape), two parameters. */
+    /**
+     * Three buffers (one holding two values as an in-place depthwise conv does, its input 8 bytes in, and with a
+     * name to escape), two parameters.
+     */
     static MemoryReport small(long sramBudget) {
         List<TensorEntry> t = List.of(
                 new TensorEntry("input", List.of("input"), "input", 64, 0, 1, 0),
-                new TensorEntry("a<&>", List.of("a<&>", "a2"), "activation", 128, 1, 2, 64),
+                new TensorEntry("a<&>", List.of("a<&>", "a2"), "activation", 128, 1, 2, 64, List.of(72L, 64L)),
                 new TensorEntry("a.grad", List.of("a.grad"), "gradient", 32, 2, 3, 0));
         List<ParameterEntry> p = List.of(new ParameterEntry("w", "split", 16, 48),
                 new ParameterEntry("b", "flash", 0, 8));
@@ -86,7 +89,7 @@ class ReportWritersTest {
         assertTrue(text.contains("\nFlash total             168  0.2  of 1,000 B budget (16.8%)\n"), text);
         assertTrue(text.contains("\n  code (estimate)       100  0.1  59.5%\n"), text);
         assertTrue(text.contains("Tensors: 3 arena buffers over schedule steps 0..3"), text);
-        assertTrue(text.contains("\n  1  a<&>    activation    128      1     2      64  192  a2\n"), text);
+        assertTrue(text.contains("\n  1  a<&>    activation    128      1     2      64  192  a<&> @+8, a2\n"), text);
         assertTrue(text.contains("by kind: input 1 (64 B); activation 1 (128 B); gradient 1 (32 B)"), text);
         assertTrue(text.contains("Parameters: 2 (0 trained in SRAM, 1 split SRAM/Flash, 1 frozen in Flash)"), text);
         assertTrue(text.contains("\n  total                         16           56\n"), text);
@@ -119,6 +122,8 @@ class ReportWritersTest {
         assertEquals(1, j.get("peakStep").asInt()); // 64 + 128 live at step 1
         assertEquals(List.of("a<&>", "a2"), List.of(j.at("/tensors/1/values/0").asText(),
                 j.at("/tensors/1/values/1").asText()));
+        assertEquals(List.of(72L, 64L), List.of(j.at("/tensors/1/valueOffsets/0").asLong(),
+                j.at("/tensors/1/valueOffsets/1").asLong()));
         assertEquals("split", j.at("/parameters/0/placement").asText());
         JsonNode host = JSON.readTree(ReportWriters.json(small(Long.MAX_VALUE)));
         assertTrue(host.get("sramBudgetBytes").isNull() && host.get("flashBudgetBytes").isNull()
@@ -132,7 +137,7 @@ class ReportWritersTest {
         Document d = parse(svg);
         NodeList rects = d.getElementsByTagName("rect");
         assertEquals(3, rects.getLength());
-        assertEquals("a<&> (activation)\n128 B at offset 64..192\nsteps 1..2\nalso holds a2",
+        assertEquals("a<&> (activation)\n128 B at offset 64..192\nsteps 1..2\nalso holds a<&> @+8, a2",
                 ((Element) rects.item(1)).getElementsByTagName("title").item(0).getTextContent());
     }
 
@@ -210,7 +215,11 @@ class ReportWritersTest {
             assertTrue(y >= 0 && y + Double.parseDouble(r.getAttribute("height")) <= ArenaSvg.HEIGHT, "in view");
         }
         assertEquals(Set.of("input", "activation", "mask", "gradient", "workspace", "output"), kinds);
-        String title = rects.item(5).getFirstChild().getTextContent();
+        String title = "";
+        for (int i = 0; i < rects.getLength(); i++) {
+            String t = rects.item(i).getFirstChild().getTextContent();
+            title = t.startsWith("blocks[1].pointwise1 (") ? t : title;
+        }
         assertTrue(title.startsWith("blocks[1].pointwise1 (activation)\n131,072 B at offset 0..131,072\nsteps 4..5"),
                 title);
         for (String label : List.of("schedule step", "arena offset (KB)", "arena = LOAD = 163,844 B", "gradient (",

@@ -154,10 +154,14 @@ typedef struct tt_weight {
  * Taps outside the input are padding (contribute 0); bottom/right padding is implied by out_h/out_w.
  * Depthwise when groups == in_c == out_c (weights [1][k_h][k_w][C]); otherwise OHWI
  * [out_c][k_h][k_w][in_c/groups]. mask_off < 0: no mask; else every bit of ceil(n/8) bytes is written
- * (bit = pre-clamp value in [-128, 127]). Output and mask must not overlap the input.
+ * (bit = pre-clamp value in [-128, 127]). Output and mask must not overlap the input, with one exception:
+ * a depthwise output may start `lead` bytes or more before its input (the planner's in-place depthwise,
+ * DepthwiseInPlace.minimumLead). That relies on this kernel's order: outputs in NHWC order, each element's
+ * taps read before it is written. Keep that order when optimising the depthwise loop.
  *
  * CMSIS-NN: dense -> arm_convolve_s8 (arm_convolve_wrapper_s8 picks arm_convolve_1x1_s8_fast for 1x1);
- * depthwise -> arm_depthwise_conv_s8 (arm_depthwise_conv_wrapper_s8, arm_depthwise_conv_3x3_s8);
+ * depthwise -> arm_depthwise_conv_s8 (arm_depthwise_conv_wrapper_s8, arm_depthwise_conv_3x3_s8), but not for
+ * an in-place depthwise: CMSIS-NN makes no promise about its read/write order;
  * grouped -> only where your CMSIS-NN release supports groups in arm_convolve_s8. Same layouts; see the
  * header comment on requantization and masks.
  */

@@ -1,5 +1,6 @@
 package dev.tinytrain.backend.jvm.kernels;
 
+import dev.tinytrain.planner.DepthwiseInPlace;
 import java.util.Arrays;
 
 /**
@@ -95,7 +96,9 @@ public final class ForwardKernels {
      * @param bias    float32 bias added to the accumulator, length {@code outC}
      * @param eff     float32 effective scales ({@link Requant#effectiveScale}), length {@code outC}
      * @param yZero   output zero point, in [-128, 127]
-     * @param outOff  byte offset of the int8 output {@code [outH][outW][outC]}; must not overlap the input
+     * @param outOff  byte offset of the int8 output {@code [outH][outW][outC]}; must not overlap the input, except
+     *                for a depthwise conv whose output starts at least
+     *                {@link DepthwiseInPlace#minimumLead the minimum lead} before it (in place)
      * @param outH    output height (&gt;= 1)
      * @param outW    output width (&gt;= 1)
      * @param outC    output channels (&gt;= 1)
@@ -150,7 +153,18 @@ public final class ForwardKernels {
         long outLen = (long) outH * outW * outC;
         requireRange(arena, inOff, inLen, "inOff");
         requireRange(arena, outOff, outLen, "outOff");
-        requireDisjoint(inOff, inLen, "input", outOff, outLen, "output");
+        boolean depthwise = groups == inC && groups == outC;
+        boolean overlap = inOff < outOff + outLen && outOff < inOff + inLen;
+        if (depthwise && overlap) {
+            // in place (memory-planner's DepthwiseInPlace): the output may start `lead` bytes before the input
+            long lead = DepthwiseInPlace.minimumLead(inH, inW, inC, kH, kW, stride, padTop, padLeft, outH, outW);
+            if ((long) inOff - outOff < lead) {
+                throw new IllegalArgumentException("depthwise output at " + outOff + " overlaps input at " + inOff
+                        + ": in place it must start at least " + lead + " bytes before the input");
+            }
+        } else {
+            requireDisjoint(inOff, inLen, "input", outOff, outLen, "output");
+        }
         if (maskOff >= 0) {
             long maskLen = (outLen + 7) >>> 3;
             requireRange(arena, maskOff, maskLen, "maskOff");
@@ -159,7 +173,6 @@ public final class ForwardKernels {
             clearMask(arena, maskOff, (int) outLen);
         }
 
-        boolean depthwise = groups == inC && groups == outC;
         if ((long) kH * kW * cpg <= MAX_INT_TERMS) {
             if (depthwise) {
                 depthwise(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft,

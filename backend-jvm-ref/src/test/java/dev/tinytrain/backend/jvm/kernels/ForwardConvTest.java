@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tinytrain.planner.DepthwiseInPlace;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -425,6 +426,44 @@ class ForwardConvTest {
     }
 
     @Test
+    @DisplayName("a depthwise conv in place (output DepthwiseInPlace.minimumLead bytes before its input) computes"
+            + " what it computes in separate buffers")
+    void depthwiseInPlaceMatchesSeparateBuffers() {
+        Random r = new Random(11);
+        int[][] geoms = {{9, 7, 5, 3, 1, 1}, {9, 7, 5, 3, 2, 1}, {8, 8, 3, 5, 2, 2}, {6, 5, 4, 7, 1, 3}};
+        for (int[] g : geoms) {
+            int h = g[0], w = g[1], c = g[2], k = g[3], stride = g[4], pad = g[5];
+            int outH = (h + 2 * pad - k) / stride + 1;
+            int outW = (w + 2 * pad - k) / stride + 1;
+            int inLen = h * w * c;
+            int outLen = outH * outW * c;
+            byte[] weight = new byte[k * k * c];
+            r.nextBytes(weight);
+            float[] bias = new float[c];
+            float[] eff = new float[c];
+            for (int i = 0; i < c; i++) {
+                bias[i] = r.nextInt(400) - 200;
+                eff[i] = 0.01f + r.nextFloat() * 0.05f;
+            }
+            byte[] input = new byte[inLen];
+            r.nextBytes(input);
+
+            byte[] apart = new byte[inLen + outLen];
+            System.arraycopy(input, 0, apart, 0, inLen);
+            ForwardKernels.conv2d(apart, 0, h, w, c, 3, weight, k, k, stride, pad, pad, c, bias, eff, -5,
+                    inLen, outH, outW, c, -1);
+
+            int lead = (int) DepthwiseInPlace.minimumLead(h, w, c, k, k, stride, pad, pad, outH, outW);
+            byte[] shared = new byte[Math.max(lead + inLen, outLen)];
+            System.arraycopy(input, 0, shared, lead, inLen);
+            ForwardKernels.conv2d(shared, lead, h, w, c, 3, weight, k, k, stride, pad, pad, c, bias, eff, -5,
+                    0, outH, outW, c, -1);
+            assertArrayEquals(Arrays.copyOfRange(apart, inLen, inLen + outLen), Arrays.copyOf(shared, outLen),
+                    Arrays.toString(g));
+        }
+    }
+
+    @Test
     @DisplayName("depthwise weights are [1][KH][KW][C]: element (i, j, c) at (i*KW + j)*C + c")
     void depthwiseWeightLayout() {
         // C = 2, 1x2 kernel, 1x2 input, no padding -> 1x1 output.
@@ -511,6 +550,15 @@ class ForwardConvTest {
         void overlappingTensors() {
             assertRejected("overlaps", () -> conv(weight, two, two, 0, 0, 1, 10, 40));
             assertRejected("mask", () -> conv(weight, two, two, 0, 0, 1, 18, 20));
+        }
+
+        @Test
+        void depthwiseInPlaceNeedsTheMinimumLead() {
+            // 3x3x2 depthwise, stride 1, pad 1: the output must start (1 * 3 + 1) * 2 = 8 bytes before the input
+            byte[] dw = new byte[18];
+            assertRejected("at least 8 bytes before", () -> conv(dw, two, two, 20, 0, 2, 14, -1));
+            assertRejected("overlaps", () -> conv(weight, two, two, 20, 0, 1, 12, -1)); // dense: never in place
+            conv(dw, two, two, 20, 0, 2, 12, -1);
         }
 
         @Test
