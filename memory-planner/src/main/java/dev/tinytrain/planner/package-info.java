@@ -1,9 +1,12 @@
 /**
  * Static memory planner core: places buffers with known lifetimes into one arena.
  *
- * <p>The planner is independent of the compiler IR. An analysis elsewhere turns a schedule into a list
- * of {@link dev.tinytrain.planner.BufferLifetime}s (name, size, first and last step of a linear
- * schedule); this package then
+ * <p>The placement core is independent of the compiler IR: it works on a list of
+ * {@link dev.tinytrain.planner.BufferLifetime}s (name, size, first and last step of a linear schedule).
+ * {@link dev.tinytrain.planner.TensorLifetimes} derives them from a scheduled graph, letting values share a
+ * buffer where a kernel may write over an operand that dies there (elementwise ops at the same offset,
+ * depthwise convs a {@link dev.tinytrain.planner.DepthwiseInPlace lead} before their input), and
+ * {@link dev.tinytrain.planner.MemoryPlan} turns the placement into per-value offsets. The core then
  * <ul>
  *   <li>computes the lower bound {@link dev.tinytrain.planner.LowerBound} (LOAD: the largest sum of
  *       aligned sizes live at one step),</li>
