@@ -2,7 +2,9 @@ package dev.tinytrain.backend.jvm.kernels;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Reference backward kernels of the training graph (numerics contract v1, ARCHITECTURE.md section 3).
@@ -263,48 +265,76 @@ public final class BackwardKernels {
                                      boolean accumulate) {
         final int inW = geom.inW(), inC = geom.inC(), outH = geom.outH(), outW = geom.outW(), outC = geom.outC();
         final int kH = geom.kH(), kW = geom.kW(), sH = geom.strideH(), sW = geom.strideW();
-        final int cinPg = geom.inPerGroup(), coutPg = geom.outPerGroup();
         final boolean dw = geom.depthwise();
-        final int wStride = kH * kW * cinPg; // distance between W[o, kh, kw, ci] and W[o+1, kh, kw, ci] (OHWI)
-        for (int iy = 0; iy < geom.inH(); iy++) {
-            for (int ix = 0; ix < inW; ix++) {
-                int dxBase = (iy * inW + ix) * inC;
-                for (int c = 0; c < inC; c++) {
-                    int gr = c / cinPg;
-                    int ci = c - gr * cinPg;
-                    int oFirst = dw ? c : gr * coutPg;
-                    int oEnd = dw ? c + 1 : oFirst + coutPg;
-                    float acc = 0.0f;
-                    for (int kh = 0; kh < kH; kh++) {
-                        int ty = iy + geom.padH() - kh;
-                        if (ty < 0 || ty % sH != 0) {
-                            continue;
-                        }
-                        int oy = ty / sH;
-                        if (oy >= outH) {
-                            continue;
-                        }
-                        for (int kw = 0; kw < kW; kw++) {
-                            int tx = ix + geom.padW() - kw;
-                            if (tx < 0 || tx % sW != 0) {
-                                continue;
-                            }
-                            int ox = tx / sW;
-                            if (ox >= outW) {
-                                continue;
-                            }
-                            int gBase = gOff + 4 * ((oy * outW + ox) * outC);
-                            int wi = geom.weightIndex(oFirst, kh, kw, ci);
-                            for (int o = oFirst; o < oEnd; o++, wi += wStride) {
-                                acc = acc + (float) weight[wi] * getF(arena, gBase + 4 * o);
-                            }
-                        }
+        // The terms and their order per dx element are those documented above. The loops only run the elements
+        // of one input pixel and group side by side (one accumulator each, so the innermost loop vectorizes):
+        // g' is read as floats, the weights as floats [kh][kw][o][ci] (depthwise: [kh][kw][c], as stored).
+        final int cinPg = dw ? inC : geom.inPerGroup();
+        final int coutPg = dw ? 1 : geom.outPerGroup();
+        final int groups = dw ? 1 : geom.groups();
+        final float[] g = floats(arena, gOff, outH * outW * outC);
+        final float[] wt = new float[weight.length];
+        if (dw) {
+            for (int i = 0; i < wt.length; i++) {
+                wt[i] = weight[i];
+            }
+        } else {
+            for (int o = 0, src = 0; o < outC; o++) {
+                for (int tap = 0; tap < kH * kW; tap++) {
+                    for (int ci = 0; ci < cinPg; ci++, src++) {
+                        wt[(tap * outC + o) * cinPg + ci] = weight[src];
                     }
-                    int e = dxOff + 4 * (dxBase + c);
-                    setF(arena, e, accumulate ? getF(arena, e) + acc : acc);
                 }
             }
         }
+        final float[] acc = new float[cinPg];
+        for (int iy = 0; iy < geom.inH(); iy++) {
+            for (int ix = 0; ix < inW; ix++) {
+                for (int gr = 0; gr < groups; gr++) {
+                    Arrays.fill(acc, 0.0f);
+                    for (int kh = 0; kh < kH; kh++) {
+                        int ty = iy + geom.padH() - kh;
+                        if (ty < 0 || ty % sH != 0 || ty / sH >= outH) {
+                            continue;
+                        }
+                        int oy = ty / sH;
+                        for (int kw = 0; kw < kW; kw++) {
+                            int tx = ix + geom.padW() - kw;
+                            if (tx < 0 || tx % sW != 0 || tx / sW >= outW) {
+                                continue;
+                            }
+                            int gBase = (oy * outW + tx / sW) * outC;
+                            int tap = kh * kW + kw;
+                            if (dw) { // dx[c] gets W[c, kh, kw] * g'[oy, ox, c]
+                                int wBase = tap * inC;
+                                for (int c = 0; c < inC; c++) {
+                                    acc[c] = acc[c] + wt[wBase + c] * g[gBase + c];
+                                }
+                                continue;
+                            }
+                            for (int o = gr * coutPg; o < (gr + 1) * coutPg; o++) {
+                                float gv = g[gBase + o];
+                                int wBase = (tap * outC + o) * cinPg;
+                                for (int ci = 0; ci < cinPg; ci++) {
+                                    acc[ci] = acc[ci] + wt[wBase + ci] * gv;
+                                }
+                            }
+                        }
+                    }
+                    int e = dxOff + 4 * ((iy * inW + ix) * inC + gr * cinPg);
+                    for (int ci = 0; ci < cinPg; ci++, e += 4) {
+                        setF(arena, e, accumulate ? getF(arena, e) + acc[ci] : acc[ci]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code n} little-endian floats of the arena from byte offset {@code off}, copied. */
+    private static float[] floats(byte[] arena, int off, int n) {
+        float[] out = new float[n];
+        ByteBuffer.wrap(arena, off, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
     }
 
     // ---------------------------------------------------------------------------------- conv bias grad
@@ -411,13 +441,37 @@ public final class BackwardKernels {
         final int cinPg = geom.inPerGroup();
         final int n = channels == null ? cinPg : channels.length;
         final int cBase = (o / geom.outPerGroup()) * cinPg;
+        final int inH = geom.inH(), inW = geom.inW(), inC = geom.inC(), outW = geom.outW(), outC = geom.outC();
+        // Every channel of one tap in one sweep over the positions: n independent accumulators, each adding its
+        // terms in the documented order (oy outer, ox inner), so each has weightGradElement's bits.
+        final int[] cin = new int[n];
+        for (int j = 0; j < n; j++) {
+            cin[j] = cBase + (channels == null ? j : channels[j]);
+        }
+        final float[] acc = new float[n];
         for (int kh = 0; kh < kH; kh++) {
             for (int kw = 0; kw < kW; kw++) {
+                Arrays.fill(acc, 0.0f);
+                for (int oy = 0; oy < geom.outH(); oy++) {
+                    int iy = oy * geom.strideH() + kh - geom.padH();
+                    if (iy < 0 || iy >= inH) {
+                        continue;
+                    }
+                    for (int ox = 0; ox < outW; ox++) {
+                        int ix = ox * geom.strideW() + kw - geom.padW();
+                        if (ix < 0 || ix >= inW) {
+                            continue;
+                        }
+                        float gv = getF(arena, gOff + 4 * ((oy * outW + ox) * outC + o));
+                        int xBase = xOff + (iy * inW + ix) * inC;
+                        for (int j = 0; j < n; j++) {
+                            acc[j] = acc[j] + (float) (arena[xBase + cin[j]] - xZero) * gv;
+                        }
+                    }
+                }
                 int row = (kh * kW + kw) * n;
                 for (int j = 0; j < n; j++) {
-                    int ci = channels == null ? j : channels[j];
-                    setF(arena, wsOff + 4 * (row + j),
-                            weightGradElement(arena, xOff, xZero, gOff, geom, o, kh, kw, cBase + ci));
+                    setF(arena, wsOff + 4 * (row + j), acc[j]);
                 }
             }
         }
