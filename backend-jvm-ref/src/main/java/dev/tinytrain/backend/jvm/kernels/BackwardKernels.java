@@ -376,15 +376,17 @@ public final class BackwardKernels {
     // ---------------------------------------------------------------------------------- conv weight grad
 
     /**
-     * One weight-gradient element {@code dW[o, kh, kw, ci]}: {@code acc = +0}; for oy = 0..outH-1, for
-     * ox = 0..outW-1: with {@code iy = oy*strideH + kh - padH}, {@code ix = ox*strideW + kw - padW}, skip
-     * padding, else {@code acc = acc + (float)(x[iy, ix, cin] - xZero) * g'[oy, ox, o]} where cin is the
-     * absolute input channel.
+     * Weight-gradient elements {@code dW[o, kh, kw, ci]} of one tap for the absolute input channels
+     * {@code cin[j]}, into {@code acc[j]}: each {@code acc = +0}; for oy = 0..outH-1, for ox = 0..outW-1: with
+     * {@code iy = oy*strideH + kh - padH}, {@code ix = ox*strideW + kw - padW}, skip padding, else
+     * {@code acc = acc + (float)(x[iy, ix, cin] - xZero) * g'[oy, ox, o]}. The channels are independent
+     * accumulators swept together, so the inner loop runs over them.
      */
-    private static float weightGradElement(byte[] arena, int xOff, int xZero, int gOff, ConvGeom geom,
-                                           int o, int kh, int kw, int cin) {
+    private static void weightGradTap(byte[] arena, int xOff, int xZero, int gOff, ConvGeom geom, int o, int kh,
+                                      int kw, int[] cin, float[] acc) {
         final int inH = geom.inH(), inW = geom.inW(), inC = geom.inC(), outW = geom.outW(), outC = geom.outC();
-        float acc = 0.0f;
+        final int n = cin.length;
+        Arrays.fill(acc, 0, n, 0.0f);
         for (int oy = 0; oy < geom.outH(); oy++) {
             int iy = oy * geom.strideH() + kh - geom.padH();
             if (iy < 0 || iy >= inH) {
@@ -395,11 +397,21 @@ public final class BackwardKernels {
                 if (ix < 0 || ix >= inW) {
                     continue;
                 }
-                float xv = (float) (arena[xOff + (iy * inW + ix) * inC + cin] - xZero);
-                acc = acc + xv * getF(arena, gOff + 4 * ((oy * outW + ox) * outC + o));
+                float gv = getF(arena, gOff + 4 * ((oy * outW + ox) * outC + o));
+                int xBase = xOff + (iy * inW + ix) * inC;
+                for (int j = 0; j < n; j++) {
+                    acc[j] = acc[j] + (float) (arena[xBase + cin[j]] - xZero) * gv;
+                }
             }
         }
-        return acc;
+    }
+
+    /** One element of {@link #weightGradTap}: {@code dW[o, kh, kw, ci]} for absolute input channel {@code cin}. */
+    private static float weightGradElement(byte[] arena, int xOff, int xZero, int gOff, ConvGeom geom,
+                                           int o, int kh, int kw, int cin) {
+        float[] acc = new float[1];
+        weightGradTap(arena, xOff, xZero, gOff, geom, o, kh, kw, new int[] {cin}, acc);
+        return acc[0];
     }
 
     /**
@@ -441,9 +453,6 @@ public final class BackwardKernels {
         final int cinPg = geom.inPerGroup();
         final int n = channels == null ? cinPg : channels.length;
         final int cBase = (o / geom.outPerGroup()) * cinPg;
-        final int inH = geom.inH(), inW = geom.inW(), inC = geom.inC(), outW = geom.outW(), outC = geom.outC();
-        // Every channel of one tap in one sweep over the positions: n independent accumulators, each adding its
-        // terms in the documented order (oy outer, ox inner), so each has weightGradElement's bits.
         final int[] cin = new int[n];
         for (int j = 0; j < n; j++) {
             cin[j] = cBase + (channels == null ? j : channels[j]);
@@ -451,24 +460,7 @@ public final class BackwardKernels {
         final float[] acc = new float[n];
         for (int kh = 0; kh < kH; kh++) {
             for (int kw = 0; kw < kW; kw++) {
-                Arrays.fill(acc, 0.0f);
-                for (int oy = 0; oy < geom.outH(); oy++) {
-                    int iy = oy * geom.strideH() + kh - geom.padH();
-                    if (iy < 0 || iy >= inH) {
-                        continue;
-                    }
-                    for (int ox = 0; ox < outW; ox++) {
-                        int ix = ox * geom.strideW() + kw - geom.padW();
-                        if (ix < 0 || ix >= inW) {
-                            continue;
-                        }
-                        float gv = getF(arena, gOff + 4 * ((oy * outW + ox) * outC + o));
-                        int xBase = xOff + (iy * inW + ix) * inC;
-                        for (int j = 0; j < n; j++) {
-                            acc[j] = acc[j] + (float) (arena[xBase + cin[j]] - xZero) * gv;
-                        }
-                    }
-                }
+                weightGradTap(arena, xOff, xZero, gOff, geom, o, kh, kw, cin, acc);
                 int row = (kh * kW + kw) * n;
                 for (int j = 0; j < n; j++) {
                     setF(arena, wsOff + 4 * (row + j), acc[j]);

@@ -196,6 +196,15 @@ public final class ForwardKernels {
         }
     }
 
+    /** The int8 values as ints (the kernels' inner loops multiply ints). */
+    private static int[] widen(byte[] v) {
+        int[] out = new int[v.length];
+        for (int k = 0; k < v.length; k++) {
+            out[k] = v[k];
+        }
+        return out;
+    }
+
     /** Input channels from which a 1x1 conv sums each output as one contiguous dot product. */
     private static final int DOT_MIN_CHANNELS = 32;
 
@@ -209,10 +218,7 @@ public final class ForwardKernels {
     private static void pointwiseDot(byte[] arena, int inOff, int inH, int inW, int inC, int xZero, byte[] weight,
                                      int stride, int padTop, int padLeft, float[] bias, float[] eff, int yZero,
                                      int outOff, int outH, int outW, int outC, int maskOff) {
-        final int[] w = new int[weight.length];
-        for (int k = 0; k < w.length; k++) {
-            w[k] = weight[k];
-        }
+        final int[] w = widen(weight);
         final int[] x = new int[inC];
         int outIndex = 0;
         for (int oy = 0; oy < outH; oy++) {
@@ -318,10 +324,7 @@ public final class ForwardKernels {
         for (int k = 0; k < xs.length; k++) {
             xs[k] = arena[inOff + k] - xZero;
         }
-        final int[] wi = new int[weight.length];
-        for (int k = 0; k < wi.length; k++) {
-            wi[k] = weight[k];
-        }
+        final int[] wi = widen(weight);
         final int[] acc = new int[ch];
         int outIndex = 0;
         for (int oy = 0; oy < outH; oy++) {
