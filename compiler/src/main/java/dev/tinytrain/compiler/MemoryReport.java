@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -86,21 +85,6 @@ public record MemoryReport(String model, String scheme, String target, long aren
                            long offset) {
             this(buffer, values, kind, bytes, firstStep, lastStep, offset,
                     Collections.nCopies(values.size(), offset));
-        }
-
-        /**
-         * The values other than the buffer's name, each with {@code " @+N"} when it starts N bytes into the buffer;
-         * the buffer's own value is listed too when it does not start at the buffer's offset.
-         */
-        public List<String> othersWithOffsets() {
-            List<String> out = new ArrayList<>();
-            for (int i = 0; i < values.size(); i++) {
-                long rel = valueOffsets.get(i) - offset;
-                if (!values.get(i).equals(buffer) || rel != 0) {
-                    out.add(rel == 0 ? values.get(i) : values.get(i) + " @+" + String.format(Locale.ROOT, "%,d", rel));
-                }
-            }
-            return out;
         }
     }
 

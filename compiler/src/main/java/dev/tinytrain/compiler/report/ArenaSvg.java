@@ -105,7 +105,7 @@ final class ArenaSvg {
             double y0 = s.y(t.offset() + t.bytes());
             double h = Math.max(2.0, y1 - y0); // tiny buffers (masks, workspaces) stay visible
             String stroke = h < 4 || x1 - x0 < 4 ? " stroke=\"none\"" : "";
-            String others = String.join(", ", t.othersWithOffsets());
+            String others = ReportFacts.alsoHolds(t);
             String tip = String.format(Locale.ROOT, "%s (%s)%n%s B at offset %s..%s%nsteps %d..%d%s", t.buffer(),
                     t.kind(), bytes(t.bytes()), bytes(t.offset()), bytes(t.offset() + t.bytes()), t.firstStep(),
                     t.lastStep(), others.isEmpty() ? "" : "\nalso holds " + others);

@@ -2,6 +2,7 @@ package dev.tinytrain.compiler.report;
 
 import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.MemoryReport.TensorEntry;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,23 @@ final class ReportFacts {
     }
 
     /** Schedule steps covered by the tensors: {@code 0 .. steps-1} (the largest last step + 1). */
+    /**
+     * The "also holds" list of a buffer: its values other than the buffer's name, each with {@code " @+N"} when it
+     * starts N bytes into the buffer; the buffer's own value is listed too when it does not start at the buffer's
+     * offset (around an in-place depthwise conv).
+     */
+    static String alsoHolds(TensorEntry t) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < t.values().size(); i++) {
+            String v = t.values().get(i);
+            long rel = t.valueOffsets().get(i) - t.offset();
+            if (!v.equals(t.buffer()) || rel != 0) {
+                out.add(rel == 0 ? v : v + " @+" + Units.bytes(rel));
+            }
+        }
+        return String.join(", ", out);
+    }
+
     static int steps(MemoryReport r) {
         int s = 0;
         for (TensorEntry t : r.tensors()) {

@@ -58,7 +58,7 @@ final class TextReport {
                 "also holds");
         int i = 0;
         for (TensorEntry e : r.tensors()) {
-            String others = String.join(", ", e.othersWithOffsets());
+            String others = ReportFacts.alsoHolds(e);
             t.row(i++, e.buffer(), e.kind(), bytes(e.bytes()), e.firstStep(), e.lastStep(), bytes(e.offset()),
                     bytes(e.offset() + e.bytes()), others);
         }

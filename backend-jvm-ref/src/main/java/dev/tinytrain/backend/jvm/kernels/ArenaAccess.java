@@ -2,6 +2,7 @@ package dev.tinytrain.backend.jvm.kernels;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -36,6 +37,21 @@ public final class ArenaAccess {
      */
     public static float getFloat(byte[] arena, int byteOff) {
         return (float) FLOAT_LE.get(arena, byteOff);
+    }
+
+    /**
+     * Copies {@code n} consecutive little-endian float32 values starting at {@code byteOff} (bit patterns
+     * preserved), for kernels that read a tensor many times.
+     *
+     * @param arena   the arena
+     * @param byteOff byte offset of the first value
+     * @param n       number of values
+     * @return the values
+     */
+    public static float[] getFloats(byte[] arena, int byteOff, int n) {
+        float[] out = new float[n];
+        ByteBuffer.wrap(arena, byteOff, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
     }
 
     /**

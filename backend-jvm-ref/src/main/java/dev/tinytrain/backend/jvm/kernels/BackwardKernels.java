@@ -2,7 +2,6 @@ package dev.tinytrain.backend.jvm.kernels;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -272,7 +271,7 @@ public final class BackwardKernels {
         final int cinPg = dw ? inC : geom.inPerGroup();
         final int coutPg = dw ? 1 : geom.outPerGroup();
         final int groups = dw ? 1 : geom.groups();
-        final float[] g = floats(arena, gOff, outH * outW * outC);
+        final float[] g = ArenaAccess.getFloats(arena, gOff, outH * outW * outC);
         final float[] wt = new float[weight.length];
         if (dw) {
             for (int i = 0; i < wt.length; i++) {
@@ -328,13 +327,6 @@ public final class BackwardKernels {
                 }
             }
         }
-    }
-
-    /** {@code n} little-endian floats of the arena from byte offset {@code off}, copied. */
-    private static float[] floats(byte[] arena, int off, int n) {
-        float[] out = new float[n];
-        ByteBuffer.wrap(arena, off, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
     }
 
     // ---------------------------------------------------------------------------------- conv bias grad

@@ -23,6 +23,21 @@ class ArenaAccessTest {
     }
 
     @Test
+    @DisplayName("getFloats copies consecutive little-endian float32 words, bit patterns included")
+    void floatsInBulk() {
+        byte[] arena = new byte[18];
+        float nan = Float.intBitsToFloat(0x7FC0_1234);
+        float[] values = {1.0f, -0.0f, nan, Float.MIN_VALUE};
+        for (int i = 0; i < values.length; i++) {
+            ArenaAccess.putFloat(arena, 2 + 4 * i, values[i]);
+        }
+        float[] read = ArenaAccess.getFloats(arena, 2, values.length);
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(Float.floatToRawIntBits(values[i]), Float.floatToRawIntBits(read[i]), "element " + i);
+        }
+    }
+
+    @Test
     @DisplayName("int32 is stored little-endian at a byte offset")
     void intLittleEndian() {
         byte[] arena = new byte[8];
