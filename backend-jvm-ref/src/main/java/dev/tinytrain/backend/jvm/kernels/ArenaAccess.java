@@ -41,14 +41,15 @@ public final class ArenaAccess {
 
     /**
      * Copies {@code n} consecutive little-endian float32 values starting at {@code byteOff} (bit patterns
-     * preserved), for kernels that read a tensor many times.
+     * preserved), for kernels of this package that read a tensor many times. Package-private: it is a JVM-side
+     * convenience, not one of the accessors the C runtime mirrors (C reads the words in place).
      *
      * @param arena   the arena
      * @param byteOff byte offset of the first value
      * @param n       number of values
      * @return the values
      */
-    public static float[] getFloats(byte[] arena, int byteOff, int n) {
+    static float[] getFloats(byte[] arena, int byteOff, int n) {
         float[] out = new float[n];
         ByteBuffer.wrap(arena, byteOff, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
         return out;
