@@ -13,7 +13,6 @@ import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.Op;
-import dev.tinytrain.ir.ops.QuantizedAdd;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.ir.ops.SoftmaxCrossEntropy;
 import java.util.ArrayList;
@@ -69,11 +68,8 @@ public final class Autodiff {
             Op op = n.op();
             List<String> names = new ArrayList<>();
             n.outputs().forEach(v -> names.add(v.name()));
-            if (op instanceof Conv2d c) {
-                op = c.withSaveMask(true);
-                names.add(n.output().name() + ".mask");
-            } else if (op instanceof QuantizedAdd a) {
-                op = a.withSaveMask(true);
+            if (op.savedForBackward(n.inputs()).clampMask()) {
+                op = op.withSaveMask(true);
                 names.add(n.output().name() + ".mask");
             }
             List<Value> outs = b.addMulti(n.name(), op, names, n.inputs().toArray(Value[]::new));

@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import dev.tinytrain.ir.ops.Op;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One op instance in a graph: it reads {@code inputs} and defines {@code outputs} (SSA).
@@ -26,6 +27,11 @@ public record Node(String name, Op op, List<Value> inputs, List<Value> outputs) 
     /** The first (for most ops the only) result. */
     public Value output() {
         return outputs.get(0);
+    }
+
+    /** The parameter this node writes in place (its op's {@link Op#parameterUpdate() parameterUpdate}), if any. */
+    public Optional<Value> updatedParameter() {
+        return op.parameterUpdate().map(u -> u.parameter(inputs));
     }
 
     /** Multiply-accumulates of this node. */

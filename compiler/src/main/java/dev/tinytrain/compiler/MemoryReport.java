@@ -8,10 +8,6 @@ import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
-import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
-import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
-import dev.tinytrain.ir.ops.OpKind;
-import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
 import java.util.ArrayList;
@@ -148,10 +144,7 @@ public record MemoryReport(String model, String scheme, String target, long aren
             if (n.op() instanceof Conv2d c) {
                 constants += 4L * c.outChannels(n.inputs().get(1)); // effective scales
             }
-            SgdUpdate u = update(n);
-            if (u != null) {
-                constants += 4L * u.qasDivisors().size();
-            }
+            constants += 4L * n.op().parameterUpdate().map(u -> u.rule().qasDivisors().size()).orElse(0);
         }
         long sram = plan.arenaBytes() + weights + biases + head + masters + target.stackBytes();
         long flash = frozenWeights + frozenBiases + constants + target.codeBytes();
@@ -186,31 +179,14 @@ public record MemoryReport(String model, String scheme, String target, long aren
             return "mask";
         }
         Node producer = step.graph().producer(v).orElseThrow();
-        if (producer.op().kind() == OpKind.CONV_GRAD_WEIGHT_UPDATE) {
-            return "workspace";
+        if (producer.op().hasSideEffects()) {
+            return "workspace"; // a result of an in-place update is scratch for its channel-by-channel gradient
         }
         return v.type().dtype() == DType.FLOAT32 ? "gradient" : "activation";
     }
 
-    private static SgdUpdate update(Node n) {
-        if (n.op() instanceof SgdUpdate u) {
-            return u;
-        }
-        if (n.op() instanceof ConvGradWeightUpdate u) {
-            return u.update();
-        }
-        if (n.op() instanceof ConvGradBiasUpdate u) {
-            return u.update();
-        }
-        if (n.op() instanceof dev.tinytrain.ir.ops.LinearGradWeightUpdate u) {
-            return u.update();
-        }
-        return null;
-    }
-
     private static String rounding(Node n) {
-        SgdUpdate u = update(n);
-        return u == null ? "" : u.rounding();
+        return n.op().parameterUpdate().map(u -> u.rule().rounding()).orElse("");
     }
 
     /** True when SRAM and Flash fit the target. */

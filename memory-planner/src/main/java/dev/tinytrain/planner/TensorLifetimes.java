@@ -3,11 +3,9 @@ package dev.tinytrain.planner;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.tinytrain.ir.Graph;
-import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
-import dev.tinytrain.ir.ops.OpKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,12 +19,13 @@ import java.util.Set;
  * arena). Step 0 is before the first op (the inputs are written), op {@code i} runs at step {@code i + 1};
  * a tensor lives from the step that writes it to the last step that reads it, graph outputs to the end.
  *
- * <p>In-place execution: the result of an elementwise op whose kernel reads element {@code i} before writing
- * element {@code i} shares its operand's buffer when that operand is read for the last time there and has the
- * same size (gradient masking/scaling, add gradients, accumulation, dequantize gradient, reshape, and the
- * residual add, whose forward kernel allows its output over one operand). Such values form one buffer.
+ * <p>In-place execution: the result of an op shares the buffer of an operand its op allows it to overwrite
+ * ({@link dev.tinytrain.ir.ops.InPlaceOperands#sameOffset}, tried in the op's order: gradient masking/scaling,
+ * add gradients, accumulation, dequantize gradient, reshape, and the residual add) when that operand is read for
+ * the last time there and has the same size. Such values form one buffer.
  *
- * <p>A depthwise convolution's output also shares its input's buffer when the input dies there: the output
+ * <p>An op that allows a {@link dev.tinytrain.ir.ops.InPlaceOperands#leadOffset lead offset} (a depthwise
+ * convolution) also shares its input's buffer when the input dies there: the output
  * starts {@link DepthwiseInPlace#minimumLead lead} bytes (rounded up to the alignment) before the input, so the
  * buffer holds {@code max(lead + input, output)} bytes instead of {@code input + output}. Each such conv is taken
  * only when it helps the plan: lead smaller than the output, LOAD not larger, bytes x steps smaller.
@@ -37,9 +36,6 @@ import java.util.Set;
  */
 public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> bufferOf,
                               Map<String, Long> offsetInBuffer) {
-
-    private static final Set<OpKind> IN_PLACE = Set.of(OpKind.CONV_GRAD_OUTPUT, OpKind.ADD_GRAD, OpKind.ACCUMULATE,
-            OpKind.DEQUANTIZE_GRAD, OpKind.RESHAPE, OpKind.QUANTIZED_ADD);
 
     /** Copies the collections. */
     public TensorLifetimes {
@@ -75,7 +71,7 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         // use. A candidate is kept when LOAD does not grow and the bytes x steps of all buffers shrink.
         Set<String> taken = new HashSet<>();
         for (Node n : g.nodes()) {
-            if (!isDepthwise(n)) {
+            if (!leadsInput(n)) {
                 continue;
             }
             Set<String> trial = new HashSet<>(taken);
@@ -142,16 +138,15 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         if (inPlace) {
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
-                if (depthwise.contains(n.name()) && isDepthwise(n)) {
+                if (depthwise.contains(n.name()) && leadsInput(n)) {
                     depthwiseInPlace(g, n, i + 1, alignment, bufferOf, offsetIn, last, size);
                     continue;
                 }
-                if (!IN_PLACE.contains(n.op().kind()) || n.outputs().isEmpty()) {
+                if (n.outputs().isEmpty()) {
                     continue;
                 }
                 Value out = n.output();
-                int operands = n.op().kind() == OpKind.QUANTIZED_ADD || n.op().kind() == OpKind.ACCUMULATE ? 2 : 1;
-                for (int k = 0; k < operands; k++) {
+                for (int k : n.op().inPlaceOperands(n.inputs()).sameOffset()) {
                     Value in = n.inputs().get(k);
                     String buf = find(bufferOf, in.name());
                     boolean diesHere = last.get(in.name()) == i + 1 && groupLast(bufferOf, last, buf) == i + 1;
@@ -182,8 +177,9 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         return new TensorLifetimes(buffers, resolved, offsetIn);
     }
 
-    private static boolean isDepthwise(Node n) {
-        return n.op() instanceof Conv2d && n.inputs().get(1).type().layout() == Layout.DEPTHWISE;
+    /** True when {@code n}'s result may share its input's buffer ahead of it (a depthwise conv). */
+    private static boolean leadsInput(Node n) {
+        return n.op().inPlaceOperands(n.inputs()).leadOffset();
     }
 
     /**
@@ -202,7 +198,10 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         if (last.get(in.name()) != step || groupLast(bufferOf, last, buf) != step) {
             return; // the input (or a value sharing its bytes) is still needed after the conv
         }
-        Conv2d conv = (Conv2d) n.op();
+        if (!(n.op() instanceof Conv2d conv)) {
+            throw new IllegalStateException(n.op().kind().irName() + " '" + n.name() + "' allows a lead offset, but"
+                    + " the planner computes leads for depthwise convs only");
+        }
         int[] xs = in.type().shape().toArray();
         int[] ys = out.type().shape().toArray();
         Value w = n.inputs().get(1);

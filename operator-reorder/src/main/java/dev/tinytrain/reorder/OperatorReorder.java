@@ -5,13 +5,7 @@ import dev.tinytrain.ir.IrVerificationException;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
-import dev.tinytrain.ir.ops.ConvGradBias;
-import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
-import dev.tinytrain.ir.ops.ConvGradWeight;
-import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
-import dev.tinytrain.ir.ops.LinearGradWeight;
-import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
-import dev.tinytrain.ir.ops.Reshape;
+import dev.tinytrain.ir.ops.FusedUpdate;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,8 +32,9 @@ public final class OperatorReorder {
     }
 
     /**
-     * Fuses each {@link SgdUpdate} with the op that computes its gradient (conv weight, conv bias, head weight)
-     * when the update is that gradient's only reader; the head bias's update reads the logits gradient directly.
+     * Fuses each {@link SgdUpdate} with the op that computes its gradient when the update is that gradient's only
+     * reader and the gradient op offers the fusion ({@link dev.tinytrain.ir.ops.Op#fuseUpdate}: conv weight, conv
+     * bias, head weight; the head bias's update reads the logits gradient through its reshape directly).
      * The fused parameters leave the gradient map (their gradients no longer exist as tensors).
      */
     public static TrainingGraph fuseInPlaceUpdates(TrainingGraph training) {
@@ -57,20 +52,11 @@ public final class OperatorReorder {
             if (gp == null || g.users(grad).size() != 1) {
                 continue;
             }
-            Node fused;
-            if (gp.op() instanceof ConvGradWeight cw) {
-                fused = new Node(u.name(), new ConvGradWeightUpdate(cw, upd), gp.inputs(), List.of());
-                fused = withInferredResults(fused, p.name() + ".ws");
-            } else if (gp.op() instanceof ConvGradBias) {
-                fused = new Node(u.name(), new ConvGradBiasUpdate(upd), List.of(gp.inputs().get(0), p), List.of());
-            } else if (gp.op() instanceof LinearGradWeight) {
-                fused = new Node(u.name(), new LinearGradWeightUpdate(upd),
-                        List.of(gp.inputs().get(0), gp.inputs().get(1), p), List.of());
-            } else if (gp.op() instanceof Reshape) {
-                fused = new Node(u.name(), upd, List.of(p, gp.inputs().get(0)), List.of());
-            } else {
+            FusedUpdate f = gp.op().fuseUpdate(upd, gp.inputs(), p).orElse(null);
+            if (f == null) {
                 continue;
             }
+            Node fused = withInferredResults(new Node(u.name(), f.op(), f.operands(), List.of()), p.name() + ".ws");
             replaced.put(u.name(), fused);
             removed.add(gp.name());
             gradients.remove(p.name());
@@ -107,7 +93,7 @@ public final class OperatorReorder {
         List<Node> base = new ArrayList<>();
         List<Node> effects = new ArrayList<>();
         for (Node n : g.nodes()) {
-            (n.op().kind().hasSideEffects() ? effects : base).add(n);
+            (n.op().hasSideEffects() ? effects : base).add(n);
         }
         Map<String, Integer> position = new HashMap<>();
         for (int i = 0; i < base.size(); i++) {
@@ -142,13 +128,8 @@ public final class OperatorReorder {
 
     /** The parameter an in-place op updates. */
     static Value updatedParameter(Node effect) {
-        return switch (effect.op().kind()) {
-            case SGD_UPDATE -> effect.inputs().get(0);
-            case CONV_GRAD_WEIGHT_UPDATE -> effect.inputs().get(2);
-            case CONV_GRAD_BIAS_UPDATE -> effect.inputs().get(1);
-            case LINEAR_GRAD_WEIGHT_UPDATE -> effect.inputs().get(2);
-            default -> throw new IllegalArgumentException("op '" + effect.name() + "' updates no parameter");
-        };
+        return effect.updatedParameter().orElseThrow(() -> new IllegalArgumentException("op '" + effect.name()
+                + "' updates no parameter"));
     }
 
     /** An independent check of the schedule: no op reads a parameter after the op that updates it. */
@@ -162,9 +143,7 @@ public final class OperatorReorder {
                             + " after '" + u + "' updated it in place");
                 }
             }
-            if (n.op().kind().hasSideEffects()) {
-                updatedBy.put(updatedParameter(n).name(), n.name());
-            }
+            n.updatedParameter().ifPresent(p -> updatedBy.put(p.name(), n.name()));
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.tinytrain.pruning;
 
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.GraphBuilder;
-import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.Trainability;
@@ -13,7 +12,7 @@ import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.ConvGradWeight;
 import dev.tinytrain.ir.ops.Op;
 import dev.tinytrain.ir.ops.OpKind;
-import dev.tinytrain.ir.ops.QuantizedAdd;
+import dev.tinytrain.ir.ops.SavedForBackward;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -108,15 +107,15 @@ public final class Pruner {
                 throw new PolicyException("parameter '" + p.name() + "': trainable channel " + last
                         + " is out of range (" + channelCount + " channels)");
             }
-            Conv2d convOp = (Conv2d) conv.op();
-            boolean depthwise = p.value().type().layout() == Layout.DEPTHWISE;
-            if (!depthwise && convOp.groups() > 1) {
+            SavedForBackward.PartialInput partial = conv.op().savedForBackward(conv.inputs()).partialInput();
+            if (partial == SavedForBackward.PartialInput.NOT_PARTIAL) {
                 throw new PolicyException("parameter '" + p.name() + "' belongs to a grouped conv (groups "
-                        + convOp.groups() + "); only dense and depthwise convs can train a subset of channels");
+                        + ((Conv2d) conv.op()).groups() + "); only dense and depthwise convs can train a subset of"
+                        + " channels");
             }
             Value x = grad.inputs().get(0);
             Value sliced = x;
-            if (!depthwise) {
+            if (partial == SavedForBackward.PartialInput.TRAINED_CHANNELS) {
                 String sliceName = x.name() + ".slice." + conv.name();
                 Node slice = new Node(sliceName, new ChannelSlice(t.channels()), List.of(x),
                         List.of(new Value(sliceName, x.type()))); // the result type is inferred when rebuilt
@@ -179,7 +178,7 @@ public final class Pruner {
         List<Node> out = new ArrayList<>();
         for (int i = nodes.size() - 1; i >= 0; i--) { // one reverse pass: nodes are in a valid execution order
             Node n = nodes.get(i);
-            if (n.op().kind().hasSideEffects() || n.outputs().stream().anyMatch(v -> live.contains(v.name()))) {
+            if (n.op().hasSideEffects() || n.outputs().stream().anyMatch(v -> live.contains(v.name()))) {
                 out.add(n);
                 n.inputs().forEach(v -> live.add(v.name()));
             }
@@ -206,14 +205,10 @@ public final class Pruner {
             Op op = n.op();
             List<String> names = new ArrayList<>();
             n.outputs().forEach(v -> names.add(v.name()));
-            if (n.outputs().size() == 2 && !live.contains(n.outputs().get(1).name())) {
-                if (op instanceof Conv2d c && c.saveMask()) {
-                    op = c.withSaveMask(false);
-                    names.remove(1);
-                } else if (op instanceof QuantizedAdd a && a.saveMask()) {
-                    op = a.withSaveMask(false);
-                    names.remove(1);
-                }
+            if (n.outputs().size() == 2 && !live.contains(n.outputs().get(1).name())
+                    && op.savedForBackward(n.inputs()).clampMask()) {
+                op = op.withSaveMask(false);
+                names.remove(1);
             }
             Value[] operands = n.inputs().stream().map(v -> values.get(v.name())).toArray(Value[]::new);
             b.addMulti(n.name(), op, names, operands).forEach(v -> values.put(v.name(), v));

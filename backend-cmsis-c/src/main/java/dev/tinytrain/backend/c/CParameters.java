@@ -5,9 +5,7 @@ import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.Value;
-import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
-import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
-import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
+import dev.tinytrain.ir.ops.ParameterUpdate;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -99,11 +97,12 @@ final class CParameters {
     CParameters(Graph g, List<Node> schedule) {
         Map<String, SgdUpdate> updates = new LinkedHashMap<>();
         for (Node n : schedule) {
-            Value p = updatedParameter(n);
-            if (p == null) {
+            ParameterUpdate pu = n.op().parameterUpdate().orElse(null);
+            if (pu == null) {
                 continue;
             }
-            SgdUpdate u = update(n);
+            Value p = pu.parameter(n.inputs());
+            SgdUpdate u = pu.rule();
             SgdUpdate before = updates.put(p.name(), u);
             if (before != null && (!before.channels().equals(u.channels())
                     || !before.rounding().equals(u.rounding()))) {
@@ -148,33 +147,6 @@ final class CParameters {
             }
         }
         this.state = sb.build();
-    }
-
-    /** The parameter an update op writes, or null for other ops. */
-    static Value updatedParameter(Node n) {
-        return switch (n.op().kind()) {
-            case SGD_UPDATE -> n.inputs().get(0);
-            case CONV_GRAD_WEIGHT_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE -> n.inputs().get(2);
-            case CONV_GRAD_BIAS_UPDATE -> n.inputs().get(1);
-            default -> null;
-        };
-    }
-
-    /** The update definition of an update op. */
-    static SgdUpdate update(Node n) {
-        if (n.op() instanceof SgdUpdate u) {
-            return u;
-        }
-        if (n.op() instanceof ConvGradWeightUpdate u) {
-            return u.update();
-        }
-        if (n.op() instanceof ConvGradBiasUpdate u) {
-            return u.update();
-        }
-        if (n.op() instanceof LinearGradWeightUpdate u) {
-            return u.update();
-        }
-        throw new IllegalArgumentException(n.name() + " is not an update");
     }
 
     Storage of(Value v) {

@@ -10,6 +10,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Copies the listed channels of an NHWC tensor into a smaller one (same element type and quantization), so a
@@ -30,6 +31,21 @@ public record ChannelSlice(List<Integer> channels) implements Op {
     @Override
     public OpKind kind() {
         return OpKind.CHANNEL_SLICE;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.NONE;
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * int8 convolution with per-output-channel requantization and the saturating clamp (which also implements
@@ -51,6 +52,30 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
     @Override
     public OpKind kind() {
         return OpKind.CONV2D;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    /**
+     * Keeps its input (for the weight gradient) and weight (for the input gradient) and can save its clamp mask;
+     * with partially trained weights a dense conv keeps a slice of its input, a depthwise conv all of it.
+     */
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        SavedForBackward.PartialInput partial = inputs.get(1).type().layout() == Layout.DEPTHWISE
+                ? SavedForBackward.PartialInput.WHOLE
+                : groups == 1 ? SavedForBackward.PartialInput.TRAINED_CHANNELS
+                : SavedForBackward.PartialInput.NOT_PARTIAL;
+        return new SavedForBackward(List.of(0, 1), true, partial);
+    }
+
+    /** A depthwise conv's output may run ahead of its input in one buffer; other convs read whole windows. */
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return inputs.get(1).type().layout() == Layout.DEPTHWISE ? InPlaceOperands.LEAD_OFFSET : InPlaceOperands.NONE;
     }
 
     /**
@@ -194,6 +219,7 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
     }
 
     /** The same conv with or without the mask result. */
+    @Override
     public Conv2d withSaveMask(boolean mask) {
         return new Conv2d(stride, padTop, padLeft, padBottom, padRight, groups, output, mask);
     }

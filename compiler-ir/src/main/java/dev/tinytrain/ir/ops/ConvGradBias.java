@@ -7,6 +7,7 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
+import java.util.Optional;
 
 /** Bias gradient of a conv: {@code db[o] = sum_{y,x} g'[y,x,o]} in float32, positions in increasing order. */
 public record ConvGradBias() implements Op {
@@ -14,6 +15,27 @@ public record ConvGradBias() implements Op {
     @Override
     public OpKind kind() {
         return OpKind.CONV_GRAD_BIAS;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.NONE;
+    }
+
+    /** Fused as {@link ConvGradBiasUpdate} over (g', bias). */
+    @Override
+    public Optional<FusedUpdate> fuseUpdate(SgdUpdate update, List<Value> operands, Value parameter) {
+        return Optional.of(new FusedUpdate(new ConvGradBiasUpdate(update), List.of(operands.get(0), parameter)));
     }
 
     @Override

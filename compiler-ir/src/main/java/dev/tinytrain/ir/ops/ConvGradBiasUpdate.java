@@ -7,6 +7,7 @@ import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A conv's bias gradient fused with its in-place update: channel by channel, {@code sum g'} as
@@ -19,6 +20,21 @@ public record ConvGradBiasUpdate(SgdUpdate update) implements Op {
     @Override
     public OpKind kind() {
         return OpKind.CONV_GRAD_BIAS_UPDATE;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.of(new ParameterUpdate(1, update)); // operands: g', bias
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.NONE;
     }
 
     @Override

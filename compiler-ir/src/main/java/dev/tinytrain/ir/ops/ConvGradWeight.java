@@ -12,6 +12,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Weight gradient of a conv for the trainable channels:
@@ -35,6 +36,27 @@ public record ConvGradWeight(Conv2d conv, List<Integer> channels) implements Op 
     @Override
     public OpKind kind() {
         return OpKind.CONV_GRAD_WEIGHT;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.NONE;
+    }
+
+    /** Fused as {@link ConvGradWeightUpdate} over the same operands (x, g', weight), channel by channel. */
+    @Override
+    public Optional<FusedUpdate> fuseUpdate(SgdUpdate update, List<Value> operands, Value parameter) {
+        return Optional.of(new FusedUpdate(new ConvGradWeightUpdate(this, update), operands));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Gradient through {@link Dequantize} (straight-through): {@code dq = dy * scale} in float32.
@@ -19,6 +20,22 @@ public record DequantizeGrad(float scale) implements Op {
     @Override
     public OpKind kind() {
         return OpKind.DEQUANTIZE_GRAD;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    /** Elementwise over the incoming gradient. */
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.of(0);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * float32 fully connected layer {@code y[1,N] = x[1,K] W[N,K]^T + b[N]} (the transfer head), summed over k in
@@ -17,6 +18,22 @@ public record Linear() implements Op {
     @Override
     public OpKind kind() {
         return OpKind.LINEAR;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    /** Keeps its input (for the weight gradient) and weight (for the input gradient). */
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return new SavedForBackward(List.of(0, 1), false, SavedForBackward.PartialInput.NOT_PARTIAL);
+    }
+
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.NONE;
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
+import java.util.Optional;
 
 /** Weight gradient of {@link Linear}: {@code dW[N,K] = dy^T x}. Operands: dy {@code [1,N]}, x {@code [1,K]}. */
 public record LinearGradWeight() implements Op {
@@ -14,6 +15,28 @@ public record LinearGradWeight() implements Op {
     @Override
     public OpKind kind() {
         return OpKind.LINEAR_GRAD_WEIGHT;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.NONE;
+    }
+
+    /** Fused as {@link LinearGradWeightUpdate} over (dy, x, weight). */
+    @Override
+    public Optional<FusedUpdate> fuseUpdate(SgdUpdate update, List<Value> operands, Value parameter) {
+        return Optional.of(new FusedUpdate(new LinearGradWeightUpdate(update),
+                List.of(operands.get(0), operands.get(1), parameter)));
     }
 
     @Override

@@ -5,10 +5,17 @@ import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The definition of one op kind: its attributes (the record components), type and shape inference, and
- * verification. Each kind is defined once, here; other modules register their per-kind code by {@link OpKind}.
+ * The definition of one op kind: its attributes (the record components), type and shape inference, verification,
+ * and its traits. Each kind is defined once, here; other modules register their per-kind code by {@link OpKind}.
+ *
+ * <p>Traits are the facts about an op that the passes, the memory planner, the memory report and the backends
+ * need without knowing the op's kind: {@link #parameterUpdate()} (does it write a parameter in place, which one,
+ * by which rule), {@link #savedForBackward} (what a forward op keeps for its gradient) and {@link #inPlaceOperands}
+ * (which operands its result may overwrite). Every kind answers these three explicitly (they have no default, so
+ * a new kind does not compile until it does); {@link #fuseUpdate} is an optional fusion a gradient op may offer.
  */
 public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape,
         SoftmaxCrossEntropy, LinearGradInput, LinearGradWeight, DequantizeGrad, AvgPoolGrad, AddGrad, Accumulate,
@@ -44,5 +51,54 @@ public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequanti
     /** Multiply-accumulate operations of this op for the given operand types (0 when it does no MACs). */
     default long macs(List<Value> inputs, List<TensorType> results) {
         return 0;
+    }
+
+    /**
+     * Trait: the parameter this op writes in place and the rule it writes it by; empty for ops that only define
+     * results.
+     */
+    Optional<ParameterUpdate> parameterUpdate();
+
+    /** True when the op acts by side effect (it writes a parameter): dead-code elimination keeps it. */
+    default boolean hasSideEffects() {
+        return parameterUpdate().isPresent();
+    }
+
+    /**
+     * Trait: what this op keeps of the forward pass for its gradient rule ({@link SavedForBackward#NOTHING} for
+     * backward and update ops).
+     *
+     * @param inputs the operands (some answers depend on their layout, e.g. a depthwise conv's weight)
+     */
+    SavedForBackward savedForBackward(List<Value> inputs);
+
+    /**
+     * The same op with or without the clamp-mask result; only for ops whose {@link #savedForBackward} has
+     * {@code clampMask}.
+     *
+     * @throws UnsupportedOperationException for an op that has no clamp mask
+     */
+    default Op withSaveMask(boolean save) {
+        throw new UnsupportedOperationException(kind().irName() + " has no clamp mask to save");
+    }
+
+    /**
+     * Trait: which operands this op's first result may overwrite ({@link InPlaceOperands#NONE} when none).
+     *
+     * @param inputs the operands (some answers depend on their layout, e.g. a depthwise conv's weight)
+     */
+    InPlaceOperands inPlaceOperands(List<Value> inputs);
+
+    /**
+     * The op that computes this gradient and applies {@code update} to {@code parameter} in the same pass, when
+     * this op computes a parameter's gradient and offers such a fusion; empty by default. The result is
+     * bit-identical to running this op and then {@code update}.
+     *
+     * @param update the update that reads this op's result (and nothing else does)
+     * @param operands this op's operands
+     * @param parameter the parameter {@code update} writes
+     */
+    default Optional<FusedUpdate> fuseUpdate(SgdUpdate update, List<Value> operands, Value parameter) {
+        return Optional.empty();
     }
 }

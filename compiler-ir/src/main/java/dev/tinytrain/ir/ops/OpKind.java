@@ -5,7 +5,9 @@ import java.util.function.Function;
 
 /**
  * Every op kind of the IR. Modules that must handle every kind (gradient rules, JVM kernels, C emitters) keep a
- * registry keyed by this enum, and each has a test that fails when a kind has no entry.
+ * registry keyed by this enum, and each has a test that fails when a kind has no entry. Facts about an op that
+ * other modules ask without knowing its kind (side effects, in-place operands, what it saves for backward) are
+ * its traits, declared by each {@link Op} record.
  */
 public enum OpKind {
     /** int8 convolution with fused requantization and clamp: dense, grouped, depthwise, pointwise. */
@@ -76,12 +78,6 @@ public enum OpKind {
     /** Builds the op from its JSON attribute object. */
     public Op parseAttributes(JsonNode attrs) {
         return parser.apply(attrs);
-    }
-
-    /** True for kinds that act by side effect (no result); dead-code elimination keeps them. */
-    public boolean hasSideEffects() {
-        return this == SGD_UPDATE || this == CONV_GRAD_WEIGHT_UPDATE || this == CONV_GRAD_BIAS_UPDATE
-                || this == LINEAR_GRAD_WEIGHT_UPDATE;
     }
 
     /** Looks a kind up by {@link #irName()}; null when unknown. */

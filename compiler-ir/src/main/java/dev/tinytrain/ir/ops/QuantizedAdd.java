@@ -9,6 +9,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * int8 elementwise add of two quantized tensors of the same shape (the residual of an inverted-residual block),
@@ -35,6 +36,23 @@ public record QuantizedAdd(Quantization output, boolean saveMask) implements Op 
     @Override
     public OpKind kind() {
         return OpKind.QUANTIZED_ADD;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    /** Keeps only its clamp mask (the operands' scales are attributes). */
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return new SavedForBackward(List.of(), true, SavedForBackward.PartialInput.NOT_PARTIAL);
+    }
+
+    /** Elementwise: the sum may overwrite either operand (the shortcut first). */
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.of(0, 1);
     }
 
     @Override
@@ -70,6 +88,7 @@ public record QuantizedAdd(Quantization output, boolean saveMask) implements Op 
     }
 
     /** The same add with or without the mask result. */
+    @Override
     public QuantizedAdd withSaveMask(boolean mask) {
         return new QuantizedAdd(output, mask);
     }

@@ -9,6 +9,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reinterprets a tensor's elements, in storage order, with another shape and layout (e.g. flattening the pooled
@@ -22,6 +23,28 @@ public record Reshape(Shape shape, Layout layout) implements Op {
     @Override
     public OpKind kind() {
         return OpKind.RESHAPE;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.empty();
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    /** The result is the operand's bytes reinterpreted. */
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.of(0);
+    }
+
+    /** A reshaped gradient (the head bias's, from the logits gradient): the update reads the operand directly. */
+    @Override
+    public Optional<FusedUpdate> fuseUpdate(SgdUpdate update, List<Value> operands, Value parameter) {
+        return Optional.of(new FusedUpdate(update, List.of(parameter, operands.get(0))));
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Updates a trainable parameter in place (no result; dead-code elimination keeps it as a root):
@@ -45,6 +46,21 @@ public record SgdUpdate(float lr, List<Float> qasDivisors, String rounding, List
     @Override
     public OpKind kind() {
         return OpKind.SGD_UPDATE;
+    }
+
+    @Override
+    public Optional<ParameterUpdate> parameterUpdate() {
+        return Optional.of(new ParameterUpdate(0, this)); // operands: parameter, gradient
+    }
+
+    @Override
+    public SavedForBackward savedForBackward(List<Value> inputs) {
+        return SavedForBackward.NOTHING;
+    }
+
+    @Override
+    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
+        return InPlaceOperands.NONE;
     }
 
     @Override

@@ -1,0 +1,253 @@
+package dev.tinytrain.ir.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.Layout;
+import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.Shape;
+import dev.tinytrain.ir.TensorType;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.SavedForBackward.PartialInput;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The op traits of every kind. Each trait has an exhaustive switch over {@link OpKind} stating what every kind
+ * answers, so a new kind does not compile here until its answers are written down, and each answer is checked
+ * against the kind's record on a verified sample op (operand indices in range, in-place operands of the result's
+ * size, masks that really appear, fused updates that verify).
+ */
+class OpTraitsTest {
+
+    /** One op with operands it verifies against. */
+    record Sample(Op op, List<Value> operands) {
+        List<TensorType> results() {
+            return op.inferTypes("sample", operands);
+        }
+    }
+
+    private static final Quantization Q = Quantization.perTensor(0.1, 3);
+    private static final Value X = new Value("x",
+            TensorType.quantized(DType.INT8, Shape.of(1, 4, 4, 2), Layout.NHWC, Q));
+    private static final Value X2 = new Value("x2", X.type());
+    private static final Value W = new Value("w", TensorType.quantized(DType.INT8, Shape.of(3, 3, 3, 2), Layout.OHWI,
+            Quantization.perChannel(new float[] {0.01f, 0.02f, 0.03f}, 0)));
+    private static final Value B = new Value("b", TensorType.of(DType.INT32, Shape.of(3), Layout.ROW_MAJOR));
+    private static final Value DW = new Value("dw", TensorType.quantized(DType.INT8, Shape.of(1, 3, 3, 2),
+            Layout.DEPTHWISE, Quantization.perChannel(new float[] {0.01f, 0.02f}, 3)));
+    private static final Value DB = new Value("db", TensorType.of(DType.INT32, Shape.of(2), Layout.ROW_MAJOR));
+    private static final Value G = new Value("g", TensorType.of(DType.FLOAT32, Shape.of(1, 4, 4, 3), Layout.NHWC));
+    private static final Value GX = new Value("gx", TensorType.of(DType.FLOAT32, Shape.of(1, 4, 4, 2), Layout.NHWC));
+    private static final Value GX2 = new Value("gx2", GX.type());
+    private static final Value MASK = new Value("m", TensorType.of(DType.BIT, Shape.of(1, 4, 4, 3), Layout.NHWC));
+    private static final Value MASK_X = new Value("mx", TensorType.of(DType.BIT, Shape.of(1, 4, 4, 2), Layout.NHWC));
+    private static final Value F = new Value("f", TensorType.of(DType.FLOAT32, Shape.of(1, 4), Layout.ROW_MAJOR));
+    private static final Value HW = new Value("hw", TensorType.of(DType.FLOAT32, Shape.of(3, 4), Layout.ROW_MAJOR));
+    private static final Value HB = new Value("hb", TensorType.of(DType.FLOAT32, Shape.of(3), Layout.ROW_MAJOR));
+    private static final Value DY = new Value("dy", TensorType.of(DType.FLOAT32, Shape.of(1, 3), Layout.ROW_MAJOR));
+    private static final Value LABEL = new Value("label", TensorType.of(DType.INT32, Shape.of(1), Layout.ROW_MAJOR));
+    private static final Value WGRAD = new Value("wg", TensorType.of(DType.FLOAT32, Shape.of(3, 3, 3, 2),
+            Layout.OHWI));
+
+    private static final Conv2d CONV = Conv2d.samePadding(3, 1, 1, Quantization.perTensor(0.2, -128));
+    private static final Conv2d DEPTHWISE = Conv2d.samePadding(3, 1, 2, Quantization.perTensor(0.2, -128));
+    private static final Conv2d GROUPED = Conv2d.samePadding(3, 1, 2, Quantization.perTensor(0.2, -128));
+    private static final SgdUpdate SGD = new SgdUpdate(0.5f, List.of(), "nearest_even", List.of(), 0);
+
+    /** A verified sample of every kind (dense conv for {@code conv2d}). */
+    static Sample sample(OpKind kind) {
+        return switch (kind) {
+            case CONV2D -> new Sample(CONV, List.of(X, W, B));
+            case QUANTIZED_ADD -> new Sample(new QuantizedAdd(Q), List.of(X, X2));
+            case GLOBAL_AVG_POOL -> new Sample(new GlobalAvgPool(), List.of(X));
+            case DEQUANTIZE -> new Sample(new Dequantize(), List.of(X));
+            case LINEAR -> new Sample(new Linear(), List.of(F, HW, HB));
+            case RESHAPE -> new Sample(new Reshape(Shape.of(1, 32), Layout.ROW_MAJOR), List.of(X));
+            case SOFTMAX_CROSS_ENTROPY -> new Sample(new SoftmaxCrossEntropy(), List.of(DY, LABEL));
+            case LINEAR_GRAD_INPUT -> new Sample(new LinearGradInput(), List.of(DY, HW));
+            case LINEAR_GRAD_WEIGHT -> new Sample(new LinearGradWeight(), List.of(DY, F));
+            case DEQUANTIZE_GRAD -> new Sample(new DequantizeGrad(0.1f), List.of(F));
+            case AVG_POOL_GRAD -> new Sample(new AvgPoolGrad(4, 4), List.of(new Value("gp",
+                    TensorType.of(DType.FLOAT32, Shape.of(1, 2), Layout.ROW_MAJOR))));
+            case ADD_GRAD -> new Sample(new AddGrad(1, 0.2f, 0.1f), List.of(GX, MASK_X));
+            case ACCUMULATE -> new Sample(new Accumulate(), List.of(GX, GX2));
+            case CONV_GRAD_OUTPUT -> new Sample(new ConvGradOutput(List.of(0.1f, 0.2f, 0.3f)), List.of(G, MASK));
+            case CONV_GRAD_INPUT -> new Sample(new ConvGradInput(CONV, 4, 4, 2), List.of(G, W));
+            case CONV_GRAD_WEIGHT -> new Sample(new ConvGradWeight(CONV, List.of()), List.of(X, G, W));
+            case CONV_GRAD_BIAS -> new Sample(new ConvGradBias(), List.of(G));
+            case CHANNEL_SLICE -> new Sample(new ChannelSlice(List.of(1)), List.of(X));
+            case SGD_UPDATE -> new Sample(SGD, List.of(W, WGRAD));
+            case CONV_GRAD_WEIGHT_UPDATE -> new Sample(new ConvGradWeightUpdate(new ConvGradWeight(CONV, List.of()),
+                    SGD), List.of(X, G, W));
+            case CONV_GRAD_BIAS_UPDATE -> new Sample(new ConvGradBiasUpdate(SGD), List.of(G, B));
+            case LINEAR_GRAD_WEIGHT_UPDATE -> new Sample(new LinearGradWeightUpdate(SGD), List.of(DY, F, HW));
+        };
+    }
+
+    /** The operand each kind writes in place, -1 for kinds that write none. */
+    static int expectedParameterOperand(OpKind kind) {
+        return switch (kind) {
+            case SGD_UPDATE -> 0;
+            case CONV_GRAD_BIAS_UPDATE -> 1;
+            case CONV_GRAD_WEIGHT_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE -> 2;
+            case CONV2D, QUANTIZED_ADD, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, RESHAPE, SOFTMAX_CROSS_ENTROPY,
+                    LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE,
+                    CONV_GRAD_OUTPUT, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE -> -1;
+        };
+    }
+
+    /** What each kind's sample keeps for its backward. */
+    static SavedForBackward expectedSaved(OpKind kind) {
+        return switch (kind) {
+            case CONV2D -> new SavedForBackward(List.of(0, 1), true, PartialInput.TRAINED_CHANNELS);
+            case QUANTIZED_ADD -> new SavedForBackward(List.of(), true, PartialInput.NOT_PARTIAL);
+            case LINEAR -> new SavedForBackward(List.of(0, 1), false, PartialInput.NOT_PARTIAL);
+            case GLOBAL_AVG_POOL, DEQUANTIZE, RESHAPE, SOFTMAX_CROSS_ENTROPY, LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT,
+                    DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT, CONV_GRAD_INPUT,
+                    CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE,
+                    CONV_GRAD_BIAS_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE -> SavedForBackward.NOTHING;
+        };
+    }
+
+    /** The operands each kind's sample may overwrite. */
+    static InPlaceOperands expectedInPlace(OpKind kind) {
+        return switch (kind) {
+            case QUANTIZED_ADD, ACCUMULATE -> InPlaceOperands.of(0, 1);
+            case RESHAPE, DEQUANTIZE_GRAD, ADD_GRAD, CONV_GRAD_OUTPUT -> InPlaceOperands.of(0);
+            case CONV2D, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, SOFTMAX_CROSS_ENTROPY, LINEAR_GRAD_INPUT,
+                    LINEAR_GRAD_WEIGHT, AVG_POOL_GRAD, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS,
+                    CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
+                    LINEAR_GRAD_WEIGHT_UPDATE -> InPlaceOperands.NONE;
+        };
+    }
+
+    /** The kind of the op each kind's sample fuses with an update into, null for none. */
+    static OpKind expectedFusion(OpKind kind) {
+        return switch (kind) {
+            case CONV_GRAD_WEIGHT -> OpKind.CONV_GRAD_WEIGHT_UPDATE;
+            case CONV_GRAD_BIAS -> OpKind.CONV_GRAD_BIAS_UPDATE;
+            case LINEAR_GRAD_WEIGHT -> OpKind.LINEAR_GRAD_WEIGHT_UPDATE;
+            case RESHAPE -> OpKind.SGD_UPDATE;
+            case CONV2D, QUANTIZED_ADD, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, SOFTMAX_CROSS_ENTROPY,
+                    LINEAR_GRAD_INPUT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT,
+                    CONV_GRAD_INPUT, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
+                    LINEAR_GRAD_WEIGHT_UPDATE -> null;
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(OpKind.class)
+    void everyKindHasAVerifiedSample(OpKind kind) {
+        Sample s = sample(kind);
+        assertEquals(kind, s.op().kind());
+        assertEquals(kind.arity(), s.operands().size());
+        s.results(); // verifies
+    }
+
+    @ParameterizedTest
+    @EnumSource(OpKind.class)
+    void parameterUpdateNamesTheOperandWrittenInPlace(OpKind kind) {
+        Sample s = sample(kind);
+        Optional<ParameterUpdate> u = s.op().parameterUpdate();
+        int expected = expectedParameterOperand(kind);
+        assertEquals(expected, u.map(ParameterUpdate::parameterOperand).orElse(-1), kind.irName());
+        assertEquals(expected >= 0, s.op().hasSideEffects(), kind.irName());
+        if (u.isPresent()) {
+            Value p = u.get().parameter(s.operands());
+            assertTrue(List.of(W, B, HW).contains(p), kind.irName() + " writes %" + p.name()
+                    + ", which is not the sample's parameter");
+            assertSame(SGD, u.get().rule(), kind.irName() + " updates by the rule it was built with");
+            // an update defines no value others read: at most a workspace of its own
+            assertTrue(s.results().size() <= 1, kind.irName());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OpKind.class)
+    void savedForBackwardNamesOperandsAndMasksTheSampleHas(OpKind kind) {
+        Sample s = sample(kind);
+        SavedForBackward saved = s.op().savedForBackward(s.operands());
+        assertEquals(expectedSaved(kind), saved, kind.irName());
+        saved.operands().forEach(i -> assertTrue(i < kind.arity(), kind.irName() + " saves operand " + i));
+        if (saved.clampMask()) {
+            List<TensorType> without = s.op().withSaveMask(false).inferTypes("n", s.operands());
+            List<TensorType> with = s.op().withSaveMask(true).inferTypes("n", s.operands());
+            assertEquals(without.size() + 1, with.size(), kind.irName());
+            assertEquals(DType.BIT, with.get(with.size() - 1).dtype());
+            assertEquals(with.get(0).shape(), with.get(with.size() - 1).shape());
+        } else {
+            assertThrows(UnsupportedOperationException.class, () -> s.op().withSaveMask(true), kind.irName());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OpKind.class)
+    void inPlaceOperandsHaveTheResultsSize(OpKind kind) {
+        Sample s = sample(kind);
+        InPlaceOperands in = s.op().inPlaceOperands(s.operands());
+        assertEquals(expectedInPlace(kind), in, kind.irName());
+        for (int i : in.sameOffset()) {
+            assertEquals(s.results().get(0).byteSize(), s.operands().get(i).type().byteSize(),
+                    kind.irName() + " operand " + i + " cannot hold the result in place");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(OpKind.class)
+    void fuseUpdateGivesAVerifiedUpdateOfTheParameter(OpKind kind) {
+        Sample s = sample(kind);
+        Value param = switch (kind) {
+            case CONV_GRAD_BIAS -> B;
+            case LINEAR_GRAD_WEIGHT -> HW;
+            case RESHAPE -> new Value("p", TensorType.of(DType.FLOAT32, Shape.of(32), Layout.ROW_MAJOR));
+            default -> W;
+        };
+        Sample grad = kind == OpKind.RESHAPE ? new Sample(s.op(), List.of(new Value("gf",
+                TensorType.of(DType.FLOAT32, Shape.of(1, 4, 4, 2), Layout.NHWC)))) : s;
+        Optional<FusedUpdate> f = grad.op().fuseUpdate(SGD, grad.operands(), param);
+        OpKind expected = expectedFusion(kind);
+        assertEquals(expected, f.map(u -> u.op().kind()).orElse(null), kind.irName());
+        if (f.isPresent()) {
+            Op fused = f.get().op();
+            fused.inferTypes("fused", f.get().operands());
+            assertSame(param, fused.parameterUpdate().orElseThrow().parameter(f.get().operands()));
+            assertSame(SGD, fused.parameterUpdate().orElseThrow().rule());
+        }
+    }
+
+    @Test
+    void depthwiseConvMayLeadItsInputAndKeepsItWhole() {
+        List<Value> operands = List.of(X, DW, DB);
+        DEPTHWISE.inferTypes("dw", operands);
+        assertEquals(InPlaceOperands.LEAD_OFFSET, DEPTHWISE.inPlaceOperands(operands));
+        assertEquals(PartialInput.WHOLE, DEPTHWISE.savedForBackward(operands).partialInput());
+        assertTrue(DEPTHWISE.savedForBackward(operands).clampMask());
+    }
+
+    @Test
+    void groupedConvTrainsWholeWeightsOnly() {
+        Value w = new Value("gw", TensorType.quantized(DType.INT8, Shape.of(4, 3, 3, 1), Layout.OHWI,
+                Quantization.perChannel(new float[] {0.1f, 0.1f, 0.1f, 0.1f}, 0)));
+        Value b = new Value("gb", TensorType.of(DType.INT32, Shape.of(4), Layout.ROW_MAJOR));
+        List<Value> operands = List.of(X, w, b);
+        GROUPED.inferTypes("grouped", operands);
+        assertEquals(PartialInput.NOT_PARTIAL, GROUPED.savedForBackward(operands).partialInput());
+        assertEquals(InPlaceOperands.NONE, GROUPED.inPlaceOperands(operands));
+    }
+
+    @Test
+    void savedOperandsMustBeIncreasing() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new SavedForBackward(List.of(1, 0), false, PartialInput.NOT_PARTIAL));
+        assertThrows(IllegalArgumentException.class, () -> new ParameterUpdate(-1, SGD));
+        assertFalse(SavedForBackward.NOTHING.clampMask());
+    }
+}
