@@ -68,7 +68,7 @@ public final class Autodiff {
             Op op = n.op();
             List<String> names = new ArrayList<>();
             n.outputs().forEach(v -> names.add(v.name()));
-            if (op.savedForBackward(n.inputs()).clampMask()) {
+            if (n.traits().savedForBackward().clampMask()) {
                 op = op.withSaveMask(true);
                 names.add(n.output().name() + ".mask");
             }

@@ -2,6 +2,7 @@ package dev.tinytrain.ir;
 
 import com.google.common.collect.ImmutableList;
 import dev.tinytrain.ir.ops.Op;
+import dev.tinytrain.ir.ops.OpTraits;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,9 +30,14 @@ public record Node(String name, Op op, List<Value> inputs, List<Value> outputs) 
         return outputs.get(0);
     }
 
-    /** The parameter this node writes in place (its op's {@link Op#parameterUpdate() parameterUpdate}), if any. */
+    /** The traits of this node's op for its operands. */
+    public OpTraits traits() {
+        return op.traits(inputs);
+    }
+
+    /** The parameter this node writes in place ({@link OpTraits#parameterUpdate()}), if any. */
     public Optional<Value> updatedParameter() {
-        return op.parameterUpdate().map(u -> u.parameter(inputs));
+        return traits().parameterUpdate().map(u -> u.parameter(inputs));
     }
 
     /** Multiply-accumulates of this node. */

@@ -144,7 +144,7 @@ public record MemoryReport(String model, String scheme, String target, long aren
             if (n.op() instanceof Conv2d c) {
                 constants += 4L * c.outChannels(n.inputs().get(1)); // effective scales
             }
-            constants += 4L * n.op().parameterUpdate().map(u -> u.rule().qasDivisors().size()).orElse(0);
+            constants += 4L * n.traits().parameterUpdate().map(u -> u.rule().qasDivisors().size()).orElse(0);
         }
         long sram = plan.arenaBytes() + weights + biases + head + masters + target.stackBytes();
         long flash = frozenWeights + frozenBiases + constants + target.codeBytes();
@@ -179,14 +179,14 @@ public record MemoryReport(String model, String scheme, String target, long aren
             return "mask";
         }
         Node producer = step.graph().producer(v).orElseThrow();
-        if (producer.op().hasSideEffects()) {
+        if (producer.traits().hasSideEffects()) {
             return "workspace"; // a result of an in-place update is scratch for its channel-by-channel gradient
         }
         return v.type().dtype() == DType.FLOAT32 ? "gradient" : "activation";
     }
 
     private static String rounding(Node n) {
-        return n.op().parameterUpdate().map(u -> u.rule().rounding()).orElse("");
+        return n.traits().parameterUpdate().map(u -> u.rule().rounding()).orElse("");
     }
 
     /** True when SRAM and Flash fit the target. */

@@ -146,7 +146,7 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
                     continue;
                 }
                 Value out = n.output();
-                for (int k : n.op().inPlaceOperands(n.inputs()).sameOffset()) {
+                for (int k : n.traits().inPlaceOperands().sameOffset()) {
                     Value in = n.inputs().get(k);
                     String buf = find(bufferOf, in.name());
                     boolean diesHere = last.get(in.name()) == i + 1 && groupLast(bufferOf, last, buf) == i + 1;
@@ -179,7 +179,7 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
 
     /** True when {@code n}'s result may share its input's buffer ahead of it (a depthwise conv). */
     private static boolean leadsInput(Node n) {
-        return n.op().inPlaceOperands(n.inputs()).leadOffset();
+        return n.traits().inPlaceOperands().leadOffset();
     }
 
     /**

@@ -93,7 +93,7 @@ public final class OperatorReorder {
         List<Node> base = new ArrayList<>();
         List<Node> effects = new ArrayList<>();
         for (Node n : g.nodes()) {
-            (n.op().hasSideEffects() ? effects : base).add(n);
+            (n.traits().hasSideEffects() ? effects : base).add(n);
         }
         Map<String, Integer> position = new HashMap<>();
         for (int i = 0; i < base.size(); i++) {

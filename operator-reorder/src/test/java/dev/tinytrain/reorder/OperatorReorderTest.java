@@ -65,7 +65,7 @@ class OperatorReorderTest {
         TrainingGraph s = OperatorReorder.run(tiny());
         OperatorReorder.checkNoReadAfterUpdate(s.graph().nodes());
         assertTrue(s.gradients().isEmpty(), "every update is fused, so no gradient tensor is left");
-        assertEquals(8, s.graph().nodes().stream().filter(n -> n.op().hasSideEffects()).count());
+        assertEquals(8, s.graph().nodes().stream().filter(n -> n.traits().hasSideEffects()).count());
     }
 
     @Test

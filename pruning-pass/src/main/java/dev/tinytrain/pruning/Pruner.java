@@ -107,7 +107,7 @@ public final class Pruner {
                 throw new PolicyException("parameter '" + p.name() + "': trainable channel " + last
                         + " is out of range (" + channelCount + " channels)");
             }
-            SavedForBackward.PartialInput partial = conv.op().savedForBackward(conv.inputs()).partialInput();
+            SavedForBackward.PartialInput partial = conv.traits().savedForBackward().partialInput();
             if (partial == SavedForBackward.PartialInput.NOT_PARTIAL) {
                 throw new PolicyException("parameter '" + p.name() + "' belongs to a grouped conv (groups "
                         + ((Conv2d) conv.op()).groups() + "); only dense and depthwise convs can train a subset of"
@@ -178,7 +178,7 @@ public final class Pruner {
         List<Node> out = new ArrayList<>();
         for (int i = nodes.size() - 1; i >= 0; i--) { // one reverse pass: nodes are in a valid execution order
             Node n = nodes.get(i);
-            if (n.op().hasSideEffects() || n.outputs().stream().anyMatch(v -> live.contains(v.name()))) {
+            if (n.traits().hasSideEffects() || n.outputs().stream().anyMatch(v -> live.contains(v.name()))) {
                 out.add(n);
                 n.inputs().forEach(v -> live.add(v.name()));
             }
@@ -206,7 +206,7 @@ public final class Pruner {
             List<String> names = new ArrayList<>();
             n.outputs().forEach(v -> names.add(v.name()));
             if (n.outputs().size() == 2 && !live.contains(n.outputs().get(1).name())
-                    && op.savedForBackward(n.inputs()).clampMask()) {
+                    && n.traits().savedForBackward().clampMask()) {
                 op = op.withSaveMask(false);
                 names.remove(1);
             }

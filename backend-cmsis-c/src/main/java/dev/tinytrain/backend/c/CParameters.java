@@ -97,7 +97,7 @@ final class CParameters {
     CParameters(Graph g, List<Node> schedule) {
         Map<String, SgdUpdate> updates = new LinkedHashMap<>();
         for (Node n : schedule) {
-            ParameterUpdate pu = n.op().parameterUpdate().orElse(null);
+            ParameterUpdate pu = n.traits().parameterUpdate().orElse(null);
             if (pu == null) {
                 continue;
             }

@@ -5,7 +5,6 @@ import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Sum of two float32 gradients of the same value ({@code a + b} elementwise): a value used twice (the residual
@@ -18,20 +17,10 @@ public record Accumulate() implements Op {
         return OpKind.ACCUMULATE;
     }
 
-    @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
     /** Elementwise: the sum may overwrite either gradient. */
     @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.of(0, 1);
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.inPlace(InPlaceOperands.of(0, 1));
     }
 
     @Override

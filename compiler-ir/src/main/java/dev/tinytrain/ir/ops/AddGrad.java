@@ -8,7 +8,6 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Gradient of one operand of {@link QuantizedAdd} (straight-through rounding, clamp mask of the sum):
@@ -25,20 +24,10 @@ public record AddGrad(int operand, float outScale, float operandScale) implement
         return OpKind.ADD_GRAD;
     }
 
-    @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
     /** Elementwise over the incoming gradient (the mask is bits, never the result's size). */
     @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.of(0);
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.inPlace(InPlaceOperands.of(0));
     }
 
     @Override

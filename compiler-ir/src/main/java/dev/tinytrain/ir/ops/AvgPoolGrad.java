@@ -10,7 +10,6 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Gradient of {@link GlobalAvgPool}: {@code dx[1,H,W,C] = g[c] / (float)(H*W)} at every position.
@@ -26,18 +25,8 @@ public record AvgPoolGrad(int height, int width) implements Op {
     }
 
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
     }
 
     @Override

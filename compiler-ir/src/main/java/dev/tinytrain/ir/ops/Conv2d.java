@@ -54,28 +54,19 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         return OpKind.CONV2D;
     }
 
-    @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
     /**
      * Keeps its input (for the weight gradient) and weight (for the input gradient) and can save its clamp mask;
-     * with partially trained weights a dense conv keeps a slice of its input, a depthwise conv all of it.
+     * with partially trained weights a dense conv keeps a slice of its input, a depthwise conv all of it. A
+     * depthwise conv's output may run ahead of its input in one buffer; other convs read whole windows.
      */
     @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        SavedForBackward.PartialInput partial = inputs.get(1).type().layout() == Layout.DEPTHWISE
-                ? SavedForBackward.PartialInput.WHOLE
+    public OpTraits traits(List<Value> inputs) {
+        boolean depthwise = inputs.get(1).type().layout() == Layout.DEPTHWISE;
+        SavedForBackward.PartialInput partial = depthwise ? SavedForBackward.PartialInput.WHOLE
                 : groups == 1 ? SavedForBackward.PartialInput.TRAINED_CHANNELS
                 : SavedForBackward.PartialInput.NOT_PARTIAL;
-        return new SavedForBackward(List.of(0, 1), true, partial);
-    }
-
-    /** A depthwise conv's output may run ahead of its input in one buffer; other convs read whole windows. */
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return inputs.get(1).type().layout() == Layout.DEPTHWISE ? InPlaceOperands.LEAD_OFFSET : InPlaceOperands.NONE;
+        return new OpTraits(Optional.empty(), new SavedForBackward(List.of(0, 1), true, partial),
+                depthwise ? InPlaceOperands.LEAD_OFFSET : InPlaceOperands.NONE);
     }
 
     /**

@@ -7,7 +7,6 @@ import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A conv's bias gradient fused with its in-place update: channel by channel, {@code sum g'} as
@@ -22,19 +21,10 @@ public record ConvGradBiasUpdate(SgdUpdate update) implements Op {
         return OpKind.CONV_GRAD_BIAS_UPDATE;
     }
 
+    /** Writes operand 1 in place (operands: g', bias). */
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.of(new ParameterUpdate(1, update)); // operands: g', bias
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.update(1, update);
     }
 
     @Override

@@ -9,7 +9,6 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The gradient at a conv's accumulator: {@code g' = (mask ? g : 0) * eff[o]} per output channel o (straight-
@@ -29,20 +28,10 @@ public record ConvGradOutput(List<Float> eff) implements Op {
         return OpKind.CONV_GRAD_OUTPUT;
     }
 
-    @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
     /** Elementwise over the incoming gradient (the mask is bits, never the result's size). */
     @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.of(0);
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.inPlace(InPlaceOperands.of(0));
     }
 
     @Override

@@ -39,18 +39,8 @@ public record ConvGradWeight(Conv2d conv, List<Integer> channels) implements Op 
     }
 
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
     }
 
     /** Fused as {@link ConvGradWeightUpdate} over the same operands (x, g', weight), channel by channel. */

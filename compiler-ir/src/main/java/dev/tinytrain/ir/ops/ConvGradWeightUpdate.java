@@ -10,7 +10,6 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A conv's weight gradient fused with its in-place update: for each output channel (each trainable channel of
@@ -29,19 +28,10 @@ public record ConvGradWeightUpdate(ConvGradWeight grad, SgdUpdate update) implem
         return OpKind.CONV_GRAD_WEIGHT_UPDATE;
     }
 
+    /** Writes operand 2 in place (operands: x, g', weight). */
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.of(new ParameterUpdate(2, update)); // operands: x, g', weight
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.update(2, update);
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * int8 to float32 with the operand's per-tensor quantization: {@code (q - zero) * fl32(scale)}, the input of the
@@ -19,18 +18,8 @@ public record Dequantize() implements Op {
     }
 
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
     }
 
     @Override

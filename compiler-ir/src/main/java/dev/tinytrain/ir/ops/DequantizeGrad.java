@@ -8,7 +8,6 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Gradient through {@link Dequantize} (straight-through): {@code dq = dy * scale} in float32.
@@ -22,20 +21,10 @@ public record DequantizeGrad(float scale) implements Op {
         return OpKind.DEQUANTIZE_GRAD;
     }
 
-    @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
     /** Elementwise over the incoming gradient. */
     @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.of(0);
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.inPlace(InPlaceOperands.of(0));
     }
 
     @Override

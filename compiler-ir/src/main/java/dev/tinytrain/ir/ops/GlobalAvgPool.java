@@ -7,7 +7,6 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * int8 global average pool {@code [1,H,W,C] -> [1,1,1,C]}, keeping the input's quantization:
@@ -21,18 +20,8 @@ public record GlobalAvgPool() implements Op {
     }
 
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
     }
 
     @Override

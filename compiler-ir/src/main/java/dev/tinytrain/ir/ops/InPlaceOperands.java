@@ -4,9 +4,9 @@ import com.google.common.collect.ImmutableList;
 import java.util.List;
 
 /**
- * Op trait: which operands the op's first result may overwrite. Whether it does is the memory planner's decision
- * (the operand must die at this op and nothing else may share its bytes); this trait only states what the
- * kernels of every backend allow.
+ * Op trait ({@link OpTraits#inPlaceOperands()}): which operands the op's first result may overwrite. Whether it
+ * does is the memory planner's decision (the operand must die at this op and nothing else may share its bytes);
+ * this trait only states what the kernels of every backend allow.
  *
  * @param sameOffset operands, in order of preference, whose buffer the result may take over at the same offset
  *     when they have the result's byte size: the kernel reads element {@code i} of the operand before it writes

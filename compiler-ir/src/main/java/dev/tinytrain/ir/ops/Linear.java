@@ -20,20 +20,12 @@ public record Linear() implements Op {
         return OpKind.LINEAR;
     }
 
-    @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
     /** Keeps its input (for the weight gradient) and weight (for the input gradient). */
     @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return new SavedForBackward(List.of(0, 1), false, SavedForBackward.PartialInput.NOT_PARTIAL);
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return new OpTraits(Optional.empty(),
+                new SavedForBackward(List.of(0, 1), false, SavedForBackward.PartialInput.NOT_PARTIAL),
+                InPlaceOperands.NONE);
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Optional;
 
 /** Input gradient of {@link Linear}: {@code dx[1,K] = dy[1,N] W[N,K]}. Operands: dy, W. */
 public record LinearGradInput() implements Op {
@@ -18,18 +17,8 @@ public record LinearGradInput() implements Op {
     }
 
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
     }
 
     @Override

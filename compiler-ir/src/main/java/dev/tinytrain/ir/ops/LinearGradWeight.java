@@ -18,18 +18,8 @@ public record LinearGradWeight() implements Op {
     }
 
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
     }
 
     /** Fused as {@link LinearGradWeightUpdate} over (dy, x, weight). */

@@ -7,7 +7,6 @@ import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The head's weight gradient fused with its update: {@code W[j,k] = fma(-lr, dy[j] * x[k], W[j,k])}, bit for
@@ -22,19 +21,10 @@ public record LinearGradWeightUpdate(SgdUpdate update) implements Op {
         return OpKind.LINEAR_GRAD_WEIGHT_UPDATE;
     }
 
+    /** Writes operand 2 in place (operands: dy, x, weight). */
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.of(new ParameterUpdate(2, update)); // operands: dy, x, weight
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.update(2, update);
     }
 
     @Override

@@ -11,11 +11,11 @@ import java.util.Optional;
  * The definition of one op kind: its attributes (the record components), type and shape inference, verification,
  * and its traits. Each kind is defined once, here; other modules register their per-kind code by {@link OpKind}.
  *
- * <p>Traits are the facts about an op that the passes, the memory planner, the memory report and the backends
- * need without knowing the op's kind: {@link #parameterUpdate()} (does it write a parameter in place, which one,
- * by which rule), {@link #savedForBackward} (what a forward op keeps for its gradient) and {@link #inPlaceOperands}
- * (which operands its result may overwrite). Every kind answers these three explicitly (they have no default, so
- * a new kind does not compile until it does); {@link #fuseUpdate} is an optional fusion a gradient op may offer.
+ * <p>{@link #traits} are the facts about an op that the passes, the memory planner, the memory report and the
+ * backends need without knowing the op's kind: does it write a parameter in place (which one, by which rule),
+ * what does a forward op keep for its gradient, which operands may its result overwrite. Every kind answers them
+ * explicitly ({@code traits} has no default, so a new kind does not compile until it does);
+ * {@link #fuseUpdate} is an optional fusion a gradient op may offer.
  */
 public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape,
         SoftmaxCrossEntropy, LinearGradInput, LinearGradWeight, DequantizeGrad, AvgPoolGrad, AddGrad, Accumulate,
@@ -54,40 +54,22 @@ public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequanti
     }
 
     /**
-     * Trait: the parameter this op writes in place and the rule it writes it by; empty for ops that only define
-     * results.
-     */
-    Optional<ParameterUpdate> parameterUpdate();
-
-    /** True when the op acts by side effect (it writes a parameter): dead-code elimination keeps it. */
-    default boolean hasSideEffects() {
-        return parameterUpdate().isPresent();
-    }
-
-    /**
-     * Trait: what this op keeps of the forward pass for its gradient rule ({@link SavedForBackward#NOTHING} for
-     * backward and update ops).
+     * The traits of this op: whether it writes a parameter in place, what it keeps for its backward, which
+     * operands its result may overwrite ({@link OpTraits#NONE} for none of these).
      *
      * @param inputs the operands (some answers depend on their layout, e.g. a depthwise conv's weight)
      */
-    SavedForBackward savedForBackward(List<Value> inputs);
+    OpTraits traits(List<Value> inputs);
 
     /**
-     * The same op with or without the clamp-mask result; only for ops whose {@link #savedForBackward} has
-     * {@code clampMask}.
+     * The same op with or without the clamp-mask result; only for ops whose traits'
+     * {@link OpTraits#savedForBackward} has {@code clampMask}.
      *
      * @throws UnsupportedOperationException for an op that has no clamp mask
      */
     default Op withSaveMask(boolean save) {
         throw new UnsupportedOperationException(kind().irName() + " has no clamp mask to save");
     }
-
-    /**
-     * Trait: which operands this op's first result may overwrite ({@link InPlaceOperands#NONE} when none).
-     *
-     * @param inputs the operands (some answers depend on their layout, e.g. a depthwise conv's weight)
-     */
-    InPlaceOperands inPlaceOperands(List<Value> inputs);
 
     /**
      * The op that computes this gradient and applies {@code update} to {@code parameter} in the same pass, when

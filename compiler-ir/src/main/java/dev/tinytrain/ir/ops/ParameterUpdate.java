@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Op trait: the op writes a trainable parameter in place. Such an op acts by side effect (dead-code elimination
- * keeps it as a root), and a schedule must run it after every op that reads the parameter's old value.
+ * Op trait ({@link OpTraits#parameterUpdate()}): the op writes a trainable parameter in place. Such an op acts by
+ * side effect (dead-code elimination keeps it as a root), and a schedule must run it after every op that reads the
+ * parameter's old value.
  *
  * @param parameterOperand index of the operand that is the parameter written
  * @param rule how the parameter is written: learning rate, QAS divisors, rounding, trained channels

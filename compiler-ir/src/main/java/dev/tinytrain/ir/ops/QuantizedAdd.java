@@ -38,21 +38,12 @@ public record QuantizedAdd(Quantization output, boolean saveMask) implements Op 
         return OpKind.QUANTIZED_ADD;
     }
 
+    /** Keeps only its clamp mask (the operands' scales are attributes); the sum may overwrite either operand. */
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    /** Keeps only its clamp mask (the operands' scales are attributes). */
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return new SavedForBackward(List.of(), true, SavedForBackward.PartialInput.NOT_PARTIAL);
-    }
-
-    /** Elementwise: the sum may overwrite either operand (the shortcut first). */
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.of(0, 1);
+    public OpTraits traits(List<Value> inputs) {
+        return new OpTraits(Optional.empty(),
+                new SavedForBackward(List.of(), true, SavedForBackward.PartialInput.NOT_PARTIAL),
+                InPlaceOperands.of(0, 1));
     }
 
     @Override

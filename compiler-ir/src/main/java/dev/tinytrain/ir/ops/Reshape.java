@@ -25,20 +25,10 @@ public record Reshape(Shape shape, Layout layout) implements Op {
         return OpKind.RESHAPE;
     }
 
-    @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
     /** The result is the operand's bytes reinterpreted. */
     @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.of(0);
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.inPlace(InPlaceOperands.of(0));
     }
 
     /** A reshaped gradient (the head bias's, from the logits gradient): the update reads the operand directly. */

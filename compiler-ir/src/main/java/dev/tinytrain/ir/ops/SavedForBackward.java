@@ -4,8 +4,8 @@ import com.google.common.collect.ImmutableList;
 import java.util.List;
 
 /**
- * Op trait: what a forward op keeps for its gradient rule. Backward and update ops, and forward ops whose gradient
- * needs only attributes and shapes, keep {@link #NOTHING}.
+ * Op trait ({@link OpTraits#savedForBackward()}): what a forward op keeps for its gradient rule. Backward and
+ * update ops, and forward ops whose gradient needs only attributes and shapes, keep {@link #NOTHING}.
  *
  * @param operands the operands the gradient rule reads besides the incoming gradient, in increasing order: they
  *     stay alive (activations) or unchanged (parameters, updated only after the backward has read them) until

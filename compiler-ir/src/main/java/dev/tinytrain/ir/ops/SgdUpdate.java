@@ -9,7 +9,6 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Updates a trainable parameter in place (no result; dead-code elimination keeps it as a root):
@@ -48,19 +47,10 @@ public record SgdUpdate(float lr, List<Float> qasDivisors, String rounding, List
         return OpKind.SGD_UPDATE;
     }
 
+    /** Writes operand 0 in place (operands: parameter, gradient). */
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.of(new ParameterUpdate(0, this)); // operands: parameter, gradient
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.update(0, this);
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Softmax cross-entropy of float32 logits {@code [1,N]} against an int32 label {@code [1]}, batch 1 (mean =
@@ -23,18 +22,8 @@ public record SoftmaxCrossEntropy() implements Op {
     }
 
     @Override
-    public Optional<ParameterUpdate> parameterUpdate() {
-        return Optional.empty();
-    }
-
-    @Override
-    public SavedForBackward savedForBackward(List<Value> inputs) {
-        return SavedForBackward.NOTHING;
-    }
-
-    @Override
-    public InPlaceOperands inPlaceOperands(List<Value> inputs) {
-        return InPlaceOperands.NONE;
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
     }
 
     @Override

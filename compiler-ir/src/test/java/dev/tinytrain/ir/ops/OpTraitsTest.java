@@ -20,7 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The op traits of every kind. Each trait has an exhaustive switch over {@link OpKind} stating what every kind
+ * The op traits ({@link Op#traits}) of every kind. Each trait has an exhaustive switch over {@link OpKind} stating what every kind
  * answers, so a new kind does not compile here until its answers are written down, and each answer is checked
  * against the kind's record on a verified sample op (operand indices in range, in-place operands of the result's
  * size, masks that really appear, fused updates that verify).
@@ -156,10 +156,11 @@ class OpTraitsTest {
     @EnumSource(OpKind.class)
     void parameterUpdateNamesTheOperandWrittenInPlace(OpKind kind) {
         Sample s = sample(kind);
-        Optional<ParameterUpdate> u = s.op().parameterUpdate();
+        OpTraits traits = s.op().traits(s.operands());
+        Optional<ParameterUpdate> u = traits.parameterUpdate();
         int expected = expectedParameterOperand(kind);
         assertEquals(expected, u.map(ParameterUpdate::parameterOperand).orElse(-1), kind.irName());
-        assertEquals(expected >= 0, s.op().hasSideEffects(), kind.irName());
+        assertEquals(expected >= 0, traits.hasSideEffects(), kind.irName());
         if (u.isPresent()) {
             Value p = u.get().parameter(s.operands());
             assertTrue(List.of(W, B, HW).contains(p), kind.irName() + " writes %" + p.name()
@@ -174,7 +175,7 @@ class OpTraitsTest {
     @EnumSource(OpKind.class)
     void savedForBackwardNamesOperandsAndMasksTheSampleHas(OpKind kind) {
         Sample s = sample(kind);
-        SavedForBackward saved = s.op().savedForBackward(s.operands());
+        SavedForBackward saved = s.op().traits(s.operands()).savedForBackward();
         assertEquals(expectedSaved(kind), saved, kind.irName());
         saved.operands().forEach(i -> assertTrue(i < kind.arity(), kind.irName() + " saves operand " + i));
         if (saved.clampMask()) {
@@ -192,7 +193,7 @@ class OpTraitsTest {
     @EnumSource(OpKind.class)
     void inPlaceOperandsHaveTheResultsSize(OpKind kind) {
         Sample s = sample(kind);
-        InPlaceOperands in = s.op().inPlaceOperands(s.operands());
+        InPlaceOperands in = s.op().traits(s.operands()).inPlaceOperands();
         assertEquals(expectedInPlace(kind), in, kind.irName());
         for (int i : in.sameOffset()) {
             assertEquals(s.results().get(0).byteSize(), s.operands().get(i).type().byteSize(),
@@ -218,8 +219,9 @@ class OpTraitsTest {
         if (f.isPresent()) {
             Op fused = f.get().op();
             fused.inferTypes("fused", f.get().operands());
-            assertSame(param, fused.parameterUpdate().orElseThrow().parameter(f.get().operands()));
-            assertSame(SGD, fused.parameterUpdate().orElseThrow().rule());
+            ParameterUpdate u = fused.traits(f.get().operands()).parameterUpdate().orElseThrow();
+            assertSame(param, u.parameter(f.get().operands()));
+            assertSame(SGD, u.rule());
         }
     }
 
@@ -227,9 +229,10 @@ class OpTraitsTest {
     void depthwiseConvMayLeadItsInputAndKeepsItWhole() {
         List<Value> operands = List.of(X, DW, DB);
         DEPTHWISE.inferTypes("dw", operands);
-        assertEquals(InPlaceOperands.LEAD_OFFSET, DEPTHWISE.inPlaceOperands(operands));
-        assertEquals(PartialInput.WHOLE, DEPTHWISE.savedForBackward(operands).partialInput());
-        assertTrue(DEPTHWISE.savedForBackward(operands).clampMask());
+        OpTraits traits = DEPTHWISE.traits(operands);
+        assertEquals(InPlaceOperands.LEAD_OFFSET, traits.inPlaceOperands());
+        assertEquals(PartialInput.WHOLE, traits.savedForBackward().partialInput());
+        assertTrue(traits.savedForBackward().clampMask());
     }
 
     @Test
@@ -239,8 +242,8 @@ class OpTraitsTest {
         Value b = new Value("gb", TensorType.of(DType.INT32, Shape.of(4), Layout.ROW_MAJOR));
         List<Value> operands = List.of(X, w, b);
         GROUPED.inferTypes("grouped", operands);
-        assertEquals(PartialInput.NOT_PARTIAL, GROUPED.savedForBackward(operands).partialInput());
-        assertEquals(InPlaceOperands.NONE, GROUPED.inPlaceOperands(operands));
+        assertEquals(PartialInput.NOT_PARTIAL, GROUPED.traits(operands).savedForBackward().partialInput());
+        assertEquals(InPlaceOperands.NONE, GROUPED.traits(operands).inPlaceOperands());
     }
 
     @Test
