@@ -1,14 +1,13 @@
 package dev.tinytrain.cli;
 
 import dev.tinytrain.autodiff.TrainingOptions;
-import dev.tinytrain.cli.finetune.AccuracyPlot;
-import dev.tinytrain.cli.finetune.ConsoleProgress;
-import dev.tinytrain.cli.finetune.FinetuneResult;
-import dev.tinytrain.cli.finetune.Finetuner;
-import dev.tinytrain.cli.finetune.Heads;
-import dev.tinytrain.cli.finetune.PreparedImages;
-import dev.tinytrain.cli.finetune.ResultsJson;
-import dev.tinytrain.cli.finetune.RunConfig;
+import dev.tinytrain.finetune.AccuracyPlot;
+import dev.tinytrain.finetune.FinetuneResult;
+import dev.tinytrain.finetune.Finetuner;
+import dev.tinytrain.finetune.Heads;
+import dev.tinytrain.finetune.PreparedImages;
+import dev.tinytrain.finetune.ResultsJson;
+import dev.tinytrain.finetune.RunConfig;
 import dev.tinytrain.compiler.BudgetExceededException;
 import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.CompiledModel;

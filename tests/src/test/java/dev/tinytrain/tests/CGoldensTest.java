@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tinytrain.backend.c.CModelRunner;
-import dev.tinytrain.cli.golden.CGoldenBackend;
-import dev.tinytrain.cli.golden.ForwardGoldenCheck;
-import dev.tinytrain.cli.golden.GoldenFile;
-import dev.tinytrain.cli.golden.GoldenSchemes;
-import dev.tinytrain.cli.golden.TensorComparison;
-import dev.tinytrain.cli.golden.TrainGoldenCheck;
+import dev.tinytrain.golden.CGoldenBackend;
+import dev.tinytrain.golden.ForwardGoldenCheck;
+import dev.tinytrain.golden.GoldenFile;
+import dev.tinytrain.golden.GoldenSchemes;
+import dev.tinytrain.golden.TensorComparison;
+import dev.tinytrain.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.SharedFolder;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import java.nio.file.Path;

@@ -2,10 +2,10 @@ package dev.tinytrain.tests;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tinytrain.cli.golden.GoldenFile;
-import dev.tinytrain.cli.golden.GoldenSchemes;
-import dev.tinytrain.cli.golden.TensorComparison;
-import dev.tinytrain.cli.golden.TrainGoldenCheck;
+import dev.tinytrain.golden.GoldenFile;
+import dev.tinytrain.golden.GoldenSchemes;
+import dev.tinytrain.golden.TensorComparison;
+import dev.tinytrain.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.SharedFolder;
 import java.nio.file.Path;
 import java.util.List;
