@@ -2,6 +2,7 @@ package dev.tinytrain.cli;
 
 import dev.tinytrain.backend.c.CModelRunner;
 import dev.tinytrain.backend.c.CTools;
+import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.golden.CGoldenBackend;
 import dev.tinytrain.golden.ForwardGoldenCheck;
 import dev.tinytrain.golden.GoldenBackend;
@@ -12,6 +13,7 @@ import dev.tinytrain.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +37,9 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "GOLDEN.json", description = "the golden index file")
     Path golden;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model folder (default: the golden's model_files)")
-    Path model;
+    @Option(names = "--model", paramLabel = "NAME|DIR", description = "a shipped model or a model folder (default: the"
+            + " golden's model_files when that folder exists, else the shipped model the golden names)")
+    String model;
 
     @Option(names = "--backend", defaultValue = "jvm", converter = BackendConverter.class,
             completionCandidates = BackendNames.class,
@@ -112,11 +115,22 @@ final class VerifyGoldenCommand implements Callable<Integer> {
                 : CModelRunner.Platform.HOST, cache, Duration.ofSeconds(timeoutSeconds));
     }
 
+    /** The folder of the model the golden is checked against: --model, else the golden's own, else the shipped one. */
+    private Path modelFolder(GoldenFile g) {
+        ModelSource source = model != null ? ModelInputs.source(model)
+                : g.modelFolder().filter(Files::isDirectory).map(d -> ModelInputs.source(d.toString()))
+                        .orElseGet(() -> ModelInputs.source(g.model()));
+        if (source.kind() != ModelSource.Kind.FOLDER && source.kind() != ModelSource.Kind.SHIPPED) {
+            throw new IllegalArgumentException("a golden is checked against a model folder or a shipped model, not "
+                    + source.kind() + " " + source.spec());
+        }
+        return source.path();
+    }
+
     @Override
     public Integer call() {
         GoldenFile g = GoldenFile.read(golden);
-        Path dir = model != null ? model : g.modelFolder().orElseThrow(() -> new IllegalArgumentException(
-                golden + " has no model_files field; pass --model DIR"));
+        Path dir = modelFolder(g);
         PrintWriter out = spec.commandLine().getOut();
         List<TensorComparison> results;
         GoldenBackend b = goldenBackend();

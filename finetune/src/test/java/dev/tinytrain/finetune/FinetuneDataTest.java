@@ -77,8 +77,8 @@ class FinetuneDataTest {
 
     @Test
     void theSeededHeadIsPyTorchsDistributionAndRepeatable() {
-        HeadSpec a = Heads.seeded(10, 160, 7);
-        HeadSpec b = Heads.seeded(10, 160, 7);
+        HeadSpec a = HeadSpec.seeded(10, 160, 7);
+        HeadSpec b = HeadSpec.seeded(10, 160, 7);
         assertArrayEquals(a.weight(), b.weight());
         assertArrayEquals(a.bias(), b.bias());
         double bound = 1 / Math.sqrt(160);

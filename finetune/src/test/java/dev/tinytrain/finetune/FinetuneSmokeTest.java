@@ -10,6 +10,8 @@ import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.Target;
+import dev.tinytrain.compiler.output.LoadedModel;
+import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.dataset.FashionMnistProtocol;
 import dev.tinytrain.dataset.ImageDataset;
 import dev.tinytrain.dataset.Preprocessor;
@@ -69,9 +71,9 @@ class FinetuneSmokeTest {
         Path shared = SharedFolder.require();
         Path protocol = shared.resolve("bench/fashion-mnist-protocol");
         long t0 = System.nanoTime();
-        Heads.Loaded loaded = Heads.load(shared.resolve("models/mcunet-5fps"), 128,
-                protocol.resolve("head-init/mcunet-5fps.bin"), 10, 0);
-        CompiledModel compiled = Compiler.compile(loaded.model().graph(), Target.STM32F746,
+        LoadedModel loaded = ModelSource.resolve("mcunet-5fps", Path.of("")).load(128,
+                new HeadInitFile(protocol.resolve("head-init/mcunet-5fps.bin")));
+        CompiledModel compiled = Compiler.compile(loaded.graph(), Target.STM32F746,
                 CompileOptions.preset("mcunet-99kb", lr).withTraining(new TrainingOptions(lr, lr, "stochastic", true, 0)));
         // the quick protocol's first STEPS images, in its order
         TrainingOrder order = TrainingOrder.readProtocol(protocol, FashionMnistProtocol.QUICK_TRAIN, 1);
