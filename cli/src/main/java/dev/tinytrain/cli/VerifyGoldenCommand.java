@@ -3,6 +3,7 @@ package dev.tinytrain.cli;
 import dev.tinytrain.backend.c.CModelRunner;
 import dev.tinytrain.backend.c.CTools;
 import dev.tinytrain.compiler.output.ModelSource;
+import dev.tinytrain.compiler.output.SchemeSource;
 import dev.tinytrain.golden.CGoldenBackend;
 import dev.tinytrain.golden.ForwardGoldenCheck;
 import dev.tinytrain.golden.GoldenBackend;
@@ -142,8 +143,9 @@ final class VerifyGoldenCommand implements Callable<Integer> {
                 }
                 case "train_step" -> {
                     String name = scheme != null ? scheme : GoldenSchemes.defaultScheme(g.model());
+                    SchemeSource schemeSource = SchemeSource.resolve(name, ModelInputs.cwd());
                     results = TrainGoldenCheck.run(g, new TrainGoldenCheck.Setup(dir, rounding,
-                            GoldenSchemes.pruner(name, dir)), b);
+                            schemeSource.policy(), schemeSource.name()), b);
                 }
                 default -> throw new IllegalArgumentException(golden + ": unknown golden kind '" + g.kind() + "'");
             }

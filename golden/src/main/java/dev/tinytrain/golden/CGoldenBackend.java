@@ -3,6 +3,7 @@ package dev.tinytrain.golden;
 import dev.tinytrain.backend.c.CEmitter;
 import dev.tinytrain.backend.c.CModel;
 import dev.tinytrain.backend.c.CModelRunner;
+import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.TrainingGraph;
@@ -74,9 +75,22 @@ public final class CGoldenBackend implements GoldenBackend {
         for (String name : taps.keySet()) {
             t.put(name, data.get(i++));
         }
+        return result(m, g, r, t);
+    }
+
+    @Override
+    public TrainResult trainCompiled(CompiledModel compiled, byte[] input, int label) {
+        CModel m = compiled.toC("golden check");
+        CModelRunner runner = CModelRunner.build(CModelRunner.materialize(m, cache), platform);
+        CModelRunner.Results r = runner.run(new CModelRunner.Commands().train(input, label).parameters().saveState(),
+                timeout);
+        return result(m, compiled.step().graph(), r, Map.of());
+    }
+
+    private static TrainResult result(CModel m, Graph g, CModelRunner.Results r, Map<String, byte[]> t) {
         List<byte[]> ps = r.of('P').get(0).arrays();
         Map<String, Object> params = new LinkedHashMap<>();
-        i = 0;
+        int i = 0;
         for (Parameter p : g.parameters()) {
             params.put(p.name(), decode(p, ps.get(i++)));
         }

@@ -1,13 +1,16 @@
 package dev.tinytrain.golden;
 
+import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import java.util.Map;
 
 /**
- * What a golden check needs from a backend: run a forward graph or one training step on the trivial arena layout
- * ({@code ArenaLayout.sequential}, every value kept) and hand back bytes. The checks ({@link ForwardGoldenCheck},
+ * What a golden check needs from a backend: run a compiled training step exactly as {@code Compiler.compile} made
+ * it (fused updates, planned arena with in-place buffers: the step a user flashes), and, to observe intermediate
+ * values, a forward graph or an unfused training step on the trivial arena layout ({@code ArenaLayout.sequential},
+ * every value kept); hand back bytes. The checks ({@link ForwardGoldenCheck},
  * {@link TrainGoldenCheck}) compare them with the golden the same way whatever the backend: the JVM
  * ({@link JvmGoldenBackend}), or the emitted C on the host or on the Cortex-M7 under QEMU ({@link CGoldenBackend}).
  */
@@ -30,6 +33,12 @@ public interface GoldenBackend {
      * @param taps the values to read after the step, by name
      */
     TrainResult trainStep(TrainingGraph step, byte[] input, int label, Map<String, Value> taps);
+
+    /**
+     * Runs one training step of {@code compiled} on its own schedule and memory plan (the session or C code a user
+     * gets from it) on one int8 NHWC image and its label. No taps: its intermediate values share buffers.
+     */
+    TrainResult trainCompiled(CompiledModel compiled, byte[] input, int label);
 
     /**
      * What one training step left.

@@ -4,6 +4,7 @@ import dev.tinytrain.backend.jvm.JvmProgram;
 import dev.tinytrain.backend.jvm.JvmRun;
 import dev.tinytrain.backend.jvm.ParameterArrays;
 import dev.tinytrain.backend.jvm.TrainingSession;
+import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Parameter;
@@ -43,6 +44,17 @@ public final class JvmGoldenBackend implements GoldenBackend {
         Map<String, byte[]> t = new LinkedHashMap<>();
         taps.forEach((name, v) -> t.put(name, v.type().dtype() == DType.FLOAT32 ? floats(session.readFloat32(v))
                 : session.readInt8(v)));
+        return result(session, g, loss, t);
+    }
+
+    @Override
+    public TrainResult trainCompiled(CompiledModel compiled, byte[] input, int label) {
+        TrainingSession session = compiled.newSession();
+        float loss = session.trainStep(input, label);
+        return result(session, compiled.step().graph(), loss, Map.of());
+    }
+
+    private static TrainResult result(TrainingSession session, Graph g, float loss, Map<String, byte[]> t) {
         ParameterArrays arrays = session.parameters();
         Map<String, Object> params = new LinkedHashMap<>();
         Map<String, float[]> masters = new LinkedHashMap<>();

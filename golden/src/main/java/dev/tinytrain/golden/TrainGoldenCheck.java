@@ -1,7 +1,10 @@
 package dev.tinytrain.golden;
 
-import dev.tinytrain.autodiff.Autodiff;
 import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.compiler.CompileOptions;
+import dev.tinytrain.compiler.CompiledModel;
+import dev.tinytrain.compiler.Compiler;
+import dev.tinytrain.compiler.Target;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Layout;
@@ -13,6 +16,9 @@ import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.ops.SgdUpdate;
+import dev.tinytrain.planner.MemoryPlan;
+import dev.tinytrain.pruning.Presets;
+import dev.tinytrain.pruning.SparseUpdatePolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
-import java.util.function.UnaryOperator;
+import java.util.Objects;
 
 /**
  * Runs one training step of a {@code train_step} golden on a {@link GoldenBackend} and compares, with the golden README's tolerances: the
@@ -34,8 +40,19 @@ public final class TrainGoldenCheck {
     private TrainGoldenCheck() {
     }
 
-    /** What to run. */
-    public record Setup(Path modelDir, String rounding, UnaryOperator<TrainingGraph> prune) {
+    /**
+     * What to run.
+     *
+     * @param modelDir the model folder
+     * @param rounding int8/int32 update rounding: {@code float_master}, {@code nearest_even} or {@code stochastic}
+     * @param policy the sparse-update policy
+     * @param schemeName what to call the policy in reports
+     */
+    public record Setup(Path modelDir, String rounding, SparseUpdatePolicy policy, String schemeName) {
+        /** A setup with a preset scheme. */
+        public static Setup preset(Path modelDir, String rounding, String scheme) {
+            return new Setup(modelDir, rounding, Presets.get(scheme), scheme);
+        }
     }
 
     /** {@link #run(GoldenFile, Setup, GoldenBackend)} on the JVM backend. */
@@ -43,14 +60,24 @@ public final class TrainGoldenCheck {
         return run(golden, setup, GoldenBackend.jvm());
     }
 
-    /** Runs the golden's step on {@code backend} and compares. */
+    /**
+     * Compiles the golden's step with {@link Compiler#compileUnchecked} (the golden's head, learning rate and
+     * scheme; QAS; seed 0), runs that compiled step (fused updates, planned arena) on {@code backend} and compares
+     * its loss, updated parameters, master copies, trainable channels and frozen parameters with the golden. The
+     * intermediate values the golden also stores (pooled feature, logits, weight gradients before and after QAS)
+     * do not exist in the compiled step (fusion removes the weight gradients; the plan reuses the other buffers),
+     * so they are read from the same step before fusion ({@link Compiler#prunedStep}) run with every value kept,
+     * and that run must equal the compiled one bit for bit.
+     */
     public static List<TensorComparison> run(GoldenFile golden, Setup setup, GoldenBackend backend) {
         float[] w0 = golden.tensor("head.weight.init").float32();
         float[] b0 = golden.tensor("head.bias.init").float32();
         ImportedModel m = McuModelImporter.load(setup.modelDir(), 128, HeadSpec.transfer(w0, b0));
         float lr = (float) golden.header().path("lr").asDouble();
-        TrainingGraph full = Autodiff.differentiate(m.graph(), TrainingOptions.of(lr, setup.rounding()));
-        TrainingGraph tg = setup.prune().apply(full);
+        CompileOptions options = new CompileOptions(setup.policy(), setup.schemeName(),
+                TrainingOptions.of(lr, setup.rounding()), true, true, MemoryPlan.DEFAULT_ALIGNMENT);
+        CompiledModel compiled = Compiler.compileUnchecked(m.graph(), Target.HOST, options);
+        TrainingGraph tg = Compiler.prunedStep(m.graph(), options);
         Graph g = tg.graph();
         Map<String, Value> taps = new LinkedHashMap<>();
         taps.put("avgpool", m.tap("avgpool"));
@@ -59,19 +86,49 @@ public final class TrainGoldenCheck {
             taps.put(GRAD + param, tg.gradient(param));
         }
         int label = golden.tensor("label").int32()[0];
-        GoldenBackend.TrainResult r = backend.trainStep(tg, golden.tensor("input").int8Nhwc(), label, taps);
+        byte[] input = golden.tensor("input").int8Nhwc();
+        GoldenBackend.TrainResult observed = backend.trainStep(tg, input, label, taps);
+        GoldenBackend.TrainResult r = backend.trainCompiled(compiled, input, label);
 
         List<TensorComparison> out = new ArrayList<>();
+        out.add(sameStep(compiled, observed, r));
         GoldenTensor pooled = golden.tensor("avgpool");
-        out.add(TensorComparison.exactInt8(pooled, pooled.int8Nhwc(), r.taps().get("avgpool")));
+        out.add(TensorComparison.exactInt8(pooled, pooled.int8Nhwc(), observed.taps().get("avgpool")));
         out.add(TensorComparison.absolute(golden.tensor("logits"), golden.tensor("logits").float32(),
-                floats(r.taps().get("logits")), 1e-5));
+                floats(observed.taps().get("logits")), 1e-5));
         out.add(TensorComparison.relative(golden.tensor("loss"), golden.tensor("loss").float32()[0], r.loss(), 1e-6));
         for (String param : tg.gradients().keySet()) {
-            out.addAll(compareParameter(golden, tg, r, param, lr, setup.rounding()));
+            out.addAll(compareParameter(golden, tg, observed, r, param, lr, setup.rounding()));
         }
         out.add(frozenUnchanged(g, tg, r.parameters()));
         return out;
+    }
+
+    /**
+     * The compiled step (fused, planned) against the unfused step with every value kept: the loss and every
+     * parameter and master copy after the step, bit for bit.
+     */
+    private static TensorComparison sameStep(CompiledModel compiled, GoldenBackend.TrainResult observed,
+                                             GoldenBackend.TrainResult compiledRun) {
+        long differing = 0;
+        long count = 2;
+        if (Float.floatToRawIntBits(observed.loss()) != Float.floatToRawIntBits(compiledRun.loss())) {
+            differing++;
+        }
+        for (Parameter p : compiled.step().graph().parameters()) {
+            count++;
+            if (!Objects.deepEquals(observed.parameters().get(p.name()), compiledRun.parameters().get(p.name()))) {
+                differing++;
+            }
+        }
+        if (!observed.masters().keySet().equals(compiledRun.masters().keySet())
+                || observed.masters().keySet().stream().anyMatch(k -> !Arrays.equals(observed.masters().get(k),
+                compiledRun.masters().get(k)))) {
+            differing++;
+        }
+        return new TensorComparison("compiled step (fused updates, planned arena " + compiled.plan().arenaBytes()
+                + " B) = unfused step", "-", "[loss, " + (count - 2) + " parameters, masters]", differing, differing,
+                count, "bit for bit", true);
     }
 
     private static final String GRAD = "grad:";
@@ -84,6 +141,7 @@ public final class TrainGoldenCheck {
     }
 
     private static List<TensorComparison> compareParameter(GoldenFile golden, TrainingGraph tg,
+                                                           GoldenBackend.TrainResult observed,
                                                            GoldenBackend.TrainResult r, String param, float lr,
                                                            String rounding) {
         List<TensorComparison> out = new ArrayList<>();
@@ -97,7 +155,7 @@ public final class TrainGoldenCheck {
         Node update = g.nodes().stream().filter(n -> n.name().equals("update:" + param)).findFirst().orElseThrow();
         SgdUpdate op = (SgdUpdate) update.op();
         List<Integer> channels = p.trainability().channels();
-        float[] grad = toGoldenLayout(p.value(), floats(r.taps().get(GRAD + param)), channels, rawRef, true);
+        float[] grad = toGoldenLayout(p.value(), floats(observed.taps().get(GRAD + param)), channels, rawRef, true);
         float gmax = maxAbs(rawRef.float32());
         out.add(TensorComparison.absolute(rawRef, rawRef.float32(), grad, 1e-5 * gmax));
         GoldenTensor qasRef = golden.tensors().get(param + ".grad_qas");

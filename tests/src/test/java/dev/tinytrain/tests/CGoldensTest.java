@@ -104,8 +104,8 @@ class CGoldensTest {
         Path shared = SharedFolder.require();
         GoldenFile golden = GoldenFile.read(shared.resolve("golden").resolve(model).resolve("train_" + index + ".json"));
         Path dir = golden.modelFolder().orElseThrow();
-        List<TensorComparison> results = TrainGoldenCheck.run(golden, new TrainGoldenCheck.Setup(dir, rounding,
-                GoldenSchemes.pruner(GoldenSchemes.defaultScheme(model), dir)),
+        List<TensorComparison> results = TrainGoldenCheck.run(golden,
+                TrainGoldenCheck.Setup.preset(dir, rounding, GoldenSchemes.defaultScheme(model)),
                 new CGoldenBackend(p, CTestSupport.CACHE, TIMEOUT));
         assertAllPass(results);
         assertTrue(results.size() > 10, "compared " + results.size() + " tensors");

@@ -30,8 +30,7 @@ class TrainGoldensTest {
         Path shared = SharedFolder.require();
         GoldenFile golden = GoldenFile.read(shared.resolve("golden").resolve(model).resolve("train_" + index + ".json"));
         Path dir = golden.modelFolder().orElseThrow();
-        List<TensorComparison> results = TrainGoldenCheck.run(golden, new TrainGoldenCheck.Setup(dir, rounding,
-                GoldenSchemes.pruner(GoldenSchemes.defaultScheme(model), dir)));
+        List<TensorComparison> results = TrainGoldenCheck.run(golden, TrainGoldenCheck.Setup.preset(dir, rounding, GoldenSchemes.defaultScheme(model)));
         List<TensorComparison> bad = results.stream().filter(c -> !c.passed()).toList();
         assertTrue(bad.isEmpty(), () -> bad.stream().map(TensorComparison::line).collect(Collectors.joining("\n")));
         assertTrue(results.size() > 10, "compared " + results.size() + " tensors");
