@@ -9,7 +9,12 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * The fine-tuning loop: batch 1 (each training image is one {@link TrainingSession#trainStep}), epochs visiting
+ * Fine-tuning with a compiled training step: {@link #run} takes a {@link CompiledModel} (the step
+ * {@code Compiler.compile} made for the target), the training and test images ({@link PreparedImages}), a
+ * {@link Plan} (epochs and their orders, when to evaluate) and a {@link ProgressListener}, and returns a
+ * {@link FinetuneResult}; {@link ResultsJson} and {@link AccuracyPlot} write it out.
+ *
+ * <p>The loop: batch 1 (each training image is one {@link TrainingSession#trainStep}), epochs visiting
  * the images in given orders, test accuracy with {@link TrainingSession#predict} every K steps of an epoch and
  * at the end of each epoch.
  */
@@ -44,6 +49,15 @@ public final class Finetuner {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             }
+        }
+
+        /**
+         * {@code epochs} seeded shuffles of {@code images} training images ({@link TrainingOrder#seededEpochs}),
+         * evaluated before training and after each epoch, no flips, evaluation on all processors.
+         */
+        public static Plan shuffled(int images, int epochs, long seed) {
+            return new Plan(TrainingOrder.seededEpochs(images, seed, epochs), 0, 1, true, false, seed,
+                    Runtime.getRuntime().availableProcessors());
         }
     }
 

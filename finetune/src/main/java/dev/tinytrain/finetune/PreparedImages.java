@@ -47,6 +47,19 @@ public final class PreparedImages {
         return prepare(dataset, dataset.source().orElse(null), what, limit, classes, pre, threads);
     }
 
+    /**
+     * Checks and preprocesses every image of a dataset on all processors.
+     *
+     * @param dataset the images (1 or 3 channels, any size; resized to R × R)
+     * @param classes the head's classes: every label must lie in {@code [0, classes)}
+     * @param pre the preprocessing (R, pixel table)
+     * @throws DatasetFormatException naming the file and the column at fault
+     */
+    public static PreparedImages prepare(ImageDataset dataset, int classes, Preprocessor pre)
+            throws DatasetFormatException {
+        return prepare(dataset, "images", -1, classes, pre, Runtime.getRuntime().availableProcessors());
+    }
+
     /** As {@link #prepare(ImageDataset, String, int, int, Preprocessor, int)}, naming {@code file} in errors. */
     public static PreparedImages prepare(ImageDataset dataset, Path file, String what, int limit, int classes,
                                          Preprocessor pre, int threads) throws DatasetFormatException {
