@@ -110,8 +110,7 @@ final class VerifyGoldenCommand implements Callable<Integer> {
         if (backend == Backend.JVM) {
             return GoldenBackend.jvm();
         }
-        Path cache = cCache != null ? cCache : Path.of(System.getProperty("tinytrain.c.cache",
-                Path.of(System.getProperty("java.io.tmpdir"), "tinytrain-c-cache").toString()));
+        Path cache = CModels.cache(cCache);
         return new CGoldenBackend(backend == Backend.C_M7 ? CModelRunner.Platform.QEMU_M7
                 : CModelRunner.Platform.HOST, cache, Duration.ofSeconds(timeoutSeconds));
     }
