@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.report.TextTable;
 import dev.tinytrain.compiler.report.Units;
 import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.planner.GlowCorpus;
 import dev.tinytrain.planner.GlowCorpusBenchmark;
 import dev.tinytrain.planner.GlowModel;
@@ -136,8 +136,8 @@ final class BenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--models", paramLabel = "DIR", description = "folder of the model folders (default:"
-                + " ../shared/models)")
+        @Option(names = "--models", paramLabel = "DIR", description = "folder of the model folders (default: the"
+                + " shipped models)")
         Path models;
 
         @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
@@ -150,16 +150,14 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Path dir = models != null ? models : sharedFolder().resolve("models");
             PrintWriter err = spec.commandLine().getErr();
             List<Row> rows = new ArrayList<>();
             int total = 0;
             Map<Published, List<String>> schemes = new LinkedHashMap<>();
             for (Published p : MODELS) {
-                Path m = dir.resolve(p.model());
-                if (!Files.isRegularFile(m.resolve("model.json"))) {
-                    throw new IllegalArgumentException("model folder " + m.toAbsolutePath().normalize()
-                            + " has no model.json (pass --models DIR)");
+                if (models != null && !Files.isRegularFile(models.resolve(p.model()).resolve("model.json"))) {
+                    throw new IllegalArgumentException("model folder " + models.resolve(p.model()).toAbsolutePath()
+                            .normalize() + " has no model.json");
                 }
                 // TTE's five compile schemes of the model (named after their budget), not the golden presets
                 List<String> names = Presets.names().stream().filter(n -> n.matches(".*-\\d+kb") && Presets.get(n)
@@ -170,12 +168,12 @@ final class BenchCommand implements Callable<Integer> {
             int done = 0;
             for (Map.Entry<Published, List<String>> e : schemes.entrySet()) {
                 Published p = e.getKey();
-                Graph g = ReportCommand.transferGraph(dir.resolve(p.model()), 128, null,
-                        ReportCommand.DEFAULT_CLASSES);
+                String model = models != null ? models.resolve(p.model()).toString() : p.model();
+                Graph g = ModelInputs.load(model, 128, null, HeadSpec.DEFAULT_CLASSES).graph();
                 for (String scheme : e.getValue()) {
                     long t0 = System.nanoTime();
                     MemoryReport r = Compiler.compileUnchecked(g, Target.STM32F746,
-                            ReportCommand.options(scheme, 1e-3f, rounding)).report();
+                            ModelInputs.options(scheme, 1e-3f, rounding)).report();
                     rows.add(new Row(p.model(), scheme, r, r.fits(), fits(r, Target.TTE_256KB),
                             scheme.equals(p.scheme()) ? p.peakKb() : null));
                     err.printf(Locale.ROOT, "[%2d/%d] %s %s: arena %s B (%.1f s)%n", ++done, total, p.model(), scheme,

@@ -1,16 +1,13 @@
 package dev.tinytrain.cli;
 
-import dev.tinytrain.autodiff.TrainingOptions;
-import dev.tinytrain.compiler.CompileOptions;
+import dev.tinytrain.backend.c.CModel;
 import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.Target;
-import dev.tinytrain.ir.importer.HeadSpec;
-import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
+import dev.tinytrain.compiler.output.LoadedModel;
 import java.nio.file.Path;
 
-/** What the C commands ({@code size}, {@code bench}) share: compiling a model folder for the STM32F746. */
+/** What the C commands ({@code size}, {@code bench insns}) share: compiling a model for the STM32F746. */
 final class CModels {
     private CModels() {
     }
@@ -30,25 +27,27 @@ final class CModels {
     }
 
     /**
-     * Compiles {@code dir}'s model with a {@code classes}-way transfer head (deterministic small weights: sizes and
-     * instruction counts do not depend on them) for the STM32F746, without enforcing the budgets (the linked image
-     * is what is measured).
+     * Compiles {@code model} ({@code --model}: a shipped name, a folder, ...) with the default transfer head of
+     * {@code classes} classes for the STM32F746, without enforcing the budgets (the linked image is what is
+     * measured).
      */
-    static CompiledModel compile(Path dir, String scheme, String rounding, float lr, int classes) {
-        ImportedModel m = McuModelImporter.load(dir);
-        int c = m.tap("avgpool").type().shape().dim(3);
-        float[] w = new float[classes * c];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) Math.sin(i) * 0.05f;
-        }
-        ImportedModel t = McuModelImporter.load(dir, 128, HeadSpec.transfer(w, new float[classes]));
-        CompileOptions o = CompileOptions.preset(scheme, lr).withTraining(new TrainingOptions(lr, lr, rounding, true,
-                0));
-        return Compiler.compileUnchecked(t.graph(), Target.STM32F746, o);
+    static Compiled compile(String model, String scheme, String rounding, float lr, int classes) {
+        LoadedModel m = ModelInputs.load(model, 128, null, classes);
+        CompiledModel c = Compiler.compileUnchecked(m.graph(), Target.STM32F746,
+                ModelInputs.options(scheme, lr, rounding));
+        return new Compiled(c, m.digest());
     }
 
-    /** The weights file's SHA-256 (the model's provenance). */
-    static String weightsSha256(Path dir) {
-        return McuModelImporter.load(dir).weightsSha256();
+    /**
+     * A compiled model with its weights' SHA-256 (the provenance the C folder records).
+     *
+     * @param model the compiled step
+     * @param weightsSha256 sha256 of the model's weights
+     */
+    record Compiled(CompiledModel model, String weightsSha256) {
+        /** The C folder's model. */
+        CModel toC() {
+            return model.toC(weightsSha256);
+        }
     }
 }

@@ -5,14 +5,11 @@ import dev.tinytrain.compiler.output.CompileOutput;
 import dev.tinytrain.compiler.output.CompileRequest;
 import dev.tinytrain.compiler.output.CompileResult;
 import dev.tinytrain.compiler.output.CompileRun;
-import dev.tinytrain.compiler.output.HeadInitSource;
+import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.compiler.output.InputStamp;
 import dev.tinytrain.compiler.output.ReportFiles;
-import dev.tinytrain.dataset.HeadInit;
-import dev.tinytrain.ir.importer.HeadSpec;
-import java.io.IOException;
+import dev.tinytrain.finetune.HeadInitFile;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +33,7 @@ import picocli.CommandLine.Spec;
         footer = {"",
             "Examples:",
             "  tinytrain compile --model mcunet-5fps --scheme mcunet-99kb --out out/mcunet",
-            "  tinytrain compile --model ../shared/models/proxyless-w0.3 \\",
+            "  tinytrain compile --model synthetic:proxyless-w0.3 \\",
             "      --scheme my-policy.json --target tte-256kb --out out/proxyless",
             "",
             "Exit codes: 0 compiled; 1 bad model, bad scheme or the step does not fit the target (message on"
@@ -45,15 +42,22 @@ final class CompileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|FILE|NAME",
-            description = {"a tinytrain-mcu-model/1 folder (model.json + weights.bin), a tinytrain IR JSON file, or a"
-                + " built-in model with SYNTHETIC weights: mcunet-5fps, mbv2-w0.35, proxyless-w0.3 (prefix zoo: to"
-                + " prefer it over a folder of that name)"})
-    String model;
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    /** What is compiled. */
+    static final class Input {
+        @Option(names = "--model", required = true, paramLabel = "NAME|DIR|FILE", description = ModelInputs.MODEL_HELP)
+        String model;
+
+        @Option(names = "--graph", required = true, paramLabel = "FILE.json",
+                description = "a tinytrain IR JSON forward graph ending in a float transfer head, e.g. written by"
+                    + " `inspect --model M --transfer-head K --json FILE.json` and edited")
+        Path graph;
+    }
 
     @Option(names = "--scheme", required = true, paramLabel = "NAME|FILE.json",
-            description = "sparse-update scheme: a preset (e.g. mcunet-99kb, mbv2-99kb, proxyless-98kb, head-only,"
-                + " all) or a tinytrain-sparse-update/1 policy file")
+            description = ModelInputs.SCHEME_HELP)
     String scheme;
 
     @Option(names = "--target", defaultValue = CompileRequest.DEFAULT_TARGET, paramLabel = "NAME",
@@ -88,7 +92,20 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Path cwd = Path.of("").toAbsolutePath();
+        Path cwd = ModelInputs.cwd();
+        String model = input.model;
+        if (input.graph != null) {
+            ModelSource graph = ModelInputs.source(input.graph.toString());
+            if (graph.kind() != ModelSource.Kind.IR_JSON) {
+                throw new CompileInputException("--graph " + input.graph + " is a " + graph.kind() + ", not a"
+                        + " tinytrain IR JSON file (use --model for model folders and names)");
+            }
+            if (headInit != null) {
+                throw new CompileInputException("--head-init does not apply to --graph: the IR JSON graph carries its"
+                        + " own head");
+            }
+            model = input.graph.toString();
+        }
         CompileRequest request = new CompileRequest(model, scheme, target, rounding, lr, biasLr, resolution,
                 headInit == null ? null : new HeadInitFile(cwd.resolve(headInit)), cwd);
         PrintWriter err = spec.commandLine().getErr();
@@ -103,55 +120,5 @@ final class CompileCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "wrote %s: %s%n", outDir, String.join(", ", written));
         out.flush();
         return 0;
-    }
-
-    /** A head-init file of the accuracy protocol, read with the dataset module's {@link HeadInit}. */
-    private static final class HeadInitFile implements HeadInitSource {
-        private final Path bin;
-
-        HeadInitFile(Path bin) {
-            this.bin = bin;
-        }
-
-        private Path json() {
-            String name = bin.getFileName().toString();
-            String stem = name.endsWith(".bin") ? name.substring(0, name.length() - 4) : name;
-            return bin.resolveSibling(stem + ".json");
-        }
-
-        @Override
-        public List<Path> files() {
-            return Files.exists(json()) ? List.of(bin, json()) : List.of(bin);
-        }
-
-        @Override
-        public HeadSpec read(int channels) {
-            HeadInit h;
-            try {
-                if (Files.exists(json())) {
-                    h = HeadInit.read(bin, json());
-                } else {
-                    long floats = Files.size(bin) / 4;
-                    if (Files.size(bin) % 4 != 0 || floats % (channels + 1) != 0) {
-                        throw new CompileInputException("head-init " + bin + ": " + Files.size(bin) + " bytes is not"
-                                + " W [K, " + channels + "] + b [K] in float32 for any K (the model's feature has "
-                                + channels + " channels)");
-                    }
-                    h = HeadInit.readRaw(bin, (int) (floats / (channels + 1)), channels);
-                }
-            } catch (IOException e) {
-                throw new CompileInputException("head-init " + bin + ": " + e.getMessage(), e);
-            }
-            if (h.inChannels() != channels) {
-                throw new CompileInputException("head-init " + bin + " is Linear(" + h.inChannels() + ", "
-                        + h.numClasses() + "), but the model's feature has " + channels + " channels");
-            }
-            return HeadSpec.transfer(h.weight(), h.bias());
-        }
-
-        @Override
-        public String describe() {
-            return "initialised from " + bin;
-        }
     }
 }

@@ -1,20 +1,12 @@
 package dev.tinytrain.cli;
 
 import dev.tinytrain.autodiff.TrainingOptions;
-import dev.tinytrain.cli.finetune.AccuracyPlot;
-import dev.tinytrain.cli.finetune.ConsoleProgress;
-import dev.tinytrain.cli.finetune.FinetuneResult;
-import dev.tinytrain.cli.finetune.Finetuner;
-import dev.tinytrain.cli.finetune.Heads;
-import dev.tinytrain.cli.finetune.PreparedImages;
-import dev.tinytrain.cli.finetune.ResultsJson;
-import dev.tinytrain.cli.finetune.RunConfig;
 import dev.tinytrain.compiler.BudgetExceededException;
-import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.Target;
+import dev.tinytrain.compiler.output.LoadedModel;
 import dev.tinytrain.compiler.report.Units;
 import dev.tinytrain.dataset.ArrowDatasets;
 import dev.tinytrain.dataset.DatasetFormatException;
@@ -22,7 +14,12 @@ import dev.tinytrain.dataset.ImageDataset;
 import dev.tinytrain.dataset.PixelToInt8;
 import dev.tinytrain.dataset.Preprocessor;
 import dev.tinytrain.dataset.TrainingOrder;
-import dev.tinytrain.ir.importer.ImportedModel;
+import dev.tinytrain.finetune.AccuracyPlot;
+import dev.tinytrain.finetune.FinetuneResult;
+import dev.tinytrain.finetune.Finetuner;
+import dev.tinytrain.finetune.PreparedImages;
+import dev.tinytrain.finetune.ResultsJson;
+import dev.tinytrain.finetune.RunConfig;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -49,11 +46,11 @@ final class FinetuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "tinytrain-mcu-model/1 folder")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "NAME|DIR|FILE", description = ModelInputs.MODEL_HELP)
+    String model;
 
     @Option(names = "--scheme", required = true, paramLabel = "NAME",
-            description = "sparse-update scheme (preset): head-only, mcunet-99kb, mcunet-49kb, mcunet-148kb, ...")
+            description = ModelInputs.SCHEME_HELP)
     String scheme;
 
     @Option(names = "--data", required = true, paramLabel = "FILE.arrow",
@@ -85,7 +82,7 @@ final class FinetuneCommand implements Callable<Integer> {
     Path headInit;
 
     @Option(names = "--classes", defaultValue = "10", paramLabel = "K",
-            description = "classes of the head when no JSON describes --head-init (default: ${DEFAULT-VALUE})")
+            description = "classes of the default head (default: ${DEFAULT-VALUE}; --head-init sets its own)")
     int classes;
 
     @Option(names = "--lr", defaultValue = "0.001", paramLabel = "X",
@@ -170,8 +167,7 @@ final class FinetuneCommand implements Callable<Integer> {
         float bLr = biasLr != null ? biasLr : lr;
         try {
             // model and head first: the head fixes the classes the labels must lie in
-            Heads.Loaded loaded = Heads.load(model, resolution, headInit, classes, seed);
-            ImportedModel m = loaded.model();
+            LoadedModel m = ModelInputs.load(model, resolution, headInit, classes, seed);
             ImageDataset trainSet = readArrow(data);
             ImageDataset testSet;
             int testFrom = 0;
@@ -209,7 +205,7 @@ final class FinetuneCommand implements Callable<Integer> {
             TrainingOptions training = new TrainingOptions(lr, bLr, mode, !noQas, (int) seed);
             CompiledModel compiled;
             try {
-                compiled = Compiler.compile(m.graph(), tgt, CompileOptions.preset(scheme, lr).withTraining(training));
+                compiled = Compiler.compile(m.graph(), tgt, ModelInputs.options(scheme, training));
             } catch (BudgetExceededException e) {
                 String hint = mode.equals("float_master") && e.report().masterBytes() > 0
                         ? " (float_master keeps float32 master copies of the trained int8 weights and int32 biases;"
@@ -220,7 +216,7 @@ final class FinetuneCommand implements Callable<Integer> {
             String sramBudget = report.sramBudgetBytes() == Units.UNBOUNDED ? "no budget"
                     : String.format(Locale.ROOT, "of %,d", report.sramBudgetBytes());
             System.err.printf(Locale.ROOT, "compiled %s, scheme %s, %s%s, for %s: SRAM %,d B %s (arena %,d B),"
-                            + " Flash %,d B%n", m.modelName(), scheme, mode, noQas ? ", no QAS" : ", QAS", tgt.name(),
+                            + " Flash %,d B%n", m.graph().name(), scheme, mode, noQas ? ", no QAS" : ", QAS", tgt.name(),
                     report.sramTotalBytes(), sramBudget, report.arenaBytes(), report.flashBytes());
 
             Preprocessor pre = new Preprocessor(resolution, PixelToInt8.bundled());
@@ -231,13 +227,13 @@ final class FinetuneCommand implements Callable<Integer> {
             }
             long t0 = System.nanoTime();
             PreparedImages train = PreparedImages.prepare(trainSet, "training data", trainLimit == null ? -1
-                    : trainLimit, loaded.classes(), pre, nThreads);
+                    : trainLimit, m.classes(), pre, nThreads);
             PreparedImages test = testFrom == 0
-                    ? PreparedImages.prepare(testSet, "test data", testLimit == null ? -1 : testLimit, loaded.classes(),
+                    ? PreparedImages.prepare(testSet, "test data", testLimit == null ? -1 : testLimit, m.classes(),
                             pre, nThreads)
                     : PreparedImages.prepare(tail(testSet, testFrom), data, "test data (the held-out images of --data"
                             + " from row " + testFrom + ")",
-                            testLimit == null ? -1 : testLimit, loaded.classes(), pre, nThreads);
+                            testLimit == null ? -1 : testLimit, m.classes(), pre, nThreads);
             System.err.printf(Locale.ROOT, "preprocessed %,d training and %,d test images to %dx%dx3 int8 in %.1f s%n",
                     train.count(), test.count(), resolution, resolution, (System.nanoTime() - t0) / 1e9);
 
@@ -246,17 +242,17 @@ final class FinetuneCommand implements Callable<Integer> {
                     ConsoleProgress.stderr());
 
             double wall = (System.nanoTime() - wallStart) / 1e9;
-            RunConfig config = new RunConfig(model.toString(), m.modelName(), m.weightsSha256(), scheme, tgt.name(), mode,
+            RunConfig config = new RunConfig(model, m.graph().name(), m.digest(), scheme, tgt.name(), mode,
                     !noQas, lr, bLr, seed, resolution, nEpochs, data.toString(), train.count(),
                     testData != null ? testData.toString() : data + " (held out from image " + testFrom + ")",
                     test.count(), orders.stream().map(Path::toString).toList(),
                     ords.stream().map(TrainingOrder::sha256).toList(), headInit == null ? null : headInit.toString(),
-                    loaded.classes(), evalEvery, evalEveryFrom, hflip, nThreads);
+                    m.classes(), evalEvery, evalEveryFrom, hflip, nThreads);
             if (out != null) {
                 AtomicFiles.writeString(out, ResultsJson.write(config, report, result, wall));
             }
             if (plot != null) {
-                String title = String.format(Locale.ROOT, "%s %s, %s%s, lr %s", m.modelName(), scheme, mode,
+                String title = String.format(Locale.ROOT, "%s %s, %s%s, lr %s", m.graph().name(), scheme, mode,
                         noQas ? ", no QAS" : ", QAS", lr);
                 AtomicFiles.writeString(plot, AccuracyPlot.svg(title, result, train.count()));
             }

@@ -1,6 +1,7 @@
 package dev.tinytrain.cli;
 
 import dev.tinytrain.backend.c.CModel;
+import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.backend.c.CModelRunner;
 import dev.tinytrain.backend.c.CTools;
 import dev.tinytrain.compiler.CompiledModel;
@@ -47,7 +48,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             description = "nearest_even, stochastic or float_master (default: ${DEFAULT-VALUE})")
     String rounding;
 
-    @Option(names = "--shared", paramLabel = "DIR", description = "the shared folder with models/ and "
+    @Option(names = "--shared", paramLabel = "DIR", description = "the shared folder with "
             + "tools/qemu-insncount/ (default: tinytrain.shared, else ../shared)")
     Path shared;
 
@@ -80,9 +81,9 @@ final class InsnsBenchCommand implements Callable<Integer> {
             if (model == null) {
                 throw new IllegalArgumentException("scheme '" + scheme + "' names no known model");
             }
-            Path dir = sh.resolve("models").resolve(model);
-            CompiledModel c = CModels.compile(dir, scheme, rounding, 1e-3f, 10);
-            CModel m = c.toC(CModels.weightsSha256(dir));
+            CModels.Compiled compiled = CModels.compile(model, scheme, rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES);
+            CompiledModel c = compiled.model();
+            CModel m = compiled.toC();
             CModelRunner.Results res;
             try {
                 CModelRunner q = CModelRunner.build(CModelRunner.materialize(m, cache),

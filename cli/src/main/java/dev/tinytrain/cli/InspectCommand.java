@@ -1,12 +1,13 @@
 package dev.tinytrain.cli;
 
+import dev.tinytrain.compiler.output.HeadInitSource;
+import dev.tinytrain.compiler.output.LoadedModel;
+import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.importer.HeadSpec;
-import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.json.IrJson;
 import dev.tinytrain.ir.text.IrPrinter;
 import java.io.PrintWriter;
@@ -32,9 +33,8 @@ final class InspectCommand implements Callable<Integer> {
 
     /** Where the graph comes from. */
     static final class Source {
-        @Option(names = "--model", required = true, paramLabel = "DIR",
-                description = "tinytrain-mcu-model/1 folder (model.json + weights.bin)")
-        Path model;
+        @Option(names = "--model", required = true, paramLabel = "NAME|DIR|FILE", description = ModelInputs.MODEL_HELP)
+        String model;
 
         @Option(names = "--graph", required = true, paramLabel = "FILE",
                 description = "tinytrain IR JSON file (as written by --json)")
@@ -50,15 +50,38 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "also write the IR as JSON to FILE")
     Path json;
 
+    @Option(names = "--transfer-head", paramLabel = "K", description = {"end the --model graph with the trainable"
+            + " float transfer head Linear(C, K) (the default seeded head) instead of the pretrained int8 classifier:"
+            + " the graph a training step is compiled from. With --json, a file that `compile --graph` takes (edit"
+            + " it first if you like)."})
+    Integer transferHead;
+
+    @Option(names = "--head-init", paramLabel = "FILE", description = "like --transfer-head, with the head read"
+            + " from FILE (W [K, C] then b [K], float32 little-endian)")
+    Path headInit;
+
     @Override
     public Integer call() throws Exception {
         Graph g;
         PrintWriter out = spec.commandLine().getOut();
         if (source.model != null) {
-            ImportedModel m = McuModelImporter.load(source.model, resolution, HeadSpec.pretrained());
+            HeadInitSource head = transferHead == null && headInit == null ? HeadInitSource.pretrained()
+                    : ModelInputs.head(headInit, transferHead == null ? HeadSpec.DEFAULT_CLASSES : transferHead,
+                            HeadSpec.DEFAULT_SEED);
+            ModelSource ms = ModelInputs.source(source.model);
+            boolean ownHead = ms.kind() == ModelSource.Kind.IR_JSON;
+            if (ownHead && (transferHead != null || headInit != null)) {
+                throw new IllegalArgumentException("--transfer-head and --head-init apply to model folders and"
+                        + " shipped or synthetic models; the IR JSON graph " + source.model + " carries its own head");
+            }
+            LoadedModel m = ms.load(resolution, ownHead ? null : head);
             g = m.graph();
-            out.printf(Locale.ROOT, "model %s (weights sha256 %s)%n", m.modelName(), m.weightsSha256());
+            out.printf(Locale.ROOT, "model %s%n", m.description());
         } else {
+            if (transferHead != null || headInit != null) {
+                throw new IllegalArgumentException("--transfer-head and --head-init apply to --model; an IR JSON graph"
+                        + " carries its own head");
+            }
             g = IrJson.read(readText(source.graph));
             out.printf(Locale.ROOT, "graph %s (from %s)%n", g.name(), source.graph);
         }

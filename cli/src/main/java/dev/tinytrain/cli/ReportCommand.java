@@ -1,26 +1,14 @@
 package dev.tinytrain.cli;
 
-import dev.tinytrain.autodiff.TrainingOptions;
 import dev.tinytrain.compiler.BudgetExceededException;
 import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.report.ReportWriters;
-import dev.tinytrain.dataset.HeadInit;
 import dev.tinytrain.ir.Graph;
-import dev.tinytrain.ir.importer.HeadSpec;
-import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.ops.SgdUpdate;
-import dev.tinytrain.planner.MemoryPlan;
-import dev.tinytrain.pruning.PolicyJson;
-import dev.tinytrain.pruning.Presets;
-import dev.tinytrain.pruning.SparseUpdatePolicy;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -42,19 +30,15 @@ import picocli.CommandLine.TypeConversionException;
             "Exit codes: 0 fits the target, 1 does not fit (the report is still printed) or the input was rejected,"
                 + " 2 usage error."})
 final class ReportCommand implements Callable<Integer> {
-    /** Classes of the transfer head when no --head-init is given (Fashion-MNIST, CIFAR-10 and the like). */
-    static final int DEFAULT_CLASSES = 10;
-
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "tinytrain-mcu-model/1 folder (model.json + weights.bin)")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "NAME|DIR|FILE",
+            description = ModelInputs.MODEL_HELP)
+    String model;
 
     @Option(names = "--scheme", required = true, paramLabel = "NAME",
-            description = "sparse-update preset (mcunet-49kb .. proxyless-148kb, head-only, all, ...) or a"
-                    + " tinytrain-sparse-update/1 policy file")
+            description = ModelInputs.SCHEME_HELP)
     String scheme;
 
     @Option(names = "--target", defaultValue = "stm32f746", paramLabel = "NAME", converter = TargetConverter.class,
@@ -85,8 +69,8 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--head-init", paramLabel = "FILE",
             description = "initial float head: W [K, C] then b [K], float32 little-endian, e.g."
                     + " ../shared/bench/fashion-mnist-protocol/head-init/<model>.bin (a <name>.json beside it is"
-                    + " checked). Default: W[k][c] = 0.05*sin(k*C + c), b = 0 (the head's values do not change"
-                    + " memory)")
+                    + " checked). Default: the seeded default head of --classes classes (the head's values do not"
+                    + " change memory)")
     Path headInit;
 
     @Option(names = "--classes", defaultValue = "10", paramLabel = "K",
@@ -106,8 +90,8 @@ final class ReportCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--classes must be >= 1, got "
                     + classes);
         }
-        Graph g = transferGraph(model, resolution, headInit, classes);
-        CompileOptions options = options(scheme, lr, rounding);
+        Graph g = ModelInputs.load(model, resolution, headInit, classes).graph();
+        CompileOptions options = ModelInputs.options(scheme, lr, rounding);
         MemoryReport report;
         String overflow = null;
         try {
@@ -139,62 +123,6 @@ final class ReportCommand implements Callable<Integer> {
         }
         err.flush();
         return 0;
-    }
-
-    /** Compile options for a preset name or a policy file, with QAS, fused in-place updates, default alignment. */
-    static CompileOptions options(String scheme, float lr, String rounding) {
-        SparseUpdatePolicy policy;
-        String name;
-        if (Presets.names().contains(scheme)) {
-            policy = Presets.get(scheme);
-            name = scheme;
-        } else if (Files.isRegularFile(Path.of(scheme))) {
-            policy = PolicyJson.read(Path.of(scheme));
-            name = Path.of(scheme).getFileName().toString();
-        } else {
-            policy = Presets.get(scheme); // throws, listing the known presets
-            name = scheme;
-        }
-        return new CompileOptions(policy, name, new TrainingOptions(lr, lr, rounding, true, 0), true, true,
-                MemoryPlan.DEFAULT_ALIGNMENT);
-    }
-
-    /**
-     * The model with a float transfer head: from {@code headInit} when given, else the documented deterministic
-     * init {@code W[k][c] = 0.05 sin(k C + c)}, {@code b = 0} with {@code classes} rows.
-     */
-    static Graph transferGraph(Path dir, int resolution, Path headInit, int classes) {
-        ImportedModel pretrained = McuModelImporter.load(dir, resolution, HeadSpec.pretrained());
-        int c = pretrained.tap("avgpool").type().shape().dim(3);
-        float[] w;
-        float[] b;
-        if (headInit != null) {
-            HeadInit h = readHead(headInit, classes, c);
-            if (h.inChannels() != c) {
-                throw new IllegalArgumentException(headInit + ": the head has " + h.inChannels() + " input channels"
-                        + " but " + pretrained.modelName() + "'s pooled feature has " + c);
-            }
-            w = h.weight();
-            b = h.bias();
-        } else {
-            w = new float[classes * c];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) Math.sin(i) * 0.05f;
-            }
-            b = new float[classes];
-        }
-        return McuModelImporter.load(dir, resolution, HeadSpec.transfer(w, b)).graph();
-    }
-
-    private static HeadInit readHead(Path bin, int classes, int channels) {
-        try {
-            String name = bin.getFileName().toString();
-            Path json = bin.resolveSibling((name.endsWith(".bin") ? name.substring(0, name.length() - 4) : name)
-                    + ".json");
-            return Files.isRegularFile(json) ? HeadInit.read(bin, json) : HeadInit.readRaw(bin, classes, channels);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read head init " + bin + ": " + e.getMessage(), e);
-        }
     }
 
     /** Parses a target name; an unknown one is a usage error. */

@@ -26,11 +26,10 @@ final class SizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "tinytrain-mcu-model/1 folder")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "NAME|DIR|FILE", description = ModelInputs.MODEL_HELP)
+    String model;
 
-    @Option(names = "--scheme", required = true, paramLabel = "NAME", description = "sparse-update preset, e.g. "
-            + "mcunet-99kb")
+    @Option(names = "--scheme", required = true, paramLabel = "NAME|FILE.json", description = ModelInputs.SCHEME_HELP)
     String scheme;
 
     @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
@@ -54,8 +53,9 @@ final class SizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CompiledModel c = CModels.compile(model, scheme, rounding, lr, classes);
-        CModel m = c.toC(CModels.weightsSha256(model));
+        CModels.Compiled compiled = CModels.compile(model, scheme, rounding, lr, classes);
+        CompiledModel c = compiled.model();
+        CModel m = compiled.toC();
         Path folder = out != null ? m.writeTo(out) : CModelRunner.materialize(m, CModels.cache(cCache));
         CImage image;
         try {

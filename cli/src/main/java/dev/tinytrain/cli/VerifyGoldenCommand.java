@@ -2,16 +2,19 @@ package dev.tinytrain.cli;
 
 import dev.tinytrain.backend.c.CModelRunner;
 import dev.tinytrain.backend.c.CTools;
-import dev.tinytrain.cli.golden.CGoldenBackend;
-import dev.tinytrain.cli.golden.ForwardGoldenCheck;
-import dev.tinytrain.cli.golden.GoldenBackend;
-import dev.tinytrain.cli.golden.GoldenFile;
-import dev.tinytrain.cli.golden.GoldenSchemes;
-import dev.tinytrain.cli.golden.TensorComparison;
-import dev.tinytrain.cli.golden.TrainGoldenCheck;
+import dev.tinytrain.compiler.output.ModelSource;
+import dev.tinytrain.compiler.output.SchemeSource;
+import dev.tinytrain.golden.CGoldenBackend;
+import dev.tinytrain.golden.ForwardGoldenCheck;
+import dev.tinytrain.golden.GoldenBackend;
+import dev.tinytrain.golden.GoldenFile;
+import dev.tinytrain.golden.GoldenSchemes;
+import dev.tinytrain.golden.TensorComparison;
+import dev.tinytrain.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +38,9 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "GOLDEN.json", description = "the golden index file")
     Path golden;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model folder (default: the golden's model_files)")
-    Path model;
+    @Option(names = "--model", paramLabel = "NAME|DIR", description = "a shipped model or a model folder (default: the"
+            + " golden's model_files when that folder exists, else the shipped model the golden names)")
+    String model;
 
     @Option(names = "--backend", defaultValue = "jvm", converter = BackendConverter.class,
             completionCandidates = BackendNames.class,
@@ -106,17 +110,27 @@ final class VerifyGoldenCommand implements Callable<Integer> {
         if (backend == Backend.JVM) {
             return GoldenBackend.jvm();
         }
-        Path cache = cCache != null ? cCache : Path.of(System.getProperty("tinytrain.c.cache",
-                Path.of(System.getProperty("java.io.tmpdir"), "tinytrain-c-cache").toString()));
+        Path cache = CModels.cache(cCache);
         return new CGoldenBackend(backend == Backend.C_M7 ? CModelRunner.Platform.QEMU_M7
                 : CModelRunner.Platform.HOST, cache, Duration.ofSeconds(timeoutSeconds));
+    }
+
+    /** The folder of the model the golden is checked against: --model, else the golden's own, else the shipped one. */
+    private Path modelFolder(GoldenFile g) {
+        ModelSource source = model != null ? ModelInputs.source(model)
+                : g.modelFolder().filter(Files::isDirectory).map(d -> ModelInputs.source(d.toString()))
+                        .orElseGet(() -> ModelInputs.source(g.model()));
+        if (source.kind() != ModelSource.Kind.FOLDER && source.kind() != ModelSource.Kind.SHIPPED) {
+            throw new IllegalArgumentException("a golden is checked against a model folder or a shipped model, not "
+                    + source.kind() + " " + source.spec());
+        }
+        return source.path();
     }
 
     @Override
     public Integer call() {
         GoldenFile g = GoldenFile.read(golden);
-        Path dir = model != null ? model : g.modelFolder().orElseThrow(() -> new IllegalArgumentException(
-                golden + " has no model_files field; pass --model DIR"));
+        Path dir = modelFolder(g);
         PrintWriter out = spec.commandLine().getOut();
         List<TensorComparison> results;
         GoldenBackend b = goldenBackend();
@@ -128,8 +142,9 @@ final class VerifyGoldenCommand implements Callable<Integer> {
                 }
                 case "train_step" -> {
                     String name = scheme != null ? scheme : GoldenSchemes.defaultScheme(g.model());
+                    SchemeSource schemeSource = SchemeSource.resolve(name, ModelInputs.cwd());
                     results = TrainGoldenCheck.run(g, new TrainGoldenCheck.Setup(dir, rounding,
-                            GoldenSchemes.pruner(name, dir)), b);
+                            schemeSource.policy(), schemeSource.name()), b);
                 }
                 default -> throw new IllegalArgumentException(golden + ": unknown golden kind '" + g.kind() + "'");
             }

@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A shipped model: by name, from the class path, whatever the working folder. */
     static String model(String name) {
-        return SharedFolder.require().resolve("models").resolve(name).toString();
+        return name;
     }
 
     @Test
@@ -135,11 +136,11 @@ class ReportCommandTest {
         assertTrue(other.err().contains("mbv2-w0.35"), other.err());
         CliRun missing = CliRun.run("report", "--model", tmp.resolve("none").toString(), "--scheme", "all");
         assertEquals(1, missing.exit());
-        assertTrue(missing.err().contains("model.json"), missing.err());
+        assertTrue(missing.err().contains("not found") && missing.err().contains("not a shipped model"), missing.err());
         Path head = SharedFolder.require().resolve("bench/fashion-mnist-protocol/head-init/mbv2-w0.35.bin");
         CliRun wrongHead = CliRun.run("report", "--model", m, "--scheme", "all", "--head-init", head.toString());
         assertEquals(1, wrongHead.exit());
-        assertTrue(wrongHead.err().contains("112 input channels") && wrongHead.err().contains("160"),
+        assertTrue(wrongHead.err().contains("Linear(112, 10)") && wrongHead.err().contains("160 channels"),
                 wrongHead.err());
         assertEquals("", unknown.out() + other.out() + missing.out() + wrongHead.out());
     }

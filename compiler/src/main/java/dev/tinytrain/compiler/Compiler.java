@@ -47,12 +47,21 @@ public final class Compiler {
         return c;
     }
 
-    /** Compiles without enforcing the budgets (the report still says whether it fits). */
-    public static CompiledModel compileUnchecked(Graph forward, Target target, CompileOptions options) {
+    /**
+     * The training step before fusion and scheduling: autodiff, then the sparse-update policy and dead-code
+     * elimination. Every weight gradient exists here as a tensor (fusion removes them); the golden checks read them
+     * from this step and check that the compiled step computes the same results bit for bit.
+     */
+    public static TrainingGraph prunedStep(Graph forward, CompileOptions options) {
         TrainingGraph full = Autodiff.differentiate(forward, options.training());
         Map<String, Trainability> trainability = PolicyResolver.resolve(options.policy(), full.graph(),
                 convOrder(forward));
-        TrainingGraph pruned = Pruner.prune(full, trainability);
+        return Pruner.prune(full, trainability);
+    }
+
+    /** Compiles without enforcing the budgets (the report still says whether it fits). */
+    public static CompiledModel compileUnchecked(Graph forward, Target target, CompileOptions options) {
+        TrainingGraph pruned = prunedStep(forward, options);
         TrainingGraph step = options.fuseUpdates() ? OperatorReorder.run(pruned) : pruned;
         MemoryPlan plan = MemoryPlan.of(step.graph(), options.alignment(), options.inPlace(),
                 PlacementStrategies.standard().all());

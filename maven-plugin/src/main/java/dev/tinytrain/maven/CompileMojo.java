@@ -45,17 +45,20 @@ import org.apache.maven.project.MavenProject;
 public class CompileMojo extends AbstractMojo {
 
     /**
-     * The model: a {@code tinytrain-mcu-model/1} folder ({@code model.json} + {@code weights.bin}), a tinytrain IR
-     * JSON file, or a built-in model with synthetic weights ({@code mcunet-5fps}, {@code mbv2-w0.35},
-     * {@code proxyless-w0.3}; prefix {@code zoo:} to prefer it over a folder of that name). Relative paths are
-     * relative to the project's base folder.
+     * The model, resolved as by every {@code ./tinytrain} command ({@code ModelSource}): a shipped pretrained model
+     * ({@code mcunet-5fps}, {@code mbv2-w0.35}, {@code proxyless-w0.3}: the real weights, from the plugin's class
+     * path), a {@code tinytrain-mcu-model/1} folder ({@code model.json} + {@code weights.bin}), a tinytrain IR JSON
+     * file, or {@code synthetic:NAME} for a built-in architecture with synthetic weights. An existing path wins over
+     * a name. Relative paths are relative to the project's base folder.
      */
     @Parameter(property = "tinytrain.model", required = true)
     private String model;
 
     /**
-     * The sparse-update scheme: a preset name ({@code mcunet-99kb}, {@code mbv2-99kb}, {@code proxyless-98kb},
-     * {@code head-only}, {@code all}, ...) or a {@code tinytrain-sparse-update/1} policy JSON file.
+     * The sparse-update scheme, resolved as by every command ({@code SchemeSource}): a {@code tinytrain-sparse-update/1}
+     * policy JSON file when the value ends in {@code .json}, contains a path separator or names an existing file; a
+     * preset name ({@code mcunet-99kb}, {@code mbv2-99kb}, {@code proxyless-98kb}, {@code head-only}, {@code all},
+     * ...) otherwise.
      */
     @Parameter(property = "tinytrain.scheme", required = true)
     private String scheme;

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tinytrain.backend.c.CModelRunner;
-import dev.tinytrain.cli.golden.CGoldenBackend;
-import dev.tinytrain.cli.golden.ForwardGoldenCheck;
-import dev.tinytrain.cli.golden.GoldenFile;
-import dev.tinytrain.cli.golden.GoldenSchemes;
-import dev.tinytrain.cli.golden.TensorComparison;
-import dev.tinytrain.cli.golden.TrainGoldenCheck;
+import dev.tinytrain.golden.CGoldenBackend;
+import dev.tinytrain.golden.ForwardGoldenCheck;
+import dev.tinytrain.golden.GoldenFile;
+import dev.tinytrain.golden.GoldenSchemes;
+import dev.tinytrain.golden.TensorComparison;
+import dev.tinytrain.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.SharedFolder;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import java.nio.file.Path;
@@ -104,8 +104,8 @@ class CGoldensTest {
         Path shared = SharedFolder.require();
         GoldenFile golden = GoldenFile.read(shared.resolve("golden").resolve(model).resolve("train_" + index + ".json"));
         Path dir = golden.modelFolder().orElseThrow();
-        List<TensorComparison> results = TrainGoldenCheck.run(golden, new TrainGoldenCheck.Setup(dir, rounding,
-                GoldenSchemes.pruner(GoldenSchemes.defaultScheme(model), dir)),
+        List<TensorComparison> results = TrainGoldenCheck.run(golden,
+                TrainGoldenCheck.Setup.preset(dir, rounding, GoldenSchemes.defaultScheme(model)),
                 new CGoldenBackend(p, CTestSupport.CACHE, TIMEOUT));
         assertAllPass(results);
         assertTrue(results.size() > 10, "compared " + results.size() + " tensors");

@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tinytrain.backend.c.CModelRunner;
 import dev.tinytrain.backend.c.CTools;
+import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.ir.Graph;
-import dev.tinytrain.ir.SharedFolder;
-import dev.tinytrain.ir.importer.HeadSpec;
-import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -47,16 +44,9 @@ final class CTestSupport {
         return CModelRunner.build(folder, p);
     }
 
-    /** A pretrained model with a 10-class transfer head initialized deterministically. */
+    /** A shipped pretrained model with the default 10-class transfer head. */
     static Graph model(String name) {
-        Path dir = SharedFolder.require().resolve("models").resolve(name);
-        ImportedModel m = McuModelImporter.load(dir);
-        int c = m.tap("avgpool").type().shape().dim(3);
-        float[] w = new float[10 * c];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) Math.sin(i) * 0.05f;
-        }
-        return McuModelImporter.load(dir, 128, HeadSpec.transfer(w, new float[10])).graph();
+        return ModelSource.resolve(name, Path.of("")).load(128, null).graph();
     }
 
     /** The preset the TTE comparison uses for each model. */

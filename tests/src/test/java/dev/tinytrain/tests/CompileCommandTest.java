@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tinytrain.cli.CliRun;
 import dev.tinytrain.ir.SharedFolder;
 import java.io.IOException;
@@ -16,13 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tinytrain compile}: the output folder, the summary, and exit codes 0 / 1 (message on stderr) / 2. */
 class CompileCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path tmp;
 
     @Test
-    void compilesABuiltInModelAndPrintsTheSummary() throws IOException {
+    void compilesASyntheticModelOnRequestAndPrintsTheSummary() throws IOException {
         Path out = tmp.resolve("out");
-        CliRun r = CliRun.run("compile", "--model", "mcunet-5fps", "--scheme", "mcunet-99kb", "--target", "stm32f746",
+        CliRun r = CliRun.run("compile", "--model", "synthetic:mcunet-5fps", "--scheme", "mcunet-99kb", "--target",
+                "stm32f746",
                 "--out", out.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("model   mcunet-5fps-synthetic  (SYNTHETIC weights"), r.out());
@@ -95,6 +101,58 @@ class CompileCommandTest {
         String text = Files.readString(out.resolve("report.txt"));
         assertTrue(text.contains("head: initialised from"), text);
         assertFalse(text.contains("SYNTHETIC"), text);
+    }
+
+    @Test
+    void aShippedModelByNameIsTheRealOne() throws IOException {
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.run("compile", "--model", "mbv2-w0.35", "--scheme", "mbv2-99kb", "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("model   mbv2-w0.35\n"), r.out());
+        assertFalse(Files.readString(out.resolve("report.txt")).contains("SYNTHETIC"));
+        assertTrue(Files.readString(out.resolve("tinytrain.stamp")).contains(
+                "file weights.bin sha256 f704b811dc52ab41c9573d06dee8ab73db856ebcc487050f761c5755e4ec8b70"));
+    }
+
+    /**
+     * The round trip a user makes: export the transfer-learning graph of a model as IR JSON, edit it (here: rename
+     * the graph and change the head's initial bias), compile it with {@code --graph}; the plan is the model's own.
+     */
+    @Test
+    void anExportedTransferGraphEditedAndCompiledWithGraph() throws IOException {
+        Path graph = tmp.resolve("mcunet.json");
+        CliRun export = CliRun.run("inspect", "--model", "mcunet-5fps", "--transfer-head", "10", "--json",
+                graph.toString());
+        assertEquals(0, export.exit(), export.err());
+        JsonNode doc = JSON.readTree(graph.toFile());
+        ((ObjectNode) doc).put("name", "my-mcunet");
+        Files.writeString(graph, JSON.writeValueAsString(doc));
+
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.run("compile", "--graph", graph.toString(), "--scheme", "mcunet-99kb", "--out",
+                out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("model   my-mcunet"), r.out());
+        Path direct = tmp.resolve("direct");
+        assertEquals(0, CliRun.run("compile", "--model", "mcunet-5fps", "--scheme", "mcunet-99kb", "--out",
+                direct.toString()).exit());
+        JsonNode a = JSON.readTree(out.resolve("report.json").toFile());
+        JsonNode b = JSON.readTree(direct.resolve("report.json").toFile());
+        for (String field : List.of("arenaBytes", "sramTotalBytes", "flashBytes")) {
+            assertEquals(b.get(field), a.get(field), field);
+        }
+
+        // the pretrained int8 classifier is not a trainable head: that export does not compile
+        Path forward = tmp.resolve("forward.json");
+        assertEquals(0, CliRun.run("inspect", "--model", "mcunet-5fps", "--json", forward.toString()).exit());
+        CliRun bad = CliRun.run("compile", "--graph", forward.toString(), "--scheme", "mcunet-99kb", "--out",
+                tmp.resolve("bad").toString());
+        assertEquals(1, bad.exit(), bad.out());
+        // --graph takes IR JSON only
+        CliRun folder = CliRun.run("compile", "--graph", "mcunet-5fps", "--scheme", "mcunet-99kb", "--out",
+                tmp.resolve("bad").toString());
+        assertEquals(1, folder.exit());
+        assertTrue(folder.err().contains("not a tinytrain IR JSON file"), folder.err());
     }
 
     private static List<String> names(Path dir) throws IOException {

@@ -3,9 +3,9 @@ package dev.tinytrain.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tinytrain.cli.golden.ForwardGoldenCheck;
-import dev.tinytrain.cli.golden.GoldenFile;
-import dev.tinytrain.cli.golden.TensorComparison;
+import dev.tinytrain.golden.ForwardGoldenCheck;
+import dev.tinytrain.golden.GoldenFile;
+import dev.tinytrain.golden.TensorComparison;
 import dev.tinytrain.ir.SharedFolder;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;

@@ -2,10 +2,10 @@ package dev.tinytrain.tests;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tinytrain.cli.golden.GoldenFile;
-import dev.tinytrain.cli.golden.GoldenSchemes;
-import dev.tinytrain.cli.golden.TensorComparison;
-import dev.tinytrain.cli.golden.TrainGoldenCheck;
+import dev.tinytrain.golden.GoldenFile;
+import dev.tinytrain.golden.GoldenSchemes;
+import dev.tinytrain.golden.TensorComparison;
+import dev.tinytrain.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.SharedFolder;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,8 +30,7 @@ class TrainGoldensTest {
         Path shared = SharedFolder.require();
         GoldenFile golden = GoldenFile.read(shared.resolve("golden").resolve(model).resolve("train_" + index + ".json"));
         Path dir = golden.modelFolder().orElseThrow();
-        List<TensorComparison> results = TrainGoldenCheck.run(golden, new TrainGoldenCheck.Setup(dir, rounding,
-                GoldenSchemes.pruner(GoldenSchemes.defaultScheme(model), dir)));
+        List<TensorComparison> results = TrainGoldenCheck.run(golden, TrainGoldenCheck.Setup.preset(dir, rounding, GoldenSchemes.defaultScheme(model)));
         List<TensorComparison> bad = results.stream().filter(c -> !c.passed()).toList();
         assertTrue(bad.isEmpty(), () -> bad.stream().map(TensorComparison::line).collect(Collectors.joining("\n")));
         assertTrue(results.size() > 10, "compared " + results.size() + " tensors");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tinytrain.ir.SharedFolder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FinetuneCommandTest {
     @TempDir
     static Path tmp;
-    static Path model;
+    static String model;
     static Path train;
     static Path test;
 
@@ -87,7 +86,7 @@ class FinetuneCommandTest {
 
     @BeforeAll
     static void data() throws Exception {
-        model = SharedFolder.require().resolve("models/mcunet-5fps");
+        model = "mcunet-5fps"; // the shipped model
         train = arrow("train", 12, 28, 28, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1);
         test = arrow("test", 6, 28, 28, 9, 8, 7, 6, 5, 4);
     }
@@ -96,7 +95,7 @@ class FinetuneCommandTest {
     void aRunWritesItsResultsAndPlot() throws Exception {
         Path json = tmp.resolve("results/run.json");
         Path svg = tmp.resolve("results/run.svg");
-        Result r = tinytrain("finetune", "--model", model.toString(), "--scheme", "head-only", "--data",
+        Result r = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data",
                 train.toString(), "--test-data", test.toString(), "--epochs", "2", "--eval-every", "5", "--lr", "0.003",
                 "--out", json.toString(), "--plot", svg.toString());
         assertEquals(0, r.exit(), r.err());
@@ -117,7 +116,7 @@ class FinetuneCommandTest {
     @Test
     void labelsOutsideTheHeadsClassesAreAClearError() throws Exception {
         Path bad = arrow("badlabels", 4, 28, 28, 0, 1, 12, 3);
-        Result r = tinytrain("finetune", "--model", model.toString(), "--scheme", "head-only", "--data", bad.toString(),
+        Result r = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data", bad.toString(),
                 "--test-data", test.toString());
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("tinytrain: error: " + bad + ": label: training data row 2 has label 12, outside"
@@ -127,7 +126,7 @@ class FinetuneCommandTest {
     @Test
     void aFileThatIsNotArrowIsAClearError() throws Exception {
         Path notArrow = idx("raw", 2, 28, 28, 0, 1)[1];
-        Result r = tinytrain("finetune", "--model", model.toString(), "--scheme", "head-only", "--data",
+        Result r = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data",
                 notArrow.toString(), "--test-data", test.toString());
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().startsWith("tinytrain: error: " + notArrow + ": "), r.err());
@@ -137,7 +136,7 @@ class FinetuneCommandTest {
     @Test
     void testImagesOfAnotherSizeAreAClearError() throws Exception {
         Path small = arrow("small", 3, 14, 14, 0, 1, 2);
-        Result r = tinytrain("finetune", "--model", model.toString(), "--scheme", "head-only", "--data",
+        Result r = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data",
                 train.toString(), "--test-data", small.toString());
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("test images are 14x14x1 but the training images (" + train + ") are 28x28x1"),
@@ -146,7 +145,7 @@ class FinetuneCommandTest {
 
     @Test
     void aPlanThatDoesNotFitTheTargetFailsWithTheCompilersMessage() throws Exception {
-        Result r = tinytrain("finetune", "--model", model.toString(), "--scheme", "mcunet-99kb", "--rounding",
+        Result r = tinytrain("finetune", "--model", model, "--scheme", "mcunet-99kb", "--rounding",
                 "FLOAT_MASTER", "--data", train.toString(), "--test-data", test.toString());
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("SRAM budget of stm32f746 is 327,680 B but the step needs"), r.err());
@@ -161,11 +160,11 @@ class FinetuneCommandTest {
             b.putInt(i);
         }
         Files.write(order, b.array());
-        Result r = tinytrain("finetune", "--model", model.toString(), "--scheme", "head-only", "--data",
+        Result r = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data",
                 train.toString(), "--test-data", test.toString(), "--epochs", "2", "--order", order.toString());
         assertEquals(1, r.exit(), r.err());
         assertTrue(r.err().contains("--order gives 1 file(s) for 2 epoch(s)"), r.err());
-        Result wrongLength = tinytrain("finetune", "--model", model.toString(), "--scheme", "head-only", "--data",
+        Result wrongLength = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data",
                 train.toString(), "--test-data", test.toString(), "--train-limit", "10", "--order", order.toString());
         assertEquals(1, wrongLength.exit(), wrongLength.err());
         assertTrue(wrongLength.err().contains("expected N = 10"), wrongLength.err());

@@ -1,6 +1,7 @@
 package dev.tinytrain.ir.importer;
 
 import java.util.Objects;
+import java.util.SplittableRandom;
 
 /**
  * Which head the imported graph ends with.
@@ -14,6 +15,10 @@ import java.util.Objects;
  * </ul>
  */
 public final class HeadSpec {
+    /** Classes of the default transfer head (Fashion-MNIST, CIFAR-10 and the like). */
+    public static final int DEFAULT_CLASSES = 10;
+    /** Seed of the default transfer head. */
+    public static final long DEFAULT_SEED = 0;
     private final float[] weight;
     private final float[] bias;
 
@@ -41,6 +46,38 @@ public final class HeadSpec {
                     + bias.length);
         }
         return new HeadSpec(weight.clone(), bias.clone());
+    }
+
+    /**
+     * The one default transfer head of tinytrain: {@code Linear(channels, classes)} drawn as PyTorch initialises
+     * {@code nn.Linear} (W and b uniform in {@code [-1/sqrt(channels), 1/sqrt(channels))}), from
+     * {@code new SplittableRandom(seed)}: W row-major, then b. The same numbers on every run and platform.
+     *
+     * @throws IllegalArgumentException for fewer than 2 classes or no channels
+     */
+    public static HeadSpec seeded(int classes, int channels, long seed) {
+        if (classes < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
+        }
+        if (channels < 1) {
+            throw new IllegalArgumentException("a head needs at least 1 input channel, got " + channels);
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double bound = 1 / Math.sqrt(channels);
+        float[] w = new float[classes * channels];
+        float[] b = new float[classes];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rnd.nextDouble(-bound, bound);
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) rnd.nextDouble(-bound, bound);
+        }
+        return new HeadSpec(w, b);
+    }
+
+    /** {@link #seeded} with {@link #DEFAULT_CLASSES} and {@link #DEFAULT_SEED}. */
+    public static HeadSpec defaultTransfer(int channels) {
+        return seeded(DEFAULT_CLASSES, channels, DEFAULT_SEED);
     }
 
     /** True for the pretrained classifier. */

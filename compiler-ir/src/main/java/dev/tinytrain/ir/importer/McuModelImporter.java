@@ -35,7 +35,7 @@ import java.util.Map;
 
 /**
  * Imports a {@code tinytrain-mcu-model/1} folder ({@code model.json} + {@code weights.bin}, see
- * {@code ../shared/models/FORMAT.md}) as a forward graph. Checks the weights' size and sha256, every array
+ * {@code models/FORMAT.md}) as a forward graph. Checks the weights' size and sha256, every array
  * reference (keys, dtype, shape, bounds, alignment), the descriptors' consistency and the quantization chain;
  * transposes OIHW weights to OHWI (dense) or {@code [1,KH,KW,C]} (depthwise). Works at any input resolution
  * the convolutions accept.

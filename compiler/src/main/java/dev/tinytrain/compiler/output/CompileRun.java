@@ -5,8 +5,6 @@ import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.Target;
-import dev.tinytrain.planner.MemoryPlan;
-import dev.tinytrain.pruning.SparseUpdatePolicy;
 
 /**
  * One compile run as the command line and the Maven goal do it: resolve the target, options, scheme and model
@@ -29,11 +27,10 @@ public final class CompileRun {
         TrainingOptions training = new TrainingOptions(r.learningRate(), r.effectiveBiasLearningRate(), r.rounding(),
                 true, 0);
         SchemeSource scheme = SchemeSource.resolve(r.scheme(), r.baseDir());
-        SparseUpdatePolicy policy = scheme.policy();
+        scheme.policy(); // an unknown preset or a bad policy file fails before the model is read
         ModelSource source = ModelSource.resolve(r.model(), r.baseDir());
         LoadedModel model = source.load(r.resolution(), r.headInit());
-        CompileOptions options = new CompileOptions(policy, scheme.name(), training, true, true,
-                MemoryPlan.DEFAULT_ALIGNMENT);
+        CompileOptions options = scheme.options(training);
         CompiledModel compiled = Compiler.compile(model.graph(), target, options);
         return new CompileResult(r, model, scheme, compiled);
     }

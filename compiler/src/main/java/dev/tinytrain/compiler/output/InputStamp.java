@@ -2,6 +2,7 @@ package dev.tinytrain.compiler.output;
 
 import com.google.common.hash.Hashing;
 import dev.tinytrain.compiler.zoo.ModelZoo;
+import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.pruning.PolicyJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,7 +64,7 @@ public final class InputStamp {
                 Float.toString(r.effectiveBiasLearningRate())));
         lines.add("resolution " + r.resolution());
         if (r.headInit() == null) {
-            lines.add("head seeded " + ModelZoo.DEFAULT_CLASSES + " classes");
+            lines.add("head seeded " + HeadSpec.DEFAULT_CLASSES + " classes");
         } else {
             for (Path f : r.headInit().files()) {
                 lines.add("head file " + f + " sha256 " + sha256OrMissing(f));

@@ -1,6 +1,7 @@
 package dev.tinytrain.compiler.output;
 
 import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.Shape;
 import java.util.List;
 
 /**
@@ -12,12 +13,19 @@ import java.util.List;
  * @param synthetic true for zoo models: the weights are seeded random numbers, not pretrained
  * @param digest sha256 of the weights (folder, zoo) or of the IR JSON file
  * @param convOrder backbone convs in forward order (TTE's layer index)
+ * @param featureChannels channels of the pooled feature the head reads, or -1 when unknown (an IR JSON graph)
  */
 public record LoadedModel(Graph graph, String kind, String description, boolean synthetic, String digest,
-                          List<String> convOrder) {
+                          List<String> convOrder, int featureChannels) {
 
     /** Copies the list. */
     public LoadedModel {
         convOrder = List.copyOf(convOrder);
+    }
+
+    /** The classes the graph predicts: the last dimension of its first output (the logits). */
+    public int classes() {
+        Shape s = graph.outputs().get(0).type().shape();
+        return s.dim(s.rank() - 1);
     }
 }

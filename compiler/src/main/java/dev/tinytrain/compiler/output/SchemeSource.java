@@ -1,5 +1,8 @@
 package dev.tinytrain.compiler.output;
 
+import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.compiler.CompileOptions;
+import dev.tinytrain.planner.MemoryPlan;
 import dev.tinytrain.pruning.PolicyJson;
 import dev.tinytrain.pruning.Presets;
 import dev.tinytrain.pruning.SparseUpdatePolicy;
@@ -9,9 +12,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The sparse-update scheme, resolved from what a user typed ({@code --scheme}, the plugin's {@code scheme}): a
- * policy file ({@code tinytrain-sparse-update/1}) when it ends in {@code .json}, contains a path separator or
- * names an existing file; a preset name ({@link Presets}) otherwise.
+ * The sparse-update scheme, resolved from what a user typed ({@code --scheme} of every command, the Maven goal's
+ * {@code scheme}, {@code SchemeSource.resolve} in Java), by one rule: a policy file ({@code tinytrain-sparse-update/1})
+ * when it ends in {@code .json}, contains a path separator or names an existing file; a preset name
+ * ({@link Presets}) otherwise. (So a file named like a preset is a file; {@code ./mcunet-99kb} asks for one
+ * explicitly.)
  *
  * @param spec what the user typed
  * @param file the policy file, or {@code null} for a preset
@@ -59,5 +64,13 @@ public record SchemeSource(String spec, Path file) {
      */
     public SparseUpdatePolicy policy() {
         return file == null ? Presets.get(spec) : PolicyJson.read(file);
+    }
+
+    /**
+     * Compile options for this scheme: its policy, with {@code training}, fused in-place updates, the
+     * input-gradient-first schedule and the default alignment (what every command and the Maven goal compile with).
+     */
+    public CompileOptions options(TrainingOptions training) {
+        return new CompileOptions(policy(), name(), training, true, true, MemoryPlan.DEFAULT_ALIGNMENT);
     }
 }

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 
 /**
  * Built-in architectures of the three models of the paper, with <b>synthetic</b> weights: for trying the
@@ -24,12 +23,10 @@ import java.util.Random;
 public final class ModelZoo {
     /** Suffix of every zoo graph name. */
     public static final String SYNTHETIC_SUFFIX = "-synthetic";
-    /** Classes of the default transfer head (Fashion-MNIST, as the accuracy protocol). */
-    public static final int DEFAULT_CLASSES = 10;
     /** Seed of every synthetic weight; change it and every zoo model changes. */
     public static final long SEED = 20_221_128L;
     /** Bumped whenever the generated weights change (stamps and descriptions carry it). */
-    public static final int GENERATOR_VERSION = 1;
+    public static final int GENERATOR_VERSION = 2;
 
     private static final Map<String, Architecture> MODELS = new LinkedHashMap<>();
 
@@ -72,7 +69,7 @@ public final class ModelZoo {
     /** The model at 128x128 with the default synthetic 10-class head. */
     public static ImportedModel build(String name) {
         Architecture a = architecture(name);
-        return build(name, 128, syntheticHead(a.featureChannels(), DEFAULT_CLASSES));
+        return build(name, 128, HeadSpec.defaultTransfer(a.featureChannels()));
     }
 
     /**
@@ -82,7 +79,7 @@ public final class ModelZoo {
      * @param name a zoo name
      * @param resolution input height and width (the quantization is calibrated at 128x128 whatever it is, so
      *     the weights and ranges do not depend on it)
-     * @param head the transfer head; {@link #syntheticHead} for the default
+     * @param head the transfer head; {@link HeadSpec#defaultTransfer} for the default
      * @return the model: graph {@code <name>-synthetic}, {@code weightsSha256} a digest of every generated
      *     parameter and range, taps and conv order named as the importer names them
      */
@@ -96,24 +93,6 @@ public final class ModelZoo {
         }
         return new SyntheticModelBuilder(a, a.name() + SYNTHETIC_SUFFIX, SEED + a.name().hashCode(), resolution,
                 head).build();
-    }
-
-    /**
-     * A seeded transfer head {@code Linear(channels, classes)} initialised as PyTorch's {@code nn.Linear}
-     * (uniform in {@code +-1/sqrt(channels)}); the same numbers on every run.
-     */
-    public static HeadSpec syntheticHead(int channels, int classes) {
-        Random rnd = new Random(SEED ^ (31L * channels + classes));
-        double bound = 1.0 / Math.sqrt(channels);
-        float[] w = new float[channels * classes];
-        float[] b = new float[classes];
-        for (int i = 0; i < w.length; i++) {
-            w[i] = (float) ((2 * rnd.nextDouble() - 1) * bound);
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (float) ((2 * rnd.nextDouble() - 1) * bound);
-        }
-        return HeadSpec.transfer(w, b);
     }
 
     /** One line saying what a zoo model is, for reports and logs. */

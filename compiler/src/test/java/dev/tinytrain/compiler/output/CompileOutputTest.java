@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tinytrain.compiler.BudgetExceededException;
 import dev.tinytrain.compiler.zoo.ModelZoo;
-import dev.tinytrain.ir.SharedFolder;
+import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.json.IrJson;
 import dev.tinytrain.pruning.PolicyException;
 import java.io.IOException;
@@ -31,7 +31,7 @@ class CompileOutputTest {
 
     @BeforeAll
     static void compileOnce() {
-        mcunet = CompileRun.compile(CompileRequest.of("mcunet-5fps", "mcunet-99kb", Path.of(".")));
+        mcunet = CompileRun.compile(CompileRequest.of("synthetic:mcunet-5fps", "mcunet-99kb", Path.of(".")));
     }
 
     @Test
@@ -135,7 +135,7 @@ class CompileOutputTest {
         assertEquals("ir-json", r.model().kind());
         assertEquals(mcunet.compiled().report().sramTotalBytes(), r.compiled().report().sramTotalBytes());
 
-        Path dir = SharedFolder.require().resolve("models/mcunet-5fps");
+        Path dir = Path.of("../models/mcunet-5fps").toAbsolutePath(); // the shipped model, by path
         CompileResult real = CompileRun.compile(CompileRequest.of(dir.toString(), "mcunet-99kb", tmp));
         assertEquals("folder", real.model().kind());
         assertFalse(real.model().synthetic());
@@ -181,10 +181,25 @@ class CompileOutputTest {
     }
 
     @Test
-    void zooPrefixAndSuffix() {
-        assertEquals("zoo", ModelSource.resolve("zoo:proxyless-w0.3", tmp).kind());
-        assertEquals("zoo", ModelSource.resolve("proxyless-w0.3-synthetic", tmp).kind());
-        assertThrows(CompileInputException.class, () -> ModelSource.resolve("zoo:resnet", tmp));
+    void oneResolutionRuleForModels() throws IOException {
+        assertEquals(ModelSource.Kind.SHIPPED, ModelSource.resolve("proxyless-w0.3", tmp).kind());
+        assertEquals(ModelSource.Kind.SYNTHETIC, ModelSource.resolve("synthetic:proxyless-w0.3", tmp).kind());
+        assertEquals(ModelSource.Kind.SYNTHETIC, ModelSource.resolve("proxyless-w0.3-synthetic", tmp).kind());
+        assertThrows(CompileInputException.class, () -> ModelSource.resolve("synthetic:resnet", tmp));
+        // an existing folder of a shipped model's name wins over the shipped model (what the user points at)
+        Path local = Files.createDirectories(tmp.resolve("mbv2-w0.35"));
+        ModelSource folder = ModelSource.resolve("mbv2-w0.35", tmp);
+        assertEquals(ModelSource.Kind.FOLDER, folder.kind());
+        assertEquals(local.toAbsolutePath().normalize(), folder.path());
+        Path tflite = Files.write(tmp.resolve("m.tflite"), new byte[] {1});
+        CompileInputException unknown = assertThrows(CompileInputException.class,
+                () -> ModelSource.resolve(tflite.toString(), tmp));
+        assertTrue(unknown.getMessage().contains("unknown format"), unknown.getMessage());
+        LoadedModel shipped = ModelSource.resolve("mcunet-5fps", tmp).load(128, null);
+        assertFalse(shipped.synthetic());
+        assertEquals("25cc833e6a5a187b86eec5d2eeaa42d2e1960078f6b448cd85978474f829e2df", shipped.digest());
+        assertEquals(HeadSpec.DEFAULT_CLASSES, shipped.classes());
+        assertEquals(160, shipped.featureChannels());
         assertTrue(SchemeSource.resolve("mcunet-99kb", tmp).isPreset());
         assertFalse(SchemeSource.resolve("policies/x.json", tmp).isPreset());
     }

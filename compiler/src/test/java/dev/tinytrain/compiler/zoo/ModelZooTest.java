@@ -18,6 +18,7 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.SharedFolder;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.json.IrJson;
@@ -71,7 +72,7 @@ class ModelZooTest {
         Path dir = SharedFolder.require().resolve("models").resolve(name);
         ImportedModel zoo = ModelZoo.build(name);
         int c = ModelZoo.architecture(name).featureChannels();
-        ImportedModel real = McuModelImporter.load(dir, 128, ModelZoo.syntheticHead(c, 10));
+        ImportedModel real = McuModelImporter.load(dir, 128, HeadSpec.defaultTransfer(c));
         Graph a = zoo.graph();
         Graph b = real.graph();
         assertEquals(b.nodes().size(), a.nodes().size());
@@ -121,9 +122,9 @@ class ModelZooTest {
     }
 
     private static final java.util.Map<String, String> PINNED = java.util.Map.of(
-            "mcunet-5fps", "0eff56069fb277761309cbb3c3a29a3aff3ac351fc336095d0369535a37ede75",
-            "mbv2-w0.35", "1b619f83e1bb2d789491d40b01898e2b0b2e4a4183a272192b4c34defda62b9f",
-            "proxyless-w0.3", "f13d2a227b553e83723654141711a83a77b00d694880a448e533994fc148f0e9");
+            "mcunet-5fps", "9638fb6f2f7063ecb0d338291b6ae0a8ac269f429517348a68ed7f13e412518b",
+            "mbv2-w0.35", "bb24f05f7c2fbb18a2531b8435495d48fa807d4c647d5169e3552d7d4ff86f9b",
+            "proxyless-w0.3", "0018ed63e2604367473f8782926d8871f7d54917e58f05c532b54c16beb68d48");
 
     /**
      * The int8 network does not saturate: on a random image (not the calibration one) run through the JVM
@@ -218,7 +219,7 @@ class ModelZooTest {
 
     @Test
     void otherResolutionsKeepTheWeights() {
-        ImportedModel a = ModelZoo.build("mcunet-5fps", 96, ModelZoo.syntheticHead(160, 10));
+        ImportedModel a = ModelZoo.build("mcunet-5fps", 96, HeadSpec.defaultTransfer(160));
         ImportedModel b = ModelZoo.build("mcunet-5fps");
         assertEquals(b.weightsSha256(), a.weightsSha256());
         assertEquals(List.of(1, 96, 96, 3), a.graph().inputs().get(0).type().shape().dims());
