@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -105,8 +106,14 @@ final class SearchCommand implements Callable<Integer> {
             + " resume from the records already there (default: in memory only)")
     Path records;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE.json", description = "write the chosen scheme here")
+    @Option(names = "--out", paramLabel = "FILE.json", description = "write the chosen scheme here (required unless"
+            + " --shard)")
     Path out;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "run only shard I of N of the trials (positions"
+            + " p with p mod N = I) into --records, then stop: one machine's share; concatenate the records files and"
+            + " run without --shard to search")
+    String shard;
 
     @Option(names = "--head-init", paramLabel = "FILE", description = "head initialisation (as finetune)")
     Path headInit;
@@ -151,6 +158,14 @@ final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
+        int[] shardOf = shard == null ? null : parseShard(shard);
+        if (shardOf == null && out == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--out=FILE.json'"
+                    + " (or --shard I/N to run a share of the trials only)");
+        }
+        if (shardOf != null && records == null) {
+            throw new IllegalArgumentException("--shard: needs --records, the file the shard's trials go to");
+        }
         Target tgt = Target.byName(target);
         long budget = parseSize(budgetSram, "--budget-sram");
         if (budget > tgt.sramBytes()) {
@@ -223,6 +238,13 @@ final class SearchCommand implements Callable<Integer> {
                 System.err.printf(Locale.ROOT, "contribution analysis of %s (%d convs; study %s): %d trials of %,d"
                                 + " steps and %,d test images, %d thread(s)%n", m.graph().name(), convs,
                         analysis.study(), analysis.trials().size(), trialSteps, testLimit, threads);
+                if (shardOf != null) {
+                    int ran = analysis.runShard(log, threads, new TrialProgress(), shardOf[0], shardOf[1]);
+                    stdout.printf(Locale.ROOT, "shard %d/%d: ran %d trial(s) into %s; concatenate every shard's records"
+                            + " and run without --shard to search%n", shardOf[0], shardOf[1], ran, records);
+                    stdout.flush();
+                    return 0;
+                }
                 table = analysis.run(log, threads, new TrialProgress());
             }
             printTable(stdout, table);
@@ -276,6 +298,20 @@ final class SearchCommand implements Callable<Integer> {
             throw new IllegalArgumentException(field + ": must be at least 1 byte and sensible, got '" + text + "'");
         }
         return n * mul;
+    }
+
+    /** {@code I/N} with 0 <= I < N. */
+    static int[] parseShard(String text) {
+        Matcher mt = Pattern.compile("(\\d{1,9})/(\\d{1,9})").matcher(text.strip());
+        if (!mt.matches()) {
+            throw new IllegalArgumentException("--shard: must be I/N such as 0/4, got '" + text + "'");
+        }
+        int i = Integer.parseInt(mt.group(1));
+        int n = Integer.parseInt(mt.group(2));
+        if (n < 1 || i >= n) {
+            throw new IllegalArgumentException("--shard: I must lie in [0, N) and N >= 1, got '" + text + "'");
+        }
+        return new int[] {i, n};
     }
 
     private static void positive(int v, String field) {

@@ -88,6 +88,29 @@ class SearchCommandTest {
     }
 
     @Test
+    void shardsRunTheirShareAndMergeByConcatenation() throws Exception {
+        Path out = dir.resolve("merged.json");
+        Path s0 = dir.resolve("s0.jsonl");
+        Path s1 = dir.resolve("s1.jsonl");
+        CliRun a = CliRun.run(args(out, s0, "--shard", "0/2"));
+        CliRun b = CliRun.run(args(out, s1, "--shard", "1/2"));
+        assertEquals(0, a.exit(), a.err());
+        assertEquals(0, b.exit(), b.err());
+        assertTrue(a.out().startsWith("shard 0/2: ran "), a.out());
+        assertTrue(!Files.exists(out), "a shard does not search");
+        Path merged = dir.resolve("merged.jsonl");
+        Files.writeString(merged, Files.readString(s0) + Files.readString(s1));
+        CliRun r = CliRun.run(args(out, merged));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("resuming: "), r.err());
+        assertTrue(!r.err().contains("trial 1/"), "no trial runs again: " + r.err());
+        assertTrue(Files.exists(out));
+        CliRun bad = CliRun.run(args(out, merged, "--shard", "2/2"));
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("--shard: I must lie in [0, N)"), bad.err());
+    }
+
+    @Test
     void badValuesNameTheirOptionAndExitOne() {
         Path out = dir.resolve("never.json");
         Path records = dir.resolve("never.jsonl");
@@ -114,8 +137,10 @@ class SearchCommandTest {
 
     @Test
     void usageErrorsExitTwo() {
-        assertEquals(2, CliRun.run("search", "--model", model.toString(), "--data", train.toString(), "--budget-sram",
-                "1KB").exit(), "--out is missing");
+        CliRun noOut = CliRun.run("search", "--model", model.toString(), "--data", train.toString(), "--budget-sram",
+                "1KB");
+        assertEquals(2, noOut.exit(), "--out is missing: " + noOut.err());
+        assertTrue(noOut.err().contains("Missing required option: '--out=FILE.json'"), noOut.err());
         assertEquals(2, CliRun.run(args(dir.resolve("x.json"), dir.resolve("x.jsonl"), "--trial-steps", "many"))
                 .exit());
     }

@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * trials run on a pool of threads, each with its own session, and give the same records on any number of threads.
  *
  * <p>Each trial is a pure function of (model digest, data digest, settings, trial spec) → record, which is what
- * lets the trials be spread over machines: shard {@link #trials()}, run each shard against its own
- * records file, concatenate the files.
+ * lets the trials be spread over machines: {@link #runShard} runs one shard of {@link #trials()} against its own
+ * records file; concatenated, the files make the whole analysis's log.
  */
 public final class ContributionAnalysis {
     private final Graph forward;
@@ -98,46 +98,67 @@ public final class ContributionAnalysis {
      * @throws IllegalStateException when a trial fails (its cause attached); finished trials stay recorded
      */
     public ContributionTable run(TrialLog log, int threads, AnalysisListener listener) {
+        runShard(log, threads, listener, 0, 1);
+        return ContributionTable.of(convs, settings, l -> weightChannels[l], study(), log);
+    }
+
+    /**
+     * Runs the trials of shard {@code index} of {@code count} (the trials at positions {@code p} of
+     * {@link #trials()} with {@code p mod count = index}) that {@code log} does not hold yet: one machine's share of
+     * an analysis spread over {@code count} machines, whose records files are concatenated afterwards.
+     *
+     * @return the number of trials run
+     * @throws IllegalStateException when a trial fails (its cause attached); finished trials stay recorded
+     */
+    public int runShard(TrialLog log, int threads, AnalysisListener listener, int index, int count) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
+        if (count < 1 || index < 0 || index >= count) {
+            throw new IllegalArgumentException("shard " + index + " of " + count + " does not exist");
+        }
         String study = study();
         List<TrialSpec> all = trials();
-        List<TrialSpec> todo = all.stream().filter(t -> log.find(study, t).isEmpty()).toList();
-        listener.started(all.size(), all.size() - todo.size());
-        AtomicInteger finished = new AtomicInteger();
-        if (!todo.isEmpty()) {
-            ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
-                Thread t = new Thread(r, "tinytrain-trial");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<?>> futures = new ArrayList<>();
-                for (TrialSpec spec : todo) {
-                    futures.add(pool.submit(() -> {
-                        TrialRecord r = runTrial(study, spec);
-                        log.append(r);
-                        listener.trialFinished(r, finished.incrementAndGet(), todo.size());
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    f.get();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("contribution analysis interrupted", e);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IllegalStateException("trial failed: " + c, c);
-            } finally {
-                pool.shutdownNow();
-            }
+        List<TrialSpec> mine = new ArrayList<>();
+        for (int p = index; p < all.size(); p += count) {
+            mine.add(all.get(p));
         }
-        return ContributionTable.of(convs, settings, l -> weightChannels[l], study, log);
+        List<TrialSpec> todo = mine.stream().filter(t -> log.find(study, t).isEmpty()).toList();
+        listener.started(mine.size(), mine.size() - todo.size());
+        AtomicInteger finished = new AtomicInteger();
+        if (todo.isEmpty()) {
+            return 0;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, todo.size()), r -> {
+            Thread t = new Thread(r, "tinytrain-trial");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (TrialSpec spec : todo) {
+                futures.add(pool.submit(() -> {
+                    TrialRecord r = runTrial(study, spec);
+                    log.append(r);
+                    listener.trialFinished(r, finished.incrementAndGet(), todo.size());
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("contribution analysis interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("trial failed: " + c, c);
+        } finally {
+            pool.shutdownNow();
+        }
+        return todo.size();
     }
 
     /** Every trial of the analysis ({@link AnalysisSettings#trials}) for this model's channel counts. */

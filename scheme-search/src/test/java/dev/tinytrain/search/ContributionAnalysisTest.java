@@ -145,6 +145,32 @@ class ContributionAnalysisTest {
     }
 
     @Test
+    void shardsRunElsewhereMergeByConcatenation(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("shard-0.jsonl");
+        Path b = dir.resolve("shard-1.jsonl");
+        int total = analysis().trials().size();
+        int ran;
+        try (TrialLog la = TrialLog.open(a); TrialLog lb = TrialLog.open(b)) {
+            ran = analysis().runShard(la, 1, AnalysisListener.NONE, 0, 2)
+                    + analysis().runShard(lb, 1, AnalysisListener.NONE, 1, 2);
+        }
+        assertEquals(total, ran);
+        Path merged = dir.resolve("records.jsonl");
+        Files.writeString(merged, Files.readString(b) + Files.readString(a));
+        AtomicInteger again = new AtomicInteger();
+        ContributionTable t = analysis().run(TrialLog.open(merged), 2, new AnalysisListener() {
+            @Override
+            public void trialFinished(TrialRecord record, int finished, int toRun) {
+                again.incrementAndGet();
+            }
+        });
+        assertEquals(0, again.get());
+        assertEquals(analysis().run(TrialLog.inMemory(), 1, AnalysisListener.NONE), t);
+        assertThrows(IllegalArgumentException.class, () -> analysis().runShard(TrialLog.inMemory(), 1,
+                AnalysisListener.NONE, 2, 2));
+    }
+
+    @Test
     void recordsRoundTripAndBadLinesNameTheLineAndField(@TempDir Path dir) throws Exception {
         TrialRecord r = new TrialRecord("0123456789abcdef", TrialSpec.weight(22, 36, 0.125, 1), 70, 100, 0.5, 0, 1234,
                 10, 20, 30);
