@@ -9,6 +9,7 @@ import dev.tinytrain.dataset.Preprocessor;
 import dev.tinytrain.finetune.PreparedImages;
 import dev.tinytrain.pruning.ChannelSelection;
 import dev.tinytrain.pruning.PolicyJson;
+import dev.tinytrain.pruning.Presets;
 import dev.tinytrain.pruning.SparseUpdatePolicy;
 import dev.tinytrain.search.AnalysisListener;
 import dev.tinytrain.search.AnalysisSettings;
@@ -16,6 +17,7 @@ import dev.tinytrain.search.CompilerMemory;
 import dev.tinytrain.search.ContributionAnalysis;
 import dev.tinytrain.search.ContributionTable;
 import dev.tinytrain.search.EvolutionarySearch;
+import dev.tinytrain.search.Scheme;
 import dev.tinytrain.search.ScoredScheme;
 import dev.tinytrain.search.SearchResult;
 import dev.tinytrain.search.SearchSettings;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -260,6 +263,7 @@ final class SearchCommand implements Callable<Integer> {
                             best.feasible() ? "" : " (over budget)", evaluated, memory.compiles(),
                             ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
             printFront(stdout, result, table, budget);
+            printPresets(stdout, table, memory, m.graph().name());
             ScoredScheme best = result.best();
             if (!best.feasible()) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "--budget-sram: no scheme fits %,d B;"
@@ -354,6 +358,25 @@ final class SearchCommand implements Callable<Integer> {
                     s.scheme().describe());
         }
         out.println("  (! = over the SRAM budget)");
+    }
+
+    /** The presets written for this model whose every weight was measured, with their prediction and memory. */
+    private static void printPresets(PrintWriter out, ContributionTable t, CompilerMemory memory, String model) {
+        for (String name : Presets.names()) {
+            SparseUpdatePolicy p = Presets.get(name);
+            if (p.target().isEmpty() || !p.target().get().model().equals(model)
+                    || p.target().get().convs() != t.convs()) {
+                continue;
+            }
+            Optional<Scheme> s = Scheme.of(p, t);
+            if (s.isEmpty()) {
+                out.printf(Locale.ROOT, "  preset %-14s not predictable: it trains a weight the analysis did not"
+                        + " measure%n", name);
+                continue;
+            }
+            out.printf(Locale.ROOT, "  preset %-14s SRAM %,d B, predicted %+.2f points (%s)%n", name,
+                    memory.cost(p).sramTotalBytes(), t.predict(s.get()), s.get().describe());
+        }
     }
 
     /** Trial progress on stderr with the time left at the mean pace of this run's trials. */

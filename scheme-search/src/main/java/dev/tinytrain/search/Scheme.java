@@ -1,9 +1,12 @@
 package dev.tinytrain.search;
 
 import dev.tinytrain.pruning.ChannelSelection;
+import dev.tinytrain.pruning.LayerRef;
 import dev.tinytrain.pruning.SparseUpdatePolicy;
+import dev.tinytrain.pruning.WeightUpdate;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -44,6 +47,30 @@ public record Scheme(int convs, int biasWindow, SortedMap<Integer, Double> weigh
         SparseUpdatePolicy.Builder b = SparseUpdatePolicy.builder().biasWindow(biasWindow).target(model, convs);
         weights.forEach((layer, ratio) -> b.weight(layer, ChannelSelection.ratio(ratio, rule)));
         return b.build();
+    }
+
+    /**
+     * The scheme of a policy as a point of {@code table}'s space, or empty when the policy is not one: a weight named
+     * other than by conv index, with an explicit channel list, at a layer and ratio the table did not measure, or
+     * outside the bias window.
+     */
+    public static Optional<Scheme> of(SparseUpdatePolicy policy, ContributionTable table) {
+        if (policy.allBiases() || policy.biasWindow() > table.convs()) {
+            return Optional.empty();
+        }
+        TreeMap<Integer, Double> w = new TreeMap<>();
+        for (WeightUpdate u : policy.weights()) {
+            if (!(u.layer() instanceof LayerRef.Index i) || !(u.selection() instanceof ChannelSelection.Ratio r)
+                    || !table.ratios(i.index()).contains(r.ratio())) {
+                return Optional.empty();
+            }
+            w.put(i.index(), r.ratio());
+        }
+        try {
+            return Optional.of(new Scheme(table.convs(), policy.biasWindow(), w));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // a weight outside the bias window: PolicyResolver refuses it too
+        }
     }
 
     /** A short description: {@code bias 22, w21@1 w36@0.125}. */

@@ -137,6 +137,20 @@ class EvolutionarySearchTest {
     }
 
     @Test
+    void aPolicyIsAPointOfTheSpaceOnlyWhenEveryWeightWasMeasured() {
+        ContributionTable t = syntheticTable();
+        SparseUpdatePolicy p = SparseUpdatePolicy.builder().biasWindow(5)
+                .weight(5, ChannelSelection.ratio(0.5, ChannelSelection.Rule.MAGNITUDE)).weight(7).build();
+        Scheme s = Scheme.of(p, t).orElseThrow();
+        assertEquals(p.biasWindow(), s.biasWindow());
+        assertEquals(java.util.Map.of(5, 0.5, 7, 1.0), s.weights());
+        assertEquals(2.5 + 0.05 + 1.6 + 1.6, t.predict(s), 1e-9, "bias 5 interpolated between 4 and 6");
+        assertTrue(Scheme.of(SparseUpdatePolicy.builder().biasWindow(8).weight(1).build(), t).isEmpty());
+        assertTrue(Scheme.of(SparseUpdatePolicy.builder().biasWindow(6).weight(5,
+                ChannelSelection.ratio(0.75, ChannelSelection.Rule.MAGNITUDE)).build(), t).isEmpty());
+    }
+
+    @Test
     void aMacBudgetIsRespected() {
         SchemeMemory macs = p -> new SchemeCost(additiveCost(p).sramTotalBytes(), 1, 10L * p.weights().size());
         SearchResult r = new EvolutionarySearch(syntheticTable(), macs,
