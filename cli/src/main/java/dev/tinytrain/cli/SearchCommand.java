@@ -369,13 +369,9 @@ final class SearchCommand implements Callable<Integer> {
                 continue;
             }
             Optional<Scheme> s = Scheme.of(p, t);
-            if (s.isEmpty()) {
-                out.printf(Locale.ROOT, "  preset %-14s not predictable: it trains a weight the analysis did not"
-                        + " measure%n", name);
-                continue;
-            }
-            out.printf(Locale.ROOT, "  preset %-14s SRAM %,d B, predicted %+.2f points (%s)%n", name,
-                    memory.cost(p).sramTotalBytes(), t.predict(s.get()), s.get().describe());
+            out.printf(Locale.ROOT, "  preset %-14s SRAM %,9d B, %s%n", name, memory.cost(p).sramTotalBytes(),
+                    s.map(x -> String.format(Locale.ROOT, "predicted %+.2f points (%s)", t.predict(x), x.describe()))
+                            .orElse("not predictable: it trains a weight the analysis did not measure"));
         }
     }
 
