@@ -39,13 +39,19 @@ public final class CompilerMemory implements SchemeMemory {
 
     @Override
     public SchemeCost cost(SparseUpdatePolicy policy) {
-        return cache.computeIfAbsent(PolicyJson.toJson(policy), k -> {
-            compiles.incrementAndGet();
-            CompiledModel c = Compiler.compileUnchecked(forward, target, new CompileOptions(policy, "search", training,
-                    true, true, MemoryPlan.DEFAULT_ALIGNMENT));
-            return new SchemeCost(c.report().sramTotalBytes(), c.report().flashBytes(),
-                    c.step().graph().macs() - forwardMacs);
-        });
+        String key = PolicyJson.toJson(policy);
+        SchemeCost known = cache.get(key);
+        if (known != null) {
+            return known;
+        }
+        // compiled outside the map's lock: a compile takes tens of milliseconds and must not block other keys
+        compiles.incrementAndGet();
+        CompiledModel c = Compiler.compileUnchecked(forward, target, new CompileOptions(policy, "search", training,
+                true, true, MemoryPlan.DEFAULT_ALIGNMENT));
+        SchemeCost cost = new SchemeCost(c.report().sramTotalBytes(), c.report().flashBytes(),
+                c.step().graph().macs() - forwardMacs);
+        SchemeCost raced = cache.putIfAbsent(key, cost);
+        return raced != null ? raced : cost;
     }
 
     /** Distinct policies compiled so far. */

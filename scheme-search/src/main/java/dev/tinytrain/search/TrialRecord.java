@@ -14,7 +14,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param total test images evaluated
  * @param meanLoss mean training loss over the finite losses (NaN when none)
  * @param nonFiniteLosses steps whose loss was NaN or infinite
- * @param sramTotalBytes SRAM the compiled step of the trial's policy needs
+ * @param sramTotalBytes SRAM total of the trial's compiled step (compiled for the host: no stack reserve;
+ *     information about the trial, the search compiles for its target)
  * @param compileMillis wall time of compiling the step (information only, not part of the outcome)
  * @param trainMillis wall time of training (information only)
  * @param evalMillis wall time of the evaluation (information only)
