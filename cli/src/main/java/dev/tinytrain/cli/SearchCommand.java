@@ -37,6 +37,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -74,7 +75,8 @@ final class SearchCommand implements Callable<Integer> {
     String budgetSram;
 
     @Option(names = "--target", defaultValue = "stm32f746", paramLabel = "NAME",
-            description = "Flash budget, stack and code reserve: stm32f746, tte-256kb, host (default: ${DEFAULT-VALUE})")
+            description = "Flash budget, stack and code reserve: stm32f746, tte-256kb, host"
+                    + " (default: ${DEFAULT-VALUE})")
     String target;
 
     @Option(names = "--trial-steps", paramLabel = "N", description = "training steps of each trial (default: "
@@ -94,7 +96,8 @@ final class SearchCommand implements Callable<Integer> {
     int repeats;
 
     @Option(names = "--bias-window", paramLabel = "K", description = "measure the last K convs: bias windows 1, 2, 4,"
-            + " ..., K and the weights inside; the weight gains are over the biases of the last K (default: every conv)")
+            + " ..., K and the weights inside; the weight gains are over the biases of the last K"
+            + " (default: every conv)")
     Integer biasWindow;
 
     @Option(names = "--ratios", split = ",", paramLabel = "R", description = "channel ratios measured per layer"
@@ -102,7 +105,8 @@ final class SearchCommand implements Callable<Integer> {
     List<Double> ratios = new ArrayList<>(AnalysisSettings.PAPER_RATIOS);
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "trials (and candidate compiles) run at once, each with its own session (default: ${DEFAULT-VALUE})")
+            description = "trials (and candidate compiles) run at once, each with its own session"
+                    + " (default: ${DEFAULT-VALUE})")
     int threads;
 
     @Option(names = "--records", paramLabel = "FILE.jsonl", description = "append each trial's record here and"
@@ -125,21 +129,12 @@ final class SearchCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     int classes;
 
-    @Option(names = "--lr", defaultValue = "0.001", paramLabel = "X", description = "learning rate (default: ${DEFAULT-VALUE})")
-    float lr;
-
-    @Option(names = "--bias-lr", paramLabel = "Y", description = "learning rate of biases (default: --lr)")
-    Float biasLr;
-
-    @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
-            description = "stochastic, nearest_even, float_master (default: ${DEFAULT-VALUE})")
-    String rounding;
-
-    @Option(names = "--no-qas", description = "turn quantization-aware scaling off")
-    boolean noQas;
+    @Mixin
+    TrainingFlags training;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
-            description = "seed of the trials (orders, rounding, default head) and of the search (default: ${DEFAULT-VALUE})")
+            description = "seed of the trials (orders, rounding, default head) and of the search"
+                    + " (default: ${DEFAULT-VALUE})")
     long seed;
 
     @Option(names = "--resolution", defaultValue = "128", paramLabel = "R", description = "network input R x R"
@@ -194,11 +189,7 @@ final class SearchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--ratios: each must be in (0, 1], got " + r);
             }
         }
-        String mode = FinetuneCommand.normaliseRounding(rounding);
-        float bLr = biasLr != null ? biasLr : lr;
-        if (!(lr >= 0) || Float.isInfinite(lr) || !(bLr >= 0) || Float.isInfinite(bLr)) {
-            throw new IllegalArgumentException("--lr and --bias-lr: must be finite and >= 0");
-        }
+        TrainingFlags.Checked upd = training.check();
         try {
             ModelSource source = ModelInputs.source(model);
             // an IR JSON graph carries its own head
@@ -225,12 +216,14 @@ final class SearchCommand implements Callable<Integer> {
             int convs = m.convOrder().size();
             int window = biasWindow != null ? biasWindow : convs;
             if (window < 1 || window > convs) {
-                throw new IllegalArgumentException("--bias-window: must be in [1, " + convs + "] (the backbone convs of "
+                throw new IllegalArgumentException("--bias-window: must be in [1, " + convs + "] (the backbone convs of"
+                        + " "
                         + m.graph().name() + "), got " + window);
             }
             AnalysisSettings base = AnalysisSettings.forWindow(convs, window, trialSteps, testLimit);
-            AnalysisSettings settings = new AnalysisSettings(trialSteps, testLimit, repeats, seed, lr, bLr, mode,
-                    !noQas, ChannelSelection.Rule.MAGNITUDE, base.biasWindows(), window, base.layers(), ratios);
+            AnalysisSettings settings = new AnalysisSettings(trialSteps, testLimit, repeats, seed, upd.lr(),
+                    upd.biasLr(), upd.rounding(), upd.qas(), ChannelSelection.Rule.MAGNITUDE, base.biasWindows(),
+                    window, base.layers(), ratios);
             ContributionAnalysis analysis = new ContributionAnalysis(m.graph(), pool, test, settings);
             ContributionTable table;
             try (TrialLog log = records != null ? TrialLog.open(records) : TrialLog.inMemory()) {
@@ -258,7 +251,8 @@ final class SearchCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             SearchResult result = new EvolutionarySearch(table, memory, ss, m.graph().name()).run(
                     (g, total, best, evaluated) -> System.err.printf(Locale.ROOT, "%s %d/%d: best %+.2f points at %,d B"
-                                    + " SRAM%s; %d schemes, %d compiled, %s%n", g > total ? "local search" : "generation",
+                                    + " SRAM%s; %d schemes, %d compiled, %s%n",
+                            g > total ? "local search" : "generation",
                             Math.min(g, total), total, best.gain(), best.cost().sramTotalBytes(),
                             best.feasible() ? "" : " (over budget)", evaluated, memory.compiles(),
                             ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));

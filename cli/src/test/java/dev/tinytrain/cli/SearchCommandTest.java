@@ -129,6 +129,12 @@ class SearchCommandTest {
         r = CliRun.run(args(out, records, "--ratios", "0.5,2"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--ratios: each must be in (0, 1], got 2.0"), r.err());
+        r = CliRun.run(args(out, records, "--bias-lr", "NaN"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--bias-lr: must be finite and >= 0, got NaN"), r.err());
+        r = CliRun.run(args(out, records, "--rounding", "up"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--rounding must be one of"), r.err());
         r = CliRun.run(args(out, records, "--budget-sram", "10"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--budget-sram: no scheme fits 10 B"), r.err());

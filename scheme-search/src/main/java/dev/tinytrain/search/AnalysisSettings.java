@@ -172,8 +172,8 @@ public record AnalysisSettings(int steps, int testImages, int repeats, long seed
      */
     public String studyKey(String modelSha256, String dataSha256) {
         String canonical = String.format(Locale.ROOT, "tinytrain-contribution/1|model=%s|data=%s|steps=%d|test=%d"
-                        + "|seed=%d|lr=%s|biasLr=%s|rounding=%s|qas=%s|rule=%s", modelSha256, dataSha256, steps, testImages,
-                seed, Float.toString(lr), Float.toString(biasLr), rounding, qas, rule.jsonName());
+                        + "|seed=%d|lr=%s|biasLr=%s|rounding=%s|qas=%s|rule=%s", modelSha256, dataSha256, steps,
+                testImages, seed, Float.toString(lr), Float.toString(biasLr), rounding, qas, rule.jsonName());
         return sha256(canonical.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 

@@ -55,7 +55,8 @@ public final class ContributionAnalysis {
      * @throws IllegalArgumentException when there are fewer test images than asked for, or the settings name a
      *     layer or window the model does not have
      */
-    public ContributionAnalysis(Graph forward, PreparedImages trainPool, PreparedImages test, AnalysisSettings settings) {
+    public ContributionAnalysis(Graph forward, PreparedImages trainPool, PreparedImages test,
+                                AnalysisSettings settings) {
         this.forward = forward;
         this.settings = settings;
         // dim 3 of an OHWI or depthwise [1,H,W,C] weight: what a channel ratio is a fraction of

@@ -21,11 +21,11 @@ import java.util.concurrent.Future;
  * <p>A genome is (k, one gene per measured layer: 0 = frozen, j = its j-th measured ratio). Decoding widens k to
  * cover the deepest trained weight (a weight must lie inside the bias window). Each generation keeps an elite,
  * draws parents by binary tournament from the better half, makes children by uniform crossover (probability 1/2)
- * and mutation (k by up to ±4 with probability 0.3; each gene with probability 1.5/L moved one ratio step or redrawn), and evaluates the
- * new ones with the memory model, in parallel but in a fixed order; a child equal to one already in the
- * generation is mutated again. After the last generation a local search from the best scheme takes the best
- * single-gene (or k ± 1) change while it improves. Candidates are ranked feasible first (by
- * gain, then less SRAM, then name), then infeasible by their largest relative overshoot. Every random choice comes
+ * and mutation (k by up to ±4 with probability 0.3; each gene with probability 1.5/L moved one ratio step or
+ * redrawn), and evaluates the new ones with the memory model, in parallel but in a fixed order; a child equal to
+ * one already in the generation is mutated again. After the last generation a local search from the best scheme
+ * takes the best single-gene (or k ± 1) change while it improves. Candidates are ranked feasible first (by gain,
+ * then less SRAM, then name), then infeasible by their largest relative overshoot. Every random choice comes
  * from one {@code SplittableRandom(seed)}: the result depends on the seed only.
  */
 public final class EvolutionarySearch {

@@ -17,8 +17,8 @@ import java.util.Optional;
  * The trials done so far: an append-only JSON-lines file of {@link TrialRecord}s (or memory only), keyed by
  * {@link TrialRecord#key()}. Each finished trial is appended as one line and flushed, so an interrupted analysis
  * loses at most the trials that were running; a last line cut short by the interruption is ignored (and counted)
- * and removed by the next append, any other bad line is an error naming the file and line. Shards of one analysis run elsewhere merge by
- * concatenating their files (a key seen twice keeps its first record).
+ * and removed by the next append, any other bad line is an error naming the file and line. Shards of one
+ * analysis run elsewhere merge by concatenating their files (a key seen twice keeps its first record).
  */
 public final class TrialLog implements AutoCloseable {
     private final Path file;

@@ -104,7 +104,8 @@ class EvolutionarySearchTest {
                     SearchSettings.of(budget, 10).withEffort(48, 60), "m").run(EvolutionarySearch.Listener.NONE);
             assertTrue(r.best().feasible());
             assertTrue(r.best().cost().sramTotalBytes() <= budget);
-            assertEquals(optimum, r.best().gain(), 1e-9, "budget " + budget + ": found " + r.best().scheme().describe());
+            assertEquals(optimum, r.best().gain(), 1e-9, "budget " + budget + ": found "
+                    + r.best().scheme().describe());
             assertTrue(r.evaluated() < allSchemes(t).size() / 10, "evaluated " + r.evaluated());
         }
     }
