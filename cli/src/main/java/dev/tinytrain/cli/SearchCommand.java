@@ -231,6 +231,11 @@ final class SearchCommand implements Callable<Integer> {
                     System.err.printf(Locale.ROOT, "%s: ignored %d line cut short by an interruption%n", records,
                             log.truncatedLines());
                 }
+                long foreign = log.records().stream().filter(r -> !r.study().equals(analysis.study())).count();
+                if (foreign > 0) {
+                    System.err.printf(Locale.ROOT, "%s: %d record(s) of other studies (another model, data or trial"
+                            + " settings) are kept but not used%n", records, foreign);
+                }
                 System.err.printf(Locale.ROOT, "contribution analysis of %s (%d convs; study %s): %d trials of %,d"
                                 + " steps and %,d test images, %d thread(s)%n", m.graph().name(), convs,
                         analysis.study(), analysis.trials().size(), trialSteps, testLimit, threads);

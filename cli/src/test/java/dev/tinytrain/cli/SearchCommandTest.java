@@ -85,6 +85,9 @@ class SearchCommandTest {
         assertTrue(again.err().contains("resuming: " + lines + " of " + lines + " trials already recorded"),
                 again.err());
         assertEquals(r.out(), again.out(), "the same table, front and scheme from the records");
+        CliRun other = CliRun.run(args(out, records, "--trial-steps", "5", "--population", "4", "--generations", "0"));
+        assertEquals(0, other.exit(), other.err());
+        assertTrue(other.err().contains(lines + " record(s) of other studies"), other.err());
     }
 
     @Test
