@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tinytrain", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Ahead-of-time training-graph compiler for microcontrollers.",
         subcommands = {InspectCommand.class, VerifyGoldenCommand.class, ReportCommand.class, BenchCommand.class,
-            CompileCommand.class, SizeCommand.class, FinetuneCommand.class, DatasetCommand.class,
+            CompileCommand.class, SizeCommand.class, FinetuneCommand.class, DatasetCommand.class, SearchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,0 +1,399 @@
+package dev.tinytrain.cli;
+
+import dev.tinytrain.compiler.Target;
+import dev.tinytrain.compiler.output.LoadedModel;
+import dev.tinytrain.compiler.output.ModelSource;
+import dev.tinytrain.dataset.ImageDataset;
+import dev.tinytrain.dataset.PixelToInt8;
+import dev.tinytrain.dataset.Preprocessor;
+import dev.tinytrain.finetune.PreparedImages;
+import dev.tinytrain.pruning.ChannelSelection;
+import dev.tinytrain.pruning.PolicyJson;
+import dev.tinytrain.pruning.Presets;
+import dev.tinytrain.pruning.SparseUpdatePolicy;
+import dev.tinytrain.search.AnalysisListener;
+import dev.tinytrain.search.AnalysisSettings;
+import dev.tinytrain.search.CompilerMemory;
+import dev.tinytrain.search.ContributionAnalysis;
+import dev.tinytrain.search.ContributionTable;
+import dev.tinytrain.search.EvolutionarySearch;
+import dev.tinytrain.search.Scheme;
+import dev.tinytrain.search.ScoredScheme;
+import dev.tinytrain.search.SearchResult;
+import dev.tinytrain.search.SearchSettings;
+import dev.tinytrain.search.TrialLog;
+import dev.tinytrain.search.TrialRecord;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tinytrain search}: contribution analysis of the model on the data with the compiled int8 step, then the
+ * evolutionary search of the sparse-update scheme with the most predicted gain whose compiled step fits the SRAM
+ * budget and the target's Flash; writes it as a policy JSON every command and the Maven goal accept.
+ */
+@Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Search a sparse-update scheme for a memory budget: contribution analysis (short fine-tunes"
+                + " with the compiled int8 step), then evolutionary search with the compiler as the memory model.",
+            "Progress and time left on stderr; the Pareto front and the chosen scheme on stdout; the scheme in --out"
+                    + " (tinytrain-sparse-update/1, for --scheme of compile, report, finetune and the Maven goal)."})
+final class SearchCommand implements Callable<Integer> {
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|K|KIB|MB|M|MIB)?",
+            Pattern.CASE_INSENSITIVE);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "NAME|DIR|FILE", description = ModelInputs.MODEL_HELP)
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE.arrow",
+            description = "training images (Arrow IPC/Feather: image FixedSizeBinary, label int32)")
+    Path data;
+
+    @Option(names = "--test-data", paramLabel = "FILE.arrow",
+            description = "test images (default: the images of --data after the first --train-limit)")
+    Path testData;
+
+    @Option(names = "--budget-sram", required = true, paramLabel = "BYTES|NKB",
+            description = "the compiled step's SRAM total must fit this: bytes, or with KB/MB (x1024)")
+    String budgetSram;
+
+    @Option(names = "--target", defaultValue = "stm32f746", paramLabel = "NAME",
+            description = "Flash budget, stack and code reserve: stm32f746, tte-256kb, host"
+                    + " (default: ${DEFAULT-VALUE})")
+    String target;
+
+    @Option(names = "--trial-steps", paramLabel = "N", description = "training steps of each trial (default: "
+            + AnalysisSettings.DEFAULT_STEPS + ")")
+    int trialSteps = AnalysisSettings.DEFAULT_STEPS;
+
+    @Option(names = "--test-limit", paramLabel = "N", description = "test images of each trial (default: "
+            + AnalysisSettings.DEFAULT_TEST_IMAGES + ")")
+    int testLimit = AnalysisSettings.DEFAULT_TEST_IMAGES;
+
+    @Option(names = "--train-limit", defaultValue = "2000", paramLabel = "N",
+            description = "trials draw their images from the first N of --data (default: ${DEFAULT-VALUE})")
+    int trainLimit;
+
+    @Option(names = "--repeats", defaultValue = "1", paramLabel = "R",
+            description = "trials per measurement, seeds S..S+R-1; gains are their mean (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--bias-window", paramLabel = "K", description = "measure the last K convs: bias windows 1, 2, 4,"
+            + " ..., K and the weights inside; the weight gains are over the biases of the last K"
+            + " (default: every conv)")
+    Integer biasWindow;
+
+    @Option(names = "--ratios", split = ",", paramLabel = "R", description = "channel ratios measured per layer"
+            + " (default: 0.125,0.25,0.5,1)")
+    List<Double> ratios = new ArrayList<>(AnalysisSettings.PAPER_RATIOS);
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
+            description = "trials (and candidate compiles) run at once, each with its own session"
+                    + " (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--records", paramLabel = "FILE.jsonl", description = "append each trial's record here and"
+            + " resume from the records already there (default: in memory only)")
+    Path records;
+
+    @Option(names = "--out", paramLabel = "FILE.json", description = "write the chosen scheme here (required unless"
+            + " --shard)")
+    Path out;
+
+    @Option(names = "--shard", paramLabel = "I/N", description = "run only shard I of N of the trials (positions"
+            + " p with p mod N = I) into --records, then stop: one machine's share; concatenate the records files and"
+            + " run without --shard to search")
+    String shard;
+
+    @Option(names = "--head-init", paramLabel = "FILE", description = "head initialisation (as finetune)")
+    Path headInit;
+
+    @Option(names = "--classes", defaultValue = "10", paramLabel = "K", description = "classes of the default head"
+            + " (default: ${DEFAULT-VALUE})")
+    int classes;
+
+    @Mixin
+    TrainingFlags training;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S",
+            description = "seed of the trials (orders, rounding, default head) and of the search"
+                    + " (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--resolution", defaultValue = "128", paramLabel = "R", description = "network input R x R"
+            + " (default: ${DEFAULT-VALUE})")
+    int resolution;
+
+    @Option(names = "--population", defaultValue = "" + SearchSettings.DEFAULT_POPULATION, paramLabel = "P",
+            description = "candidates per generation (default: ${DEFAULT-VALUE})")
+    int population;
+
+    @Option(names = "--generations", defaultValue = "" + SearchSettings.DEFAULT_GENERATIONS, paramLabel = "G",
+            description = "generations (default: ${DEFAULT-VALUE})")
+    int generations;
+
+    @Option(names = "--budget-macs", paramLabel = "N", description = "also keep the step's backward MACs (beyond the"
+            + " forward) at most N (default: no limit)")
+    Long budgetMacs;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        int[] shardOf = shard == null ? null : parseShard(shard);
+        if (shardOf == null && out == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--out=FILE.json'"
+                    + " (or --shard I/N to run a share of the trials only)");
+        }
+        if (shardOf != null && records == null) {
+            throw new IllegalArgumentException("--shard: needs --records, the file the shard's trials go to");
+        }
+        Target tgt = Target.byName(target);
+        long budget = parseSize(budgetSram, "--budget-sram");
+        if (budget > tgt.sramBytes()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--budget-sram: %,d B exceeds the %,d B of"
+                    + " SRAM of %s", budget, tgt.sramBytes(), tgt.name()));
+        }
+        positive(trialSteps, "--trial-steps");
+        positive(testLimit, "--test-limit");
+        positive(trainLimit, "--train-limit");
+        positive(repeats, "--repeats");
+        positive(threads, "--threads");
+        if (population < 4) {
+            throw new IllegalArgumentException("--population: must be >= 4, got " + population);
+        }
+        if (generations < 0) {
+            throw new IllegalArgumentException("--generations: must be >= 0, got " + generations);
+        }
+        if (budgetMacs != null && budgetMacs < 0) {
+            throw new IllegalArgumentException("--budget-macs: must be >= 0, got " + budgetMacs);
+        }
+        for (double r : ratios) {
+            if (!(r > 0 && r <= 1)) {
+                throw new IllegalArgumentException("--ratios: each must be in (0, 1], got " + r);
+            }
+        }
+        TrainingFlags.Checked upd = training.check();
+        try {
+            ModelSource source = ModelInputs.source(model);
+            // an IR JSON graph carries its own head
+            LoadedModel m = source.kind() == ModelSource.Kind.IR_JSON && headInit == null
+                    ? source.load(resolution, null)
+                    : source.load(resolution, ModelInputs.head(headInit, classes, seed));
+            ImageDataset trainSet = FinetuneCommand.readArrow(data);
+            ImageDataset testSet = testData != null ? FinetuneCommand.readArrow(testData) : trainSet;
+            int testFrom = testData != null ? 0 : trainLimit;
+            if (trainSet.count() < trainLimit + (testData == null ? testLimit : 0)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--train-limit: %s has %,d images, fewer"
+                        + " than the %,d asked for%s", data, trainSet.count(), trainLimit + (testData == null
+                        ? testLimit : 0), testData == null ? " (training pool, then the --test-limit test images:"
+                        + " give --test-data or lower the limits)" : ""));
+            }
+            Preprocessor pre = new Preprocessor(resolution, PixelToInt8.bundled());
+            int prepThreads = Math.max(threads, 1);
+            PreparedImages pool = PreparedImages.prepare(trainSet, data, "training data", trainLimit, m.classes(), pre,
+                    prepThreads);
+            PreparedImages test = PreparedImages.prepare(testFrom == 0 ? testSet : rows(testSet, testFrom, testLimit),
+                    testData != null ? testData : data, testData != null ? "test data" : "test data (the images of"
+                            + " --data from row " + testFrom + ")", testLimit, m.classes(), pre, prepThreads);
+
+            int convs = m.convOrder().size();
+            int window = biasWindow != null ? biasWindow : convs;
+            if (window < 1 || window > convs) {
+                throw new IllegalArgumentException("--bias-window: must be in [1, " + convs + "] (the backbone convs of"
+                        + " "
+                        + m.graph().name() + "), got " + window);
+            }
+            AnalysisSettings base = AnalysisSettings.forWindow(convs, window, trialSteps, testLimit);
+            AnalysisSettings settings = new AnalysisSettings(trialSteps, testLimit, repeats, seed, upd.lr(),
+                    upd.biasLr(), upd.rounding(), upd.qas(), ChannelSelection.Rule.MAGNITUDE, base.biasWindows(),
+                    window, base.layers(), ratios);
+            ContributionAnalysis analysis = new ContributionAnalysis(m.graph(), pool, test, settings);
+            ContributionTable table;
+            try (TrialLog log = records != null ? TrialLog.open(records) : TrialLog.inMemory()) {
+                if (log.truncatedLines() > 0) {
+                    System.err.printf(Locale.ROOT, "%s: ignored %d line cut short by an interruption%n", records,
+                            log.truncatedLines());
+                }
+                long foreign = log.records().stream().filter(r -> !r.study().equals(analysis.study())).count();
+                if (foreign > 0) {
+                    System.err.printf(Locale.ROOT, "%s: %d record(s) of other studies (another model, data or trial"
+                            + " settings) are kept but not used%n", records, foreign);
+                }
+                System.err.printf(Locale.ROOT, "contribution analysis of %s (%d convs; study %s): %d trials of %,d"
+                                + " steps and %,d test images, %d thread(s)%n", m.graph().name(), convs,
+                        analysis.study(), analysis.trials().size(), trialSteps, testLimit, threads);
+                if (shardOf != null) {
+                    int ran = analysis.runShard(log, threads, new TrialProgress(), shardOf[0], shardOf[1]);
+                    stdout.printf(Locale.ROOT, "shard %d/%d: ran %d trial(s) into %s; concatenate every shard's records"
+                            + " and run without --shard to search%n", shardOf[0], shardOf[1], ran, records);
+                    stdout.flush();
+                    return 0;
+                }
+                table = analysis.run(log, threads, new TrialProgress());
+            }
+            printTable(stdout, table);
+
+            SearchSettings ss = new SearchSettings(budget, tgt.flashBytes(), budgetMacs != null ? budgetMacs
+                    : Long.MAX_VALUE, population, generations, seed, ChannelSelection.Rule.MAGNITUDE, threads);
+            CompilerMemory memory = new CompilerMemory(m.graph(), tgt, settings.training(0));
+            long t0 = System.nanoTime();
+            SearchResult result = new EvolutionarySearch(table, memory, ss, m.graph().name()).run(
+                    (g, total, best, evaluated) -> System.err.printf(Locale.ROOT, "%s %d/%d: best %+.2f points at %,d B"
+                                    + " SRAM%s; %d schemes, %d compiled, %s%n",
+                            g > total ? "local search" : "generation",
+                            Math.min(g, total), total, best.gain(), best.cost().sramTotalBytes(),
+                            best.feasible() ? "" : " (over budget)", evaluated, memory.compiles(),
+                            ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
+            printFront(stdout, result, table, budget);
+            printPresets(stdout, table, memory, m.graph().name());
+            ScoredScheme best = result.best();
+            if (!best.feasible()) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--budget-sram: no scheme fits %,d B;"
+                        + " the cheapest needs %,d B SRAM", budget, result.front().isEmpty() ? best.cost()
+                        .sramTotalBytes() : result.front().get(0).cost().sramTotalBytes()));
+            }
+            SparseUpdatePolicy policy = best.scheme().policy(ChannelSelection.Rule.MAGNITUDE, m.graph().name());
+            AtomicFiles.writeString(out, PolicyJson.toJson(policy));
+            stdout.printf(Locale.ROOT, "chosen: %s: predicted %+.2f points over the head only (%.2f%% -> %.2f%%),"
+                            + " SRAM %,d B of %,d B, Flash %,d B, backward %,d MACs%n", best.scheme().describe(),
+                    best.gain(), table.headAccuracy(), table.headAccuracy() + best.gain(),
+                    best.cost().sramTotalBytes(), budget, best.cost().flashBytes(), best.cost().backwardMacs());
+            stdout.printf(Locale.ROOT, "wrote %s%n", out);
+            stdout.flush();
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** Bytes from {@code 262144}, {@code 256KB}, {@code 256k} or {@code 1MB} (KB = 1024 B). */
+    static long parseSize(String text, String field) {
+        Matcher mt = SIZE.matcher(text.strip());
+        if (!mt.matches()) {
+            throw new IllegalArgumentException(field + ": must be bytes or a size such as 256KB, got '" + text + "'");
+        }
+        long n;
+        try {
+            n = Long.parseLong(mt.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(field + ": " + mt.group(1) + " is too large");
+        }
+        String unit = mt.group(2) == null ? "B" : mt.group(2).toUpperCase(Locale.ROOT);
+        long mul = unit.startsWith("K") ? 1024 : unit.startsWith("M") ? 1024 * 1024 : 1;
+        if (n < 1 || n > Long.MAX_VALUE / mul) {
+            throw new IllegalArgumentException(field + ": must be at least 1 byte and sensible, got '" + text + "'");
+        }
+        return n * mul;
+    }
+
+    /** {@code I/N} with 0 <= I < N. */
+    static int[] parseShard(String text) {
+        Matcher mt = Pattern.compile("(\\d{1,9})/(\\d{1,9})").matcher(text.strip());
+        if (!mt.matches()) {
+            throw new IllegalArgumentException("--shard: must be I/N such as 0/4, got '" + text + "'");
+        }
+        int i = Integer.parseInt(mt.group(1));
+        int n = Integer.parseInt(mt.group(2));
+        if (n < 1 || i >= n) {
+            throw new IllegalArgumentException("--shard: I must lie in [0, N) and N >= 1, got '" + text + "'");
+        }
+        return new int[] {i, n};
+    }
+
+    private static void positive(int v, String field) {
+        if (v < 1) {
+            throw new IllegalArgumentException(field + ": must be >= 1, got " + v);
+        }
+    }
+
+    private static ImageDataset rows(ImageDataset ds, int from, int n) {
+        int size = ds.imageSize();
+        byte[] px = new byte[n * size];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            ds.imageInto(from + i, px, i * size);
+            labels[i] = ds.label(from + i);
+        }
+        return ImageDataset.of(ds.rows(), ds.cols(), ds.channels(), px, labels);
+    }
+
+    private static void printTable(PrintWriter out, ContributionTable t) {
+        out.printf(Locale.ROOT, "head only: %.2f%% test accuracy%n", t.headAccuracy());
+        StringBuilder b = new StringBuilder("bias gain (last k convs, points):");
+        t.biasGain().forEach((k, g) -> b.append(String.format(Locale.ROOT, " k%d %+.2f", k, g)));
+        out.println(b);
+        out.printf(Locale.ROOT, "weight gain over the last %d biases (points), by conv and ratio:%n", t.baseWindow());
+        for (Map.Entry<Integer, java.util.NavigableMap<Double, Double>> e : t.weightGain().entrySet()) {
+            StringBuilder l = new StringBuilder(String.format(Locale.ROOT, "  conv %2d:", e.getKey()));
+            e.getValue().forEach((r, g) -> l.append(String.format(Locale.ROOT, "  %s %+.2f", r, g)));
+            out.println(l);
+        }
+    }
+
+    private static void printFront(PrintWriter out, SearchResult r, ContributionTable t, long budget) {
+        out.printf(Locale.ROOT, "Pareto front (%d schemes evaluated): SRAM total against predicted gain%n",
+                r.evaluated());
+        out.printf(Locale.ROOT, "  %12s  %8s  %9s  %s%n", "SRAM B", "gain", "pred acc", "scheme");
+        for (ScoredScheme s : r.front()) {
+            out.printf(Locale.ROOT, "%s %12s  %+8.2f  %8.2f%%  %s%n", s.cost().sramTotalBytes() <= budget ? " " : "!",
+                    String.format(Locale.ROOT, "%,d", s.cost().sramTotalBytes()), s.gain(), t.headAccuracy() + s.gain(),
+                    s.scheme().describe());
+        }
+        out.println("  (! = over the SRAM budget)");
+    }
+
+    /** The presets written for this model whose every weight was measured, with their prediction and memory. */
+    private static void printPresets(PrintWriter out, ContributionTable t, CompilerMemory memory, String model) {
+        for (String name : Presets.names()) {
+            SparseUpdatePolicy p = Presets.get(name);
+            if (p.target().isEmpty() || !p.target().get().model().equals(model)
+                    || p.target().get().convs() != t.convs()) {
+                continue;
+            }
+            Optional<Scheme> s = Scheme.of(p, t);
+            out.printf(Locale.ROOT, "  preset %-14s SRAM %,9d B, %s%n", name, memory.cost(p).sramTotalBytes(),
+                    s.map(x -> String.format(Locale.ROOT, "predicted %+.2f points (%s)", t.predict(x), x.describe()))
+                            .orElse("not predictable: it trains a weight the analysis did not measure"));
+        }
+    }
+
+    /** Trial progress on stderr with the time left at the mean pace of this run's trials. */
+    private static final class TrialProgress implements AnalysisListener {
+        private final long start = System.nanoTime();
+        private int done;
+
+        @Override
+        public void started(int total, int done) {
+            this.done = done;
+            if (done > 0) {
+                System.err.printf(Locale.ROOT, "resuming: %d of %d trials already recorded%n", done, total);
+            }
+        }
+
+        @Override
+        public synchronized void trialFinished(TrialRecord r, int finished, int toRun) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            double eta = elapsed / finished * (toRun - finished);
+            System.err.printf(Locale.ROOT, "trial %d/%d %-18s %6.2f%% (%d/%d)  %.1f s  elapsed %s  eta %s%n",
+                    done + finished, done + toRun, r.spec().id(), r.accuracy(), r.correct(), r.total(),
+                    r.millis() / 1e3, ConsoleProgress.time(elapsed), ConsoleProgress.time(eta));
+        }
+    }
+}

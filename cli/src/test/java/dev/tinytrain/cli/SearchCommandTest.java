@@ -1,0 +1,156 @@
+package dev.tinytrain.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tinytrain.dataset.ArrowDatasets;
+import dev.tinytrain.dataset.ImageDataset;
+import dev.tinytrain.ir.TinyGraphs;
+import dev.tinytrain.ir.json.IrJson;
+import dev.tinytrain.pruning.PolicyJson;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code tinytrain search} on a tiny IR JSON model and random 6x6 images: the scheme, resumption, bad input. */
+class SearchCommandTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path train;
+
+    @BeforeAll
+    static void files() throws Exception {
+        model = dir.resolve("tiny.json");
+        Files.writeString(model, IrJson.write(TinyGraphs.withHead()));
+        SplittableRandom rnd = new SplittableRandom(3);
+        int n = 60;
+        byte[] px = new byte[n * 108];
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = rnd.nextInt(3);
+            for (int j = 0; j < 108; j++) {
+                px[i * 108 + j] = (byte) (j % 3 == labels[i] ? 200 + rnd.nextInt(56) : rnd.nextInt(100));
+            }
+        }
+        train = dir.resolve("train.arrow");
+        ArrowDatasets.write(ImageDataset.of(6, 6, 3, px, labels), train);
+    }
+
+    /** The command line of a small search, with {@code overrides} (option, value, ...) replacing or adding options. */
+    private static String[] args(Path out, Path records, String... overrides) {
+        Map<String, String> opts = new LinkedHashMap<>();
+        String[] base = {"--model", model.toString(), "--data", train.toString(), "--resolution", "6",
+            "--budget-sram", "320KB", "--trial-steps", "12", "--test-limit", "10", "--train-limit", "40",
+            "--population", "6", "--generations", "2", "--out", out.toString(), "--records", records.toString()};
+        for (int i = 0; i < base.length; i += 2) {
+            opts.put(base[i], base[i + 1]);
+        }
+        for (int i = 0; i < overrides.length; i += 2) {
+            opts.put(overrides[i], overrides[i + 1]);
+        }
+        List<String> all = new ArrayList<>(List.of("search"));
+        opts.forEach((k, v) -> {
+            all.add(k);
+            all.add(v);
+        });
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void writesASchemeTheOtherCommandsAcceptAndResumes() throws Exception {
+        Path out = dir.resolve("scheme.json");
+        Path records = dir.resolve("records.jsonl");
+        CliRun r = CliRun.run(args(out, records));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("trial 1/"), r.err());
+        assertTrue(r.err().contains("eta "), r.err());
+        assertTrue(r.out().contains("Pareto front"), r.out());
+        assertTrue(r.out().contains("chosen: bias "), r.out());
+        PolicyJson.read(out); // a valid policy file
+        long lines = Files.readAllLines(records).size();
+        assertTrue(lines > 10, lines + " records");
+        CliRun compile = CliRun.run("compile", "--graph", model.toString(), "--scheme", out.toString(), "--target",
+                "stm32f746", "--out", dir.resolve("c-out").toString());
+        assertEquals(0, compile.exit(), compile.err());
+        CliRun again = CliRun.run(args(out, records));
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.err().contains("resuming: " + lines + " of " + lines + " trials already recorded"),
+                again.err());
+        assertEquals(r.out(), again.out(), "the same table, front and scheme from the records");
+        CliRun other = CliRun.run(args(out, records, "--trial-steps", "5", "--population", "4", "--generations", "0"));
+        assertEquals(0, other.exit(), other.err());
+        assertTrue(other.err().contains(lines + " record(s) of other studies"), other.err());
+    }
+
+    @Test
+    void shardsRunTheirShareAndMergeByConcatenation() throws Exception {
+        Path out = dir.resolve("merged.json");
+        Path s0 = dir.resolve("s0.jsonl");
+        Path s1 = dir.resolve("s1.jsonl");
+        CliRun a = CliRun.run(args(out, s0, "--shard", "0/2"));
+        CliRun b = CliRun.run(args(out, s1, "--shard", "1/2"));
+        assertEquals(0, a.exit(), a.err());
+        assertEquals(0, b.exit(), b.err());
+        assertTrue(a.out().startsWith("shard 0/2: ran "), a.out());
+        assertTrue(!Files.exists(out), "a shard does not search");
+        Path merged = dir.resolve("merged.jsonl");
+        Files.writeString(merged, Files.readString(s0) + Files.readString(s1));
+        CliRun r = CliRun.run(args(out, merged));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("resuming: "), r.err());
+        assertTrue(!r.err().contains("trial 1/"), "no trial runs again: " + r.err());
+        assertTrue(Files.exists(out));
+        CliRun bad = CliRun.run(args(out, merged, "--shard", "2/2"));
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("--shard: I must lie in [0, N)"), bad.err());
+    }
+
+    @Test
+    void badValuesNameTheirOptionAndExitOne() {
+        Path out = dir.resolve("never.json");
+        Path records = dir.resolve("never.jsonl");
+        CliRun r = CliRun.run(args(out, records, "--budget-sram", "12XB"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--budget-sram: must be bytes or a size such as 256KB, got '12XB'"), r.err());
+        r = CliRun.run(args(out, records, "--budget-sram", "400KB"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--budget-sram: 409,600 B exceeds the 327,680 B of SRAM of stm32f746"), r.err());
+        r = CliRun.run(args(out, records, "--trial-steps", "0"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--trial-steps: must be >= 1"), r.err());
+        r = CliRun.run(args(out, records, "--bias-window", "9"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--bias-window: must be in [1, 3]"), r.err());
+        r = CliRun.run(args(out, records, "--ratios", "0.5,2"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--ratios: each must be in (0, 1], got 2.0"), r.err());
+        r = CliRun.run(args(out, records, "--bias-lr", "NaN"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--bias-lr: must be finite and >= 0, got NaN"), r.err());
+        r = CliRun.run(args(out, records, "--rounding", "up"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--rounding must be one of"), r.err());
+        r = CliRun.run(args(out, records, "--budget-sram", "10"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--budget-sram: no scheme fits 10 B"), r.err());
+        assertTrue(!Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        CliRun noOut = CliRun.run("search", "--model", model.toString(), "--data", train.toString(), "--budget-sram",
+                "1KB");
+        assertEquals(2, noOut.exit(), "--out is missing: " + noOut.err());
+        assertTrue(noOut.err().contains("Missing required option: '--out=FILE.json'"), noOut.err());
+        assertEquals(2, CliRun.run(args(dir.resolve("x.json"), dir.resolve("x.jsonl"), "--trial-steps", "many"))
+                .exit());
+    }
+}
