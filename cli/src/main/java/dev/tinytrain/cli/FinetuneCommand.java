@@ -22,6 +22,7 @@ import dev.tinytrain.dataset.ImageDataset;
 import dev.tinytrain.dataset.PixelToInt8;
 import dev.tinytrain.dataset.Preprocessor;
 import dev.tinytrain.dataset.TrainingOrder;
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.io.IOException;
@@ -167,6 +168,21 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threads must be >= 1");
         }
         Target tgt = Target.byName(target);
+        List<Path> inputs = new ArrayList<>(List.of(model, data));
+        inputs.addAll(orders);
+        for (Path p : new Path[] {testData, headInit}) {
+            if (p != null) {
+                inputs.add(p);
+            }
+        }
+        if (out != null && plot != null && out.toAbsolutePath().normalize().equals(plot.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("--out and --plot both name " + out + "; give two files");
+        }
+        for (Path f : new Path[] {out, plot}) {
+            if (f != null) {
+                OutputFiles.checkWritable(f, inputs); // before training, not after it
+            }
+        }
         float bLr = biasLr != null ? biasLr : lr;
         try {
             // model and head first: the head fixes the classes the labels must lie in
@@ -253,12 +269,12 @@ final class FinetuneCommand implements Callable<Integer> {
                     ords.stream().map(TrainingOrder::sha256).toList(), headInit == null ? null : headInit.toString(),
                     loaded.classes(), evalEvery, evalEveryFrom, hflip, nThreads);
             if (out != null) {
-                AtomicFiles.writeString(out, ResultsJson.write(config, report, result, wall));
+                OutputFiles.writeString(out, ResultsJson.write(config, report, result, wall), inputs);
             }
             if (plot != null) {
                 String title = String.format(Locale.ROOT, "%s %s, %s%s, lr %s", m.modelName(), scheme, mode,
                         noQas ? ", no QAS" : ", QAS", lr);
-                AtomicFiles.writeString(plot, AccuracyPlot.svg(title, result, train.count()));
+                OutputFiles.writeString(plot, AccuracyPlot.svg(title, result, train.count()), inputs);
             }
             stdout.printf(Locale.ROOT, "final test accuracy %.2f%% (%,d/%,d) after %,d steps%n",
                     result.finalTestAccuracy(), result.last().correct(), result.last().total(), result.steps());

@@ -1,5 +1,6 @@
 package dev.tinytrain.cli;
 
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
@@ -11,6 +12,7 @@ import dev.tinytrain.ir.json.IrJson;
 import dev.tinytrain.ir.text.IrPrinter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -54,12 +56,16 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Graph g;
         PrintWriter out = spec.commandLine().getOut();
+        List<Path> inputs = source.model != null ? List.of(source.model) : List.of(source.graph);
+        if (json != null) {
+            OutputFiles.checkWritable(json, inputs); // before the work, not after it
+        }
         if (source.model != null) {
             ImportedModel m = McuModelImporter.load(source.model, resolution, HeadSpec.pretrained());
             g = m.graph();
             out.printf(Locale.ROOT, "model %s (weights sha256 %s)%n", m.modelName(), m.weightsSha256());
         } else {
-            g = IrJson.read(readText(source.graph));
+            g = IrJson.read(source.graph);
             out.printf(Locale.ROOT, "graph %s (from %s)%n", g.name(), source.graph);
         }
         Value in = g.inputs().get(0);
@@ -95,18 +101,10 @@ final class InspectCommand implements Callable<Integer> {
             out.print(IrPrinter.print(g));
         }
         if (json != null) {
-            AtomicFiles.writeString(json, IrJson.write(g));
+            OutputFiles.writeString(json, IrJson.write(g), inputs);
             out.printf(Locale.ROOT, "wrote %s%n", json);
         }
         out.flush();
         return 0;
-    }
-
-    private static String readText(Path file) {
-        try {
-            return java.nio.file.Files.readString(file);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 }

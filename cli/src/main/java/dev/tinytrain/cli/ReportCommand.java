@@ -8,6 +8,7 @@ import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.report.ReportWriters;
 import dev.tinytrain.dataset.HeadInit;
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
@@ -22,6 +23,8 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -106,6 +109,8 @@ final class ReportCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--classes must be >= 1, got "
                     + classes);
         }
+        List<Path> inputs = inputs();
+        checkOutputs(inputs);
         Graph g = transferGraph(model, resolution, headInit, classes);
         CompileOptions options = options(scheme, lr, rounding);
         MemoryReport report;
@@ -121,7 +126,7 @@ final class ReportCommand implements Callable<Integer> {
         String body = format == OutputFormat.json ? ReportWriters.json(report) : ReportWriters.text(report);
         PrintWriter err = spec.commandLine().getErr();
         if (out != null) {
-            AtomicFiles.writeString(out, body);
+            OutputFiles.writeString(out, body, inputs);
             err.println("wrote " + out);
         } else {
             PrintWriter stdout = spec.commandLine().getOut();
@@ -129,7 +134,7 @@ final class ReportCommand implements Callable<Integer> {
             stdout.flush();
         }
         if (svg != null) {
-            AtomicFiles.writeString(svg, ReportWriters.svg(report));
+            OutputFiles.writeString(svg, ReportWriters.svg(report), inputs);
             err.println("wrote " + svg);
         }
         if (overflow != null) {
@@ -139,6 +144,31 @@ final class ReportCommand implements Callable<Integer> {
         }
         err.flush();
         return 0;
+    }
+
+    /** What this run reads: the model folder, a policy file, the head-init files. */
+    private List<Path> inputs() {
+        List<Path> in = new ArrayList<>(List.of(model));
+        if (!Presets.names().contains(scheme)) {
+            in.add(Path.of(scheme));
+        }
+        if (headInit != null) {
+            in.add(headInit);
+            in.add(headInitJson(headInit));
+        }
+        return in;
+    }
+
+    /** Refuses, before compiling, an output that is an input or the same file twice. */
+    private void checkOutputs(List<Path> inputs) {
+        if (out != null && svg != null && out.toAbsolutePath().normalize().equals(svg.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("--out and --svg both name " + out + "; give two files");
+        }
+        for (Path f : new Path[] {out, svg}) {
+            if (f != null) {
+                OutputFiles.checkWritable(f, inputs);
+            }
+        }
     }
 
     /** Compile options for a preset name or a policy file, with QAS, fused in-place updates, default alignment. */
@@ -188,13 +218,17 @@ final class ReportCommand implements Callable<Integer> {
 
     private static HeadInit readHead(Path bin, int classes, int channels) {
         try {
-            String name = bin.getFileName().toString();
-            Path json = bin.resolveSibling((name.endsWith(".bin") ? name.substring(0, name.length() - 4) : name)
-                    + ".json");
+            Path json = headInitJson(bin);
             return Files.isRegularFile(json) ? HeadInit.read(bin, json) : HeadInit.readRaw(bin, classes, channels);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read head init " + bin + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The JSON description beside a head-init {@code X.bin}: {@code X.json}. */
+    private static Path headInitJson(Path bin) {
+        String name = bin.getFileName().toString();
+        return bin.resolveSibling((name.endsWith(".bin") ? name.substring(0, name.length() - 4) : name) + ".json");
     }
 
     /** Parses a target name; an unknown one is a usage error. */

@@ -37,8 +37,12 @@ public final class Compiler {
      * @throws BudgetExceededException when SRAM or Flash does not fit, naming the budget, the need and the largest
      *     contributors
      * @throws dev.tinytrain.pruning.PolicyException when the policy names a missing layer or an invalid ratio
+     * @throws PlanTooLargeException when one activation alone exceeds the SRAM budget (checked before planning)
+     * @throws dev.tinytrain.ir.IrVerificationException when a scale, effective scale or float parameter is not a
+     *     finite float32 (rule {@code numerics}) or a tensor exceeds 2 GiB (rule {@code size})
      */
     public static CompiledModel compile(Graph forward, Target target, CompileOptions options) {
+        ForwardChecks.checkFits(forward, target);
         CompiledModel c = compileUnchecked(forward, target, options);
         MemoryReport r = c.report();
         if (!r.fits()) {
@@ -49,6 +53,7 @@ public final class Compiler {
 
     /** Compiles without enforcing the budgets (the report still says whether it fits). */
     public static CompiledModel compileUnchecked(Graph forward, Target target, CompileOptions options) {
+        ForwardChecks.check(forward, options.training());
         TrainingGraph full = Autodiff.differentiate(forward, options.training());
         Map<String, Trainability> trainability = PolicyResolver.resolve(options.policy(), full.graph(),
                 convOrder(forward));

@@ -41,13 +41,13 @@ public final class InputFiles {
         try {
             a = Files.readAttributes(file, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("read", file, e), e);
+            throw FileAccessException.failed("read", file, e);
         }
         if (a.isRegularFile()) {
             return a.size();
         }
         String kind = a.isDirectory() ? "a folder" : kindOfSpecialFile(file);
-        throw FileAccessException.refused("cannot read " + file + ": it is " + kind + ", not a regular file");
+        throw FileAccessException.refused("cannot read", file, "it is " + kind + ", not a regular file");
     }
 
     /**
@@ -69,7 +69,7 @@ public final class InputFiles {
             }
             return bytes;
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("read", file, e), e);
+            throw FileAccessException.failed("read", file, e);
         }
     }
 
@@ -84,7 +84,7 @@ public final class InputFiles {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new FileAccessException("cannot read " + file + ": not valid UTF-8 text", e);
+            throw new FileAccessException("cannot read " + file + ": not valid UTF-8 text", "not valid UTF-8 text", e);
         }
     }
 
@@ -99,14 +99,14 @@ public final class InputFiles {
         try {
             return Files.newInputStream(file);
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("read", file, e), e);
+            throw FileAccessException.failed("read", file, e);
         }
     }
 
     /** The refusal for a file larger than a limit. */
     public static FileAccessException tooLarge(Path file, long size, long limit) {
-        return FileAccessException.refused(String.format(Locale.ROOT,
-                "cannot read %s: it is %,d bytes, more than the %,d bytes such a file may have", file, size, limit));
+        return FileAccessException.refused("cannot read", file, String.format(Locale.ROOT,
+                "it is %,d bytes, more than the %,d bytes such a file may have", size, limit));
     }
 
     /** "a named pipe", "a character device", ... from the POSIX mode where the platform gives it. */

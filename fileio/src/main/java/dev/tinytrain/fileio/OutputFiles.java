@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Writes single output files (a JSON report, an SVG, an Arrow file) whole or not at all: the bytes go to a
@@ -59,7 +62,7 @@ public final class OutputFiles {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("write", abs, e), e);
+            throw FileAccessException.failed("write", abs, e);
         }
         Staging.removeStale(abs);
         Path tmp = Staging.tempSibling(abs);
@@ -79,7 +82,7 @@ public final class OutputFiles {
             }
             done = true;
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("write", abs, e), e);
+            throw FileAccessException.failed("write", abs, e);
         } finally {
             if (!done) {
                 try {
@@ -93,7 +96,7 @@ public final class OutputFiles {
 
     /**
      * Checks, without writing, that {@code target} may be replaced: it is not a folder or a special file and is
-     * not one of {@code inputs}. A new file inside an input folder is allowed: it replaces nothing that is read.
+     * not one of {@code inputs} (an input folder stands for the files directly inside it). A new file inside an input folder is allowed: it replaces nothing that is read.
      *
      * @throws FileAccessException when it may not
      */
@@ -106,18 +109,38 @@ public final class OutputFiles {
             return; // nothing there yet (or a dangling link, which the rename replaces)
         }
         if (a.isDirectory()) {
-            throw FileAccessException.refused("cannot write " + abs + ": it is a folder; name a file");
+            throw FileAccessException.refused("cannot write", abs, "it is a folder; name a file");
         }
         if (!a.isRegularFile()) {
-            throw FileAccessException.refused("cannot write " + abs + ": it exists and is not a regular file"
+            throw FileAccessException.refused("cannot write", abs, "it exists and is not a regular file"
                     + " (a pipe, device or socket); name a regular file");
         }
-        for (Path in : inputs) {
-            if (in != null && isSameFile(abs, in)) {
-                throw FileAccessException.refused("refusing to write " + abs + ": it is " + describeInput(abs, in)
+        for (Path in : expand(inputs)) {
+            if (isSameFile(abs, in)) {
+                throw FileAccessException.refused("refusing to write", abs, "it is " + describeInput(abs, in)
                         + "; choose another output file");
             }
         }
+    }
+
+    /** The inputs, with each folder replaced by the files directly inside it (a model folder's files). */
+    private static List<Path> expand(Collection<Path> inputs) {
+        List<Path> files = new ArrayList<>();
+        for (Path in : inputs) {
+            if (in == null) {
+                continue;
+            }
+            if (Files.isDirectory(in)) {
+                try (Stream<Path> s = Files.list(in)) {
+                    s.forEach(files::add);
+                } catch (IOException e) {
+                    // an unreadable folder: the command's read of it reports that
+                }
+            } else {
+                files.add(in);
+            }
+        }
+        return files;
     }
 
     private static String describeInput(Path target, Path input) {

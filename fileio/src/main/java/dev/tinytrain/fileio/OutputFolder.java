@@ -59,7 +59,7 @@ public final class OutputFolder {
         try {
             Files.createDirectories(parent);
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("create the output folder", abs, e), e);
+            throw FileAccessException.failed("create the output folder", abs, e);
         }
         Staging.removeStale(abs);
         Path staging = Staging.tempSibling(abs);
@@ -74,7 +74,7 @@ public final class OutputFolder {
             swap(fresh, abs, staging.resolve("old"), inputs);
             return entries;
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("write", abs, e), e);
+            throw FileAccessException.failed("write", abs, e);
         } finally {
             try {
                 Staging.deleteTree(staging);
@@ -99,7 +99,7 @@ public final class OutputFolder {
             }
             Path inReal = realPathOfExistingPart(in.toAbsolutePath().normalize());
             if (inReal.startsWith(real)) {
-                throw FileAccessException.refused("refusing to write " + abs + ": it "
+                throw FileAccessException.refused("refusing to write", abs, "it "
                         + (inReal.equals(real) ? "is" : "holds") + " the input " + in.toAbsolutePath().normalize()
                         + " of this command; choose another output folder");
             }
@@ -111,38 +111,38 @@ public final class OutputFolder {
             return; // nothing there yet
         }
         if (a.isSymbolicLink()) {
-            throw FileAccessException.refused("refusing to replace " + abs + ": it is a symbolic link; name the"
+            throw FileAccessException.refused("refusing to replace", abs, "it is a symbolic link; name the"
                     + " folder itself");
         }
         if (!a.isDirectory()) {
-            throw FileAccessException.refused("refusing to replace " + abs + ": it exists and is not a folder");
+            throw FileAccessException.refused("refusing to replace", abs, "it exists and is not a folder");
         }
         Set<String> present;
         try {
             present = tree(abs);
         } catch (IOException e) {
-            throw new FileAccessException(IoReasons.describe("list", abs, e), e);
+            throw FileAccessException.failed("list", abs, e);
         }
         if (present.isEmpty()) {
             return;
         }
         Path manifest = abs.resolve(MANIFEST);
         if (!present.contains(MANIFEST)) {
-            throw FileAccessException.refused("refusing to replace " + abs + ": it is not empty and was not written"
+            throw FileAccessException.refused("refusing to replace", abs, "it is not empty and was not written"
                     + " by tinytrain (it has no " + MANIFEST + "); choose another output folder");
         }
         Set<String> listed = new TreeSet<>();
         String text = InputFiles.readUtf8(manifest, 16L << 20);
         List<String> lines = text.lines().toList();
         if (lines.isEmpty() || !lines.get(0).equals(FORMAT)) {
-            throw FileAccessException.refused("refusing to replace " + abs + ": its " + MANIFEST + " does not start"
+            throw FileAccessException.refused("refusing to replace", abs, "its " + MANIFEST + " does not start"
                     + " with " + FORMAT);
         }
         listed.addAll(lines.subList(1, lines.size()));
         listed.add(MANIFEST);
         for (String p : present) {
             if (!listed.contains(p)) {
-                throw FileAccessException.refused("refusing to replace " + abs + ": it holds " + p + ", which"
+                throw FileAccessException.refused("refusing to replace", abs, "it holds " + p + ", which"
                         + " tinytrain did not write (" + MANIFEST + " does not list it); move it away or choose"
                         + " another output folder");
             }
