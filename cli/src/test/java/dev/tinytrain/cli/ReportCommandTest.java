@@ -135,7 +135,7 @@ class ReportCommandTest {
         assertTrue(other.err().contains("mbv2-w0.35"), other.err());
         CliRun missing = CliRun.run("report", "--model", tmp.resolve("none").toString(), "--scheme", "all");
         assertEquals(1, missing.exit());
-        assertTrue(missing.err().contains("model.json"), missing.err());
+        assertTrue(missing.err().contains("none: no such folder"), missing.err());
         Path head = SharedFolder.require().resolve("bench/fashion-mnist-protocol/head-init/mbv2-w0.35.bin");
         CliRun wrongHead = CliRun.run("report", "--model", m, "--scheme", "all", "--head-init", head.toString());
         assertEquals(1, wrongHead.exit());

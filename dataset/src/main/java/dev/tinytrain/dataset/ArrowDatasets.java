@@ -240,7 +240,7 @@ public final class ArrowDatasets {
             schema = reader.getVectorSchemaRoot().getSchema();
         } catch (IOException | RuntimeException e) {
             throw new DatasetFormatException(file, "file", "not a readable Arrow IPC " + (isFile ? "file" : "stream")
-                    + (isFile ? "" : " (no ARROW1 magic either)") + ": " + e, e);
+                    + (isFile ? "" : " (no ARROW1 magic either)") + ": " + reason(e), e);
         }
         Layout layout = checkSchema(file, schema);
         int size = layout.imageSize;
@@ -253,7 +253,7 @@ public final class ArrowDatasets {
                 loaded = reader.loadNextBatch();
             } catch (IOException | RuntimeException e) {
                 throw new DatasetFormatException(file, "record batch " + labelChunks.size(),
-                        "malformed or unreadable Arrow record batch: " + e, e);
+                        "malformed or unreadable Arrow record batch: " + reason(e), e);
             }
             if (!loaded) {
                 break;
@@ -459,6 +459,11 @@ public final class ArrowDatasets {
         }
         throw new DatasetFormatException(file, "file", "not an Arrow IPC file (no ARROW1 magic) nor an Arrow IPC"
                 + " stream (" + fileSize + " bytes)");
+    }
+
+    /** What went wrong inside Arrow, in its words (its message, never the exception's class name). */
+    private static String reason(Exception e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? "the data is malformed" : e.getMessage();
     }
 
     /**

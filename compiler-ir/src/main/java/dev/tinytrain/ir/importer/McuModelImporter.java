@@ -183,7 +183,7 @@ public final class McuModelImporter {
             ModelJson fp = first.object("params");
             Quantization inQ = Quantization.perTensor(fp.scale("x_scale"), fp.zeroPoint("x_zero"));
             Value x = b.input("input", TensorType.quantized(DType.INT8,
-                    Shape.of(1, resolution, resolution, first.integer("in_channel")), Layout.NHWC, inQ));
+                    Shape.of(1, resolution, resolution, first.integer("in_channel", 1, MAX_CHANNELS)), Layout.NHWC, inQ));
             taps.put("input", x);
             x = conv(first, "first_conv", x, true);
             int blocks = model.arraySize("blocks");

@@ -47,6 +47,8 @@ public final class IrJson {
     public static final String FORMAT = "tinytrain-ir/1";
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final ObjectMapper READER = StrictJson.mapper();
+    /** The largest tensor a graph may declare: one arena, 32-bit offsets. */
+    private static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 64;
     private static final Set<String> TOP_KEYS = Set.of("format", "name", "inputs", "parameters", "nodes", "outputs");
     private static final Set<String> VALUE_KEYS = Set.of("name", "type");
     private static final Set<String> PARAMETER_KEYS = Set.of("name", "type", "trainable", "channels", "data");
@@ -320,7 +322,20 @@ public final class IrJson {
             Optional<dev.tinytrain.ir.Quantization> q = t.has("quantization")
                     ? Optional.of(Attr.readQuantization(t.get("quantization"), w + ".quantization"))
                     : Optional.empty();
+            long elements = 1;
+            for (int d : shape.dims()) {
+                elements = elements > MAX_TENSOR_BYTES ? elements : elements * d; // saturates before overflow
+            }
+            if (elements > MAX_TENSOR_BYTES || new TensorType(dtype, shape, layout, q).byteSize() > MAX_TENSOR_BYTES) {
+                throw new IrParseException(w + " ('" + name + "'): " + dtype.irName() + shape + " needs more than "
+                        + MAX_TENSOR_BYTES + " bytes, the most one tensor may have");
+            }
             return new Value(name, new TensorType(dtype, shape, layout, q));
+        } catch (IrParseException e) {
+            if (e.getMessage().startsWith(w)) {
+                throw e;
+            }
+            throw new IrParseException(w + " ('" + name + "'): " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new IrParseException(w + " ('" + name + "'): " + e.getMessage(), e);
         } catch (dev.tinytrain.ir.InvalidQuantizationException e) {

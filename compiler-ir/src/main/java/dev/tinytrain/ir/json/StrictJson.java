@@ -43,9 +43,17 @@ public final class StrictJson {
         m = m.lines().findFirst().orElse(m)
                 .replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
                 .replaceAll("\\[Source:[^\\]]*\\]", "")
-                .replaceAll("`[a-z]+(\\.[a-zA-Z0-9_$]+)+`", "a value")
-                .replaceAll("\\(class [a-z]+(\\.[a-zA-Z0-9_$]+)+\\)", "")
                 .trim();
+        // Jackson names its own settings in backticks ("enable `JsonReadFeature.X` to allow"): keep the words
+        // before that clause, which say what is wrong
+        int tick = m.indexOf('`');
+        if (tick >= 0) {
+            int cut = Math.max(m.lastIndexOf(':', tick), m.lastIndexOf(',', tick));
+            m = m.substring(0, cut > 0 ? cut : tick).trim();
+            if (m.chars().filter(ch -> ch == '(').count() > m.chars().filter(ch -> ch == ')').count()) {
+                m += ")";
+            }
+        }
         JsonLocation at = e.getLocation();
         if (at != null && at.getLineNr() > 0) {
             m += String.format(Locale.ROOT, " (line %d, column %d)", at.getLineNr(), at.getColumnNr());
