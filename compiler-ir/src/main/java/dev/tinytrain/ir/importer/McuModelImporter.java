@@ -101,7 +101,7 @@ public final class McuModelImporter {
         try {
             root = MAPPER.readTree(InputFiles.readAllBytes(jsonFile, InputFiles.TEXT_LIMIT));
         } catch (FileAccessException e) {
-            throw new ModelFormatException(jsonFile, null, e.reason());
+            throw new ModelFormatException(jsonFile, null, "cannot read: " + e.reason());
         } catch (JsonProcessingException e) {
             throw new ModelFormatException(jsonFile, null, "not valid JSON: " + StrictJson.describe(e));
         } catch (IOException e) {
@@ -141,7 +141,7 @@ public final class McuModelImporter {
             }
             bytes = InputFiles.readAllBytes(weightsFile, nbytes);
         } catch (FileAccessException e) {
-            throw new ModelFormatException(weightsFile, null, e.reason());
+            throw new ModelFormatException(weightsFile, null, "cannot read: " + e.reason());
         }
         if (bytes.length != nbytes) {
             throw new ModelFormatException(weightsFile, "weights.nbytes", "file has " + bytes.length

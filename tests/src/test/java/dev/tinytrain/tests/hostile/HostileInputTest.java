@@ -21,6 +21,7 @@ import dev.tinytrain.ir.json.IrJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,6 +92,10 @@ class HostileInputTest {
         assertEquals(List.of(), changed, "nothing but the requested output may change: " + what);
     }
 
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static List<String> args(String... a) {
         return List.of(a);
     }
@@ -148,6 +153,15 @@ class HostileInputTest {
         }
     }
 
+    /** The model with {@code model.json} holding exactly {@code bytes}. */
+    private static HostileCase modelJson(String name, byte[] bytes, String... mentions) {
+        return rejected(name, w -> {
+            String m = w.model();
+            Files.write(Path.of(m, "model.json"), bytes);
+            return args("inspect", "--model", m);
+        }, mentions);
+    }
+
     // ---- model.json as a whole, and weights.bin against it ----
 
     private static void modelFiles(List<HostileCase> cases) {
@@ -175,26 +189,12 @@ class HostileInputTest {
         cases.add(rejected("model.json: a duplicate key",
                 w -> args("inspect", "--model", w.modelText(s -> s.replaceFirst("\\{", "{\"format\": 1, "))),
                 "model.json", "Duplicate field 'format'"));
-        cases.add(rejected("model.json: empty", w -> {
-            String m = w.model();
-            Files.write(Path.of(m, "model.json"), new byte[0]);
-            return args("inspect", "--model", m);
-        }, "model.json"));
-        cases.add(rejected("model.json: not UTF-8", w -> {
-            String m = w.model();
-            Files.write(Path.of(m, "model.json"), new byte[] {'{', '"', (byte) 0xff, (byte) 0xfe, '"', ':', '1', '}'});
-            return args("inspect", "--model", m);
-        }, "model.json"));
-        cases.add(rejected("model.json: an array", w -> {
-            String m = w.model();
-            Files.writeString(Path.of(m, "model.json"), "[1, 2, 3]");
-            return args("inspect", "--model", m);
-        }, "model.json", "must hold a JSON object"));
-        cases.add(rejected("model.json: nested 100,000 deep", w -> {
-            String m = w.model();
-            Files.writeString(Path.of(m, "model.json"), "[".repeat(100_000));
-            return args("inspect", "--model", m);
-        }, "model.json", "not valid JSON"));
+        cases.add(modelJson("model.json: empty", new byte[0], "model.json"));
+        cases.add(modelJson("model.json: not UTF-8", new byte[] {'{', '"', (byte) 0xff, (byte) 0xfe, '"', ':', '1', '}'},
+                "model.json"));
+        cases.add(modelJson("model.json: an array", utf8("[1, 2, 3]"), "model.json", "must hold a JSON object"));
+        cases.add(modelJson("model.json: nested 100,000 deep", utf8("[".repeat(100_000)), "model.json",
+                "not valid JSON", "nesting depth"));
         cases.add(rejected("weights.bin truncated to half", w -> {
             String m = w.model();
             Path f = Path.of(m, "weights.bin");
@@ -213,53 +213,43 @@ class HostileInputTest {
 
     // ---- inputs that are not regular files: pipes (would block), devices (endless), folders, huge files ----
 
+    /** Puts something in place of a model file (or nothing, for a missing file). */
+    @FunctionalInterface
+    private interface Replacement {
+        void put(Work w, String relativePath) throws IOException;
+    }
+
+    /** The model with {@code file} replaced, given to {@code command} ({@code inspect} or {@code compile}). */
+    private static HostileCase modelFile(String name, String command, String file, Replacement r,
+            String... mentions) {
+        return rejected(name, w -> {
+            String m = w.model();
+            Files.delete(Path.of(m, file));
+            r.put(w, "m/" + file);
+            return command.equals("inspect") ? args("inspect", "--model", m)
+                    : args("compile", "--model", m, "--scheme", "mbv2-99kb", "--out", w.at("out"));
+        }, mentions);
+    }
+
     private static void fileKinds(List<HostileCase> cases) {
-        cases.add(rejected("model.json is a named pipe", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "model.json"));
-            w.fifo("m/model.json");
-            return args("inspect", "--model", m);
-        }, "model.json", "named pipe"));
-        cases.add(rejected("weights.bin is a named pipe (inspect)", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "weights.bin"));
-            w.fifo("m/weights.bin");
-            return args("inspect", "--model", m);
-        }, "weights.bin", "named pipe"));
-        cases.add(rejected("weights.bin is a named pipe (compile hashes its inputs first)", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "weights.bin"));
-            w.fifo("m/weights.bin");
-            return args("compile", "--model", m, "--scheme", "mbv2-99kb", "--out", w.at("out"));
-        }, "weights.bin", "named pipe"));
-        cases.add(rejected("weights.bin links to /dev/zero", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "weights.bin"));
-            w.link("m/weights.bin", "/dev/zero");
-            return args("inspect", "--model", m);
-        }, "weights.bin", "character device"));
-        cases.add(rejected("model.json links to /dev/zero", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "model.json"));
-            w.link("m/model.json", "/dev/zero");
-            return args("inspect", "--model", m);
-        }, "model.json", "character device"));
-        cases.add(rejected("model.json is a folder", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "model.json"));
-            w.folder("m/model.json");
-            return args("inspect", "--model", m);
-        }, "model.json", "folder"));
-        cases.add(rejected("model.json is missing", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "model.json"));
-            return args("inspect", "--model", m);
-        }, "model.json", "no such file"));
-        cases.add(rejected("weights.bin is missing", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "weights.bin"));
-            return args("inspect", "--model", m);
-        }, "weights.bin", "no such file"));
+        cases.add(modelFile("model.json is a named pipe", "inspect", "model.json", Work::fifo, "model.json",
+                "named pipe"));
+        cases.add(modelFile("weights.bin is a named pipe (inspect)", "inspect", "weights.bin", Work::fifo,
+                "weights.bin", "named pipe"));
+        cases.add(modelFile("weights.bin is a named pipe (compile hashes its inputs first)", "compile",
+                "weights.bin", Work::fifo, "weights.bin", "named pipe"));
+        cases.add(modelFile("weights.bin links to /dev/zero", "inspect", "weights.bin",
+                (w, f) -> w.link(f, "/dev/zero"), "weights.bin", "character device"));
+        cases.add(modelFile("model.json links to /dev/zero", "inspect", "model.json",
+                (w, f) -> w.link(f, "/dev/zero"), "model.json", "character device"));
+        cases.add(modelFile("model.json is a folder", "inspect", "model.json", Work::folder, "model.json",
+                "folder"));
+        cases.add(modelFile("model.json is missing", "inspect", "model.json", (w, f) -> { }, "model.json",
+                "no such file"));
+        cases.add(modelFile("weights.bin is missing", "inspect", "weights.bin", (w, f) -> { }, "weights.bin",
+                "no such file"));
+        cases.add(modelFile("model.json is a sparse 600 MiB file", "inspect", "model.json",
+                (w, f) -> w.sparse(f, 600L << 20), "model.json", "more than"));
         cases.add(rejected("the model folder is missing", w -> args("inspect", "--model", w.at("nowhere")),
                 "nowhere", "no such folder"));
         cases.add(rejected("the model folder is a file", w -> args("inspect", "--model", w.file("m.txt", "x")),
@@ -270,12 +260,6 @@ class HostileInputTest {
             w.sparse("m/weights.bin", 3L << 30);
             return args("inspect", "--model", m);
         }, "weights.bin", "more than"));
-        cases.add(rejected("model.json is a sparse 600 MiB file", w -> {
-            String m = w.model();
-            Files.delete(Path.of(m, "model.json"));
-            w.sparse("m/model.json", 600L << 20);
-            return args("inspect", "--model", m);
-        }, "model.json", "more than"));
         cases.add(rejected("the IR JSON file is a named pipe",
                 w -> args("inspect", "--graph", w.fifo("g.json")), "g.json", "named pipe"));
         cases.add(rejected("the IR JSON file is missing",
