@@ -23,7 +23,8 @@ import java.util.TreeSet;
  * <p>Every folder written here ends with {@link #MANIFEST}: {@code tinytrain-manifest/1}, then one line per file
  * and folder written (folders end in {@code /}). Before an existing folder is replaced, its whole tree (symbolic
  * links not followed) is compared with its manifest: a file or folder the manifest does not list, a link or a
- * special file, or a missing manifest in a non-empty folder refuses the run and nothing is touched. A folder that
+ * special file, or a missing manifest in a non-empty folder refuses the run and nothing is touched; a line
+ * {@code NAME/**} claims everything under {@code NAME/} (build products of the generated Makefile). A folder that
  * holds an input of the same command is refused too. The new content is written into a staging folder beside the
  * output ({@code .OUT.tmp-tinytrain-PID-HEX/out}, marked as tinytrain's) and swapped in by renames; the staging
  * folders of killed runs are removed on the next run.
@@ -33,6 +34,9 @@ public final class OutputFolder {
     public static final String MANIFEST = "tinytrain.manifest";
     /** Its first line. */
     public static final String FORMAT = "tinytrain-manifest/1";
+    /** The suffix of a manifest line claiming a whole subfolder ({@code build/**}). */
+    private static final String DERIVED = "**";
+    private static final String LINK_OR_SPECIAL = " (link or special file)";
 
     private OutputFolder() {
     }
@@ -53,6 +57,15 @@ public final class OutputFolder {
      *     was
      */
     public static List<String> replace(Path out, Collection<Path> inputs, FolderWriter writer) {
+        return replace(out, inputs, List.of(), writer);
+    }
+
+    /**
+     * Replaces {@code out} as {@link #replace(Path, Collection, FolderWriter)} does, and also claims the subfolders
+     * {@code derived} (e.g. {@code build}, where the generated Makefile puts objects): whatever tinytrain's own tools
+     * later put there is tinytrain's too. The manifest lists each as {@code NAME/**}.
+     */
+    public static List<String> replace(Path out, Collection<Path> inputs, List<String> derived, FolderWriter writer) {
         Path abs = out.toAbsolutePath().normalize();
         checkReplaceable(abs, inputs);
         Path parent = abs.getParent();
@@ -69,7 +82,9 @@ public final class OutputFolder {
             Path fresh = Files.createDirectory(staging.resolve("out"));
             writer.write(fresh);
             List<String> entries = List.copyOf(tree(fresh));
-            Files.writeString(fresh.resolve(MANIFEST), FORMAT + "\n" + String.join("\n", entries) + "\n",
+            List<String> lines = new ArrayList<>(entries);
+            derived.forEach(d -> lines.add(d + "/" + DERIVED));
+            Files.writeString(fresh.resolve(MANIFEST), FORMAT + "\n" + String.join("\n", lines) + "\n",
                     StandardCharsets.UTF_8);
             swap(fresh, abs, staging.resolve("old"), inputs);
             return entries;
@@ -140,8 +155,11 @@ public final class OutputFolder {
         }
         listed.addAll(lines.subList(1, lines.size()));
         listed.add(MANIFEST);
+        List<String> derivedPrefixes = listed.stream().filter(l -> l.endsWith("/" + DERIVED))
+                .map(l -> l.substring(0, l.length() - DERIVED.length())).toList();
         for (String p : present) {
-            if (!listed.contains(p)) {
+            if (!listed.contains(p) && derivedPrefixes.stream().noneMatch(d -> p.startsWith(d)
+                    && !p.endsWith(LINK_OR_SPECIAL))) {
                 throw FileAccessException.refused("refusing to replace", abs, "it holds " + p + ", which"
                         + " tinytrain did not write (" + MANIFEST + " does not list it); move it away or choose"
                         + " another output folder");
@@ -190,7 +208,7 @@ public final class OutputFolder {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                out.add(attrs.isRegularFile() ? rel(file) : rel(file) + " (link or special file)");
+                out.add(attrs.isRegularFile() ? rel(file) : rel(file) + LINK_OR_SPECIAL);
                 return FileVisitResult.CONTINUE;
             }
 

@@ -92,6 +92,17 @@ class FileIoTest {
         assertEquals("3", Files.readString(out.resolve("c.txt")));
         Files.delete(out.resolve("mine.txt"));
 
+        OutputFolder.replace(out, List.of(), List.of("build"), d -> Files.writeString(d.resolve("c.txt"), "5"));
+        Files.createDirectories(out.resolve("build/m7"));
+        Files.writeString(out.resolve("build/m7/x.o"), "made by make");
+        OutputFolder.replace(out, List.of(), List.of("build"), d -> Files.writeString(d.resolve("c.txt"), "6"));
+        assertEquals(List.of("c.txt", "tinytrain.manifest"), names(out), "a claimed build folder is tinytrain's");
+        Files.createDirectories(out.resolve("build"));
+        Files.createSymbolicLink(out.resolve("build/home"), Path.of("/"));
+        assertThrows(FileAccessException.Refused.class, () -> OutputFolder.replace(out, List.of(), List.of("build"),
+                d -> { }), "but never a link in it");
+        Files.delete(out.resolve("build/home"));
+
         Path input = Files.writeString(out.resolve("c.txt"), "now an input");
         assertTrue(assertThrows(FileAccessException.Refused.class, () -> OutputFolder.replace(out, List.of(input),
                 d -> { })).getMessage().contains("holds the input"));

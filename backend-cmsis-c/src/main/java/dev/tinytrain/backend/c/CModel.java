@@ -76,7 +76,8 @@ public record CModel(String name, boolean training, Map<String, String> generate
      */
     public Path writeTo(Path dir) {
         Path target = dir.toAbsolutePath().normalize();
-        OutputFolder.replace(target, List.of(), tmp -> {
+        // build/ is where the generated Makefile puts its objects and images: tinytrain's too
+        OutputFolder.replace(target, List.of(), List.of("build"), tmp -> {
             for (Map.Entry<String, String> e : files().entrySet()) {
                 Path f = tmp.resolve(e.getKey());
                 Files.createDirectories(f.getParent());

@@ -58,7 +58,8 @@ public final class CompileOutput {
     public static List<String> write(CompileResult r, Path outDir, String stamp) {
         List<String> written = new ArrayList<>();
         try {
-            OutputFolder.replace(outDir, inputs(r.request()), tmp -> {
+            // c/build/ is where `make` in the C folder puts its objects: rebuilding there keeps the folder ours
+            OutputFolder.replace(outDir, inputs(r.request()), List.of(C_FOLDER + "/build"), tmp -> {
                 writeReports(r, tmp, written);
                 writeCodeAndPicture(r, tmp, written);
                 Files.writeString(tmp.resolve(STAMP), stamp, StandardCharsets.UTF_8);

@@ -554,11 +554,25 @@ class HostileInputTest {
         cases.add(rejected("compile --resolution 4096: one activation exceeds the SRAM, refused before planning",
                 w -> args("compile", "--model", "mbv2-w0.35", "--scheme", "head-only", "--resolution", "4096",
                         "--out", w.at("out")), "SRAM budget", "refused before planning"));
+        cases.add(rejected("compile --head-init with a NaN weight", w -> args("compile", "--model", "mbv2-w0.35",
+                "--scheme", "head-only", "--head-init", headInit(w, 5, Float.NaN), "--out", w.at("out")),
+                "head.weight[5]", "must be finite"));
+        cases.add(rejected("report --head-init with an infinite weight", w -> args("report", "--model", w.model(),
+                "--scheme", "head-only", "--head-init", headInit(w, 0, Float.NEGATIVE_INFINITY)),
+                "head.weight[0]", "must be finite"));
         cases.add(rejected("compile --head-init of 7 bytes", w -> args("compile", "--model", "mbv2-w0.35",
                 "--scheme", "head-only", "--head-init", w.file("h.bin", new byte[7]), "--out", w.at("out")),
                 "h.bin"));
         cases.add(usage("inspect --resolution 2^31", w -> args("inspect", "--model", w.model(), "--resolution",
                 "2147483648"), "--resolution"));
+    }
+
+    /** The protocol's head-init of mbv2-w0.35 (raw, without its JSON) with float {@code index} set. */
+    private static String headInit(Work w, int index, float value) throws IOException {
+        byte[] b = Files.readAllBytes(SharedFolder.require().resolve(
+                "bench/fashion-mnist-protocol/head-init/mbv2-w0.35.bin"));
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(4 * index, value);
+        return w.file("h.bin", b);
     }
 
     // ---- golden files ----

@@ -121,8 +121,10 @@ class InterruptedRunTest {
 
     /** The output holds exactly what its manifest lists (the previous run's or the new one's, whole). */
     private static void assertComplete(Path out) throws IOException {
-        List<String> listed = Files.readAllLines(out.resolve("tinytrain.manifest"));
-        assertEquals("tinytrain-manifest/1", listed.get(0));
+        List<String> lines = Files.readAllLines(out.resolve("tinytrain.manifest"));
+        assertEquals("tinytrain-manifest/1", lines.get(0));
+        // the entries written; "c/build/**" claims make's future build folder and lists nothing present
+        List<String> listed = lines.stream().filter(l -> !l.endsWith("/**")).toList();
         for (String entry : listed.subList(1, listed.size())) {
             assertTrue(Files.exists(out.resolve(entry)), "listed and present: " + entry);
         }
