@@ -41,7 +41,7 @@ check(json.contains("\"scheme\" : \"mcunet-99kb\""), "report.json scheme")
 check(json.contains("\"target\" : \"stm32f746\""), "report.json target")
 check(json.contains("\"fits\" : true"), "report.json fits")
 check(new File(out, "tinytrain.stamp").getText("UTF-8").startsWith("tinytrain-stamp/1 "), "stamp")
-out.parentFile.list().each { check(!it.startsWith(".tinytrain"), "temporary folder left: " + it) }
+out.parentFile.list().each { check(!it.startsWith(".tinytrain") && !it.contains(".tmp-tinytrain-"), "temporary folder left: " + it) }
 
 File c = new File(out, "c")
 ["tt_model.c", "tt_model.h", "tt_kernels.c", "tt_kernels.h", "tt_model.mk", "Makefile", "stm32f746.ld"].each {

@@ -11,6 +11,7 @@ import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.report.TextTable;
 import dev.tinytrain.compiler.report.Units;
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.planner.GlowCorpus;
@@ -185,7 +186,7 @@ final class BenchCommand implements Callable<Integer> {
             out.print(table(rows));
             out.flush();
             if (json != null) {
-                AtomicFiles.writeString(json, json(rows));
+                OutputFiles.writeString(json, json(rows), List.of());
                 err.println("wrote " + json);
                 err.flush();
             }

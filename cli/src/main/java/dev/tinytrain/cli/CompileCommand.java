@@ -108,6 +108,7 @@ final class CompileCommand implements Callable<Integer> {
         }
         CompileRequest request = new CompileRequest(model, scheme, target, rounding, lr, biasLr, resolution,
                 headInit == null ? null : new HeadInitFile(cwd.resolve(headInit)), cwd);
+        CompileOutput.checkWritable(request, outDir); // a refusal before the work
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, "tinytrain: compiling %s (scheme %s, target %s)...%n", model, scheme, target);
         err.flush();

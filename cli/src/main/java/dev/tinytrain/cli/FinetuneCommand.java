@@ -14,6 +14,7 @@ import dev.tinytrain.dataset.ImageDataset;
 import dev.tinytrain.dataset.PixelToInt8;
 import dev.tinytrain.dataset.Preprocessor;
 import dev.tinytrain.dataset.TrainingOrder;
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.finetune.AccuracyPlot;
 import dev.tinytrain.finetune.FinetuneResult;
 import dev.tinytrain.finetune.Finetuner;
@@ -31,6 +32,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -85,20 +87,8 @@ final class FinetuneCommand implements Callable<Integer> {
             description = "classes of the default head (default: ${DEFAULT-VALUE}; --head-init sets its own)")
     int classes;
 
-    @Option(names = "--lr", defaultValue = "0.001", paramLabel = "X",
-            description = "learning rate of conv weights and the head (default: ${DEFAULT-VALUE})")
-    float lr;
-
-    @Option(names = "--bias-lr", paramLabel = "Y", description = "learning rate of conv biases (default: --lr)")
-    Float biasLr;
-
-    @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
-            description = "storage of updated int8 weights / int32 biases: stochastic, nearest_even, float_master"
-                    + " (default: ${DEFAULT-VALUE})")
-    String rounding;
-
-    @Option(names = "--no-qas", description = "turn quantization-aware scaling of conv gradients off")
-    boolean noQas;
+    @Mixin
+    TrainingFlags update;
 
     @Option(names = "--eval-every", defaultValue = "0", paramLabel = "K",
             description = "also evaluate after every K steps of an epoch (default: only after each epoch)")
@@ -141,10 +131,10 @@ final class FinetuneCommand implements Callable<Integer> {
     public Integer call() {
         long wallStart = System.nanoTime();
         PrintWriter stdout = spec.commandLine().getOut();
-        String mode = normaliseRounding(rounding);
-        if (!(lr >= 0) || Float.isInfinite(lr) || (biasLr != null && (!(biasLr >= 0) || Float.isInfinite(biasLr)))) {
-            throw new IllegalArgumentException("--lr and --bias-lr must be finite and >= 0");
-        }
+        TrainingFlags.Checked upd = update.check();
+        String mode = upd.rounding();
+        float lr = upd.lr();
+        boolean noQas = !upd.qas();
         if (evalEvery < 0) {
             throw new IllegalArgumentException("--eval-every must be >= 0, got " + evalEvery);
         }
@@ -164,7 +154,14 @@ final class FinetuneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threads must be >= 1");
         }
         Target tgt = Target.byName(target);
-        float bLr = biasLr != null ? biasLr : lr;
+        List<Path> inputs = new ArrayList<>(ModelInputs.inputs(model, scheme, headInit));
+        inputs.add(data);
+        inputs.addAll(orders);
+        if (testData != null) {
+            inputs.add(testData);
+        }
+        OutputFiles.checkWritable(inputs, out, plot); // before training, not after it
+        float bLr = upd.biasLr();
         try {
             // model and head first: the head fixes the classes the labels must lie in
             LoadedModel m = ModelInputs.load(model, resolution, headInit, classes, seed);
@@ -249,12 +246,12 @@ final class FinetuneCommand implements Callable<Integer> {
                     ords.stream().map(TrainingOrder::sha256).toList(), headInit == null ? null : headInit.toString(),
                     m.classes(), evalEvery, evalEveryFrom, hflip, nThreads);
             if (out != null) {
-                AtomicFiles.writeString(out, ResultsJson.write(config, report, result, wall));
+                OutputFiles.writeString(out, ResultsJson.write(config, report, result, wall), inputs);
             }
             if (plot != null) {
                 String title = String.format(Locale.ROOT, "%s %s, %s%s, lr %s", m.graph().name(), scheme, mode,
                         noQas ? ", no QAS" : ", QAS", lr);
-                AtomicFiles.writeString(plot, AccuracyPlot.svg(title, result, train.count()));
+                OutputFiles.writeString(plot, AccuracyPlot.svg(title, result, train.count()), inputs);
             }
             stdout.printf(Locale.ROOT, "final test accuracy %.2f%% (%,d/%,d) after %,d steps%n",
                     result.finalTestAccuracy(), result.last().correct(), result.last().total(), result.steps());

@@ -3,6 +3,7 @@ package dev.tinytrain.cli;
 import dev.tinytrain.compiler.output.HeadInitSource;
 import dev.tinytrain.compiler.output.LoadedModel;
 import dev.tinytrain.compiler.output.ModelSource;
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
@@ -12,6 +13,7 @@ import dev.tinytrain.ir.json.IrJson;
 import dev.tinytrain.ir.text.IrPrinter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -64,6 +66,11 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Graph g;
         PrintWriter out = spec.commandLine().getOut();
+        List<Path> inputs = source.model != null ? ModelInputs.inputs(source.model, null, headInit)
+                : List.of(source.graph);
+        if (json != null) {
+            OutputFiles.checkWritable(json, inputs); // before the work, not after it
+        }
         if (source.model != null) {
             HeadInitSource head = transferHead == null && headInit == null ? HeadInitSource.pretrained()
                     : ModelInputs.head(headInit, transferHead == null ? HeadSpec.DEFAULT_CLASSES : transferHead,
@@ -82,7 +89,7 @@ final class InspectCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--transfer-head and --head-init apply to --model; an IR JSON graph"
                         + " carries its own head");
             }
-            g = IrJson.read(readText(source.graph));
+            g = IrJson.read(source.graph);
             out.printf(Locale.ROOT, "graph %s (from %s)%n", g.name(), source.graph);
         }
         Value in = g.inputs().get(0);
@@ -118,18 +125,10 @@ final class InspectCommand implements Callable<Integer> {
             out.print(IrPrinter.print(g));
         }
         if (json != null) {
-            AtomicFiles.writeString(json, IrJson.write(g));
+            OutputFiles.writeString(json, IrJson.write(g), inputs);
             out.printf(Locale.ROOT, "wrote %s%n", json);
         }
         out.flush();
         return 0;
-    }
-
-    private static String readText(Path file) {
-        try {
-            return java.nio.file.Files.readString(file);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -9,6 +9,8 @@ import dev.tinytrain.compiler.output.SchemeSource;
 import dev.tinytrain.finetune.HeadInitFile;
 import dev.tinytrain.ir.importer.HeadSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How every command turns {@code --model}, {@code --head-init}, {@code --classes} and {@code --scheme} into a graph
@@ -54,6 +56,21 @@ final class ModelInputs {
     /** {@link #load} with the default head's seed. */
     static LoadedModel load(String model, int resolution, Path headInit, int classes) {
         return load(model, resolution, headInit, classes, HeadSpec.DEFAULT_SEED);
+    }
+
+    /**
+     * What a run reads through {@code --model}, {@code --scheme} and {@code --head-init} ({@code scheme} and {@code headInit} null when absent): no
+     * output of the run may be written over one of these.
+     */
+    static List<Path> inputs(String model, String scheme, Path headInit) {
+        List<Path> in = new ArrayList<>(source(model).files());
+        if (scheme != null) {
+            in.addAll(SchemeSource.resolve(scheme, cwd()).files());
+        }
+        if (headInit != null) {
+            in.addAll(new HeadInitFile(cwd().resolve(headInit)).files());
+        }
+        return in;
     }
 
     /** Compile options for {@code --scheme} (a preset or a policy file) with {@code training}. */

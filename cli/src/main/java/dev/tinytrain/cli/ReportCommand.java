@@ -6,10 +6,12 @@ import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.report.ReportWriters;
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -90,6 +92,8 @@ final class ReportCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--classes must be >= 1, got "
                     + classes);
         }
+        List<Path> inputs = ModelInputs.inputs(model, scheme, headInit);
+        OutputFiles.checkWritable(inputs, out, svg); // before compiling, not after it
         Graph g = ModelInputs.load(model, resolution, headInit, classes).graph();
         CompileOptions options = ModelInputs.options(scheme, lr, rounding);
         MemoryReport report;
@@ -105,7 +109,7 @@ final class ReportCommand implements Callable<Integer> {
         String body = format == OutputFormat.json ? ReportWriters.json(report) : ReportWriters.text(report);
         PrintWriter err = spec.commandLine().getErr();
         if (out != null) {
-            AtomicFiles.writeString(out, body);
+            OutputFiles.writeString(out, body, inputs);
             err.println("wrote " + out);
         } else {
             PrintWriter stdout = spec.commandLine().getOut();
@@ -113,7 +117,7 @@ final class ReportCommand implements Callable<Integer> {
             stdout.flush();
         }
         if (svg != null) {
-            AtomicFiles.writeString(svg, ReportWriters.svg(report));
+            OutputFiles.writeString(svg, ReportWriters.svg(report), inputs);
             err.println("wrote " + svg);
         }
         if (overflow != null) {

@@ -6,6 +6,7 @@ import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.dataset.ImageDataset;
 import dev.tinytrain.dataset.PixelToInt8;
 import dev.tinytrain.dataset.Preprocessor;
+import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.finetune.PreparedImages;
 import dev.tinytrain.pruning.ChannelSelection;
 import dev.tinytrain.pruning.PolicyJson;
@@ -164,6 +165,15 @@ final class SearchCommand implements Callable<Integer> {
         if (shardOf != null && records == null) {
             throw new IllegalArgumentException("--shard: needs --records, the file the shard's trials go to");
         }
+        List<Path> inputs = new ArrayList<>(ModelInputs.inputs(model, null, headInit));
+        inputs.add(data);
+        if (testData != null) {
+            inputs.add(testData);
+        }
+        if (records != null) {
+            inputs.add(records); // read to resume and appended to, never replaced by --out
+        }
+        OutputFiles.checkWritable(inputs, out); // before the trials, not after them
         Target tgt = Target.byName(target);
         long budget = parseSize(budgetSram, "--budget-sram");
         if (budget > tgt.sramBytes()) {
@@ -270,7 +280,7 @@ final class SearchCommand implements Callable<Integer> {
                         .sramTotalBytes() : result.front().get(0).cost().sramTotalBytes()));
             }
             SparseUpdatePolicy policy = best.scheme().policy(ChannelSelection.Rule.MAGNITUDE, m.graph().name());
-            AtomicFiles.writeString(out, PolicyJson.toJson(policy));
+            OutputFiles.writeString(out, PolicyJson.toJson(policy), inputs);
             stdout.printf(Locale.ROOT, "chosen: %s: predicted %+.2f points over the head only (%.2f%% -> %.2f%%),"
                             + " SRAM %,d B of %,d B, Flash %,d B, backward %,d MACs%n", best.scheme().describe(),
                     best.gain(), table.headAccuracy(), table.headAccuracy() + best.gain(),

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 /**
  * The update options of the commands that train ({@code --lr}, {@code --bias-lr}, {@code --rounding},
  * {@code --no-qas}), as a picocli mixin ({@code @Mixin TrainingFlags training;}), checked in one place.
- * {@code search} uses it; {@code finetune} declares the same options itself (to be folded in).
+ * Used by {@code finetune} and {@code search}.
  */
 final class TrainingFlags {
     @Option(names = "--lr", defaultValue = "0.001", paramLabel = "X",

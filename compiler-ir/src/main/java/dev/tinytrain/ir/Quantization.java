@@ -13,7 +13,10 @@ import java.util.List;
  */
 public record Quantization(List<Double> scales, List<Integer> zeroPoints, int axis) {
 
-    /** Validates: scales finite and positive, zero points within int8, one per channel. */
+    /**
+     * Validates: scales finite and positive, and finite, normal float32 numbers when rounded; zero points within
+     * int8; one per channel.
+     */
     public Quantization {
         scales = ImmutableList.copyOf(scales);
         zeroPoints = ImmutableList.copyOf(zeroPoints);
@@ -29,6 +32,12 @@ public record Quantization(List<Double> scales, List<Integer> zeroPoints, int ax
             double s = scales.get(i);
             if (!(s > 0) || Double.isInfinite(s)) {
                 throw new InvalidQuantizationException("scale[" + i + "] = " + s + " must be finite and > 0");
+            }
+            // the backends compute in float32: a scale must stay a finite, normal number there
+            if (!Float.isFinite((float) s) || (float) s < Float.MIN_NORMAL) {
+                throw new InvalidQuantizationException("scale[" + i + "] = " + s + " is not a normal float32 (it"
+                        + " is " + (float) s + " in float32); scales lie in [" + Float.MIN_NORMAL + ", "
+                        + Float.MAX_VALUE + "]");
             }
             int z = zeroPoints.get(i);
             if (z < -128 || z > 127) {

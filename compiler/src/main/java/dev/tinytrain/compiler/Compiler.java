@@ -37,8 +37,12 @@ public final class Compiler {
      * @throws BudgetExceededException when SRAM or Flash does not fit, naming the budget, the need and the largest
      *     contributors
      * @throws dev.tinytrain.pruning.PolicyException when the policy names a missing layer or an invalid ratio
+     * @throws PlanTooLargeException when one activation alone exceeds the SRAM budget (checked before planning)
+     * @throws dev.tinytrain.ir.IrVerificationException when a scale, effective scale or float parameter is not a
+     *     finite float32 (rule {@code numerics}) or a tensor exceeds 2 GiB (rule {@code size})
      */
     public static CompiledModel compile(Graph forward, Target target, CompileOptions options) {
+        ForwardChecks.checkFits(forward, target);
         CompiledModel c = compileUnchecked(forward, target, options);
         MemoryReport r = c.report();
         if (!r.fits()) {
@@ -51,8 +55,12 @@ public final class Compiler {
      * The training step before fusion and scheduling: autodiff, then the sparse-update policy and dead-code
      * elimination. Every weight gradient exists here as a tensor (fusion removes them); the golden checks read them
      * from this step and check that the compiled step computes the same results bit for bit.
+     *
+     * @throws dev.tinytrain.ir.IrVerificationException when a scale, effective scale or float parameter is not a
+     *     finite float32 (rule {@code numerics}) or a tensor exceeds 2 GiB (rule {@code size})
      */
     public static TrainingGraph prunedStep(Graph forward, CompileOptions options) {
+        ForwardChecks.check(forward, options.training());
         TrainingGraph full = Autodiff.differentiate(forward, options.training());
         Map<String, Trainability> trainability = PolicyResolver.resolve(options.policy(), full.graph(),
                 convOrder(forward));

@@ -1,10 +1,11 @@
 package dev.tinytrain.dataset;
 
+import dev.tinytrain.fileio.InputFiles;
+import dev.tinytrain.fileio.OutputFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -151,8 +152,10 @@ public final class ArrowDatasets {
      * @throws IOException        if reading or writing fails
      */
     public static int writeIdxAsArrow(Path images, Path labels, Path out) throws IOException {
+        List<Path> inputs = List.of(images, labels);
+        OutputFiles.checkWritable(out, inputs); // an output that is an input is refused before anything is read
         ImageDataset ds = IdxReader.readDataset(images, labels);
-        write(ds, out);
+        write(ds, out, Compression.NONE, inputs);
         return ds.count();
     }
 
@@ -177,6 +180,11 @@ public final class ArrowDatasets {
      * @throws IOException if writing fails
      */
     public static void write(ImageDataset dataset, Path out, Compression compression) throws IOException {
+        write(dataset, out, compression, List.of());
+    }
+
+    private static void write(ImageDataset dataset, Path out, Compression compression, List<Path> inputs)
+            throws IOException {
         Schema schema = schema(dataset.rows(), dataset.cols(), dataset.channels());
         int size = dataset.imageSize();
         int count = dataset.count();
@@ -184,7 +192,7 @@ public final class ArrowDatasets {
         try (BufferAllocator alloc = newAllocator(); VectorSchemaRoot root = VectorSchemaRoot.create(schema, alloc)) {
             FixedSizeBinaryVector img = (FixedSizeBinaryVector) root.getVector(IMAGE_COLUMN);
             IntVector lab = (IntVector) root.getVector(LABEL_COLUMN);
-            AtomicFiles.write(out, channel -> {
+            OutputFiles.write(out, inputs, channel -> {
                 try (ArrowFileWriter writer = new ArrowFileWriter(root, null, channel, Map.of(), IpcOption.DEFAULT,
                         CODECS, compression.codec)) {
                     writer.start();
@@ -231,7 +239,7 @@ public final class ArrowDatasets {
             schema = reader.getVectorSchemaRoot().getSchema();
         } catch (IOException | RuntimeException e) {
             throw new DatasetFormatException(file, "file", "not a readable Arrow IPC " + (isFile ? "file" : "stream")
-                    + (isFile ? "" : " (no ARROW1 magic either)") + ": " + e, e);
+                    + (isFile ? "" : " (no ARROW1 magic either)") + ": " + reason(e), e);
         }
         Layout layout = checkSchema(file, schema);
         int size = layout.imageSize;
@@ -244,7 +252,7 @@ public final class ArrowDatasets {
                 loaded = reader.loadNextBatch();
             } catch (IOException | RuntimeException e) {
                 throw new DatasetFormatException(file, "record batch " + labelChunks.size(),
-                        "malformed or unreadable Arrow record batch: " + e, e);
+                        "malformed or unreadable Arrow record batch: " + reason(e), e);
             }
             if (!loaded) {
                 break;
@@ -430,10 +438,10 @@ public final class ArrowDatasets {
      * @throws DatasetFormatException for anything else, before Arrow tries to allocate a nonsense length
      */
     private static boolean sniff(Path file) throws IOException {
-        long fileSize = Files.size(file);
+        long fileSize = InputFiles.requireRegular(file); // a pipe or a device is refused, never waited on
         byte[] head = new byte[8];
         int n;
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = InputFiles.open(file)) {
             n = in.readNBytes(head, 0, head.length);
         }
         if (n >= FILE_MAGIC.length && Arrays.equals(Arrays.copyOf(head, FILE_MAGIC.length), FILE_MAGIC)) {
@@ -450,6 +458,11 @@ public final class ArrowDatasets {
         }
         throw new DatasetFormatException(file, "file", "not an Arrow IPC file (no ARROW1 magic) nor an Arrow IPC"
                 + " stream (" + fileSize + " bytes)");
+    }
+
+    /** What went wrong inside Arrow, in its words (its message, never the exception's class name). */
+    private static String reason(Exception e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? "the data is malformed" : e.getMessage();
     }
 
     /**

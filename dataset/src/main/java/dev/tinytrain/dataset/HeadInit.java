@@ -1,10 +1,10 @@
 package dev.tinytrain.dataset;
 
+import dev.tinytrain.fileio.InputFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
@@ -111,7 +111,7 @@ public record HeadInit(String model, int numClasses, int inChannels, float[] wei
      */
     public static HeadInit read(Path bin, Path json) throws IOException {
         JsonNode root;
-        try (InputStream in = Files.newInputStream(json)) {
+        try (InputStream in = InputFiles.open(json)) {
             root = JSON.readTree(in);
         } catch (JacksonException e) {
             throw new DatasetFormatException(json, "json", "malformed JSON: " + e.getOriginalMessage(), e);
@@ -170,13 +170,14 @@ public record HeadInit(String model, int numClasses, int inChannels, float[] wei
     }
 
     private static HeadInit readRaw(Path bin, String model, int k, int c, long wOff, long bOff) throws IOException {
-        byte[] bytes = Files.readAllBytes(bin);
         long wBytes = 4L * k * c;
         long bBytes = 4L * k;
         long expected = Math.max(wOff + wBytes, bOff + bBytes);
-        if (bytes.length != expected || wOff % 4 != 0 || bOff % 4 != 0
+        long size = InputFiles.requireRegular(bin); // the size against the layout before reading anything
+        byte[] bytes = size == expected ? InputFiles.readAllBytes(bin, expected) : new byte[0];
+        if (size != expected || wOff % 4 != 0 || bOff % 4 != 0
                 || (wOff < bOff + bBytes && bOff < wOff + wBytes)) {
-            throw new DatasetFormatException(bin, "length", bytes.length + " bytes; expected " + expected
+            throw new DatasetFormatException(bin, "length", size + " bytes; expected " + expected
                     + " for W [" + k + ", " + c + "] at offset " + wOff + " and b [" + k + "] at offset " + bOff
                     + " (float32)");
         }

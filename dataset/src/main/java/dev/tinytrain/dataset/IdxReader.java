@@ -1,5 +1,6 @@
 package dev.tinytrain.dataset;
 
+import dev.tinytrain.fileio.InputFiles;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -89,16 +90,20 @@ public final class IdxReader {
         return out;
     }
 
+    /** DEFLATE's largest expansion is 1032:1; a bigger claim is a lie. */
+    private static final long MAX_GZIP_RATIO = 1032;
+
     private record Raw(int[] dims, byte[] data) {
     }
 
     private static Raw read(Path file, int expectedMagic) throws IOException {
+        long size = InputFiles.requireRegular(file); // a pipe or a device is refused, never waited on
         boolean gz;
         try (InputStream probe = Files.newInputStream(file)) {
             gz = probe.read() == 0x1f && probe.read() == 0x8b;
         }
         try (InputStream in = open(file, gz)) {
-            return parse(file, in, gz, expectedMagic);
+            return parse(file, size, in, gz, expectedMagic);
         } catch (ZipException e) {
             throw new IdxFormatException(file, "gzip", "corrupt gzip data: " + e.getMessage(), e);
         }
@@ -117,7 +122,8 @@ public final class IdxReader {
         }
     }
 
-    private static Raw parse(Path file, InputStream in, boolean gz, int expectedMagic) throws IOException {
+    private static Raw parse(Path file, long fileSize, InputStream in, boolean gz, int expectedMagic)
+            throws IOException {
         String kind = expectedMagic == IMAGES_MAGIC ? "image" : "label";
         int expectedRank = expectedMagic & 0xFF;
         byte[] head = new byte[4];
@@ -169,6 +175,14 @@ public final class IdxReader {
             }
         }
         int headerLen = 4 + dimBytes.length;
+        // the declared size against the file's before allocating: a 20-byte header cannot make us allocate 2 GB
+        long available = gz ? fileSize * MAX_GZIP_RATIO : fileSize - headerLen;
+        if (total > available) {
+            throw new IdxFormatException(file, gz ? "dims" : "data", "header promises " + total + " data bytes (" + shape(dims)
+                    + ") but the file has " + fileSize + " bytes" + (gz ? ", which gzip cannot expand to that"
+                    + " (at most " + MAX_GZIP_RATIO + "x)" : " (" + Math.max(0, fileSize - headerLen)
+                    + " after the " + headerLen + "-byte header): truncated or not this file's header"));
+        }
         byte[] data = new byte[(int) total];
         got = readFully(file, in, data, data.length, gz, "data", "the data " + shape(dims));
         if (got < data.length) {

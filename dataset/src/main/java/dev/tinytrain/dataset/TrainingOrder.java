@@ -1,5 +1,6 @@
 package dev.tinytrain.dataset;
 
+import dev.tinytrain.fileio.InputFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -133,7 +134,7 @@ public record TrainingOrder(int[] indices) {
      * @throws IOException                 if the file cannot be read
      */
     public static TrainingOrder read(Path file, int n, String expectedSha256) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        byte[] bytes = InputFiles.readAllBytes(file, InputFiles.ARRAY_LIMIT);
         if (expectedSha256 != null) {
             String actual = sha256Hex(bytes);
             if (!actual.equals(expectedSha256.trim().toLowerCase(Locale.ROOT))) {
@@ -175,7 +176,7 @@ public record TrainingOrder(int[] indices) {
     public static TrainingOrder readVerified(Path file, Path permsJson) throws IOException {
         String name = file.getFileName().toString();
         JsonNode root;
-        try (InputStream in = Files.newInputStream(permsJson)) {
+        try (InputStream in = InputFiles.open(permsJson)) {
             root = JSON.readTree(in);
         } catch (JacksonException e) {
             throw new DatasetFormatException(permsJson, "json", "malformed JSON: " + e.getOriginalMessage(), e);

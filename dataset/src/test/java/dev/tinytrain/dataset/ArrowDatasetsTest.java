@@ -150,19 +150,6 @@ class ArrowDatasetsTest {
     }
 
     @Test
-    void atomicWriterCleansUpAfterAFailureMidWrite() throws Exception {
-        Path out = tmp.resolve("x.bin");
-        Files.write(out, new byte[] {1, 2, 3});
-        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(out, ch -> {
-            ch.write(java.nio.ByteBuffer.wrap(new byte[1000]));
-            throw new IOException("disk full (simulated)");
-        }));
-        assertEquals("disk full (simulated)", e.getMessage());
-        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(out));
-        assertNoTempFiles(tmp);
-    }
-
-    @Test
     void readsFixedSizeListOfUInt8() throws Exception {
         int n = 4;
         int size = 3 * 2;

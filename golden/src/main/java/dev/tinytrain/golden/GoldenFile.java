@@ -1,10 +1,13 @@
 package dev.tinytrain.golden;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.google.common.hash.Hashing;
+import dev.tinytrain.fileio.FileAccessException;
+import dev.tinytrain.fileio.InputFiles;
+import dev.tinytrain.fileio.IoReasons;
+import dev.tinytrain.ir.json.StrictJson;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,9 +41,13 @@ public final class GoldenFile {
     public static GoldenFile read(Path jsonFile) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(jsonFile));
+            root = StrictJson.mapper().readTree(InputFiles.readAllBytes(jsonFile, InputFiles.TEXT_LIMIT));
+        } catch (FileAccessException e) {
+            throw new GoldenFormatException(e.getMessage());
+        } catch (JsonProcessingException e) {
+            throw new GoldenFormatException(jsonFile + ": not valid JSON: " + StrictJson.describe(e));
         } catch (IOException e) {
-            throw new GoldenFormatException(jsonFile + ": cannot read golden JSON: " + e.getMessage());
+            throw new GoldenFormatException(IoReasons.describe("read", jsonFile, e));
         }
         if (root == null || !FORMAT.equals(root.path("format").asText())) {
             throw new GoldenFormatException(jsonFile + ": field 'format' must be \"" + FORMAT + "\"");
@@ -51,12 +58,18 @@ public final class GoldenFile {
         }
         Path binFile = jsonFile.resolveSibling(bin.get("file").asText());
         byte[] data;
+        long declared = bin.path("nbytes").asLong(-1);
         try {
-            data = Files.readAllBytes(binFile);
-        } catch (IOException e) {
-            throw new GoldenFormatException(binFile + ": cannot read: " + e.getMessage());
+            long size = InputFiles.requireRegular(binFile);
+            if (size != declared) {
+                throw new GoldenFormatException(binFile + ": has " + size + " bytes, bin.nbytes says "
+                        + bin.path("nbytes"));
+            }
+            data = InputFiles.readAllBytes(binFile, declared);
+        } catch (FileAccessException e) {
+            throw new GoldenFormatException(e.getMessage());
         }
-        if (data.length != bin.path("nbytes").asLong(-1)) {
+        if (data.length != declared) {
             throw new GoldenFormatException(binFile + ": has " + data.length + " bytes, bin.nbytes says "
                     + bin.path("nbytes"));
         }
@@ -74,7 +87,13 @@ public final class GoldenFile {
                 throw new GoldenFormatException(where + " needs name, dtype and shape");
             }
             List<Integer> shape = new ArrayList<>();
-            t.get("shape").forEach(d -> shape.add(d.intValue()));
+            for (JsonNode d : t.get("shape")) {
+                if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
+                    throw new GoldenFormatException(where + " (" + name + "): shape must hold integers in [0, "
+                            + Integer.MAX_VALUE + "], got " + t.get("shape"));
+                }
+                shape.add(d.intValue());
+            }
             long off = t.path("offset").asLong(-1);
             long n = t.path("nbytes").asLong(-1);
             int item = switch (dtype) {
@@ -82,8 +101,11 @@ public final class GoldenFile {
                 case "int32", "float32" -> 4;
                 default -> throw new GoldenFormatException(where + " (" + name + "): unknown dtype " + dtype);
             };
-            long count = shape.stream().mapToLong(Integer::longValue).reduce(1, (a, b) -> a * b);
-            if (off < 0 || n != count * item || off + n > data.length) {
+            long count = 1;
+            for (int d : shape) {
+                count = count > Integer.MAX_VALUE ? count : count * d; // saturates: no product of ints overflows
+            }
+            if (off < 0 || n < 0 || count > Integer.MAX_VALUE || n != count * item || off > data.length - n) {
                 throw new GoldenFormatException(where + " (" + name + "): offset/nbytes do not fit the shape and the"
                         + " bin file");
             }

@@ -79,7 +79,8 @@ public record GoldenTensor(String name, String dtype, List<Integer> shape, byte[
 
     private void require(String t) {
         if (!dtype.equals(t)) {
-            throw new IllegalStateException("golden tensor " + name + " is " + dtype + ", not " + t);
+            throw new GoldenFormatException("golden tensor '" + name + "' is " + dtype + ", but " + t + " is expected"
+                    + " for it");
         }
     }
 }

@@ -114,6 +114,7 @@ public class CompileMojo extends AbstractMojo {
                 getLog().info("tinytrain: " + out + " is up to date (inputs unchanged, "
                         + InputStamp.firstLine(stamp) + "): nothing compiled or rewritten");
             } else {
+                CompileOutput.checkWritable(request, out); // a refusal before minutes of work
                 getLog().info("tinytrain: compiling " + model + " (scheme " + scheme + ", target " + target + ")");
                 CompileResult result = CompileRun.compile(request);
                 List<String> written = CompileOutput.write(result, out, stamp);

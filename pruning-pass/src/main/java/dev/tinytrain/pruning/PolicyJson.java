@@ -1,13 +1,14 @@
 package dev.tinytrain.pruning;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinytrain.fileio.FileAccessException;
+import dev.tinytrain.fileio.InputFiles;
+import dev.tinytrain.ir.json.StrictJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,10 +44,7 @@ import java.util.Set;
 public final class PolicyJson {
     /** The value of the {@code format} field. */
     public static final String FORMAT = "tinytrain-sparse-update/1";
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
+    private static final ObjectMapper MAPPER = StrictJson.mapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Set<String> TOP_FIELDS = Set.of("format", "target", "bias_window", "weights");
     private static final Set<String> TARGET_FIELDS = Set.of("model", "convs");
     private static final Set<String> WEIGHT_FIELDS = Set.of("conv", "layer", "last", "ratio", "rule", "channels");
@@ -62,11 +60,10 @@ public final class PolicyJson {
     public static SparseUpdatePolicy read(Path file) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new PolicyException("policy file " + file + ": file not found");
-        } catch (IOException e) {
-            throw new PolicyException("policy file " + file + ": cannot read: " + e.getMessage(), e);
+            text = InputFiles.readUtf8(file, InputFiles.TEXT_LIMIT);
+        } catch (FileAccessException e) {
+            throw new PolicyException("policy file " + file + ": " + (e.getCause() instanceof NoSuchFileException
+                    ? "file not found" : e.reason()), e);
         }
         try {
             return parse(text);
@@ -85,8 +82,7 @@ public final class PolicyJson {
         try {
             root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new PolicyException("not valid JSON: " + e.getOriginalMessage() + " (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
+            throw new PolicyException("not valid JSON: " + StrictJson.describe(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new PolicyException("a policy must be a JSON object");

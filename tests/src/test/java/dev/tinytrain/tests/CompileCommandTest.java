@@ -34,7 +34,8 @@ class CompileCommandTest {
         assertTrue(r.out().contains("model   mcunet-5fps-synthetic  (SYNTHETIC weights"), r.out());
         assertTrue(r.out().matches("(?s).*SRAM    [0-9,]+ B of 327,680 B.*"), r.out());
         assertTrue(r.out().contains("report.txt, report.json, arena.svg, c/, tinytrain.stamp"), r.out());
-        assertEquals(List.of("arena.svg", "c", "report.json", "report.txt", "tinytrain.stamp"), names(out));
+        assertEquals(List.of("arena.svg", "c", "report.json", "report.txt", "tinytrain.manifest", "tinytrain.stamp"),
+                names(out));
         assertTrue(Files.readString(out.resolve("report.txt")).contains("SYNTHETIC"));
     }
 

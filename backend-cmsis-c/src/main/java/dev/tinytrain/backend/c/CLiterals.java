@@ -9,14 +9,16 @@ final class CLiterals {
 
     /**
      * A float32 literal with exactly the value (and sign) of {@code v}: C99 hexadecimal floating constants, e.g.
-     * {@code 0x1.99999ap-4f}; infinities and NaN through {@code <math.h>}'s {@code INFINITY} / {@code NAN}.
+     * {@code 0x1.99999ap-4f}. Never {@code INFINITY} or {@code NAN}: every float that reaches the emitter (scales,
+     * effective scales, QAS divisors, head values) is checked finite before the passes run, so a non-finite one
+     * here is a bug in tinytrain, not bad input, and must not become C that compiles.
+     *
+     * @throws IllegalStateException for an infinity or a NaN
      */
     static String f32(float v) {
-        if (Float.isNaN(v)) {
-            return "NAN";
-        }
-        if (Float.isInfinite(v)) {
-            return v > 0 ? "INFINITY" : "(-INFINITY)";
+        if (!Float.isFinite(v)) {
+            throw new IllegalStateException("the C emitter was given the non-finite float " + v
+                    + "; the compiler's checks should have refused the model before (a tinytrain bug)");
         }
         if (v == 0.0f) {
             return (Float.floatToRawIntBits(v) < 0) ? "(-0.0f)" : "0.0f";

@@ -1,11 +1,11 @@
 package dev.tinytrain.backend.c;
 
+import dev.tinytrain.fileio.OutputFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -66,52 +65,26 @@ public record CModel(String name, boolean training, Map<String, String> generate
     }
 
     /**
-     * Writes the folder atomically: into a temporary folder beside {@code dir}, which is then renamed to
-     * {@code dir}; an existing {@code dir} is replaced (moved aside first, deleted after the rename). Readers see
-     * the old folder, or the complete new one, never a partial one; on error nothing is left behind.
+     * Writes the folder atomically through {@link OutputFolder}: into a staging folder beside {@code dir}, which
+     * is then renamed to {@code dir}. An existing {@code dir} is replaced only when tinytrain wrote it and it holds
+     * nothing else (its {@code tinytrain.manifest} lists every entry), so a user's folder is never deleted. Readers
+     * see the old folder or the complete new one; on error nothing is left behind.
      *
      * @return {@code dir}
-     * @throws UncheckedIOException when a file cannot be written
+     * @throws UncheckedIOException when a file cannot be written or {@code dir} must not be replaced (the message
+     *     says why)
      */
     public Path writeTo(Path dir) {
         Path target = dir.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        String tag = UUID.randomUUID().toString().substring(0, 8);
-        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + tag);
-        Path old = parent.resolve("." + target.getFileName() + ".old-" + tag);
-        try {
-            Files.createDirectories(parent);
-            Files.createDirectory(tmp);
+        // build/ is where the generated Makefile puts its objects and images: tinytrain's too
+        OutputFolder.replace(target, List.of(), List.of("build"), tmp -> {
             for (Map.Entry<String, String> e : files().entrySet()) {
                 Path f = tmp.resolve(e.getKey());
                 Files.createDirectories(f.getParent());
                 Files.writeString(f, e.getValue(), StandardCharsets.UTF_8);
             }
-            boolean replaced = false;
-            if (Files.exists(target)) {
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                replaced = true;
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                if (replaced) {
-                    Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
-                }
-                throw e;
-            }
-            if (replaced) {
-                deleteRecursively(old);
-            }
-            return target;
-        } catch (IOException e) {
-            try {
-                deleteRecursively(tmp);
-            } catch (UncheckedIOException ignored) {
-                // best effort
-            }
-            throw new UncheckedIOException("cannot write the C model to " + dir + ": " + e.getMessage(), e);
-        }
+        });
+        return target;
     }
 
     static void deleteRecursively(Path dir) {

@@ -84,9 +84,15 @@ class CEmitterTest {
         for (String f : m.files().keySet()) {
             assertTrue(Files.isRegularFile(dir.resolve(f)), f);
         }
-        Files.writeString(dir.resolve("stale.txt"), "from an older emission");
-        m.writeTo(dir);
-        assertFalse(Files.exists(dir.resolve("stale.txt")), "a rewrite replaces the whole folder");
+        Files.delete(dir.resolve(m.files().keySet().iterator().next()));
+        m.writeTo(dir); // its own folder (the manifest lists every entry) is replaced whole
+        for (String f : m.files().keySet()) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        Files.writeString(dir.resolve("notes.txt"), "a user's file");
+        assertThrows(UncheckedIOException.class, () -> m.writeTo(dir), "a folder holding a user's file is kept");
+        assertEquals("a user's file", Files.readString(dir.resolve("notes.txt")));
+        Files.delete(dir.resolve("notes.txt"));
         try (Stream<Path> s = Files.list(tmp)) {
             assertEquals(List.of(dir), s.toList(), "no temporary folder is left beside the target");
         }
@@ -107,8 +113,7 @@ class CEmitterTest {
     void floatLiteralsAreExactInC(@TempDir Path tmp) throws IOException {
         CHarness.requireTools("C float literals", "gcc");
         float[] values = {0f, -0f, 1f, -1.5f, 0.1f, Float.MIN_VALUE, -Float.MIN_VALUE * 77, Float.MIN_NORMAL,
-            Float.MAX_VALUE, -Float.MAX_VALUE, 3.4028235e38f, 1e-45f, 0x1.fffffep-127f, 16777217f, (float) Math.PI,
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+            Float.MAX_VALUE, -Float.MAX_VALUE, 3.4028235e38f, 1e-45f, 0x1.fffffep-127f, 16777217f, (float) Math.PI};
         StringBuilder src = new StringBuilder("#include <math.h>\n#include <stdio.h>\n#include <string.h>\n"
                 + "#include <stdint.h>\nstatic const float v[] = {");
         for (float f : values) {
@@ -125,6 +130,13 @@ class CEmitterTest {
         for (int i = 0; i < values.length; i++) {
             assertEquals(String.format("%08x", Float.floatToRawIntBits(values[i])), lines.get(i),
                     "literal " + CLiterals.f32(values[i]));
+        }
+    }
+
+    @Test
+    void nonFiniteFloatsAreNeverPrinted() {
+        for (float f : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            assertThrows(IllegalStateException.class, () -> CLiterals.f32(f), Float.toString(f));
         }
     }
 

@@ -1,11 +1,12 @@
 package dev.tinytrain.ir.importer;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.common.hash.Hashing;
+import dev.tinytrain.fileio.FileAccessException;
+import dev.tinytrain.fileio.InputFiles;
+import dev.tinytrain.fileio.IoReasons;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.GraphBuilder;
@@ -16,6 +17,7 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorData;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.json.StrictJson;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.Dequantize;
 import dev.tinytrain.ir.ops.GlobalAvgPool;
@@ -26,12 +28,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Imports a {@code tinytrain-mcu-model/1} folder ({@code model.json} + {@code weights.bin}, see
@@ -43,10 +45,30 @@ import java.util.Map;
 public final class McuModelImporter {
     /** The value of the {@code format} field. */
     public static final String FORMAT = "tinytrain-mcu-model/1";
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // so a NaN scale is reported by name, not as bad JSON
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    // NaN accepted by the parser so that a NaN scale is reported by its field, not as bad JSON
+    private static final ObjectMapper MAPPER = StrictJson.mapperAllowingNonFinite();
+
+    /**
+     * The largest input height and width: 4096 x 4096 x 3 int8 is 48 MiB, 150 times the STM32F746's SRAM; any
+     * larger input is a typo, refused before a graph is built.
+     */
+    public static final int MAX_RESOLUTION = 4096;
+    /** The largest channel count of a conv (the models have at most 1,280). */
+    static final int MAX_CHANNELS = 1 << 16;
+    /** The largest kernel size and stride. */
+    static final int MAX_KERNEL = 64;
+
+    private static final Set<String> TOP_KEYS = Set.of("format", "source", "weights", "first_conv", "blocks",
+            "feature_mix", "classifier");
+    private static final Set<String> SOURCE_KEYS = Set.of("repository", "commit", "file", "sha256");
+    private static final Set<String> WEIGHTS_KEYS = Set.of("file", "nbytes", "sha256");
+    private static final Set<String> CONV_KEYS = Set.of("act", "depthwise", "groups", "in_channel", "in_shape",
+            "kernel_size", "out_channel", "out_shape", "params", "stride");
+    private static final Set<String> CONV_PARAM_KEYS = Set.of("weight", "bias", "w_scales", "x_scale", "x_zero",
+            "y_scale", "y_zero");
+    private static final Set<String> BLOCK_KEYS = Set.of("pointwise1", "depthwise", "pointwise2", "residual", "se");
+    private static final Set<String> RESIDUAL_KEYS = Set.of("in_channel", "in_shape", "kernel_size", "params");
+    private static final Set<String> RESIDUAL_PARAM_KEYS = Set.of("x_scale", "x_zero", "y_scale", "y_zero");
 
     private McuModelImporter() {
     }
@@ -66,35 +88,61 @@ public final class McuModelImporter {
      * @throws IrVerificationException if the resulting graph breaks an IR rule (e.g. a resolution too small)
      */
     public static ImportedModel load(Path dir, int resolution, HeadSpec head) {
+        if (resolution < 1 || resolution > MAX_RESOLUTION) {
+            throw new IllegalArgumentException("resolution must lie in [1, " + MAX_RESOLUTION + "], got "
+                    + resolution);
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ModelFormatException(dir, null, Files.exists(dir) ? "is not a folder (a model is a folder"
+                    + " holding model.json and weights.bin)" : "no such folder");
+        }
         Path jsonFile = dir.resolve("model.json");
         JsonNode root;
         try {
-            root = MAPPER.readTree(Files.readAllBytes(jsonFile));
-        } catch (NoSuchFileException e) {
-            throw new ModelFormatException(jsonFile, null, "file not found");
+            root = MAPPER.readTree(InputFiles.readAllBytes(jsonFile, InputFiles.TEXT_LIMIT));
+        } catch (FileAccessException e) {
+            throw new ModelFormatException(jsonFile, null, "cannot read: " + e.reason());
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(jsonFile, null, "not valid JSON: " + StrictJson.describe(e));
         } catch (IOException e) {
-            throw new ModelFormatException(jsonFile, null, "not valid JSON: " + e.getMessage());
+            throw new ModelFormatException(jsonFile, null, IoReasons.reason(jsonFile, e));
         }
         if (root == null || !root.isObject()) {
             throw new ModelFormatException(jsonFile, null, "must hold a JSON object");
         }
         ModelJson top = new ModelJson(jsonFile, root, "", ByteBuffer.allocate(0));
+        top.requireKeys(TOP_KEYS);
         if (!root.path("format").asText("").equals(FORMAT)) {
             throw top.error("format", "must be \"" + FORMAT + "\", got " + root.get("format"));
         }
+        if (root.has("source")) {
+            top.object("source").requireKeys(SOURCE_KEYS);
+        }
         ModelJson weightsInfo = top.object("weights");
+        weightsInfo.requireKeys(WEIGHTS_KEYS);
         JsonNode wf = root.get("weights").get("file");
         if (wf == null || !wf.isTextual() || wf.textValue().contains("/") || wf.textValue().contains("\\")) {
             throw weightsInfo.error("file", "must name a file in the model folder");
         }
         Path weightsFile = dir.resolve(wf.textValue());
+        JsonNode declared = root.get("weights").get("nbytes");
+        if (declared == null || !declared.isIntegralNumber() || !declared.canConvertToLong()
+                || declared.longValue() < 0) {
+            throw weightsInfo.error("nbytes", "must be a non-negative integer, got " + declared);
+        }
+        long nbytes = declared.longValue();
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(weightsFile);
-        } catch (IOException e) {
-            throw new ModelFormatException(weightsFile, null, "cannot read: " + e.getMessage());
+            // the declared size against the file's before a byte is allocated
+            long size = InputFiles.requireRegular(weightsFile);
+            if (size != nbytes) {
+                throw new ModelFormatException(weightsFile, "weights.nbytes", "file has " + size
+                        + " bytes, model.json says " + nbytes + " (truncated or wrong file)");
+            }
+            bytes = InputFiles.readAllBytes(weightsFile, nbytes);
+        } catch (FileAccessException e) {
+            throw new ModelFormatException(weightsFile, null, "cannot read: " + e.reason());
         }
-        long nbytes = root.get("weights").path("nbytes").asLong(-1);
         if (bytes.length != nbytes) {
             throw new ModelFormatException(weightsFile, "weights.nbytes", "file has " + bytes.length
                     + " bytes, model.json says " + nbytes + " (truncated or wrong file)");
@@ -104,9 +152,6 @@ public final class McuModelImporter {
         if (!sha.equals(expectedSha)) {
             throw new ModelFormatException(weightsFile, "weights.sha256", "sha256 is " + sha + ", model.json says "
                     + expectedSha);
-        }
-        if (resolution < 1) {
-            throw new IllegalArgumentException("resolution must be positive, got " + resolution);
         }
         ModelJson model = new ModelJson(jsonFile, root, "", ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
         String name = dir.toAbsolutePath().normalize().getFileName().toString();
@@ -138,7 +183,7 @@ public final class McuModelImporter {
             ModelJson fp = first.object("params");
             Quantization inQ = Quantization.perTensor(fp.scale("x_scale"), fp.zeroPoint("x_zero"));
             Value x = b.input("input", TensorType.quantized(DType.INT8,
-                    Shape.of(1, resolution, resolution, first.integer("in_channel")), Layout.NHWC, inQ));
+                    Shape.of(1, resolution, resolution, first.integer("in_channel", 1, MAX_CHANNELS)), Layout.NHWC, inQ));
             taps.put("input", x);
             x = conv(first, "first_conv", x, true);
             int blocks = model.arraySize("blocks");
@@ -164,6 +209,7 @@ public final class McuModelImporter {
         }
 
         private Value block(ModelJson blk, String path, Value in) {
+            blk.requireKeys(BLOCK_KEYS);
             Value x = in;
             if (!blk.isNull("pointwise1")) {
                 x = conv(blk.object("pointwise1"), path + ".pointwise1", x, true);
@@ -175,7 +221,9 @@ public final class McuModelImporter {
             }
             if (!blk.isNull("residual")) {
                 ModelJson res = blk.object("residual");
+                res.requireKeys(RESIDUAL_KEYS);
                 ModelJson rp = res.object("params");
+                rp.requireKeys(RESIDUAL_PARAM_KEYS);
                 if (res.keysContain("kernel_size")) {
                     throw res.error("kernel_size", "conv shortcuts are not supported (none occurs in the models)");
                 }
@@ -188,17 +236,21 @@ public final class McuModelImporter {
         }
 
         private Value conv(ModelJson c, String path, Value in, boolean spatial) {
-            ModelJson p = c.object("params");
-            int cin = c.integer("in_channel");
-            int cout = c.integer("out_channel");
-            int[] k = c.intPair("kernel_size");
-            int stride = c.integer("stride");
-            int groups = c.integer("groups");
-            if (k[0] != k[1] || k[0] < 1) {
-                throw c.error("kernel_size", "only square kernels are supported, got " + k[0] + "x" + k[1]);
+            c.requireKeys(CONV_KEYS);
+            if (c.keysContain("act") && !c.isNull("act")) {
+                throw c.error("act", "unknown activation " + c.raw("act") + ": " + FORMAT + " stores none (always"
+                        + " null; ReLU and ReLU6 are folded into the output clamp)");
             }
-            if (stride < 1) {
-                throw c.error("stride", "must be >= 1, got " + stride);
+            ModelJson p = c.object("params");
+            p.requireKeys(CONV_PARAM_KEYS);
+            int cin = c.integer("in_channel", 1, MAX_CHANNELS);
+            int cout = c.integer("out_channel", 1, MAX_CHANNELS);
+            int[] k = c.intPair("kernel_size");
+            int stride = c.integer("stride", 1, MAX_KERNEL);
+            int groups = c.integer("groups", 1, MAX_CHANNELS);
+            if (k[0] != k[1] || k[0] < 1 || k[0] > MAX_KERNEL) {
+                throw c.error("kernel_size", "only square kernels of 1 to " + MAX_KERNEL + " are supported, got "
+                        + k[0] + "x" + k[1]);
             }
             if (groups < 1 || cin % groups != 0 || cout % groups != 0) {
                 throw c.error("groups", groups + " does not divide in_channel " + cin + " and out_channel " + cout);
@@ -215,15 +267,18 @@ public final class McuModelImporter {
             checkChain(p, in);
             int kk = k[0];
             int cinPerGroup = cin / groups;
-            byte[] oihw = new byte[cout * cinPerGroup * kk * kk];
-            p.array("weight", "int8", cout, cinPerGroup, kk, kk).get(oihw);
+            // the reference is checked against weights.bin (sizes in long) before an array of its size exists
+            ByteBuffer weightData = p.array("weight", "int8", cout, cinPerGroup, kk, kk);
+            byte[] oihw = new byte[weightData.remaining()];
+            weightData.get(oihw);
             int[] bias = new int[cout];
             p.array("bias", "int32", cout).asIntBuffer().get(bias);
             float[] wScales = new float[cout];
             p.array("w_scales", "float32", cout).asFloatBuffer().get(wScales);
             for (int o = 0; o < cout; o++) {
-                if (!(wScales[o] > 0) || Float.isInfinite(wScales[o])) {
-                    throw p.error("w_scales", "w_scales[" + o + "] = " + wScales[o] + " must be finite and > 0");
+                if (!(wScales[o] > 0) || !Float.isFinite(wScales[o]) || wScales[o] < Float.MIN_NORMAL) {
+                    throw p.error("w_scales", "w_scales[" + o + "] = " + wScales[o] + " must be a finite, normal"
+                            + " float32 > 0");
                 }
             }
             TensorType wType;

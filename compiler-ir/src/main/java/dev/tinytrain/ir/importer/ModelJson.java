@@ -75,6 +75,33 @@ final class ModelJson {
         return new ModelJson(file, n, p, weights);
     }
 
+    /** Refuses a key outside {@code allowed}, naming it (a misspelt key would otherwise be ignored). */
+    void requireKeys(Set<String> allowed) {
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!allowed.contains(k)) {
+                throw error(k, "unknown key (allowed here: " + new java.util.TreeSet<>(allowed) + ")");
+            }
+        }
+    }
+
+    /** The JSON text of a value, for messages. */
+    String raw(String key) {
+        return required(key).toString();
+    }
+
+    /** An integer within {@code [min, max]}. */
+    int integer(String key, int min, int max) {
+        JsonNode n = required(key);
+        if (!n.isIntegralNumber()) {
+            throw error(key, "must be an integer, got " + n);
+        }
+        if (!n.canConvertToLong() || n.longValue() < min || n.longValue() > max) {
+            throw error(key, "must lie in [" + min + ", " + max + "], got " + n);
+        }
+        return n.intValue();
+    }
+
     int integer(String key) {
         JsonNode n = required(key);
         if (!n.isIntegralNumber() || !n.canConvertToInt()) {
@@ -91,11 +118,19 @@ final class ModelJson {
         return n.doubleValue();
     }
 
-    /** A positive finite scale. */
+    /**
+     * A scale: finite and {@code > 0} in float64, and a finite, normal float32 when rounded, since the backends
+     * compute in float32 (5e-324 or 1e308 would become 0 or infinity there).
+     */
     double scale(String key) {
         double s = float64(key);
         if (!(s > 0) || Double.isInfinite(s)) {
             throw error(key, "scale must be finite and > 0, got " + s);
+        }
+        if (!Float.isFinite((float) s) || (float) s < Float.MIN_NORMAL) {
+            throw error(key, "scale " + s + " is not a normal float32 (it would be " + (float) s + " in the"
+                    + " float32 arithmetic of the backends); scales lie in [" + Float.MIN_NORMAL + ", "
+                    + Float.MAX_VALUE + "]");
         }
         return s;
     }
@@ -111,7 +146,8 @@ final class ModelJson {
 
     int[] intPair(String key) {
         JsonNode n = required(key);
-        if (!n.isArray() || n.size() != 2 || !n.get(0).isIntegralNumber() || !n.get(1).isIntegralNumber()) {
+        if (!n.isArray() || n.size() != 2 || !n.get(0).isIntegralNumber() || !n.get(1).isIntegralNumber()
+                || !n.get(0).canConvertToInt() || !n.get(1).canConvertToInt()) {
             throw error(key, "must be a 2-element integer array, got " + n);
         }
         return new int[] {n.get(0).intValue(), n.get(1).intValue()};
@@ -154,15 +190,18 @@ final class ModelJson {
         long count = 1;
         int[] dims = new int[shape.size()];
         for (int i = 0; i < dims.length; i++) {
-            if (!shape.get(i).isIntegralNumber() || shape.get(i).asLong() < 0) {
-                throw r.error("shape", "must hold non-negative integers, got " + shape);
+            JsonNode d = shape.get(i);
+            if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 0) {
+                throw r.error("shape", "must hold integers in [0, " + Integer.MAX_VALUE + "], got " + shape);
             }
-            dims[i] = shape.get(i).intValue();
-            count *= dims[i];
+            dims[i] = d.intValue();
         }
         if (!java.util.Arrays.equals(dims, expectedShape)) {
             throw r.error("shape", "expected " + java.util.Arrays.toString(expectedShape) + ", got "
                     + java.util.Arrays.toString(dims));
+        }
+        for (int d : dims) {
+            count = Math.multiplyExact(count, (long) d); // the expected dims are bounded: no overflow in long
         }
         long offset = r.longValue("offset");
         long nbytes = r.longValue("nbytes");
@@ -172,7 +211,7 @@ final class ModelJson {
         if (offset % 16 != 0) {
             throw r.error("offset", offset + " is not a multiple of 16");
         }
-        if (offset < 0 || offset + nbytes > weights.capacity()) {
+        if (offset < 0 || nbytes > weights.capacity() || offset > weights.capacity() - nbytes) {
             throw r.error("offset", "array [" + offset + ", " + (offset + nbytes) + ") lies outside weights.bin ("
                     + weights.capacity() + " bytes)");
         }
@@ -182,7 +221,7 @@ final class ModelJson {
 
     private long longValue(String key) {
         JsonNode n = required(key);
-        if (!n.isIntegralNumber()) {
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
             throw error(key, "must be an integer, got " + n);
         }
         return n.longValue();

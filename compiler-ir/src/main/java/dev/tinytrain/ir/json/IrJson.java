@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.collect.ImmutableList;
+import dev.tinytrain.fileio.FileAccessException;
+import dev.tinytrain.fileio.InputFiles;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.IrParseException;
@@ -21,6 +24,7 @@ import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Attr;
 import dev.tinytrain.ir.ops.Op;
 import dev.tinytrain.ir.ops.OpKind;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -28,6 +32,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Serializes graphs as JSON ({@code tinytrain-ir/1}) with Jackson. Parameter data is embedded as base64 of its
@@ -40,6 +46,15 @@ public final class IrJson {
     /** The value of the {@code format} field. */
     public static final String FORMAT = "tinytrain-ir/1";
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper READER = StrictJson.mapper();
+    /** The largest tensor a graph may declare: one arena, 32-bit offsets. */
+    private static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 64;
+    private static final Set<String> TOP_KEYS = Set.of("format", "name", "inputs", "parameters", "nodes", "outputs");
+    private static final Set<String> VALUE_KEYS = Set.of("name", "type");
+    private static final Set<String> PARAMETER_KEYS = Set.of("name", "type", "trainable", "channels", "data");
+    private static final Set<String> TYPE_KEYS = Set.of("dtype", "shape", "layout", "quantization");
+    private static final Set<String> QUANTIZATION_KEYS = Set.of("scales", "zero_points", "axis");
+    private static final Set<String> NODE_KEYS = Set.of("name", "op", "inputs", "outputs", "attrs");
 
     private IrJson() {
     }
@@ -92,13 +107,14 @@ public final class IrJson {
     public static Graph read(String json) {
         JsonNode root;
         try {
-            root = MAPPER.readTree(json);
+            root = READER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new IrParseException("malformed IR JSON: " + e.getOriginalMessage(), e);
+            throw new IrParseException("malformed IR JSON: " + StrictJson.describe(e), e);
         }
         if (root == null || !root.isObject()) {
             throw new IrParseException("IR JSON must be an object");
         }
+        requireKeys(root, TOP_KEYS, "");
         String format = text(root, "format", "");
         if (!FORMAT.equals(format)) {
             throw new IrParseException("field 'format' must be \"" + FORMAT + "\", got \"" + format + "\"");
@@ -116,6 +132,13 @@ public final class IrJson {
         i = 0;
         for (JsonNode p : array(root, "parameters", "")) {
             String where = "parameters[" + i++ + "]";
+            if (p.isObject()) {
+                requireKeys(p, PARAMETER_KEYS, where);
+            }
+            if (p.has("trainable") && !p.get("trainable").isBoolean()) {
+                throw new IrParseException(where + ": field 'trainable' must be true or false, got "
+                        + p.get("trainable"));
+            }
             Value v = readValue(p, where);
             boolean trainable = p.path("trainable").asBoolean(false);
             List<Integer> channels = p.has("channels") ? Attr.intList(p, "channels", -1) : List.of();
@@ -150,10 +173,45 @@ public final class IrJson {
         return new Graph(name, inputs, params, ordered, outputs);
     }
 
+    /**
+     * Reads and verifies the graph of an IR JSON file (a regular file of at most {@link InputFiles#TEXT_LIMIT}
+     * bytes); errors name the file.
+     *
+     * @throws IrParseException for a file that cannot be read or parsed
+     * @throws IrVerificationException for a graph that breaks an IR rule
+     */
+    public static Graph read(Path file) {
+        String text;
+        try {
+            text = InputFiles.readUtf8(file, InputFiles.TEXT_LIMIT);
+        } catch (FileAccessException e) {
+            throw new IrParseException(e.getMessage(), e);
+        }
+        try {
+            return read(text);
+        } catch (IrParseException e) {
+            throw new IrParseException(file + ": " + e.getMessage(), e);
+        } // an IrVerificationException names the op at fault
+    }
+
+    /** Refuses a key outside {@code allowed}: a misspelt field would otherwise be ignored. */
+    private static void requireKeys(JsonNode o, Set<String> allowed, String where) {
+        for (var it = o.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!allowed.contains(k)) {
+                throw new IrParseException((where.isEmpty() ? "" : where + ": ") + "unknown field '" + k
+                        + "' (allowed: " + new TreeSet<>(allowed) + ")");
+            }
+        }
+    }
+
     private record PendingNode(String name, Op op, List<String> inputs, List<Value> outputs) {
     }
 
     private static PendingNode readNode(JsonNode n, String where) {
+        if (n.isObject()) {
+            requireKeys(n, NODE_KEYS, where);
+        }
         String name = text(n, "name", where);
         String opName = text(n, "op", where);
         OpKind kind = OpKind.fromIrName(opName);
@@ -171,6 +229,16 @@ public final class IrJson {
             throw new IrParseException(where + " ('" + name + "', " + opName + "): " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new IrParseException(where + " ('" + name + "', " + opName + "): " + e.getMessage(), e);
+        }
+        // every attribute the op reads is one it writes back: what the writer leaves out was not read
+        ObjectNode known = MAPPER.createObjectNode();
+        op.writeJson(known);
+        for (var it = attrs.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!known.has(k)) {
+                throw new IrParseException(where + " ('" + name + "', " + opName + "): unknown attribute '" + k
+                        + "' (" + opName + " has " + ImmutableList.copyOf(known.fieldNames()) + ")");
+            }
         }
         List<String> ins = new ArrayList<>();
         for (JsonNode in : array(n, "inputs", where)) {
@@ -234,12 +302,19 @@ public final class IrJson {
     }
 
     private static Value readValue(JsonNode o, String where) {
+        if (o.isObject() && !where.startsWith("parameters[")) {
+            requireKeys(o, VALUE_KEYS, where);
+        }
         String name = text(o, "name", where);
         JsonNode t = o.get("type");
         if (t == null || !t.isObject()) {
             throw new IrParseException(where + " ('" + name + "'): field 'type' must be an object");
         }
         String w = where + ".type";
+        requireKeys(t, TYPE_KEYS, w + " ('" + name + "')");
+        if (t.has("quantization") && t.get("quantization").isObject()) {
+            requireKeys(t.get("quantization"), QUANTIZATION_KEYS, w + ".quantization ('" + name + "')");
+        }
         try {
             DType dtype = DType.fromIrName(text(t, "dtype", w));
             Shape shape = new Shape(Attr.intList(t, "shape", -1));
@@ -247,7 +322,20 @@ public final class IrJson {
             Optional<dev.tinytrain.ir.Quantization> q = t.has("quantization")
                     ? Optional.of(Attr.readQuantization(t.get("quantization"), w + ".quantization"))
                     : Optional.empty();
+            long elements = 1;
+            for (int d : shape.dims()) {
+                elements = elements > MAX_TENSOR_BYTES ? elements : elements * d; // saturates before overflow
+            }
+            if (elements > MAX_TENSOR_BYTES || new TensorType(dtype, shape, layout, q).byteSize() > MAX_TENSOR_BYTES) {
+                throw new IrParseException(w + " ('" + name + "'): " + dtype.irName() + shape + " needs more than "
+                        + MAX_TENSOR_BYTES + " bytes, the most one tensor may have");
+            }
             return new Value(name, new TensorType(dtype, shape, layout, q));
+        } catch (IrParseException e) {
+            if (e.getMessage().startsWith(w)) {
+                throw e;
+            }
+            throw new IrParseException(w + " ('" + name + "'): " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             throw new IrParseException(w + " ('" + name + "'): " + e.getMessage(), e);
         } catch (dev.tinytrain.ir.InvalidQuantizationException e) {

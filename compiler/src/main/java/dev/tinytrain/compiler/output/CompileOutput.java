@@ -3,20 +3,15 @@ package dev.tinytrain.compiler.output;
 import dev.tinytrain.compiler.MemoryReport;
 import dev.tinytrain.compiler.report.ReportWriters;
 
+import dev.tinytrain.fileio.FileAccessException;
+import dev.tinytrain.fileio.OutputFolder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Writes the output folder of a compile run, the same for the command line and the Maven goal:
@@ -25,13 +20,15 @@ import java.util.stream.Stream;
  * OUT/
  *   report.txt        the memory report, text
  *   report.json       the memory report, JSON
- *   tinytrain.stamp   what the outputs were made from (see {@link InputStamp}), written last
+ *   arena.svg         the arena over time
+ *   c/                the C99 sources (backend-cmsis-c)
+ *   tinytrain.stamp   what the outputs were made from (see {@link InputStamp})
+ *   tinytrain.manifest every file and folder above, written last ({@link OutputFolder})
  * </pre>
  *
- * The folder is written whole or not at all: everything goes into a temporary folder beside {@code OUT}, which
- * then replaces {@code OUT} by renames; a failure leaves {@code OUT} as it was and no temporary folder behind.
- * An existing {@code OUT} is replaced only when it is empty or was written by tinytrain (it holds a stamp), so a
- * mistyped {@code --out} cannot wipe a user's folder.
+ * The folder is written whole or not at all, through {@link OutputFolder}: an existing {@code OUT} is replaced
+ * only when it is empty, or when its manifest lists everything it holds, and never when it holds an input of the
+ * run; so a mistyped {@code --out} cannot wipe a user's folder, whatever files it holds.
  */
 public final class CompileOutput {
     /** The text report. */
@@ -50,35 +47,57 @@ public final class CompileOutput {
     }
 
     /**
-     * Writes the outputs of {@code r} into {@code outDir}, replacing it.
+     * Writes the outputs of {@code r} into {@code outDir}, replacing it (see {@link OutputFolder}: only a folder
+     * tinytrain wrote and that holds nothing else is replaced, never one that holds an input of the run).
      *
      * @param stamp the run's {@link InputStamp}
      * @return the files and folders written, relative to {@code outDir}, in order
-     * @throws CompileInputException when {@code outDir} exists and is a file, or a non-empty folder without a
-     *     stamp
-     * @throws UncheckedIOException when writing fails (nothing is then changed)
+     * @throws CompileInputException when {@code outDir} must not be replaced (the message says what is in the way)
+     * @throws UncheckedIOException when writing fails (nothing is then changed; the message gives the reason)
      */
     public static List<String> write(CompileResult r, Path outDir, String stamp) {
-        Path out = outDir.toAbsolutePath().normalize();
-        checkReplaceable(out);
-        Path parent = out.getParent();
+        List<String> written = new ArrayList<>();
         try {
-            Files.createDirectories(parent);
-            Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".tmp-");
-            try {
-                List<String> written = new ArrayList<>();
+            // c/build/ is where `make` in the C folder puts its objects: rebuilding there keeps the folder ours
+            OutputFolder.replace(outDir, inputs(r.request()), List.of(C_FOLDER + "/build"), tmp -> {
                 writeReports(r, tmp, written);
                 writeCodeAndPicture(r, tmp, written);
                 Files.writeString(tmp.resolve(STAMP), stamp, StandardCharsets.UTF_8);
                 written.add(STAMP);
-                replace(tmp, out);
-                return written;
-            } finally {
-                deleteRecursively(tmp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+            });
+        } catch (FileAccessException.Refused e) {
+            throw new CompileInputException(e.getMessage(), e);
         }
+        written.add(OutputFolder.MANIFEST);
+        return written;
+    }
+
+    /**
+     * Checks before compiling that {@code outDir} may be replaced by a run of {@code request}, so a refusal comes
+     * before minutes of work.
+     *
+     * @throws CompileInputException when it may not
+     */
+    public static void checkWritable(CompileRequest request, Path outDir) {
+        try {
+            OutputFolder.checkReplaceable(outDir, inputs(request));
+        } catch (FileAccessException.Refused e) {
+            throw new CompileInputException(e.getMessage(), e);
+        }
+    }
+
+    /** The files and folders a run of {@code r} reads: the model folder or file, the policy, the head-init files. */
+    static List<Path> inputs(CompileRequest r) {
+        List<Path> in = new ArrayList<>();
+        ModelSource model = ModelSource.resolve(r.model(), r.baseDir());
+        if (model.path() != null) {
+            in.add(model.path());
+        }
+        in.addAll(SchemeSource.resolve(r.scheme(), r.baseDir()).files());
+        if (r.headInit() != null) {
+            in.addAll(r.headInit().files());
+        }
+        return in;
     }
 
     /** The memory report, text and JSON ({@link ReportWriters}). */
@@ -136,73 +155,5 @@ public final class CompileOutput {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static void checkReplaceable(Path out) {
-        if (!Files.exists(out)) {
-            return;
-        }
-        if (!Files.isDirectory(out)) {
-            throw new CompileInputException("output " + out + " exists and is not a folder");
-        }
-        if (Files.exists(out.resolve(STAMP))) {
-            return;
-        }
-        try (Stream<Path> s = Files.list(out)) {
-            if (s.findAny().isPresent()) {
-                throw new CompileInputException("refusing to replace " + out + ": it is not empty and was not"
-                        + " written by tinytrain (it has no " + STAMP + "); choose another output folder");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + out + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Puts {@code tmp} in the place of {@code out}: the old folder is moved aside, then deleted. */
-    private static void replace(Path tmp, Path out) throws IOException {
-        if (!Files.exists(out)) {
-            move(tmp, out);
-            return;
-        }
-        Path old = out.resolveSibling("." + out.getFileName() + ".old-" + UUID.randomUUID());
-        move(out, old);
-        try {
-            move(tmp, out);
-        } catch (IOException | RuntimeException e) {
-            move(old, out); // put the previous outputs back
-            throw e;
-        }
-        deleteRecursively(old);
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to);
-        }
-    }
-
-    /** Deletes a folder tree if it exists. */
-    static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                if (exc != null) {
-                    throw exc;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.tinytrain.compiler.output;
 
+import dev.tinytrain.ir.importer.McuModelImporter;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -34,8 +35,9 @@ public record CompileRequest(String model, String scheme, String target, String 
     /** Validates what can be checked without reading anything. */
     public CompileRequest {
         Objects.requireNonNull(baseDir, "baseDir");
-        if (resolution < 1) {
-            throw new IllegalArgumentException("resolution must be positive, got " + resolution);
+        if (resolution < 1 || resolution > McuModelImporter.MAX_RESOLUTION) {
+            throw new IllegalArgumentException("resolution must lie in [1, " + McuModelImporter.MAX_RESOLUTION
+                    + "], got " + resolution);
         }
     }
 

@@ -2,13 +2,13 @@ package dev.tinytrain.compiler.output;
 
 import com.google.common.hash.Hashing;
 import dev.tinytrain.compiler.zoo.ModelZoo;
+import dev.tinytrain.fileio.FileAccessException;
+import dev.tinytrain.fileio.InputFiles;
 import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.pruning.PolicyJson;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,10 +82,11 @@ public final class InputStamp {
 
     /** The sha256 of a file's contents. */
     public static String sha256(Path f) {
+        InputFiles.requireRegular(f); // never a pipe or a device: hashing one would block or never end
         try {
-            return Hashing.sha256().hashBytes(Files.readAllBytes(f)).toString();
+            return com.google.common.io.Files.asByteSource(f.toFile()).hash(Hashing.sha256()).toString();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+            throw FileAccessException.failed("read", f, e);
         }
     }
 
@@ -94,12 +95,6 @@ public final class InputStamp {
         if (!Files.exists(f)) {
             return "missing";
         }
-        try {
-            return Hashing.sha256().hashBytes(Files.readAllBytes(f)).toString();
-        } catch (NoSuchFileException e) {
-            return "missing";
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-        }
+        return sha256(f);
     }
 }

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.hash.Hashing;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.zoo.ModelZoo;
+import dev.tinytrain.fileio.FileAccessException;
+import dev.tinytrain.fileio.InputFiles;
 import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.IrParseException;
 import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
@@ -230,11 +233,16 @@ public record ModelSource(String spec, Kind kind, Path path, String zooName) {
                 }
                 String text;
                 try {
-                    text = Files.readString(path, StandardCharsets.UTF_8);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+                    text = InputFiles.readUtf8(path, InputFiles.TEXT_LIMIT);
+                } catch (FileAccessException e) {
+                    throw new CompileInputException(e.getMessage(), e);
                 }
-                Graph g = IrJson.read(text);
+                Graph g;
+                try {
+                    g = IrJson.read(text);
+                } catch (IrParseException e) {
+                    throw new IrParseException(path + ": " + e.getMessage(), e);
+                }
                 String sha = Hashing.sha256().hashString(text, StandardCharsets.UTF_8).toString();
                 String desc = g.name() + ": IR JSON " + path + " (sha256 " + sha + ")";
                 return new LoadedModel(g, kind.label(), desc, false, sha, Compiler.convOrder(g), -1);
@@ -255,7 +263,7 @@ public record ModelSource(String spec, Kind kind, Path path, String zooName) {
     /** The classifier's input channels from {@code model.json}, or -1 when it cannot be read (the importer says why). */
     private static int featureChannels(Path dir) {
         try {
-            JsonNode root = MAPPER.readTree(Files.readAllBytes(dir.resolve("model.json")));
+            JsonNode root = MAPPER.readTree(InputFiles.readAllBytes(dir.resolve("model.json"), InputFiles.TEXT_LIMIT));
             JsonNode c = root == null ? null : root.path("classifier").get("in_channel");
             return c != null && c.canConvertToInt() && c.intValue() > 0 ? c.intValue() : -1;
         } catch (IOException | RuntimeException e) {

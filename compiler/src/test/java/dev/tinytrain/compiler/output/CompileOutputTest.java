@@ -40,7 +40,8 @@ class CompileOutputTest {
         assertTrue(mcunet.model().synthetic());
         Path out = tmp.resolve("out");
         List<String> written = CompileOutput.write(mcunet, out, "stamp");
-        assertEquals(List.of("report.txt", "report.json", "arena.svg", "c/", "tinytrain.stamp"), written);
+        assertEquals(List.of("report.txt", "report.json", "arena.svg", "c/", "tinytrain.stamp", "tinytrain.manifest"),
+                written);
         String text = Files.readString(out.resolve("report.txt"));
         assertTrue(text.contains("SYNTHETIC"), text);
         assertTrue(text.contains("scheme mcunet-99kb, target stm32f746"), text);
@@ -56,10 +57,23 @@ class CompileOutputTest {
     void replacesItsOwnOutputsButNotAUsersFolder() throws IOException {
         Path out = tmp.resolve("out");
         CompileOutput.write(mcunet, out, "first");
-        Files.writeString(out.resolve("stale.txt"), "from an older run");
+        Files.delete(out.resolve("arena.svg")); // fewer files than the manifest lists: still tinytrain's
         CompileOutput.write(mcunet, out, "second");
-        assertFalse(Files.exists(out.resolve("stale.txt")), "the folder is replaced whole");
         assertEquals("second", Files.readString(out.resolve("tinytrain.stamp")));
+        Files.writeString(out.resolve("notes.txt"), "a user's file in tinytrain's folder");
+        CompileInputException added = assertThrows(CompileInputException.class,
+                () -> CompileOutput.write(mcunet, out, "third"));
+        assertTrue(added.getMessage().contains("it holds notes.txt, which tinytrain did not write"),
+                added.getMessage());
+        assertEquals("second", Files.readString(out.resolve("tinytrain.stamp")));
+        Files.delete(out.resolve("notes.txt"));
+
+        Path stampOnly = tmp.resolve("stamp-only");
+        Files.createDirectories(stampOnly);
+        Files.writeString(stampOnly.resolve("tinytrain.stamp"), "");
+        Files.writeString(stampOnly.resolve("data.csv"), "precious");
+        assertThrows(CompileInputException.class, () -> CompileOutput.write(mcunet, stampOnly, "s"));
+        assertEquals("precious", Files.readString(stampOnly.resolve("data.csv")));
 
         Path users = tmp.resolve("users");
         Files.createDirectories(users);
@@ -68,7 +82,7 @@ class CompileOutputTest {
                 () -> CompileOutput.write(mcunet, users, "s"));
         assertTrue(e.getMessage().contains("refusing to replace"), e.getMessage());
         assertEquals("precious", Files.readString(users.resolve("thesis.tex")));
-        assertEquals(List.of("out", "users"), names(tmp));
+        assertEquals(List.of("out", "stamp-only", "users"), names(tmp));
     }
 
     @Test

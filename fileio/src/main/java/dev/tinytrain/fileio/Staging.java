@@ -1,0 +1,96 @@
+package dev.tinytrain.fileio;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Names of the temporary files and folders tinytrain writes beside an output ({@code .NAME.tmp-tinytrain-PID-HEX}),
+ * and the removal of those a killed run left behind. A leftover is removed only when its name says tinytrain made
+ * it for this very output, the process id in its name is no longer running, and (for a folder) it holds the
+ * {@link #MARKER} file: anything else of a similar name is not touched.
+ */
+final class Staging {
+    /** The file inside a staging folder that marks it as tinytrain's. */
+    static final String MARKER = ".tinytrain-staging";
+    private static final String INFIX = ".tmp-tinytrain-";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Staging() {
+    }
+
+    /** A fresh temporary name for {@code target} in its folder. */
+    static Path tempSibling(Path target) {
+        byte[] r = new byte[6];
+        RANDOM.nextBytes(r);
+        return target.resolveSibling("." + target.getFileName() + INFIX + ProcessHandle.current().pid() + "-"
+                + HexFormat.of().formatHex(r));
+    }
+
+    /** Removes the temporary files and staging folders of {@code target} that a dead tinytrain run left. */
+    static void removeStale(Path target) {
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        Pattern own = Pattern.compile(Pattern.quote("." + target.getFileName() + INFIX) + "(\\d+)-[0-9a-f]{12}");
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "." + target.getFileName() + INFIX + "*")) {
+            for (Path p : s) {
+                Matcher m = own.matcher(p.getFileName().toString());
+                if (!m.matches() || isRunning(m.group(1))) {
+                    continue;
+                }
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                        && Files.isRegularFile(p.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            // a leftover that cannot be removed now is removed by a later run; it never blocks this one
+        }
+    }
+
+    private static boolean isRunning(String pid) {
+        try {
+            long id = Long.parseLong(pid);
+            return id == ProcessHandle.current().pid() || ProcessHandle.of(id).map(ProcessHandle::isAlive)
+                    .orElse(false);
+        } catch (NumberFormatException e) {
+            return true; // not a name we wrote: leave it
+        }
+    }
+
+    /** Deletes a folder tree without following symbolic links (a link is removed, never what it points to). */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
