@@ -95,7 +95,7 @@ class CEmitterTest {
         Map<String, String> broken = new LinkedHashMap<>(m.generated());
         broken.put("x", "a file");
         broken.put("x/y", "below a file");
-        CModel bad = new CModel("bad", false, broken, m.state(), m.arenaBytes(), 0);
+        CModel bad = new CModel("bad", false, broken, m.state(), m.arenaBytes(), 0, Map.of());
         Path badDir = tmp.resolve("bad");
         assertThrows(UncheckedIOException.class, () -> bad.writeTo(badDir));
         try (Stream<Path> s = Files.list(tmp)) {
