@@ -84,6 +84,9 @@ final class InsnsBenchCommand implements Callable<Integer> {
     @Option(names = "--no-breakdown", description = "skip the per-op-kind breakdown (a second build and run)")
     boolean noBreakdown;
 
+    @Option(names = "--nodes", description = "also list every op of the training step with its instructions")
+    boolean nodes;
+
     @Override
     public Integer call() {
         Path sh = shared != null ? shared : CModels.shared();
@@ -125,6 +128,9 @@ final class InsnsBenchCommand implements Callable<Integer> {
             if (!noBreakdown) {
                 List<Long> ops = count(m, cache, scheme, CModelRunner.Platform.QEMU_M7_OPS, commands, plugin);
                 breakdowns.append(breakdown(c, m, scheme, ops, train, infer));
+                if (nodes) {
+                    breakdowns.append(perNode(c, m, ops));
+                }
             }
         }
         o.printf(Locale.ROOT, "(tt_train_step: the second step of a run; TTE: measured training latency per image, "
@@ -187,6 +193,21 @@ final class InsnsBenchCommand implements Callable<Integer> {
         }
         sb.append(String.format(Locale.ROOT, "  %-30s %5s %14s %,14d %9s %,14d%n", "(between op calls)", "", "",
                 train - stepSum, "", infer - inferSum));
+        return sb.toString();
+    }
+
+    /** One line per op of the second training step: name, kind, MACs, instructions, per MAC. */
+    static String perNode(CompiledModel c, CModel m, List<Long> regions) {
+        List<String> trainOps = m.profiledOps().get("tt_train_step");
+        Map<String, Node> byName = new HashMap<>();
+        c.step().graph().nodes().forEach(n -> byName.put(n.name(), n));
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < trainOps.size(); k++) {
+            Node n = byName.get(trainOps.get(k));
+            long insns = regions.get(trainOps.size() + k) - 2;
+            sb.append(String.format(Locale.ROOT, "    %-44s %-28s %,12d %,12d %7s%n", n.name(), kind(n), n.macs(),
+                    insns, perMac(insns, n.macs())));
+        }
         return sb.toString();
     }
 

@@ -170,6 +170,20 @@ public final class CEmitter {
         }
 
         @Override
+        public java.util.Optional<byte[]> constantWeight(Value param) {
+            CParameters.Storage s = params.of(param);
+            if (s.dtype() != DType.INT8) {
+                throw new IllegalArgumentException("%" + param.name() + " is not an int8 weight");
+            }
+            return s.trained ? java.util.Optional.empty() : java.util.Optional.of(s.param.data().toInt8());
+        }
+
+        @Override
+        public boolean splitWeight(Value param) {
+            return params.of(param).split();
+        }
+
+        @Override
         public String biasArgs(Value param) {
             CParameters.Storage s = params.of(param);
             if (s.dtype() != DType.INT32) {

@@ -292,6 +292,425 @@ void tt_conv2d_p(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int3
     }
 }
 
+/* ======================================================================================================== */
+/* Fast forward variants: byte-identical to tt_conv2d_p on the shapes the emitter selects them for           */
+/* ======================================================================================================== */
+
+/*
+ * ORs n <= 24 mask bits (bit k of `bits` = element index + k) into a cleared mask: one read-modify-write per mask
+ * byte touched instead of one per element.
+ */
+static void tt__or_mask_bits(int8_t *arena, int32_t mask_off, int32_t index, uint32_t bits, int32_t n)
+{
+    uint8_t *m = (uint8_t *)arena + mask_off + (index >> 3);
+    uint32_t v = bits << (index & 7);
+    int32_t bytes = ((index & 7) + n + 7) >> 3;
+    int32_t k;
+    for (k = 0; k < bytes; k++, v >>= 8) {
+        m[k] = (uint8_t)(m[k] | (v & 0xFFu));
+    }
+}
+
+/*
+ * tt__requant32 then the store of tt__store without the mask, with fewer branches: one magnitude test covers the
+ * +-2^24 bound and NaN (both rare). Returns the mask bit: 1 when the pre-clamp value was in [-128, 127].
+ */
+static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+{
+    const float v = rintf(((float)acc + bias) * eff);
+    int32_t pre;
+    uint32_t pass;
+    if (fabsf(v) <= 16777216.0f) {
+        pre = (int32_t)v + y_zero;
+    } else {
+        pre = tt__round_bounded(v) + y_zero;
+    }
+    pass = (uint32_t)(pre + 128) <= 255u;
+    *y = (int8_t)(pass ? pre : (pre < 0 ? TT_INT8_MIN : TT_INT8_MAX));
+    return pass;
+}
+
+#ifdef TT_DSP
+/* x rotated right by 8 bits: SXTB16 of it takes bytes 1 and 3 (gcc folds it into SXTB16's ROR #8 operand) */
+static inline uint32_t tt__ror8(uint32_t x)
+{
+    return (x >> 8) | (x << 24);
+}
+#endif
+
+static inline void tt__dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1, int32_t n,
+                               int32_t x_zero, int fold, int32_t a[4])
+{
+    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+    int32_t c = 0;
+    const int32_t z = fold ? 0 : x_zero;
+#ifdef TT_DSP
+    const int16x2_t zz = (int16x2_t)(((uint32_t)z & 0xFFFFu) | ((uint32_t)z << 16));
+    for (; c + 4 <= n; c += 4) {
+        uint32_t xv, wv;
+        int16x2_t xa_e, xa_o, xb_e, xb_o, w_e, w_o;
+        memcpy(&xv, x0 + c, 4);
+        xa_e = __sxtb16(xv);
+        xa_o = __sxtb16(tt__ror8(xv));
+        memcpy(&xv, x1 + c, 4);
+        xb_e = __sxtb16(xv);
+        xb_o = __sxtb16(tt__ror8(xv));
+        if (!fold) {
+            xa_e = __ssub16(xa_e, zz);
+            xa_o = __ssub16(xa_o, zz);
+            xb_e = __ssub16(xb_e, zz);
+            xb_o = __ssub16(xb_o, zz);
+        }
+        memcpy(&wv, w0 + c, 4);
+        w_e = __sxtb16(wv);
+        w_o = __sxtb16(tt__ror8(wv));
+        a00 = __smlad(xa_e, w_e, a00);
+        a00 = __smlad(xa_o, w_o, a00);
+        a10 = __smlad(xb_e, w_e, a10);
+        a10 = __smlad(xb_o, w_o, a10);
+        memcpy(&wv, w1 + c, 4);
+        w_e = __sxtb16(wv);
+        w_o = __sxtb16(tt__ror8(wv));
+        a01 = __smlad(xa_e, w_e, a01);
+        a01 = __smlad(xa_o, w_o, a01);
+        a11 = __smlad(xb_e, w_e, a11);
+        a11 = __smlad(xb_o, w_o, a11);
+    }
+#endif
+    for (; c < n; c++) {
+        const int32_t xa = (int32_t)x0[c] - z, xb = (int32_t)x1[c] - z;
+        const int32_t wa = w0[c], wb = w1[c];
+        a00 += xa * wa;
+        a01 += xa * wb;
+        a10 += xb * wa;
+        a11 += xb * wb;
+    }
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a10;
+    a[3] = a11;
+}
+
+/*
+ * tt__dot_2x2 for one part of a split weight: a[i][j] += sum over t < n of (xi[ch[t]] - x_zero) * wj[t] (the part's
+ * rows hold its channels contiguously; ch lists them).
+ */
+static void tt__dot_2x2_part(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
+                             const int32_t *ch, int32_t n, int32_t x_zero, int32_t a[4])
+{
+    int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
+    int32_t t;
+    for (t = 0; t < n; t++) {
+        const int32_t c = ch[t];
+        const int32_t xa = (int32_t)x0[c] - x_zero, xb = (int32_t)x1[c] - x_zero;
+        const int32_t wa = w0[t], wb = w1[t];
+        a00 += xa * wa;
+        a01 += xa * wb;
+        a10 += xb * wa;
+        a11 += xb * wb;
+    }
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a10;
+    a[3] = a11;
+}
+
+/* What tt__dense_pair needs besides the two input rows: the weight, the output and its requantization. */
+typedef struct tt__dense_args {
+    int8_t *arena;
+    const tt_weight *weight; /* rows [out_c][n], whole or split (along n) */
+    const int32_t *zw;       /* x_zero * sum of each row (fold), or NULL */
+    int32_t n, x_zero, out_c, y_zero, out_off, mask_off;
+    const int32_t *bias_q;
+    const float *bias_f;
+    const float *eff;
+} tt__dense_args;
+
+/*
+ * Outputs p and q (q == p: p alone) of a dense conv whose inputs at these positions are the rows x0, x1 of n bytes
+ * (the input itself for a 1x1 conv, a patch for tt_conv_im2col): two output channels by two positions per pass,
+ * requantized and stored with their mask bits in runs of up to 16.
+ */
+static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+{
+    const tt_weight *weight = d->weight;
+    const int split = weight->slot != 0;
+    const int8_t *w = split ? 0 : tt__whole(weight);
+    const int32_t n = d->n, out_c = d->out_c, x_zero = d->x_zero;
+    const int fold = d->zw != 0 || x_zero == 0; /* no zero point to subtract in the inner loop */
+    const int two = q != p;
+    int8_t *y0 = d->arena + d->out_off + p * out_c;
+    int8_t *y1 = d->arena + d->out_off + q * out_c;
+    uint32_t bits0 = 0, bits1 = 0;
+    int32_t run0 = 0, o;
+    for (o = 0; o < out_c; o += 2) {
+        /* two output channels per pass (the last one alone: then both weight rows are row o, one is stored) */
+        const int pair = o + 1 < out_c;
+        const int32_t o1 = pair ? o + 1 : o;
+        int32_t a[4];
+        int32_t k;
+        if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
+            const int32_t nt = weight->n_trained, nf = weight->n_frozen;
+            a[0] = a[1] = a[2] = a[3] = 0;
+            tt__dot_2x2_part(x0, x1, weight->trained + o * nt, weight->trained + o1 * nt, weight->trained_ch, nt,
+                             x_zero, a);
+            tt__dot_2x2_part(x0, x1, weight->frozen + o * nf, weight->frozen + o1 * nf, weight->frozen_ch, nf,
+                             x_zero, a);
+        } else if (fold) {
+            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 1, a);
+        } else {
+            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, a);
+        }
+        if (d->zw != 0) {
+            a[0] -= d->zw[o];
+            a[1] -= d->zw[o1];
+            a[2] -= d->zw[o];
+            a[3] -= d->zw[o1];
+        }
+        for (k = 0; k <= pair; k++) {
+            const int32_t oc = o + k;
+            const float b = d->bias_f != 0 ? d->bias_f[oc] : (float)d->bias_q[oc];
+            const float e = d->eff[oc];
+            bits0 |= tt__requant_store(y0 + oc, a[k], b, e, d->y_zero) << (oc - run0);
+            if (two) {
+                bits1 |= tt__requant_store(y1 + oc, a[2 + k], b, e, d->y_zero) << (oc - run0);
+            }
+        }
+        if (o + 2 - run0 >= 16 || o + 2 >= out_c) {
+            const int32_t bits = (pair ? o + 2 : o + 1) - run0;
+            if (d->mask_off >= 0) {
+                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, bits);
+                if (two) {
+                    tt__or_mask_bits(d->arena, d->mask_off, q * out_c + run0, bits1, bits);
+                }
+            }
+            bits0 = 0;
+            bits1 = 0;
+            run0 += bits;
+        }
+    }
+}
+
+void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32_t x_zero,
+                const tt_weight *weight, const int32_t *zw, int32_t stride, const int32_t *bias_q,
+                const float *bias_f, const float *eff, int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w,
+                int32_t out_c, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    const int32_t positions = out_h * out_w;
+    tt__dense_args d;
+    int32_t p;
+
+    TT_ASSERT(arena != 0 && weight != 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
+    TT_ASSERT(zw == 0 || weight->slot == 0);
+    TT_ASSERT(in_c >= 1 && in_c <= TT_MAX_INT_TERMS && out_c >= 1 && stride >= 1 && out_h >= 1 && out_w >= 1);
+    TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+
+    d.arena = arena;
+    d.weight = weight;
+    d.zw = zw;
+    d.n = in_c;
+    d.x_zero = x_zero;
+    d.out_c = out_c;
+    d.y_zero = y_zero;
+    d.out_off = out_off;
+    d.mask_off = mask_off;
+    d.bias_q = bias_q;
+    d.bias_f = bias_f;
+    d.eff = eff;
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, positions * out_c);
+    }
+    for (p = 0; p < positions; p += 2) {
+        /* two positions per pass (the last one alone) */
+        const int32_t q = p + 1 < positions ? p + 1 : p;
+        tt__dense_pair(&d, in + ((p / out_w) * stride * in_w + (p % out_w) * stride) * in_c,
+                       in + ((q / out_w) * stride * in_w + (q % out_w) * stride) * in_c, p, q);
+    }
+}
+
+/*
+ * The k_h x k_w x in_c patch of output position p in NHWC tap order (the weight's [k_h][k_w][in_c] row order);
+ * taps in the padding read x_zero, so they add (x_zero - x_zero) * w = 0 like the reference's skipped taps.
+ */
+static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero, int32_t k_h,
+                      int32_t k_w, int32_t stride, int32_t pad_top, int32_t pad_left, int32_t out_w, int32_t p,
+                      int8_t *patch)
+{
+    const int32_t iy0 = (p / out_w) * stride - pad_top;
+    const int32_t ix0 = (p % out_w) * stride - pad_left;
+    int32_t i, j;
+    for (i = 0; i < k_h; i++) {
+        const int32_t iy = iy0 + i;
+        for (j = 0; j < k_w; j++, patch += in_c) {
+            const int32_t ix = ix0 + j;
+            if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
+                memcpy(patch, in + (iy * in_w + ix) * in_c, (size_t)in_c);
+            } else {
+                memset(patch, x_zero, (size_t)in_c);
+            }
+        }
+    }
+}
+
+void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
+                    const tt_weight *weight, const int32_t *zw, int32_t k_h, int32_t k_w, int32_t stride,
+                    int32_t pad_top, int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff,
+                    int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    const int32_t positions = out_h * out_w;
+    int8_t patch[2][TT_IM2COL_MAX_PATCH];
+    tt__dense_args d;
+    int32_t p;
+
+    TT_ASSERT(arena != 0 && weight != 0 && weight->slot == 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
+    TT_ASSERT(in_c >= 1 && k_h >= 1 && k_w >= 1 && k_h * k_w * in_c <= TT_IM2COL_MAX_PATCH && out_c >= 1);
+    TT_ASSERT(stride >= 1 && pad_top >= 0 && pad_left >= 0 && out_h >= 1 && out_w >= 1);
+    TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+
+    d.arena = arena;
+    d.weight = weight;
+    d.zw = zw;
+    d.n = k_h * k_w * in_c;
+    d.x_zero = x_zero;
+    d.out_c = out_c;
+    d.y_zero = y_zero;
+    d.out_off = out_off;
+    d.mask_off = mask_off;
+    d.bias_q = bias_q;
+    d.bias_f = bias_f;
+    d.eff = eff;
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, positions * out_c);
+    }
+    for (p = 0; p < positions; p += 2) {
+        const int32_t q = p + 1 < positions ? p + 1 : p;
+        tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, p, patch[0]);
+        tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, q, patch[1]);
+        tt__dense_pair(&d, patch[0], patch[1], p, q);
+    }
+}
+
+/*
+ * Four channels c .. c+3 of one depthwise output: a[k] = sum over the window of (x - x_zero) * w for channel c + k.
+ * px: the input at the window's first valid tap (row i0, column j0), channel c; pw: the weight at that tap;
+ * rows x cols valid taps; in_row / w_row: bytes from one window row to the next; ch: bytes from one tap to the next.
+ * The DSP path sign-extends the even and odd channels into 16-bit lanes (SXTB16), subtracts the zero point pairwise
+ * (SSUB16) and multiply-accumulates each lane into its own sum (SMLABB / SMLATT).
+ */
+static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, int32_t cols, int32_t in_row,
+                            int32_t w_row, int32_t ch, int32_t x_zero, int32_t a[4])
+{
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t i, j;
+#ifdef TT_DSP
+    const int16x2_t zz = (int16x2_t)(((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16));
+    for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
+        const int8_t *x = px;
+        const int8_t *w = pw;
+        for (j = 0; j < cols; j++, x += ch, w += ch) {
+            uint32_t xv, wv;
+            int16x2_t xe, xo, we, wo;
+            memcpy(&xv, x, 4);
+            memcpy(&wv, w, 4);
+            xe = __ssub16(__sxtb16(xv), zz);
+            xo = __ssub16(__sxtb16(tt__ror8(xv)), zz);
+            we = __sxtb16(wv);
+            wo = __sxtb16(tt__ror8(wv));
+            a0 = __smlabb(xe, we, a0);
+            a2 = __smlatt(xe, we, a2);
+            a1 = __smlabb(xo, wo, a1);
+            a3 = __smlatt(xo, wo, a3);
+        }
+    }
+#else
+    for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
+        const int8_t *x = px;
+        const int8_t *w = pw;
+        for (j = 0; j < cols; j++, x += ch, w += ch) {
+            a0 += ((int32_t)x[0] - x_zero) * w[0];
+            a1 += ((int32_t)x[1] - x_zero) * w[1];
+            a2 += ((int32_t)x[2] - x_zero) * w[2];
+            a3 += ((int32_t)x[3] - x_zero) * w[3];
+        }
+    }
+#endif
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+}
+
+void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t c, int32_t x_zero,
+                       const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                       int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
+                       int32_t out_off, int32_t out_h, int32_t out_w, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    /* a split weight's channels live in two parts: every channel goes through the one-channel loop */
+    const int32_t blocked = weight->slot == 0 ? c & ~3 : 0;
+    const int8_t *w = weight->slot == 0 ? tt__whole(weight) : 0;
+    const int32_t in_row = in_w * c;
+    const int32_t w_row = k_w * c;
+    int32_t oy, ox, ch, out_index = 0;
+
+    TT_ASSERT(arena != 0 && weight != 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
+    TT_ASSERT(in_h >= 1 && in_w >= 1 && c >= 1 && k_h >= 1 && k_w >= 1 && stride >= 1 && pad_top >= 0);
+    TT_ASSERT(pad_left >= 0 && out_h >= 1 && out_w >= 1 && (int64_t)k_h * k_w <= TT_MAX_INT_TERMS);
+    TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, out_h * out_w * c);
+    }
+    /* outputs in NHWC order, each block of channels written after its taps were read: the order an in-place
+       depthwise relies on (see tt_conv2d) */
+    for (oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * stride - pad_top;
+        const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+        const int32_t i1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
+        for (ox = 0; ox < out_w; ox++) {
+            const int32_t ix0 = ox * stride - pad_left;
+            const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+            const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
+            const int32_t rows = i1 > i0 ? i1 - i0 : 0;
+            const int32_t cols = j1 > j0 ? j1 - j0 : 0;
+            const int8_t *px = in + (iy0 + i0) * in_row + (ix0 + j0) * c;
+            int8_t *y = arena + out_off + out_index;
+            for (ch = 0; ch < blocked; ch += 4) {
+                const int8_t *pw = w + i0 * w_row + j0 * c;
+                int32_t a[4];
+                uint32_t bits = 0;
+                int32_t k;
+                tt__dw_4(px + ch, pw + ch, rows, cols, in_row, w_row, c, x_zero, a);
+                for (k = 0; k < 4; k++) {
+                    const float b = bias_f != 0 ? bias_f[ch + k] : (float)bias_q[ch + k];
+                    bits |= tt__requant_store(y + ch + k, a[k], b, eff[ch + k], y_zero) << k;
+                }
+                if (mask_off >= 0) {
+                    tt__or_mask_bits(arena, mask_off, out_index + ch, bits, 4);
+                }
+            }
+            for (; ch < c; ch++) { /* the last c % 4 channels (all of a split weight) one by one */
+                const float b = bias_f != 0 ? bias_f[ch] : (float)bias_q[ch];
+                int32_t ws, acc = 0, i, j;
+                const int8_t *wc = tt__channel_base(weight, ch, c, &ws); /* tap t of channel ch: wc[t * ws] */
+                uint32_t bit;
+                for (i = 0; i < rows; i++) {
+                    for (j = 0; j < cols; j++) {
+                        acc += ((int32_t)px[i * in_row + j * c + ch] - x_zero) * wc[((i0 + i) * k_w + j0 + j) * ws];
+                    }
+                }
+                bit = tt__requant_store(y + ch, acc, b, eff[ch], y_zero);
+                if (mask_off >= 0) {
+                    tt__or_mask_bits(arena, mask_off, out_index + ch, bit, 1);
+                }
+            }
+            out_index += c;
+        }
+    }
+}
+
 void tt_quantized_add(int8_t *arena, int32_t a_off, int32_t a_zero, float a_scale,
                       int32_t b_off, int32_t b_zero, float b_scale, int32_t count,
                       int32_t y_zero, float y_scale, int32_t out_off, int32_t mask_off)

@@ -182,6 +182,49 @@ void tt_conv2d_p(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int3
                  int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off);
 
 /**
+ * Fast variant of tt_conv2d_p for a dense 1x1 conv without padding (any stride), weight [out_c][in_c] whole or split
+ * (in_c <= TT_MAX_INT_TERMS): byte-identical to tt_conv2d_p / ForwardKernels.conv2d with k_h = k_w = 1,
+ * pad 0, groups 1 and in_h = (out_h - 1) * stride + 1 or more. A register-blocked matrix multiply, two output
+ * channels by two positions per pass (SMLAD on cores with the DSP extension, the same blocking in portable C
+ * elsewhere); mask bits are written in runs of up to 16.
+ *
+ * zw: NULL, or zw[o] = x_zero * sum_c w[o][c] for a weight that does not change (the compiler computes the table):
+ * then the sums are sum x * w - zw[o], which is sum (x - x_zero) * w exactly (int32, at most TT_MAX_INT_TERMS
+ * terms), and the inner loop subtracts no zero point. With NULL (a trained weight) the inner loop subtracts it
+ * (nothing when x_zero is 0). A split weight (slot != NULL) takes NULL and sums each part through its channel list.
+ */
+void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32_t x_zero,
+                const tt_weight *weight, const int32_t *zw, int32_t stride, const int32_t *bias_q,
+                const float *bias_f, const float *eff, int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w,
+                int32_t out_c, int32_t mask_off);
+
+/** The largest k_h * k_w * in_c patch tt_conv_im2col gathers (two of them live on its stack). */
+#define TT_IM2COL_MAX_PATCH 64
+
+/**
+ * Fast variant of tt_conv2d_p for a small dense conv (groups 1, k_h * k_w * in_c <= TT_IM2COL_MAX_PATCH: the
+ * 3-channel first conv), weight [out_c][k_h][k_w][in_c] not split: byte-identical to tt_conv2d_p /
+ * ForwardKernels.conv2d. Gathers the patches of two positions (taps in the padding read x_zero, which adds 0), then
+ * the blocked matrix multiply of tt_conv1x1 over rows of k_h * k_w * in_c; zw as there (the sum over the whole row).
+ */
+void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
+                    const tt_weight *weight, const int32_t *zw, int32_t k_h, int32_t k_w, int32_t stride,
+                    int32_t pad_top, int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff,
+                    int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off);
+
+/**
+ * Fast variant of tt_conv2d_p for a depthwise conv (groups == in_c == out_c == c), weight [1][k_h][k_w][c]
+ * (k_h * k_w <= TT_MAX_INT_TERMS): byte-identical to tt_conv2d_p / ForwardKernels.conv2d, including the in-place
+ * order (outputs in NHWC order, each written after its taps were read). Four channels per pass, read as one word per
+ * tap (channel-pair SIMD with SMLABB/SMLATT on cores with the DSP extension); mask bits in runs of 4. A split weight
+ * is summed channel by channel through its parts.
+ */
+void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t c, int32_t x_zero,
+                       const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                       int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
+                       int32_t out_off, int32_t out_h, int32_t out_w, int32_t mask_off);
+
+/**
  * ForwardKernels.quantizedAdd: residual add, FORMAT.md 3.3. For i < count:
  *   a = (float)(A[i] - a_zero) * a_scale;  b = (float)(B[i] - b_zero) * b_scale;
  *   out = clamp(rint((a + b) / y_scale) + y_zero, -128, 127)
