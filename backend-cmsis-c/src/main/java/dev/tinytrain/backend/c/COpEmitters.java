@@ -244,7 +244,9 @@ public final class COpEmitters {
         Value g = n.inputs().get(0);
         Value w = n.inputs().get(1);
         CGeom geom = CGeom.of(op.conv(), op.inHeight(), op.inWidth(), op.inChannels(), g.type().shape(), w);
-        c.call("tt_conv_input_grad_p", c.arena(), c.off(g), c.weight(w), c.geom(geom), c.off(n.output()), "0");
+        String kernel = geom.dense1x1() ? "tt_conv1x1_input_grad"
+                : geom.depthwise() ? "tt_depthwise_input_grad" : "tt_conv_input_grad_p";
+        c.call(kernel, c.arena(), c.off(g), c.weight(w), c.geom(geom), c.off(n.output()), "0");
     }
 
     static void convGradWeight(CEmitContext c, Node n) {
@@ -319,8 +321,8 @@ public final class COpEmitters {
         CGeom gradGeom = CGeom.of(op.grad().conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
         CGeom geom = fullGeometry(c, n, w);
         SgdUpdate u = op.update();
-        c.call("tt_conv_weight_grad_update", c.arena(), c.off(x), i(x.type().requireQuantization(x.name())
-                .zeroPoint()), c.off(g), c.geom(gradGeom), c.geom(geom), c.ints(u.channels()),
+        String kernel = gradGeom.dense1x1() ? "tt_conv1x1_weight_grad_update" : "tt_conv_weight_grad_update";
+        c.call(kernel, c.arena(), c.off(x), i(x.type().requireQuantization(x.name()).zeroPoint()), c.off(g), c.geom(gradGeom), c.geom(geom), c.ints(u.channels()),
                 i(u.channels().size()), c.off(n.output()), c.weight(w), c.master(w, u), qas(c, u), c.f(u.lr()),
                 c.mode(u), c.rngKey(u));
     }

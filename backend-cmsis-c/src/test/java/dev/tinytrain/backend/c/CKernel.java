@@ -89,6 +89,12 @@ enum CKernel {
     DEPTHWISE_CONV(55, List.of("arena", "weight", "bias", "eff"), "tt_depthwise_conv"),
     CONV_IM2COL(57, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh", "zw", "biasQ", "biasF",
             "eff"), "tt_conv_im2col"),
+    CONV1X1_INPUT_GRAD(58, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh"),
+            "tt_conv1x1_input_grad"),
+    DEPTHWISE_INPUT_GRAD(59, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh"),
+            "tt_depthwise_input_grad"),
+    CONV1X1_WEIGHT_GRAD_UPDATE(60, List.of("arena", "channels", "frozen", "trained", "slot", "trainedCh", "frozenCh",
+            "master", "qasDivisors"), "tt_conv1x1_weight_grad_update"),
     DEPTHWISE_CONV_STORAGE(56, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh", "biasQ", "biasF",
             "eff"), "tt_depthwise_conv");
 

@@ -1312,6 +1312,11 @@ final class ConformanceCases {
     }
 
     private CCase inputGradStorage(ConvGeom g) {
+        return inputGradStorage(CKernel.CONV_INPUT_GRAD_P, g);
+    }
+
+    /** An input gradient on random parameter storage, computed by BackwardKernels.convInputGrad; C runs kernel. */
+    private CCase inputGradStorage(CKernel kernel, ConvGeom g) {
         Storage st = anyStorage(g);
         boolean accumulate = r.nextBoolean();
         int outN = g.outH() * g.outW() * g.outC();
@@ -1323,7 +1328,7 @@ final class ConformanceCases {
         putFloats(arena, gOff, gradFloats(outN));
         putFloats(arena, dx, gradFloats(inN));
         byte[] weight = weights(g.weightCount());
-        CCase.Builder b = CCase.of(CKernel.CONV_INPUT_GRAD_P, g + " " + st + " acc " + accumulate)
+        CCase.Builder b = CCase.of(kernel, g + " " + st + " acc " + accumulate)
                 .ints(concat(geomInts(g), gOff, dx, accumulate ? 1 : 0))
                 .in(concatBlobs(new byte[][] {arena}, st.blobs(weight)));
         BackwardKernels.convInputGrad(arena, gOff, weight, g, dx, accumulate);
@@ -1520,7 +1525,11 @@ final class ConformanceCases {
     }
 
     private CCase weightGradUpdate(ConvKind kind, int k, RoundingMode mode) {
-        ConvGeom geom = randomGeom(kind, k, between(1, 2));
+        return weightGradUpdate(CKernel.CONV_WEIGHT_GRAD_UPDATE, kind, randomGeom(kind, k, between(1, 2)), mode);
+    }
+
+    /** A fused weight gradient and update, computed by StepKernels.convWeightGradUpdate; C runs {@code kernel}. */
+    private CCase weightGradUpdate(CKernel kernel, ConvKind kind, ConvGeom geom, RoundingMode mode) {
         int all = geom.depthwise() ? geom.outC() : geom.inPerGroup();
         boolean partial = kind != ConvKind.GROUPED && r.nextBoolean();
         int[] channels = partial ? sorted(subset(all)) : null;
@@ -1544,7 +1553,7 @@ final class ConformanceCases {
         float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? masterNear(weight) : null;
         float[] divisors = divisorsOrNull(geom.outC());
         int[] ints = concat(concat(geomInts(gradGeom), geomInts(geom)), x, xZero, gOff, ws, mode.ordinal(), key);
-        CCase.Builder b = CCase.of(CKernel.CONV_WEIGHT_GRAD_UPDATE, geom + " " + mode + " " + st + " channels "
+        CCase.Builder b = CCase.of(kernel, geom + " " + mode + " " + st + " channels "
                         + Arrays.toString(channels))
                 .ints(ints).floats(lr)
                 .in(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master)),
@@ -1750,11 +1759,33 @@ final class ConformanceCases {
         return cases;
     }
 
+    /**
+     * The fast backward variants against the Java kernels: tt_conv1x1_input_grad and tt_conv1x1_weight_grad_update on
+     * dense 1x1 convs (strides 1-3, so that some inputs get no gradient; whole, split and partly trained weights,
+     * every rounding mode), tt_depthwise_input_grad on the random depthwise geometries (kernels 1-7, non-square,
+     * strides and paddings per dimension).
+     */
+    List<CCase> backwardFast() {
+        List<CCase> cases = new ArrayList<>();
+        for (int rep = 0; rep < 6 * p.reps; rep++) {
+            ConvGeom g1 = ConvGeom.of(between(1, p.maxHw), between(1, p.maxHw), between(1, 3 * p.maxC),
+                    between(1, 2 * p.maxC), 1, rep % 3 == 0 ? between(2, 3) : 1, 1);
+            cases.add(inputGradStorage(CKernel.CONV1X1_INPUT_GRAD, g1));
+            ConvGeom g2 = ConvGeom.of(between(1, p.maxHw), between(1, p.maxHw), between(1, 2 * p.maxC),
+                    between(1, p.maxC), 1, rep % 3 == 0 ? 2 : 1, 1);
+            cases.add(weightGradUpdate(CKernel.CONV1X1_WEIGHT_GRAD_UPDATE, ConvKind.DENSE, g2, mode(rep)));
+            cases.add(inputGradStorage(CKernel.DEPTHWISE_INPUT_GRAD,
+                    randomGeom(ConvKind.DEPTHWISE, pick(List.of(1, 3, 5, 7)), between(1, 2))));
+        }
+        return cases;
+    }
+
     /** Every fast variant against its reference kernel. */
     List<CCase> fastVariants() {
         List<CCase> all = new ArrayList<>(conv1x1Fast());
         all.addAll(im2colFast());
         all.addAll(depthwiseFast());
+        all.addAll(backwardFast());
         return all;
     }
 

@@ -141,7 +141,10 @@ class KernelCoverageTest {
     static final Map<String, String> C_FAST_VARIANTS = Map.of(
             "tt_conv1x1", "ForwardKernels.conv2d",
             "tt_conv_im2col", "ForwardKernels.conv2d",
-            "tt_depthwise_conv", "ForwardKernels.conv2d");
+            "tt_depthwise_conv", "ForwardKernels.conv2d",
+            "tt_conv1x1_input_grad", "BackwardKernels.convInputGrad",
+            "tt_depthwise_input_grad", "BackwardKernels.convInputGrad",
+            "tt_conv1x1_weight_grad_update", "StepKernels.convWeightGradUpdate");
 
     /** JVM methods deliberately without a C counterpart, and why. */
     static final Map<String, String> NOT_IN_C = Map.of(

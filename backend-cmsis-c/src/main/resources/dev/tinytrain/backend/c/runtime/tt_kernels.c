@@ -312,15 +312,34 @@ static void tt__or_mask_bits(int8_t *arena, int32_t mask_off, int32_t index, uin
 }
 
 /*
- * tt__requant32 then the store of tt__store without the mask, with fewer branches: one magnitude test covers the
- * +-2^24 bound and NaN (both rare). Returns the mask bit: 1 when the pre-clamp value was in [-128, 127].
+ * tt__requant32 then the store of tt__store without the mask; returns the mask bit: 1 when the pre-clamp value was in
+ * [-128, 127].
+ *
+ * DSP path, without branches: VCVTR rounds with the FPSCR mode (round to nearest even, the contract's mode), as
+ * rintf does, and converts saturating, with NaN -> 0; QADD adds the zero point saturating and SSAT clamps to int8.
+ * Every case gives the reference's bits: in range exactly; beyond +-2^24 (where the reference bounds the value) the
+ * pre-clamp value is out of [-128, 127] either way, so the output saturates and the bit is 0; NaN is 0 + y_zero.
  */
+#ifdef TT_DSP
+static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+{
+    const float scaled = ((float)acc + bias) * eff;
+    float r;
+    int32_t rounded, pre, out;
+    __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(scaled));
+    memcpy(&rounded, &r, sizeof rounded);
+    pre = __qadd(rounded, y_zero);
+    out = __ssat(pre, 8);
+    *y = (int8_t)out;
+    return out == pre ? 1u : 0u;
+}
+#else
 static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
 {
     const float v = rintf(((float)acc + bias) * eff);
     int32_t pre;
     uint32_t pass;
-    if (fabsf(v) <= 16777216.0f) {
+    if (fabsf(v) <= 16777216.0f) { /* one test for the rare cases: beyond +-2^24 (bounded) and NaN */
         pre = (int32_t)v + y_zero;
     } else {
         pre = tt__round_bounded(v) + y_zero;
@@ -329,12 +348,16 @@ static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, flo
     *y = (int8_t)(pass ? pre : (pre < 0 ? TT_INT8_MIN : TT_INT8_MAX));
     return pass;
 }
+#endif
 
 #ifdef TT_DSP
-/* x rotated right by 8 bits: SXTB16 of it takes bytes 1 and 3 (gcc folds it into SXTB16's ROR #8 operand) */
-static inline uint32_t tt__ror8(uint32_t x)
+/* SXTB16 of x rotated right by 8 bits: bytes 1 and 3 sign-extended to 16-bit lanes, in one instruction (gcc 12
+   does not fold the rotation into SXTB16's operand by itself) */
+static inline int16x2_t tt__sxtb16_ror8(uint32_t x)
 {
-    return (x >> 8) | (x << 24);
+    int16x2_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
 }
 #endif
 
@@ -351,10 +374,10 @@ static inline void tt__dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t 
         int16x2_t xa_e, xa_o, xb_e, xb_o, w_e, w_o;
         memcpy(&xv, x0 + c, 4);
         xa_e = __sxtb16(xv);
-        xa_o = __sxtb16(tt__ror8(xv));
+        xa_o = tt__sxtb16_ror8(xv);
         memcpy(&xv, x1 + c, 4);
         xb_e = __sxtb16(xv);
-        xb_o = __sxtb16(tt__ror8(xv));
+        xb_o = tt__sxtb16_ror8(xv);
         if (!fold) {
             xa_e = __ssub16(xa_e, zz);
             xa_o = __ssub16(xa_o, zz);
@@ -363,14 +386,14 @@ static inline void tt__dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t 
         }
         memcpy(&wv, w0 + c, 4);
         w_e = __sxtb16(wv);
-        w_o = __sxtb16(tt__ror8(wv));
+        w_o = tt__sxtb16_ror8(wv);
         a00 = __smlad(xa_e, w_e, a00);
         a00 = __smlad(xa_o, w_o, a00);
         a10 = __smlad(xb_e, w_e, a10);
         a10 = __smlad(xb_o, w_o, a10);
         memcpy(&wv, w1 + c, 4);
         w_e = __sxtb16(wv);
-        w_o = __sxtb16(tt__ror8(wv));
+        w_o = tt__sxtb16_ror8(wv);
         a01 = __smlad(xa_e, w_e, a01);
         a01 = __smlad(xa_o, w_o, a01);
         a11 = __smlad(xb_e, w_e, a11);
@@ -615,9 +638,9 @@ static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, in
             memcpy(&xv, x, 4);
             memcpy(&wv, w, 4);
             xe = __ssub16(__sxtb16(xv), zz);
-            xo = __ssub16(__sxtb16(tt__ror8(xv)), zz);
+            xo = __ssub16(tt__sxtb16_ror8(xv), zz);
             we = __sxtb16(wv);
-            wo = __sxtb16(tt__ror8(wv));
+            wo = tt__sxtb16_ror8(wv);
             a0 = __smlabb(xe, we, a0);
             a2 = __smlatt(xe, we, a2);
             a1 = __smlabb(xo, wo, a1);
@@ -972,6 +995,319 @@ void tt_conv_input_grad_p(int8_t *arena, int32_t g_off, const tt_weight *weight,
                 }
                 e = dx_off + 4 * (dx_base + c);
                 tt_put_f32(arena, e, accumulate ? tt_get_f32(arena, e) + acc : acc);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Fast backward variants: each float sum keeps the reference's order; only independent outputs are blocked.    */
+/* ------------------------------------------------------------------------------------------------------------ */
+
+/* Where channels c .. c+3 of a weight's last axis live (tt__channel_base each: split weights have two parts). */
+static void tt__channel_bases4(const tt_weight *w, int32_t c, int32_t whole_width, const int8_t *base[4],
+                               int32_t width[4])
+{
+    int32_t k;
+    for (k = 0; k < 4; k++) {
+        base[k] = tt__channel_base(w, c + k, whole_width, &width[k]);
+    }
+}
+
+/* dx = accumulate ? dx + acc : acc, the reference's store. */
+static inline void tt__put_grad(int8_t *arena, int32_t off, float acc, int accumulate)
+{
+    tt_put_f32(arena, off, accumulate ? tt_get_f32(arena, off) + acc : acc);
+}
+
+/* tt__put_grad of four consecutive floats at off. */
+static inline void tt__put_grad4(int8_t *arena, int32_t off, float a0, float a1, float a2, float a3, int accumulate)
+{
+    tt__put_grad(arena, off, a0, accumulate);
+    tt__put_grad(arena, off + 4, a1, accumulate);
+    tt__put_grad(arena, off + 8, a2, accumulate);
+    tt__put_grad(arena, off + 12, a3, accumulate);
+}
+
+void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                           int32_t dx_off, int accumulate)
+{
+    const int32_t in_h = geom->in_h, in_w = geom->in_w, in_c = geom->in_c;
+    const int32_t out_h = geom->out_h, out_w = geom->out_w, out_c = geom->out_c;
+    const int32_t s_h = geom->stride_h, s_w = geom->stride_w;
+    const int32_t positions = out_h * out_w;
+    int32_t iy, ix, p, c, o;
+
+    TT_ASSERT(tt_conv_geom_valid(geom) && geom->k_h == 1 && geom->k_w == 1 && geom->groups == 1);
+    TT_ASSERT(geom->pad_h == 0 && geom->pad_w == 0);
+    /* inputs no output reads (stride > 1) get the reference's empty sum, +0 */
+    if (s_h > 1 || s_w > 1 || (out_h - 1) * s_h + 1 < in_h || (out_w - 1) * s_w + 1 < in_w) {
+        for (iy = 0; iy < in_h; iy++) {
+            for (ix = 0; ix < in_w; ix++) {
+                if (iy % s_h != 0 || ix % s_w != 0 || iy / s_h >= out_h || ix / s_w >= out_w) {
+                    for (c = 0; c < in_c; c++) {
+                        tt__put_grad(arena, dx_off + 4 * ((iy * in_w + ix) * in_c + c), 0.0f, accumulate);
+                    }
+                }
+            }
+        }
+    }
+    /* dx[p, c] = sum over o ascending of (float) w[o, c] * g[p, o]: four positions by four channels per pass
+       (16 accumulators; fewer positions at the end repeat the last one, which is then not stored) */
+    for (p = 0; p < positions; p += 4) {
+        const int32_t np = positions - p < 4 ? positions - p : 4;
+        int32_t gr[4], d[4], k;
+        for (k = 0; k < 4; k++) {
+            const int32_t q = p + (k < np ? k : np - 1);
+            gr[k] = g_off + 4 * q * out_c;
+            d[k] = dx_off + 4 * (((q / out_w) * s_h * in_w + (q % out_w) * s_w) * in_c);
+        }
+        for (c = 0; c + 4 <= in_c; c += 4) {
+            const int8_t *wb[4];
+            int32_t ww[4];
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, b0 = 0.0f, b1 = 0.0f, b2 = 0.0f, b3 = 0.0f;
+            float c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, e0 = 0.0f, e1 = 0.0f, e2 = 0.0f, e3 = 0.0f;
+            tt__channel_bases4(weight, c, in_c, wb, ww);
+            for (o = 0; o < out_c; o++) {
+                const float w0 = (float)wb[0][o * ww[0]], w1 = (float)wb[1][o * ww[1]];
+                const float w2 = (float)wb[2][o * ww[2]], w3 = (float)wb[3][o * ww[3]];
+                const float ga = tt_get_f32(arena, gr[0] + 4 * o), gb = tt_get_f32(arena, gr[1] + 4 * o);
+                const float gc = tt_get_f32(arena, gr[2] + 4 * o), ge = tt_get_f32(arena, gr[3] + 4 * o);
+                a0 = a0 + w0 * ga;
+                a1 = a1 + w1 * ga;
+                a2 = a2 + w2 * ga;
+                a3 = a3 + w3 * ga;
+                b0 = b0 + w0 * gb;
+                b1 = b1 + w1 * gb;
+                b2 = b2 + w2 * gb;
+                b3 = b3 + w3 * gb;
+                c0 = c0 + w0 * gc;
+                c1 = c1 + w1 * gc;
+                c2 = c2 + w2 * gc;
+                c3 = c3 + w3 * gc;
+                e0 = e0 + w0 * ge;
+                e1 = e1 + w1 * ge;
+                e2 = e2 + w2 * ge;
+                e3 = e3 + w3 * ge;
+            }
+            tt__put_grad4(arena, d[0] + 4 * c, a0, a1, a2, a3, accumulate);
+            if (np > 1) {
+                tt__put_grad4(arena, d[1] + 4 * c, b0, b1, b2, b3, accumulate);
+            }
+            if (np > 2) {
+                tt__put_grad4(arena, d[2] + 4 * c, c0, c1, c2, c3, accumulate);
+            }
+            if (np > 3) {
+                tt__put_grad4(arena, d[3] + 4 * c, e0, e1, e2, e3, accumulate);
+            }
+        }
+        for (; c < in_c; c++) { /* the last in_c % 4 channels, one position at a time */
+            int32_t width;
+            const int8_t *wc = tt__channel_base(weight, c, in_c, &width);
+            for (k = 0; k < np; k++) {
+                float a = 0.0f;
+                for (o = 0; o < out_c; o++) {
+                    a = a + (float)wc[o * width] * tt_get_f32(arena, gr[k] + 4 * o);
+                }
+                tt__put_grad(arena, d[k] + 4 * c, a, accumulate);
+            }
+        }
+    }
+}
+
+/* Taps of the depthwise windows whose weights tt_depthwise_input_grad keeps as floats (5x5: 400 B of stack). */
+#define TT_DW_GRAD_TAPS 25
+
+/*
+ * The taps k (ascending, step s) whose output o = (t - k) / s exists, for t = input index + padding: k = t - o*s
+ * with 0 <= k < kernel, 0 <= o < outputs. Returns the first (the range is empty when it exceeds *last).
+ */
+static int32_t tt__tap_range(int32_t t, int32_t s, int32_t kernel, int32_t outputs, int32_t *last)
+{
+    int32_t lo = t - (outputs - 1) * s;
+    if (lo < 0) {
+        lo = 0;
+    }
+    *last = t < kernel - 1 ? t : kernel - 1;
+    return lo + (t - lo) % s; /* the first k >= lo with (t - k) divisible by s */
+}
+
+void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                             int32_t dx_off, int accumulate)
+{
+    const int32_t in_h = geom->in_h, in_w = geom->in_w, c = geom->in_c;
+    const int32_t out_h = geom->out_h, out_w = geom->out_w, k_h = geom->k_h, k_w = geom->k_w;
+    const int32_t s_h = geom->stride_h, s_w = geom->stride_w;
+    const int32_t taps = k_h * k_w;
+    /* a block's weights as floats, [tap][4], when the window has at most TT_DW_GRAD_TAPS taps */
+    float wf[TT_DW_GRAD_TAPS][4];
+    int32_t iy, ix, ch, kh, kw, k, t;
+
+    TT_ASSERT(tt_conv_geom_valid(geom) && tt_conv_geom_depthwise(geom));
+    for (ch = 0; ch < c; ch += 4) {
+        /* four channels per pass (fewer at the end) over the whole input */
+        const int32_t nc = c - ch < 4 ? c - ch : 4;
+        const int8_t *wb[4];
+        int32_t ww[4];
+        const int cached = nc == 4 && taps <= TT_DW_GRAD_TAPS;
+        for (k = 0; k < nc; k++) {
+            wb[k] = tt__channel_base(weight, ch + k, c, &ww[k]);
+        }
+        if (cached) {
+            for (t = 0; t < taps; t++) {
+                for (k = 0; k < 4; k++) {
+                    wf[t][k] = (float)wb[k][t * ww[k]];
+                }
+            }
+        }
+        for (iy = 0; iy < in_h; iy++) {
+            const int32_t ty = iy + geom->pad_h;
+            int32_t kh_last;
+            const int32_t kh_first = tt__tap_range(ty, s_h, k_h, out_h, &kh_last);
+            for (ix = 0; ix < in_w; ix++) {
+                const int32_t tx = ix + geom->pad_w;
+                int32_t kw_last;
+                const int32_t kw_first = tt__tap_range(tx, s_w, k_w, out_w, &kw_last);
+                const int32_t dx = dx_off + 4 * ((iy * in_w + ix) * c + ch);
+                float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+                /* the valid taps in the reference's order: kh, then kw, ascending */
+                for (kh = kh_first; kh <= kh_last; kh += s_h) {
+                    const int32_t oy = (ty - kh) / s_h;
+                    for (kw = kw_first; kw <= kw_last; kw += s_w) {
+                        const int32_t gp = g_off + 4 * ((oy * out_w + (tx - kw) / s_w) * c + ch);
+                        const int32_t tap = kh * k_w + kw;
+                        if (cached) {
+                            a0 = a0 + wf[tap][0] * tt_get_f32(arena, gp);
+                            a1 = a1 + wf[tap][1] * tt_get_f32(arena, gp + 4);
+                            a2 = a2 + wf[tap][2] * tt_get_f32(arena, gp + 8);
+                            a3 = a3 + wf[tap][3] * tt_get_f32(arena, gp + 12);
+                        } else {
+                            a0 = a0 + (float)wb[0][tap * ww[0]] * tt_get_f32(arena, gp);
+                            if (nc > 1) {
+                                a1 = a1 + (float)wb[1][tap * ww[1]] * tt_get_f32(arena, gp + 4);
+                            }
+                            if (nc > 2) {
+                                a2 = a2 + (float)wb[2][tap * ww[2]] * tt_get_f32(arena, gp + 8);
+                            }
+                            if (nc > 3) {
+                                a3 = a3 + (float)wb[3][tap * ww[3]] * tt_get_f32(arena, gp + 12);
+                            }
+                        }
+                    }
+                }
+                tt__put_grad(arena, dx, a0, accumulate);
+                if (nc > 1) {
+                    tt__put_grad(arena, dx + 4, a1, accumulate);
+                }
+                if (nc > 2) {
+                    tt__put_grad(arena, dx + 8, a2, accumulate);
+                }
+                if (nc > 3) {
+                    tt__put_grad(arena, dx + 12, a3, accumulate);
+                }
+            }
+        }
+    }
+}
+
+static void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx, float g,
+                                      float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key);
+
+void tt_conv1x1_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                   const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
+                                   int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
+                                   const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key)
+{
+    const int32_t in_w = grad_geom->in_w, n = grad_geom->in_c, out_c = grad_geom->out_c;
+    const int32_t out_h = grad_geom->out_h, out_w = grad_geom->out_w;
+    const int32_t s_h = grad_geom->stride_h, s_w = grad_geom->stride_w;
+    const int32_t whole_c = geom->in_c; /* the weight's input channels (n of them train) */
+    int8_t *dst = weight->trained;
+    int32_t o, j, oy, ox, k, m;
+
+    TT_ASSERT(tt_conv_geom_valid(grad_geom) && grad_geom->k_h == 1 && grad_geom->k_w == 1);
+    TT_ASSERT(grad_geom->groups == 1 && grad_geom->pad_h == 0 && grad_geom->pad_w == 0 && geom->groups == 1);
+    TT_ASSERT(dst != 0 && (mode != TT_ROUND_FLOAT_MASTER || master != 0));
+    TT_ASSERT(n == (channels == 0 ? whole_c : n_channels));
+    (void)n_channels; /* the sliced input's channel count, grad_geom->in_c */
+    /*
+     * Element (o, j) of the gradient is sum over (oy, ox) ascending of (float)(x[oy*s, ox*s, j] - x_zero) * g[oy, ox, o]
+     * (the reference's sum); four j by four o per pass share the conversions of x and the loads of g, and each
+     * element is applied as soon as it is summed (every element's update depends on its own gradient only). The
+     * workspace ends as the reference leaves it: the gradient of the last output channel.
+     */
+    for (j = 0; j < n; j += 4) {
+        const int32_t nj = n - j < 4 ? n - j : 4;
+        int32_t jj[4];
+        for (k = 0; k < 4; k++) {
+            jj[k] = j + (k < nj ? k : nj - 1); /* missing ones repeat the last: summed, not stored */
+        }
+        for (o = 0; o < out_c; o += 4) {
+            const int32_t no = out_c - o < 4 ? out_c - o : 4;
+            int32_t oo[4];
+            /* a<j><o>: 16 accumulators in registers (the M7 has 32 single-precision registers) */
+            float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+            float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+            float acc[4][4];
+            int32_t gp = g_off;
+            for (k = 0; k < 4; k++) {
+                oo[k] = 4 * (o + (k < no ? k : no - 1));
+            }
+            for (oy = 0; oy < out_h; oy++) {
+                const int8_t *xr = arena + x_off + oy * s_h * in_w * n;
+                for (ox = 0; ox < out_w; ox++, gp += 4 * out_c) {
+                    const int8_t *xp = xr + ox * s_w * n;
+                    const float x0 = (float)((int32_t)xp[jj[0]] - x_zero), x1 = (float)((int32_t)xp[jj[1]] - x_zero);
+                    const float x2 = (float)((int32_t)xp[jj[2]] - x_zero), x3 = (float)((int32_t)xp[jj[3]] - x_zero);
+                    const float g0 = tt_get_f32(arena, gp + oo[0]), g1 = tt_get_f32(arena, gp + oo[1]);
+                    const float g2 = tt_get_f32(arena, gp + oo[2]), g3 = tt_get_f32(arena, gp + oo[3]);
+                    a00 = a00 + x0 * g0;
+                    a01 = a01 + x0 * g1;
+                    a02 = a02 + x0 * g2;
+                    a03 = a03 + x0 * g3;
+                    a10 = a10 + x1 * g0;
+                    a11 = a11 + x1 * g1;
+                    a12 = a12 + x1 * g2;
+                    a13 = a13 + x1 * g3;
+                    a20 = a20 + x2 * g0;
+                    a21 = a21 + x2 * g1;
+                    a22 = a22 + x2 * g2;
+                    a23 = a23 + x2 * g3;
+                    a30 = a30 + x3 * g0;
+                    a31 = a31 + x3 * g1;
+                    a32 = a32 + x3 * g2;
+                    a33 = a33 + x3 * g3;
+                }
+            }
+            acc[0][0] = a00;
+            acc[0][1] = a01;
+            acc[0][2] = a02;
+            acc[0][3] = a03;
+            acc[1][0] = a10;
+            acc[1][1] = a11;
+            acc[1][2] = a12;
+            acc[1][3] = a13;
+            acc[2][0] = a20;
+            acc[2][1] = a21;
+            acc[2][2] = a22;
+            acc[2][3] = a23;
+            acc[3][0] = a30;
+            acc[3][1] = a31;
+            acc[3][2] = a32;
+            acc[3][3] = a33;
+            for (m = 0; m < no; m++) {
+                const int32_t oc = o + m;
+                const float div = qas_divisors == 0 ? 1.0f : qas_divisors[oc];
+                for (k = 0; k < nj; k++) {
+                    const int32_t ci = channels == 0 ? j + k : channels[j + k];
+                    const int32_t idx = oc * whole_c + ci;
+                    const int32_t store = weight->slot == 0 ? idx : oc * weight->n_trained + weight->slot[ci];
+                    TT_ASSERT(weight->slot == 0 || weight->slot[ci] >= 0);
+                    tt__update_weight_element(dst, master, store, idx, acc[k][m], div, lr, mode, rng_key);
+                    if (oc == out_c - 1) {
+                        tt_put_f32(arena, ws_off + 4 * (j + k), acc[k][m]);
+                    }
+                }
             }
         }
     }

@@ -317,6 +317,21 @@ void tt_conv_input_grad(int8_t *arena, int32_t g_off, const int8_t *weight, cons
 void tt_conv_input_grad_p(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
                           int32_t dx_off, int accumulate);
 
+/**
+ * Fast variant of tt_conv_input_grad_p for a dense 1x1 conv without padding (any stride), weight whole or split:
+ * byte-identical (each dx sums over o ascending as the reference; two positions by four channels per pass share
+ * their loads and conversions).
+ */
+void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                           int32_t dx_off, int accumulate);
+
+/**
+ * Fast variant of tt_conv_input_grad_p for a depthwise conv, weight whole or split: byte-identical (each dx sums its
+ * taps in the reference's order; four channels per pass share the tap arithmetic and read g contiguously).
+ */
+void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                             int32_t dx_off, int accumulate);
+
 /** BackwardKernels.convBiasGradChannel: acc = +0; for p ascending: acc = acc + g'[p, o]. */
 float tt_conv_bias_grad_channel(const int8_t *arena, int32_t g_off, int32_t positions, int32_t channels, int32_t o);
 
@@ -518,6 +533,18 @@ void tt_conv_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, in
                                 const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
                                 int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
                                 const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key);
+
+/**
+ * Fast variant of tt_conv_weight_grad_update for a dense 1x1 conv without padding (grad_geom: the sliced input,
+ * in_c = the trained channels): byte-identical weights, masters and workspace (each gradient element sums over the
+ * positions in the reference's order; four input by four output channels per pass share the conversions of x and
+ * the loads of g; each element is updated as the reference updates it, as soon as its gradient is complete, and
+ * the workspace is left holding the last output channel's gradient, as the reference leaves it).
+ */
+void tt_conv1x1_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                   const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
+                                   int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
+                                   const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key);
 
 /**
  * StepKernels.convBiasGradUpdate: per output channel, tt_conv_bias_grad_channel then tt_update_bias_channel

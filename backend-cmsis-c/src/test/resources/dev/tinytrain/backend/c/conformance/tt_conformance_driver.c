@@ -372,6 +372,24 @@ static int run_case(uint32_t kernel)
         tt_depthwise_conv(B8(0), I(0), I(1), I(2), I(3), I(4), &w, I(5), I(6), I(7), I(8), I(9), BI(6), BF(7), BF(8),
                           I(11), I(12), I(13), I(14), I(16));
         return 0;
+    case TTC_CONV1X1_INPUT_GRAD: /* the arguments of TTC_CONV_INPUT_GRAD_P */
+        g = geom_at(0);
+        w = weight_at(1);
+        tt_conv1x1_input_grad(B8(0), I(13), &w, &g, I(14), I(15));
+        return 0;
+    case TTC_DEPTHWISE_INPUT_GRAD: /* likewise */
+        g = geom_at(0);
+        w = weight_at(1);
+        tt_depthwise_input_grad(B8(0), I(13), &w, &g, I(14), I(15));
+        return 0;
+    case TTC_CONV1X1_WEIGHT_GRAD_UPDATE: { /* the arguments of TTC_CONV_WEIGHT_GRAD_UPDATE */
+        tt_conv_geom full = geom_at(13);
+        g = geom_at(0);
+        w = weight_at(2);
+        tt_conv1x1_weight_grad_update(B8(0), I(26), I(27), I(28), &g, &full, CHANNELS(1), I(29), &w, BF(7), BF(8),
+                                      F(0), (tt_rounding_mode)I(30), (uint32_t)I(31));
+        return 0;
+    }
     case TTC_CONV_INPUT_GRAD_P:
         g = geom_at(0);
         w = weight_at(1);
