@@ -361,8 +361,14 @@ static inline int16x2_t tt__sxtb16_ror8(uint32_t x)
 }
 #endif
 
+/*
+ * The four sums of a 2 x 2 block of a dense conv: s_ij = sum over c < n of (xi[c] - x_zero) * wj[c] for the inputs
+ * x0, x1 (two positions) and the weight rows w0, w1 (two output channels). With fold != 0 the zero point is left to
+ * the caller (sum x * w; the caller subtracts x_zero * sum w, exact in int32). Integer sums are exact, so the DSP
+ * loop (SXTB16 and SMLAD, four terms per instruction pair) and the portable loop give the same bits.
+ */
 static inline void tt__dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1, int32_t n,
-                               int32_t x_zero, int fold, int32_t a[4])
+                               int32_t x_zero, int fold, int32_t *s00, int32_t *s01, int32_t *s10, int32_t *s11)
 {
     int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
     int32_t c = 0;
@@ -408,10 +414,10 @@ static inline void tt__dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t 
         a10 += xb * wa;
         a11 += xb * wb;
     }
-    a[0] = a00;
-    a[1] = a01;
-    a[2] = a10;
-    a[3] = a11;
+    *s00 = a00;
+    *s01 = a01;
+    *s10 = a10;
+    *s11 = a11;
 }
 
 /*
@@ -459,9 +465,13 @@ static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8
     const tt_weight *weight = d->weight;
     const int split = weight->slot != 0;
     const int8_t *w = split ? 0 : tt__whole(weight);
-    const int32_t n = d->n, out_c = d->out_c, x_zero = d->x_zero;
+    const int32_t n = d->n, out_c = d->out_c, x_zero = d->x_zero, y_zero = d->y_zero;
     const int fold = d->zw != 0 || x_zero == 0; /* no zero point to subtract in the inner loop */
     const int two = q != p;
+    const int32_t *zw = d->zw;
+    const int32_t *bias_q = d->bias_q;
+    const float *bias_f = d->bias_f;
+    const float *eff = d->eff;
     int8_t *y0 = d->arena + d->out_off + p * out_c;
     int8_t *y1 = d->arena + d->out_off + q * out_c;
     uint32_t bits0 = 0, bits1 = 0;
@@ -470,37 +480,43 @@ static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8
         /* two output channels per pass (the last one alone: then both weight rows are row o, one is stored) */
         const int pair = o + 1 < out_c;
         const int32_t o1 = pair ? o + 1 : o;
-        int32_t a[4];
-        int32_t k;
+        const float b0 = bias_f != 0 ? bias_f[o] : (float)bias_q[o];
+        const float b1 = bias_f != 0 ? bias_f[o1] : (float)bias_q[o1];
+        int32_t a00, a01, a10, a11;
         if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
+            int32_t a[4] = {0, 0, 0, 0};
             const int32_t nt = weight->n_trained, nf = weight->n_frozen;
-            a[0] = a[1] = a[2] = a[3] = 0;
             tt__dot_2x2_part(x0, x1, weight->trained + o * nt, weight->trained + o1 * nt, weight->trained_ch, nt,
                              x_zero, a);
             tt__dot_2x2_part(x0, x1, weight->frozen + o * nf, weight->frozen + o1 * nf, weight->frozen_ch, nf,
                              x_zero, a);
+            a00 = a[0];
+            a01 = a[1];
+            a10 = a[2];
+            a11 = a[3];
         } else if (fold) {
-            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 1, a);
+            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 1, &a00, &a01, &a10, &a11);
+            if (zw != 0) {
+                a00 -= zw[o];
+                a01 -= zw[o1];
+                a10 -= zw[o];
+                a11 -= zw[o1];
+            }
         } else {
-            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, a);
+            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, &a00, &a01, &a10, &a11);
         }
-        if (d->zw != 0) {
-            a[0] -= d->zw[o];
-            a[1] -= d->zw[o1];
-            a[2] -= d->zw[o];
-            a[3] -= d->zw[o1];
+        bits0 |= tt__requant_store(y0 + o, a00, b0, eff[o], y_zero) << (o - run0);
+        if (two) {
+            bits1 |= tt__requant_store(y1 + o, a10, b0, eff[o], y_zero) << (o - run0);
         }
-        for (k = 0; k <= pair; k++) {
-            const int32_t oc = o + k;
-            const float b = d->bias_f != 0 ? d->bias_f[oc] : (float)d->bias_q[oc];
-            const float e = d->eff[oc];
-            bits0 |= tt__requant_store(y0 + oc, a[k], b, e, d->y_zero) << (oc - run0);
+        if (pair) {
+            bits0 |= tt__requant_store(y0 + o1, a01, b1, eff[o1], y_zero) << (o1 - run0);
             if (two) {
-                bits1 |= tt__requant_store(y1 + oc, a[2 + k], b, e, d->y_zero) << (oc - run0);
+                bits1 |= tt__requant_store(y1 + o1, a11, b1, eff[o1], y_zero) << (o1 - run0);
             }
         }
         if (o + 2 - run0 >= 16 || o + 2 >= out_c) {
-            const int32_t bits = (pair ? o + 2 : o + 1) - run0;
+            const int32_t bits = o1 + 1 - run0;
             if (d->mask_off >= 0) {
                 tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, bits);
                 if (two) {
