@@ -460,13 +460,23 @@ typedef struct tt__dense_args {
  * (the input itself for a 1x1 conv, a patch for tt_conv_im2col): two output channels by two positions per pass,
  * requantized and stored with their mask bits in runs of up to 16.
  */
-static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+#if defined(__GNUC__)
+#define TT_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TT_ALWAYS_INLINE inline
+#endif
+
+/*
+ * The body of tt__dense_pair for a row length n, split and fold that the caller may pass as constants: inlined into
+ * tt__dense_pair once per common row length, so that the compiler unrolls the short sums of the 1x1 expansions
+ * (8-32 input channels) and drops the loops' tails and the branches on the storage.
+ */
+static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
+                                                 int32_t p, int32_t q, int32_t n, int split, int fold)
 {
     const tt_weight *weight = d->weight;
-    const int split = weight->slot != 0;
     const int8_t *w = split ? 0 : tt__whole(weight);
-    const int32_t n = d->n, out_c = d->out_c, x_zero = d->x_zero, y_zero = d->y_zero;
-    const int fold = d->zw != 0 || x_zero == 0; /* no zero point to subtract in the inner loop */
+    const int32_t out_c = d->out_c, x_zero = d->x_zero, y_zero = d->y_zero;
     const int two = q != p;
     const int32_t *zw = d->zw;
     const int32_t *bias_q = d->bias_q;
@@ -527,6 +537,33 @@ static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8
             bits1 = 0;
             run0 += bits;
         }
+    }
+}
+
+static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+{
+    if (d->weight->slot != 0) {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 1, 0);
+    } else if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
+        switch (d->n) {
+        case 8:
+            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1);
+            break;
+        case 16:
+            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1);
+            break;
+        case 24:
+            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1);
+            break;
+        case 32:
+            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1);
+            break;
+        default:
+            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1);
+            break;
+        }
+    } else {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0);
     }
 }
 
