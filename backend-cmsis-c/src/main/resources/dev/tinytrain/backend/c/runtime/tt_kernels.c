@@ -718,6 +718,44 @@ static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, in
     a[3] = a3;
 }
 
+/* What tt__dw_blocks needs besides the window: the layer's constants. */
+typedef struct tt__dw_args {
+    int8_t *arena;
+    int32_t c, blocked, in_row, w_row, x_zero, y_zero, mask_off;
+    const int32_t *bias_q;
+    const float *bias_f;
+    const float *eff;
+} tt__dw_args;
+
+/*
+ * Channels [0, blocked) of one depthwise output position, four per pass: the window's rows x cols valid taps start
+ * at px (input) and pw (weight); y is the output position, out_index its first element's index.
+ */
+static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
+                                           int32_t cols, int8_t *y, int32_t out_index)
+{
+    int32_t ch;
+    for (ch = 0; ch < d->blocked; ch += 4) {
+        int32_t a[4];
+        uint32_t bits;
+        tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, a);
+        if (d->bias_f != 0) {
+            bits = tt__requant_store(y + ch, a[0], d->bias_f[ch], d->eff[ch], d->y_zero);
+            bits |= tt__requant_store(y + ch + 1, a[1], d->bias_f[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store(y + ch + 2, a[2], d->bias_f[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store(y + ch + 3, a[3], d->bias_f[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        } else {
+            bits = tt__requant_store(y + ch, a[0], (float)d->bias_q[ch], d->eff[ch], d->y_zero);
+            bits |= tt__requant_store(y + ch + 1, a[1], (float)d->bias_q[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store(y + ch + 2, a[2], (float)d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store(y + ch + 3, a[3], (float)d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        }
+        if (d->mask_off >= 0) {
+            tt__or_mask_bits(d->arena, d->mask_off, out_index + ch, bits, 4);
+        }
+    }
+}
+
 void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t c, int32_t x_zero,
                        const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
                        int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
@@ -730,12 +768,24 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
     const int32_t in_row = in_w * c;
     const int32_t w_row = k_w * c;
     int32_t oy, ox, ch, out_index = 0;
+    tt__dw_args d;
 
     TT_ASSERT(arena != 0 && weight != 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
     TT_ASSERT(in_h >= 1 && in_w >= 1 && c >= 1 && k_h >= 1 && k_w >= 1 && stride >= 1 && pad_top >= 0);
     TT_ASSERT(pad_left >= 0 && out_h >= 1 && out_w >= 1 && (int64_t)k_h * k_w <= TT_MAX_INT_TERMS);
     TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
 
+    d.arena = arena;
+    d.c = c;
+    d.blocked = blocked;
+    d.in_row = in_row;
+    d.w_row = w_row;
+    d.x_zero = x_zero;
+    d.y_zero = y_zero;
+    d.mask_off = mask_off;
+    d.bias_q = bias_q;
+    d.bias_f = bias_f;
+    d.eff = eff;
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, out_h * out_w * c);
     }
@@ -753,20 +803,20 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
             const int32_t cols = j1 > j0 ? j1 - j0 : 0;
             const int8_t *px = in + (iy0 + i0) * in_row + (ix0 + j0) * c;
             int8_t *y = arena + out_off + out_index;
-            for (ch = 0; ch < blocked; ch += 4) {
+            if (blocked > 0) {
                 const int8_t *pw = w + i0 * w_row + j0 * c;
-                int32_t a[4];
-                uint32_t bits = 0;
-                int32_t k;
-                tt__dw_4(px + ch, pw + ch, rows, cols, in_row, w_row, c, x_zero, a);
-                for (k = 0; k < 4; k++) {
-                    const float b = bias_f != 0 ? bias_f[ch + k] : (float)bias_q[ch + k];
-                    bits |= tt__requant_store(y + ch + k, a[k], b, eff[ch + k], y_zero) << k;
-                }
-                if (mask_off >= 0) {
-                    tt__or_mask_bits(arena, mask_off, out_index + ch, bits, 4);
+                /* whole 3x3, 5x5 and 7x7 windows (all but the border) with the window's size as a constant */
+                if (rows == 3 && cols == 3) {
+                    tt__dw_blocks(&d, px, pw, 3, 3, y, out_index);
+                } else if (rows == 5 && cols == 5) {
+                    tt__dw_blocks(&d, px, pw, 5, 5, y, out_index);
+                } else if (rows == 7 && cols == 7) {
+                    tt__dw_blocks(&d, px, pw, 7, 7, y, out_index);
+                } else {
+                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index);
                 }
             }
+            ch = blocked;
             for (; ch < c; ch++) { /* the last c % 4 channels (all of a split weight) one by one */
                 const float b = bias_f != 0 ? bias_f[ch] : (float)bias_q[ch];
                 int32_t ws, acc = 0, i, j;
