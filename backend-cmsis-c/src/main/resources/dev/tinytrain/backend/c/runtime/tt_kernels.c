@@ -567,6 +567,28 @@ static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8
     }
 }
 
+/* Fills the tt__dense_args of a dense conv with rows of n bytes and clears its mask. */
+static void tt__dense_start(tt__dense_args *d, int8_t *arena, const tt_weight *weight, const int32_t *zw, int32_t n,
+                            int32_t x_zero, const int32_t *bias_q, const float *bias_f, const float *eff,
+                            int32_t y_zero, int32_t out_off, int32_t positions, int32_t out_c, int32_t mask_off)
+{
+    d->arena = arena;
+    d->weight = weight;
+    d->zw = zw;
+    d->n = n;
+    d->x_zero = x_zero;
+    d->out_c = out_c;
+    d->y_zero = y_zero;
+    d->out_off = out_off;
+    d->mask_off = mask_off;
+    d->bias_q = bias_q;
+    d->bias_f = bias_f;
+    d->eff = eff;
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, positions * out_c);
+    }
+}
+
 void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32_t x_zero,
                 const tt_weight *weight, const int32_t *zw, int32_t stride, const int32_t *bias_q,
                 const float *bias_f, const float *eff, int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w,
@@ -582,21 +604,8 @@ void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32
     TT_ASSERT(in_c >= 1 && in_c <= TT_MAX_INT_TERMS && out_c >= 1 && stride >= 1 && out_h >= 1 && out_w >= 1);
     TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
 
-    d.arena = arena;
-    d.weight = weight;
-    d.zw = zw;
-    d.n = in_c;
-    d.x_zero = x_zero;
-    d.out_c = out_c;
-    d.y_zero = y_zero;
-    d.out_off = out_off;
-    d.mask_off = mask_off;
-    d.bias_q = bias_q;
-    d.bias_f = bias_f;
-    d.eff = eff;
-    if (mask_off >= 0) {
-        tt__clear_mask(arena, mask_off, positions * out_c);
-    }
+    tt__dense_start(&d, arena, weight, zw, in_c, x_zero, bias_q, bias_f, eff, y_zero, out_off, positions, out_c,
+                    mask_off);
     for (p = 0; p < positions; p += 2) {
         /* two positions per pass (the last one alone) */
         const int32_t q = p + 1 < positions ? p + 1 : p;
@@ -645,21 +654,8 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
     TT_ASSERT(stride >= 1 && pad_top >= 0 && pad_left >= 0 && out_h >= 1 && out_w >= 1);
     TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
 
-    d.arena = arena;
-    d.weight = weight;
-    d.zw = zw;
-    d.n = k_h * k_w * in_c;
-    d.x_zero = x_zero;
-    d.out_c = out_c;
-    d.y_zero = y_zero;
-    d.out_off = out_off;
-    d.mask_off = mask_off;
-    d.bias_q = bias_q;
-    d.bias_f = bias_f;
-    d.eff = eff;
-    if (mask_off >= 0) {
-        tt__clear_mask(arena, mask_off, positions * out_c);
-    }
+    tt__dense_start(&d, arena, weight, zw, k_h * k_w * in_c, x_zero, bias_q, bias_f, eff, y_zero, out_off, positions,
+                    out_c, mask_off);
     for (p = 0; p < positions; p += 2) {
         const int32_t q = p + 1 < positions ? p + 1 : p;
         tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, p, patch[0]);
