@@ -29,6 +29,15 @@ public interface CEmitContext {
     String weight(Value param);
 
     /**
+     * The values of an int8 weight no update changes (frozen, so a compile-time constant), or empty for a trained
+     * weight (whole or split).
+     */
+    java.util.Optional<byte[]> constantWeight(Value param);
+
+    /** True when the int8 weight is split into frozen and trainable channels (see {@code tt_weight}). */
+    boolean splitWeight(Value param);
+
+    /**
      * The forward's bias arguments {@code bias_q, bias_f} of an int32 conv bias: its int32 array, or, when it trains
      * in {@code float_master} mode, its float32 master copy (which is what the JVM's float view holds).
      */

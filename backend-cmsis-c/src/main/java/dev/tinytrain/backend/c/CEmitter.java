@@ -107,6 +107,7 @@ public final class CEmitter {
         private final StringBuilder constants = new StringBuilder();
         private final Map<String, String> constantNames = new HashMap<>();
         private StringBuilder body;
+        private final Map<String, List<String>> profiledOps = new LinkedHashMap<>();
 
         Writer(Graph g, TrainingGraph step, List<Node> schedule, ArenaLayout layout, int seed, Map<String, Value> taps,
                Provenance provenance) {
@@ -166,6 +167,20 @@ public final class CEmitter {
                 throw new IllegalArgumentException("%" + param.name() + " is not an int8 weight");
             }
             return "&" + s.weightStruct();
+        }
+
+        @Override
+        public java.util.Optional<byte[]> constantWeight(Value param) {
+            CParameters.Storage s = params.of(param);
+            if (s.dtype() != DType.INT8) {
+                throw new IllegalArgumentException("%" + param.name() + " is not an int8 weight");
+            }
+            return s.trained ? java.util.Optional.empty() : java.util.Optional.of(s.param.data().toInt8());
+        }
+
+        @Override
+        public boolean splitWeight(Value param) {
+            return params.of(param).split();
         }
 
         @Override
@@ -274,14 +289,22 @@ public final class CEmitter {
 
         // ----------------------------------------------------------------------------------- rendering
 
-        private String emitNodes(List<Node> nodes) {
+        /**
+         * The calls of {@code nodes}, each between {@code TT_OP_BEGIN()} and {@code TT_OP_END()} (no code unless the
+         * folder is built with {@code TT_PROFILE_OPS}, which makes them the benchmark markers: one counted region
+         * per node, in {@code nodes} order).
+         */
+        private String emitNodes(String function, List<Node> nodes) {
             body = new StringBuilder();
             int k = 0;
             for (Node n : nodes) {
                 body.append("    /* ").append(k++).append(": ").append(n.op().kind().irName()).append(' ')
                         .append(CLiterals.comment(n.name())).append(" */\n");
+                body.append("    TT_OP_BEGIN();\n");
                 COpEmitters.forKind(n.op().kind()).orElseThrow().emit(this, n);
+                body.append("    TT_OP_END();\n");
             }
+            profiledOps.put(function, nodes.stream().map(Node::name).toList());
             return body.toString();
         }
 
@@ -300,10 +323,10 @@ public final class CEmitter {
             Shape is = input.type().shape();
             int inputBytes = Math.toIntExact(input.type().byteSize());
             long arenaBytes = Math.max(1, layout.arenaBytes());
-            String trainBody = training ? emitNodes(schedule) : null;
+            String trainBody = training ? emitNodes("tt_train_step", schedule) : null;
             Value logits = training ? step.logitsValue() : null;
-            String inferBody = training ? emitNodes(g.sliceFor(schedule, logits)) : null;
-            String forwardBody = training ? null : emitNodes(schedule);
+            String inferBody = training ? emitNodes("tt_infer", g.sliceFor(schedule, logits)) : null;
+            String forwardBody = training ? null : emitNodes("tt_forward", schedule);
             int classes = training ? Math.toIntExact(logits.type().elementCount()) : 0;
             CStateLayout state = params.state();
             long maxParamBytes = 4;
@@ -420,6 +443,17 @@ public final class CEmitter {
                     #define TT_ALIGN8
                     #endif
 
+                    /* Per-op instruction counts (tinytrain bench insns): every op between the benchmark markers. */
+                    #ifdef TT_PROFILE_OPS
+                    void tt_bench_start(void);
+                    void tt_bench_stop(void);
+                    #define TT_OP_BEGIN() tt_bench_start()
+                    #define TT_OP_END() tt_bench_stop()
+                    #else
+                    #define TT_OP_BEGIN() ((void)0)
+                    #define TT_OP_END() ((void)0)
+                    #endif
+
                     """);
             c.append("/* The one static arena: every planned tensor at its planned offset. */\n");
             c.append("static int8_t tt_arena[TT_ARENA_BYTES] TT_ALIGN8;\n");
@@ -488,7 +522,7 @@ public final class CEmitter {
             files.put("tt_model.mk", mk);
             files.put("tt_example_main.c", exampleMain(training));
             files.put("README.md", readme(training));
-            return new CModel(g.name(), training, files, state, layout.arenaBytes(), params.sramBytes());
+            return new CModel(g.name(), training, files, state, layout.arenaBytes(), params.sramBytes(), profiledOps);
         }
 
         private void renderState(StringBuilder c, CStateLayout state) {

@@ -26,6 +26,11 @@ record CGeom(int inH, int inW, int inC, int outH, int outW, int outC, int kH, in
         return groups == inC && groups == outC;
     }
 
+    /** True for a dense 1x1 conv without padding (the geometry of the fast 1x1 kernels). */
+    boolean dense1x1() {
+        return kH == 1 && kW == 1 && groups == 1 && padH == 0 && padW == 0;
+    }
+
     /** The C initializer, field order of {@code tt_conv_geom}. */
     String initializer() {
         return "{" + inH + ", " + inW + ", " + inC + ", " + outH + ", " + outW + ", " + outC + ", " + kH + ", " + kW

@@ -45,10 +45,10 @@ public record CImage(Path elf, long flashBytes, long ramBytes, long text, long d
     }
 
     private static CImage linkLocked(Path folder) {
-        CModelRunner.reuseKernelsObject(folder, "m7");
+        CModelRunner.reuseKernelsObject(folder, folder.resolve("build/m7/obj"), "m7");
         String out = CTools.run(folder, Duration.ofMinutes(5), List.of("make", "--no-print-directory",
                 "-j" + CModelRunner.JOBS, "m7"));
-        CModelRunner.keepKernelsObject(folder, "m7");
+        CModelRunner.keepKernelsObject(folder, folder.resolve("build/m7/obj"), "m7");
         Path elf = findElf(folder);
         long flash = usage(out, "FLASH");
         long ram = usage(out, "RAM");

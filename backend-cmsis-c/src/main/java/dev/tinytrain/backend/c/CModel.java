@@ -26,13 +26,16 @@ import java.util.stream.Stream;
  * @param state the layout of the trainable state blob
  * @param arenaBytes the arena size
  * @param trainableSramBytes SRAM of trained parameter storage and master copies
+ * @param profiledOps per step function ({@code tt_train_step}, {@code tt_infer}, {@code tt_forward}): the names of
+ *     the nodes it calls, in order; a build with {@code TT_PROFILE_OPS} counts one benchmark region per node
  */
 public record CModel(String name, boolean training, Map<String, String> generated, CStateLayout state,
-                     long arenaBytes, long trainableSramBytes) {
+                     long arenaBytes, long trainableSramBytes, Map<String, List<String>> profiledOps) {
 
-    /** Copies the map. */
+    /** Copies the maps. */
     public CModel {
         generated = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(generated));
+        profiledOps = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(profiledOps));
     }
 
     /** Every file of the folder: runtime, harness and generated, by relative path. */

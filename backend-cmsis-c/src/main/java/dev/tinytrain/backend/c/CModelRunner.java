@@ -36,7 +36,17 @@ public final class CModelRunner {
         /** host gcc with {@code SANITIZE=1 CHECKS=1}: AddressSanitizer, fatal UBSan, the kernels' checks */
         HOST_SANITIZED,
         /** arm-none-eabi-gcc for the Cortex-M7 (the large emulator layout), run by qemu-system-arm */
-        QEMU_M7
+        QEMU_M7,
+        /**
+         * {@link #QEMU_M7} built with {@code TT_PROFILE_OPS}: the benchmark markers around every op call, so a
+         * counted run gives one region per op ({@link CModel#profiledOps()} names them) instead of one per step
+         */
+        QEMU_M7_OPS;
+
+        /** True when the driver runs on the Cortex-M7 under QEMU. */
+        public boolean emulated() {
+            return this == QEMU_M7 || this == QEMU_M7_OPS;
+        }
     }
 
     static final String DRIVER = "harness/tt_model_driver.c";
@@ -82,7 +92,7 @@ public final class CModelRunner {
 
     /** The tools {@code platform} needs. */
     public static List<String> tools(Platform platform) {
-        return platform == Platform.QEMU_M7 ? CTools.QEMU : CTools.HOST;
+        return platform.emulated() ? CTools.QEMU : CTools.HOST;
     }
 
     /**
@@ -105,16 +115,23 @@ public final class CModelRunner {
                 cmd.addAll(List.of("host", "SANITIZE=1", "CHECKS=1"));
                 exe = folder.resolve("build/host-san-chk/" + PROG);
             }
-            default -> {
+            case QEMU_M7 -> {
                 cmd.addAll(List.of("qemu", "QEMU_LD=harness/mps2_an500_big.ld"));
                 exe = folder.resolve("build/qemu/" + PROG + ".elf");
             }
+            default -> {
+                // its own build folder: only tt_model.o differs, the kernels' object is the QEMU_M7 one
+                cmd.addAll(List.of("qemu", "QEMU_LD=harness/mps2_an500_big.ld", "BUILD=build-ops",
+                        "EXTRA_CFLAGS=-DTT_PROFILE_OPS=1"));
+                exe = folder.resolve("build-ops/qemu/" + PROG + ".elf");
+            }
         }
+        Path objDir = exe.getParent().resolve("obj");
         String variant = exe.getParent().getFileName().toString(); // host, host-san-chk, qemu
         synchronized (lock(folder)) {
-            reuseKernelsObject(folder, variant);
+            reuseKernelsObject(folder, objDir, variant);
             CTools.run(folder, BUILD_TIMEOUT, cmd);
-            keepKernelsObject(folder, variant);
+            keepKernelsObject(folder, objDir, variant);
         }
         return new CModelRunner(folder, platform, exe, numClasses(folder));
     }
@@ -130,9 +147,8 @@ public final class CModelRunner {
         return folder.toAbsolutePath().getParent().resolve(".objcache").resolve(key);
     }
 
-    static void reuseKernelsObject(Path folder, String variant) {
+    static void reuseKernelsObject(Path folder, Path obj, String variant) {
         Path cached = kernelsCache(folder, variant);
-        Path obj = folder.resolve("build").resolve(variant).resolve("obj");
         try {
             if (!Files.exists(obj.resolve("tt_kernels.o")) && Files.isRegularFile(cached.resolve("tt_kernels.o"))) {
                 Files.createDirectories(obj);
@@ -146,9 +162,8 @@ public final class CModelRunner {
         }
     }
 
-    static void keepKernelsObject(Path folder, String variant) {
+    static void keepKernelsObject(Path folder, Path obj, String variant) {
         Path cached = kernelsCache(folder, variant);
-        Path obj = folder.resolve("build").resolve(variant).resolve("obj");
         try {
             if (!Files.isRegularFile(cached.resolve("tt_kernels.o")) && Files.isRegularFile(obj.resolve("tt_kernels.o"))) {
                 Path tmp = cached.resolveSibling(cached.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -343,7 +358,7 @@ public final class CModelRunner {
             Files.write(runDir.resolve("cmds.bin"), commands.bytes());
             List<String> cmd;
             Map<String, String> env = Map.of();
-            if (platform == Platform.QEMU_M7) {
+            if (platform.emulated()) {
                 cmd = new ArrayList<>(List.of("timeout", Long.toString(timeout.toSeconds()), "qemu-system-arm", "-M",
                         "mps2-an500", "-cpu", "cortex-m7", "-nographic", "-monitor", "none", "-serial", "none",
                         "-semihosting-config", "enable=on,target=native", "-icount", "shift=0"));
@@ -368,7 +383,7 @@ public final class CModelRunner {
                         + (r.exit() == 124 ? " (timeout after " + timeout.toSeconds() + " s)" : "") + ": "
                         + String.join(" ", cmd) + "\n" + CTools.tail(r.output()));
             }
-            if (platform != Platform.QEMU_M7 && !r.output().isBlank()) {
+            if (!platform.emulated() && !r.output().isBlank()) {
                 throw new CTools.CommandException(platform + " model driver printed something (a sanitizer "
                         + "report?):\n" + CTools.tail(r.output()));
             }

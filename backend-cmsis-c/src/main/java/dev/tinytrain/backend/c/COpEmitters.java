@@ -92,10 +92,59 @@ public final class COpEmitters {
         Quantization xq = x.type().requireQuantization(x.name());
         float[] eff = Conv2d.effectiveScales(xq.scale(), w.type().requireQuantization(w.name()).scalesAsFloats(),
                 op.output().scale());
+        int kH = Conv2d.kernelHeight(w);
+        int kW = Conv2d.kernelWidth(w);
+        int inC = xs.dim(3);
+        if (kH == 1 && kW == 1 && op.groups() == 1 && op.padTop() == 0 && op.padLeft() == 0 && inC <= MAX_INT_TERMS) {
+            c.call("tt_conv1x1", c.arena(), c.off(x), i(xs.dim(2)), i(inC), i(xq.zeroPoint()), c.weight(w),
+                    zeroPointTimesWeightSums(c, w, xq.zeroPoint(), inC), i(op.stride()), c.biasArgs(b), c.floats(eff),
+                    i(op.output().zeroPoint()), c.off(y), i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), maskOffset(c, n));
+            return;
+        }
+        if (CGeom.depthwiseLayout(w) && op.groups() == inC && ys.dim(3) == inC && (long) kH * kW <= MAX_INT_TERMS) {
+            c.call("tt_depthwise_conv", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(inC), i(xq.zeroPoint()),
+                    c.weight(w), i(kH), i(kW), i(op.stride()), i(op.padTop()), i(op.padLeft()), c.biasArgs(b),
+                    c.floats(eff), i(op.output().zeroPoint()), c.off(y), i(ys.dim(1)), i(ys.dim(2)), maskOffset(c, n));
+            return;
+        }
+        if (op.groups() == 1 && kH * kW * inC <= IM2COL_MAX_PATCH && !c.splitWeight(w)) {
+            c.call("tt_conv_im2col", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(inC), i(xq.zeroPoint()),
+                    c.weight(w), zeroPointTimesWeightSums(c, w, xq.zeroPoint(), kH * kW * inC), i(kH), i(kW),
+                    i(op.stride()), i(op.padTop()), i(op.padLeft()), c.biasArgs(b), c.floats(eff),
+                    i(op.output().zeroPoint()), c.off(y), i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), maskOffset(c, n));
+            return;
+        }
         c.call("tt_conv2d_p", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(xs.dim(3)), i(xq.zeroPoint()),
                 c.weight(w), i(Conv2d.kernelHeight(w)), i(Conv2d.kernelWidth(w)), i(op.stride()), i(op.padTop()),
                 i(op.padLeft()), i(op.groups()), c.biasArgs(b), c.floats(eff), i(op.output().zeroPoint()), c.off(y),
                 i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), maskOffset(c, n));
+    }
+
+    /** Terms of an int8 conv sum that int32 holds exactly ({@code TT_MAX_INT_TERMS} of tt_kernels.h). */
+    static final int MAX_INT_TERMS = 65793;
+    /** The largest patch of {@code tt_conv_im2col} ({@code TT_IM2COL_MAX_PATCH} of tt_kernels.h). */
+    static final int IM2COL_MAX_PATCH = 64;
+
+    /**
+     * The {@code zw} table of {@code tt_conv1x1} and {@code tt_conv_im2col}: {@code xZero * sum w[o][*]} per output
+     * channel of a frozen weight of rows {@code [out_c][row]} (exact in int32: at most 128 * 65793 * 128 in
+     * magnitude), or NULL for a trained weight or a zero point of 0.
+     */
+    private static String zeroPointTimesWeightSums(CEmitContext c, Value w, int xZero, int row) {
+        java.util.Optional<byte[]> values = c.constantWeight(w);
+        if (values.isEmpty() || xZero == 0) {
+            return "0";
+        }
+        byte[] v = values.get();
+        List<Integer> zw = new java.util.ArrayList<>();
+        for (int o = 0; o < v.length / row; o++) {
+            int sum = 0;
+            for (int k = 0; k < row; k++) {
+                sum += v[o * row + k];
+            }
+            zw.add(xZero * sum);
+        }
+        return c.ints(zw);
     }
 
     static void quantizedAdd(CEmitContext c, Node n) {
@@ -195,7 +244,9 @@ public final class COpEmitters {
         Value g = n.inputs().get(0);
         Value w = n.inputs().get(1);
         CGeom geom = CGeom.of(op.conv(), op.inHeight(), op.inWidth(), op.inChannels(), g.type().shape(), w);
-        c.call("tt_conv_input_grad_p", c.arena(), c.off(g), c.weight(w), c.geom(geom), c.off(n.output()), "0");
+        String kernel = geom.dense1x1() ? "tt_conv1x1_input_grad"
+                : geom.depthwise() ? "tt_depthwise_input_grad" : "tt_conv_input_grad_p";
+        c.call(kernel, c.arena(), c.off(g), c.weight(w), c.geom(geom), c.off(n.output()), "0");
     }
 
     static void convGradWeight(CEmitContext c, Node n) {
@@ -270,8 +321,8 @@ public final class COpEmitters {
         CGeom gradGeom = CGeom.of(op.grad().conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
         CGeom geom = fullGeometry(c, n, w);
         SgdUpdate u = op.update();
-        c.call("tt_conv_weight_grad_update", c.arena(), c.off(x), i(x.type().requireQuantization(x.name())
-                .zeroPoint()), c.off(g), c.geom(gradGeom), c.geom(geom), c.ints(u.channels()),
+        String kernel = gradGeom.dense1x1() ? "tt_conv1x1_weight_grad_update" : "tt_conv_weight_grad_update";
+        c.call(kernel, c.arena(), c.off(x), i(x.type().requireQuantization(x.name()).zeroPoint()), c.off(g), c.geom(gradGeom), c.geom(geom), c.ints(u.channels()),
                 i(u.channels().size()), c.off(n.output()), c.weight(w), c.master(w, u), qas(c, u), c.f(u.lr()),
                 c.mode(u), c.rngKey(u));
     }

@@ -64,7 +64,14 @@ class CEmitterTest {
         for (String forbidden : List.of("malloc", "double", "expf(", "logf(")) {
             assertFalse(c.contains(forbidden), "tt_model.c uses " + forbidden);
         }
-        assertEquals(3, c.split("tt_conv2d_p\\(").length - 1, "one kernel call per conv");
+        // one kernel call per conv, the fast variant its shape allows: the 3x3 3-channel conv through the im2col
+        // kernel, the depthwise one, the 1x1 one with the compile-time table x_zero * sum w of its frozen weight
+        assertEquals(1, c.split("tt_conv_im2col\\(").length - 1, "first conv: " + c);
+        assertEquals(1, c.split("tt_depthwise_conv\\(").length - 1, "depthwise conv");
+        assertEquals(1, c.split("tt_conv1x1\\(").length - 1, "1x1 conv");
+        assertEquals(0, c.split("tt_conv2d_p\\(").length - 1, "no conv falls back to the reference kernel");
+        assertTrue(c.matches("(?s).*tt_conv1x1\\(a, \\d+, \\d+, 4, -128, &tt_p\\d+_w, tt_k\\d+, .*"),
+                "the 1x1 conv (input zero point -128, frozen weight) gets its zero-point table");
     }
 
     @Test
@@ -101,7 +108,7 @@ class CEmitterTest {
         Map<String, String> broken = new LinkedHashMap<>(m.generated());
         broken.put("x", "a file");
         broken.put("x/y", "below a file");
-        CModel bad = new CModel("bad", false, broken, m.state(), m.arenaBytes(), 0);
+        CModel bad = new CModel("bad", false, broken, m.state(), m.arenaBytes(), 0, Map.of());
         Path badDir = tmp.resolve("bad");
         assertThrows(UncheckedIOException.class, () -> bad.writeTo(badDir));
         try (Stream<Path> s = Files.list(tmp)) {

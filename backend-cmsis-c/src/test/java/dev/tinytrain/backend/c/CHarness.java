@@ -44,7 +44,13 @@ final class CHarness {
         /** host gcc with {@code SANITIZE=1 CHECKS=1}: AddressSanitizer, UBSan (fatal) and the kernels' TT_ASSERTs */
         HOST_SANITIZED,
         /** arm-none-eabi-gcc for the Cortex-M7, emulator layout, run by qemu-system-arm -M mps2-an500 */
-        QEMU_M7
+        QEMU_M7,
+        /** {@link #QEMU_M7} with {@code -DTT_PORTABLE}: the portable C loops instead of the DSP (SMLAD) ones */
+        QEMU_M7_PORTABLE;
+
+        boolean emulated() {
+            return this == QEMU_M7 || this == QEMU_M7_PORTABLE;
+        }
     }
 
     static final String APT_PACKAGES =
@@ -116,12 +122,12 @@ final class CHarness {
     static String[] toolsFor(Platform p) {
         return switch (p) {
             case HOST, HOST_SANITIZED -> new String[] {"gcc", "make"};
-            case QEMU_M7 -> new String[] {"make", "arm-none-eabi-gcc", "qemu-system-arm", "timeout"};
+            case QEMU_M7, QEMU_M7_PORTABLE -> new String[] {"make", "arm-none-eabi-gcc", "qemu-system-arm", "timeout"};
         };
     }
 
     static void requireTools(Platform p) {
-        requireTools(p == Platform.QEMU_M7 ? "Cortex-M7 conformance under QEMU" : "host C conformance", toolsFor(p));
+        requireTools(p.emulated() ? "Cortex-M7 conformance under QEMU" : "host C conformance", toolsFor(p));
     }
 
     /** Builds the driver once per test class when the tools are there (else null: {@link #requireTools} then
@@ -182,6 +188,10 @@ final class CHarness {
                 make(dir, "qemu", app, prog);
                 yield new CHarness(platform, dir, dir.resolve("build/qemu/" + PROG + ".elf"));
             }
+            case QEMU_M7_PORTABLE -> {
+                make(dir, "qemu", app, prog, "EXTRA_CFLAGS=-DTT_PORTABLE=1");
+                yield new CHarness(platform, dir, dir.resolve("build/qemu/" + PROG + ".elf"));
+            }
         };
     }
 
@@ -193,7 +203,7 @@ final class CHarness {
 
     /** Runs the cases in one driver invocation and returns the driver's buffers. */
     List<Result> run(List<CCase> cases) {
-        if (platform == Platform.QEMU_M7) {
+        if (platform.emulated()) {
             for (CCase c : cases) {
                 if (c.payloadBytes() > QEMU_POOL_BYTES) {
                     throw new IllegalArgumentException(c + " needs " + c.payloadBytes() + " bytes, more than the "
@@ -216,7 +226,7 @@ final class CHarness {
         }
         List<String> cmd = switch (platform) {
             case HOST, HOST_SANITIZED -> List.of(executable.toString());
-            case QEMU_M7 -> List.of("timeout", Long.toString(RUN_TIMEOUT.toSeconds()), "qemu-system-arm",
+            case QEMU_M7, QEMU_M7_PORTABLE -> List.of("timeout", Long.toString(RUN_TIMEOUT.toSeconds()), "qemu-system-arm",
                     "-M", "mps2-an500", "-cpu", "cortex-m7", "-nographic", "-monitor", "none", "-serial", "none",
                     "-semihosting-config", "enable=on,target=native", "-icount", "shift=0",
                     "-kernel", executable.toString());
@@ -230,7 +240,7 @@ final class CHarness {
             fail(platform + " driver exited with " + r.exit + " (" + String.join(" ", cmd) + " in " + runDir + "):\n"
                     + r.output);
         }
-        if (platform != Platform.QEMU_M7 && !r.output.isBlank()) {
+        if (!platform.emulated() && !r.output.isBlank()) {
             fail(platform + " driver printed something (a sanitizer report?):\n" + r.output);
         }
         try {

@@ -82,7 +82,21 @@ enum CKernel {
     CONV_BIAS_GRAD_UPDATE(50, List.of("arena", "bias", "master", "qasDivisors"), "tt_conv_bias_grad_update"),
     LINEAR_WEIGHT_GRAD_UPDATE(51, List.of("arena", "weight"), "tt_linear_weight_grad_update"),
     SOFTMAX_CROSS_ENTROPY_AT(52, List.of("arena"), "tt_softmax_cross_entropy_at"),
-    STEP_RNG_KEY(53, List.of("step,seed,paramId", "key"), "tt_step_rng_key");
+    STEP_RNG_KEY(53, List.of("step,seed,paramId", "key"), "tt_step_rng_key"),
+    // fast variants the emitter selects per node: compared with the Java reference kernel they must equal
+    CONV1X1(54, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh", "zw", "biasQ", "biasF", "eff"),
+            "tt_conv1x1"),
+    DEPTHWISE_CONV(55, List.of("arena", "weight", "bias", "eff"), "tt_depthwise_conv"),
+    CONV_IM2COL(57, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh", "zw", "biasQ", "biasF",
+            "eff"), "tt_conv_im2col"),
+    CONV1X1_INPUT_GRAD(58, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh"),
+            "tt_conv1x1_input_grad"),
+    DEPTHWISE_INPUT_GRAD(59, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh"),
+            "tt_depthwise_input_grad"),
+    CONV1X1_WEIGHT_GRAD_UPDATE(60, List.of("arena", "channels", "frozen", "trained", "slot", "trainedCh", "frozenCh",
+            "master", "qasDivisors"), "tt_conv1x1_weight_grad_update"),
+    DEPTHWISE_CONV_STORAGE(56, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh", "biasQ", "biasF",
+            "eff"), "tt_depthwise_conv");
 
     final int id;
     final List<String> blobNames;

@@ -210,7 +210,7 @@ final class ConformanceCases {
             for (int k : new int[] {1, 3, 5, 7}) {
                 for (int stride : new int[] {1, 2}) {
                     for (int rep = 0; rep < p.reps; rep++) {
-                        cases.add(conv2dCase(kind, k, stride, rep % 3, false));
+                        cases.add(conv2dCase(CKernel.CONV2D, kind, k, stride, rep % 3, false));
                     }
                 }
             }
@@ -219,7 +219,7 @@ final class ConformanceCases {
         for (int k : new int[] {1, 3, 5, 7}) {
             for (int stride : new int[] {1, 2}) {
                 for (int rep = 0; rep < p.reps; rep++) {
-                    cases.add(conv2dCase(ConvKind.DEPTHWISE, k, stride, rep % 3, true));
+                    cases.add(conv2dCase(CKernel.CONV2D, ConvKind.DEPTHWISE, k, stride, rep % 3, true));
                 }
             }
         }
@@ -233,7 +233,11 @@ final class ConformanceCases {
         return cases;
     }
 
-    private CCase conv2dCase(ConvKind kind, int k, int stride, int regimeHint, boolean inPlace) {
+    /**
+     * A random conv of the kind, computed by ForwardKernels.conv2d; the C side runs {@code kernel} (tt_conv2d, or a
+     * fast variant with the same arguments) on it.
+     */
+    private CCase conv2dCase(CKernel kernel, ConvKind kind, int k, int stride, int regimeHint, boolean inPlace) {
         int[] ch = channels(kind);
         int inC = ch[0], outC = ch[1], groups = ch[2];
         int kH = k;
@@ -307,7 +311,7 @@ final class ConformanceCases {
         String label = String.format("%s k%dx%d s%d in %dx%dx%d out %dx%dx%d groups %d pad %d,%d %s%s%s",
                 kind, kH, kW, stride, inH, inW, inC, outH, outW, outC, groups, padTop, padLeft, regimeName,
                 withMask ? " mask" : "", placement);
-        CCase.Builder b = CCase.of(CKernel.CONV2D, label)
+        CCase.Builder b = CCase.of(kernel, label)
                 .ints(inOff, inH, inW, inC, xZero, kH, kW, stride, padTop, padLeft, groups, yZero, outOff, outH, outW,
                         outC, maskOff)
                 .in(arena, weight, f32(bias), f32(eff));
@@ -1271,6 +1275,11 @@ final class ConformanceCases {
     }
 
     private CCase conv2dStorage(ConvGeom g) {
+        return conv2dStorage(CKernel.CONV2D_P, g);
+    }
+
+    /** A conv on random parameter storage, computed by ForwardKernels.conv2d; the C side runs {@code kernel}. */
+    private CCase conv2dStorage(CKernel kernel, ConvGeom g) {
         Storage st = anyStorage(g);
         byte[] weight = weights(g.weightCount());
         int xZero = zeroPoint();
@@ -1293,7 +1302,7 @@ final class ConformanceCases {
         byte[] arena = l.arena();
         byte[] bq = intBias ? i32(biasQ) : null;
         byte[] bf = intBias ? null : f32(view);
-        CCase.Builder b = CCase.of(CKernel.CONV2D_P, g + " " + st + (intBias ? " int32 bias" : " float bias"))
+        CCase.Builder b = CCase.of(kernel, g + " " + st + (intBias ? " int32 bias" : " float bias"))
                 .ints(inOff, g.inH(), g.inW(), g.inC(), xZero, g.kH(), g.kW(), g.strideH(), g.padH(), g.padW(),
                         g.groups(), yZero, outOff, g.outH(), g.outW(), g.outC(), maskOff)
                 .in(concatBlobs(new byte[][] {arena}, st.blobs(weight), bq, bf, f32(eff)));
@@ -1303,6 +1312,11 @@ final class ConformanceCases {
     }
 
     private CCase inputGradStorage(ConvGeom g) {
+        return inputGradStorage(CKernel.CONV_INPUT_GRAD_P, g);
+    }
+
+    /** An input gradient on random parameter storage, computed by BackwardKernels.convInputGrad; C runs kernel. */
+    private CCase inputGradStorage(CKernel kernel, ConvGeom g) {
         Storage st = anyStorage(g);
         boolean accumulate = r.nextBoolean();
         int outN = g.outH() * g.outW() * g.outC();
@@ -1314,7 +1328,7 @@ final class ConformanceCases {
         putFloats(arena, gOff, gradFloats(outN));
         putFloats(arena, dx, gradFloats(inN));
         byte[] weight = weights(g.weightCount());
-        CCase.Builder b = CCase.of(CKernel.CONV_INPUT_GRAD_P, g + " " + st + " acc " + accumulate)
+        CCase.Builder b = CCase.of(kernel, g + " " + st + " acc " + accumulate)
                 .ints(concat(geomInts(g), gOff, dx, accumulate ? 1 : 0))
                 .in(concatBlobs(new byte[][] {arena}, st.blobs(weight)));
         BackwardKernels.convInputGrad(arena, gOff, weight, g, dx, accumulate);
@@ -1511,7 +1525,11 @@ final class ConformanceCases {
     }
 
     private CCase weightGradUpdate(ConvKind kind, int k, RoundingMode mode) {
-        ConvGeom geom = randomGeom(kind, k, between(1, 2));
+        return weightGradUpdate(CKernel.CONV_WEIGHT_GRAD_UPDATE, kind, randomGeom(kind, k, between(1, 2)), mode);
+    }
+
+    /** A fused weight gradient and update, computed by StepKernels.convWeightGradUpdate; C runs {@code kernel}. */
+    private CCase weightGradUpdate(CKernel kernel, ConvKind kind, ConvGeom geom, RoundingMode mode) {
         int all = geom.depthwise() ? geom.outC() : geom.inPerGroup();
         boolean partial = kind != ConvKind.GROUPED && r.nextBoolean();
         int[] channels = partial ? sorted(subset(all)) : null;
@@ -1535,7 +1553,7 @@ final class ConformanceCases {
         float[] master = mode == RoundingMode.FLOAT_MASTER || r.nextBoolean() ? masterNear(weight) : null;
         float[] divisors = divisorsOrNull(geom.outC());
         int[] ints = concat(concat(geomInts(gradGeom), geomInts(geom)), x, xZero, gOff, ws, mode.ordinal(), key);
-        CCase.Builder b = CCase.of(CKernel.CONV_WEIGHT_GRAD_UPDATE, geom + " " + mode + " " + st + " channels "
+        CCase.Builder b = CCase.of(kernel, geom + " " + mode + " " + st + " channels "
                         + Arrays.toString(channels))
                 .ints(ints).floats(lr)
                 .in(concatBlobs(new byte[][] {arena, i32(channels)}, st.blobs(weight), f32(st.master(master)),
@@ -1593,6 +1611,184 @@ final class ConformanceCases {
         return b.expect(arena, i32(bias), f32(master), f32(divisors));
     }
 
+    // =================================================================================================== fast variants
+
+    /** Requantization constants of a fast-variant case: typical, ties, or saturating (see conv2dCase). */
+    private void requantConstants(float[] bias, float[] eff) {
+        int regime = r.nextInt(3);
+        for (int o = 0; o < eff.length; o++) {
+            switch (regime) {
+                case 0 -> {
+                    eff[o] = log2Uniform(-13, -6);
+                    bias[o] = (float) (r.nextGaussian() * 3000);
+                }
+                case 1 -> {
+                    eff[o] = pick(List.of(0.5f, 0.25f, 0.125f, 0.375f));
+                    bias[o] = between(-200, 200);
+                }
+                default -> {
+                    eff[o] = log2Uniform(-5, 1);
+                    bias[o] = (float) (r.nextGaussian() * 20000);
+                }
+            }
+        }
+    }
+
+    /** The int32 bias of a case (null: the case passes float biases) and the float view the Java kernel adds. */
+    private int[] intBias(float[] view, boolean intBias) {
+        if (!intBias) {
+            return null;
+        }
+        int[] q = new int[view.length];
+        for (int o = 0; o < q.length; o++) {
+            q[o] = r.nextInt(8) == 0 ? 16777217 + 2 * r.nextInt(1000) : Math.round(view[o]);
+            view[o] = (float) q[o];
+        }
+        return q;
+    }
+
+    /**
+     * tt_conv1x1 against ForwardKernels.conv2d (k 1x1, pad 0, groups 1): channel counts around the 4-wide SIMD step
+     * and its tails, odd and even positions and output channels, strides 1-3 with inputs larger than the strided
+     * window, zero points at the extremes, saturation and ties, with and without the compile-time zero-point table,
+     * whole and split weights.
+     */
+    List<CCase> conv1x1Fast() {
+        List<CCase> cases = new ArrayList<>();
+        for (int rep = 0; rep < 12 * p.reps; rep++) {
+            int inC = rep % 4 == 0 ? between(1, 7) : between(1, 3 * p.maxC);
+            cases.add(denseFast(CKernel.CONV1X1, inC, 1, 1, rep % 3 == 0 ? between(2, 3) : 1, 0, 0));
+        }
+        return cases;
+    }
+
+    /**
+     * tt_conv_im2col against ForwardKernels.conv2d: dense kxk (also non-square) convs with patches of up to
+     * TT_IM2COL_MAX_PATCH bytes, strides 1-3, symmetric and asymmetric padding (windows partly or wholly in the
+     * padding, whose taps the patch fills with the zero point).
+     */
+    List<CCase> im2colFast() {
+        List<CCase> cases = new ArrayList<>();
+        for (int rep = 0; rep < 8 * p.reps; rep++) {
+            int kH = pick(List.of(1, 2, 3, 5, 7));
+            int kW = r.nextInt(3) == 0 ? pick(List.of(1, 2, 3, 5)) : kH;
+            int inC = between(1, Math.max(1, Math.min(p.maxC, 64 / (kH * kW))));
+            int padTop = r.nextBoolean() ? (kH - 1) / 2 : between(0, kH);
+            int padLeft = r.nextBoolean() ? (kW - 1) / 2 : between(0, kW);
+            cases.add(denseFast(CKernel.CONV_IM2COL, inC, kH, kW, between(1, 3), padTop, padLeft));
+        }
+        return cases;
+    }
+
+    /** One random dense conv for a fast variant with the argument layout of tt_conv_im2col. */
+    private CCase denseFast(CKernel kernel, int inC, int kH, int kW, int stride, int padTop, int padLeft) {
+        int outC = between(1, 2 * p.maxC);
+        int outH = between(1, p.maxHw);
+        int outW = between(1, p.maxHw);
+        // the input covers the strided windows less the padding, sometimes a little more
+        int inH = Math.max(1, (outH - 1) * stride + kH - padTop - r.nextInt(kH) + r.nextInt(stride));
+        int inW = Math.max(1, (outW - 1) * stride + kW - padLeft - r.nextInt(kW) + r.nextInt(stride));
+        if (padTop == 0 && padLeft == 0) {
+            inH = Math.max(inH, (outH - 1) * stride + kH);
+            inW = Math.max(inW, (outW - 1) * stride + kW);
+        }
+        int row = kH * kW * inC;
+        int xZero = zeroPoint();
+        int yZero = zeroPoint();
+        byte[] weight = weights(outC * row);
+        float[] bias = new float[outC];
+        float[] eff = new float[outC];
+        requantConstants(bias, eff);
+        int[] biasQ = intBias(bias, r.nextBoolean());
+        boolean folded = r.nextBoolean();
+        int[] zw = null;
+        if (folded) {
+            zw = new int[outC];
+            for (int o = 0; o < outC; o++) {
+                int sum = 0;
+                for (int k = 0; k < row; k++) {
+                    sum += weight[o * row + k];
+                }
+                zw[o] = xZero * sum;
+            }
+        }
+        boolean withMask = r.nextInt(4) > 0;
+        Layout l = new Layout();
+        int inOff = l.int8(inH * inW * inC);
+        int outOff = l.int8(outH * outW * outC);
+        int maskOff = withMask ? l.int8(ArenaAccess.maskBytes(outH * outW * outC)) : -1;
+        byte[] arena = l.arena();
+        if (r.nextInt(4) == 0) { // saturate the inputs: extreme sums
+            for (int i = 0; i < inH * inW * inC; i++) {
+                arena[inOff + i] = (byte) (r.nextBoolean() ? -128 : 127);
+            }
+        }
+        // a weight with a compile-time zero-point table is frozen; the others are trained (a 1x1 one maybe split)
+        Storage st = folded || kernel != CKernel.CONV1X1 || r.nextBoolean() ? new Storage(outC * kH * kW, inC, !folded,
+                null) : new Storage(outC, inC, false, sorted(r.nextInt(5) == 0 ? new int[0] : subset(inC)));
+        byte[] bq = biasQ == null ? null : i32(biasQ);
+        byte[] bf = biasQ == null ? f32(bias) : null;
+        CCase.Builder b = CCase.of(kernel, String.format("k%dx%d s%d pad %d,%d in %dx%dx%d out %dx%dx%d z %d/%d %s%s",
+                        kH, kW, stride, padTop, padLeft, inH, inW, inC, outH, outW, outC, xZero, yZero,
+                        folded ? "folded" : st.toString(), withMask ? " mask" : ""))
+                .ints(inOff, inH, inW, inC, xZero, kH, kW, stride, padTop, padLeft, yZero, outOff, outH, outW, outC,
+                        maskOff)
+                .in(concatBlobs(new byte[][] {arena}, st.blobs(weight), i32(zw), bq, bf, f32(eff)));
+        ForwardKernels.conv2d(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, 1, bias, eff,
+                yZero, outOff, outH, outW, outC, maskOff);
+        return b.expect(concatBlobs(new byte[][] {arena}, st.blobs(weight), i32(zw), bq, bf, f32(eff)));
+    }
+
+    /**
+     * tt_depthwise_conv against ForwardKernels.conv2d on the depthwise shapes of {@link #conv2d()} (kernels 1-7,
+     * non-square, strides 1-2, asymmetric padding and windows in padding, in place), with more channels so that
+     * the 4-channel blocks and their 1-3 channel tails both occur; and on random parameter storage (whole in Flash
+     * or SRAM, split; int32 or float biases).
+     */
+    List<CCase> depthwiseFast() {
+        List<CCase> cases = new ArrayList<>();
+        for (int k : new int[] {1, 3, 5, 7}) {
+            for (int stride : new int[] {1, 2}) {
+                for (int rep = 0; rep < 2 * p.reps; rep++) {
+                    cases.add(conv2dCase(CKernel.DEPTHWISE_CONV, ConvKind.DEPTHWISE, k, stride, rep % 3,
+                            rep % 2 == 1));
+                    cases.add(conv2dStorage(CKernel.DEPTHWISE_CONV_STORAGE, randomGeom(ConvKind.DEPTHWISE, k, stride)));
+                }
+            }
+        }
+        return cases;
+    }
+
+    /**
+     * The fast backward variants against the Java kernels: tt_conv1x1_input_grad and tt_conv1x1_weight_grad_update on
+     * dense 1x1 convs (strides 1-3, so that some inputs get no gradient; whole, split and partly trained weights,
+     * every rounding mode), tt_depthwise_input_grad on the random depthwise geometries (kernels 1-7, non-square,
+     * strides and paddings per dimension).
+     */
+    List<CCase> backwardFast() {
+        List<CCase> cases = new ArrayList<>();
+        for (int rep = 0; rep < 6 * p.reps; rep++) {
+            ConvGeom g1 = ConvGeom.of(between(1, p.maxHw), between(1, p.maxHw), between(1, 3 * p.maxC),
+                    between(1, 2 * p.maxC), 1, rep % 3 == 0 ? between(2, 3) : 1, 1);
+            cases.add(inputGradStorage(CKernel.CONV1X1_INPUT_GRAD, g1));
+            ConvGeom g2 = ConvGeom.of(between(1, p.maxHw), between(1, p.maxHw), between(1, 2 * p.maxC),
+                    between(1, p.maxC), 1, rep % 3 == 0 ? 2 : 1, 1);
+            cases.add(weightGradUpdate(CKernel.CONV1X1_WEIGHT_GRAD_UPDATE, ConvKind.DENSE, g2, mode(rep)));
+            cases.add(inputGradStorage(CKernel.DEPTHWISE_INPUT_GRAD,
+                    randomGeom(ConvKind.DEPTHWISE, pick(List.of(1, 3, 5, 7)), between(1, 2))));
+        }
+        return cases;
+    }
+
+    /** Every fast variant against its reference kernel. */
+    List<CCase> fastVariants() {
+        List<CCase> all = new ArrayList<>(conv1x1Fast());
+        all.addAll(im2colFast());
+        all.addAll(depthwiseFast());
+        all.addAll(backwardFast());
+        return all;
+    }
+
     /** Every family, for one profile. */
     List<CCase> all() {
         List<CCase> all = new ArrayList<>();
@@ -1610,6 +1806,7 @@ final class ConformanceCases {
         all.addAll(updates());
         all.addAll(parameterStorage());
         all.addAll(stepKernels());
+        all.addAll(fastVariants());
         return all;
     }
 }

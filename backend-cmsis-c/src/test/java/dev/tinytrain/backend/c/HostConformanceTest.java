@@ -98,4 +98,9 @@ class HostConformanceTest {
     void trainingStepOps() {
         check(26, ConformanceCases::stepKernels);
     }
+
+    @Test
+    void fastVariants() {
+        check(28, ConformanceCases::fastVariants);
+    }
 }

@@ -18,10 +18,12 @@ import org.junit.jupiter.api.Test;
 class QemuConformanceTest {
 
     private static CHarness qemu;
+    private static CHarness portable;
 
     @BeforeAll
     static void build() {
         qemu = CHarness.buildIfToolsPresent(CHarness.Platform.QEMU_M7);
+        portable = CHarness.buildIfToolsPresent(CHarness.Platform.QEMU_M7_PORTABLE);
     }
 
     @BeforeEach
@@ -71,5 +73,13 @@ class QemuConformanceTest {
         List<CCase> cases = new ArrayList<>(c.parameterStorage());
         cases.addAll(c.stepKernels());
         qemu.assertConforms(cases);
+    }
+
+    /** The fast variants on the DSP path (SMLAD) and, built with TT_PORTABLE, on the portable loops. */
+    @Test
+    void fastVariantsDspAndPortable() {
+        List<CCase> cases = new ConformanceCases(27, ConformanceCases.Profile.QEMU).fastVariants();
+        qemu.assertConforms(cases);
+        portable.assertConforms(cases);
     }
 }

@@ -84,7 +84,13 @@ public final class InputStamp {
     public static String sha256(Path f) {
         InputFiles.requireRegular(f); // never a pipe or a device: hashing one would block or never end
         try {
-            return com.google.common.io.Files.asByteSource(f.toFile()).hash(Hashing.sha256()).toString();
+            // through the path's own file system: a shipped model's files live inside the models jar
+            return new com.google.common.io.ByteSource() {
+                @Override
+                public java.io.InputStream openStream() throws IOException {
+                    return Files.newInputStream(f);
+                }
+            }.hash(Hashing.sha256()).toString();
         } catch (IOException e) {
             throw FileAccessException.failed("read", f, e);
         }

@@ -292,6 +292,547 @@ void tt_conv2d_p(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int3
     }
 }
 
+/* ======================================================================================================== */
+/* Fast forward variants: byte-identical to tt_conv2d_p on the shapes the emitter selects them for           */
+/* ======================================================================================================== */
+
+/*
+ * ORs n <= 24 mask bits (bit k of `bits` = element index + k) into a cleared mask: one read-modify-write per mask
+ * byte touched instead of one per element.
+ */
+static void tt__or_mask_bits(int8_t *arena, int32_t mask_off, int32_t index, uint32_t bits, int32_t n)
+{
+    uint8_t *m = (uint8_t *)arena + mask_off + (index >> 3);
+    uint32_t v = bits << (index & 7);
+    int32_t bytes = ((index & 7) + n + 7) >> 3;
+    int32_t k;
+    for (k = 0; k < bytes; k++, v >>= 8) {
+        m[k] = (uint8_t)(m[k] | (v & 0xFFu));
+    }
+}
+
+/*
+ * tt__requant32 then the store of tt__store without the mask; returns the mask bit: 1 when the pre-clamp value was in
+ * [-128, 127].
+ *
+ * DSP path, without branches: VCVTR rounds with the FPSCR mode (round to nearest even, the contract's mode), as
+ * rintf does, and converts saturating, with NaN -> 0; QADD adds the zero point saturating and SSAT clamps to int8.
+ * Every case gives the reference's bits: in range exactly; beyond +-2^24 (where the reference bounds the value) the
+ * pre-clamp value is out of [-128, 127] either way, so the output saturates and the bit is 0; NaN is 0 + y_zero.
+ */
+#ifdef TT_DSP
+static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+{
+    const float scaled = ((float)acc + bias) * eff;
+    float r;
+    int32_t rounded, pre, out;
+    __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(scaled));
+    memcpy(&rounded, &r, sizeof rounded);
+    pre = __qadd(rounded, y_zero);
+    out = __ssat(pre, 8);
+    *y = (int8_t)out;
+    return out == pre ? 1u : 0u;
+}
+#else
+static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+{
+    const float v = rintf(((float)acc + bias) * eff);
+    int32_t pre;
+    uint32_t pass;
+    if (fabsf(v) <= 16777216.0f) { /* one test for the rare cases: beyond +-2^24 (bounded) and NaN */
+        pre = (int32_t)v + y_zero;
+    } else {
+        pre = tt__round_bounded(v) + y_zero;
+    }
+    pass = (uint32_t)(pre + 128) <= 255u;
+    *y = (int8_t)(pass ? pre : (pre < 0 ? TT_INT8_MIN : TT_INT8_MAX));
+    return pass;
+}
+#endif
+
+#ifdef TT_DSP
+/* SXTB16 of x rotated right by 8 bits: bytes 1 and 3 sign-extended to 16-bit lanes, in one instruction (gcc 12
+   does not fold the rotation into SXTB16's operand by itself) */
+static inline int16x2_t tt__sxtb16_ror8(uint32_t x)
+{
+    int16x2_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+#endif
+
+/*
+ * The four sums of a 2 x 2 block of a dense conv: s_ij = sum over c < n of (xi[c] - x_zero) * wj[c] for the inputs
+ * x0, x1 (two positions) and the weight rows w0, w1 (two output channels). With fold != 0 the zero point is left to
+ * the caller (sum x * w; the caller subtracts x_zero * sum w, exact in int32). Integer sums are exact, so the DSP
+ * loop (SXTB16 and SMLAD, four terms per instruction pair) and the portable loop give the same bits.
+ */
+static inline void tt__dot_2x2(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1, int32_t n,
+                               int32_t x_zero, int fold, int32_t *s00, int32_t *s01, int32_t *s10, int32_t *s11)
+{
+    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+    int32_t c = 0;
+    const int32_t z = fold ? 0 : x_zero;
+#ifdef TT_DSP
+    const int16x2_t zz = (int16x2_t)(((uint32_t)z & 0xFFFFu) | ((uint32_t)z << 16));
+    for (; c + 4 <= n; c += 4) {
+        uint32_t xv, wv;
+        int16x2_t xa_e, xa_o, xb_e, xb_o, w_e, w_o;
+        memcpy(&xv, x0 + c, 4);
+        xa_e = __sxtb16(xv);
+        xa_o = tt__sxtb16_ror8(xv);
+        memcpy(&xv, x1 + c, 4);
+        xb_e = __sxtb16(xv);
+        xb_o = tt__sxtb16_ror8(xv);
+        if (!fold) {
+            xa_e = __ssub16(xa_e, zz);
+            xa_o = __ssub16(xa_o, zz);
+            xb_e = __ssub16(xb_e, zz);
+            xb_o = __ssub16(xb_o, zz);
+        }
+        memcpy(&wv, w0 + c, 4);
+        w_e = __sxtb16(wv);
+        w_o = tt__sxtb16_ror8(wv);
+        a00 = __smlad(xa_e, w_e, a00);
+        a00 = __smlad(xa_o, w_o, a00);
+        a10 = __smlad(xb_e, w_e, a10);
+        a10 = __smlad(xb_o, w_o, a10);
+        memcpy(&wv, w1 + c, 4);
+        w_e = __sxtb16(wv);
+        w_o = tt__sxtb16_ror8(wv);
+        a01 = __smlad(xa_e, w_e, a01);
+        a01 = __smlad(xa_o, w_o, a01);
+        a11 = __smlad(xb_e, w_e, a11);
+        a11 = __smlad(xb_o, w_o, a11);
+    }
+#endif
+    for (; c < n; c++) {
+        const int32_t xa = (int32_t)x0[c] - z, xb = (int32_t)x1[c] - z;
+        const int32_t wa = w0[c], wb = w1[c];
+        a00 += xa * wa;
+        a01 += xa * wb;
+        a10 += xb * wa;
+        a11 += xb * wb;
+    }
+    *s00 = a00;
+    *s01 = a01;
+    *s10 = a10;
+    *s11 = a11;
+}
+
+/*
+ * tt__dot_2x2 for one part of a split weight: a[i][j] += sum over t < n of (xi[ch[t]] - x_zero) * wj[t] (the part's
+ * rows hold its channels contiguously; ch lists them).
+ */
+static void tt__dot_2x2_part(const int8_t *x0, const int8_t *x1, const int8_t *w0, const int8_t *w1,
+                             const int32_t *ch, int32_t n, int32_t x_zero, int32_t a[4])
+{
+    int32_t a00 = a[0], a01 = a[1], a10 = a[2], a11 = a[3];
+    int32_t t;
+    for (t = 0; t < n; t++) {
+        const int32_t c = ch[t];
+        const int32_t xa = (int32_t)x0[c] - x_zero, xb = (int32_t)x1[c] - x_zero;
+        const int32_t wa = w0[t], wb = w1[t];
+        a00 += xa * wa;
+        a01 += xa * wb;
+        a10 += xb * wa;
+        a11 += xb * wb;
+    }
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a10;
+    a[3] = a11;
+}
+
+/* What tt__dense_pair needs besides the two input rows: the weight, the output and its requantization. */
+typedef struct tt__dense_args {
+    int8_t *arena;
+    const tt_weight *weight; /* rows [out_c][n], whole or split (along n) */
+    const int32_t *zw;       /* x_zero * sum of each row (fold), or NULL */
+    int32_t n, x_zero, out_c, y_zero, out_off, mask_off;
+    const int32_t *bias_q;
+    const float *bias_f;
+    const float *eff;
+} tt__dense_args;
+
+/*
+ * Outputs p and q (q == p: p alone) of a dense conv whose inputs at these positions are the rows x0, x1 of n bytes
+ * (the input itself for a 1x1 conv, a patch for tt_conv_im2col): two output channels by two positions per pass,
+ * requantized and stored with their mask bits in runs of up to 16.
+ */
+#if defined(__GNUC__)
+#define TT_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define TT_ALWAYS_INLINE inline
+#endif
+
+/*
+ * The body of tt__dense_pair for a row length n, split and fold that the caller may pass as constants: inlined into
+ * tt__dense_pair once per common row length, so that the compiler unrolls the short sums of the 1x1 expansions
+ * (8-32 input channels) and drops the loops' tails and the branches on the storage.
+ */
+static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
+                                                 int32_t p, int32_t q, int32_t n, int split, int fold)
+{
+    const tt_weight *weight = d->weight;
+    const int8_t *w = split ? 0 : tt__whole(weight);
+    const int32_t out_c = d->out_c, x_zero = d->x_zero, y_zero = d->y_zero;
+    const int two = q != p;
+    const int32_t *zw = d->zw;
+    const int32_t *bias_q = d->bias_q;
+    const float *bias_f = d->bias_f;
+    const float *eff = d->eff;
+    int8_t *y0 = d->arena + d->out_off + p * out_c;
+    int8_t *y1 = d->arena + d->out_off + q * out_c;
+    uint32_t bits0 = 0, bits1 = 0;
+    int32_t run0 = 0, o;
+    for (o = 0; o < out_c; o += 2) {
+        /* two output channels per pass (the last one alone: then both weight rows are row o, one is stored) */
+        const int pair = o + 1 < out_c;
+        const int32_t o1 = pair ? o + 1 : o;
+        const float b0 = bias_f != 0 ? bias_f[o] : (float)bias_q[o];
+        const float b1 = bias_f != 0 ? bias_f[o1] : (float)bias_q[o1];
+        int32_t a00, a01, a10, a11;
+        if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
+            int32_t a[4] = {0, 0, 0, 0};
+            const int32_t nt = weight->n_trained, nf = weight->n_frozen;
+            tt__dot_2x2_part(x0, x1, weight->trained + o * nt, weight->trained + o1 * nt, weight->trained_ch, nt,
+                             x_zero, a);
+            tt__dot_2x2_part(x0, x1, weight->frozen + o * nf, weight->frozen + o1 * nf, weight->frozen_ch, nf,
+                             x_zero, a);
+            a00 = a[0];
+            a01 = a[1];
+            a10 = a[2];
+            a11 = a[3];
+        } else if (fold) {
+            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 1, &a00, &a01, &a10, &a11);
+            if (zw != 0) {
+                a00 -= zw[o];
+                a01 -= zw[o1];
+                a10 -= zw[o];
+                a11 -= zw[o1];
+            }
+        } else {
+            tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, &a00, &a01, &a10, &a11);
+        }
+        bits0 |= tt__requant_store(y0 + o, a00, b0, eff[o], y_zero) << (o - run0);
+        if (two) {
+            bits1 |= tt__requant_store(y1 + o, a10, b0, eff[o], y_zero) << (o - run0);
+        }
+        if (pair) {
+            bits0 |= tt__requant_store(y0 + o1, a01, b1, eff[o1], y_zero) << (o1 - run0);
+            if (two) {
+                bits1 |= tt__requant_store(y1 + o1, a11, b1, eff[o1], y_zero) << (o1 - run0);
+            }
+        }
+        if (o + 2 - run0 >= 16 || o + 2 >= out_c) {
+            const int32_t bits = o1 + 1 - run0;
+            if (d->mask_off >= 0) {
+                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, bits);
+                if (two) {
+                    tt__or_mask_bits(d->arena, d->mask_off, q * out_c + run0, bits1, bits);
+                }
+            }
+            bits0 = 0;
+            bits1 = 0;
+            run0 += bits;
+        }
+    }
+}
+
+static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+{
+    if (d->weight->slot != 0) {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 1, 0);
+    } else if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
+        switch (d->n) {
+        case 8:
+            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1);
+            break;
+        case 16:
+            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1);
+            break;
+        case 24:
+            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1);
+            break;
+        case 32:
+            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1);
+            break;
+        default:
+            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1);
+            break;
+        }
+    } else {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0);
+    }
+}
+
+/* Fills the tt__dense_args of a dense conv with rows of n bytes and clears its mask. */
+static void tt__dense_start(tt__dense_args *d, int8_t *arena, const tt_weight *weight, const int32_t *zw, int32_t n,
+                            int32_t x_zero, const int32_t *bias_q, const float *bias_f, const float *eff,
+                            int32_t y_zero, int32_t out_off, int32_t positions, int32_t out_c, int32_t mask_off)
+{
+    d->arena = arena;
+    d->weight = weight;
+    d->zw = zw;
+    d->n = n;
+    d->x_zero = x_zero;
+    d->out_c = out_c;
+    d->y_zero = y_zero;
+    d->out_off = out_off;
+    d->mask_off = mask_off;
+    d->bias_q = bias_q;
+    d->bias_f = bias_f;
+    d->eff = eff;
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, positions * out_c);
+    }
+}
+
+void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32_t x_zero,
+                const tt_weight *weight, const int32_t *zw, int32_t stride, const int32_t *bias_q,
+                const float *bias_f, const float *eff, int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w,
+                int32_t out_c, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    const int32_t positions = out_h * out_w;
+    tt__dense_args d;
+    int32_t p;
+
+    TT_ASSERT(arena != 0 && weight != 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
+    TT_ASSERT(zw == 0 || weight->slot == 0);
+    TT_ASSERT(in_c >= 1 && in_c <= TT_MAX_INT_TERMS && out_c >= 1 && stride >= 1 && out_h >= 1 && out_w >= 1);
+    TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+
+    tt__dense_start(&d, arena, weight, zw, in_c, x_zero, bias_q, bias_f, eff, y_zero, out_off, positions, out_c,
+                    mask_off);
+    for (p = 0; p < positions; p += 2) {
+        /* two positions per pass (the last one alone) */
+        const int32_t q = p + 1 < positions ? p + 1 : p;
+        tt__dense_pair(&d, in + ((p / out_w) * stride * in_w + (p % out_w) * stride) * in_c,
+                       in + ((q / out_w) * stride * in_w + (q % out_w) * stride) * in_c, p, q);
+    }
+}
+
+/*
+ * The k_h x k_w x in_c patch of output position p in NHWC tap order (the weight's [k_h][k_w][in_c] row order);
+ * taps in the padding read x_zero, so they add (x_zero - x_zero) * w = 0 like the reference's skipped taps.
+ */
+static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero, int32_t k_h,
+                      int32_t k_w, int32_t stride, int32_t pad_top, int32_t pad_left, int32_t out_w, int32_t p,
+                      int8_t *patch)
+{
+    const int32_t iy0 = (p / out_w) * stride - pad_top;
+    const int32_t ix0 = (p % out_w) * stride - pad_left;
+    int32_t i, j;
+    for (i = 0; i < k_h; i++) {
+        const int32_t iy = iy0 + i;
+        for (j = 0; j < k_w; j++, patch += in_c) {
+            const int32_t ix = ix0 + j;
+            if (iy >= 0 && iy < in_h && ix >= 0 && ix < in_w) {
+                memcpy(patch, in + (iy * in_w + ix) * in_c, (size_t)in_c);
+            } else {
+                memset(patch, x_zero, (size_t)in_c);
+            }
+        }
+    }
+}
+
+void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
+                    const tt_weight *weight, const int32_t *zw, int32_t k_h, int32_t k_w, int32_t stride,
+                    int32_t pad_top, int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff,
+                    int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    const int32_t positions = out_h * out_w;
+    int8_t patch[2][TT_IM2COL_MAX_PATCH];
+    tt__dense_args d;
+    int32_t p;
+
+    TT_ASSERT(arena != 0 && weight != 0 && weight->slot == 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
+    TT_ASSERT(in_c >= 1 && k_h >= 1 && k_w >= 1 && k_h * k_w * in_c <= TT_IM2COL_MAX_PATCH && out_c >= 1);
+    TT_ASSERT(stride >= 1 && pad_top >= 0 && pad_left >= 0 && out_h >= 1 && out_w >= 1);
+    TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+
+    tt__dense_start(&d, arena, weight, zw, k_h * k_w * in_c, x_zero, bias_q, bias_f, eff, y_zero, out_off, positions,
+                    out_c, mask_off);
+    for (p = 0; p < positions; p += 2) {
+        const int32_t q = p + 1 < positions ? p + 1 : p;
+        tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, p, patch[0]);
+        tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, q, patch[1]);
+        tt__dense_pair(&d, patch[0], patch[1], p, q);
+    }
+}
+
+/*
+ * Four channels c .. c+3 of one depthwise output: a[k] = sum over the window of (x - x_zero) * w for channel c + k.
+ * px: the input at the window's first valid tap (row i0, column j0), channel c; pw: the weight at that tap;
+ * rows x cols valid taps; in_row / w_row: bytes from one window row to the next; ch: bytes from one tap to the next.
+ * The DSP path sign-extends the even and odd channels into 16-bit lanes (SXTB16), subtracts the zero point pairwise
+ * (SSUB16) and multiply-accumulates each lane into its own sum (SMLABB / SMLATT).
+ */
+static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, int32_t cols, int32_t in_row,
+                            int32_t w_row, int32_t ch, int32_t x_zero, int32_t a[4])
+{
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t i, j;
+#ifdef TT_DSP
+    const int16x2_t zz = (int16x2_t)(((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16));
+    for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
+        const int8_t *x = px;
+        const int8_t *w = pw;
+        for (j = 0; j < cols; j++, x += ch, w += ch) {
+            uint32_t xv, wv;
+            int16x2_t xe, xo, we, wo;
+            memcpy(&xv, x, 4);
+            memcpy(&wv, w, 4);
+            xe = __ssub16(__sxtb16(xv), zz);
+            xo = __ssub16(tt__sxtb16_ror8(xv), zz);
+            we = __sxtb16(wv);
+            wo = tt__sxtb16_ror8(wv);
+            a0 = __smlabb(xe, we, a0);
+            a2 = __smlatt(xe, we, a2);
+            a1 = __smlabb(xo, wo, a1);
+            a3 = __smlatt(xo, wo, a3);
+        }
+    }
+#else
+    for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
+        const int8_t *x = px;
+        const int8_t *w = pw;
+        for (j = 0; j < cols; j++, x += ch, w += ch) {
+            a0 += ((int32_t)x[0] - x_zero) * w[0];
+            a1 += ((int32_t)x[1] - x_zero) * w[1];
+            a2 += ((int32_t)x[2] - x_zero) * w[2];
+            a3 += ((int32_t)x[3] - x_zero) * w[3];
+        }
+    }
+#endif
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+}
+
+/* What tt__dw_blocks needs besides the window: the layer's constants. */
+typedef struct tt__dw_args {
+    int8_t *arena;
+    int32_t c, blocked, in_row, w_row, x_zero, y_zero, mask_off;
+    const int32_t *bias_q;
+    const float *bias_f;
+    const float *eff;
+} tt__dw_args;
+
+/*
+ * Channels [0, blocked) of one depthwise output position, four per pass: the window's rows x cols valid taps start
+ * at px (input) and pw (weight); y is the output position, out_index its first element's index.
+ */
+static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
+                                           int32_t cols, int8_t *y, int32_t out_index)
+{
+    int32_t ch;
+    for (ch = 0; ch < d->blocked; ch += 4) {
+        int32_t a[4];
+        uint32_t bits;
+        tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, a);
+        if (d->bias_f != 0) {
+            bits = tt__requant_store(y + ch, a[0], d->bias_f[ch], d->eff[ch], d->y_zero);
+            bits |= tt__requant_store(y + ch + 1, a[1], d->bias_f[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store(y + ch + 2, a[2], d->bias_f[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store(y + ch + 3, a[3], d->bias_f[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        } else {
+            bits = tt__requant_store(y + ch, a[0], (float)d->bias_q[ch], d->eff[ch], d->y_zero);
+            bits |= tt__requant_store(y + ch + 1, a[1], (float)d->bias_q[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store(y + ch + 2, a[2], (float)d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store(y + ch + 3, a[3], (float)d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        }
+        if (d->mask_off >= 0) {
+            tt__or_mask_bits(d->arena, d->mask_off, out_index + ch, bits, 4);
+        }
+    }
+}
+
+void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t c, int32_t x_zero,
+                       const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                       int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
+                       int32_t out_off, int32_t out_h, int32_t out_w, int32_t mask_off)
+{
+    const int8_t *in = arena + in_off;
+    /* a split weight's channels live in two parts: every channel goes through the one-channel loop */
+    const int32_t blocked = weight->slot == 0 ? c & ~3 : 0;
+    const int8_t *w = weight->slot == 0 ? tt__whole(weight) : 0;
+    const int32_t in_row = in_w * c;
+    const int32_t w_row = k_w * c;
+    int32_t oy, ox, ch, out_index = 0;
+    tt__dw_args d;
+
+    TT_ASSERT(arena != 0 && weight != 0 && eff != 0 && (bias_q == 0) != (bias_f == 0));
+    TT_ASSERT(in_h >= 1 && in_w >= 1 && c >= 1 && k_h >= 1 && k_w >= 1 && stride >= 1 && pad_top >= 0);
+    TT_ASSERT(pad_left >= 0 && out_h >= 1 && out_w >= 1 && (int64_t)k_h * k_w <= TT_MAX_INT_TERMS);
+    TT_ASSERT(x_zero >= TT_INT8_MIN && x_zero <= TT_INT8_MAX && y_zero >= TT_INT8_MIN && y_zero <= TT_INT8_MAX);
+
+    d.arena = arena;
+    d.c = c;
+    d.blocked = blocked;
+    d.in_row = in_row;
+    d.w_row = w_row;
+    d.x_zero = x_zero;
+    d.y_zero = y_zero;
+    d.mask_off = mask_off;
+    d.bias_q = bias_q;
+    d.bias_f = bias_f;
+    d.eff = eff;
+    if (mask_off >= 0) {
+        tt__clear_mask(arena, mask_off, out_h * out_w * c);
+    }
+    /* outputs in NHWC order, each block of channels written after its taps were read: the order an in-place
+       depthwise relies on (see tt_conv2d) */
+    for (oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * stride - pad_top;
+        const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+        const int32_t i1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
+        for (ox = 0; ox < out_w; ox++) {
+            const int32_t ix0 = ox * stride - pad_left;
+            const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+            const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
+            const int32_t rows = i1 > i0 ? i1 - i0 : 0;
+            const int32_t cols = j1 > j0 ? j1 - j0 : 0;
+            const int8_t *px = in + (iy0 + i0) * in_row + (ix0 + j0) * c;
+            int8_t *y = arena + out_off + out_index;
+            if (blocked > 0) {
+                const int8_t *pw = w + i0 * w_row + j0 * c;
+                /* whole 3x3, 5x5 and 7x7 windows (all but the border) with the window's size as a constant */
+                if (rows == 3 && cols == 3) {
+                    tt__dw_blocks(&d, px, pw, 3, 3, y, out_index);
+                } else if (rows == 5 && cols == 5) {
+                    tt__dw_blocks(&d, px, pw, 5, 5, y, out_index);
+                } else if (rows == 7 && cols == 7) {
+                    tt__dw_blocks(&d, px, pw, 7, 7, y, out_index);
+                } else {
+                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index);
+                }
+            }
+            ch = blocked;
+            for (; ch < c; ch++) { /* the last c % 4 channels (all of a split weight) one by one */
+                const float b = bias_f != 0 ? bias_f[ch] : (float)bias_q[ch];
+                int32_t ws, acc = 0, i, j;
+                const int8_t *wc = tt__channel_base(weight, ch, c, &ws); /* tap t of channel ch: wc[t * ws] */
+                uint32_t bit;
+                for (i = 0; i < rows; i++) {
+                    for (j = 0; j < cols; j++) {
+                        acc += ((int32_t)px[i * in_row + j * c + ch] - x_zero) * wc[((i0 + i) * k_w + j0 + j) * ws];
+                    }
+                }
+                bit = tt__requant_store(y + ch, acc, b, eff[ch], y_zero);
+                if (mask_off >= 0) {
+                    tt__or_mask_bits(arena, mask_off, out_index + ch, bit, 1);
+                }
+            }
+            out_index += c;
+        }
+    }
+}
+
 void tt_quantized_add(int8_t *arena, int32_t a_off, int32_t a_zero, float a_scale,
                       int32_t b_off, int32_t b_zero, float b_scale, int32_t count,
                       int32_t y_zero, float y_scale, int32_t out_off, int32_t mask_off)
@@ -553,6 +1094,319 @@ void tt_conv_input_grad_p(int8_t *arena, int32_t g_off, const tt_weight *weight,
                 }
                 e = dx_off + 4 * (dx_base + c);
                 tt_put_f32(arena, e, accumulate ? tt_get_f32(arena, e) + acc : acc);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------------ */
+/* Fast backward variants: each float sum keeps the reference's order; only independent outputs are blocked.    */
+/* ------------------------------------------------------------------------------------------------------------ */
+
+/* Where channels c .. c+3 of a weight's last axis live (tt__channel_base each: split weights have two parts). */
+static void tt__channel_bases4(const tt_weight *w, int32_t c, int32_t whole_width, const int8_t *base[4],
+                               int32_t width[4])
+{
+    int32_t k;
+    for (k = 0; k < 4; k++) {
+        base[k] = tt__channel_base(w, c + k, whole_width, &width[k]);
+    }
+}
+
+/* dx = accumulate ? dx + acc : acc, the reference's store. */
+static inline void tt__put_grad(int8_t *arena, int32_t off, float acc, int accumulate)
+{
+    tt_put_f32(arena, off, accumulate ? tt_get_f32(arena, off) + acc : acc);
+}
+
+/* tt__put_grad of four consecutive floats at off. */
+static inline void tt__put_grad4(int8_t *arena, int32_t off, float a0, float a1, float a2, float a3, int accumulate)
+{
+    tt__put_grad(arena, off, a0, accumulate);
+    tt__put_grad(arena, off + 4, a1, accumulate);
+    tt__put_grad(arena, off + 8, a2, accumulate);
+    tt__put_grad(arena, off + 12, a3, accumulate);
+}
+
+void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                           int32_t dx_off, int accumulate)
+{
+    const int32_t in_h = geom->in_h, in_w = geom->in_w, in_c = geom->in_c;
+    const int32_t out_h = geom->out_h, out_w = geom->out_w, out_c = geom->out_c;
+    const int32_t s_h = geom->stride_h, s_w = geom->stride_w;
+    const int32_t positions = out_h * out_w;
+    int32_t iy, ix, p, c, o;
+
+    TT_ASSERT(tt_conv_geom_valid(geom) && geom->k_h == 1 && geom->k_w == 1 && geom->groups == 1);
+    TT_ASSERT(geom->pad_h == 0 && geom->pad_w == 0);
+    /* inputs no output reads (stride > 1) get the reference's empty sum, +0 */
+    if (s_h > 1 || s_w > 1 || (out_h - 1) * s_h + 1 < in_h || (out_w - 1) * s_w + 1 < in_w) {
+        for (iy = 0; iy < in_h; iy++) {
+            for (ix = 0; ix < in_w; ix++) {
+                if (iy % s_h != 0 || ix % s_w != 0 || iy / s_h >= out_h || ix / s_w >= out_w) {
+                    for (c = 0; c < in_c; c++) {
+                        tt__put_grad(arena, dx_off + 4 * ((iy * in_w + ix) * in_c + c), 0.0f, accumulate);
+                    }
+                }
+            }
+        }
+    }
+    /* dx[p, c] = sum over o ascending of (float) w[o, c] * g[p, o]: four positions by four channels per pass
+       (16 accumulators; fewer positions at the end repeat the last one, which is then not stored) */
+    for (p = 0; p < positions; p += 4) {
+        const int32_t np = positions - p < 4 ? positions - p : 4;
+        int32_t gr[4], d[4], k;
+        for (k = 0; k < 4; k++) {
+            const int32_t q = p + (k < np ? k : np - 1);
+            gr[k] = g_off + 4 * q * out_c;
+            d[k] = dx_off + 4 * (((q / out_w) * s_h * in_w + (q % out_w) * s_w) * in_c);
+        }
+        for (c = 0; c + 4 <= in_c; c += 4) {
+            const int8_t *wb[4];
+            int32_t ww[4];
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, b0 = 0.0f, b1 = 0.0f, b2 = 0.0f, b3 = 0.0f;
+            float c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f, e0 = 0.0f, e1 = 0.0f, e2 = 0.0f, e3 = 0.0f;
+            tt__channel_bases4(weight, c, in_c, wb, ww);
+            for (o = 0; o < out_c; o++) {
+                const float w0 = (float)wb[0][o * ww[0]], w1 = (float)wb[1][o * ww[1]];
+                const float w2 = (float)wb[2][o * ww[2]], w3 = (float)wb[3][o * ww[3]];
+                const float ga = tt_get_f32(arena, gr[0] + 4 * o), gb = tt_get_f32(arena, gr[1] + 4 * o);
+                const float gc = tt_get_f32(arena, gr[2] + 4 * o), ge = tt_get_f32(arena, gr[3] + 4 * o);
+                a0 = a0 + w0 * ga;
+                a1 = a1 + w1 * ga;
+                a2 = a2 + w2 * ga;
+                a3 = a3 + w3 * ga;
+                b0 = b0 + w0 * gb;
+                b1 = b1 + w1 * gb;
+                b2 = b2 + w2 * gb;
+                b3 = b3 + w3 * gb;
+                c0 = c0 + w0 * gc;
+                c1 = c1 + w1 * gc;
+                c2 = c2 + w2 * gc;
+                c3 = c3 + w3 * gc;
+                e0 = e0 + w0 * ge;
+                e1 = e1 + w1 * ge;
+                e2 = e2 + w2 * ge;
+                e3 = e3 + w3 * ge;
+            }
+            tt__put_grad4(arena, d[0] + 4 * c, a0, a1, a2, a3, accumulate);
+            if (np > 1) {
+                tt__put_grad4(arena, d[1] + 4 * c, b0, b1, b2, b3, accumulate);
+            }
+            if (np > 2) {
+                tt__put_grad4(arena, d[2] + 4 * c, c0, c1, c2, c3, accumulate);
+            }
+            if (np > 3) {
+                tt__put_grad4(arena, d[3] + 4 * c, e0, e1, e2, e3, accumulate);
+            }
+        }
+        for (; c < in_c; c++) { /* the last in_c % 4 channels, one position at a time */
+            int32_t width;
+            const int8_t *wc = tt__channel_base(weight, c, in_c, &width);
+            for (k = 0; k < np; k++) {
+                float a = 0.0f;
+                for (o = 0; o < out_c; o++) {
+                    a = a + (float)wc[o * width] * tt_get_f32(arena, gr[k] + 4 * o);
+                }
+                tt__put_grad(arena, d[k] + 4 * c, a, accumulate);
+            }
+        }
+    }
+}
+
+/* Taps of the depthwise windows whose weights tt_depthwise_input_grad keeps as floats (5x5: 400 B of stack). */
+#define TT_DW_GRAD_TAPS 25
+
+/*
+ * The taps k (ascending, step s) whose output o = (t - k) / s exists, for t = input index + padding: k = t - o*s
+ * with 0 <= k < kernel, 0 <= o < outputs. Returns the first (the range is empty when it exceeds *last).
+ */
+static int32_t tt__tap_range(int32_t t, int32_t s, int32_t kernel, int32_t outputs, int32_t *last)
+{
+    int32_t lo = t - (outputs - 1) * s;
+    if (lo < 0) {
+        lo = 0;
+    }
+    *last = t < kernel - 1 ? t : kernel - 1;
+    return lo + (t - lo) % s; /* the first k >= lo with (t - k) divisible by s */
+}
+
+void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                             int32_t dx_off, int accumulate)
+{
+    const int32_t in_h = geom->in_h, in_w = geom->in_w, c = geom->in_c;
+    const int32_t out_h = geom->out_h, out_w = geom->out_w, k_h = geom->k_h, k_w = geom->k_w;
+    const int32_t s_h = geom->stride_h, s_w = geom->stride_w;
+    const int32_t taps = k_h * k_w;
+    /* a block's weights as floats, [tap][4], when the window has at most TT_DW_GRAD_TAPS taps */
+    float wf[TT_DW_GRAD_TAPS][4];
+    int32_t iy, ix, ch, kh, kw, k, t;
+
+    TT_ASSERT(tt_conv_geom_valid(geom) && tt_conv_geom_depthwise(geom));
+    for (ch = 0; ch < c; ch += 4) {
+        /* four channels per pass (fewer at the end) over the whole input */
+        const int32_t nc = c - ch < 4 ? c - ch : 4;
+        const int8_t *wb[4];
+        int32_t ww[4];
+        const int cached = nc == 4 && taps <= TT_DW_GRAD_TAPS;
+        for (k = 0; k < nc; k++) {
+            wb[k] = tt__channel_base(weight, ch + k, c, &ww[k]);
+        }
+        if (cached) {
+            for (t = 0; t < taps; t++) {
+                for (k = 0; k < 4; k++) {
+                    wf[t][k] = (float)wb[k][t * ww[k]];
+                }
+            }
+        }
+        for (iy = 0; iy < in_h; iy++) {
+            const int32_t ty = iy + geom->pad_h;
+            int32_t kh_last;
+            const int32_t kh_first = tt__tap_range(ty, s_h, k_h, out_h, &kh_last);
+            for (ix = 0; ix < in_w; ix++) {
+                const int32_t tx = ix + geom->pad_w;
+                int32_t kw_last;
+                const int32_t kw_first = tt__tap_range(tx, s_w, k_w, out_w, &kw_last);
+                const int32_t dx = dx_off + 4 * ((iy * in_w + ix) * c + ch);
+                float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+                /* the valid taps in the reference's order: kh, then kw, ascending */
+                for (kh = kh_first; kh <= kh_last; kh += s_h) {
+                    const int32_t oy = (ty - kh) / s_h;
+                    for (kw = kw_first; kw <= kw_last; kw += s_w) {
+                        const int32_t gp = g_off + 4 * ((oy * out_w + (tx - kw) / s_w) * c + ch);
+                        const int32_t tap = kh * k_w + kw;
+                        if (cached) {
+                            a0 = a0 + wf[tap][0] * tt_get_f32(arena, gp);
+                            a1 = a1 + wf[tap][1] * tt_get_f32(arena, gp + 4);
+                            a2 = a2 + wf[tap][2] * tt_get_f32(arena, gp + 8);
+                            a3 = a3 + wf[tap][3] * tt_get_f32(arena, gp + 12);
+                        } else {
+                            a0 = a0 + (float)wb[0][tap * ww[0]] * tt_get_f32(arena, gp);
+                            if (nc > 1) {
+                                a1 = a1 + (float)wb[1][tap * ww[1]] * tt_get_f32(arena, gp + 4);
+                            }
+                            if (nc > 2) {
+                                a2 = a2 + (float)wb[2][tap * ww[2]] * tt_get_f32(arena, gp + 8);
+                            }
+                            if (nc > 3) {
+                                a3 = a3 + (float)wb[3][tap * ww[3]] * tt_get_f32(arena, gp + 12);
+                            }
+                        }
+                    }
+                }
+                tt__put_grad(arena, dx, a0, accumulate);
+                if (nc > 1) {
+                    tt__put_grad(arena, dx + 4, a1, accumulate);
+                }
+                if (nc > 2) {
+                    tt__put_grad(arena, dx + 8, a2, accumulate);
+                }
+                if (nc > 3) {
+                    tt__put_grad(arena, dx + 12, a3, accumulate);
+                }
+            }
+        }
+    }
+}
+
+static void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx, float g,
+                                      float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key);
+
+void tt_conv1x1_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                   const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
+                                   int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
+                                   const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key)
+{
+    const int32_t in_w = grad_geom->in_w, n = grad_geom->in_c, out_c = grad_geom->out_c;
+    const int32_t out_h = grad_geom->out_h, out_w = grad_geom->out_w;
+    const int32_t s_h = grad_geom->stride_h, s_w = grad_geom->stride_w;
+    const int32_t whole_c = geom->in_c; /* the weight's input channels (n of them train) */
+    int8_t *dst = weight->trained;
+    int32_t o, j, oy, ox, k, m;
+
+    TT_ASSERT(tt_conv_geom_valid(grad_geom) && grad_geom->k_h == 1 && grad_geom->k_w == 1);
+    TT_ASSERT(grad_geom->groups == 1 && grad_geom->pad_h == 0 && grad_geom->pad_w == 0 && geom->groups == 1);
+    TT_ASSERT(dst != 0 && (mode != TT_ROUND_FLOAT_MASTER || master != 0));
+    TT_ASSERT(n == (channels == 0 ? whole_c : n_channels));
+    (void)n_channels; /* the sliced input's channel count, grad_geom->in_c */
+    /*
+     * Element (o, j) of the gradient is sum over (oy, ox) ascending of (float)(x[oy*s, ox*s, j] - x_zero) * g[oy, ox, o]
+     * (the reference's sum); four j by four o per pass share the conversions of x and the loads of g, and each
+     * element is applied as soon as it is summed (every element's update depends on its own gradient only). The
+     * workspace ends as the reference leaves it: the gradient of the last output channel.
+     */
+    for (j = 0; j < n; j += 4) {
+        const int32_t nj = n - j < 4 ? n - j : 4;
+        int32_t jj[4];
+        for (k = 0; k < 4; k++) {
+            jj[k] = j + (k < nj ? k : nj - 1); /* missing ones repeat the last: summed, not stored */
+        }
+        for (o = 0; o < out_c; o += 4) {
+            const int32_t no = out_c - o < 4 ? out_c - o : 4;
+            int32_t oo[4];
+            /* a<j><o>: 16 accumulators in registers (the M7 has 32 single-precision registers) */
+            float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+            float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+            float acc[4][4];
+            int32_t gp = g_off;
+            for (k = 0; k < 4; k++) {
+                oo[k] = 4 * (o + (k < no ? k : no - 1));
+            }
+            for (oy = 0; oy < out_h; oy++) {
+                const int8_t *xr = arena + x_off + oy * s_h * in_w * n;
+                for (ox = 0; ox < out_w; ox++, gp += 4 * out_c) {
+                    const int8_t *xp = xr + ox * s_w * n;
+                    const float x0 = (float)((int32_t)xp[jj[0]] - x_zero), x1 = (float)((int32_t)xp[jj[1]] - x_zero);
+                    const float x2 = (float)((int32_t)xp[jj[2]] - x_zero), x3 = (float)((int32_t)xp[jj[3]] - x_zero);
+                    const float g0 = tt_get_f32(arena, gp + oo[0]), g1 = tt_get_f32(arena, gp + oo[1]);
+                    const float g2 = tt_get_f32(arena, gp + oo[2]), g3 = tt_get_f32(arena, gp + oo[3]);
+                    a00 = a00 + x0 * g0;
+                    a01 = a01 + x0 * g1;
+                    a02 = a02 + x0 * g2;
+                    a03 = a03 + x0 * g3;
+                    a10 = a10 + x1 * g0;
+                    a11 = a11 + x1 * g1;
+                    a12 = a12 + x1 * g2;
+                    a13 = a13 + x1 * g3;
+                    a20 = a20 + x2 * g0;
+                    a21 = a21 + x2 * g1;
+                    a22 = a22 + x2 * g2;
+                    a23 = a23 + x2 * g3;
+                    a30 = a30 + x3 * g0;
+                    a31 = a31 + x3 * g1;
+                    a32 = a32 + x3 * g2;
+                    a33 = a33 + x3 * g3;
+                }
+            }
+            acc[0][0] = a00;
+            acc[0][1] = a01;
+            acc[0][2] = a02;
+            acc[0][3] = a03;
+            acc[1][0] = a10;
+            acc[1][1] = a11;
+            acc[1][2] = a12;
+            acc[1][3] = a13;
+            acc[2][0] = a20;
+            acc[2][1] = a21;
+            acc[2][2] = a22;
+            acc[2][3] = a23;
+            acc[3][0] = a30;
+            acc[3][1] = a31;
+            acc[3][2] = a32;
+            acc[3][3] = a33;
+            for (m = 0; m < no; m++) {
+                const int32_t oc = o + m;
+                const float div = qas_divisors == 0 ? 1.0f : qas_divisors[oc];
+                for (k = 0; k < nj; k++) {
+                    const int32_t ci = channels == 0 ? j + k : channels[j + k];
+                    const int32_t idx = oc * whole_c + ci;
+                    const int32_t store = weight->slot == 0 ? idx : oc * weight->n_trained + weight->slot[ci];
+                    TT_ASSERT(weight->slot == 0 || weight->slot[ci] >= 0);
+                    tt__update_weight_element(dst, master, store, idx, acc[k][m], div, lr, mode, rng_key);
+                    if (oc == out_c - 1) {
+                        tt_put_f32(arena, ws_off + 4 * (j + k), acc[k][m]);
+                    }
+                }
             }
         }
     }

@@ -182,6 +182,49 @@ void tt_conv2d_p(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int3
                  int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off);
 
 /**
+ * Fast variant of tt_conv2d_p for a dense 1x1 conv without padding (any stride), weight [out_c][in_c] whole or split
+ * (in_c <= TT_MAX_INT_TERMS): byte-identical to tt_conv2d_p / ForwardKernels.conv2d with k_h = k_w = 1,
+ * pad 0, groups 1 and in_h = (out_h - 1) * stride + 1 or more. A register-blocked matrix multiply, two output
+ * channels by two positions per pass (SMLAD on cores with the DSP extension, the same blocking in portable C
+ * elsewhere); mask bits are written in runs of up to 16.
+ *
+ * zw: NULL, or zw[o] = x_zero * sum_c w[o][c] for a weight that does not change (the compiler computes the table):
+ * then the sums are sum x * w - zw[o], which is sum (x - x_zero) * w exactly (int32, at most TT_MAX_INT_TERMS
+ * terms), and the inner loop subtracts no zero point. With NULL (a trained weight) the inner loop subtracts it
+ * (nothing when x_zero is 0). A split weight (slot != NULL) takes NULL and sums each part through its channel list.
+ */
+void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32_t x_zero,
+                const tt_weight *weight, const int32_t *zw, int32_t stride, const int32_t *bias_q,
+                const float *bias_f, const float *eff, int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w,
+                int32_t out_c, int32_t mask_off);
+
+/** The largest k_h * k_w * in_c patch tt_conv_im2col gathers (two of them live on its stack). */
+#define TT_IM2COL_MAX_PATCH 64
+
+/**
+ * Fast variant of tt_conv2d_p for a small dense conv (groups 1, k_h * k_w * in_c <= TT_IM2COL_MAX_PATCH: the
+ * 3-channel first conv), weight [out_c][k_h][k_w][in_c] not split: byte-identical to tt_conv2d_p /
+ * ForwardKernels.conv2d. Gathers the patches of two positions (taps in the padding read x_zero, which adds 0), then
+ * the blocked matrix multiply of tt_conv1x1 over rows of k_h * k_w * in_c; zw as there (the sum over the whole row).
+ */
+void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
+                    const tt_weight *weight, const int32_t *zw, int32_t k_h, int32_t k_w, int32_t stride,
+                    int32_t pad_top, int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff,
+                    int32_t y_zero, int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off);
+
+/**
+ * Fast variant of tt_conv2d_p for a depthwise conv (groups == in_c == out_c == c), weight [1][k_h][k_w][c]
+ * (k_h * k_w <= TT_MAX_INT_TERMS): byte-identical to tt_conv2d_p / ForwardKernels.conv2d, including the in-place
+ * order (outputs in NHWC order, each written after its taps were read). Four channels per pass, read as one word per
+ * tap (channel-pair SIMD with SMLABB/SMLATT on cores with the DSP extension); mask bits in runs of 4. A split weight
+ * is summed channel by channel through its parts.
+ */
+void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t c, int32_t x_zero,
+                       const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                       int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
+                       int32_t out_off, int32_t out_h, int32_t out_w, int32_t mask_off);
+
+/**
  * ForwardKernels.quantizedAdd: residual add, FORMAT.md 3.3. For i < count:
  *   a = (float)(A[i] - a_zero) * a_scale;  b = (float)(B[i] - b_zero) * b_scale;
  *   out = clamp(rint((a + b) / y_scale) + y_zero, -128, 127)
@@ -273,6 +316,21 @@ void tt_conv_input_grad(int8_t *arena, int32_t g_off, const int8_t *weight, cons
 /** tt_conv_input_grad with the weight as a tt_weight (whole or split): byte-identical, same loop order. */
 void tt_conv_input_grad_p(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
                           int32_t dx_off, int accumulate);
+
+/**
+ * Fast variant of tt_conv_input_grad_p for a dense 1x1 conv without padding (any stride), weight whole or split:
+ * byte-identical (each dx sums over o ascending as the reference; two positions by four channels per pass share
+ * their loads and conversions).
+ */
+void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                           int32_t dx_off, int accumulate);
+
+/**
+ * Fast variant of tt_conv_input_grad_p for a depthwise conv, weight whole or split: byte-identical (each dx sums its
+ * taps in the reference's order; four channels per pass share the tap arithmetic and read g contiguously).
+ */
+void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
+                             int32_t dx_off, int accumulate);
 
 /** BackwardKernels.convBiasGradChannel: acc = +0; for p ascending: acc = acc + g'[p, o]. */
 float tt_conv_bias_grad_channel(const int8_t *arena, int32_t g_off, int32_t positions, int32_t channels, int32_t o);
@@ -475,6 +533,18 @@ void tt_conv_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, in
                                 const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
                                 int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
                                 const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key);
+
+/**
+ * Fast variant of tt_conv_weight_grad_update for a dense 1x1 conv without padding (grad_geom: the sliced input,
+ * in_c = the trained channels): byte-identical weights, masters and workspace (each gradient element sums over the
+ * positions in the reference's order; four input by four output channels per pass share the conversions of x and
+ * the loads of g; each element is updated as the reference updates it, as soon as its gradient is complete, and
+ * the workspace is left holding the last output channel's gradient, as the reference leaves it).
+ */
+void tt_conv1x1_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
+                                   const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
+                                   int32_t n_channels, int32_t ws_off, const tt_weight *weight, float *master,
+                                   const float *qas_divisors, float lr, tt_rounding_mode mode, uint32_t rng_key);
 
 /**
  * StepKernels.convBiasGradUpdate: per output channel, tt_conv_bias_grad_channel then tt_update_bias_channel

@@ -351,6 +351,45 @@ static int run_case(uint32_t kernel)
         tt_conv2d_p(B8(0), I(0), I(1), I(2), I(3), I(4), &w, I(5), I(6), I(7), I(8), I(9), I(10), BI(6), BF(7), BF(8),
                     I(11), I(12), I(13), I(14), I(15), I(16));
         return 0;
+    case TTC_CONV1X1: /* the arguments of TTC_CONV_IM2COL with k 1x1, pad 0 */
+        w = weight_at(1);
+        tt_conv1x1(B8(0), I(0), I(2), I(3), I(4), &w, BI(6), I(7), BI(7), BF(8), BF(9), I(10), I(11), I(12), I(13),
+                   I(14), I(15));
+        return 0;
+    case TTC_CONV_IM2COL:
+        w = weight_at(1);
+        tt_conv_im2col(B8(0), I(0), I(1), I(2), I(3), I(4), &w, BI(6), I(5), I(6), I(7), I(8), I(9), BI(7), BF(8),
+                       BF(9), I(10), I(11), I(12), I(13), I(14), I(15));
+        return 0;
+    case TTC_DEPTHWISE_CONV: /* the arguments of TTC_CONV2D (groups == in_c == out_c), a whole frozen weight */
+        memset(&w, 0, sizeof w);
+        w.frozen = B8(1);
+        tt_depthwise_conv(B8(0), I(0), I(1), I(2), I(3), I(4), &w, I(5), I(6), I(7), I(8), I(9), 0, BF(2), BF(3),
+                          I(11), I(12), I(13), I(14), I(16));
+        return 0;
+    case TTC_DEPTHWISE_CONV_STORAGE: /* the arguments of TTC_CONV2D_P */
+        w = weight_at(1);
+        tt_depthwise_conv(B8(0), I(0), I(1), I(2), I(3), I(4), &w, I(5), I(6), I(7), I(8), I(9), BI(6), BF(7), BF(8),
+                          I(11), I(12), I(13), I(14), I(16));
+        return 0;
+    case TTC_CONV1X1_INPUT_GRAD: /* the arguments of TTC_CONV_INPUT_GRAD_P */
+        g = geom_at(0);
+        w = weight_at(1);
+        tt_conv1x1_input_grad(B8(0), I(13), &w, &g, I(14), I(15));
+        return 0;
+    case TTC_DEPTHWISE_INPUT_GRAD: /* likewise */
+        g = geom_at(0);
+        w = weight_at(1);
+        tt_depthwise_input_grad(B8(0), I(13), &w, &g, I(14), I(15));
+        return 0;
+    case TTC_CONV1X1_WEIGHT_GRAD_UPDATE: { /* the arguments of TTC_CONV_WEIGHT_GRAD_UPDATE */
+        tt_conv_geom full = geom_at(13);
+        g = geom_at(0);
+        w = weight_at(2);
+        tt_conv1x1_weight_grad_update(B8(0), I(26), I(27), I(28), &g, &full, CHANNELS(1), I(29), &w, BF(7), BF(8),
+                                      F(0), (tt_rounding_mode)I(30), (uint32_t)I(31));
+        return 0;
+    }
     case TTC_CONV_INPUT_GRAD_P:
         g = geom_at(0);
         w = weight_at(1);
