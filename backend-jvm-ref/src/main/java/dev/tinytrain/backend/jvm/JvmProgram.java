@@ -25,7 +25,8 @@ public final class JvmProgram {
     private final GeneratedProgram program;
     private final int[] state;
 
-    private JvmProgram(Graph graph, ArenaLayout layout, ParameterArrays parameters, List<Node> schedule, int seed) {
+    private JvmProgram(Graph graph, ArenaLayout layout, ParameterArrays parameters, List<Node> schedule, int seed,
+                       OpProfile profile) {
         this.graph = graph;
         this.layout = layout;
         this.parameters = parameters;
@@ -35,7 +36,7 @@ public final class JvmProgram {
             }
         }
         this.state = new int[] {0, seed};
-        this.program = ProgramGenerator.generate(graph, schedule, layout, parameters, state);
+        this.program = ProgramGenerator.generate(graph, schedule, layout, parameters, state, profile);
     }
 
     /**
@@ -44,7 +45,7 @@ public final class JvmProgram {
      * @throws UnsupportedOpException naming the first node whose kind has no JVM kernel
      */
     public static JvmProgram compile(Graph graph, ArenaLayout layout) {
-        return new JvmProgram(graph, layout, new ParameterArrays(graph), graph.nodes(), 0);
+        return new JvmProgram(graph, layout, new ParameterArrays(graph), graph.nodes(), 0, null);
     }
 
     /**
@@ -56,7 +57,16 @@ public final class JvmProgram {
      */
     public static JvmProgram compile(Graph graph, List<Node> schedule, ArenaLayout layout, ParameterArrays parameters,
                                      int seed) {
-        return new JvmProgram(graph, layout, parameters, schedule, seed);
+        return new JvmProgram(graph, layout, parameters, schedule, seed, null);
+    }
+
+    /**
+     * As {@link #compile(Graph, List, ArenaLayout, ParameterArrays, int)}, with every kernel call timed into
+     * {@code profile} (a fresh one: a profile instruments one program).
+     */
+    public static JvmProgram compileProfiled(Graph graph, List<Node> schedule, ArenaLayout layout,
+                                             ParameterArrays parameters, int seed, OpProfile profile) {
+        return new JvmProgram(graph, layout, parameters, schedule, seed, java.util.Objects.requireNonNull(profile));
     }
 
     /** The number of completed steps (keys the stochastic rounding); incremented by {@link #advanceStep()}. */

@@ -23,12 +23,24 @@ import org.objectweb.asm.Type;
 final class ProgramGenerator {
     private static final String NAME = "dev/tinytrain/backend/jvm/GeneratedProgramImpl";
     private static final int NODES_PER_METHOD = 200;
+    /** The local holding a profiled call's start time (after {@code this} and the arena). */
+    private static final int CLOCK_LOCAL = 2;
 
     private ProgramGenerator() {
     }
 
     static GeneratedProgram generate(dev.tinytrain.ir.Graph graph, List<Node> nodes, ArenaLayout layout,
                                      ParameterArrays parameters, int[] state) {
+        return generate(graph, nodes, layout, parameters, state, null);
+    }
+
+    /**
+     * As above; with a non-null {@code profile}, every kernel call is bracketed by clock reads that add its time to
+     * the profile (see {@link OpProfile}).
+     */
+    static GeneratedProgram generate(dev.tinytrain.ir.Graph graph, List<Node> nodes, ArenaLayout layout,
+                                     ParameterArrays parameters, int[] state, OpProfile profile) {
+        long[] nanos = profile == null ? null : profile.bind(nodes);
         Function<Value, Object> parameterArray = v -> parameters.get(v.name());
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, NAME, null,
@@ -40,10 +52,27 @@ final class ProgramGenerator {
             MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, "([B)V", null, null);
             mv.visitCode();
             Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state);
-            for (Node n : nodes.subList(m * NODES_PER_METHOD, Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD))) {
+            for (int i = m * NODES_PER_METHOD; i < Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD); i++) {
+                Node n = nodes.get(i);
                 JvmOpEmitter e = JvmOpEmitters.forKind(n.op().kind()).orElseThrow(() -> new UnsupportedOpException(
                         "op '" + n.name() + "': the JVM backend has no kernel for " + n.op().kind().irName()));
+                if (nanos != null) {
+                    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "nanoTime", "()J", false);
+                    mv.visitVarInsn(Opcodes.LSTORE, CLOCK_LOCAL);
+                }
                 e.emit(ctx, n);
+                if (nanos != null) {
+                    // nanos[i] += System.nanoTime() - start
+                    ctx.constant(nanos);
+                    pushInt(mv, i);
+                    mv.visitInsn(Opcodes.DUP2);
+                    mv.visitInsn(Opcodes.LALOAD);
+                    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "nanoTime", "()J", false);
+                    mv.visitVarInsn(Opcodes.LLOAD, CLOCK_LOCAL);
+                    mv.visitInsn(Opcodes.LSUB);
+                    mv.visitInsn(Opcodes.LADD);
+                    mv.visitInsn(Opcodes.LASTORE);
+                }
             }
             mv.visitInsn(Opcodes.RETURN);
             mv.visitMaxs(0, 0);
