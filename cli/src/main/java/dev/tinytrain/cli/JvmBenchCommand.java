@@ -63,8 +63,8 @@ final class JvmBenchCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "JVM backend, one thread, %s %s; rounding %s; %d warm-up and %d timed runs each%n",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), rounding, warmup, runs);
-        o.printf(Locale.ROOT, "%-15s %-16s %27s %27s%n", "model", "scheme", "train step ms (p10 med p90)",
-                "inference ms (p10 med p90)");
+        o.printf(Locale.ROOT, "%-15s %-16s %27s %9s %27s %9s%n", "model", "scheme", "train step ms (p10 med p90)",
+                "cpu med", "inference ms (p10 med p90)", "cpu med");
         o.flush();
         for (String scheme : schemes) {
             String model = modelOf(scheme);
@@ -77,8 +77,8 @@ final class JvmBenchCommand implements Callable<Integer> {
             }
             double[] train = time(i -> s.trainStep(images[i % images.length], i % 10));
             double[] infer = time(i -> s.infer(images[i % images.length]));
-            o.printf(Locale.ROOT, "%-15s %-16s %8.2f %8.2f %9.2f %8.2f %8.2f %9.2f%n", model, scheme,
-                    train[0], train[1], train[2], infer[0], infer[1], infer[2]);
+            o.printf(Locale.ROOT, "%-15s %-16s %8.2f %8.2f %9.2f %9.2f %8.2f %8.2f %9.2f %9.2f%n", model, scheme,
+                    train[0], train[1], train[2], train[3], infer[0], infer[1], infer[2], infer[3]);
             o.flush();
             if (profile) {
                 printProfile(o, c, images);
@@ -104,19 +104,27 @@ final class JvmBenchCommand implements Callable<Integer> {
         void run(int i);
     }
 
-    /** p10, median and p90 in ms of {@link #runs} timed runs after {@link #warmup} untimed ones. */
+    /**
+     * p10, median and p90 of the wall time in ms of {@link #runs} timed runs after {@link #warmup} untimed ones, and
+     * the median of the thread's CPU time (on a shared machine the wall clock also counts other processes' turns).
+     */
     private double[] time(Run run) {
         for (int i = 0; i < warmup; i++) {
             run.run(i);
         }
         long[] ns = new long[runs];
+        long[] cpu = new long[runs];
         for (int i = 0; i < runs; i++) {
+            long c0 = OpProfile.now();
             long t0 = System.nanoTime();
             run.run(i);
             ns[i] = System.nanoTime() - t0;
+            cpu[i] = OpProfile.now() - c0;
         }
         Arrays.sort(ns);
-        return new double[] {percentile(ns, 0.1) / 1e6, percentile(ns, 0.5) / 1e6, percentile(ns, 0.9) / 1e6};
+        Arrays.sort(cpu);
+        return new double[] {percentile(ns, 0.1) / 1e6, percentile(ns, 0.5) / 1e6, percentile(ns, 0.9) / 1e6,
+                percentile(cpu, 0.5) / 1e6};
     }
 
     /** The nearest-rank percentile of sorted values. */
@@ -137,11 +145,13 @@ final class JvmBenchCommand implements Callable<Integer> {
             s.trainStep(images[i % images.length], i % 10);
         }
         Map<String, Long> byKind = p.nanosByGroup();
+        Map<String, Long> macs = p.macsByGroup();
         long total = byKind.values().stream().mapToLong(Long::longValue).sum();
-        o.printf(Locale.ROOT, "  one step by op kind (instrumented, mean over %d steps):%n", runs);
+        o.printf(Locale.ROOT, "  one step by op kind (instrumented, CPU time, mean over %d steps):%n", runs);
         byKind.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e ->
-                o.printf(Locale.ROOT, "    %-40s %8.3f ms %5.1f %%%n", e.getKey(), e.getValue() / 1e6 / runs,
-                        100.0 * e.getValue() / total));
+                o.printf(Locale.ROOT, "    %-34s %8.3f ms %5.1f %% %8.2f M MACs %6.2f GMAC/s%n", e.getKey(),
+                        e.getValue() / 1e6 / runs, 100.0 * e.getValue() / total, macs.get(e.getKey()) / 1e6,
+                        macs.get(e.getKey()) * (double) runs / Math.max(1, e.getValue())));
         o.flush();
     }
 }

@@ -11,14 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where a program's time goes: a program compiled with a profile reads {@link System#nanoTime()} around every
- * kernel call and adds the difference to the call's slot. Each node is counted under a group of similar kernels
+ * Where a program's time goes: a program compiled with a profile reads the running thread's CPU time
+ * ({@link #now()}) around every kernel call and adds the difference to the call's slot (CPU time, not wall time:
+ * on a shared machine the wall clock also counts other processes' turns). Each node is counted under a group of similar kernels
  * (the op kind, with convs split into 1x1, depthwise and other windows) so a benchmark can print a breakdown. The
  * clock reads cost time of their own, so an instrumented program is for finding hot spots, not for timing.
  */
 public final class OpProfile {
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
     private String[] groups = new String[0];
     private long[] nanos = new long[0];
+    private long[] macs = new long[0];
 
     /** Binds the profile to a schedule; returns the per-node array the generated program adds to. */
     long[] bind(List<Node> schedule) {
@@ -27,7 +32,14 @@ public final class OpProfile {
         }
         groups = schedule.stream().map(OpProfile::group).toArray(String[]::new);
         nanos = new long[groups.length];
+        macs = schedule.stream().mapToLong(n -> n.op().macs(n.inputs(),
+                n.outputs().stream().map(Value::type).toList())).toArray();
         return nanos;
+    }
+
+    /** The current thread's CPU time in nanoseconds (the clock the instrumented program reads). */
+    public static long now() {
+        return THREADS.getCurrentThreadCpuTime();
     }
 
     /** Clears the accumulated times (e.g. after warm-up). */
@@ -40,6 +52,15 @@ public final class OpProfile {
         Map<String, Long> m = new LinkedHashMap<>();
         for (int i = 0; i < groups.length; i++) {
             m.merge(groups[i], nanos[i], Long::sum);
+        }
+        return m;
+    }
+
+    /** Multiply-accumulates of one run by group (the ops' own count), groups as in {@link #nanosByGroup()}. */
+    public Map<String, Long> macsByGroup() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (int i = 0; i < groups.length; i++) {
+            m.merge(groups[i], macs[i], Long::sum);
         }
         return m;
     }

@@ -25,6 +25,7 @@ final class ProgramGenerator {
     private static final int NODES_PER_METHOD = 200;
     /** The local holding a profiled call's start time (after {@code this} and the arena). */
     private static final int CLOCK_LOCAL = 2;
+    private static final java.lang.reflect.Method CLOCK = KernelMethods.of(OpProfile.class, "now");
 
     private ProgramGenerator() {
     }
@@ -57,17 +58,17 @@ final class ProgramGenerator {
                 JvmOpEmitter e = JvmOpEmitters.forKind(n.op().kind()).orElseThrow(() -> new UnsupportedOpException(
                         "op '" + n.name() + "': the JVM backend has no kernel for " + n.op().kind().irName()));
                 if (nanos != null) {
-                    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "nanoTime", "()J", false);
+                    ctx.invoke(CLOCK);
                     mv.visitVarInsn(Opcodes.LSTORE, CLOCK_LOCAL);
                 }
                 e.emit(ctx, n);
                 if (nanos != null) {
-                    // nanos[i] += System.nanoTime() - start
+                    // nanos[i] += now() - start
                     ctx.constant(nanos);
                     pushInt(mv, i);
                     mv.visitInsn(Opcodes.DUP2);
                     mv.visitInsn(Opcodes.LALOAD);
-                    mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/System", "nanoTime", "()J", false);
+                    ctx.invoke(CLOCK);
                     mv.visitVarInsn(Opcodes.LLOAD, CLOCK_LOCAL);
                     mv.visitInsn(Opcodes.LSUB);
                     mv.visitInsn(Opcodes.LADD);
@@ -190,8 +191,11 @@ final class ProgramGenerator {
         }
 
         @Override
-        public void invokeStatic(String owner, String name, String descriptor) {
-            mv.visitMethodInsn(Opcodes.INVOKESTATIC, owner, name, descriptor, false);
+        public void invoke(java.lang.reflect.Method kernel) {
+            boolean isStatic = java.lang.reflect.Modifier.isStatic(kernel.getModifiers());
+            mv.visitMethodInsn(isStatic ? Opcodes.INVOKESTATIC : Opcodes.INVOKEVIRTUAL,
+                    Type.getInternalName(kernel.getDeclaringClass()), kernel.getName(),
+                    Type.getMethodDescriptor(kernel), false);
         }
 
         @Override

@@ -1,0 +1,346 @@
+package dev.tinytrain.backend.jvm.fast;
+
+import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
+import dev.tinytrain.planner.DepthwiseInPlace;
+import java.util.Arrays;
+
+/**
+ * One conv node of a generated JVM program, lowered once with its constants: the geometry, zero points, bias and
+ * scales are fixed when the program is generated, and so are the weights of a layer that no step updates (they
+ * are widened and transposed then; a trained layer's weights are re-read at every run). Gives exactly the bytes
+ * of {@link ForwardKernels#conv2d} (output and clamp mask), which remains the reference it is tested against.
+ *
+ * <ul>
+ *   <li>1x1 dense conv: a matrix multiply vectorized over the longer of output pixels (the input transposed to
+ *       one row per channel) and output channels (the weights transposed to one row per input channel), four
+ *       input channels per pass. The raw int8 inputs are multiplied (the input zero point is folded into a
+ *       per-channel constant computed with the weights, {@code sum (x - z) w = sum x w - z sum w}) in float:
+ *       every product is an integer of magnitude at most 2^14 and there are at most {@value #FLOAT_EXACT_TERMS}
+ *       per sum, so every partial sum is an integer of magnitude at most 2^24, exact in float in any order.</li>
+ *   <li>Depthwise: one output row at a time; for each tap the inputs under the row are gathered into a row
+ *       aligned with the output and multiplied by the tap's weights tiled along the row, so the inner loop is
+ *       one long int multiply-add over pixels and channels.</li>
+ *   <li>Anything else (the first conv over 3 channels, grouped convs, very long sums): the reference kernel.</li>
+ * </ul>
+ *
+ * <p>The vectorized loops index every array with the loop variable itself: C2 (JDK 17) does not vectorize a loop
+ * that reads an array at an invariant offset, so rows are separate arrays.
+ *
+ * <p>An instance holds scratch arrays, so one instance runs on one thread at a time (a generated program is run
+ * by one thread).
+ */
+public final class FastConv2d {
+    /** Largest input-channel count of a 1x1 conv whose sums are exact in float (see the class comment). */
+    static final int FLOAT_EXACT_TERMS = 1 << 10;
+    /** Largest number of terms of an exact int32 sum of {@code (x - xZero) * w} (each at most 255 * 128). */
+    static final int INT_EXACT_TERMS = Integer.MAX_VALUE / (255 * 128);
+
+    private enum Kind { POINTWISE_PIXELS, POINTWISE_CHANNELS, DEPTHWISE, REFERENCE }
+
+    private final int inH, inW, inC, xZero, kH, kW, stride, padTop, padLeft, groups, yZero, outH, outW, outC;
+    private final byte[] weight;
+    private final float[] bias, eff;
+    private final boolean weightsFixed;
+    private final Kind kind;
+    /** Pointwise: weights as floats, {@code [o][c]} (pixel-major) or rows {@code [c][o]} (channel-major). */
+    private float[] wByOutput;
+    private float[][] wRows;
+    /** Pointwise: {@code xZero * sum_c w[o][c]} per output channel, as float (exact: below 2^24). */
+    private float[] zeroSum;
+    /** Pointwise pixel-major: the input transposed to rows {@code [c][pixel]}; channel-major: unused. */
+    private float[][] xRows;
+    private float[] accF;
+    /** Depthwise: one row of int weights per tap, the tap's channels tiled along the output row. */
+    private int[][] wTaps;
+    private int[] inputScratch;
+    private int[] tapRow;
+    private int[] accI;
+    private int[] pre;
+
+    /**
+     * Lowers one conv; the arguments are those of {@link ForwardKernels#conv2d} without the arena offsets.
+     *
+     * @param weightsFixed true when no step updates {@code weight} (it is then read once, here)
+     * @throws IllegalArgumentException if the geometry is inconsistent (checked as the reference kernel does)
+     */
+    public FastConv2d(int inH, int inW, int inC, int xZero, byte[] weight, int kH, int kW, int stride, int padTop,
+                      int padLeft, int groups, float[] bias, float[] eff, int yZero, int outH, int outW, int outC,
+                      boolean weightsFixed) {
+        this.inH = inH;
+        this.inW = inW;
+        this.inC = inC;
+        this.xZero = xZero;
+        this.weight = weight;
+        this.kH = kH;
+        this.kW = kW;
+        this.stride = stride;
+        this.padTop = padTop;
+        this.padLeft = padLeft;
+        this.groups = groups;
+        this.bias = bias;
+        this.eff = eff;
+        this.yZero = yZero;
+        this.outH = outH;
+        this.outW = outW;
+        this.outC = outC;
+        this.weightsFixed = weightsFixed;
+        // the reference checks every argument; a run on an arena of exactly the tensors' size does it once here
+        int inLen = Math.multiplyExact(Math.multiplyExact(inH, inW), inC);
+        int outLen = Math.multiplyExact(Math.multiplyExact(outH, outW), outC);
+        ForwardKernels.conv2d(new byte[inLen + outLen], 0, inH, inW, inC, xZero, weight, kH, kW, stride, padTop,
+                padLeft, groups, bias, eff, yZero, inLen, outH, outW, outC, -1);
+        boolean depthwise = groups == inC && groups == outC;
+        int pixels = outH * outW;
+        if (depthwise && (long) kH * kW <= INT_EXACT_TERMS) {
+            kind = Kind.DEPTHWISE;
+            wTaps = new int[kH * kW][outW * inC];
+            inputScratch = new int[inLen];
+            tapRow = new int[outW * inC];
+            accI = new int[outW * inC];
+        } else if (!depthwise && kH == 1 && kW == 1 && groups == 1 && inC <= FLOAT_EXACT_TERMS) {
+            // the longer of the two dimensions is the vectorized one
+            kind = pixels >= outC ? Kind.POINTWISE_PIXELS : Kind.POINTWISE_CHANNELS;
+            zeroSum = new float[outC];
+            if (kind == Kind.POINTWISE_PIXELS) {
+                wByOutput = new float[outC * inC];
+                xRows = new float[inC][pixels];
+                accF = new float[pixels];
+                pre = new int[pixels * outC];
+            } else {
+                wRows = new float[inC][outC];
+                accF = new float[outC];
+                pre = new int[outC];
+            }
+        } else {
+            kind = Kind.REFERENCE;
+        }
+        prepareWeights();
+    }
+
+    /** Which kernel this conv runs, for benchmarks and tests: pointwise, depthwise_rows, ... or reference. */
+    public String kernel() {
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Runs the conv: the input at {@code inOff}, the output at {@code outOff}, the clamp mask at {@code maskOff}
+     * (negative: none), with the placement rules of {@link ForwardKernels#conv2d}.
+     */
+    public void run(byte[] arena, int inOff, int outOff, int maskOff) {
+        if (kind == Kind.REFERENCE) {
+            ForwardKernels.conv2d(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, groups,
+                    bias, eff, yZero, outOff, outH, outW, outC, maskOff);
+            return;
+        }
+        checkPlacement(arena, inOff, outOff, maskOff);
+        if (!weightsFixed) {
+            prepareWeights();
+        }
+        if (maskOff >= 0) {
+            Arrays.fill(arena, maskOff, maskOff + ((outH * outW * outC + 7) >>> 3), (byte) 0);
+        }
+        switch (kind) {
+            case POINTWISE_PIXELS -> pointwisePixels(arena, inOff, outOff, maskOff);
+            case POINTWISE_CHANNELS -> pointwiseChannels(arena, inOff, outOff, maskOff);
+            default -> depthwise(arena, inOff, outOff, maskOff);
+        }
+    }
+
+    private void prepareWeights() {
+        switch (kind) {
+            case POINTWISE_PIXELS, POINTWISE_CHANNELS -> {
+                for (int o = 0; o < outC; o++) {
+                    int sum = 0;
+                    for (int c = 0; c < inC; c++) {
+                        int w = weight[o * inC + c];
+                        if (wByOutput != null) {
+                            wByOutput[o * inC + c] = w;
+                        } else {
+                            wRows[c][o] = w;
+                        }
+                        sum += w;
+                    }
+                    zeroSum[o] = xZero * sum;
+                }
+            }
+            case DEPTHWISE -> {
+                for (int t = 0; t < kH * kW; t++) {
+                    int[] row = wTaps[t];
+                    for (int k = 0; k < row.length; k++) {
+                        row[k] = weight[t * inC + k % inC];
+                    }
+                }
+            }
+            case REFERENCE -> {
+            }
+        }
+    }
+
+    private void checkPlacement(byte[] arena, int inOff, int outOff, int maskOff) {
+        long inLen = (long) inH * inW * inC;
+        long outLen = (long) outH * outW * outC;
+        long maskLen = (outLen + 7) >>> 3;
+        if (inOff < 0 || inOff + inLen > arena.length || outOff < 0 || outOff + outLen > arena.length
+                || (maskOff >= 0 && maskOff + maskLen > arena.length)) {
+            throw new IllegalArgumentException("conv input " + inOff + ", output " + outOff + " or mask " + maskOff
+                    + " does not fit in the arena of " + arena.length + " bytes");
+        }
+        boolean overlap = inOff < outOff + outLen && outOff < inOff + inLen;
+        if (overlap && (kind != Kind.DEPTHWISE || (long) inOff - outOff < DepthwiseInPlace.minimumLead(inH, inW,
+                inC, kH, kW, stride, padTop, padLeft, outH, outW))) {
+            throw new IllegalArgumentException("conv output at " + outOff + " overlaps its input at " + inOff);
+        }
+        if (maskOff >= 0 && ((maskOff < outOff + outLen && outOff < maskOff + maskLen)
+                || (maskOff < inOff + inLen && inOff < maskOff + maskLen))) {
+            throw new IllegalArgumentException("conv mask at " + maskOff + " overlaps its input or output");
+        }
+    }
+
+    /** The input byte offset of output pixel {@code (oy, ox)}'s 1x1 window, or -1 when it falls in the padding. */
+    private int pointwiseInput(int inOff, int oy, int ox) {
+        int iy = oy * stride - padTop;
+        int ix = ox * stride - padLeft;
+        return iy >= 0 && iy < inH && ix >= 0 && ix < inW ? inOff + (iy * inW + ix) * inC : -1;
+    }
+
+    /**
+     * 1x1 conv, vectorized over output pixels: the input transposed to one row per channel (a padding pixel reads
+     * the zero point, so its sum is 0), then per output channel {@code acc[p] += w[o][c] * x[c][p]}, four channels
+     * per pass.
+     */
+    private void pointwisePixels(byte[] arena, int inOff, int outOff, int maskOff) {
+        final int pixels = outH * outW;
+        final float[][] x = xRows;
+        for (int p = 0; p < pixels; p++) {
+            int base = pointwiseInput(inOff, p / outW, p % outW);
+            for (int c = 0; c < inC; c++) {
+                x[c][p] = base < 0 ? xZero : arena[base + c];
+            }
+        }
+        final float[] acc = accF;
+        final float[] w = wByOutput;
+        for (int o = 0; o < outC; o++) {
+            Arrays.fill(acc, 0f);
+            final int q = o * inC;
+            int c = 0;
+            for (; c + 4 <= inC; c += 4) {
+                final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
+                final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
+                for (int p = 0; p < pixels; p++) {
+                    acc[p] += w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
+                }
+            }
+            for (; c < inC; c++) {
+                final float w0 = w[q + c];
+                final float[] x0 = x[c];
+                for (int p = 0; p < pixels; p++) {
+                    acc[p] += w0 * x0[p];
+                }
+            }
+            final float zs = zeroSum[o], b = bias[o], e = eff[o];
+            for (int p = 0, k = o; p < pixels; p++, k += outC) {
+                pre[k] = preClamp(acc[p], zs, b, e);
+            }
+        }
+        Int8Rows.store(pre, 0, pixels * outC, arena, outOff, 0, maskOff);
+    }
+
+    /**
+     * 1x1 conv with few pixels and many output channels, vectorized over output channels: per pixel
+     * {@code acc[o] += x[c] * w[c][o]}, four input channels per pass.
+     */
+    private void pointwiseChannels(byte[] arena, int inOff, int outOff, int maskOff) {
+        final float[] acc = accF;
+        final float[][] w = wRows;
+        for (int oy = 0, first = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++, first += outC) {
+                final int base = pointwiseInput(inOff, oy, ox);
+                if (base < 0) { // all padding: the sum is 0
+                    for (int o = 0; o < outC; o++) {
+                        pre[o] = Int8Rows.preClamp(0, bias[o], eff[o], yZero);
+                    }
+                } else {
+                    Arrays.fill(acc, 0f);
+                    int c = 0;
+                    for (; c + 4 <= inC; c += 4) {
+                        final float x0 = arena[base + c], x1 = arena[base + c + 1];
+                        final float x2 = arena[base + c + 2], x3 = arena[base + c + 3];
+                        final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+                        for (int o = 0; o < outC; o++) {
+                            acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+                        }
+                    }
+                    for (; c < inC; c++) {
+                        final float x0 = arena[base + c];
+                        final float[] w0 = w[c];
+                        for (int o = 0; o < outC; o++) {
+                            acc[o] += x0 * w0[o];
+                        }
+                    }
+                    for (int o = 0; o < outC; o++) {
+                        pre[o] = preClamp(acc[o], zeroSum[o], bias[o], eff[o]);
+                    }
+                }
+                Int8Rows.store(pre, 0, outC, arena, outOff, first, maskOff);
+            }
+        }
+    }
+
+    /** The pre-clamp output of an exact float sum of raw products and its channel's exact zero-point term. */
+    private int preClamp(float sum, float zs, float b, float e) {
+        return Int8Rows.preClamp((int) sum - (int) zs, b, e, yZero);
+    }
+
+    /**
+     * Depthwise conv, one output row at a time: for each tap the inputs under the row are gathered (one copy for
+     * stride 1, one per pixel otherwise) into a row aligned with the output, then {@code acc[k] += x[k] * w[k]}
+     * over the whole row with the tap's weights tiled along it.
+     */
+    private void depthwise(byte[] arena, int inOff, int outOff, int maskOff) {
+        final int[] xs = inputScratch;
+        for (int k = 0; k < xs.length; k++) {
+            xs[k] = arena[inOff + k] - xZero; // a copy first also makes an in-place output safe
+        }
+        final int ch = inC;
+        final int rowLen = outW * ch;
+        final int[] acc = accI;
+        final int[] x = tapRow;
+        for (int oy = 0; oy < outH; oy++) {
+            Arrays.fill(acc, 0);
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride + i - padTop;
+                if (iy < 0 || iy >= inH) {
+                    continue;
+                }
+                for (int j = 0; j < kW; j++) {
+                    // output columns whose tap (i, j) falls inside the input: 0 <= ox * stride + j - padLeft < inW
+                    final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
+                    final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
+                    if (ox0 >= ox1) {
+                        continue;
+                    }
+                    final int from = ox0 * ch;
+                    final int to = ox1 * ch;
+                    final int src = (iy * inW + ox0 * stride + j - padLeft) * ch;
+                    if (stride == 1) {
+                        System.arraycopy(xs, src, x, from, to - from);
+                    } else {
+                        for (int ox = ox0, s = src; ox < ox1; ox++, s += stride * ch) {
+                            System.arraycopy(xs, s, x, ox * ch, ch);
+                        }
+                    }
+                    final int[] w = wTaps[i * kW + j];
+                    for (int k = from; k < to; k++) {
+                        acc[k] += x[k] * w[k];
+                    }
+                }
+            }
+            Int8Rows.requantizeAndStore(acc, rowLen, 0, ch, bias, eff, yZero, arena, outOff, oy * rowLen, maskOff);
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+}
