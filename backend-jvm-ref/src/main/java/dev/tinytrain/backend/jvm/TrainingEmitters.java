@@ -1,5 +1,7 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.FastConvInputGrad;
+import dev.tinytrain.backend.jvm.fast.FastConvWeightGradUpdate;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
 import dev.tinytrain.backend.jvm.kernels.StepKernels;
@@ -35,17 +37,19 @@ final class TrainingEmitters {
     private static final Method AVG_POOL_BACKWARD = KernelMethods.of(BackwardKernels.class, "avgPoolBackward");
     private static final Method ADD_GRAD = KernelMethods.of(StepKernels.class, "addGrad");
     private static final Method ADD = KernelMethods.of(StepKernels.class, "add");
-    private static final Method MASK_AND_SCALE_OUTPUT_GRAD = KernelMethods.of(BackwardKernels.class, "maskAndScaleOutputGrad");
-    private static final Method CONV_INPUT_GRAD = KernelMethods.of(BackwardKernels.class, "convInputGrad");
+    private static final Method MASK_AND_SCALE_OUTPUT_GRAD =
+            KernelMethods.of(BackwardKernels.class, "maskAndScaleOutputGrad");
+    private static final Method FAST_CONV_INPUT_GRAD = KernelMethods.of(FastConvInputGrad.class, "run");
+    private static final Method FAST_CONV_WEIGHT_GRAD_UPDATE = KernelMethods.of(FastConvWeightGradUpdate.class, "run");
     private static final Method CONV_WEIGHT_GRAD = KernelMethods.of(StepKernels.class, "convWeightGrad");
     private static final Method CONV_BIAS_GRAD = KernelMethods.of(BackwardKernels.class, "convBiasGrad");
     private static final Method CHANNEL_SLICE = KernelMethods.of(StepKernels.class, "channelSlice");
     private static final Method SGD_FLOAT = KernelMethods.of(UpdateKernels.class, "sgdFloat");
     private static final Method UPDATE_CONV_BIAS = KernelMethods.of(StepKernels.class, "updateConvBias");
     private static final Method UPDATE_CONV_WEIGHT = KernelMethods.of(StepKernels.class, "updateConvWeight");
-    private static final Method CONV_WEIGHT_GRAD_UPDATE = KernelMethods.of(StepKernels.class, "convWeightGradUpdate");
     private static final Method CONV_BIAS_GRAD_UPDATE = KernelMethods.of(StepKernels.class, "convBiasGradUpdate");
-    private static final Method LINEAR_WEIGHT_GRAD_UPDATE = KernelMethods.of(StepKernels.class, "linearWeightGradUpdate");
+    private static final Method LINEAR_WEIGHT_GRAD_UPDATE =
+            KernelMethods.of(StepKernels.class, "linearWeightGradUpdate");
     private static final Method RNG_KEY = KernelMethods.of(StepKernels.class, "rngKey");
 
     private TrainingEmitters() {
@@ -142,13 +146,12 @@ final class TrainingEmitters {
         Value g = n.inputs().get(0);
         Value w = n.inputs().get(1);
         ConvGeom geom = geometry(op.conv(), op.inHeight(), op.inWidth(), op.inChannels(), g.type().shape(), w);
+        c.constant(new FastConvInputGrad((byte[]) c.parameterArray(w), geom, !ForwardEmitters.updatedInPlace(c, w)));
         c.arena();
         c.offset(g);
-        c.constant(c.parameterArray(w));
-        c.constant(geom);
         c.offset(n.output());
         c.pushInt(0);
-        c.invoke(CONV_INPUT_GRAD);
+        c.invoke(FAST_CONV_INPUT_GRAD);
     }
 
     static void convGradWeight(EmitContext c, Node n) {
@@ -255,21 +258,16 @@ final class TrainingEmitters {
         ConvGeom geom = geometry((Conv2d) conv.op(), cs.dim(1), cs.dim(2), cs.dim(3), conv.output().type().shape(), w);
         SgdUpdate u = op.update();
         RoundingMode mode = mode(u);
+        c.constant(new FastConvWeightGradUpdate(x.type().requireQuantization(x.name()).zeroPoint(), gradGeom, geom,
+                u.channels().isEmpty() ? null : ints(u.channels()), (byte[]) c.parameterArray(w),
+                mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null,
+                u.qasDivisors().isEmpty() ? null : u.qasArray(), u.lr(), mode));
         c.arena();
         c.offset(x);
-        c.pushInt(x.type().requireQuantization(x.name()).zeroPoint());
         c.offset(g);
-        c.constant(gradGeom);
-        c.constant(geom);
-        c.constantOrNull(u.channels().isEmpty() ? null : ints(u.channels()));
         c.offset(n.output());
-        c.constant(c.parameterArray(w));
-        c.constantOrNull(mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null);
-        c.constantOrNull(u.qasDivisors().isEmpty() ? null : u.qasArray());
-        c.pushFloat(u.lr());
-        c.pushEnum(mode);
         rngKey(c, u);
-        c.invoke(CONV_WEIGHT_GRAD_UPDATE);
+        c.invoke(FAST_CONV_WEIGHT_GRAD_UPDATE);
     }
 
     static void convGradBiasUpdate(EmitContext c, Node n) {

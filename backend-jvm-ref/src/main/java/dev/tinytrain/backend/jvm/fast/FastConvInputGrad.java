@@ -1,0 +1,125 @@
+package dev.tinytrain.backend.jvm.fast;
+
+import dev.tinytrain.backend.jvm.kernels.ArenaAccess;
+import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
+import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
+
+/**
+ * The input gradient of one conv node, lowered once: a dense 1x1 conv with stride 1 and no padding computes
+ * {@code dx[p, ci] = sum over o ascending of W[o, ci] * g'[p, o]} (from {@code +0}, each product rounded, then
+ * added), exactly the terms and the order of {@link BackwardKernels#convInputGrad}, but vectorized across
+ * independent elements: over pixels (with {@code g'} transposed to one row per output channel) when there are at
+ * least as many pixels as input channels, else over input channels (the weights as one row per output channel).
+ * Every other conv runs the reference kernel. Holds scratch arrays: one thread at a time.
+ */
+public final class FastConvInputGrad {
+    private final byte[] weight;
+    private final ConvGeom geom;
+    private final boolean weightsFixed;
+    private final boolean pointwise;
+    private final boolean byPixels;
+    /** Weights as floats, one row per output channel: {@code [o][ci]}. */
+    private final float[][] wRows;
+    /** Pixel-major: {@code g'} transposed, {@code [o][p]}; channel-major: one pixel's {@code g'}. */
+    private final float[][] gRows;
+    private final float[] acc;
+
+    /**
+     * Lowers the input gradient of a conv with int8 weights {@code weight} (the layout of
+     * {@link ConvGeom#weightIndex}).
+     *
+     * @param weightsFixed true when no step updates {@code weight} (it is then read once, here)
+     */
+    public FastConvInputGrad(byte[] weight, ConvGeom geom, boolean weightsFixed) {
+        if (weight.length != geom.weightCount()) {
+            throw new IllegalArgumentException("weight has length " + weight.length + ", the geometry needs "
+                    + geom.weightCount());
+        }
+        this.weight = weight;
+        this.geom = geom;
+        this.weightsFixed = weightsFixed;
+        this.pointwise = !geom.depthwise() && geom.groups() == 1 && geom.kH() == 1 && geom.kW() == 1
+                && geom.strideH() == 1 && geom.strideW() == 1 && geom.padH() == 0 && geom.padW() == 0;
+        int pixels = geom.outPositions();
+        this.byPixels = pixels >= geom.inC();
+        this.wRows = pointwise ? new float[geom.outC()][geom.inC()] : null;
+        this.gRows = !pointwise ? null : byPixels ? new float[geom.outC()][pixels] : null;
+        this.acc = !pointwise ? null : new float[byPixels ? pixels : geom.inC()];
+        if (pointwise) {
+            prepareWeights();
+        }
+    }
+
+    /** Whether this conv runs a fast path ({@code false}: the reference kernel). */
+    public boolean isFast() {
+        return pointwise;
+    }
+
+    private void prepareWeights() {
+        int inC = geom.inC();
+        for (int o = 0; o < geom.outC(); o++) {
+            for (int ci = 0; ci < inC; ci++) {
+                wRows[o][ci] = weight[o * inC + ci];
+            }
+        }
+    }
+
+    /** Runs {@link BackwardKernels#convInputGrad} with this conv's weights and geometry. */
+    public void run(byte[] arena, int gOff, int dxOff, boolean accumulate) {
+        if (!pointwise) {
+            BackwardKernels.convInputGrad(arena, gOff, weight, geom, dxOff, accumulate);
+            return;
+        }
+        int pixels = geom.outPositions();
+        int inC = geom.inC();
+        int outC = geom.outC();
+        long gLen = 4L * pixels * outC;
+        long dxLen = 4L * pixels * inC;
+        if (gOff < 0 || dxOff < 0 || gOff + gLen > arena.length || dxOff + dxLen > arena.length
+                || (gOff < dxOff + dxLen && dxOff < gOff + gLen)) {
+            throw new IllegalArgumentException("input gradient: g' at " + gOff + " and dx at " + dxOff
+                    + " must be disjoint and inside the arena of " + arena.length + " bytes");
+        }
+        if (!weightsFixed) {
+            prepareWeights();
+        }
+        if (byPixels) {
+            for (int p = 0, e = gOff; p < pixels; p++) {
+                for (int o = 0; o < outC; o++, e += 4) {
+                    gRows[o][p] = ArenaAccess.getFloat(arena, e);
+                }
+            }
+            for (int ci = 0; ci < inC; ci++) {
+                java.util.Arrays.fill(acc, 0.0f);
+                for (int o = 0; o < outC; o++) {
+                    final float w = wRows[o][ci];
+                    final float[] g = gRows[o];
+                    for (int p = 0; p < pixels; p++) {
+                        acc[p] = acc[p] + w * g[p];
+                    }
+                }
+                for (int p = 0; p < pixels; p++) {
+                    put(arena, dxOff + 4 * (p * inC + ci), acc[p], accumulate);
+                }
+            }
+        } else {
+            for (int p = 0; p < pixels; p++) {
+                java.util.Arrays.fill(acc, 0.0f);
+                for (int o = 0; o < outC; o++) {
+                    final float g = ArenaAccess.getFloat(arena, gOff + 4 * (p * outC + o));
+                    final float[] w = wRows[o];
+                    for (int ci = 0; ci < inC; ci++) {
+                        acc[ci] = acc[ci] + w[ci] * g;
+                    }
+                }
+                for (int ci = 0; ci < inC; ci++) {
+                    put(arena, dxOff + 4 * (p * inC + ci), acc[ci], accumulate);
+                }
+            }
+        }
+    }
+
+    private static void put(byte[] arena, int off, float v, boolean accumulate) {
+        ArenaAccess.putFloat(arena, off, accumulate ? ArenaAccess.getFloat(arena, off) + v : v);
+    }
+}
