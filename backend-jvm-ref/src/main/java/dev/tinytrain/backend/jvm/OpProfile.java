@@ -5,6 +5,9 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.ConvGradInput;
+import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,8 +21,7 @@ import java.util.Map;
  * clock reads cost time of their own, so an instrumented program is for finding hot spots, not for timing.
  */
 public final class OpProfile {
-    private static final java.lang.management.ThreadMXBean THREADS =
-            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private String[] groups = new String[0];
     private long[] nanos = new long[0];
@@ -73,6 +75,9 @@ public final class OpProfile {
         }
         if (n.op() instanceof ConvGradInput c) {
             return kind + " " + convShape(c.conv(), null, n.inputs().get(1));
+        }
+        if (n.op() instanceof ConvGradWeightUpdate c) {
+            return kind + " " + convShape(c.grad().conv(), null, n.inputs().get(2));
         }
         return kind;
     }

@@ -11,16 +11,20 @@ import java.util.Arrays;
  * of {@link ForwardKernels#conv2d} (output and clamp mask), which remains the reference it is tested against.
  *
  * <ul>
- *   <li>1x1 dense conv: a matrix multiply vectorized over the longer of output pixels (the input transposed to
- *       one row per channel) and output channels (the weights transposed to one row per input channel), four
- *       input channels per pass. The raw int8 inputs are multiplied (the input zero point is folded into a
- *       per-channel constant computed with the weights, {@code sum (x - z) w = sum x w - z sum w}) in float:
- *       every product is an integer of magnitude at most 2^14 and there are at most {@value #FLOAT_EXACT_TERMS}
- *       per sum, so every partial sum is an integer of magnitude at most 2^24, exact in float in any order.</li>
+ *   <li>Dense conv: a matrix multiply vectorized over output pixels (the input gathered to one row per window
+ *       element, im2col) or, for a 1x1 conv with more output channels than pixels, over output channels (the
+ *       weights transposed to one row per input channel), four window elements per pass. The raw int8 inputs
+ *       are multiplied (the input zero point is folded into a per-channel constant computed with the weights,
+ *       {@code sum (x - z) w = sum x w - z sum w}) in float: every product is an integer of magnitude at most
+ *       2^14 and there are at most {@value #FLOAT_EXACT_TERMS} per sum, so every partial sum is an integer of
+ *       magnitude at most 2^24, exact in float in any order.</li>
  *   <li>Depthwise: one output row at a time; for each tap the inputs under the row are gathered into a row
  *       aligned with the output and multiplied by the tap's weights tiled along the row, so the inner loop is
- *       one long int multiply-add over pixels and channels.</li>
- *   <li>Anything else (the first conv over 3 channels, grouped convs, very long sums): the reference kernel.</li>
+ *       one long multiply-add over pixels and channels, in float: a product is at most 255 * 128 in magnitude
+ *       and a window has at most {@value #FLOAT_EXACT_TAPS} taps, so every partial sum is exact.</li>
+ *   <li>The requantization runs in float over whole rows ({@link Int8Rows#roundSaturating}), then the bytes
+ *       and mask bits are stored.</li>
+ *   <li>Anything else (grouped convs, very long sums): the reference kernel.</li>
  * </ul>
  *
  * <p>The vectorized loops index every array with the loop variable itself: C2 (JDK 17) does not vectorize a loop
@@ -32,10 +36,10 @@ import java.util.Arrays;
 public final class FastConv2d {
     /** Largest input-channel count of a 1x1 conv whose sums are exact in float (see the class comment). */
     static final int FLOAT_EXACT_TERMS = 1 << 10;
-    /** Largest number of terms of an exact int32 sum of {@code (x - xZero) * w} (each at most 255 * 128). */
-    static final int INT_EXACT_TERMS = Integer.MAX_VALUE / (255 * 128);
+    /** Largest depthwise window whose sums of {@code (x - xZero) * w} (each at most 255 * 128) are exact in float. */
+    static final int FLOAT_EXACT_TAPS = (1 << 24) / (255 * 128);
 
-    private enum Kind { POINTWISE_PIXELS, POINTWISE_CHANNELS, DEPTHWISE, REFERENCE }
+    private enum Kind { DENSE_PIXELS, POINTWISE_CHANNELS, DEPTHWISE, REFERENCE }
 
     private final int inH, inW, inC, xZero, kH, kW, stride, padTop, padLeft, groups, yZero, outH, outW, outC;
     private final byte[] weight;
@@ -50,11 +54,13 @@ public final class FastConv2d {
     /** Pointwise pixel-major: the input transposed to rows {@code [c][pixel]}; channel-major: unused. */
     private float[][] xRows;
     private float[] accF;
-    /** Depthwise: one row of int weights per tap, the tap's channels tiled along the output row. */
-    private int[][] wTaps;
-    private int[] inputScratch;
-    private int[] tapRow;
-    private int[] accI;
+    /** Depthwise: one row of weights per tap, the tap's channels tiled along the output row; bias and scale too. */
+    private float[][] wTaps;
+    private float[] inputScratch;
+    private float[] tapRow;
+    private float[] accRow;
+    private float[] biasRow;
+    private float[] effRow;
     private int[] pre;
 
     /**
@@ -91,25 +97,27 @@ public final class FastConv2d {
                 padLeft, groups, bias, eff, yZero, inLen, outH, outW, outC, -1);
         boolean depthwise = groups == inC && groups == outC;
         int pixels = outH * outW;
-        if (depthwise && (long) kH * kW <= INT_EXACT_TERMS) {
+        if (depthwise && (long) kH * kW <= FLOAT_EXACT_TAPS) {
             kind = Kind.DEPTHWISE;
-            wTaps = new int[kH * kW][outW * inC];
-            inputScratch = new int[inLen];
-            tapRow = new int[outW * inC];
-            accI = new int[outW * inC];
-        } else if (!depthwise && kH == 1 && kW == 1 && groups == 1 && inC <= FLOAT_EXACT_TERMS) {
+            wTaps = new float[kH * kW][outW * inC];
+            inputScratch = new float[inLen];
+            tapRow = new float[outW * inC];
+            accRow = new float[outW * inC];
+            biasRow = new float[outW * inC];
+            effRow = new float[outW * inC];
+        } else if (!depthwise && groups == 1 && (long) kH * kW * inC <= FLOAT_EXACT_TERMS
+                && (pixels >= outC || kH * kW == 1)) {
             // the longer of the two dimensions is the vectorized one
-            kind = pixels >= outC ? Kind.POINTWISE_PIXELS : Kind.POINTWISE_CHANNELS;
+            kind = pixels >= outC ? Kind.DENSE_PIXELS : Kind.POINTWISE_CHANNELS;
             zeroSum = new float[outC];
-            if (kind == Kind.POINTWISE_PIXELS) {
-                wByOutput = new float[outC * inC];
-                xRows = new float[inC][pixels];
+            if (kind == Kind.DENSE_PIXELS) {
+                wByOutput = new float[outC * kH * kW * inC];
+                xRows = new float[kH * kW * inC][pixels];
                 accF = new float[pixels];
                 pre = new int[pixels * outC];
             } else {
                 wRows = new float[inC][outC];
                 accF = new float[outC];
-                pre = new int[outC];
             }
         } else {
             kind = Kind.REFERENCE;
@@ -140,7 +148,7 @@ public final class FastConv2d {
             Arrays.fill(arena, maskOff, maskOff + ((outH * outW * outC + 7) >>> 3), (byte) 0);
         }
         switch (kind) {
-            case POINTWISE_PIXELS -> pointwisePixels(arena, inOff, outOff, maskOff);
+            case DENSE_PIXELS -> densePixels(arena, inOff, outOff, maskOff);
             case POINTWISE_CHANNELS -> pointwiseChannels(arena, inOff, outOff, maskOff);
             default -> depthwise(arena, inOff, outOff, maskOff);
         }
@@ -148,13 +156,14 @@ public final class FastConv2d {
 
     private void prepareWeights() {
         switch (kind) {
-            case POINTWISE_PIXELS, POINTWISE_CHANNELS -> {
+            case DENSE_PIXELS, POINTWISE_CHANNELS -> {
+                int terms = kH * kW * inC; // OHWI: one output channel's weights are its window, in patch order
                 for (int o = 0; o < outC; o++) {
                     int sum = 0;
-                    for (int c = 0; c < inC; c++) {
-                        int w = weight[o * inC + c];
+                    for (int c = 0; c < terms; c++) {
+                        int w = weight[o * terms + c];
                         if (wByOutput != null) {
-                            wByOutput[o * inC + c] = w;
+                            wByOutput[o * terms + c] = w;
                         } else {
                             wRows[c][o] = w;
                         }
@@ -165,7 +174,7 @@ public final class FastConv2d {
             }
             case DEPTHWISE -> {
                 for (int t = 0; t < kH * kW; t++) {
-                    int[] row = wTaps[t];
+                    float[] row = wTaps[t];
                     for (int k = 0; k < row.length; k++) {
                         row[k] = weight[t * inC + k % inC];
                     }
@@ -204,42 +213,63 @@ public final class FastConv2d {
     }
 
     /**
-     * 1x1 conv, vectorized over output pixels: the input transposed to one row per channel (a padding pixel reads
-     * the zero point, so its sum is 0), then per output channel {@code acc[p] += w[o][c] * x[c][p]}, four channels
-     * per pass.
+     * Dense conv (groups 1), vectorized over output pixels: the input gathered to one row per window element
+     * ({@code [(i * kW + j) * inC + c][pixel]}, im2col; a padding position reads the zero point, so it adds 0),
+     * then per output channel {@code acc[p] += w[o][t] * x[t][p]}, four window elements per pass.
      */
-    private void pointwisePixels(byte[] arena, int inOff, int outOff, int maskOff) {
+    private void densePixels(byte[] arena, int inOff, int outOff, int maskOff) {
         final int pixels = outH * outW;
+        final int inC = this.inC;
         final float[][] x = xRows;
-        for (int p = 0; p < pixels; p++) {
-            int base = pointwiseInput(inOff, p / outW, p % outW);
-            for (int c = 0; c < inC; c++) {
-                x[c][p] = base < 0 ? xZero : arena[base + c];
+        for (int oy = 0, p = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++, p++) {
+                for (int i = 0; i < kH; i++) {
+                    final int iy = oy * stride - padTop + i;
+                    for (int j = 0; j < kW; j++) {
+                        final int ix = ox * stride - padLeft + j;
+                        final int t0 = (i * kW + j) * inC;
+                        if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
+                            final int base = inOff + (iy * inW + ix) * inC;
+                            for (int c = 0; c < inC; c++) {
+                                x[t0 + c][p] = arena[base + c];
+                            }
+                        } else {
+                            for (int c = 0; c < inC; c++) {
+                                x[t0 + c][p] = xZero;
+                            }
+                        }
+                    }
+                }
             }
         }
+        final int terms = x.length;
         final float[] acc = accF;
         final float[] w = wByOutput;
         for (int o = 0; o < outC; o++) {
             Arrays.fill(acc, 0f);
-            final int q = o * inC;
+            final int q = o * terms;
             int c = 0;
-            for (; c + 4 <= inC; c += 4) {
+            for (; c + 4 <= terms; c += 4) {
                 final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
                 final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
                 for (int p = 0; p < pixels; p++) {
                     acc[p] += w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
                 }
             }
-            for (; c < inC; c++) {
+            for (; c < terms; c++) {
                 final float w0 = w[q + c];
                 final float[] x0 = x[c];
                 for (int p = 0; p < pixels; p++) {
                     acc[p] += w0 * x0[p];
                 }
             }
+            // (float) of the reference's exact int sum: one rounding of the exact difference of two exact floats
             final float zs = zeroSum[o], b = bias[o], e = eff[o];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] = Int8Rows.roundSaturating(((acc[p] - zs) + b) * e);
+            }
             for (int p = 0, k = o; p < pixels; p++, k += outC) {
-                pre[k] = preClamp(acc[p], zs, b, e);
+                pre[k] = (int) acc[p] + yZero;
             }
         }
         Int8Rows.store(pre, 0, pixels * outC, arena, outOff, 0, maskOff);
@@ -256,9 +286,7 @@ public final class FastConv2d {
             for (int ox = 0; ox < outW; ox++, first += outC) {
                 final int base = pointwiseInput(inOff, oy, ox);
                 if (base < 0) { // all padding: the sum is 0
-                    for (int o = 0; o < outC; o++) {
-                        pre[o] = Int8Rows.preClamp(0, bias[o], eff[o], yZero);
-                    }
+                    System.arraycopy(zeroSum, 0, acc, 0, outC);
                 } else {
                     Arrays.fill(acc, 0f);
                     int c = 0;
@@ -277,18 +305,16 @@ public final class FastConv2d {
                             acc[o] += x0 * w0[o];
                         }
                     }
-                    for (int o = 0; o < outC; o++) {
-                        pre[o] = preClamp(acc[o], zeroSum[o], bias[o], eff[o]);
-                    }
                 }
-                Int8Rows.store(pre, 0, outC, arena, outOff, first, maskOff);
+                final float[] zs = zeroSum;
+                final float[] b = bias;
+                final float[] e = eff;
+                for (int o = 0; o < outC; o++) {
+                    acc[o] = Int8Rows.roundSaturating(((acc[o] - zs[o]) + b[o]) * e[o]);
+                }
+                Int8Rows.storeRounded(acc, outC, yZero, arena, outOff, first, maskOff);
             }
         }
-    }
-
-    /** The pre-clamp output of an exact float sum of raw products and its channel's exact zero-point term. */
-    private int preClamp(float sum, float zs, float b, float e) {
-        return Int8Rows.preClamp((int) sum - (int) zs, b, e, yZero);
     }
 
     /**
@@ -297,16 +323,22 @@ public final class FastConv2d {
      * over the whole row with the tap's weights tiled along it.
      */
     private void depthwise(byte[] arena, int inOff, int outOff, int maskOff) {
-        final int[] xs = inputScratch;
+        final float[] xs = inputScratch;
         for (int k = 0; k < xs.length; k++) {
             xs[k] = arena[inOff + k] - xZero; // a copy first also makes an in-place output safe
         }
         final int ch = inC;
         final int rowLen = outW * ch;
-        final int[] acc = accI;
-        final int[] x = tapRow;
+        final float[] acc = accRow;
+        final float[] x = tapRow;
+        final float[] b = biasRow;
+        final float[] e = effRow;
+        for (int k = 0; k < rowLen; k++) { // the bias of a trained layer changes from run to run
+            b[k] = bias[k % ch];
+            e[k] = eff[k % ch];
+        }
         for (int oy = 0; oy < outH; oy++) {
-            Arrays.fill(acc, 0);
+            Arrays.fill(acc, 0f);
             for (int i = 0; i < kH; i++) {
                 final int iy = oy * stride + i - padTop;
                 if (iy < 0 || iy >= inH) {
@@ -329,13 +361,16 @@ public final class FastConv2d {
                             System.arraycopy(xs, s, x, ox * ch, ch);
                         }
                     }
-                    final int[] w = wTaps[i * kW + j];
+                    final float[] w = wTaps[i * kW + j];
                     for (int k = from; k < to; k++) {
                         acc[k] += x[k] * w[k];
                     }
                 }
             }
-            Int8Rows.requantizeAndStore(acc, rowLen, 0, ch, bias, eff, yZero, arena, outOff, oy * rowLen, maskOff);
+            for (int k = 0; k < rowLen; k++) {
+                acc[k] = Int8Rows.roundSaturating((acc[k] + b[k]) * e[k]);
+            }
+            Int8Rows.storeRounded(acc, rowLen, yZero, arena, outOff, oy * rowLen, maskOff);
         }
     }
 

@@ -87,11 +87,14 @@ class FastConv2dTest {
         float[] bias = new float[outC];
         float[] eff = new float[outC];
         for (int o = 0; o < outC; o++) {
-            bias[o] = (float) (r.nextGaussian() * 2000);
+            // non-finite biases and scales: the reference takes a NaN as 0 and saturates infinities
+            bias[o] = r.nextInt(40) == 0 ? new float[] {Float.NaN, Float.POSITIVE_INFINITY,
+                    Float.NEGATIVE_INFINITY}[r.nextInt(3)] : (float) (r.nextGaussian() * 2000);
             // small scales keep most outputs in range; large ones saturate; some sums land on ties
-            eff[o] = switch (r.nextInt(5)) {
+            eff[o] = switch (r.nextInt(6)) {
                 case 0 -> 0.5f;
                 case 1 -> (float) Math.scalb(1.0, r.nextInt(10) - 4);
+                case 2 -> r.nextInt(10) == 0 ? Float.NaN : 1e30f;
                 default -> (float) (r.nextDouble() * 0.01);
             };
         }
@@ -127,7 +130,7 @@ class FastConv2dTest {
                 assertSameBytes(c, fast, r, kind + " #" + t + " (second run, scratch reused)");
             }
         }
-        assertEquals(Set.of("pointwise_pixels", "pointwise_channels", "depthwise", "reference"), kernels);
+        assertEquals(Set.of("dense_pixels", "pointwise_channels", "depthwise", "reference"), kernels);
     }
 
     @Test
@@ -155,7 +158,7 @@ class FastConv2dTest {
             Case c = new Case(2, 3, channels, 127, w, 1, 1, 1, 0, 0, 1, new float[] {0.5f, -3f},
                     new float[] {1e-7f, 3e-6f}, -128, 2, 3, 2);
             FastConv2d fast = c.fast(true);
-            assertEquals(channels == inC ? "pointwise_pixels" : "reference", fast.kernel());
+            assertEquals(channels == inC ? "dense_pixels" : "reference", fast.kernel());
             Random r = new Random(channels);
             int outOff = c.inLen();
             byte[] arena = new byte[outOff + c.outLen() + (c.outLen() + 7) / 8];
