@@ -10,6 +10,12 @@ import java.util.List;
  * A graph compiled for the JVM: a generated class that runs the graph's nodes in order on one {@code byte[]}
  * arena laid out by an {@link ArenaLayout}, with parameters in {@link ParameterArrays}.
  *
+ * <p>Each node is lowered once, with its constants, into a kernel call (convs and their gradients into the
+ * specialised kernels of {@code dev.tinytrain.backend.jvm.fast}, bit-identical to the reference kernels). Two
+ * consequences: the weights of a conv that no node of the graph updates are read once, at compilation (write
+ * such a parameter's array before compiling, not after), and a program holds scratch arrays, so it runs on one
+ * thread at a time (programs of different sessions are independent).
+ *
  * <pre>{@code
  * JvmProgram p = JvmProgram.compile(graph, ArenaLayout.sequential(graph, 16));
  * JvmRun run = p.newRun();
