@@ -57,6 +57,9 @@ public interface EmitContext {
     /** The parameter arrays of the program (training ops also read masters and int32 storage). */
     ParameterArrays parameters();
 
+    /** The scratch arrays the program's fast kernels share (they run one after another, on one thread). */
+    dev.tinytrain.backend.jvm.fast.Scratch scratch();
+
     /** The program's {@code int[] {step, seed}} state array (stochastic rounding keys). */
     int[] state();
 

@@ -45,7 +45,7 @@ final class ForwardEmitters {
         FastConv2d conv = new FastConv2d(xs.dim(1), xs.dim(2), xs.dim(3), xq.zeroPoint(),
                 (byte[]) c.parameterArray(w), Conv2d.kernelHeight(w), Conv2d.kernelWidth(w), op.stride(),
                 op.padTop(), op.padLeft(), op.groups(), (float[]) c.parameterArray(b), eff,
-                op.output().zeroPoint(), ys.dim(1), ys.dim(2), ys.dim(3), !updatedInPlace(c, w));
+                op.output().zeroPoint(), ys.dim(1), ys.dim(2), ys.dim(3), !updatedInPlace(c, w), c.scratch());
         c.constant(conv);
         c.arena();
         c.offset(x);

@@ -16,9 +16,10 @@ import java.util.Map;
 /**
  * Where a program's time goes: a program compiled with a profile reads the running thread's CPU time
  * ({@link #now()}) around every kernel call and adds the difference to the call's slot (CPU time, not wall time:
- * on a shared machine the wall clock also counts other processes' turns). Each node is counted under a group of similar kernels
- * (the op kind, with convs split into 1x1, depthwise and other windows) so a benchmark can print a breakdown. The
- * clock reads cost time of their own, so an instrumented program is for finding hot spots, not for timing.
+ * on a shared machine the wall clock also counts other processes' turns). Each node is counted under a group of
+ * similar kernels (the op kind, with convs split into first, 1x1, depthwise and other windows) so a benchmark can
+ * print a breakdown. The clock reads cost time of their own, so an instrumented program is for finding hot spots,
+ * not for timing.
  */
 public final class OpProfile {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();

@@ -1,5 +1,6 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.Scratch;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.planner.ArenaLayout;
@@ -47,12 +48,14 @@ final class ProgramGenerator {
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, NAME, null,
                 "java/lang/Object", new String[] {Type.getInternalName(GeneratedProgram.class)});
         Map<Object, Integer> constantIndex = new IdentityHashMap<>();
+        Scratch scratch = new Scratch();
         List<Object> constants = new ArrayList<>();
         int methods = (nodes.size() + NODES_PER_METHOD - 1) / NODES_PER_METHOD;
         for (int m = 0; m < methods; m++) {
             MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, "([B)V", null, null);
             mv.visitCode();
-            Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state);
+            Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state,
+                    scratch);
             for (int i = m * NODES_PER_METHOD; i < Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD); i++) {
                 Node n = nodes.get(i);
                 JvmOpEmitter e = JvmOpEmitters.forKind(n.op().kind()).orElseThrow(() -> new UnsupportedOpException(
@@ -134,7 +137,8 @@ final class ProgramGenerator {
 
     private record Context(MethodVisitor mv, ArenaLayout layout, Function<Value, Object> parameterArray,
                            Map<Object, Integer> constantIndex, List<Object> constants,
-                           dev.tinytrain.ir.Graph graph, ParameterArrays parameters, int[] state)
+                           dev.tinytrain.ir.Graph graph, ParameterArrays parameters, int[] state,
+                           Scratch scratch)
             implements EmitContext {
 
         @Override

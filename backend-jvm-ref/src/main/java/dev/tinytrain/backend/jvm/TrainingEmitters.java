@@ -146,7 +146,8 @@ final class TrainingEmitters {
         Value g = n.inputs().get(0);
         Value w = n.inputs().get(1);
         ConvGeom geom = geometry(op.conv(), op.inHeight(), op.inWidth(), op.inChannels(), g.type().shape(), w);
-        c.constant(new FastConvInputGrad((byte[]) c.parameterArray(w), geom, !ForwardEmitters.updatedInPlace(c, w)));
+        c.constant(new FastConvInputGrad((byte[]) c.parameterArray(w), geom, !ForwardEmitters.updatedInPlace(c, w),
+                c.scratch()));
         c.arena();
         c.offset(g);
         c.offset(n.output());
@@ -261,7 +262,7 @@ final class TrainingEmitters {
         c.constant(new FastConvWeightGradUpdate(x.type().requireQuantization(x.name()).zeroPoint(), gradGeom, geom,
                 u.channels().isEmpty() ? null : ints(u.channels()), (byte[]) c.parameterArray(w),
                 mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null,
-                u.qasDivisors().isEmpty() ? null : u.qasArray(), u.lr(), mode));
+                u.qasDivisors().isEmpty() ? null : u.qasArray(), u.lr(), mode, c.scratch()));
         c.arena();
         c.offset(x);
         c.offset(g);

@@ -30,11 +30,11 @@ import java.util.Arrays;
  * <p>The vectorized loops index every array with the loop variable itself: C2 (JDK 17) does not vectorize a loop
  * that reads an array at an invariant offset, so rows are separate arrays.
  *
- * <p>An instance holds scratch arrays, so one instance runs on one thread at a time (a generated program is run
- * by one thread).
+ * <p>The scratch arrays come from the program's {@link Scratch}, so one instance runs on one thread at a time (a
+ * generated program is run by one thread).
  */
 public final class FastConv2d {
-    /** Largest input-channel count of a 1x1 conv whose sums are exact in float (see the class comment). */
+    /** Most window elements ({@code kH * kW * inC}) of a dense conv whose sums are exact in float (see above). */
     static final int FLOAT_EXACT_TERMS = 1 << 10;
     /** Largest depthwise window whose sums of {@code (x - xZero) * w} (each at most 255 * 128) are exact in float. */
     static final int FLOAT_EXACT_TAPS = (1 << 24) / (255 * 128);
@@ -46,22 +46,20 @@ public final class FastConv2d {
     private final float[] bias, eff;
     private final boolean weightsFixed;
     private final Kind kind;
-    /** Pointwise: weights as floats, {@code [o][c]} (pixel-major) or rows {@code [c][o]} (channel-major). */
+    /** Dense: weights as floats, {@code [o][window element]} (pixel-major) or rows {@code [c][o]} (channel-major). */
     private float[] wByOutput;
     private float[][] wRows;
-    /** Pointwise: {@code xZero * sum_c w[o][c]} per output channel, as float (exact: below 2^24). */
+    /** Dense: {@code xZero * sum w[o][..]} per output channel, as float (exact: at most 2^24 in magnitude). */
     private float[] zeroSum;
-    /** Pointwise pixel-major: the input transposed to rows {@code [c][pixel]}; channel-major: unused. */
-    private float[][] xRows;
-    private float[] accF;
-    /** Depthwise: one row of weights per tap, the tap's channels tiled along the output row; bias and scale too. */
+    /** Depthwise: one row of weights per tap, the tap's channels tiled along the output row. */
     private float[][] wTaps;
-    private float[] inputScratch;
-    private float[] tapRow;
-    private float[] accRow;
-    private float[] biasRow;
-    private float[] effRow;
-    private int[] pre;
+    /**
+     * Scratch (slots of {@link Scratch}): depthwise, flat 0 the widened input, 1 the gathered tap row, 2 the
+     * sums, 3 and 4 the bias and scale tiled along the row; dense pixel-major, rows 0 the im2col input
+     * {@code [window element][pixel]}, flat 0 the sums of one output channel, flat 1 the rounded outputs in NHWC
+     * order; channel-major, flat 0 the sums of one pixel.
+     */
+    private final Scratch scratch;
 
     /**
      * Lowers one conv; the arguments are those of {@link ForwardKernels#conv2d} without the arena offsets.
@@ -71,7 +69,7 @@ public final class FastConv2d {
      */
     public FastConv2d(int inH, int inW, int inC, int xZero, byte[] weight, int kH, int kW, int stride, int padTop,
                       int padLeft, int groups, float[] bias, float[] eff, int yZero, int outH, int outW, int outC,
-                      boolean weightsFixed) {
+                      boolean weightsFixed, Scratch scratch) {
         this.inH = inH;
         this.inW = inW;
         this.inC = inC;
@@ -90,6 +88,7 @@ public final class FastConv2d {
         this.outW = outW;
         this.outC = outC;
         this.weightsFixed = weightsFixed;
+        this.scratch = scratch;
         // the reference checks every argument; a run on an arena of exactly the tensors' size does it once here
         int inLen = Math.multiplyExact(Math.multiplyExact(inH, inW), inC);
         int outLen = Math.multiplyExact(Math.multiplyExact(outH, outW), outC);
@@ -100,11 +99,10 @@ public final class FastConv2d {
         if (depthwise && (long) kH * kW <= FLOAT_EXACT_TAPS) {
             kind = Kind.DEPTHWISE;
             wTaps = new float[kH * kW][outW * inC];
-            inputScratch = new float[inLen];
-            tapRow = new float[outW * inC];
-            accRow = new float[outW * inC];
-            biasRow = new float[outW * inC];
-            effRow = new float[outW * inC];
+            scratch.floats(0, inLen);
+            for (int slot = 1; slot <= 4; slot++) {
+                scratch.floats(slot, outW * inC);
+            }
         } else if (!depthwise && groups == 1 && (long) kH * kW * inC <= FLOAT_EXACT_TERMS
                 && (pixels >= outC || kH * kW == 1)) {
             // the longer of the two dimensions is the vectorized one
@@ -112,12 +110,12 @@ public final class FastConv2d {
             zeroSum = new float[outC];
             if (kind == Kind.DENSE_PIXELS) {
                 wByOutput = new float[outC * kH * kW * inC];
-                xRows = new float[kH * kW * inC][pixels];
-                accF = new float[pixels];
-                pre = new int[pixels * outC];
+                scratch.rows(0, kH * kW * inC, pixels);
+                scratch.floats(0, pixels);
+                scratch.floats(1, pixels * outC);
             } else {
                 wRows = new float[inC][outC];
-                accF = new float[outC];
+                scratch.floats(0, outC);
             }
         } else {
             kind = Kind.REFERENCE;
@@ -125,7 +123,7 @@ public final class FastConv2d {
         prepareWeights();
     }
 
-    /** Which kernel this conv runs, for benchmarks and tests: pointwise, depthwise_rows, ... or reference. */
+    /** Which kernel this conv runs: dense_pixels, pointwise_channels, depthwise or reference. */
     public String kernel() {
         return kind.name().toLowerCase(java.util.Locale.ROOT);
     }
@@ -220,7 +218,10 @@ public final class FastConv2d {
     private void densePixels(byte[] arena, int inOff, int outOff, int maskOff) {
         final int pixels = outH * outW;
         final int inC = this.inC;
-        final float[][] x = xRows;
+        final int terms = kH * kW * inC;
+        final float[][] x = scratch.rows(0, terms, pixels);
+        final float[] acc = scratch.floats(0, pixels);
+        final float[] rounded = scratch.floats(1, pixels * outC);
         for (int oy = 0, p = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++, p++) {
                 for (int i = 0; i < kH; i++) {
@@ -242,11 +243,9 @@ public final class FastConv2d {
                 }
             }
         }
-        final int terms = x.length;
-        final float[] acc = accF;
         final float[] w = wByOutput;
         for (int o = 0; o < outC; o++) {
-            Arrays.fill(acc, 0f);
+            Arrays.fill(acc, 0, pixels, 0f);
             final int q = o * terms;
             int c = 0;
             for (; c + 4 <= terms; c += 4) {
@@ -269,10 +268,10 @@ public final class FastConv2d {
                 acc[p] = Int8Rows.roundSaturating(((acc[p] - zs) + b) * e);
             }
             for (int p = 0, k = o; p < pixels; p++, k += outC) {
-                pre[k] = (int) acc[p] + yZero;
+                rounded[k] = acc[p];
             }
         }
-        Int8Rows.store(pre, 0, pixels * outC, arena, outOff, 0, maskOff);
+        Int8Rows.storeRounded(rounded, pixels * outC, yZero, arena, outOff, 0, maskOff);
     }
 
     /**
@@ -280,7 +279,7 @@ public final class FastConv2d {
      * {@code acc[o] += x[c] * w[c][o]}, four input channels per pass.
      */
     private void pointwiseChannels(byte[] arena, int inOff, int outOff, int maskOff) {
-        final float[] acc = accF;
+        final float[] acc = scratch.floats(0, outC);
         final float[][] w = wRows;
         for (int oy = 0, first = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++, first += outC) {
@@ -288,7 +287,7 @@ public final class FastConv2d {
                 if (base < 0) { // all padding: the sum is 0
                     System.arraycopy(zeroSum, 0, acc, 0, outC);
                 } else {
-                    Arrays.fill(acc, 0f);
+                    Arrays.fill(acc, 0, outC, 0f);
                     int c = 0;
                     for (; c + 4 <= inC; c += 4) {
                         final float x0 = arena[base + c], x1 = arena[base + c + 1];
@@ -323,22 +322,23 @@ public final class FastConv2d {
      * over the whole row with the tap's weights tiled along it.
      */
     private void depthwise(byte[] arena, int inOff, int outOff, int maskOff) {
-        final float[] xs = inputScratch;
-        for (int k = 0; k < xs.length; k++) {
+        final int inLen = inH * inW * inC;
+        final int rowLen = outW * inC;
+        final float[] xs = scratch.floats(0, inLen);
+        final float[] x = scratch.floats(1, rowLen);
+        final float[] acc = scratch.floats(2, rowLen);
+        final float[] b = scratch.floats(3, rowLen);
+        final float[] e = scratch.floats(4, rowLen);
+        for (int k = 0; k < inLen; k++) {
             xs[k] = arena[inOff + k] - xZero; // a copy first also makes an in-place output safe
         }
         final int ch = inC;
-        final int rowLen = outW * ch;
-        final float[] acc = accRow;
-        final float[] x = tapRow;
-        final float[] b = biasRow;
-        final float[] e = effRow;
         for (int k = 0; k < rowLen; k++) { // the bias of a trained layer changes from run to run
             b[k] = bias[k % ch];
             e[k] = eff[k % ch];
         }
         for (int oy = 0; oy < outH; oy++) {
-            Arrays.fill(acc, 0f);
+            Arrays.fill(acc, 0, rowLen, 0f);
             for (int i = 0; i < kH; i++) {
                 final int iy = oy * stride + i - padTop;
                 if (iy < 0 || iy >= inH) {

@@ -3,6 +3,7 @@ package dev.tinytrain.backend.jvm.fast;
 import dev.tinytrain.backend.jvm.kernels.ArenaAccess;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
+import java.util.Arrays;
 
 /**
  * The input gradient of one conv node, lowered once: a dense 1x1 conv with stride 1 and no padding computes
@@ -10,7 +11,8 @@ import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
  * added), exactly the terms and the order of {@link BackwardKernels#convInputGrad}, but vectorized across
  * independent elements: over pixels (with {@code g'} transposed to one row per output channel) when there are at
  * least as many pixels as input channels, else over input channels (the weights as one row per output channel).
- * Every other conv runs the reference kernel. Holds scratch arrays: one thread at a time.
+ * Every other conv runs the reference kernel. Its scratch comes from the program's {@link Scratch}: one thread at a
+ * time.
  */
 public final class FastConvInputGrad {
     private final byte[] weight;
@@ -20,9 +22,8 @@ public final class FastConvInputGrad {
     private final boolean byPixels;
     /** Weights as floats, one row per output channel: {@code [o][ci]}. */
     private final float[][] wRows;
-    /** Pixel-major: {@code g'} transposed, {@code [o][p]}; channel-major: one pixel's {@code g'}. */
-    private final float[][] gRows;
-    private final float[] acc;
+    /** Scratch: pixel-major, rows 0 {@code g'} transposed ({@code [o][p]}); flat 0 the sums of one pixel/channel. */
+    private final Scratch scratch;
 
     /**
      * Lowers the input gradient of a conv with int8 weights {@code weight} (the layout of
@@ -30,7 +31,7 @@ public final class FastConvInputGrad {
      *
      * @param weightsFixed true when no step updates {@code weight} (it is then read once, here)
      */
-    public FastConvInputGrad(byte[] weight, ConvGeom geom, boolean weightsFixed) {
+    public FastConvInputGrad(byte[] weight, ConvGeom geom, boolean weightsFixed, Scratch scratch) {
         if (weight.length != geom.weightCount()) {
             throw new IllegalArgumentException("weight has length " + weight.length + ", the geometry needs "
                     + geom.weightCount());
@@ -43,9 +44,12 @@ public final class FastConvInputGrad {
         int pixels = geom.outPositions();
         this.byPixels = pixels >= geom.inC();
         this.wRows = pointwise ? new float[geom.outC()][geom.inC()] : null;
-        this.gRows = !pointwise ? null : byPixels ? new float[geom.outC()][pixels] : null;
-        this.acc = !pointwise ? null : new float[byPixels ? pixels : geom.inC()];
+        this.scratch = scratch;
         if (pointwise) {
+            if (byPixels) {
+                scratch.rows(0, geom.outC(), pixels);
+            }
+            scratch.floats(0, byPixels ? pixels : geom.inC());
             prepareWeights();
         }
     }
@@ -84,13 +88,15 @@ public final class FastConvInputGrad {
             prepareWeights();
         }
         if (byPixels) {
+            final float[][] gRows = scratch.rows(0, outC, pixels);
+            final float[] acc = scratch.floats(0, pixels);
             for (int p = 0, e = gOff; p < pixels; p++) {
                 for (int o = 0; o < outC; o++, e += 4) {
                     gRows[o][p] = ArenaAccess.getFloat(arena, e);
                 }
             }
             for (int ci = 0; ci < inC; ci++) {
-                java.util.Arrays.fill(acc, 0.0f);
+                Arrays.fill(acc, 0, pixels, 0.0f);
                 for (int o = 0; o < outC; o++) {
                     final float w = wRows[o][ci];
                     final float[] g = gRows[o];
@@ -103,8 +109,9 @@ public final class FastConvInputGrad {
                 }
             }
         } else {
+            final float[] acc = scratch.floats(0, inC);
             for (int p = 0; p < pixels; p++) {
-                java.util.Arrays.fill(acc, 0.0f);
+                Arrays.fill(acc, 0, inC, 0.0f);
                 for (int o = 0; o < outC; o++) {
                     final float g = ArenaAccess.getFloat(arena, gOff + 4 * (p * outC + o));
                     final float[] w = wRows[o];

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * {@code g'} widened to one float row per pixel. Then, channel by channel as {@link StepKernels#convWeightGradUpdate}
  * does, it writes the channel's gradient to the arena workspace and applies
  * {@link UpdateKernels#updateConvWeightChannel} (so the workspace and the weights get the same bytes). Grouped
- * convs run the reference kernel. Holds scratch arrays: one thread at a time.
+ * convs run the reference kernel. Its scratch comes from the program's {@link Scratch}: one thread at a time.
  */
 public final class FastConvWeightGradUpdate {
     private final int xZero;
@@ -32,19 +32,24 @@ public final class FastConvWeightGradUpdate {
     private final boolean dense;
     /** The channels whose gradient is computed: output channels (dense) or the updated channels (depthwise). */
     private final int[] computed;
-    /** Widened input rows {@code [iy * inW + ix][k]}; {@code g'} rows {@code [p][k]} (k: see {@link #run}). */
-    private final float[][] xRows;
-    private final float[][] gRows;
-    private final float[] acc;
-    /** The gradients: {@code [computed channel][workspace entry]}. */
-    private final float[][] grads;
+    /** Channels swept together: the computed channels (depthwise) or x's input and g''s output channels. */
+    private final int xWidth;
+    private final int gWidth;
+    /** Workspace entries per computed channel. */
+    private final int entries;
+    /**
+     * Scratch: rows 0 the widened input {@code [iy * inW + ix][k]}, rows 1 {@code g'} {@code [p][k]}, rows 2 the
+     * gradients {@code [computed channel][workspace entry]}, flat 0 the sums of one sweep.
+     */
+    private final Scratch scratch;
 
     /**
      * Lowers the fused step; the arguments are those of {@link StepKernels#convWeightGradUpdate} that do not
      * change from run to run.
      */
     public FastConvWeightGradUpdate(int xZero, ConvGeom gradGeom, ConvGeom geom, int[] channels, byte[] weight,
-                                    float[] master, float[] qasDivisors, float lr, RoundingMode mode) {
+                                    float[] master, float[] qasDivisors, float lr, RoundingMode mode,
+                                    Scratch scratch) {
         this.xZero = xZero;
         this.gradGeom = gradGeom;
         this.geom = geom;
@@ -54,27 +59,31 @@ public final class FastConvWeightGradUpdate {
         this.qasDivisors = qasDivisors;
         this.lr = lr;
         this.mode = mode;
+        this.scratch = scratch;
         boolean depthwise = geom.depthwise();
         this.dense = !depthwise && gradGeom.groups() == 1;
         int inPixels = gradGeom.inH() * gradGeom.inW();
         if (depthwise) {
             computed = channels != null ? channels.clone() : range(geom.outC());
-            xRows = new float[inPixels][computed.length];
-            gRows = new float[gradGeom.outPositions()][computed.length];
-            acc = new float[computed.length];
-            grads = new float[computed.length][gradGeom.kH() * gradGeom.kW()];
+            xWidth = computed.length;
+            gWidth = computed.length;
+            entries = gradGeom.kH() * gradGeom.kW();
         } else if (dense) {
             computed = range(geom.outC());
-            xRows = new float[inPixels][gradGeom.inC()];
-            gRows = new float[gradGeom.outPositions()][gradGeom.outC()];
-            acc = new float[gradGeom.outC()];
-            grads = new float[geom.outC()][gradGeom.kH() * gradGeom.kW() * gradGeom.inC()];
+            xWidth = gradGeom.inC();
+            gWidth = gradGeom.outC();
+            entries = gradGeom.kH() * gradGeom.kW() * gradGeom.inC();
         } else {
             computed = null;
-            xRows = null;
-            gRows = null;
-            acc = null;
-            grads = null;
+            xWidth = 0;
+            gWidth = 0;
+            entries = 0;
+        }
+        if (computed != null) {
+            scratch.rows(0, inPixels, xWidth);
+            scratch.rows(1, gradGeom.outPositions(), gWidth);
+            scratch.rows(2, computed.length, entries);
+            scratch.floats(0, gWidth);
         }
     }
 
@@ -84,7 +93,10 @@ public final class FastConvWeightGradUpdate {
         return r;
     }
 
-    /** Runs the step: the saved conv input at {@code xOff}, {@code g'} at {@code gOff}, the workspace at {@code wsOff}. */
+    /**
+     * Runs the step: the saved conv input at {@code xOff}, {@code g'} at {@code gOff}, the workspace at
+     * {@code wsOff}, stochastic rounding keyed by {@code rngKey}.
+     */
     public void run(byte[] arena, int xOff, int gOff, int wsOff, int rngKey) {
         if (computed == null) {
             StepKernels.convWeightGradUpdate(arena, xOff, xZero, gOff, gradGeom, geom, channels, wsOff, weight, master,
@@ -103,29 +115,33 @@ public final class FastConvWeightGradUpdate {
         boolean depthwise = !dense;
         // rows of the channels swept together: depthwise, the computed channels of both; dense, x's input
         // channels and g''s output channels
+        final float[][] xRows = scratch.rows(0, inPixels, xWidth);
+        final float[][] gRows = scratch.rows(1, outPixels, gWidth);
+        final float[][] grads = scratch.rows(2, computed.length, entries);
+        final float[] acc = scratch.floats(0, gWidth);
         for (int q = 0; q < inPixels; q++) {
             float[] row = xRows[q];
             int base = xOff + q * inC;
-            for (int k = 0; k < row.length; k++) {
+            for (int k = 0; k < xWidth; k++) {
                 row[k] = (float) (arena[base + (depthwise ? computed[k] : k)] - xZero);
             }
         }
         for (int p = 0; p < outPixels; p++) {
             float[] row = gRows[p];
             int base = gOff + 4 * p * outC;
-            for (int k = 0; k < row.length; k++) {
+            for (int k = 0; k < gWidth; k++) {
                 row[k] = ArenaAccess.getFloat(arena, base + 4 * (depthwise ? computed[k] : k));
             }
         }
         if (depthwise) {
-            depthwiseGrads();
+            depthwiseGrads(xRows, gRows, acc, grads);
         } else {
-            denseGrads();
+            denseGrads(xRows, gRows, acc, grads);
         }
         for (int j = 0; j < computed.length; j++) {
             int c = computed[j];
             float[] g = grads[j];
-            for (int k = 0; k < g.length; k++) {
+            for (int k = 0; k < entries; k++) {
                 ArenaAccess.putFloat(arena, wsOff + 4 * k, g[k]);
             }
             UpdateKernels.updateConvWeightChannel(arena, wsOff, geom, c, depthwise ? null : channels, weight, master,
@@ -134,11 +150,11 @@ public final class FastConvWeightGradUpdate {
     }
 
     /** {@code dW[c][tap]} for every computed channel c at once. */
-    private void depthwiseGrads() {
+    private void depthwiseGrads(float[][] xRows, float[][] gRows, float[] acc, float[][] grads) {
         int kW = gradGeom.kW();
         for (int kh = 0; kh < gradGeom.kH(); kh++) {
             for (int kw = 0; kw < kW; kw++) {
-                sweep(kh, kw, -1);
+                sweep(xRows, gRows, acc, kh, kw, -1);
                 for (int j = 0; j < computed.length; j++) {
                     grads[j][kh * kW + kw] = acc[j];
                 }
@@ -147,15 +163,15 @@ public final class FastConvWeightGradUpdate {
     }
 
     /** {@code dW[o][tap][ci]} for every output channel o at once, per tap and input channel. */
-    private void denseGrads() {
+    private void denseGrads(float[][] xRows, float[][] gRows, float[] acc, float[][] grads) {
         int kW = gradGeom.kW();
         int n = gradGeom.inC();
         for (int kh = 0; kh < gradGeom.kH(); kh++) {
             for (int kw = 0; kw < kW; kw++) {
                 for (int ci = 0; ci < n; ci++) {
-                    sweep(kh, kw, ci);
+                    sweep(xRows, gRows, acc, kh, kw, ci);
                     int entry = (kh * kW + kw) * n + ci;
-                    for (int o = 0; o < acc.length; o++) {
+                    for (int o = 0; o < gWidth; o++) {
                         grads[o][entry] = acc[o];
                     }
                 }
@@ -167,9 +183,9 @@ public final class FastConvWeightGradUpdate {
      * One tap's sums over the output pixels in ascending order, into {@code acc}: depthwise ({@code ci < 0})
      * {@code acc[k] += x[iy, ix][k] * g'[p][k]}; dense {@code acc[o] += x[iy, ix][ci] * g'[p][o]}.
      */
-    private void sweep(int kh, int kw, int ci) {
-        final float[] a = acc;
-        Arrays.fill(a, 0.0f);
+    private void sweep(float[][] xRows, float[][] gRows, float[] a, int kh, int kw, int ci) {
+        final int n = gWidth;
+        Arrays.fill(a, 0, n, 0.0f);
         final int inH = gradGeom.inH(), inW = gradGeom.inW(), outW = gradGeom.outW();
         for (int oy = 0; oy < gradGeom.outH(); oy++) {
             int iy = oy * gradGeom.strideH() + kh - gradGeom.padH();
@@ -184,12 +200,12 @@ public final class FastConvWeightGradUpdate {
                 final float[] x = xRows[iy * inW + ix];
                 final float[] g = gRows[oy * outW + ox];
                 if (ci < 0) {
-                    for (int k = 0; k < a.length; k++) {
+                    for (int k = 0; k < n; k++) {
                         a[k] = a[k] + x[k] * g[k];
                     }
                 } else {
                     final float xv = x[ci];
-                    for (int o = 0; o < a.length; o++) {
+                    for (int o = 0; o < n; o++) {
                         a[o] = a[o] + xv * g[o];
                     }
                 }

@@ -30,38 +30,15 @@ final class Int8Rows {
     }
 
     /**
-     * Stores {@code (int) rounded[k] + yZero} for {@code k < n} (values from {@link #roundSaturating}) as
-     * {@link #store} does.
+     * Saturates {@code pre = (int) rounded[k] + yZero} for {@code k < n} (values from {@link #roundSaturating})
+     * to int8, stores them at element indices {@code first ..} of the output and sets their mask bits
+     * ({@code out == pre}; none when {@code maskOff < 0}).
      */
     static void storeRounded(float[] rounded, int n, int yZero, byte[] arena, int outOff, int first, int maskOff) {
         int bits = 0;
         int index = first;
         for (int k = 0; k < n; k++, index++) {
             int p = (int) rounded[k] + yZero;
-            int clamped = Math.max(-128, Math.min(127, p));
-            arena[outOff + index] = (byte) clamped;
-            bits |= (clamped == p ? 1 : 0) << (index & 7);
-            if ((index & 7) == 7) {
-                if (maskOff >= 0) {
-                    arena[maskOff + (index >> 3)] |= (byte) bits;
-                }
-                bits = 0;
-            }
-        }
-        if (maskOff >= 0 && n > 0 && (index & 7) != 0) {
-            arena[maskOff + ((index - 1) >> 3)] |= (byte) bits;
-        }
-    }
-
-    /**
-     * Saturates {@code pre[from .. from + n)} to int8, stores them at element indices {@code first ..} of the
-     * output and sets their mask bits (none when {@code maskOff < 0}).
-     */
-    static void store(int[] pre, int from, int n, byte[] arena, int outOff, int first, int maskOff) {
-        int bits = 0;
-        int index = first;
-        for (int k = from; k < from + n; k++, index++) {
-            int p = pre[k];
             int clamped = Math.max(-128, Math.min(127, p));
             arena[outOff + index] = (byte) clamped;
             bits |= (clamped == p ? 1 : 0) << (index & 7);

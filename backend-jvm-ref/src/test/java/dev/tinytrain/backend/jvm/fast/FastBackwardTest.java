@@ -39,6 +39,7 @@ class FastBackwardTest {
     @Test
     void inputGradMatchesTheReference() {
         Random r = new Random(21);
+        Scratch shared = new Scratch(); // as in a program: arrays sized for other convs, with stale values
         int fast = 0;
         for (int t = 0; t < 200; t++) {
             boolean pointwise = t % 4 != 0;
@@ -58,7 +59,7 @@ class FastBackwardTest {
             boolean accumulate = r.nextBoolean();
             byte[] expected = arena.clone();
             BackwardKernels.convInputGrad(expected, gOff, weight, geom, dxOff, accumulate);
-            FastConvInputGrad k = new FastConvInputGrad(weight, geom, r.nextBoolean());
+            FastConvInputGrad k = new FastConvInputGrad(weight, geom, r.nextBoolean(), shared);
             // a 1x1 conv of one channel to one channel is depthwise: the reference runs it
             assertEquals(pointwise && !geom.depthwise(), k.isFast(), geom.toString());
             fast += k.isFast() ? 1 : 0;
@@ -71,6 +72,7 @@ class FastBackwardTest {
     @Test
     void weightGradUpdateMatchesTheReference() {
         Random r = new Random(8);
+        Scratch shared = new Scratch();
         for (int t = 0; t < 240; t++) {
             boolean depthwise = t % 3 == 0;
             boolean grouped = t % 17 == 1;
@@ -124,7 +126,8 @@ class FastBackwardTest {
             float[] expectedMaster = master == null ? null : master.clone();
             StepKernels.convWeightGradUpdate(expectedArena, 0, xZero, gOff, gradGeom, geom, channels, wsOff,
                     expectedWeight, expectedMaster, qas, lr, mode, rngKey);
-            new FastConvWeightGradUpdate(xZero, gradGeom, geom, channels, weight, master, qas, lr, mode)
+            new FastConvWeightGradUpdate(xZero, gradGeom, geom, channels, weight, master, qas, lr, mode,
+                    shared)
                     .run(arena, 0, gOff, wsOff, rngKey);
             String what = (depthwise ? "depthwise " : "dense ") + geom + " " + mode;
             assertArrayEquals(expectedArena, arena, what);

@@ -12,7 +12,10 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** {@link FastConv2d} gives the bytes of the reference {@link ForwardKernels#conv2d}, output and mask, on random convs. */
+/**
+ * {@link FastConv2d} gives the bytes of the reference {@link ForwardKernels#conv2d}, output and mask, on random
+ * convs.
+ */
 class FastConv2dTest {
 
     /** A random conv: geometry, constants and the arena placement of input, output and mask. */
@@ -20,8 +23,12 @@ class FastConv2dTest {
                 int padLeft, int groups, float[] bias, float[] eff, int yZero, int outH, int outW, int outC) {
 
         FastConv2d fast(boolean fixed) {
+            return fast(fixed, new Scratch());
+        }
+
+        FastConv2d fast(boolean fixed, Scratch scratch) {
             return new FastConv2d(inH, inW, inC, xZero, weight, k, kW, stride, padTop, padLeft, groups, bias, eff,
-                    yZero, outH, outW, outC, fixed);
+                    yZero, outH, outW, outC, fixed, scratch);
         }
 
         void reference(byte[] arena, int inOff, int outOff, int maskOff) {
@@ -121,10 +128,12 @@ class FastConv2dTest {
     void randomConvsMatchTheReferenceByteForByte() {
         Random r = new Random(11);
         Set<String> kernels = new HashSet<>();
+        // one scratch for all, as in a program: arrays sized for another conv, holding its stale values
+        Scratch shared = new Scratch();
         for (String kind : new String[] {"pointwise", "depthwise", "dense"}) {
             for (int t = 0; t < 300; t++) {
                 Case c = randomCase(r, kind);
-                FastConv2d fast = c.fast(r.nextBoolean());
+                FastConv2d fast = c.fast(r.nextBoolean(), shared);
                 kernels.add(fast.kernel());
                 assertSameBytes(c, fast, r, kind + " #" + t);
                 assertSameBytes(c, fast, r, kind + " #" + t + " (second run, scratch reused)");
@@ -198,6 +207,6 @@ class FastConv2dTest {
         assertThrows(IllegalArgumentException.class, () -> fast.run(arena, 1, c.inLen(), -1));
         assertThrows(IllegalArgumentException.class, () -> fast.run(arena, 0, 0, -1));
         assertThrows(IllegalArgumentException.class, () -> new FastConv2d(c.inH(), c.inW(), c.inC(), c.xZero(),
-                new byte[1], 1, 1, 1, 0, 0, 1, c.bias(), c.eff(), c.yZero(), c.outH(), c.outW(), c.outC(), true));
+                new byte[1], 1, 1, 1, 0, 0, 1, c.bias(), c.eff(), c.yZero(), c.outH(), c.outW(), c.outC(), true, new Scratch()));
     }
 }
