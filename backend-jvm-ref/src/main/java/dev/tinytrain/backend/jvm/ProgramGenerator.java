@@ -24,6 +24,9 @@ import org.objectweb.asm.Type;
 final class ProgramGenerator {
     private static final String NAME = "dev/tinytrain/backend/jvm/GeneratedProgramImpl";
     private static final int NODES_PER_METHOD = 200;
+    /** {@link GeneratedProgram#run}, which the generated class implements; its parts share the signature. */
+    private static final java.lang.reflect.Method RUN = KernelMethods.of(GeneratedProgram.class, "run");
+    private static final String RUN_DESCRIPTOR = Type.getMethodDescriptor(RUN);
     /** The local holding a profiled call's start time (after {@code this} and the arena). */
     private static final int CLOCK_LOCAL = 2;
     private static final java.lang.reflect.Method CLOCK = KernelMethods.of(OpProfile.class, "now");
@@ -52,7 +55,7 @@ final class ProgramGenerator {
         List<Object> constants = new ArrayList<>();
         int methods = (nodes.size() + NODES_PER_METHOD - 1) / NODES_PER_METHOD;
         for (int m = 0; m < methods; m++) {
-            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, "([B)V", null, null);
+            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, RUN_DESCRIPTOR, null, null);
             mv.visitCode();
             Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state,
                     scratch);
@@ -82,12 +85,12 @@ final class ProgramGenerator {
             mv.visitMaxs(0, 0);
             mv.visitEnd();
         }
-        MethodVisitor run = cw.visitMethod(Opcodes.ACC_PUBLIC, "run", "([B)V", null, null);
+        MethodVisitor run = cw.visitMethod(Opcodes.ACC_PUBLIC, RUN.getName(), RUN_DESCRIPTOR, null, null);
         run.visitCode();
         for (int m = 0; m < methods; m++) {
             run.visitVarInsn(Opcodes.ALOAD, 0);
             run.visitVarInsn(Opcodes.ALOAD, 1);
-            run.visitMethodInsn(Opcodes.INVOKEVIRTUAL, NAME, "part" + m, "([B)V", false);
+            run.visitMethodInsn(Opcodes.INVOKEVIRTUAL, NAME, "part" + m, RUN_DESCRIPTOR, false);
         }
         run.visitInsn(Opcodes.RETURN);
         run.visitMaxs(0, 0);
