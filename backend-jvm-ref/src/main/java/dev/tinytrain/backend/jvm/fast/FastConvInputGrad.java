@@ -97,7 +97,16 @@ public final class FastConvInputGrad {
             }
             for (int ci = 0; ci < inC; ci++) {
                 Arrays.fill(acc, 0, pixels, 0.0f);
-                for (int o = 0; o < outC; o++) {
+                int o = 0;
+                for (; o + 4 <= outC; o += 4) { // four terms per pass, added in ascending o as written
+                    final float w0 = wRows[o][ci], w1 = wRows[o + 1][ci], w2 = wRows[o + 2][ci];
+                    final float w3 = wRows[o + 3][ci];
+                    final float[] g0 = gRows[o], g1 = gRows[o + 1], g2 = gRows[o + 2], g3 = gRows[o + 3];
+                    for (int p = 0; p < pixels; p++) {
+                        acc[p] = (((acc[p] + w0 * g0[p]) + w1 * g1[p]) + w2 * g2[p]) + w3 * g3[p];
+                    }
+                }
+                for (; o < outC; o++) {
                     final float w = wRows[o][ci];
                     final float[] g = gRows[o];
                     for (int p = 0; p < pixels; p++) {
