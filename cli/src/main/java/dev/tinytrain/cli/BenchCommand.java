@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: 'bench planner' (Glow allocator corpus), 'bench schemes' (TTE presets), 'bench insns'"
                 + " (Cortex-M7 instructions under QEMU).",
-        subcommands = {BenchCommand.Planner.class, BenchCommand.Schemes.class, InsnsBenchCommand.class})
+        subcommands = {BenchCommand.Planner.class, BenchCommand.Schemes.class, InsnsBenchCommand.class, JvmBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -27,8 +27,9 @@ public interface EmitContext {
     boolean inArena(Value v);
 
     /**
-     * Pushes a constant array ({@code byte[]}, {@code int[]} or {@code float[]}); the same array object is pushed
-     * every time it is passed again, so kernels that update parameters in place see one copy.
+     * Pushes a constant object (an array, or a kernel lowered with its constants) held in a final field of the
+     * generated class; the same object is pushed every time it is passed again, so kernels that update parameters
+     * in place see one copy.
      */
     void constant(Object array);
 
@@ -56,16 +57,19 @@ public interface EmitContext {
     /** The parameter arrays of the program (training ops also read masters and int32 storage). */
     ParameterArrays parameters();
 
+    /** The scratch arrays the program's fast kernels share (they run one after another, on one thread). */
+    dev.tinytrain.backend.jvm.fast.Scratch scratch();
+
     /** The program's {@code int[] {step, seed}} state array (stochastic rounding keys). */
     int[] state();
 
-    /** Calls a public static method of {@code owner} (internal name) with the given descriptor. */
-    void invokeStatic(String owner, String name, String descriptor);
+    /**
+     * Calls {@code kernel}: a static method with its arguments pushed, or an instance method with its receiver
+     * (a {@link #constant}) and arguments pushed. Owner and descriptor come from the method itself.
+     */
+    void invoke(java.lang.reflect.Method kernel);
 
     /** The underlying visitor, for emitters that need more than the helpers above. */
     MethodVisitor visitor();
-
-    /** Internal name of the forward kernels class. */
-    String FORWARD_KERNELS = "dev/tinytrain/backend/jvm/kernels/ForwardKernels";
 
 }

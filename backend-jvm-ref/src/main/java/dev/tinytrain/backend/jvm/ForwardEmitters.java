@@ -1,18 +1,36 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.FastConv2d;
+import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
 import dev.tinytrain.backend.jvm.kernels.Requant;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
+import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
+import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
+import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.ir.ops.Reshape;
+import java.lang.reflect.Method;
 
-/** The emitters of the forward op kinds: each turns one node into one call of {@code ForwardKernels}. */
+/** The emitters of the forward op kinds: each turns one node into one kernel call. */
 final class ForwardEmitters {
+    private static final Method CONV2D = KernelMethods.of(FastConv2d.class, "run");
+    private static final Method QUANTIZED_ADD = KernelMethods.of(ForwardKernels.class, "quantizedAdd");
+    private static final Method GLOBAL_AVG_POOL = KernelMethods.of(ForwardKernels.class, "globalAvgPool");
+    private static final Method DEQUANTIZE = KernelMethods.of(ForwardKernels.class, "dequantize");
+    private static final Method LINEAR = KernelMethods.of(ForwardKernels.class, "linear");
+    private static final Method ARRAYCOPY = KernelMethods.of(System.class, "arraycopy");
+
     private ForwardEmitters() {
     }
 
+    /**
+     * A conv becomes one {@link FastConv2d} lowered with its constants (held by the generated class) and one call
+     * of its {@code run} with the arena offsets.
+     */
     static void conv2d(EmitContext c, Node n) {
         Conv2d op = (Conv2d) n.op();
         Value x = n.inputs().get(0);
@@ -24,28 +42,23 @@ final class ForwardEmitters {
         Quantization xq = x.type().requireQuantization(x.name());
         float[] eff = Requant.effectiveScales(xq.scale(), w.type().requireQuantization(w.name()).scalesAsFloats(),
                 op.output().scale());
+        FastConv2d conv = new FastConv2d(xs.dim(1), xs.dim(2), xs.dim(3), xq.zeroPoint(),
+                (byte[]) c.parameterArray(w), Conv2d.kernelHeight(w), Conv2d.kernelWidth(w), op.stride(),
+                op.padTop(), op.padLeft(), op.groups(), (float[]) c.parameterArray(b), eff,
+                op.output().zeroPoint(), ys.dim(1), ys.dim(2), ys.dim(3), !updatedInPlace(c, w), c.scratch());
+        c.constant(conv);
         c.arena();
         c.offset(x);
-        c.pushInt(xs.dim(1));
-        c.pushInt(xs.dim(2));
-        c.pushInt(xs.dim(3));
-        c.pushInt(xq.zeroPoint());
-        c.constant(c.parameterArray(w));
-        c.pushInt(Conv2d.kernelHeight(w));
-        c.pushInt(Conv2d.kernelWidth(w));
-        c.pushInt(op.stride());
-        c.pushInt(op.padTop());
-        c.pushInt(op.padLeft());
-        c.pushInt(op.groups());
-        c.constant(c.parameterArray(b));
-        c.constant(eff);
-        c.pushInt(op.output().zeroPoint());
         c.offset(y);
-        c.pushInt(ys.dim(1));
-        c.pushInt(ys.dim(2));
-        c.pushInt(ys.dim(3));
         maskOffset(c, n);
-        c.invokeStatic(EmitContext.FORWARD_KERNELS, "conv2d", "([BIIIII[BIIIIII[F[FIIIIII)V");
+        c.invoke(CONV2D);
+    }
+
+    /** Whether a node of the graph updates parameter {@code p} (then kernels must re-read it at every run). */
+    static boolean updatedInPlace(EmitContext c, Value p) {
+        return c.graph().users(p).stream().anyMatch(u -> u.op() instanceof SgdUpdate
+                || u.op() instanceof ConvGradWeightUpdate || u.op() instanceof ConvGradBiasUpdate
+                || u.op() instanceof LinearGradWeightUpdate);
     }
 
     /** The mask result's offset when the op keeps one (training), else -1. */
@@ -73,7 +86,7 @@ final class ForwardEmitters {
         c.pushFloat((float) y.scale());
         c.offset(n.output());
         maskOffset(c, n);
-        c.invokeStatic(EmitContext.FORWARD_KERNELS, "quantizedAdd", "([BIIFIIFIIFII)V");
+        c.invoke(QUANTIZED_ADD);
     }
 
     static void globalAvgPool(EmitContext c, Node n) {
@@ -84,7 +97,7 @@ final class ForwardEmitters {
         c.pushInt(s.dim(2));
         c.pushInt(s.dim(3));
         c.offset(n.output());
-        c.invokeStatic(EmitContext.FORWARD_KERNELS, "globalAvgPool", "([BIIIII)V");
+        c.invoke(GLOBAL_AVG_POOL);
     }
 
     static void dequantize(EmitContext c, Node n) {
@@ -95,7 +108,7 @@ final class ForwardEmitters {
         c.pushInt(q.zeroPoint());
         c.pushFloat((float) q.scale());
         c.offset(n.output());
-        c.invokeStatic(EmitContext.FORWARD_KERNELS, "dequantize", "([BIIIFI)V");
+        c.invoke(DEQUANTIZE);
     }
 
     static void linear(EmitContext c, Node n) {
@@ -107,7 +120,7 @@ final class ForwardEmitters {
         c.constant(c.parameterArray(n.inputs().get(2)));
         c.pushInt(w.type().shape().dim(0));
         c.offset(n.output());
-        c.invokeStatic(EmitContext.FORWARD_KERNELS, "linear", "([BII[F[FII)V");
+        c.invoke(LINEAR);
     }
 
     /** A reshape moves no data when input and result share an offset; otherwise it is one array copy. */
@@ -119,6 +132,6 @@ final class ForwardEmitters {
         c.arena();
         c.offset(n.output());
         c.pushInt(Math.toIntExact(in.type().dtype().byteSize(op.shape().elementCount())));
-        c.invokeStatic("java/lang/System", "arraycopy", "(Ljava/lang/Object;ILjava/lang/Object;II)V");
+        c.invoke(ARRAYCOPY);
     }
 }

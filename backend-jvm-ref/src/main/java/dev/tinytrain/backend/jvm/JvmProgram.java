@@ -10,6 +10,12 @@ import java.util.List;
  * A graph compiled for the JVM: a generated class that runs the graph's nodes in order on one {@code byte[]}
  * arena laid out by an {@link ArenaLayout}, with parameters in {@link ParameterArrays}.
  *
+ * <p>Each node is lowered once, with its constants, into a kernel call (convs and their gradients into the
+ * specialised kernels of {@code dev.tinytrain.backend.jvm.fast}, bit-identical to the reference kernels). Two
+ * consequences: the weights of a conv that no node of the graph updates are read once, at compilation (write
+ * such a parameter's array before compiling, not after), and a program holds scratch arrays, so it runs on one
+ * thread at a time (programs of different sessions are independent).
+ *
  * <pre>{@code
  * JvmProgram p = JvmProgram.compile(graph, ArenaLayout.sequential(graph, 16));
  * JvmRun run = p.newRun();
@@ -25,7 +31,8 @@ public final class JvmProgram {
     private final GeneratedProgram program;
     private final int[] state;
 
-    private JvmProgram(Graph graph, ArenaLayout layout, ParameterArrays parameters, List<Node> schedule, int seed) {
+    private JvmProgram(Graph graph, ArenaLayout layout, ParameterArrays parameters, List<Node> schedule, int seed,
+                       OpProfile profile) {
         this.graph = graph;
         this.layout = layout;
         this.parameters = parameters;
@@ -35,7 +42,7 @@ public final class JvmProgram {
             }
         }
         this.state = new int[] {0, seed};
-        this.program = ProgramGenerator.generate(graph, schedule, layout, parameters, state);
+        this.program = ProgramGenerator.generate(graph, schedule, layout, parameters, state, profile);
     }
 
     /**
@@ -44,7 +51,7 @@ public final class JvmProgram {
      * @throws UnsupportedOpException naming the first node whose kind has no JVM kernel
      */
     public static JvmProgram compile(Graph graph, ArenaLayout layout) {
-        return new JvmProgram(graph, layout, new ParameterArrays(graph), graph.nodes(), 0);
+        return new JvmProgram(graph, layout, new ParameterArrays(graph), graph.nodes(), 0, null);
     }
 
     /**
@@ -56,7 +63,16 @@ public final class JvmProgram {
      */
     public static JvmProgram compile(Graph graph, List<Node> schedule, ArenaLayout layout, ParameterArrays parameters,
                                      int seed) {
-        return new JvmProgram(graph, layout, parameters, schedule, seed);
+        return new JvmProgram(graph, layout, parameters, schedule, seed, null);
+    }
+
+    /**
+     * As {@link #compile(Graph, List, ArenaLayout, ParameterArrays, int)}, with every kernel call timed into
+     * {@code profile} (a fresh one: a profile instruments one program).
+     */
+    public static JvmProgram compileProfiled(Graph graph, List<Node> schedule, ArenaLayout layout,
+                                             ParameterArrays parameters, int seed, OpProfile profile) {
+        return new JvmProgram(graph, layout, parameters, schedule, seed, java.util.Objects.requireNonNull(profile));
     }
 
     /** The number of completed steps (keys the stochastic rounding); incremented by {@link #advanceStep()}. */

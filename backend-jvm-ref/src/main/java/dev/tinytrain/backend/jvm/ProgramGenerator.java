@@ -1,5 +1,6 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.Scratch;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.planner.ArenaLayout;
@@ -23,38 +24,73 @@ import org.objectweb.asm.Type;
 final class ProgramGenerator {
     private static final String NAME = "dev/tinytrain/backend/jvm/GeneratedProgramImpl";
     private static final int NODES_PER_METHOD = 200;
+    /** {@link GeneratedProgram#run}, which the generated class implements; its parts share the signature. */
+    private static final java.lang.reflect.Method RUN = KernelMethods.of(GeneratedProgram.class, "run");
+    private static final String RUN_DESCRIPTOR = Type.getMethodDescriptor(RUN);
+    /** The local holding a profiled call's start time (after {@code this} and the arena). */
+    private static final int CLOCK_LOCAL = 2;
+    private static final java.lang.reflect.Method CLOCK = KernelMethods.of(OpProfile.class, "now");
 
     private ProgramGenerator() {
     }
 
     static GeneratedProgram generate(dev.tinytrain.ir.Graph graph, List<Node> nodes, ArenaLayout layout,
                                      ParameterArrays parameters, int[] state) {
+        return generate(graph, nodes, layout, parameters, state, null);
+    }
+
+    /**
+     * As above; with a non-null {@code profile}, every kernel call is bracketed by clock reads that add its time to
+     * the profile (see {@link OpProfile}).
+     */
+    static GeneratedProgram generate(dev.tinytrain.ir.Graph graph, List<Node> nodes, ArenaLayout layout,
+                                     ParameterArrays parameters, int[] state, OpProfile profile) {
+        long[] nanos = profile == null ? null : profile.bind(nodes);
         Function<Value, Object> parameterArray = v -> parameters.get(v.name());
         ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_MAXS | ClassWriter.COMPUTE_FRAMES);
         cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, NAME, null,
                 "java/lang/Object", new String[] {Type.getInternalName(GeneratedProgram.class)});
         Map<Object, Integer> constantIndex = new IdentityHashMap<>();
+        Scratch scratch = new Scratch();
         List<Object> constants = new ArrayList<>();
         int methods = (nodes.size() + NODES_PER_METHOD - 1) / NODES_PER_METHOD;
         for (int m = 0; m < methods; m++) {
-            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, "([B)V", null, null);
+            MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, RUN_DESCRIPTOR, null, null);
             mv.visitCode();
-            Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state);
-            for (Node n : nodes.subList(m * NODES_PER_METHOD, Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD))) {
+            Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state,
+                    scratch);
+            for (int i = m * NODES_PER_METHOD; i < Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD); i++) {
+                Node n = nodes.get(i);
                 JvmOpEmitter e = JvmOpEmitters.forKind(n.op().kind()).orElseThrow(() -> new UnsupportedOpException(
                         "op '" + n.name() + "': the JVM backend has no kernel for " + n.op().kind().irName()));
+                if (nanos != null) {
+                    ctx.invoke(CLOCK);
+                    mv.visitVarInsn(Opcodes.LSTORE, CLOCK_LOCAL);
+                }
                 e.emit(ctx, n);
+                if (nanos != null) {
+                    // nanos[i] += now() - start
+                    ctx.constant(nanos);
+                    pushInt(mv, i);
+                    mv.visitInsn(Opcodes.DUP2);
+                    mv.visitInsn(Opcodes.LALOAD);
+                    ctx.invoke(CLOCK);
+                    mv.visitVarInsn(Opcodes.LLOAD, CLOCK_LOCAL);
+                    mv.visitInsn(Opcodes.LSUB);
+                    mv.visitInsn(Opcodes.LADD);
+                    mv.visitInsn(Opcodes.LASTORE);
+                }
             }
             mv.visitInsn(Opcodes.RETURN);
             mv.visitMaxs(0, 0);
             mv.visitEnd();
         }
-        MethodVisitor run = cw.visitMethod(Opcodes.ACC_PUBLIC, "run", "([B)V", null, null);
+        MethodVisitor run = cw.visitMethod(Opcodes.ACC_PUBLIC, RUN.getName(), RUN_DESCRIPTOR, null, null);
         run.visitCode();
         for (int m = 0; m < methods; m++) {
             run.visitVarInsn(Opcodes.ALOAD, 0);
             run.visitVarInsn(Opcodes.ALOAD, 1);
-            run.visitMethodInsn(Opcodes.INVOKEVIRTUAL, NAME, "part" + m, "([B)V", false);
+            run.visitMethodInsn(Opcodes.INVOKEVIRTUAL, NAME, "part" + m, RUN_DESCRIPTOR, false);
         }
         run.visitInsn(Opcodes.RETURN);
         run.visitMaxs(0, 0);
@@ -104,7 +140,8 @@ final class ProgramGenerator {
 
     private record Context(MethodVisitor mv, ArenaLayout layout, Function<Value, Object> parameterArray,
                            Map<Object, Integer> constantIndex, List<Object> constants,
-                           dev.tinytrain.ir.Graph graph, ParameterArrays parameters, int[] state)
+                           dev.tinytrain.ir.Graph graph, ParameterArrays parameters, int[] state,
+                           Scratch scratch)
             implements EmitContext {
 
         @Override
@@ -161,8 +198,11 @@ final class ProgramGenerator {
         }
 
         @Override
-        public void invokeStatic(String owner, String name, String descriptor) {
-            mv.visitMethodInsn(Opcodes.INVOKESTATIC, owner, name, descriptor, false);
+        public void invoke(java.lang.reflect.Method kernel) {
+            boolean isStatic = java.lang.reflect.Modifier.isStatic(kernel.getModifiers());
+            mv.visitMethodInsn(isStatic ? Opcodes.INVOKESTATIC : Opcodes.INVOKEVIRTUAL,
+                    Type.getInternalName(kernel.getDeclaringClass()), kernel.getName(),
+                    Type.getMethodDescriptor(kernel), false);
         }
 
         @Override

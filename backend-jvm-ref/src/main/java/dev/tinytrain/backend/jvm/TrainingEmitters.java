@@ -1,6 +1,11 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.FastConvInputGrad;
+import dev.tinytrain.backend.jvm.fast.FastConvWeightGradUpdate;
+import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
+import dev.tinytrain.backend.jvm.kernels.StepKernels;
+import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
 import dev.tinytrain.backend.jvm.kernels.RoundingMode;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
@@ -19,16 +24,33 @@ import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
 import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
 import dev.tinytrain.ir.ops.DequantizeGrad;
 import dev.tinytrain.ir.ops.SgdUpdate;
+import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Locale;
 
 /** The emitters of the training-step op kinds: each node becomes one kernel call. */
 final class TrainingEmitters {
-    private static final String BACKWARD = "dev/tinytrain/backend/jvm/kernels/BackwardKernels";
-    private static final String STEP = "dev/tinytrain/backend/jvm/kernels/StepKernels";
-    private static final String UPDATE = "dev/tinytrain/backend/jvm/kernels/UpdateKernels";
-    private static final String GEOM = "Ldev/tinytrain/backend/jvm/kernels/BackwardKernels$ConvGeom;";
-    private static final String MODE = "Ldev/tinytrain/backend/jvm/kernels/RoundingMode;";
+    private static final Method SOFTMAX_CROSS_ENTROPY = KernelMethods.of(StepKernels.class, "softmaxCrossEntropy");
+    private static final Method LINEAR_INPUT_GRAD = KernelMethods.of(BackwardKernels.class, "linearInputGrad");
+    private static final Method LINEAR_WEIGHT_GRAD = KernelMethods.of(BackwardKernels.class, "linearWeightGrad");
+    private static final Method DEQUANTIZE_BACKWARD = KernelMethods.of(BackwardKernels.class, "dequantizeBackward");
+    private static final Method AVG_POOL_BACKWARD = KernelMethods.of(BackwardKernels.class, "avgPoolBackward");
+    private static final Method ADD_GRAD = KernelMethods.of(StepKernels.class, "addGrad");
+    private static final Method ADD = KernelMethods.of(StepKernels.class, "add");
+    private static final Method MASK_AND_SCALE_OUTPUT_GRAD =
+            KernelMethods.of(BackwardKernels.class, "maskAndScaleOutputGrad");
+    private static final Method FAST_CONV_INPUT_GRAD = KernelMethods.of(FastConvInputGrad.class, "run");
+    private static final Method FAST_CONV_WEIGHT_GRAD_UPDATE = KernelMethods.of(FastConvWeightGradUpdate.class, "run");
+    private static final Method CONV_WEIGHT_GRAD = KernelMethods.of(StepKernels.class, "convWeightGrad");
+    private static final Method CONV_BIAS_GRAD = KernelMethods.of(BackwardKernels.class, "convBiasGrad");
+    private static final Method CHANNEL_SLICE = KernelMethods.of(StepKernels.class, "channelSlice");
+    private static final Method SGD_FLOAT = KernelMethods.of(UpdateKernels.class, "sgdFloat");
+    private static final Method UPDATE_CONV_BIAS = KernelMethods.of(StepKernels.class, "updateConvBias");
+    private static final Method UPDATE_CONV_WEIGHT = KernelMethods.of(StepKernels.class, "updateConvWeight");
+    private static final Method CONV_BIAS_GRAD_UPDATE = KernelMethods.of(StepKernels.class, "convBiasGradUpdate");
+    private static final Method LINEAR_WEIGHT_GRAD_UPDATE =
+            KernelMethods.of(StepKernels.class, "linearWeightGradUpdate");
+    private static final Method RNG_KEY = KernelMethods.of(StepKernels.class, "rngKey");
 
     private TrainingEmitters() {
     }
@@ -41,7 +63,7 @@ final class TrainingEmitters {
         c.offset(n.inputs().get(1));
         c.offset(n.outputs().get(1));
         c.offset(n.outputs().get(0));
-        c.invokeStatic(STEP, "softmaxCrossEntropy", "([BIIIII)V");
+        c.invoke(SOFTMAX_CROSS_ENTROPY);
     }
 
     static void linearGradInput(EmitContext c, Node n) {
@@ -52,7 +74,7 @@ final class TrainingEmitters {
         c.pushInt(w.type().shape().dim(0));
         c.pushInt(w.type().shape().dim(1));
         c.offset(n.output());
-        c.invokeStatic(BACKWARD, "linearInputGrad", "([BI[FIII)V");
+        c.invoke(LINEAR_INPUT_GRAD);
     }
 
     static void linearGradWeight(EmitContext c, Node n) {
@@ -62,7 +84,7 @@ final class TrainingEmitters {
         c.pushInt(Math.toIntExact(n.inputs().get(0).type().elementCount()));
         c.pushInt(Math.toIntExact(n.inputs().get(1).type().elementCount()));
         c.offset(n.output());
-        c.invokeStatic(BACKWARD, "linearWeightGrad", "([BIIIII)V");
+        c.invoke(LINEAR_WEIGHT_GRAD);
     }
 
     static void dequantizeGrad(EmitContext c, Node n) {
@@ -71,7 +93,7 @@ final class TrainingEmitters {
         c.pushInt(Math.toIntExact(n.output().type().elementCount()));
         c.pushFloat(((DequantizeGrad) n.op()).scale());
         c.offset(n.output());
-        c.invokeStatic(BACKWARD, "dequantizeBackward", "([BIIFI)V");
+        c.invoke(DEQUANTIZE_BACKWARD);
     }
 
     static void avgPoolGrad(EmitContext c, Node n) {
@@ -83,7 +105,7 @@ final class TrainingEmitters {
         c.pushInt(n.output().type().shape().dim(3));
         c.offset(n.output());
         c.pushInt(0);
-        c.invokeStatic(BACKWARD, "avgPoolBackward", "([BIIIIIZ)V");
+        c.invoke(AVG_POOL_BACKWARD);
     }
 
     static void addGrad(EmitContext c, Node n) {
@@ -95,7 +117,7 @@ final class TrainingEmitters {
         c.pushFloat(op.outScale());
         c.pushFloat(op.operandScale());
         c.offset(n.output());
-        c.invokeStatic(STEP, "addGrad", "([BIIIFFI)V");
+        c.invoke(ADD_GRAD);
     }
 
     static void accumulate(EmitContext c, Node n) {
@@ -104,7 +126,7 @@ final class TrainingEmitters {
         c.offset(n.inputs().get(1));
         c.pushInt(Math.toIntExact(n.output().type().elementCount()));
         c.offset(n.output());
-        c.invokeStatic(STEP, "add", "([BIIII)V");
+        c.invoke(ADD);
     }
 
     static void convGradOutput(EmitContext c, Node n) {
@@ -116,7 +138,7 @@ final class TrainingEmitters {
         c.pushInt(s.dim(1) * s.dim(2));
         c.pushInt(s.dim(3));
         c.offset(n.output());
-        c.invokeStatic(BACKWARD, "maskAndScaleOutputGrad", "([BII[FIII)V");
+        c.invoke(MASK_AND_SCALE_OUTPUT_GRAD);
     }
 
     static void convGradInput(EmitContext c, Node n) {
@@ -124,13 +146,13 @@ final class TrainingEmitters {
         Value g = n.inputs().get(0);
         Value w = n.inputs().get(1);
         ConvGeom geom = geometry(op.conv(), op.inHeight(), op.inWidth(), op.inChannels(), g.type().shape(), w);
+        c.constant(new FastConvInputGrad((byte[]) c.parameterArray(w), geom, !ForwardEmitters.updatedInPlace(c, w),
+                c.scratch()));
         c.arena();
         c.offset(g);
-        c.constant(c.parameterArray(w));
-        c.constant(geom);
         c.offset(n.output());
         c.pushInt(0);
-        c.invokeStatic(BACKWARD, "convInputGrad", "([BI[B" + GEOM + "IZ)V");
+        c.invoke(FAST_CONV_INPUT_GRAD);
     }
 
     static void convGradWeight(EmitContext c, Node n) {
@@ -149,7 +171,7 @@ final class TrainingEmitters {
         // a dense conv reads the (sliced) input with all its channels; a depthwise one picks its channels
         c.constantOrNull(dw && !op.channels().isEmpty() ? ints(op.channels()) : null);
         c.offset(n.output());
-        c.invokeStatic(STEP, "convWeightGrad", "([BIII" + GEOM + "[II)V");
+        c.invoke(CONV_WEIGHT_GRAD);
     }
 
     static void convGradBias(EmitContext c, Node n) {
@@ -159,7 +181,7 @@ final class TrainingEmitters {
         c.pushInt(s.dim(1) * s.dim(2));
         c.pushInt(s.dim(3));
         c.offset(n.output());
-        c.invokeStatic(BACKWARD, "convBiasGrad", "([BIIII)V");
+        c.invoke(CONV_BIAS_GRAD);
     }
 
     static void channelSlice(EmitContext c, Node n) {
@@ -170,7 +192,7 @@ final class TrainingEmitters {
         c.pushInt(s.dim(3));
         c.constant(ints(((ChannelSlice) n.op()).channels()));
         c.offset(n.output());
-        c.invokeStatic(STEP, "channelSlice", "([BIII[II)V");
+        c.invoke(CHANNEL_SLICE);
     }
 
     static void sgdUpdate(EmitContext c, Node n) {
@@ -187,7 +209,7 @@ final class TrainingEmitters {
             c.offset(g);
             c.pushInt(Math.toIntExact(p.type().elementCount()));
             c.pushFloat(op.lr());
-            c.invokeStatic(UPDATE, "sgdFloat", "([FI[BIIF)V");
+            c.invoke(SGD_FLOAT);
             return;
         }
         ParameterArrays params = c.parameters();
@@ -203,7 +225,7 @@ final class TrainingEmitters {
             c.pushFloat(op.lr());
             c.pushEnum(mode);
             rngKey(c, op);
-            c.invokeStatic(STEP, "updateConvBias", "([BII[I[F[F[FF" + MODE + "I)V");
+            c.invoke(UPDATE_CONV_BIAS);
             return;
         }
         Node conv = c.graph().users(p).stream().filter(u -> u.op() instanceof Conv2d).findFirst()
@@ -222,7 +244,7 @@ final class TrainingEmitters {
         c.pushFloat(op.lr());
         c.pushEnum(mode);
         rngKey(c, op);
-        c.invokeStatic(STEP, "updateConvWeight", "([BI" + GEOM + "[I[B[F[FF" + MODE + "I)V");
+        c.invoke(UPDATE_CONV_WEIGHT);
     }
 
     static void convGradWeightUpdate(EmitContext c, Node n) {
@@ -237,21 +259,16 @@ final class TrainingEmitters {
         ConvGeom geom = geometry((Conv2d) conv.op(), cs.dim(1), cs.dim(2), cs.dim(3), conv.output().type().shape(), w);
         SgdUpdate u = op.update();
         RoundingMode mode = mode(u);
+        c.constant(new FastConvWeightGradUpdate(x.type().requireQuantization(x.name()).zeroPoint(), gradGeom, geom,
+                u.channels().isEmpty() ? null : ints(u.channels()), (byte[]) c.parameterArray(w),
+                mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null,
+                u.qasDivisors().isEmpty() ? null : u.qasArray(), u.lr(), mode, c.scratch()));
         c.arena();
         c.offset(x);
-        c.pushInt(x.type().requireQuantization(x.name()).zeroPoint());
         c.offset(g);
-        c.constant(gradGeom);
-        c.constant(geom);
-        c.constantOrNull(u.channels().isEmpty() ? null : ints(u.channels()));
         c.offset(n.output());
-        c.constant(c.parameterArray(w));
-        c.constantOrNull(mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null);
-        c.constantOrNull(u.qasDivisors().isEmpty() ? null : u.qasArray());
-        c.pushFloat(u.lr());
-        c.pushEnum(mode);
         rngKey(c, u);
-        c.invokeStatic(STEP, "convWeightGradUpdate", "([BIII" + GEOM + GEOM + "[II[B[F[FF" + MODE + "I)V");
+        c.invoke(FAST_CONV_WEIGHT_GRAD_UPDATE);
     }
 
     static void convGradBiasUpdate(EmitContext c, Node n) {
@@ -271,7 +288,7 @@ final class TrainingEmitters {
         c.pushFloat(u.lr());
         c.pushEnum(mode);
         rngKey(c, u);
-        c.invokeStatic(STEP, "convBiasGradUpdate", "([BIII[I[F[F[FF" + MODE + "I)V");
+        c.invoke(CONV_BIAS_GRAD_UPDATE);
     }
 
     static void linearGradWeightUpdate(EmitContext c, Node n) {
@@ -283,7 +300,7 @@ final class TrainingEmitters {
         c.pushInt(Math.toIntExact(n.inputs().get(1).type().elementCount()));
         c.constant(c.parameterArray(n.inputs().get(2)));
         c.pushFloat(u.lr());
-        c.invokeStatic(STEP, "linearWeightGradUpdate", "([BIIII[FF)V");
+        c.invoke(LINEAR_WEIGHT_GRAD_UPDATE);
     }
 
     private static RoundingMode mode(SgdUpdate u) {
@@ -299,7 +316,7 @@ final class TrainingEmitters {
     private static void rngKey(EmitContext c, SgdUpdate op) {
         c.constant(c.state());
         c.pushInt(op.paramId());
-        c.invokeStatic(STEP, "rngKey", "([II)I");
+        c.invoke(RNG_KEY);
     }
 
     /** The kernels' conv geometry for input {@code inH x inW x inC}, output {@code out}, weight {@code w}. */

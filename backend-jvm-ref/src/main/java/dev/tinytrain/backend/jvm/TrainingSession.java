@@ -25,10 +25,20 @@ public final class TrainingSession {
      * @param seed seed of the stochastic-rounding generator
      */
     public TrainingSession(TrainingGraph training, List<Node> schedule, ArenaLayout layout, int seed) {
+        this(training, schedule, layout, seed, null);
+    }
+
+    /**
+     * As {@link #TrainingSession(TrainingGraph, List, ArenaLayout, int)}; with a non-null {@code stepProfile} the
+     * step's kernel calls are timed into it (the inference program is not instrumented).
+     */
+    public TrainingSession(TrainingGraph training, List<Node> schedule, ArenaLayout layout, int seed,
+                           OpProfile stepProfile) {
         this.training = training;
         Graph g = training.graph();
         ParameterArrays params = new ParameterArrays(g);
-        this.step = JvmProgram.compile(g, schedule, layout, params, seed);
+        this.step = stepProfile == null ? JvmProgram.compile(g, schedule, layout, params, seed)
+                : JvmProgram.compileProfiled(g, schedule, layout, params, seed, stepProfile);
         this.inference = JvmProgram.compile(g, g.sliceFor(schedule, training.logitsValue()), layout, params,
                 seed);
         this.arena = new byte[Math.toIntExact(layout.arenaBytes())];

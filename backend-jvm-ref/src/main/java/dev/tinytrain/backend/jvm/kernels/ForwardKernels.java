@@ -177,9 +177,6 @@ public final class ForwardKernels {
             if (depthwise) {
                 depthwise(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft,
                         bias, eff, yZero, outOff, outH, outW, maskOff);
-            } else if (kH == 1 && kW == 1 && groups == 1 && inC >= DOT_MIN_CHANNELS) {
-                pointwiseDot(arena, inOff, inH, inW, inC, xZero, weight, stride, padTop, padLeft, bias, eff, yZero,
-                        outOff, outH, outW, outC, maskOff);
             } else {
                 denseOrGrouped(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, groups,
                         bias, eff, yZero, outOff, outH, outW, outC, maskOff);
@@ -203,47 +200,6 @@ public final class ForwardKernels {
             out[k] = v[k];
         }
         return out;
-    }
-
-    /** Input channels from which a 1x1 conv sums each output as one contiguous dot product. */
-    private static final int DOT_MIN_CHANNELS = 32;
-
-    /**
-     * Dense 1x1 conv with many input channels, int32 sums (exact). Arguments already validated. Each output is a
-     * dot product of the pixel's channels (minus the zero point) with the output channel's OHWI weight row, both
-     * contiguous: the JIT turns it into a vector multiply-add with one reduction at the end, which beats the
-     * outer-product order of {@link #denseOrGrouped} when the rows are long. Integer sums are exact, so the
-     * result is the same.
-     */
-    private static void pointwiseDot(byte[] arena, int inOff, int inH, int inW, int inC, int xZero, byte[] weight,
-                                     int stride, int padTop, int padLeft, float[] bias, float[] eff, int yZero,
-                                     int outOff, int outH, int outW, int outC, int maskOff) {
-        final int[] w = widen(weight);
-        final int[] x = new int[inC];
-        int outIndex = 0;
-        for (int oy = 0; oy < outH; oy++) {
-            final int iy = oy * stride - padTop;
-            for (int ox = 0; ox < outW; ox++) {
-                final int ix = ox * stride - padLeft;
-                final boolean inside = iy >= 0 && iy < inH && ix >= 0 && ix < inW;
-                if (inside) {
-                    final int p = inOff + (iy * inW + ix) * inC;
-                    for (int c = 0; c < inC; c++) {
-                        x[c] = arena[p + c] - xZero;
-                    }
-                }
-                for (int o = 0; o < outC; o++, outIndex++) {
-                    int acc = 0;
-                    if (inside) {
-                        final int q = o * inC;
-                        for (int c = 0; c < inC; c++) {
-                            acc += x[c] * w[q + c];
-                        }
-                    }
-                    store(arena, outOff, maskOff, outIndex, requantPreClamp(acc, bias[o], eff[o], yZero));
-                }
-            }
-        }
     }
 
     /**

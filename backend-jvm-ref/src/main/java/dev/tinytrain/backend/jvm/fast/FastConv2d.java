@@ -1,0 +1,381 @@
+package dev.tinytrain.backend.jvm.fast;
+
+import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
+import dev.tinytrain.planner.DepthwiseInPlace;
+import java.util.Arrays;
+
+/**
+ * One conv node of a generated JVM program, lowered once with its constants: the geometry, zero points, bias and
+ * scales are fixed when the program is generated, and so are the weights of a layer that no step updates (they
+ * are widened and transposed then; a trained layer's weights are re-read at every run). Gives exactly the bytes
+ * of {@link ForwardKernels#conv2d} (output and clamp mask), which remains the reference it is tested against.
+ *
+ * <ul>
+ *   <li>Dense conv: a matrix multiply vectorized over output pixels (the input gathered to one row per window
+ *       element, im2col) or, for a 1x1 conv with more output channels than pixels, over output channels (the
+ *       weights transposed to one row per input channel), four window elements per pass. The raw int8 inputs
+ *       are multiplied (the input zero point is folded into a per-channel constant computed with the weights,
+ *       {@code sum (x - z) w = sum x w - z sum w}) in float: every product is an integer of magnitude at most
+ *       2^14 and there are at most {@value #FLOAT_EXACT_TERMS} per sum, so every partial sum is an integer of
+ *       magnitude at most 2^24, exact in float in any order.</li>
+ *   <li>Depthwise: one output row at a time; for each tap the inputs under the row are gathered into a row
+ *       aligned with the output and multiplied by the tap's weights tiled along the row, so the inner loop is
+ *       one long multiply-add over pixels and channels, in float: a product is at most 255 * 128 in magnitude
+ *       and a window has at most {@value #FLOAT_EXACT_TAPS} taps, so every partial sum is exact.</li>
+ *   <li>The requantization runs in float over whole rows ({@link Int8Rows#roundSaturating}), then the bytes
+ *       and mask bits are stored.</li>
+ *   <li>Anything else (grouped convs, very long sums): the reference kernel.</li>
+ * </ul>
+ *
+ * <p>The vectorized loops index every array with the loop variable itself: C2 (JDK 17) does not vectorize a loop
+ * that reads an array at an invariant offset, so rows are separate arrays.
+ *
+ * <p>The scratch arrays come from the program's {@link Scratch}, so one instance runs on one thread at a time (a
+ * generated program is run by one thread).
+ */
+public final class FastConv2d {
+    /** Most window elements ({@code kH * kW * inC}) of a dense conv whose sums are exact in float (see above). */
+    static final int FLOAT_EXACT_TERMS = 1 << 10;
+    /** Largest depthwise window whose sums of {@code (x - xZero) * w} (each at most 255 * 128) are exact in float. */
+    static final int FLOAT_EXACT_TAPS = (1 << 24) / (255 * 128);
+
+    private enum Kind { DENSE_PIXELS, POINTWISE_CHANNELS, DEPTHWISE, REFERENCE }
+
+    private final int inH, inW, inC, xZero, kH, kW, stride, padTop, padLeft, groups, yZero, outH, outW, outC;
+    private final byte[] weight;
+    private final float[] bias, eff;
+    private final boolean weightsFixed;
+    private final Kind kind;
+    /** Dense: weights as floats, {@code [o][window element]} (pixel-major) or rows {@code [c][o]} (channel-major). */
+    private float[] wByOutput;
+    private float[][] wRows;
+    /** Dense: {@code xZero * sum w[o][..]} per output channel, as float (exact: at most 2^24 in magnitude). */
+    private float[] zeroSum;
+    /** Depthwise: one row of weights per tap, the tap's channels tiled along the output row. */
+    private float[][] wTaps;
+    /**
+     * Scratch (slots of {@link Scratch}): depthwise, flat 0 the widened input, 1 the gathered tap row, 2 the
+     * sums, 3 and 4 the bias and scale tiled along the row; dense pixel-major, rows 0 the im2col input
+     * {@code [window element][pixel]}, flat 0 the sums of one output channel, flat 1 the rounded outputs in NHWC
+     * order; channel-major, flat 0 the sums of one pixel.
+     */
+    private final Scratch scratch;
+
+    /**
+     * Lowers one conv; the arguments are those of {@link ForwardKernels#conv2d} without the arena offsets.
+     *
+     * @param weightsFixed true when no step updates {@code weight} (it is then read once, here)
+     * @throws IllegalArgumentException if the geometry is inconsistent (checked as the reference kernel does)
+     */
+    public FastConv2d(int inH, int inW, int inC, int xZero, byte[] weight, int kH, int kW, int stride, int padTop,
+                      int padLeft, int groups, float[] bias, float[] eff, int yZero, int outH, int outW, int outC,
+                      boolean weightsFixed, Scratch scratch) {
+        this.inH = inH;
+        this.inW = inW;
+        this.inC = inC;
+        this.xZero = xZero;
+        this.weight = weight;
+        this.kH = kH;
+        this.kW = kW;
+        this.stride = stride;
+        this.padTop = padTop;
+        this.padLeft = padLeft;
+        this.groups = groups;
+        this.bias = bias;
+        this.eff = eff;
+        this.yZero = yZero;
+        this.outH = outH;
+        this.outW = outW;
+        this.outC = outC;
+        this.weightsFixed = weightsFixed;
+        this.scratch = scratch;
+        // the reference checks every argument; a run on an arena of exactly the tensors' size does it once here
+        int inLen = Math.multiplyExact(Math.multiplyExact(inH, inW), inC);
+        int outLen = Math.multiplyExact(Math.multiplyExact(outH, outW), outC);
+        ForwardKernels.conv2d(new byte[inLen + outLen], 0, inH, inW, inC, xZero, weight, kH, kW, stride, padTop,
+                padLeft, groups, bias, eff, yZero, inLen, outH, outW, outC, -1);
+        boolean depthwise = groups == inC && groups == outC;
+        int pixels = outH * outW;
+        if (depthwise && (long) kH * kW <= FLOAT_EXACT_TAPS) {
+            kind = Kind.DEPTHWISE;
+            wTaps = new float[kH * kW][outW * inC];
+            scratch.floats(0, inLen);
+            for (int slot = 1; slot <= 4; slot++) {
+                scratch.floats(slot, outW * inC);
+            }
+        } else if (!depthwise && groups == 1 && (long) kH * kW * inC <= FLOAT_EXACT_TERMS
+                && (pixels >= outC || kH * kW == 1)) {
+            // the longer of the two dimensions is the vectorized one
+            kind = pixels >= outC ? Kind.DENSE_PIXELS : Kind.POINTWISE_CHANNELS;
+            zeroSum = new float[outC];
+            if (kind == Kind.DENSE_PIXELS) {
+                wByOutput = new float[outC * kH * kW * inC];
+                scratch.rows(0, kH * kW * inC, pixels);
+                scratch.floats(0, pixels);
+                scratch.floats(1, pixels * outC);
+            } else {
+                wRows = new float[inC][outC];
+                scratch.floats(0, outC);
+            }
+        } else {
+            kind = Kind.REFERENCE;
+        }
+        prepareWeights();
+    }
+
+    /** Which kernel this conv runs: dense_pixels, pointwise_channels, depthwise or reference. */
+    public String kernel() {
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Runs the conv: the input at {@code inOff}, the output at {@code outOff}, the clamp mask at {@code maskOff}
+     * (negative: none), with the placement rules of {@link ForwardKernels#conv2d}.
+     */
+    public void run(byte[] arena, int inOff, int outOff, int maskOff) {
+        if (kind == Kind.REFERENCE) {
+            ForwardKernels.conv2d(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, groups,
+                    bias, eff, yZero, outOff, outH, outW, outC, maskOff);
+            return;
+        }
+        checkPlacement(arena, inOff, outOff, maskOff);
+        if (!weightsFixed) {
+            prepareWeights();
+        }
+        if (maskOff >= 0) {
+            Arrays.fill(arena, maskOff, maskOff + ((outH * outW * outC + 7) >>> 3), (byte) 0);
+        }
+        switch (kind) {
+            case DENSE_PIXELS -> densePixels(arena, inOff, outOff, maskOff);
+            case POINTWISE_CHANNELS -> pointwiseChannels(arena, inOff, outOff, maskOff);
+            default -> depthwise(arena, inOff, outOff, maskOff);
+        }
+    }
+
+    private void prepareWeights() {
+        switch (kind) {
+            case DENSE_PIXELS, POINTWISE_CHANNELS -> {
+                int terms = kH * kW * inC; // OHWI: one output channel's weights are its window, in patch order
+                for (int o = 0; o < outC; o++) {
+                    int sum = 0;
+                    for (int c = 0; c < terms; c++) {
+                        int w = weight[o * terms + c];
+                        if (wByOutput != null) {
+                            wByOutput[o * terms + c] = w;
+                        } else {
+                            wRows[c][o] = w;
+                        }
+                        sum += w;
+                    }
+                    zeroSum[o] = xZero * sum;
+                }
+            }
+            case DEPTHWISE -> {
+                for (int t = 0; t < kH * kW; t++) {
+                    float[] row = wTaps[t];
+                    for (int k = 0; k < row.length; k++) {
+                        row[k] = weight[t * inC + k % inC];
+                    }
+                }
+            }
+            case REFERENCE -> {
+            }
+        }
+    }
+
+    private void checkPlacement(byte[] arena, int inOff, int outOff, int maskOff) {
+        long inLen = (long) inH * inW * inC;
+        long outLen = (long) outH * outW * outC;
+        long maskLen = (outLen + 7) >>> 3;
+        if (inOff < 0 || inOff + inLen > arena.length || outOff < 0 || outOff + outLen > arena.length
+                || (maskOff >= 0 && maskOff + maskLen > arena.length)) {
+            throw new IllegalArgumentException("conv input " + inOff + ", output " + outOff + " or mask " + maskOff
+                    + " does not fit in the arena of " + arena.length + " bytes");
+        }
+        boolean overlap = inOff < outOff + outLen && outOff < inOff + inLen;
+        if (overlap && (kind != Kind.DEPTHWISE || (long) inOff - outOff < DepthwiseInPlace.minimumLead(inH, inW,
+                inC, kH, kW, stride, padTop, padLeft, outH, outW))) {
+            throw new IllegalArgumentException("conv output at " + outOff + " overlaps its input at " + inOff);
+        }
+        if (maskOff >= 0 && ((maskOff < outOff + outLen && outOff < maskOff + maskLen)
+                || (maskOff < inOff + inLen && inOff < maskOff + maskLen))) {
+            throw new IllegalArgumentException("conv mask at " + maskOff + " overlaps its input or output");
+        }
+    }
+
+    /** The input byte offset of output pixel {@code (oy, ox)}'s 1x1 window, or -1 when it falls in the padding. */
+    private int pointwiseInput(int inOff, int oy, int ox) {
+        int iy = oy * stride - padTop;
+        int ix = ox * stride - padLeft;
+        return iy >= 0 && iy < inH && ix >= 0 && ix < inW ? inOff + (iy * inW + ix) * inC : -1;
+    }
+
+    /**
+     * Dense conv (groups 1), vectorized over output pixels: the input gathered to one row per window element
+     * ({@code [(i * kW + j) * inC + c][pixel]}, im2col; a padding position reads the zero point, so it adds 0),
+     * then per output channel {@code acc[p] += w[o][t] * x[t][p]}, four window elements per pass.
+     */
+    private void densePixels(byte[] arena, int inOff, int outOff, int maskOff) {
+        final int pixels = outH * outW;
+        final int inC = this.inC;
+        final int terms = kH * kW * inC;
+        final float[][] x = scratch.rows(0, terms, pixels);
+        final float[] acc = scratch.floats(0, pixels);
+        final float[] rounded = scratch.floats(1, pixels * outC);
+        for (int oy = 0, p = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++, p++) {
+                for (int i = 0; i < kH; i++) {
+                    final int iy = oy * stride - padTop + i;
+                    for (int j = 0; j < kW; j++) {
+                        final int ix = ox * stride - padLeft + j;
+                        final int t0 = (i * kW + j) * inC;
+                        if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
+                            final int base = inOff + (iy * inW + ix) * inC;
+                            for (int c = 0; c < inC; c++) {
+                                x[t0 + c][p] = arena[base + c];
+                            }
+                        } else {
+                            for (int c = 0; c < inC; c++) {
+                                x[t0 + c][p] = xZero;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        final float[] w = wByOutput;
+        for (int o = 0; o < outC; o++) {
+            Arrays.fill(acc, 0, pixels, 0f);
+            final int q = o * terms;
+            int c = 0;
+            for (; c + 4 <= terms; c += 4) {
+                final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
+                final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
+                for (int p = 0; p < pixels; p++) {
+                    acc[p] += w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
+                }
+            }
+            for (; c < terms; c++) {
+                final float w0 = w[q + c];
+                final float[] x0 = x[c];
+                for (int p = 0; p < pixels; p++) {
+                    acc[p] += w0 * x0[p];
+                }
+            }
+            // (float) of the reference's exact int sum: one rounding of the exact difference of two exact floats
+            final float zs = zeroSum[o], b = bias[o], e = eff[o];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] = Int8Rows.roundSaturating(((acc[p] - zs) + b) * e);
+            }
+            for (int p = 0, k = o; p < pixels; p++, k += outC) {
+                rounded[k] = acc[p];
+            }
+        }
+        Int8Rows.storeRounded(rounded, pixels * outC, yZero, arena, outOff, 0, maskOff);
+    }
+
+    /**
+     * 1x1 conv with few pixels and many output channels, vectorized over output channels: per pixel
+     * {@code acc[o] += x[c] * w[c][o]}, four input channels per pass.
+     */
+    private void pointwiseChannels(byte[] arena, int inOff, int outOff, int maskOff) {
+        final float[] acc = scratch.floats(0, outC);
+        final float[][] w = wRows;
+        for (int oy = 0, first = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++, first += outC) {
+                final int base = pointwiseInput(inOff, oy, ox);
+                if (base < 0) { // all padding: the sum is 0
+                    System.arraycopy(zeroSum, 0, acc, 0, outC);
+                } else {
+                    Arrays.fill(acc, 0, outC, 0f);
+                    int c = 0;
+                    for (; c + 4 <= inC; c += 4) {
+                        final float x0 = arena[base + c], x1 = arena[base + c + 1];
+                        final float x2 = arena[base + c + 2], x3 = arena[base + c + 3];
+                        final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+                        for (int o = 0; o < outC; o++) {
+                            acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+                        }
+                    }
+                    for (; c < inC; c++) {
+                        final float x0 = arena[base + c];
+                        final float[] w0 = w[c];
+                        for (int o = 0; o < outC; o++) {
+                            acc[o] += x0 * w0[o];
+                        }
+                    }
+                }
+                final float[] zs = zeroSum;
+                final float[] b = bias;
+                final float[] e = eff;
+                for (int o = 0; o < outC; o++) {
+                    acc[o] = Int8Rows.roundSaturating(((acc[o] - zs[o]) + b[o]) * e[o]);
+                }
+                Int8Rows.storeRounded(acc, outC, yZero, arena, outOff, first, maskOff);
+            }
+        }
+    }
+
+    /**
+     * Depthwise conv, one output row at a time: for each tap the inputs under the row are gathered (one copy for
+     * stride 1, one per pixel otherwise) into a row aligned with the output, then {@code acc[k] += x[k] * w[k]}
+     * over the whole row with the tap's weights tiled along it.
+     */
+    private void depthwise(byte[] arena, int inOff, int outOff, int maskOff) {
+        final int inLen = inH * inW * inC;
+        final int rowLen = outW * inC;
+        final float[] xs = scratch.floats(0, inLen);
+        final float[] x = scratch.floats(1, rowLen);
+        final float[] acc = scratch.floats(2, rowLen);
+        final float[] b = scratch.floats(3, rowLen);
+        final float[] e = scratch.floats(4, rowLen);
+        for (int k = 0; k < inLen; k++) {
+            xs[k] = arena[inOff + k] - xZero; // a copy first also makes an in-place output safe
+        }
+        final int ch = inC;
+        for (int k = 0; k < rowLen; k++) { // the bias of a trained layer changes from run to run
+            b[k] = bias[k % ch];
+            e[k] = eff[k % ch];
+        }
+        for (int oy = 0; oy < outH; oy++) {
+            Arrays.fill(acc, 0, rowLen, 0f);
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride + i - padTop;
+                if (iy < 0 || iy >= inH) {
+                    continue;
+                }
+                for (int j = 0; j < kW; j++) {
+                    // output columns whose tap (i, j) falls inside the input: 0 <= ox * stride + j - padLeft < inW
+                    final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
+                    final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
+                    if (ox0 >= ox1) {
+                        continue;
+                    }
+                    final int from = ox0 * ch;
+                    final int to = ox1 * ch;
+                    final int src = (iy * inW + ox0 * stride + j - padLeft) * ch;
+                    if (stride == 1) {
+                        System.arraycopy(xs, src, x, from, to - from);
+                    } else {
+                        for (int ox = ox0, s = src; ox < ox1; ox++, s += stride * ch) {
+                            System.arraycopy(xs, s, x, ox * ch, ch);
+                        }
+                    }
+                    final float[] w = wTaps[i * kW + j];
+                    for (int k = from; k < to; k++) {
+                        acc[k] += x[k] * w[k];
+                    }
+                }
+            }
+            for (int k = 0; k < rowLen; k++) {
+                acc[k] = Int8Rows.roundSaturating((acc[k] + b[k]) * e[k]);
+            }
+            Int8Rows.storeRounded(acc, rowLen, yZero, arena, outOff, oy * rowLen, maskOff);
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+}
