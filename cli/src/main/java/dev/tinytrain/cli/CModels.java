@@ -26,6 +26,18 @@ final class CModels {
         return Path.of(System.getProperty("tinytrain.shared", "../shared"));
     }
 
+    /** The shipped model a TTE scheme preset is made for (mcunet-*, mbv2-*, proxyless-*). */
+    static String presetModel(String scheme) {
+        if (scheme.startsWith("mcunet")) {
+            return "mcunet-5fps";
+        } else if (scheme.startsWith("mbv2")) {
+            return "mbv2-w0.35";
+        } else if (scheme.startsWith("proxyless")) {
+            return "proxyless-w0.3";
+        }
+        throw new IllegalArgumentException("scheme '" + scheme + "' names no known model");
+    }
+
     /**
      * Compiles {@code model} ({@code --model}: a shipped name, a folder, ...) with the default transfer head of
      * {@code classes} classes for the STM32F746, without enforcing the budgets (the linked image is what is

@@ -105,11 +105,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
                 "tt_infer", "TTE (ms)", "TTE cycles @216MHz", "insns per TTE cycle", "CMSIS-NN infer");
         StringBuilder breakdowns = new StringBuilder();
         for (String scheme : schemes) {
-            String model = scheme.startsWith("mcunet") ? "mcunet-5fps" : scheme.startsWith("mbv2") ? "mbv2-w0.35"
-                    : scheme.startsWith("proxyless") ? "proxyless-w0.3" : null;
-            if (model == null) {
-                throw new IllegalArgumentException("scheme '" + scheme + "' names no known model");
-            }
+            String model = CModels.presetModel(scheme);
             CModels.Compiled compiled = CModels.compile(model, scheme, rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES);
             CompiledModel c = compiled.model();
             CModel m = compiled.toC();

@@ -3,8 +3,8 @@ package dev.tinytrain.cli;
 import dev.tinytrain.backend.jvm.OpProfile;
 import dev.tinytrain.backend.jvm.TrainingSession;
 import dev.tinytrain.compiler.CompiledModel;
+import dev.tinytrain.ir.importer.HeadSpec;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -50,16 +50,11 @@ final class JvmBenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "also print one step's time by op kind (an instrumented program)")
     boolean profile;
 
-    @Option(names = "--shared", paramLabel = "DIR", description = "the shared folder with models/ (default:"
-            + " tinytrain.shared, else ../shared)")
-    Path shared;
-
     @Override
     public Integer call() {
         if (warmup < 0 || runs < 1) {
             throw new IllegalArgumentException("--warmup must be >= 0 and --runs >= 1");
         }
-        Path sh = shared != null ? shared : CModels.shared();
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "JVM backend, one thread, %s %s; rounding %s; %d warm-up and %d timed runs each%n",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), rounding, warmup, runs);
@@ -67,8 +62,8 @@ final class JvmBenchCommand implements Callable<Integer> {
                 "cpu med", "inference ms (p10 med p90)", "cpu med");
         o.flush();
         for (String scheme : schemes) {
-            String model = modelOf(scheme);
-            CompiledModel c = CModels.compile(sh.resolve("models").resolve(model), scheme, rounding, 1e-3f, 10);
+            String model = CModels.presetModel(scheme);
+            CompiledModel c = CModels.compile(model, scheme, rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES).model();
             TrainingSession s = c.newSession();
             Random r = new Random(1);
             byte[][] images = new byte[8][Math.toIntExact(c.step().input().type().elementCount())];
@@ -85,18 +80,6 @@ final class JvmBenchCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** The model folder a scheme preset is made for. */
-    static String modelOf(String scheme) {
-        if (scheme.startsWith("mcunet")) {
-            return "mcunet-5fps";
-        } else if (scheme.startsWith("mbv2")) {
-            return "mbv2-w0.35";
-        } else if (scheme.startsWith("proxyless")) {
-            return "proxyless-w0.3";
-        }
-        throw new IllegalArgumentException("scheme '" + scheme + "' names no known model");
     }
 
     /** One timed action: run {@code i}. */
