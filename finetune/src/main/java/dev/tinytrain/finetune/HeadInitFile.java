@@ -3,6 +3,7 @@ package dev.tinytrain.finetune;
 import dev.tinytrain.compiler.output.CompileInputException;
 import dev.tinytrain.compiler.output.HeadInitSource;
 import dev.tinytrain.dataset.HeadInit;
+import dev.tinytrain.fileio.InputFiles;
 import dev.tinytrain.ir.importer.HeadSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,11 +43,13 @@ public final class HeadInitFile implements HeadInitSource {
     @Override
     public HeadSpec read(int channels) {
         HeadInit h;
+        // never a pipe or a device (reading one would block): FileAccessException names the file and the reason
+        long size = InputFiles.requireRegular(bin);
         try {
             if (Files.exists(json())) {
+                InputFiles.requireRegular(json());
                 h = HeadInit.read(bin, json());
             } else {
-                long size = Files.size(bin);
                 long floats = size / 4;
                 if (size % 4 != 0 || floats % (channels + 1) != 0 || floats == 0) {
                     throw new CompileInputException("head-init " + bin + ": " + size + " bytes is not W [K, " + channels

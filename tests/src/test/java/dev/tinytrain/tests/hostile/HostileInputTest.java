@@ -251,9 +251,9 @@ class HostileInputTest {
         cases.add(modelFile("model.json is a sparse 600 MiB file", "inspect", "model.json",
                 (w, f) -> w.sparse(f, 600L << 20), "model.json", "more than"));
         cases.add(rejected("the model folder is missing", w -> args("inspect", "--model", w.at("nowhere")),
-                "nowhere", "no such folder"));
+                "nowhere", "not found"));
         cases.add(rejected("the model folder is a file", w -> args("inspect", "--model", w.file("m.txt", "x")),
-                "m.txt", "not a folder"));
+                "m.txt", "unknown format"));
         cases.add(rejected("weights.bin is a sparse 3 GiB file that model.json declares", w -> {
             String m = w.model(root -> ((ObjectNode) root.get("weights")).put("nbytes", 3L << 30));
             Files.delete(Path.of(m, "weights.bin"));
@@ -500,7 +500,7 @@ class HostileInputTest {
         cases.add(rejected("report --svg: the model's model.json", w -> args("report", "--model", w.model(),
                 "--scheme", "mbv2-99kb", "--svg", Path.of(w.model(), "model.json").toString()), "refusing to write"));
         cases.add(rejected("report --out and --svg the same file", w -> args("report", "--model", w.model(),
-                "--scheme", "mbv2-99kb", "--out", w.at("r.txt"), "--svg", w.at("r.txt")), "--out and --svg"));
+                "--scheme", "mbv2-99kb", "--out", w.at("r.txt"), "--svg", w.at("r.txt")), "named as two outputs"));
         cases.add(rejected("report --out: the policy file", w -> {
             String p = w.file("p.json", "{\"bias_window\": 2}");
             return args("report", "--model", w.model(), "--scheme", p, "--out", p);
@@ -530,7 +530,7 @@ class HostileInputTest {
         }, "refusing to write"));
         cases.add(rejected("finetune --out and --plot the same file", w -> args("finetune", "--model", w.model(),
                 "--scheme", "head-only", "--data", w.file("d.arrow", "x"), "--train-limit", "1", "--out",
-                w.at("r"), "--plot", w.at("r")), "--out and --plot"));
+                w.at("r"), "--plot", w.at("r")), "named as two outputs"));
         cases.add(rejected("size --out: a user's folder", w -> {
             w.file("c/main.c", "int main(void) { return 0; }\n");
             return args("size", "--model", w.model(), "--scheme", "head-only", "--out", w.at("c"));
