@@ -45,6 +45,12 @@ public final class GradientRules {
                 OpKind.LINEAR_GRAD_WEIGHT_UPDATE)) {
             RULES.put(k, Optional.empty()); // ops of the training step itself: never differentiated
         }
+        // issue 14: imported TFLite ops run forward only for now (a transfer head trains on their output);
+        // their gradient rules are not written yet, so a policy that reaches below the head is refused here
+        for (OpKind k : List.of(OpKind.TFLITE_CONV2D, OpKind.TFLITE_ADD, OpKind.TFLITE_PAD, OpKind.TFLITE_MEAN,
+                OpKind.TFLITE_POOL, OpKind.TFLITE_CONCAT, OpKind.TFLITE_RELU)) {
+            RULES.put(k, Optional.empty());
+        }
     }
 
     private GradientRules() {

@@ -8,9 +8,11 @@ import dev.tinytrain.cli.golden.GoldenBackend;
 import dev.tinytrain.cli.golden.GoldenFile;
 import dev.tinytrain.cli.golden.GoldenSchemes;
 import dev.tinytrain.cli.golden.TensorComparison;
+import dev.tinytrain.cli.golden.TfliteGoldenCheck;
 import dev.tinytrain.cli.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
+import dev.tinytrain.tflite.TfliteImporter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,10 +116,17 @@ final class VerifyGoldenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // issue 14 (.tflite import): a TFLite reference-kernel golden needs the .tflite model it was made with
+        if (TfliteGoldenCheck.isTfliteGolden(golden)) {
+            if (model == null) {
+                throw new IllegalArgumentException(golden + " is a TFLite golden; pass --model FILE.tflite");
+            }
+            return report(golden + " (tflite forward, model " + model.getFileName() + ", backend " + backend + ")",
+                    runBackend(b -> TfliteGoldenCheck.run(golden, TfliteImporter.load(model), b)));
+        }
         GoldenFile g = GoldenFile.read(golden);
         Path dir = model != null ? model : g.modelFolder().orElseThrow(() -> new IllegalArgumentException(
                 golden + " has no model_files field; pass --model DIR"));
-        PrintWriter out = spec.commandLine().getOut();
         List<TensorComparison> results;
         GoldenBackend b = goldenBackend();
         try {
@@ -136,7 +145,22 @@ final class VerifyGoldenCommand implements Callable<Integer> {
         } catch (CTools.MissingToolException | CTools.CommandException e) {
             throw new IllegalArgumentException("backend " + backend + ": " + e.getMessage(), e);
         }
-        out.printf("%s (%s, model %s, backend %s)%n", golden, g.kind(), g.model(), backend);
+        return report(String.format("%s (%s, model %s, backend %s)", golden, g.kind(), g.model(), backend), results);
+    }
+
+    /** Runs {@code check} on the chosen backend, naming the backend when its tools fail. */
+    private List<TensorComparison> runBackend(java.util.function.Function<GoldenBackend, List<TensorComparison>> check) {
+        try {
+            return check.apply(goldenBackend());
+        } catch (CTools.MissingToolException | CTools.CommandException e) {
+            throw new IllegalArgumentException("backend " + backend + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Prints one line per tensor and the totals; 0 only when every produced tensor matched. */
+    private int report(String title, List<TensorComparison> results) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(title);
         int passed = 0;
         int failed = 0;
         for (TensorComparison c : results) {

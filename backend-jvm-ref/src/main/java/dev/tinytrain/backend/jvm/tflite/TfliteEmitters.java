@@ -1,0 +1,203 @@
+package dev.tinytrain.backend.jvm.tflite;
+
+import dev.tinytrain.backend.jvm.EmitContext;
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.Shape;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.TfliteAdd;
+import dev.tinytrain.ir.ops.TfliteConcat;
+import dev.tinytrain.ir.ops.TfliteConv2d;
+import dev.tinytrain.ir.ops.TfliteMean;
+import dev.tinytrain.ir.ops.TflitePad;
+import dev.tinytrain.ir.ops.TflitePool;
+import dev.tinytrain.ir.ops.TfliteRequant;
+import dev.tinytrain.ir.ops.TfliteRequant.Multiplier;
+
+/**
+ * The JVM emitters of the TFLite op kinds: each turns one node into one call of {@link TfliteKernels}, with the
+ * quantized multipliers computed here, once, by {@link TfliteRequant} ({@code TfliteCEmitters} of backend-cmsis-c
+ * passes the same arguments to {@code tt_tflite.c}).
+ */
+public final class TfliteEmitters {
+    private static final String KERNELS = "dev/tinytrain/backend/jvm/tflite/TfliteKernels";
+
+    private TfliteEmitters() {
+    }
+
+    /** The descriptor of the one kernel method called {@code name}. */
+    private static String descriptor(String name) {
+        return java.util.Arrays.stream(TfliteKernels.class.getMethods()).filter(m -> m.getName().equals(name))
+                .map(org.objectweb.asm.Type::getMethodDescriptor).reduce((a, b) -> {
+                    throw new IllegalStateException("TfliteKernels." + name + " is overloaded");
+                }).orElseThrow(() -> new IllegalStateException("no kernel TfliteKernels." + name));
+    }
+
+    private static Quantization q(Value v) {
+        return v.type().requireQuantization(v.name());
+    }
+
+    private static int count(Value v) {
+        return Math.toIntExact(v.type().elementCount());
+    }
+
+    /** {@code TFLITE_CONV2D}. */
+    public static void conv2d(EmitContext c, Node n) {
+        TfliteConv2d op = (TfliteConv2d) n.op();
+        Value x = n.inputs().get(0);
+        Value w = n.inputs().get(1);
+        Value b = n.inputs().get(2);
+        Shape xs = x.type().shape();
+        Shape ys = n.output().type().shape();
+        Multiplier[] m = TfliteRequant.perChannel((float) q(x).scale(), TfliteConv2d.weightScales(w),
+                (float) op.output().scale());
+        c.arena();
+        c.offset(x);
+        c.pushInt(xs.dim(1));
+        c.pushInt(xs.dim(2));
+        c.pushInt(xs.dim(3));
+        c.pushInt(q(x).zeroPoint());
+        c.constant(c.parameterArray(w));
+        c.pushInt(w.type().shape().dim(1));
+        c.pushInt(w.type().shape().dim(2));
+        c.pushInt(op.strideH());
+        c.pushInt(op.strideW());
+        c.pushInt(op.padTop());
+        c.pushInt(op.padLeft());
+        c.pushInt(op.groups());
+        c.constant(c.parameters().int32(b.name()));
+        c.constant(TfliteRequant.multipliers(m));
+        c.constant(TfliteRequant.shifts(m));
+        c.pushInt(op.output().zeroPoint());
+        c.pushInt(op.actMin());
+        c.pushInt(op.actMax());
+        c.offset(n.output());
+        c.pushInt(ys.dim(1));
+        c.pushInt(ys.dim(2));
+        c.pushInt(ys.dim(3));
+        c.invokeStatic(KERNELS, "conv2d", descriptor("conv2d"));
+    }
+
+    /** {@code TFLITE_ADD}. */
+    public static void add(EmitContext c, Node n) {
+        TfliteAdd op = (TfliteAdd) n.op();
+        Value a = n.inputs().get(0);
+        Value b = n.inputs().get(1);
+        Multiplier[] m = TfliteRequant.add((float) q(a).scale(), (float) q(b).scale(), (float) op.output().scale());
+        c.arena();
+        c.offset(a);
+        c.pushInt(q(a).zeroPoint());
+        c.pushInt(m[0].multiplier());
+        c.pushInt(m[0].shift());
+        c.offset(b);
+        c.pushInt(q(b).zeroPoint());
+        c.pushInt(m[1].multiplier());
+        c.pushInt(m[1].shift());
+        c.pushInt(count(n.output()));
+        c.pushInt(m[2].multiplier());
+        c.pushInt(m[2].shift());
+        c.pushInt(op.output().zeroPoint());
+        c.pushInt(op.actMin());
+        c.pushInt(op.actMax());
+        c.offset(n.output());
+        c.pushInt(TfliteRequant.ADD_LEFT_SHIFT);
+        c.invokeStatic(KERNELS, "add", descriptor("add"));
+    }
+
+    /** {@code TFLITE_PAD}. */
+    public static void pad(EmitContext c, Node n) {
+        TflitePad op = (TflitePad) n.op();
+        Value x = n.inputs().get(0);
+        Shape xs = x.type().shape();
+        Shape ys = n.output().type().shape();
+        c.arena();
+        c.offset(x);
+        c.pushInt(xs.dim(1));
+        c.pushInt(xs.dim(2));
+        c.pushInt(xs.dim(3));
+        c.pushInt(op.top());
+        c.pushInt(op.left());
+        c.pushInt(q(x).zeroPoint());
+        c.offset(n.output());
+        c.pushInt(ys.dim(1));
+        c.pushInt(ys.dim(2));
+        c.invokeStatic(KERNELS, "pad", descriptor("pad"));
+    }
+
+    /** {@code TFLITE_MEAN}. */
+    public static void mean(EmitContext c, Node n) {
+        TfliteMean op = (TfliteMean) n.op();
+        Value x = n.inputs().get(0);
+        Shape xs = x.type().shape();
+        TfliteRequant.MeanConstants k = TfliteRequant.mean(q(x), op.output(), xs.dim(1) * xs.dim(2));
+        c.arena();
+        c.offset(x);
+        c.pushInt(xs.dim(1) * xs.dim(2));
+        c.pushInt(xs.dim(3));
+        c.pushInt(k.requantize() ? 1 : 0);
+        c.pushInt(q(x).zeroPoint());
+        c.pushInt(k.multiplier());
+        c.pushInt(k.shift());
+        c.pushInt(op.output().zeroPoint());
+        c.offset(n.output());
+        c.invokeStatic(KERNELS, "mean", descriptor("mean"));
+    }
+
+    /** {@code TFLITE_POOL}. */
+    public static void pool(EmitContext c, Node n) {
+        TflitePool op = (TflitePool) n.op();
+        Value x = n.inputs().get(0);
+        Shape xs = x.type().shape();
+        Shape ys = n.output().type().shape();
+        c.arena();
+        c.offset(x);
+        c.pushInt(xs.dim(1));
+        c.pushInt(xs.dim(2));
+        c.pushInt(xs.dim(3));
+        c.pushInt(op.max() ? 1 : 0);
+        c.pushInt(op.filterH());
+        c.pushInt(op.filterW());
+        c.pushInt(op.strideH());
+        c.pushInt(op.strideW());
+        c.pushInt(op.padTop());
+        c.pushInt(op.padLeft());
+        c.pushInt(op.actMin());
+        c.pushInt(op.actMax());
+        c.offset(n.output());
+        c.pushInt(ys.dim(1));
+        c.pushInt(ys.dim(2));
+        c.invokeStatic(KERNELS, "pool", descriptor("pool"));
+    }
+
+    /** {@code TFLITE_CONCAT}. */
+    public static void concat(EmitContext c, Node n) {
+        TfliteConcat op = (TfliteConcat) n.op();
+        Value a = n.inputs().get(0);
+        Value b = n.inputs().get(1);
+        c.arena();
+        c.offset(a);
+        c.pushInt(op.chunk(a));
+        c.offset(b);
+        c.pushInt(op.chunk(b));
+        c.pushInt(count(a) / op.chunk(a));
+        c.offset(n.output());
+        c.invokeStatic(KERNELS, "concat", descriptor("concat"));
+    }
+
+    /** {@code TFLITE_RELU}. */
+    public static void relu(EmitContext c, Node n) {
+        Value x = n.inputs().get(0);
+        Quantization y = q(n.output());
+        Multiplier m = TfliteRequant.relu((float) q(x).scale(), (float) y.scale());
+        c.arena();
+        c.offset(x);
+        c.pushInt(count(x));
+        c.pushInt(q(x).zeroPoint());
+        c.pushInt(m.multiplier());
+        c.pushInt(m.shift());
+        c.pushInt(y.zeroPoint());
+        c.pushInt(Math.max(-128, y.zeroPoint()));
+        c.offset(n.output());
+        c.invokeStatic(KERNELS, "relu", descriptor("relu"));
+    }
+}
