@@ -48,7 +48,7 @@ public final class GradientRules {
         // issue 14: imported TFLite ops run forward only for now (a transfer head trains on their output);
         // their gradient rules are not written yet, so a policy that reaches below the head is refused here
         for (OpKind k : List.of(OpKind.TFLITE_CONV2D, OpKind.TFLITE_ADD, OpKind.TFLITE_PAD, OpKind.TFLITE_MEAN,
-                OpKind.TFLITE_POOL, OpKind.TFLITE_CONCAT, OpKind.TFLITE_RELU)) {
+                OpKind.TFLITE_POOL, OpKind.TFLITE_CONCAT, OpKind.TFLITE_RELU, OpKind.TFLITE_SOFTMAX)) {
             RULES.put(k, Optional.empty());
         }
     }

@@ -21,6 +21,7 @@ import dev.tinytrain.ir.ops.TfliteMean;
 import dev.tinytrain.ir.ops.TflitePad;
 import dev.tinytrain.ir.ops.TflitePool;
 import dev.tinytrain.ir.ops.TfliteRelu;
+import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.tflite.schema.ActivationFunctionType;
 import dev.tinytrain.tflite.schema.AddOptions;
 import dev.tinytrain.tflite.schema.BuiltinOperator;
@@ -35,6 +36,7 @@ import dev.tinytrain.tflite.schema.Padding;
 import dev.tinytrain.tflite.schema.Pool2DOptions;
 import dev.tinytrain.tflite.schema.QuantizationParameters;
 import dev.tinytrain.tflite.schema.ReducerOptions;
+import dev.tinytrain.tflite.schema.SoftmaxOptions;
 import dev.tinytrain.tflite.schema.SubGraph;
 import dev.tinytrain.tflite.schema.Tensor;
 import java.io.IOException;
@@ -144,10 +146,11 @@ public final class TfliteImporter {
                 case BuiltinOperator.CONCATENATION -> concat(ctx);
                 case BuiltinOperator.RELU -> relu(ctx);
                 case BuiltinOperator.RESHAPE -> reshape(ctx);
+                case BuiltinOperator.SOFTMAX -> softmax(ctx);
                 case BuiltinOperator.DEQUANTIZE -> dequantize(ctx);
                 default -> throw ctx.unsupported("operator " + opName + " is not imported (supported: CONV_2D,"
                         + " DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, PAD, MEAN, AVERAGE_POOL_2D, MAX_POOL_2D,"
-                        + " CONCATENATION, RELU, RESHAPE, DEQUANTIZE)");
+                        + " CONCATENATION, RELU, RESHAPE, SOFTMAX, DEQUANTIZE)");
             };
             int out = ctx.output();
             values.put(out, y);
@@ -423,7 +426,7 @@ public final class TfliteImporter {
         Value bias = bias(c, 2, cout);
         convOrder.add(c.node());
         Value y = b.add(c.node(), new TfliteConv2d(strideH, strideW, ph[0], pw[0], ph[1], pw[1], groups, yq,
-                activationMin(fused, yq), activationMax(fused, yq)), x, w, bias);
+                activationMin(fused, yq), activationMax(fused, yq), false), x, w, bias);
         requireShape(c, y, ys);
         return y;
     }
@@ -448,7 +451,7 @@ public final class TfliteImporter {
         Quantization yq = c.outQuant();
         convOrder.add(c.node());
         Value conv = b.add(c.node() + ".conv", new TfliteConv2d(1, 1, 0, 0, 0, 0, 1, yq,
-                activationMin(fused, yq), activationMax(fused, yq)), flat, w, bias);
+                activationMin(fused, yq), activationMax(fused, yq), true), flat, w, bias);
         Value y = b.add(c.node(), new Reshape(Shape.of(ys), layoutOf(ys)), conv);
         requireShape(c, y, ys);
         return y;
@@ -542,6 +545,16 @@ public final class TfliteImporter {
 
     private Value relu(OpContext c) {
         return b.add(c.node(), new TfliteRelu(c.outQuant()), c.activation(0));
+    }
+
+    private Value softmax(OpContext c) {
+        SoftmaxOptions o = (SoftmaxOptions) c.op.builtinOptions(new SoftmaxOptions());
+        Quantization q = c.outQuant();
+        if (q.zeroPoint() != -128 || (float) q.scale() != 1f / 256) {
+            throw c.unsupported("int8 softmax output quantized with scale " + q.scale() + " and zero point "
+                    + q.zeroPoint() + " (TFLite requires 1/256 and -128)");
+        }
+        return b.add(c.node(), new TfliteSoftmax(o == null ? 1f : o.beta(), q), c.activation(0));
     }
 
     private Value reshape(OpContext c) {

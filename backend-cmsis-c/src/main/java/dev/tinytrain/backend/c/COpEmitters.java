@@ -64,6 +64,7 @@ public final class COpEmitters {
         EMITTERS.put(OpKind.TFLITE_POOL, TfliteCEmitters::pool);
         EMITTERS.put(OpKind.TFLITE_CONCAT, TfliteCEmitters::concat);
         EMITTERS.put(OpKind.TFLITE_RELU, TfliteCEmitters::relu);
+        EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteCEmitters::softmax);
     }
 
     private COpEmitters() {

@@ -11,8 +11,10 @@ import dev.tinytrain.ir.ops.TfliteMean;
 import dev.tinytrain.ir.ops.TflitePad;
 import dev.tinytrain.ir.ops.TflitePool;
 import dev.tinytrain.ir.ops.TfliteRequant;
+import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.ir.ops.TfliteRequant.Multiplier;
 import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /**
  * The C emitters of the TFLite op kinds: each writes the {@code tt_tflite.c} call with the arguments
@@ -52,8 +54,21 @@ final class TfliteCEmitters {
         Value b = n.inputs().get(2);
         Shape xs = x.type().shape();
         Shape ys = n.output().type().shape();
-        Multiplier[] m = TfliteRequant.perChannel((float) q(x).scale(), TfliteConv2d.weightScales(w),
-                (float) op.output().scale());
+        if (op.fullyConnected() && !q(w).isPerTensor()) {
+            double[] eff = TfliteRequant.fullyConnectedScales((float) q(x).scale(), TfliteConv2d.weightScales(w),
+                    (float) op.output().scale());
+            // the binary64 significands as a block-scope table: CEmitContext has int32 and float tables only
+            String significands = Arrays.stream(TfliteRequant.significands(eff)).mapToObj(v -> "INT64_C(" + v + ")")
+                    .collect(Collectors.joining(", "));
+            c.statement("{");
+            c.statement("    static const int64_t significand[" + eff.length + "] = {" + significands + "};");
+            c.call("tt_tfl_fully_connected", c.arena(), c.off(x), i(xs.dim(3)), i(q(x).zeroPoint()), c.weight(w),
+                    bias(c, b), "significand", table(c, TfliteRequant.exponents(eff)), i(op.output().zeroPoint()),
+                    i(op.actMin()), i(op.actMax()), c.off(n.output()), i(ys.dim(3)));
+            c.statement("}");
+            return;
+        }
+        Multiplier[] m = op.multipliers(x, w);
         c.call("tt_tfl_conv2d", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(xs.dim(3)), i(q(x).zeroPoint()),
                 c.weight(w), i(w.type().shape().dim(1)), i(w.type().shape().dim(2)), i(op.strideH()),
                 i(op.strideW()), i(op.padTop()), i(op.padLeft()), i(op.groups()), bias(c, b),
@@ -118,5 +133,15 @@ final class TfliteCEmitters {
         c.call("tt_tfl_relu", c.arena(), c.off(x), i(x.type().elementCount()), i(q(x).zeroPoint()),
                 i(m.multiplier()), i(m.shift()), i(y.zeroPoint()), i(Math.max(-128, y.zeroPoint())),
                 c.off(n.output()));
+    }
+
+    static void softmax(CEmitContext c, Node n) {
+        Value x = n.inputs().get(0);
+        Shape s = x.type().shape();
+        int depth = s.dim(s.rank() - 1);
+        TfliteRequant.SoftmaxConstants k = TfliteRequant.softmax(((TfliteSoftmax) n.op()).beta(),
+                (float) q(x).scale());
+        c.call("tt_tfl_softmax", c.arena(), c.off(x), i(x.type().elementCount() / depth), i(depth),
+                i(k.multiplier()), i(k.leftShift()), i(k.diffMin()), c.off(n.output()));
     }
 }

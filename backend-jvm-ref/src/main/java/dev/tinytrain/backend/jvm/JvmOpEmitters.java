@@ -42,6 +42,7 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.TFLITE_POOL, TfliteEmitters::pool);
         EMITTERS.put(OpKind.TFLITE_CONCAT, TfliteEmitters::concat);
         EMITTERS.put(OpKind.TFLITE_RELU, TfliteEmitters::relu);
+        EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteEmitters::softmax);
     }
 
     private JvmOpEmitters() {

@@ -66,7 +66,9 @@ public enum OpKind {
     /** TFLite int8 concatenation of two tensors of one quantization. */
     TFLITE_CONCAT("tfl.concat", 2, TfliteConcat::fromJson),
     /** TFLite int8 standalone ReLU (requantizing). */
-    TFLITE_RELU("tfl.relu", 1, TfliteRelu::fromJson);
+    TFLITE_RELU("tfl.relu", 1, TfliteRelu::fromJson),
+    /** TFLite int8 softmax (gemmlowp fixed point). */
+    TFLITE_SOFTMAX("tfl.softmax", 1, TfliteSoftmax::fromJson);
 
     private final String irName;
     private final int arity;

@@ -30,9 +30,11 @@ import java.util.Map;
  * @param output the output quantization (per tensor)
  * @param actMin lower clamp (the fused activation's quantized range)
  * @param actMax upper clamp
+ * @param fullyConnected true for an imported {@code FULLY_CONNECTED} layer, whose per-tensor weight scale TFLite
+ *     turns into a multiplier differently ({@link TfliteRequant#convLike})
  */
 public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight, int groups,
-                           Quantization output, int actMin, int actMax) implements Op {
+                           Quantization output, int actMin, int actMax, boolean fullyConnected) implements Op {
 
     /** Validates attribute ranges. */
     public TfliteConv2d {
@@ -52,6 +54,12 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
     public static int outChannels(Value weight) {
         Shape s = weight.type().shape();
         return weight.type().layout() == Layout.DEPTHWISE ? s.dim(3) : s.dim(0);
+    }
+
+    /** The quantized multipliers of this layer applied to input {@code x} with weight {@code w}. */
+    public TfliteRequant.Multiplier[] multipliers(Value x, Value w) {
+        return TfliteRequant.convLike(fullyConnected, w.type().requireQuantization(w.name()).isPerTensor(),
+                (float) x.type().requireQuantization(x.name()).scale(), weightScales(w), (float) output.scale());
     }
 
     /** The per-output-channel weight scales (one per channel even for a per-tensor weight). */
@@ -132,6 +140,9 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         m.put("groups", groups);
         m.put("out", output);
         m.put("clamp", List.of(actMin, actMax));
+        if (fullyConnected) {
+            m.put("fc", true);
+        }
         return m;
     }
 
@@ -142,6 +153,7 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         out.put("groups", groups);
         Attr.writeQuantization(out.putObject("out"), output);
         out.putArray("clamp").add(actMin).add(actMax);
+        out.put("fc", fullyConnected);
     }
 
     static Op fromJson(JsonNode a) {
@@ -149,6 +161,7 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         List<Integer> pad = Attr.intList(a, "pad", 4);
         List<Integer> clamp = Attr.intList(a, "clamp", 2);
         return new TfliteConv2d(stride.get(0), stride.get(1), pad.get(0), pad.get(1), pad.get(2), pad.get(3),
-                Attr.integer(a, "groups"), Attr.quantization(a, "out"), clamp.get(0), clamp.get(1));
+                Attr.integer(a, "groups"), Attr.quantization(a, "out"), clamp.get(0), clamp.get(1),
+                Attr.bool(a, "fc", false));
     }
 }

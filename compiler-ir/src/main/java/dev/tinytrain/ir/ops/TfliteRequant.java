@@ -56,6 +56,69 @@ public final class TfliteRequant {
         return out;
     }
 
+    /**
+     * The multiplier of a TFLite {@code FULLY_CONNECTED} layer with a per-tensor weight scale
+     * ({@code GetQuantizedConvolutionMultipler}): {@code double(fl32(x_scale * w_scale)) / double(y_scale)}, the
+     * input-weight product rounded to float32 first (per-channel weights use {@link #perChannel}).
+     */
+    public static Multiplier fullyConnectedPerTensor(float xScale, float wScale, float yScale) {
+        return quantize((double) (xScale * wScale) / (double) yScale);
+    }
+
+    /**
+     * The multipliers of a TFLite conv-like layer: {@link #perChannel}, except a fully connected layer with one
+     * weight scale, which TFLite scales by {@link #fullyConnectedPerTensor}.
+     *
+     * @param fullyConnected true for a {@code FULLY_CONNECTED} layer
+     * @param perTensorWeight true when the weight has a single scale
+     */
+    public static Multiplier[] convLike(boolean fullyConnected, boolean perTensorWeight, float xScale,
+                                        float[] wScales, float yScale) {
+        if (fullyConnected && perTensorWeight) {
+            Multiplier[] out = new Multiplier[wScales.length];
+            java.util.Arrays.fill(out, fullyConnectedPerTensor(xScale, wScales[0], yScale));
+            return out;
+        }
+        return perChannel(xScale, wScales, yScale);
+    }
+
+    /**
+     * The per-output-channel scales of a TFLite {@code FULLY_CONNECTED} layer with per-channel weights, whose
+     * reference kernel ({@code FullyConnectedPerChannel} with float scales) rounds
+     * {@code double(acc) * eff[o]} half away from zero, {@code eff[o] = double(x_scale) * double(w_scale[o]) /
+     * double(y_scale)}: each as its binary64 significand ({@link #significands}) and exponent
+     * ({@link #exponents}), {@code eff = significand * 2^exponent}, so that integer-only kernels can round the
+     * binary64 product exactly.
+     */
+    public static double[] fullyConnectedScales(float xScale, float[] wScales, float yScale) {
+        double[] eff = new double[wScales.length];
+        for (int o = 0; o < eff.length; o++) {
+            eff[o] = (double) xScale * (double) wScales[o] / (double) yScale;
+        }
+        return eff;
+    }
+
+    /** The integer significands of positive finite doubles (53 bits for normal numbers). */
+    public static long[] significands(double[] values) {
+        long[] out = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            long bits = Double.doubleToRawLongBits(values[i]);
+            long fraction = bits & ((1L << 52) - 1);
+            out[i] = ((bits >>> 52) & 0x7ff) == 0 ? fraction : fraction | (1L << 52);
+        }
+        return out;
+    }
+
+    /** The exponents matching {@link #significands}: {@code value = significand * 2^exponent}. */
+    public static int[] exponents(double[] values) {
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            int biased = (int) ((Double.doubleToRawLongBits(values[i]) >>> 52) & 0x7ff);
+            out[i] = (biased == 0 ? 1 : biased) - 1075;
+        }
+        return out;
+    }
+
     /** The multipliers of {@code ms}, in order (for kernel tables). */
     public static int[] multipliers(Multiplier[] ms) {
         int[] out = new int[ms.length];
@@ -119,5 +182,33 @@ public final class TfliteRequant {
         n = Math.min(n, 31 + m.shift());
         int folded = (int) (((long) m.multiplier() << n) / count);
         return new MeanConstants(!same, folded, m.shift() - n);
+    }
+
+    /** Integer bits of the scaled input differences of TFLite's int8 softmax (Q5.26). */
+    public static final int SOFTMAX_DIFF_INTEGER_BITS = 5;
+
+    /**
+     * The constants of TFLite's reference int8 softmax.
+     *
+     * @param multiplier Q31 multiplier of {@code beta * x_scale * 2^26} (capped at {@code 2^31 - 1})
+     * @param leftShift its (non-negative) left shift
+     * @param diffMin the smallest input difference to the row maximum that still counts (more negative ones give
+     *     an exp of 0)
+     */
+    public record SoftmaxConstants(int multiplier, int leftShift, int diffMin) {
+    }
+
+    /** TFLite's {@code PreprocessSoftmaxScaling} and {@code CalculateInputRadius} for {@code beta}, {@code x_scale}. */
+    public static SoftmaxConstants softmax(float beta, float xScale) {
+        double real = Math.min((double) beta * (double) xScale * (1 << (31 - SOFTMAX_DIFF_INTEGER_BITS)),
+                (1L << 31) - 1.0);
+        Multiplier m = quantize(real);
+        if (m.shift() < 0) {
+            throw new IllegalArgumentException("softmax multiplier " + real + " is below 1 (beta * x_scale too small"
+                    + " for TFLite's int8 softmax)");
+        }
+        double radius = 1.0 * ((1 << SOFTMAX_DIFF_INTEGER_BITS) - 1)
+                * (double) (1L << (31 - SOFTMAX_DIFF_INTEGER_BITS)) / (double) (1L << m.shift());
+        return new SoftmaxConstants(m.multiplier(), m.shift(), -(int) Math.floor(radius));
     }
 }

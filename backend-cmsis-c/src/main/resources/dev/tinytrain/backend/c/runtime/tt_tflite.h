@@ -29,6 +29,15 @@ void tt_tfl_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, in
                    const int32_t *multiplier, const int32_t *shift, int32_t y_zero, int32_t act_min,
                    int32_t act_max, int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c);
 
+/* TfliteKernels.roundScaled: round_half_away(double(acc) * significand * 2^exponent), the product rounded to
+ * binary64 first, computed exactly with integers; saturated to int32. */
+int32_t tt_tfl_round_scaled(int32_t acc, int64_t significand, int32_t exponent);
+
+/* TfliteKernels.fullyConnected: per-channel FULLY_CONNECTED with binary64 scales (significand, exponent). */
+void tt_tfl_fully_connected(int8_t *arena, int32_t in_off, int32_t depth, int32_t x_zero, const tt_weight *weight,
+                            const int32_t *bias, const int64_t *significand, const int32_t *exponent,
+                            int32_t y_zero, int32_t act_min, int32_t act_max, int32_t out_off, int32_t out_c);
+
 /* TfliteKernels.add: int8 ADD of two same-shaped tensors (left shift `left_shift`, TFLite: 20). */
 void tt_tfl_add(int8_t *arena, int32_t a_off, int32_t a_zero, int32_t a_multiplier, int32_t a_shift,
                 int32_t b_off, int32_t b_zero, int32_t b_multiplier, int32_t b_shift, int32_t count,
@@ -55,5 +64,15 @@ void tt_tfl_concat(int8_t *arena, int32_t a_off, int32_t a_chunk, int32_t b_off,
 /* TfliteKernels.relu: requantize, clamp to [act_min, 127]. */
 void tt_tfl_relu(int8_t *arena, int32_t in_off, int32_t count, int32_t x_zero, int32_t multiplier, int32_t shift,
                  int32_t y_zero, int32_t act_min, int32_t out_off);
+
+/* TfliteKernels.expOnNegativeValues: gemmlowp exp of a Q5.26 value <= 0, Q0.31. */
+int32_t tt_tfl_exp_on_negative_values(int32_t a);
+
+/* TfliteKernels.oneOverOnePlusX: gemmlowp 1 / (1 + x) for Q0.31 x in [0, 1), Q0.31. */
+int32_t tt_tfl_one_over_one_plus_x(int32_t a);
+
+/* TfliteKernels.softmax: int8 softmax over rows of `depth` (output scale 1/256, zero point -128). */
+void tt_tfl_softmax(int8_t *arena, int32_t in_off, int32_t rows, int32_t depth, int32_t input_multiplier,
+                    int32_t input_left_shift, int32_t diff_min, int32_t out_off);
 
 #endif /* TT_TFLITE_H */

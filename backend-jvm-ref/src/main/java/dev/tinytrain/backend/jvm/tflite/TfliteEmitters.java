@@ -12,6 +12,7 @@ import dev.tinytrain.ir.ops.TfliteMean;
 import dev.tinytrain.ir.ops.TflitePad;
 import dev.tinytrain.ir.ops.TflitePool;
 import dev.tinytrain.ir.ops.TfliteRequant;
+import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.ir.ops.TfliteRequant.Multiplier;
 
 /**
@@ -49,8 +50,26 @@ public final class TfliteEmitters {
         Value b = n.inputs().get(2);
         Shape xs = x.type().shape();
         Shape ys = n.output().type().shape();
-        Multiplier[] m = TfliteRequant.perChannel((float) q(x).scale(), TfliteConv2d.weightScales(w),
-                (float) op.output().scale());
+        if (op.fullyConnected() && !q(w).isPerTensor()) {
+            double[] eff = TfliteRequant.fullyConnectedScales((float) q(x).scale(), TfliteConv2d.weightScales(w),
+                    (float) op.output().scale());
+            c.arena();
+            c.offset(x);
+            c.pushInt(xs.dim(3));
+            c.pushInt(q(x).zeroPoint());
+            c.constant(c.parameterArray(w));
+            c.constant(c.parameters().int32(b.name()));
+            c.constant(TfliteRequant.significands(eff));
+            c.constant(TfliteRequant.exponents(eff));
+            c.pushInt(op.output().zeroPoint());
+            c.pushInt(op.actMin());
+            c.pushInt(op.actMax());
+            c.offset(n.output());
+            c.pushInt(ys.dim(3));
+            c.invokeStatic(KERNELS, "fullyConnected", descriptor("fullyConnected"));
+            return;
+        }
+        Multiplier[] m = op.multipliers(x, w);
         c.arena();
         c.offset(x);
         c.pushInt(xs.dim(1));
@@ -199,5 +218,23 @@ public final class TfliteEmitters {
         c.pushInt(Math.max(-128, y.zeroPoint()));
         c.offset(n.output());
         c.invokeStatic(KERNELS, "relu", descriptor("relu"));
+    }
+
+    /** {@code TFLITE_SOFTMAX}. */
+    public static void softmax(EmitContext c, Node n) {
+        Value x = n.inputs().get(0);
+        Shape s = x.type().shape();
+        int depth = s.dim(s.rank() - 1);
+        TfliteRequant.SoftmaxConstants k = TfliteRequant.softmax(((TfliteSoftmax) n.op()).beta(),
+                (float) q(x).scale());
+        c.arena();
+        c.offset(x);
+        c.pushInt(count(x) / depth);
+        c.pushInt(depth);
+        c.pushInt(k.multiplier());
+        c.pushInt(k.leftShift());
+        c.pushInt(k.diffMin());
+        c.offset(n.output());
+        c.invokeStatic(KERNELS, "softmax", descriptor("softmax"));
     }
 }

@@ -88,6 +88,65 @@ public final class TfliteKernels {
         }
     }
 
+    /**
+     * {@code round_half_away(double(acc) * (significand * 2^exponent))} with the product rounded to binary64
+     * (nearest, ties to even) first, computed exactly in integers (the C runtime has no double precision);
+     * saturated to int32. {@code significand} has at most 53 bits.
+     */
+    public static int roundScaled(int acc, long significand, int exponent) {
+        if (acc == 0 || significand == 0) {
+            return 0;
+        }
+        long a = Math.abs((long) acc); // <= 2^31
+        long t1 = a * (significand & 0xFFFFFFFFL); // < 2^63
+        long t2 = a * (significand >>> 32); // < 2^52
+        long lo = (t2 << 32) + t1; // the exact product a * significand as hi:lo (unsigned), < 2^85
+        long hi = (t2 >>> 32) + (Long.compareUnsigned(lo, t1) < 0 ? 1 : 0);
+        int bits = hi != 0 ? 128 - Long.numberOfLeadingZeros(hi) : 64 - Long.numberOfLeadingZeros(lo);
+        int drop = bits - 53; // bits below binary64 precision, at most 32
+        long p = lo;
+        if (drop > 0) {
+            long rem = lo & ((1L << drop) - 1);
+            long half = 1L << (drop - 1);
+            p = (hi << (64 - drop)) | (lo >>> drop);
+            if (rem > half || (rem == half && (p & 1) != 0)) {
+                p++;
+            }
+        } else {
+            drop = 0;
+        }
+        int k = -(exponent + drop); // value = p / 2^k
+        long q;
+        if (k <= 0) {
+            q = -k >= 31 || p > (Integer.MAX_VALUE >> -k) ? (1L << 31) : p << -k;
+        } else if (k > 62) {
+            q = 0;
+        } else {
+            q = (p >>> k) + ((p & ((1L << k) - 1)) >= (1L << (k - 1)) ? 1 : 0);
+        }
+        q = Math.min(q, acc < 0 ? 1L << 31 : Integer.MAX_VALUE);
+        return (int) (acc < 0 ? -q : q);
+    }
+
+    /**
+     * TFLite int8 {@code FULLY_CONNECTED} with per-channel weights (reference {@code FullyConnectedPerChannel}
+     * with float scales): weight {@code [outC][depth]}, {@code round(double(acc) * eff[o]) + yZero} clamped,
+     * {@code eff[o] = significand[o] * 2^exponent[o]}.
+     */
+    public static void fullyConnected(byte[] arena, int inOff, int depth, int xZero, byte[] weight, int[] bias,
+                                      long[] significand, int[] exponent, int yZero, int actMin, int actMax,
+                                      int outOff, int outC) {
+        for (int o = 0; o < outC; o++) {
+            int acc = 0;
+            for (int d = 0; d < depth; d++) {
+                acc += weight[o * depth + d] * (arena[inOff + d] - xZero);
+            }
+            acc += bias[o];
+            int y = roundScaled(acc, significand[o], exponent[o]) + yZero;
+            arena[outOff + o] = (byte) clamp(y, actMin, actMax);
+        }
+    }
+
     /** TFLite int8 {@code ADD} of two same-shaped tensors ({@code AddElementwise}, left shift 20). */
     public static void add(byte[] arena, int aOff, int aZero, int aMultiplier, int aShift, int bOff, int bZero,
                            int bMultiplier, int bShift, int count, int outMultiplier, int outShift, int yZero,
@@ -185,6 +244,106 @@ public final class TfliteKernels {
         for (int i = 0; i < count; i++) {
             int y = yZero + multiplyByQuantizedMultiplier(arena[inOff + i] - xZero, multiplier, shift);
             arena[outOff + i] = (byte) clamp(y, actMin, 127);
+        }
+    }
+
+    /** gemmlowp's saturating left shift of a fixed-point raw value by {@code exponent} (1..30). */
+    private static int saturatingShiftLeft(int x, int exponent) {
+        int threshold = (1 << (31 - exponent)) - 1;
+        if (x > threshold) {
+            return Integer.MAX_VALUE;
+        }
+        if (x < -threshold) {
+            return Integer.MIN_VALUE;
+        }
+        return x << exponent;
+    }
+
+    /** {@code exp(a)} for Q0.31 {@code a} in [-1/4, 0): a Taylor expansion around -1/8, result Q0.31. */
+    private static int expOnQuarterInterval(int a) {
+        final int expMinusOneEighth = 1895147668; // exp(-1/8) in Q0.31
+        final int oneThird = 715827883; // 1/3 in Q0.31
+        int x = a + (1 << 28); // a + 1/8
+        int x2 = saturatingRoundingDoublingHighMul(x, x);
+        int x3 = saturatingRoundingDoublingHighMul(x2, x);
+        int x4 = saturatingRoundingDoublingHighMul(x2, x2);
+        int x4Over4 = roundingDivideByPot(x4, 2);
+        int poly = roundingDivideByPot(saturatingRoundingDoublingHighMul(x4Over4 + x3, oneThird) + x2, 1);
+        return expMinusOneEighth + saturatingRoundingDoublingHighMul(expMinusOneEighth, x + poly);
+    }
+
+    /** Q31 values of {@code exp(-2^k)} for k = -2..4 (gemmlowp's barrel shifter). */
+    private static final int[] EXP_OF_MINUS_POWERS = {1672461947, 1302514674, 790015084, 290630308, 39332535,
+        720401, 242};
+
+    /** gemmlowp {@code exp_on_negative_values} of a Q5.26 value {@code a <= 0}: Q0.31. */
+    public static int expOnNegativeValues(int a) {
+        final int fractionalBits = 31 - dev.tinytrain.ir.ops.TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS;
+        final int oneQuarter = 1 << (fractionalBits - 2);
+        int aModQuarterMinusQuarter = (a & (oneQuarter - 1)) - oneQuarter;
+        int result = expOnQuarterInterval(saturatingShiftLeft(aModQuarterMinusQuarter,
+                dev.tinytrain.ir.ops.TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS));
+        int remainder = aModQuarterMinusQuarter - a;
+        for (int k = -2; k <= 4; k++) {
+            if (dev.tinytrain.ir.ops.TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS > k && (remainder & (1 << (fractionalBits + k))) != 0) {
+                result = saturatingRoundingDoublingHighMul(result, EXP_OF_MINUS_POWERS[k + 2]);
+            }
+        }
+        return a == 0 ? Integer.MAX_VALUE : result;
+    }
+
+    /** gemmlowp {@code one_over_one_plus_x_for_x_in_0_1}: Q0.31 in, Q0.31 out, by Newton-Raphson in Q2.29. */
+    public static int oneOverOnePlusX(int a) {
+        long sum = (long) a + Integer.MAX_VALUE;
+        int halfDenominator = (int) ((sum + (sum >= 0 ? 1 : -1)) / 2);
+        final int fortyEightOver17 = 1515870810; // Q2.29
+        final int minusThirtyTwoOver17 = -1010580540; // Q2.29
+        final int one = 1 << 29; // 1 in Q2.29
+        int x = fortyEightOver17 + saturatingRoundingDoublingHighMul(halfDenominator, minusThirtyTwoOver17);
+        for (int i = 0; i < 3; i++) {
+            int oneMinusHalfDenominatorTimesX = one - saturatingRoundingDoublingHighMul(halfDenominator, x);
+            x = x + saturatingShiftLeft(saturatingRoundingDoublingHighMul(x, oneMinusHalfDenominatorTimesX), 2);
+        }
+        return saturatingShiftLeft(x, 1); // x/2 in Q1.30 read as Q0.31
+    }
+
+    /**
+     * TFLite int8 {@code SOFTMAX} (reference kernel) over rows of {@code depth} elements; output scale 1/256 and
+     * zero point -128.
+     */
+    public static void softmax(byte[] arena, int inOff, int rows, int depth, int inputMultiplier,
+                               int inputLeftShift, int diffMin, int outOff) {
+        final int accumulationIntegerBits = 12;
+        for (int r = 0; r < rows; r++) {
+            int base = r * depth;
+            int max = -128;
+            for (int c = 0; c < depth; c++) {
+                max = Math.max(max, arena[inOff + base + c]);
+            }
+            int sumOfExps = 0; // Q12.19
+            for (int c = 0; c < depth; c++) {
+                int diff = arena[inOff + base + c] - max;
+                if (diff >= diffMin) {
+                    int scaled = saturatingRoundingDoublingHighMul(diff * (1 << inputLeftShift), inputMultiplier);
+                    sumOfExps += roundingDivideByPot(expOnNegativeValues(scaled), accumulationIntegerBits);
+                }
+            }
+            int headroomPlusOne = Integer.numberOfLeadingZeros(sumOfExps);
+            int bitsOverUnit = accumulationIntegerBits - headroomPlusOne;
+            int shiftedSumMinusOne = (sumOfExps << headroomPlusOne) - (1 << 31);
+            int shiftedScale = oneOverOnePlusX(shiftedSumMinusOne);
+            int exponent = bitsOverUnit + 31 - 8;
+            for (int c = 0; c < depth; c++) {
+                int diff = arena[inOff + base + c] - max;
+                int y = -128;
+                if (diff >= diffMin) {
+                    int scaled = saturatingRoundingDoublingHighMul(diff * (1 << inputLeftShift), inputMultiplier);
+                    int unsat = roundingDivideByPot(saturatingRoundingDoublingHighMul(shiftedScale,
+                            expOnNegativeValues(scaled)), exponent);
+                    y = clamp(unsat - 128, -128, 127);
+                }
+                arena[outOff + base + c] = (byte) y;
+            }
         }
     }
 }
