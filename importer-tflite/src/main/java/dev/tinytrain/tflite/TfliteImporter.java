@@ -10,9 +10,11 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorData;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.ModelFormatException;
 import dev.tinytrain.ir.ops.Dequantize;
+import dev.tinytrain.ir.ops.Linear;
 import dev.tinytrain.ir.ops.Reshape;
 import dev.tinytrain.ir.ops.TfliteAdd;
 import dev.tinytrain.ir.ops.TfliteConcat;
@@ -69,11 +71,14 @@ public final class TfliteImporter {
     private final Map<String, Value> taps = new LinkedHashMap<>();
     private final List<String> convOrder = new ArrayList<>();
 
-    private TfliteImporter(Path file, Model model, String name) {
+    private final HeadSpec head;
+
+    private TfliteImporter(Path file, Model model, String name, HeadSpec head) {
         this.file = file;
         this.model = model;
         this.sub = model.subgraphs(0);
         this.b = new GraphBuilder(name);
+        this.head = head;
     }
 
     /**
@@ -85,6 +90,19 @@ public final class TfliteImporter {
      * @throws UncheckedIOException when the file cannot be read
      */
     public static ImportedModel load(Path file) {
+        return load(file, HeadSpec.pretrained());
+    }
+
+    /**
+     * Reads {@code file} with the given head. {@link HeadSpec#pretrained()} keeps the whole model (int8 result);
+     * a {@link HeadSpec#transfer transfer head} replaces the last {@code FULLY_CONNECTED} and every operator
+     * after it (a softmax, say) by a float32 {@code Linear} on its dequantized input ({@code %feature}), named
+     * {@code head.weight} / {@code head.bias}, result {@code %logits}.
+     *
+     * @throws UnsupportedTfliteException as {@link #load(Path)}, and for a transfer head when the model has no
+     *     {@code FULLY_CONNECTED} or the head does not fit its input
+     */
+    public static ImportedModel load(Path file, HeadSpec head) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -107,7 +125,7 @@ public final class TfliteImporter {
                     + " subgraphs; only single-subgraph models are imported");
         }
         String name = file.getFileName().toString().replaceFirst("\\.tflite$", "");
-        TfliteImporter imp = new TfliteImporter(file, model, name);
+        TfliteImporter imp = new TfliteImporter(file, model, name, head);
         try {
             Graph g = imp.build();
             return new ImportedModel(g, name, Hashing.sha256().hashBytes(bytes).toString(), imp.taps,
@@ -125,12 +143,16 @@ public final class TfliteImporter {
         int in = sub.inputs(0);
         Tensor t = sub.tensors(in);
         String where = "tensor " + in + " (model input)";
-        Value x = b.input("input", activationType(t, where, true));
+        Value x = b.input("input", activationType(t, where));
         values.put(in, x);
         taps.put(Integer.toString(in), x);
+        int headOp = head.isPretrained() ? -1 : lastFullyConnected();
         for (int k = 0; k < sub.operatorsLength(); k++) {
             Operator op = sub.operators(k);
             int code = builtinCode(op);
+            if (k == headOp) {
+                return b.output(transferHead(new OpContext(k, "FULLY_CONNECTED", op))).build();
+            }
             String opName = code >= 0 && code < BuiltinOperator.names.length ? BuiltinOperator.name(code)
                     : "builtin " + code;
             OpContext ctx = new OpContext(k, opName, op);
@@ -162,6 +184,56 @@ public final class TfliteImporter {
                     + " is not written by any operator");
         }
         return b.output(result).build();
+    }
+
+    /** The index of the last FULLY_CONNECTED operator (the classifier a transfer head replaces). */
+    private int lastFullyConnected() {
+        for (int k = sub.operatorsLength() - 1; k >= 0; k--) {
+            if (builtinCode(sub.operators(k)) == BuiltinOperator.FULLY_CONNECTED) {
+                return k;
+            }
+        }
+        throw new UnsupportedTfliteException(file, "operators", "no FULLY_CONNECTED operator for a transfer head"
+                + " to replace");
+    }
+
+    /** The transfer head on the dequantized input of the last fully connected layer. */
+    private Value transferHead(OpContext c) {
+        Value x = c.activation(0);
+        int features = Math.toIntExact(x.type().elementCount());
+        if (head.weight().length != (long) head.classes() * features) {
+            throw c.unsupported("transfer head weight of " + head.weight().length + " floats is not [" + head.classes()
+                    + ", " + features + "] for the " + features + " features entering it");
+        }
+        Value flat = x.type().shape().equals(Shape.of(1, features)) ? x
+                : b.add("flatten", new Reshape(Shape.of(1, features), Layout.ROW_MAJOR), x);
+        Value feature = b.add("feature", new Dequantize(), flat);
+        Value w = b.parameter("head.weight", TensorType.of(DType.FLOAT32, Shape.of(head.classes(), features),
+                Layout.ROW_MAJOR), TensorData.ofFloat32(head.weight()));
+        Value bias = b.parameter("head.bias", TensorType.of(DType.FLOAT32, Shape.of(head.classes()),
+                Layout.ROW_MAJOR), TensorData.ofFloat32(head.bias()));
+        Value logits = b.add("logits", new Linear(), feature, w, bias);
+        taps.put("feature", feature);
+        taps.put("logits", logits);
+        return logits;
+    }
+
+    /**
+     * The number of features entering the last {@code FULLY_CONNECTED} of {@code file} (the input width of a
+     * transfer head), read without building the graph.
+     *
+     * @throws UnsupportedTfliteException when there is none
+     */
+    public static int featureChannels(Path file) {
+        ImportedModel m = load(file);
+        for (int k = m.graph().nodes().size() - 1; k >= 0; k--) {
+            var n = m.graph().nodes().get(k);
+            if (n.op() instanceof TfliteConv2d conv && conv.fullyConnected()) {
+                return Math.toIntExact(n.inputs().get(0).type().elementCount());
+            }
+        }
+        throw new UnsupportedTfliteException(file, "operators", "no FULLY_CONNECTED operator for a transfer head"
+                + " to replace");
     }
 
     private int builtinCode(Operator op) {
@@ -222,7 +294,7 @@ public final class TfliteImporter {
 
         /** The output's int8 per-tensor quantization. */
         Quantization outQuant() {
-            return activationType(outTensor(), where() + " output tensor " + output(), true).quantization()
+            return activationType(outTensor(), where() + " output tensor " + output()).quantization()
                     .orElseThrow();
         }
 
@@ -268,8 +340,8 @@ public final class TfliteImporter {
         return shape.length == 4 ? Layout.NHWC : Layout.ROW_MAJOR;
     }
 
-    /** An int8 per-tensor-quantized activation type ({@code allowFloat}: never, kept for clarity of calls). */
-    private TensorType activationType(Tensor t, String where, boolean int8Only) {
+    /** The int8 per-tensor-quantized type of an activation tensor; anything else is refused. */
+    private TensorType activationType(Tensor t, String where) {
         int[] shape = shapeOf(t, where);
         if (t.type() != dev.tinytrain.tflite.schema.TensorType.INT8) {
             String type = dev.tinytrain.tflite.schema.TensorType.name(t.type());

@@ -10,6 +10,7 @@ import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.json.IrJson;
+import dev.tinytrain.tflite.TfliteImporter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import java.util.stream.Stream;
  *   <li>{@code zoo:NAME}: a built-in architecture with synthetic weights ({@link ModelZoo});</li>
  *   <li>an existing folder: a {@code tinytrain-mcu-model/1} folder ({@code model.json} + {@code weights.bin});
  *       a path to such a folder's {@code model.json} means the folder;</li>
+ *   <li>an existing {@code .tflite} file: a full-integer TFLite model ({@code TfliteImporter});</li>
  *   <li>an existing other file: a tinytrain IR JSON graph ({@code tinytrain-ir/1});</li>
  *   <li>a name of the zoo that is not an existing path ({@code mcunet-5fps}, {@code mbv2-w0.35},
  *       {@code proxyless-w0.3}, with or without {@code -synthetic});</li>
@@ -35,7 +37,7 @@ import java.util.stream.Stream;
  * Resolving touches no file contents; {@link #files()} lists what {@link #load} will read (for the input stamp).
  *
  * @param spec what the user typed
- * @param kind {@code folder}, {@code ir-json} or {@code zoo}
+ * @param kind {@code folder}, {@code tflite}, {@code ir-json} or {@code zoo}
  * @param path the folder or file ({@code null} for the zoo)
  * @param zooName the zoo name ({@code null} otherwise)
  */
@@ -67,6 +69,10 @@ public record ModelSource(String spec, String kind, Path path, String zooName) {
             return new ModelSource(spec, "folder", p, null);
         }
         if (Files.isRegularFile(p)) {
+            // issue 14: a .tflite flatbuffer (move into the shared model loader at merge)
+            if (p.getFileName().toString().endsWith(".tflite")) {
+                return new ModelSource(spec, "tflite", p, null);
+            }
             if (p.getFileName().toString().equals("model.json") && Files.exists(p.resolveSibling("weights.bin"))) {
                 return new ModelSource(spec, "folder", p.getParent(), null);
             }
@@ -88,7 +94,7 @@ public record ModelSource(String spec, String kind, Path path, String zooName) {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot list model folder " + path + ": " + e.getMessage(), e);
                 }
-            case "ir-json":
+            case "ir-json", "tflite":
                 return List.of(path);
             default:
                 return List.of();
@@ -123,6 +129,13 @@ public record ModelSource(String spec, String kind, Path path, String zooName) {
                         : McuModelImporter.load(path, resolution, HeadSpec.pretrained()); // reports the fault
                 String desc = m.modelName() + ": tinytrain-mcu-model/1 folder " + path + " (weights sha256 "
                         + m.weightsSha256() + "); " + headText(head);
+                return new LoadedModel(m.graph(), kind, desc, false, m.weightsSha256(), m.convOrder());
+            }
+            case "tflite": { // issue 14: TFLite integer numerics, transfer head on the last FULLY_CONNECTED
+                int c = TfliteImporter.featureChannels(path);
+                ImportedModel m = TfliteImporter.load(path, headSpec(head, c));
+                String desc = m.modelName() + ": TFLite flatbuffer " + path + " (sha256 " + m.weightsSha256() + "); "
+                        + headText(head);
                 return new LoadedModel(m.graph(), kind, desc, false, m.weightsSha256(), m.convOrder());
             }
             default: {
