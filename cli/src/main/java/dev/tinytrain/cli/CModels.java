@@ -7,7 +7,6 @@ import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
 import java.nio.file.Path;
 
 /** What the C commands ({@code size}, {@code bench}) share: compiling a model folder for the STM32F746. */
@@ -35,13 +34,13 @@ final class CModels {
      * is what is measured).
      */
     static CompiledModel compile(Path dir, String scheme, String rounding, float lr, int classes) {
-        ImportedModel m = McuModelImporter.load(dir);
-        int c = m.tap("avgpool").type().shape().dim(3);
+        int resolution = ModelFiles.resolution(dir, 128);
+        int c = ModelFiles.featureChannels(dir, resolution);
         float[] w = new float[classes * c];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) Math.sin(i) * 0.05f;
         }
-        ImportedModel t = McuModelImporter.load(dir, 128, HeadSpec.transfer(w, new float[classes]));
+        ImportedModel t = ModelFiles.load(dir, resolution, HeadSpec.transfer(w, new float[classes]));
         CompileOptions o = CompileOptions.preset(scheme, lr).withTraining(new TrainingOptions(lr, lr, rounding, true,
                 0));
         return Compiler.compileUnchecked(t.graph(), Target.STM32F746, o);
@@ -49,6 +48,6 @@ final class CModels {
 
     /** The weights file's SHA-256 (the model's provenance). */
     static String weightsSha256(Path dir) {
-        return McuModelImporter.load(dir).weightsSha256();
+        return ModelFiles.load(dir).weightsSha256();
     }
 }

@@ -43,6 +43,11 @@ final class InsnsBenchCommand implements Callable<Integer> {
             description = "presets to measure (default: ${DEFAULT-VALUE})")
     List<String> schemes;
 
+    @Option(names = "--model", paramLabel = "PATH", description = "measure this model (a .tflite file or a model "
+            + "folder) with every --schemes preset instead of the shared models (e.g. --model x.tflite --schemes "
+            + "head-only)")
+    Path model;
+
     @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
             description = "nearest_even, stochastic or float_master (default: ${DEFAULT-VALUE})")
     String rounding;
@@ -75,12 +80,13 @@ final class InsnsBenchCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%-15s %-16s %16s %16s %11s %20s %20s%n", "model", "scheme", "tt_train_step",
                 "tt_infer", "TTE (ms)", "TTE cycles @216MHz", "insns per TTE cycle");
         for (String scheme : schemes) {
-            String model = scheme.startsWith("mcunet") ? "mcunet-5fps" : scheme.startsWith("mbv2") ? "mbv2-w0.35"
+            String model = this.model != null ? this.model.getFileName().toString()
+                    : scheme.startsWith("mcunet") ? "mcunet-5fps" : scheme.startsWith("mbv2") ? "mbv2-w0.35"
                     : scheme.startsWith("proxyless") ? "proxyless-w0.3" : null;
             if (model == null) {
-                throw new IllegalArgumentException("scheme '" + scheme + "' names no known model");
+                throw new IllegalArgumentException("scheme '" + scheme + "' names no known model (pass --model)");
             }
-            Path dir = sh.resolve("models").resolve(model);
+            Path dir = this.model != null ? this.model : sh.resolve("models").resolve(model);
             CompiledModel c = CModels.compile(dir, scheme, rounding, 1e-3f, 10);
             CModel m = c.toC(CModels.weightsSha256(dir));
             CModelRunner.Results res;
@@ -97,6 +103,11 @@ final class InsnsBenchCommand implements Callable<Integer> {
             // the markers add 2 instructions to every region (the plugin's README)
             long train = res.instructions().get(1) - 2;
             long infer = res.instructions().get(2) - 2;
+            if (this.model != null) { // no TTE figure for another model
+                o.printf(Locale.ROOT, "%-15s %-16s %,16d %,16d %11s %20s %20s%n", model, scheme, train, infer, "-",
+                        "-", "-");
+                continue;
+            }
             double ms = tteMillis(model);
             double cycles = ms * 1e-3 * 216e6;
             o.printf(Locale.ROOT, "%-15s %-16s %,16d %,16d %11.0f %,20.0f %20.2f%n", model, scheme, train, infer, ms,

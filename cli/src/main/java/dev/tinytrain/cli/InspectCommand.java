@@ -6,7 +6,6 @@ import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.json.IrJson;
 import dev.tinytrain.ir.text.IrPrinter;
 import java.io.PrintWriter;
@@ -55,7 +54,8 @@ final class InspectCommand implements Callable<Integer> {
         Graph g;
         PrintWriter out = spec.commandLine().getOut();
         if (source.model != null) {
-            ImportedModel m = McuModelImporter.load(source.model, resolution, HeadSpec.pretrained());
+            ImportedModel m = ModelFiles.load(source.model, ModelFiles.resolution(source.model, resolution),
+                    HeadSpec.pretrained());
             g = m.graph();
             out.printf(Locale.ROOT, "model %s (weights sha256 %s)%n", m.modelName(), m.weightsSha256());
         } else {

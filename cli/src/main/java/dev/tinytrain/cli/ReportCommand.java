@@ -10,8 +10,6 @@ import dev.tinytrain.compiler.report.ReportWriters;
 import dev.tinytrain.dataset.HeadInit;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.importer.HeadSpec;
-import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.planner.MemoryPlan;
 import dev.tinytrain.pruning.PolicyJson;
@@ -164,15 +162,14 @@ final class ReportCommand implements Callable<Integer> {
      * init {@code W[k][c] = 0.05 sin(k C + c)}, {@code b = 0} with {@code classes} rows.
      */
     static Graph transferGraph(Path dir, int resolution, Path headInit, int classes) {
-        ImportedModel pretrained = McuModelImporter.load(dir, resolution, HeadSpec.pretrained());
-        int c = pretrained.tap("avgpool").type().shape().dim(3);
+        int c = ModelFiles.featureChannels(dir, resolution);
         float[] w;
         float[] b;
         if (headInit != null) {
             HeadInit h = readHead(headInit, classes, c);
             if (h.inChannels() != c) {
                 throw new IllegalArgumentException(headInit + ": the head has " + h.inChannels() + " input channels"
-                        + " but " + pretrained.modelName() + "'s pooled feature has " + c);
+                        + " but the pooled feature of " + dir + " has " + c);
             }
             w = h.weight();
             b = h.bias();
@@ -183,7 +180,7 @@ final class ReportCommand implements Callable<Integer> {
             }
             b = new float[classes];
         }
-        return McuModelImporter.load(dir, resolution, HeadSpec.transfer(w, b)).graph();
+        return ModelFiles.load(dir, resolution, HeadSpec.transfer(w, b)).graph();
     }
 
     private static HeadInit readHead(Path bin, int classes, int channels) {

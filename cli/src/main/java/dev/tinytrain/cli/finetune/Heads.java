@@ -3,7 +3,6 @@ package dev.tinytrain.cli.finetune;
 import dev.tinytrain.dataset.HeadInit;
 import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
-import dev.tinytrain.ir.importer.McuModelImporter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +25,7 @@ public final class Heads {
 
     /** C, the channels of the model's pooled feature (the transfer head's input). */
     public static int featureChannels(Path modelDir, int resolution) {
-        ImportedModel m = McuModelImporter.load(modelDir, resolution, HeadSpec.pretrained());
-        return m.tap("avgpool").type().shape().dim(3);
+        return dev.tinytrain.cli.ModelFiles.featureChannels(modelDir, resolution);
     }
 
     /**
@@ -60,7 +58,7 @@ public final class Heads {
             spec = seeded(classes, c, seed);
             k = classes;
         }
-        return new Loaded(McuModelImporter.load(modelDir, resolution, spec), k, c);
+        return new Loaded(dev.tinytrain.cli.ModelFiles.load(modelDir, resolution, spec), k, c);
     }
 
     /**
