@@ -346,8 +346,9 @@ public final class TfliteImporter {
         if (t.type() != dev.tinytrain.tflite.schema.TensorType.INT8) {
             String type = dev.tinytrain.tflite.schema.TensorType.name(t.type());
             throw new UnsupportedTfliteException(file, where, type + " activations are not imported (only int8;"
-                    + (t.type() == dev.tinytrain.tflite.schema.TensorType.FLOAT32 ? " a float model must be"
-                    + " quantized to full integer first" : " int16 and other types are not supported") + ")");
+                    + (t.type() == dev.tinytrain.tflite.schema.TensorType.FLOAT32 ? " convert float models, and"
+                    + " float-in models with a QUANTIZE op, with full-integer quantization and int8 input/output"
+                    : " int16 and other types are not supported") + ")");
         }
         Quantization q = quantization(t, where);
         if (!q.isPerTensor()) {

@@ -34,6 +34,16 @@ public final class TfliteEmitters {
                 }).orElseThrow(() -> new IllegalStateException("no kernel TfliteKernels." + name));
     }
 
+    /** Pushes the arena, then the offset, height, width and channels of the NHWC tensor {@code x}. */
+    private static void arenaAndNhwc(EmitContext c, Value x) {
+        Shape s = x.type().shape();
+        c.arena();
+        c.offset(x);
+        c.pushInt(s.dim(1));
+        c.pushInt(s.dim(2));
+        c.pushInt(s.dim(3));
+    }
+
     private static Quantization q(Value v) {
         return v.type().requireQuantization(v.name());
     }
@@ -70,11 +80,7 @@ public final class TfliteEmitters {
             return;
         }
         Multiplier[] m = op.multipliers(x, w);
-        c.arena();
-        c.offset(x);
-        c.pushInt(xs.dim(1));
-        c.pushInt(xs.dim(2));
-        c.pushInt(xs.dim(3));
+        arenaAndNhwc(c, x);
         c.pushInt(q(x).zeroPoint());
         c.constant(c.parameterArray(w));
         c.pushInt(w.type().shape().dim(1));
@@ -127,13 +133,8 @@ public final class TfliteEmitters {
     public static void pad(EmitContext c, Node n) {
         TflitePad op = (TflitePad) n.op();
         Value x = n.inputs().get(0);
-        Shape xs = x.type().shape();
         Shape ys = n.output().type().shape();
-        c.arena();
-        c.offset(x);
-        c.pushInt(xs.dim(1));
-        c.pushInt(xs.dim(2));
-        c.pushInt(xs.dim(3));
+        arenaAndNhwc(c, x);
         c.pushInt(op.top());
         c.pushInt(op.left());
         c.pushInt(q(x).zeroPoint());
@@ -166,13 +167,8 @@ public final class TfliteEmitters {
     public static void pool(EmitContext c, Node n) {
         TflitePool op = (TflitePool) n.op();
         Value x = n.inputs().get(0);
-        Shape xs = x.type().shape();
         Shape ys = n.output().type().shape();
-        c.arena();
-        c.offset(x);
-        c.pushInt(xs.dim(1));
-        c.pushInt(xs.dim(2));
-        c.pushInt(xs.dim(3));
+        arenaAndNhwc(c, x);
         c.pushInt(op.max() ? 1 : 0);
         c.pushInt(op.filterH());
         c.pushInt(op.filterW());
