@@ -34,7 +34,8 @@ public record TflitePool(boolean max, int filterH, int filterW, int strideH, int
     /** Validates attribute ranges. */
     public TflitePool {
         if (filterH < 1 || filterW < 1 || strideH < 1 || strideW < 1 || padTop < 0 || padLeft < 0 || padBottom < 0
-                || padRight < 0 || padTop >= filterH || padLeft >= filterW || padBottom >= filterH || padRight >= filterW) {
+                || padRight < 0 || padTop >= filterH || padLeft >= filterW || padBottom >= filterH
+                || padRight >= filterW) {
             throw new IllegalArgumentException("tfl.pool needs a window and strides >= 1 and padding smaller than"
                     + " the window (every window reads at least one element)");
         }

@@ -56,28 +56,43 @@ void tt_tfl_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, in
     int depthwise = groups == in_c && groups == out_c && groups > 1;
     int32_t cpg = in_c / groups;
     int32_t opg = out_c / groups;
+    /* a whole (not split) weight is read directly; a split one through tt_tfl_weight_at (same values) */
+    const int8_t *whole = weight->slot != NULL ? NULL : (weight->frozen != NULL ? weight->frozen : weight->trained);
     for (int32_t oy = 0; oy < out_h; oy++) {
         int32_t iy0 = oy * stride_h - pad_top;
+        int32_t fy0 = iy0 < 0 ? -iy0 : 0;
+        int32_t fy1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
         for (int32_t ox = 0; ox < out_w; ox++) {
             int32_t ix0 = ox * stride_w - pad_left;
+            int32_t fx0 = ix0 < 0 ? -ix0 : 0;
+            int32_t fx1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
             for (int32_t oc = 0; oc < out_c; oc++) {
-                int32_t c0 = (oc / opg) * cpg;
                 int32_t acc = 0;
-                for (int32_t fy = 0; fy < k_h; fy++) {
-                    int32_t iy = iy0 + fy;
-                    if (iy < 0 || iy >= in_h) {
-                        continue;
-                    }
-                    for (int32_t fx = 0; fx < k_w; fx++) {
-                        int32_t ix = ix0 + fx;
-                        if (ix < 0 || ix >= in_w) {
-                            continue;
+                if (depthwise) { /* weight [1][kH][kW][C]: one tap per window position */
+                    for (int32_t fy = fy0; fy < fy1; fy++) {
+                        for (int32_t fx = fx0; fx < fx1; fx++) {
+                            int32_t row = fy * k_w + fx;
+                            int32_t w = whole != NULL ? whole[row * out_c + oc]
+                                    : tt_tfl_weight_at(weight, row, oc, out_c);
+                            acc += w * (arena[in_off + ((iy0 + fy) * in_w + ix0 + fx) * in_c + oc] - x_zero);
                         }
-                        int32_t x_base = in_off + (iy * in_w + ix) * in_c + c0;
-                        for (int32_t ic = 0; ic < cpg; ic++) {
-                            int32_t w = depthwise ? tt_tfl_weight_at(weight, fy * k_w + fx, oc, out_c)
-                                    : tt_tfl_weight_at(weight, (oc * k_h + fy) * k_w + fx, ic, cpg);
-                            acc += w * (arena[x_base + ic] - x_zero);
+                    }
+                } else { /* weight [O][kH][kW][inC/groups]: a contiguous dot product per window position */
+                    int32_t c0 = (oc / opg) * cpg;
+                    for (int32_t fy = fy0; fy < fy1; fy++) {
+                        for (int32_t fx = fx0; fx < fx1; fx++) {
+                            int32_t row = (oc * k_h + fy) * k_w + fx;
+                            const int8_t *x = arena + in_off + ((iy0 + fy) * in_w + ix0 + fx) * in_c + c0;
+                            if (whole != NULL) {
+                                const int8_t *w = whole + row * cpg;
+                                for (int32_t ic = 0; ic < cpg; ic++) {
+                                    acc += w[ic] * (x[ic] - x_zero);
+                                }
+                            } else {
+                                for (int32_t ic = 0; ic < cpg; ic++) {
+                                    acc += tt_tfl_weight_at(weight, row, ic, cpg) * (x[ic] - x_zero);
+                                }
+                            }
                         }
                     }
                 }

@@ -1,5 +1,7 @@
 package dev.tinytrain.backend.jvm.tflite;
 
+import dev.tinytrain.ir.ops.TfliteRequant;
+
 /**
  * The reference kernels of TFLite integer numerics (imported {@code .tflite} models), one per
  * {@code dev.tinytrain.ir.ops.Tflite*} op kind, following TensorFlow Lite's reference int8 kernels bit for bit:
@@ -57,26 +59,30 @@ public final class TfliteKernels {
         int opg = outC / groups;
         for (int oy = 0; oy < outH; oy++) {
             int iy0 = oy * strideH - padTop;
+            int fy0 = Math.max(0, -iy0);
+            int fy1 = Math.min(kH, inH - iy0);
             for (int ox = 0; ox < outW; ox++) {
                 int ix0 = ox * strideW - padLeft;
+                int fx0 = Math.max(0, -ix0);
+                int fx1 = Math.min(kW, inW - ix0);
                 for (int oc = 0; oc < outC; oc++) {
-                    int c0 = (oc / opg) * cpg;
                     int acc = 0;
-                    for (int fy = 0; fy < kH; fy++) {
-                        int iy = iy0 + fy;
-                        if (iy < 0 || iy >= inH) {
-                            continue;
-                        }
-                        for (int fx = 0; fx < kW; fx++) {
-                            int ix = ix0 + fx;
-                            if (ix < 0 || ix >= inW) {
-                                continue;
+                    if (depthwise) { // weight [1][kH][kW][C]: one tap per window position
+                        for (int fy = fy0; fy < fy1; fy++) {
+                            for (int fx = fx0; fx < fx1; fx++) {
+                                acc += weight[(fy * kW + fx) * outC + oc]
+                                        * (arena[inOff + ((iy0 + fy) * inW + ix0 + fx) * inC + oc] - xZero);
                             }
-                            int xBase = inOff + (iy * inW + ix) * inC + c0;
-                            for (int ic = 0; ic < cpg; ic++) {
-                                int w = depthwise ? weight[(fy * kW + fx) * outC + oc]
-                                        : weight[((oc * kH + fy) * kW + fx) * cpg + ic];
-                                acc += w * (arena[xBase + ic] - xZero);
+                        }
+                    } else { // weight [O][kH][kW][inC/groups]: a contiguous dot product per window position
+                        int c0 = (oc / opg) * cpg;
+                        for (int fy = fy0; fy < fy1; fy++) {
+                            for (int fx = fx0; fx < fx1; fx++) {
+                                int w = ((oc * kH + fy) * kW + fx) * cpg;
+                                int x = inOff + ((iy0 + fy) * inW + ix0 + fx) * inC + c0;
+                                for (int ic = 0; ic < cpg; ic++) {
+                                    acc += weight[w + ic] * (arena[x + ic] - xZero);
+                                }
                             }
                         }
                     }
@@ -278,14 +284,14 @@ public final class TfliteKernels {
 
     /** gemmlowp {@code exp_on_negative_values} of a Q5.26 value {@code a <= 0}: Q0.31. */
     public static int expOnNegativeValues(int a) {
-        final int fractionalBits = 31 - dev.tinytrain.ir.ops.TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS;
+        final int fractionalBits = 31 - TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS;
         final int oneQuarter = 1 << (fractionalBits - 2);
         int aModQuarterMinusQuarter = (a & (oneQuarter - 1)) - oneQuarter;
         int result = expOnQuarterInterval(saturatingShiftLeft(aModQuarterMinusQuarter,
-                dev.tinytrain.ir.ops.TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS));
+                TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS));
         int remainder = aModQuarterMinusQuarter - a;
         for (int k = -2; k <= 4; k++) {
-            if (dev.tinytrain.ir.ops.TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS > k && (remainder & (1 << (fractionalBits + k))) != 0) {
+            if (TfliteRequant.SOFTMAX_DIFF_INTEGER_BITS > k && (remainder & (1 << (fractionalBits + k))) != 0) {
                 result = saturatingRoundingDoublingHighMul(result, EXP_OF_MINUS_POWERS[k + 2]);
             }
         }
