@@ -46,7 +46,8 @@ final class CompileCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE|NAME",
-            description = {"a tinytrain-mcu-model/1 folder (model.json + weights.bin), a tinytrain IR JSON file, or a"
+            description = {"a tinytrain-mcu-model/1 folder (model.json + weights.bin), a full-integer .tflite file,"
+                + " a tinytrain IR JSON file, or a"
                 + " built-in model with SYNTHETIC weights: mcunet-5fps, mbv2-w0.35, proxyless-w0.3 (prefix zoo: to"
                 + " prefer it over a folder of that name)"})
     String model;

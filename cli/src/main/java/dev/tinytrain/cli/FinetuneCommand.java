@@ -49,7 +49,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "tinytrain-mcu-model/1 folder")
+    @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
+            description = "tinytrain-mcu-model/1 folder, or a full-integer .tflite file")
     Path model;
 
     @Option(names = "--scheme", required = true, paramLabel = "NAME",

@@ -31,8 +31,9 @@ final class InspectCommand implements Callable<Integer> {
 
     /** Where the graph comes from. */
     static final class Source {
-        @Option(names = "--model", required = true, paramLabel = "DIR",
-                description = "tinytrain-mcu-model/1 folder (model.json + weights.bin)")
+        @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
+                description = "tinytrain-mcu-model/1 folder (model.json + weights.bin), or a full-integer .tflite"
+                        + " file")
         Path model;
 
         @Option(names = "--graph", required = true, paramLabel = "FILE",

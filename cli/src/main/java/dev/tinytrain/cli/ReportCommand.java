@@ -46,8 +46,8 @@ final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "tinytrain-mcu-model/1 folder (model.json + weights.bin)")
+    @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
+            description = "tinytrain-mcu-model/1 folder (model.json + weights.bin), or a full-integer .tflite file")
     Path model;
 
     @Option(names = "--scheme", required = true, paramLabel = "NAME",

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,7 +38,8 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "GOLDEN.json", description = "the golden index file")
     Path golden;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "model folder (default: the golden's model_files)")
+    @Option(names = "--model", paramLabel = "DIR|FILE",
+            description = "model folder (default: the golden's model_files); the .tflite file of a TFLite golden")
     Path model;
 
     @Option(names = "--backend", defaultValue = "jvm", converter = BackendConverter.class,
@@ -149,7 +151,7 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     }
 
     /** Runs {@code check} on the chosen backend, naming the backend when its tools fail. */
-    private List<TensorComparison> runBackend(java.util.function.Function<GoldenBackend, List<TensorComparison>> check) {
+    private List<TensorComparison> runBackend(Function<GoldenBackend, List<TensorComparison>> check) {
         try {
             return check.apply(goldenBackend());
         } catch (CTools.MissingToolException | CTools.CommandException e) {
