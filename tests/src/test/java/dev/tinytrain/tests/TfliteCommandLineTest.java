@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tinytrain.cli.CliRun;
 import dev.tinytrain.ir.SharedFolder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line with a {@code .tflite} model: verify-golden, inspect, report. */
 class TfliteCommandLineTest {
@@ -33,6 +35,19 @@ class TfliteCommandLineTest {
         CliRun missing = CliRun.run("verify-golden", tflite("small-cnn-int8/golden_0.json").toString());
         assertTrue(missing.exit() != 0);
         assertTrue(missing.err().contains("--model FILE.tflite"), missing.err());
+    }
+
+    @Test
+    void compileWritesTheStepOfATfliteModel(@TempDir Path tmp) {
+        Path out = tmp.resolve("out");
+        CliRun r = CliRun.run("compile", "--model", tflite("small-cnn-int8.tflite").toString(), "--scheme",
+                "head-only", "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("model   small-cnn-int8"), r.out());
+        assertTrue(Files.isRegularFile(out.resolve("c").resolve("tt_tflite.c")), "the runtime's TFLite kernels");
+        CliRun sparse = CliRun.run("compile", "--model", tflite("small-cnn-int8.tflite").toString(), "--scheme",
+                "mcunet-99kb", "--out", tmp.resolve("sparse").toString());
+        assertEquals(1, sparse.exit(), "imported layers are frozen: a sparse scheme naming convs is refused");
     }
 
     @Test
