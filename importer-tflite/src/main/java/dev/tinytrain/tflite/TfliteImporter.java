@@ -69,7 +69,6 @@ public final class TfliteImporter {
     private final GraphBuilder b;
     private final Map<Integer, Value> values = new LinkedHashMap<>();
     private final Map<String, Value> taps = new LinkedHashMap<>();
-    private final List<String> convOrder = new ArrayList<>();
 
     private final HeadSpec head;
 
@@ -128,8 +127,8 @@ public final class TfliteImporter {
         TfliteImporter imp = new TfliteImporter(file, model, name, head);
         try {
             Graph g = imp.build();
-            return new ImportedModel(g, name, Hashing.sha256().hashBytes(bytes).toString(), imp.taps,
-                    imp.convOrder);
+            // no backbone convs: the imported layers are frozen in this version, so no sparse-update policy names them
+            return new ImportedModel(g, name, Hashing.sha256().hashBytes(bytes).toString(), imp.taps, List.of());
         } catch (IndexOutOfBoundsException e) {
             throw new ModelFormatException(file, null, "malformed flatbuffer: " + e.getMessage());
         }
@@ -497,7 +496,6 @@ public final class TfliteImporter {
         int cout = depthwise ? ws[3] : ws[0];
         int groups = depthwise ? xs[3] : xs[3] / ws[3];
         Value bias = bias(c, 2, cout);
-        convOrder.add(c.node());
         Value y = b.add(c.node(), new TfliteConv2d(strideH, strideW, ph[0], pw[0], ph[1], pw[1], groups, yq,
                 activationMin(fused, yq), activationMax(fused, yq), false), x, w, bias);
         requireShape(c, y, ys);
@@ -522,7 +520,6 @@ public final class TfliteImporter {
         Value w = weight(c, 1, Layout.OHWI, new int[] {ws[0], 1, 1, ws[1]});
         Value bias = bias(c, 2, ws[0]);
         Quantization yq = c.outQuant();
-        convOrder.add(c.node());
         Value conv = b.add(c.node() + ".conv", new TfliteConv2d(1, 1, 0, 0, 0, 0, 1, yq,
                 activationMin(fused, yq), activationMax(fused, yq), true), flat, w, bias);
         Value y = b.add(c.node(), new Reshape(Shape.of(ys), layoutOf(ys)), conv);
