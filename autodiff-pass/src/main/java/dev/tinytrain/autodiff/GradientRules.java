@@ -49,7 +49,8 @@ public final class GradientRules {
         // transfer head: their rule stops the gradient, so their parameters get no gradient and no update (the
         // pruner then refuses a policy that names them); backward rules for them are future work
         for (OpKind k : List.of(OpKind.TFLITE_CONV2D, OpKind.TFLITE_ADD, OpKind.TFLITE_PAD, OpKind.TFLITE_MEAN,
-                OpKind.TFLITE_POOL, OpKind.TFLITE_CONCAT, OpKind.TFLITE_RELU, OpKind.TFLITE_SOFTMAX)) {
+                OpKind.TFLITE_POOL, OpKind.TFLITE_CONCAT, OpKind.TFLITE_RELU, OpKind.TFLITE_SOFTMAX,
+                OpKind.TFLITE_QUANTIZE)) {
             RULES.put(k, Optional.of(GradientRules::frozenImportedLayer));
         }
     }

@@ -22,6 +22,7 @@ import dev.tinytrain.ir.ops.TfliteConv2d;
 import dev.tinytrain.ir.ops.TfliteMean;
 import dev.tinytrain.ir.ops.TflitePad;
 import dev.tinytrain.ir.ops.TflitePool;
+import dev.tinytrain.ir.ops.TfliteQuantize;
 import dev.tinytrain.ir.ops.TfliteRelu;
 import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.tflite.schema.ActivationFunctionType;
@@ -142,7 +143,10 @@ public final class TfliteImporter {
         int in = sub.inputs(0);
         Tensor t = sub.tensors(in);
         String where = "tensor " + in + " (model input)";
-        Value x = b.input("input", activationType(t, where));
+        // a float-in model: a float32 input whose every reader is QUANTIZE
+        Value x = b.input("input", t.type() == dev.tinytrain.tflite.schema.TensorType.FLOAT32 && onlyQuantized(in)
+                ? TensorType.of(DType.FLOAT32, Shape.of(shapeOf(t, where)), layoutOf(shapeOf(t, where)))
+                : activationType(t, where));
         values.put(in, x);
         taps.put(Integer.toString(in), x);
         int headOp = head.isPretrained() ? -1 : lastFullyConnected();
@@ -169,9 +173,10 @@ public final class TfliteImporter {
                 case BuiltinOperator.RESHAPE -> reshape(ctx);
                 case BuiltinOperator.SOFTMAX -> softmax(ctx);
                 case BuiltinOperator.DEQUANTIZE -> dequantize(ctx);
+                case BuiltinOperator.QUANTIZE -> quantize(ctx);
                 default -> throw ctx.unsupported("operator " + opName + " is not imported (supported: CONV_2D,"
                         + " DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD, PAD, MEAN, AVERAGE_POOL_2D, MAX_POOL_2D,"
-                        + " CONCATENATION, RELU, RESHAPE, SOFTMAX, DEQUANTIZE)");
+                        + " CONCATENATION, RELU, RESHAPE, SOFTMAX, QUANTIZE, DEQUANTIZE)");
             };
             int out = ctx.output();
             values.put(out, y);
@@ -634,6 +639,31 @@ public final class TfliteImporter {
             throw c.unsupported("output quantization differs from the input's");
         }
         return b.add(c.node(), new Reshape(Shape.of(ys), layoutOf(ys)), x);
+    }
+
+    /** True when every operator reading tensor {@code t} is a QUANTIZE (and there is one). */
+    private boolean onlyQuantized(int t) {
+        boolean read = false;
+        for (int k = 0; k < sub.operatorsLength(); k++) {
+            Operator op = sub.operators(k);
+            for (int i = 0; i < op.inputsLength(); i++) {
+                if (op.inputs(i) == t) {
+                    if (builtinCode(op) != BuiltinOperator.QUANTIZE) {
+                        return false;
+                    }
+                    read = true;
+                }
+            }
+        }
+        return read;
+    }
+
+    private Value quantize(OpContext c) {
+        Value x = c.activation(0);
+        if (x.type().dtype() != DType.FLOAT32) {
+            throw c.unsupported("QUANTIZE of " + x.type().dtype().irName() + "; only float32 to int8 is imported");
+        }
+        return b.add(c.node(), new TfliteQuantize(c.outQuant()), x);
     }
 
     private Value dequantize(OpContext c) {

@@ -98,6 +98,46 @@ class TfliteImporterTest {
     }
 
     @Test
+    void importsAFloatInFloatOutModel() throws IOException {
+        Path f = write("float-io.tflite", TfliteImporterTest::floatInFloatOut);
+        ImportedModel m = TfliteImporter.load(f);
+        assertEquals(DType.FLOAT32, m.graph().inputs().get(0).type().dtype());
+        assertEquals(DType.FLOAT32, m.graph().outputs().get(0).type().dtype());
+        assertEquals(java.util.List.of(OpKind.TFLITE_QUANTIZE, OpKind.TFLITE_RELU, OpKind.DEQUANTIZE),
+                m.graph().nodes().stream().map(n -> n.op().kind()).toList());
+    }
+
+    /** float32 [1,4] -> QUANTIZE -> RELU -> DEQUANTIZE -> float32 [1,4]. */
+    static int floatInFloatOut(FlatBufferBuilder b) {
+        byte[] types = {TensorType.FLOAT32, TensorType.INT8, TensorType.INT8, TensorType.FLOAT32};
+        int[] tensors = new int[4];
+        for (int t = 0; t < 4; t++) {
+            int q = types[t] == TensorType.INT8 ? QuantizationParameters.createQuantizationParameters(b, 0, 0,
+                    QuantizationParameters.createScaleVector(b, new float[] {0.05f}),
+                    QuantizationParameters.createZeroPointVector(b, new long[] {-3}), (byte) 0, 0, 0) : 0;
+            tensors[t] = Tensor.createTensor(b, Tensor.createShapeVector(b, new int[] {1, 4}), types[t], 0,
+                    b.createString("t" + t), q, false, 0, 0, false, 0, 0);
+        }
+        int[] ops = new int[3];
+        for (int k = 0; k < 3; k++) {
+            ops[k] = Operator.createOperator(b, k, Operator.createInputsVector(b, new int[] {k}),
+                    Operator.createOutputsVector(b, new int[] {k + 1}), (byte) 0, 0, 0, (byte) 0, 0, 0, 0, 0, (byte) 0,
+                    0, 0);
+        }
+        int graph = SubGraph.createSubGraph(b, SubGraph.createTensorsVector(b, tensors),
+                SubGraph.createInputsVector(b, new int[] {0}), SubGraph.createOutputsVector(b, new int[] {3}),
+                SubGraph.createOperatorsVector(b, ops), 0, 0);
+        int[] codes = new int[3];
+        int[] builtins = {BuiltinOperator.QUANTIZE, BuiltinOperator.RELU, BuiltinOperator.DEQUANTIZE};
+        for (int k = 0; k < 3; k++) {
+            codes[k] = OperatorCode.createOperatorCode(b, (byte) builtins[k], 0, 1, builtins[k]);
+        }
+        return Model.createModel(b, 3, Model.createOperatorCodesVector(b, codes),
+                Model.createSubgraphsVector(b, new int[] {graph}), 0, Model.createBuffersVector(b,
+                        new int[] {dev.tinytrain.tflite.schema.Buffer.createBuffer(b, 0, 0, 0)}), 0, 0, 0, 0, 0);
+    }
+
+    @Test
     void refusesFilesThatAreNotTfliteFlatbuffers() throws IOException {
         Path f = tmp.resolve("junk.tflite");
         Files.write(f, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});

@@ -65,6 +65,7 @@ public final class COpEmitters {
         EMITTERS.put(OpKind.TFLITE_CONCAT, TfliteCEmitters::concat);
         EMITTERS.put(OpKind.TFLITE_RELU, TfliteCEmitters::relu);
         EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteCEmitters::softmax);
+        EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteCEmitters::quantize);
     }
 
     private COpEmitters() {

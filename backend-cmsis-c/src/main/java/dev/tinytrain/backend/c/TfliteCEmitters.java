@@ -144,4 +144,10 @@ final class TfliteCEmitters {
         c.call("tt_tfl_softmax", c.arena(), c.off(x), i(x.type().elementCount() / depth), i(depth),
                 i(k.multiplier()), i(k.leftShift()), i(k.diffMin()), c.off(n.output()));
     }
+
+    static void quantize(CEmitContext c, Node n) {
+        Quantization y = q(n.output());
+        c.call("tt_tfl_quantize", c.arena(), c.off(n.inputs().get(0)), i(n.output().type().elementCount()),
+                c.f((float) y.scale()), i(y.zeroPoint()), c.off(n.output()));
+    }
 }

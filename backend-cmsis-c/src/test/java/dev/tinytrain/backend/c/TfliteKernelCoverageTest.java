@@ -36,7 +36,8 @@ class TfliteKernelCoverageTest {
             Map.entry("relu", "tt_tfl_relu"),
             Map.entry("expOnNegativeValues", "tt_tfl_exp_on_negative_values"),
             Map.entry("oneOverOnePlusX", "tt_tfl_one_over_one_plus_x"),
-            Map.entry("softmax", "tt_tfl_softmax"));
+            Map.entry("softmax", "tt_tfl_softmax"),
+            Map.entry("quantize", "tt_tfl_quantize"));
 
     @Test
     void everyJvmKernelHasItsCTwinAndNothingElseIsDeclared() {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The scalar fixed-point routines of {@code tt_tflite.c} against {@link TfliteKernels} on random and edge inputs,
+ * The scalar fixed-point routines (and the one-element float quantize) of {@code tt_tflite.c} against {@link TfliteKernels} on random and edge inputs,
  * built with host gcc under AddressSanitizer and fatal UBSan (the array kernels are covered end to end by the TFLite
  * goldens on host and Cortex-M7).
  */
@@ -29,6 +29,7 @@ class TfliteScalarConformanceTest {
     private static final String DRIVER = """
             #include <inttypes.h>
             #include <stdio.h>
+            #include <string.h>
             #include "tt_tflite.h"
             int main(void) {
                 char fn[8];
@@ -41,6 +42,16 @@ class TfliteScalarConformanceTest {
                     case 'm': r = tt_tfl_mbqm((int32_t)a, (int32_t)b, (int32_t)c); break;
                     case 'r': r = tt_tfl_round_scaled((int32_t)a, (int64_t)b, (int32_t)c); break;
                     case 'e': r = tt_tfl_exp_on_negative_values((int32_t)a); break;
+                    case 'q': { /* a: float32 bits of x, b: float32 bits of the scale, c: zero point */
+                        int8_t arena[8];
+                        uint32_t xb = (uint32_t)a, sb = (uint32_t)b;
+                        float scale;
+                        memcpy(arena, &xb, 4);
+                        memcpy(&scale, &sb, 4);
+                        tt_tfl_quantize(arena, 0, 1, scale, (int32_t)c, 4);
+                        r = arena[4];
+                        break;
+                    }
                     default: r = tt_tfl_one_over_one_plus_x((int32_t)a); break;
                     }
                     printf("%" PRId32 "\\n", r);
@@ -85,6 +96,18 @@ class TfliteScalarConformanceTest {
             int neg = -r.nextInt(31 << 26);
             lines.add("e " + neg + " 0 0");
             expected.add(TfliteKernels.expOnNegativeValues(neg));
+            float xf = switch (r.nextInt(4)) {
+                case 0 -> (r.nextInt(400) - 200 + 0.5f) * 0.05f; // at or near a rounding tie
+                case 1 -> r.nextBoolean() ? Float.NaN : (r.nextBoolean() ? 1e30f : -1e30f);
+                default -> (float) r.nextGaussian() * 4;
+            };
+            int zero = r.nextInt(256) - 128;
+            lines.add("q " + (Float.floatToRawIntBits(xf) & 0xFFFFFFFFL) + " " + Float.floatToRawIntBits(0.05f) + " "
+                    + zero);
+            byte[] arena = new byte[8];
+            java.nio.ByteBuffer.wrap(arena).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, xf);
+            TfliteKernels.quantize(arena, 0, 1, 0.05f, zero, 4);
+            expected.add((int) arena[4]);
             int unit = r.nextInt(Integer.MAX_VALUE);
             lines.add("o " + unit + " 0 0");
             expected.add(TfliteKernels.oneOverOnePlusX(unit));

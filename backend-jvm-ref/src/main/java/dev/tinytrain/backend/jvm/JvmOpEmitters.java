@@ -43,6 +43,7 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.TFLITE_CONCAT, TfliteEmitters::concat);
         EMITTERS.put(OpKind.TFLITE_RELU, TfliteEmitters::relu);
         EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteEmitters::softmax);
+        EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteEmitters::quantize);
     }
 
     private JvmOpEmitters() {

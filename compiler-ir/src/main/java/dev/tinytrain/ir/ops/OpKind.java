@@ -68,7 +68,9 @@ public enum OpKind {
     /** TFLite int8 standalone ReLU (requantizing). */
     TFLITE_RELU("tfl.relu", 1, TfliteRelu::fromJson),
     /** TFLite int8 softmax (gemmlowp fixed point). */
-    TFLITE_SOFTMAX("tfl.softmax", 1, TfliteSoftmax::fromJson);
+    TFLITE_SOFTMAX("tfl.softmax", 1, TfliteSoftmax::fromJson),
+    /** TFLite float32 to int8 quantize. */
+    TFLITE_QUANTIZE("tfl.quantize", 1, TfliteQuantize::fromJson);
 
     private final String irName;
     private final int arity;

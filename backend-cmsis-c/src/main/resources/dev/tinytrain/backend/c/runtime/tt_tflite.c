@@ -380,3 +380,26 @@ void tt_tfl_softmax(int8_t *arena, int32_t in_off, int32_t rows, int32_t depth, 
         }
     }
 }
+
+/* std::round of a float32 (half away from zero), exact without a wider type or libm */
+static float tt_tfl_round_half_away(float v)
+{
+    float a = v < 0.0f ? -v : v;
+    if (!(a < 8388608.0f)) { /* 2^23: already integral (or NaN, infinite) */
+        return v;
+    }
+    float f = (float)(int32_t)a;
+    if (a - f >= 0.5f) {
+        f += 1.0f;
+    }
+    return v < 0.0f ? -f : f;
+}
+
+void tt_tfl_quantize(int8_t *arena, int32_t in_off, int32_t count, float scale, int32_t zero, int32_t out_off)
+{
+    for (int32_t i = 0; i < count; i++) {
+        float r = tt_tfl_round_half_away(tt_get_f32(arena, in_off + 4 * i) / scale);
+        float bounded = r != r ? 0.0f : (r < -1024.0f ? -1024.0f : (r > 1024.0f ? 1024.0f : r));
+        arena[out_off + i] = (int8_t)tt_tfl_clamp((int32_t)bounded + zero, -128, 127);
+    }
+}

@@ -75,4 +75,7 @@ int32_t tt_tfl_one_over_one_plus_x(int32_t a);
 void tt_tfl_softmax(int8_t *arena, int32_t in_off, int32_t rows, int32_t depth, int32_t input_multiplier,
                     int32_t input_left_shift, int32_t diff_min, int32_t out_off);
 
+/* TfliteKernels.quantize: float32 to int8, round_half_away(x / scale) + zero saturated (NaN: the zero point). */
+void tt_tfl_quantize(int8_t *arena, int32_t in_off, int32_t count, float scale, int32_t zero, int32_t out_off);
+
 #endif /* TT_TFLITE_H */

@@ -233,4 +233,16 @@ public final class TfliteEmitters {
         c.offset(n.output());
         c.invokeStatic(KERNELS, "softmax", descriptor("softmax"));
     }
+
+    /** {@code TFLITE_QUANTIZE}. */
+    public static void quantize(EmitContext c, Node n) {
+        Quantization y = q(n.output());
+        c.arena();
+        c.offset(n.inputs().get(0));
+        c.pushInt(count(n.output()));
+        c.pushFloat((float) y.scale());
+        c.pushInt(y.zeroPoint());
+        c.offset(n.output());
+        c.invokeStatic(KERNELS, "quantize", descriptor("quantize"));
+    }
 }

@@ -352,4 +352,30 @@ public final class TfliteKernels {
             }
         }
     }
+
+    /** {@code std::round} of a float32 (half away from zero), exact without a wider type. */
+    private static float roundHalfAway(float v) {
+        float a = v < 0.0f ? -v : v;
+        if (!(a < 8388608.0f)) { // 2^23: already integral (or NaN, infinite)
+            return v;
+        }
+        float f = (float) (int) a;
+        if (a - f >= 0.5f) {
+            f += 1.0f;
+        }
+        return v < 0.0f ? -f : f;
+    }
+
+    /**
+     * TFLite {@code QUANTIZE} float32 to int8 (reference {@code AffineQuantize}):
+     * {@code round_half_away(x / scale) + zero} saturated; a NaN gives the zero point.
+     */
+    public static void quantize(byte[] arena, int inOff, int count, float scale, int zero, int outOff) {
+        for (int i = 0; i < count; i++) {
+            float r = roundHalfAway(dev.tinytrain.backend.jvm.kernels.ArenaAccess.getFloat(arena, inOff + 4 * i)
+                    / scale);
+            float bounded = r != r ? 0.0f : Math.max(-1024.0f, Math.min(1024.0f, r));
+            arena[outOff + i] = (byte) clamp((int) bounded + zero, -128, 127);
+        }
+    }
 }

@@ -127,4 +127,18 @@ class TfliteKernelsTest {
         TfliteKernels.pool(max, 0, 2, 2, 1, true, 2, 2, 2, 2, 0, 0, -128, -4, 4, 1, 1);
         assertEquals(-4, max[4]); // max -3 clamped to -4
     }
+
+    @Test
+    void quantizeRoundsHalfAwayAndSaturates() {
+        float[] x = {0.025f, -0.025f, 0.0749f, 1e30f, -1e30f, Float.NaN, 0.5f};
+        byte[] arena = new byte[4 * x.length + x.length];
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(arena).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < x.length; i++) {
+            bb.putFloat(4 * i, x[i]);
+        }
+        TfliteKernels.quantize(arena, 0, x.length, 0.05f, -3, 4 * x.length);
+        // 0.5 -> 1, -0.5 -> -1 (away from zero), 1.498 -> 1, saturation, NaN -> the zero point, 10
+        assertArrayEquals(new byte[] {-2, -4, -2, 127, -128, -3, 7},
+                java.util.Arrays.copyOfRange(arena, 4 * x.length, arena.length));
+    }
 }
