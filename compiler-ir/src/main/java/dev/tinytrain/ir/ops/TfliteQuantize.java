@@ -6,7 +6,6 @@ import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -39,9 +38,7 @@ public record TfliteQuantize(Quantization output) implements Op {
 
     @Override
     public Map<String, Object> attributes() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("out", output);
-        return m;
+        return Map.of("out", output);
     }
 
     @Override
