@@ -45,9 +45,22 @@ public final class GradientRules {
                 OpKind.LINEAR_GRAD_WEIGHT_UPDATE)) {
             RULES.put(k, Optional.empty()); // ops of the training step itself: never differentiated
         }
+        // issue 14: layers imported from .tflite are, in this version, a frozen feature extractor under the float
+        // transfer head: their rule stops the gradient, so their parameters get no gradient and no update (the
+        // pruner then refuses a policy that names them); backward rules for them are future work
+        for (OpKind k : List.of(OpKind.TFLITE_CONV2D, OpKind.TFLITE_ADD, OpKind.TFLITE_PAD, OpKind.TFLITE_MEAN,
+                OpKind.TFLITE_POOL, OpKind.TFLITE_CONCAT, OpKind.TFLITE_RELU, OpKind.TFLITE_SOFTMAX,
+                OpKind.TFLITE_QUANTIZE)) {
+            RULES.put(k, Optional.of(GradientRules::frozenImportedLayer));
+        }
     }
 
     private GradientRules() {
+    }
+
+    /** An imported TFLite layer: frozen, the gradient stops at its output (nothing flows to its operands). */
+    private static void frozenImportedLayer(BackwardBuilder bb, Node n, Value g) {
+        // deliberately empty: see the registration above
     }
 
     /** True when {@code kind} has an entry (a rule, or the explicit statement that it is not differentiable). */

@@ -165,6 +165,8 @@ final class FinetuneCommand implements Callable<Integer> {
         try {
             // model and head first: the head fixes the classes the labels must lie in
             LoadedModel m = ModelInputs.load(model, resolution, headInit, classes, seed);
+            // the graph's own input size: --resolution, or the fixed input of an IR JSON or TFLite model
+            int size = m.graph().inputs().get(0).type().shape().dim(1);
             ImageDataset trainSet = readArrow(data);
             ImageDataset testSet;
             int testFrom = 0;
@@ -216,11 +218,11 @@ final class FinetuneCommand implements Callable<Integer> {
                             + " Flash %,d B%n", m.graph().name(), scheme, mode, noQas ? ", no QAS" : ", QAS", tgt.name(),
                     report.sramTotalBytes(), sramBudget, report.arenaBytes(), report.flashBytes());
 
-            Preprocessor pre = new Preprocessor(resolution, PixelToInt8.bundled());
+            Preprocessor pre = new Preprocessor(size, PixelToInt8.bundled());
             long inputBytes = compiled.step().input().type().elementCount();
             if (inputBytes != pre.outputSize()) {
                 throw new IllegalArgumentException("the model's input has " + inputBytes + " int8 values but"
-                        + " preprocessing makes " + resolution + "x" + resolution + "x3 = " + pre.outputSize());
+                        + " preprocessing makes " + size + "x" + size + "x3 = " + pre.outputSize());
             }
             long t0 = System.nanoTime();
             PreparedImages train = PreparedImages.prepare(trainSet, "training data", trainLimit == null ? -1
@@ -232,7 +234,7 @@ final class FinetuneCommand implements Callable<Integer> {
                             + " from row " + testFrom + ")",
                             testLimit == null ? -1 : testLimit, m.classes(), pre, nThreads);
             System.err.printf(Locale.ROOT, "preprocessed %,d training and %,d test images to %dx%dx3 int8 in %.1f s%n",
-                    train.count(), test.count(), resolution, resolution, (System.nanoTime() - t0) / 1e9);
+                    train.count(), test.count(), size, size, (System.nanoTime() - t0) / 1e9);
 
             FinetuneResult result = Finetuner.run(compiled, train, test,
                     new Finetuner.Plan(ords, evalEvery, evalEveryFrom, !noInitialEval, hflip, seed, nThreads),
@@ -240,7 +242,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
             double wall = (System.nanoTime() - wallStart) / 1e9;
             RunConfig config = new RunConfig(model, m.graph().name(), m.digest(), scheme, tgt.name(), mode,
-                    !noQas, lr, bLr, seed, resolution, nEpochs, data.toString(), train.count(),
+                    !noQas, lr, bLr, seed, size, nEpochs, data.toString(), train.count(),
                     testData != null ? testData.toString() : data + " (held out from image " + testFrom + ")",
                     test.count(), orders.stream().map(Path::toString).toList(),
                     ords.stream().map(TrainingOrder::sha256).toList(), headInit == null ? null : headInit.toString(),

@@ -66,6 +66,11 @@ final class InsnsBenchCommand implements Callable<Integer> {
             description = "presets to measure (default: ${DEFAULT-VALUE})")
     List<String> schemes;
 
+    @Option(names = "--model", paramLabel = "NAME|DIR|FILE", description = "measure this model (e.g. a .tflite file,"
+            + " with --schemes head-only) with every --schemes preset instead of the preset's own shipped model; no"
+            + " TTE or CMSIS-NN figures then")
+    String model;
+
     @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
             description = "nearest_even, stochastic or float_master (default: ${DEFAULT-VALUE})")
     String rounding;
@@ -105,7 +110,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
                 "tt_infer", "TTE (ms)", "TTE cycles @216MHz", "insns per TTE cycle", "CMSIS-NN infer");
         StringBuilder breakdowns = new StringBuilder();
         for (String scheme : schemes) {
-            String model = CModels.presetModel(scheme);
+            String model = this.model != null ? this.model : CModels.presetModel(scheme);
             CModels.Compiled compiled = CModels.compile(model, scheme, rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES);
             CompiledModel c = compiled.model();
             CModel m = compiled.toC();
@@ -117,10 +122,15 @@ final class InsnsBenchCommand implements Callable<Integer> {
             // the markers add 2 instructions to every region (the plugin's README)
             long train = counts.get(1) - 2;
             long infer = counts.get(2) - 2;
-            double ms = tteMillis(model);
-            double cycles = ms * 1e-3 * 216e6;
-            o.printf(Locale.ROOT, "%-15s %-16s %,16d %,16d %11.0f %,20.0f %20.2f %,18.0f%n", model, scheme, train,
-                    infer, ms, cycles, train / cycles, cmsisNnMillions(model) * 1e6);
+            if (this.model != null) { // TTE and CMSIS-NN measured the shipped models only
+                o.printf(Locale.ROOT, "%-15s %-16s %,16d %,16d %11s %20s %20s %18s%n", c.forward().name(), scheme,
+                        train, infer, "-", "-", "-", "-");
+            } else {
+                double ms = tteMillis(model);
+                double cycles = ms * 1e-3 * 216e6;
+                o.printf(Locale.ROOT, "%-15s %-16s %,16d %,16d %11.0f %,20.0f %20.2f %,18.0f%n", model, scheme, train,
+                        infer, ms, cycles, train / cycles, cmsisNnMillions(model) * 1e6);
+            }
             o.flush();
             if (!noBreakdown) {
                 List<Long> ops = count(m, cache, scheme, CModelRunner.Platform.QEMU_M7_OPS, commands, plugin);
@@ -251,6 +261,10 @@ final class InsnsBenchCommand implements Callable<Integer> {
             case CONV_GRAD_BIAS, CONV_GRAD_BIAS_UPDATE -> "bwd bias-grad (+update)";
             case SGD_UPDATE -> "bwd update";
             case CHANNEL_SLICE -> "bwd channel slice";
+            case TFLITE_CONV2D -> "fwd tfl conv " + convShape(n.inputs().get(1));
+            case TFLITE_ADD -> "fwd tfl add";
+            case TFLITE_MEAN, TFLITE_POOL -> "fwd tfl pool";
+            case TFLITE_PAD, TFLITE_CONCAT, TFLITE_RELU, TFLITE_SOFTMAX, TFLITE_QUANTIZE -> "fwd tfl other";
         };
     }
 

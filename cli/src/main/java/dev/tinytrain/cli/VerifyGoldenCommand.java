@@ -10,9 +10,11 @@ import dev.tinytrain.golden.GoldenBackend;
 import dev.tinytrain.golden.GoldenFile;
 import dev.tinytrain.golden.GoldenSchemes;
 import dev.tinytrain.golden.TensorComparison;
+import dev.tinytrain.golden.TfliteGoldenCheck;
 import dev.tinytrain.golden.TrainGoldenCheck;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
+import dev.tinytrain.tflite.TfliteImporter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +40,9 @@ final class VerifyGoldenCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "GOLDEN.json", description = "the golden index file")
     Path golden;
 
-    @Option(names = "--model", paramLabel = "NAME|DIR", description = "a shipped model or a model folder (default: the"
-            + " golden's model_files when that folder exists, else the shipped model the golden names)")
+    @Option(names = "--model", paramLabel = "NAME|DIR|FILE", description = "a shipped model or a model folder (default:"
+            + " the golden's model_files when that folder exists, else the shipped model the golden names); for a"
+            + " TFLite reference-kernel golden, the .tflite file it was made with")
     String model;
 
     @Option(names = "--backend", defaultValue = "jvm", converter = BackendConverter.class,
@@ -129,9 +132,11 @@ final class VerifyGoldenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (TfliteGoldenCheck.isTfliteGolden(golden)) {
+            return tfliteGolden();
+        }
         GoldenFile g = GoldenFile.read(golden);
         Path dir = modelFolder(g);
-        PrintWriter out = spec.commandLine().getOut();
         List<TensorComparison> results;
         GoldenBackend b = goldenBackend();
         try {
@@ -151,7 +156,30 @@ final class VerifyGoldenCommand implements Callable<Integer> {
         } catch (CTools.MissingToolException | CTools.CommandException e) {
             throw new IllegalArgumentException("backend " + backend + ": " + e.getMessage(), e);
         }
-        out.printf("%s (%s, model %s, backend %s)%n", golden, g.kind(), g.model(), backend);
+        return report(String.format("%s (%s, model %s, backend %s)", golden, g.kind(), g.model(), backend), results);
+    }
+
+    /** A TFLite reference-kernel golden ({@code ../shared/tflite}): the forward of the .tflite file it was made with. */
+    private int tfliteGolden() {
+        ModelSource source = model == null ? null : ModelInputs.source(model);
+        if (source == null || source.kind() != ModelSource.Kind.TFLITE) {
+            throw new IllegalArgumentException(golden + " is a TFLite golden (" + TfliteGoldenCheck.FORMAT + "); pass"
+                    + " --model FILE.tflite, the model it was made with");
+        }
+        List<TensorComparison> results;
+        try {
+            results = TfliteGoldenCheck.run(golden, TfliteImporter.load(source.path()), goldenBackend());
+        } catch (CTools.MissingToolException | CTools.CommandException e) {
+            throw new IllegalArgumentException("backend " + backend + ": " + e.getMessage(), e);
+        }
+        return report(String.format("%s (tflite forward, model %s, backend %s)", golden, source.path().getFileName(),
+                backend), results);
+    }
+
+    /** Prints the title, one line per tensor and the totals; 0 only when every produced tensor matched. */
+    private int report(String title, List<TensorComparison> results) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(title);
         int passed = 0;
         int failed = 0;
         for (TensorComparison c : results) {

@@ -89,7 +89,11 @@ public final class PolicyResolver {
         }
         Map<String, Trainability> out = new LinkedHashMap<>();
         for (Parameter p : graph.parameters()) {
-            out.put(p.name(), byParam.getOrDefault(p.name(), Trainability.ALL)); // not a backbone conv: the head
+            // not a backbone conv: the float head trains; quantized parameters of other layers (the frozen layers
+            // of an imported .tflite model, issue 14) stay frozen
+            Trainability other = p.value().type().dtype() == dev.tinytrain.ir.DType.FLOAT32 ? Trainability.ALL
+                    : Trainability.FROZEN;
+            out.put(p.name(), byParam.getOrDefault(p.name(), other));
         }
         return Collections.unmodifiableMap(out);
     }

@@ -436,6 +436,7 @@ public final class CEmitter {
                     #include <string.h>
 
                     #include "tt_kernels.h"
+                    #include "tt_tflite.h"
 
                     #if defined(__GNUC__)
                     #define TT_ALIGN8 __attribute__((aligned(8)))

@@ -56,6 +56,16 @@ public final class COpEmitters {
         EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, COpEmitters::convGradWeightUpdate);
         EMITTERS.put(OpKind.CONV_GRAD_BIAS_UPDATE, COpEmitters::convGradBiasUpdate);
         EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, COpEmitters::linearGradWeightUpdate);
+        // TFLite integer numerics (imported .tflite models): tt_tflite.c
+        EMITTERS.put(OpKind.TFLITE_CONV2D, TfliteCEmitters::conv2d);
+        EMITTERS.put(OpKind.TFLITE_ADD, TfliteCEmitters::add);
+        EMITTERS.put(OpKind.TFLITE_PAD, TfliteCEmitters::pad);
+        EMITTERS.put(OpKind.TFLITE_MEAN, TfliteCEmitters::mean);
+        EMITTERS.put(OpKind.TFLITE_POOL, TfliteCEmitters::pool);
+        EMITTERS.put(OpKind.TFLITE_CONCAT, TfliteCEmitters::concat);
+        EMITTERS.put(OpKind.TFLITE_RELU, TfliteCEmitters::relu);
+        EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteCEmitters::softmax);
+        EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteCEmitters::quantize);
     }
 
     private COpEmitters() {

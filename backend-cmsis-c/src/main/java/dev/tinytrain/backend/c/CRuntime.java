@@ -24,7 +24,8 @@ public final class CRuntime {
     public static final String RESOURCE_ROOT = "/dev/tinytrain/backend/c/runtime/";
 
     /** Files every emitted folder gets. */
-    public static final List<String> FILES = List.of("tt_kernels.h", "tt_kernels.c", "Makefile", "stm32f746.ld");
+    public static final List<String> FILES = List.of("tt_kernels.h", "tt_kernels.c", "tt_tflite.h", "tt_tflite.c", "Makefile",
+            "stm32f746.ld");
 
     /** Test and emulation harness (QEMU mps2-an500), kept in {@code harness/}. */
     public static final List<String> HARNESS_FILES = List.of(

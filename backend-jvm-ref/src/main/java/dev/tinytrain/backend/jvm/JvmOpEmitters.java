@@ -1,5 +1,6 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.tflite.TfliteEmitters;
 import dev.tinytrain.ir.ops.OpKind;
 import java.util.EnumMap;
 import java.util.Map;
@@ -33,6 +34,16 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, TrainingEmitters::convGradWeightUpdate);
         EMITTERS.put(OpKind.CONV_GRAD_BIAS_UPDATE, TrainingEmitters::convGradBiasUpdate);
         EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, TrainingEmitters::linearGradWeightUpdate);
+        // TFLite integer numerics (imported .tflite models)
+        EMITTERS.put(OpKind.TFLITE_CONV2D, TfliteEmitters::conv2d);
+        EMITTERS.put(OpKind.TFLITE_ADD, TfliteEmitters::add);
+        EMITTERS.put(OpKind.TFLITE_PAD, TfliteEmitters::pad);
+        EMITTERS.put(OpKind.TFLITE_MEAN, TfliteEmitters::mean);
+        EMITTERS.put(OpKind.TFLITE_POOL, TfliteEmitters::pool);
+        EMITTERS.put(OpKind.TFLITE_CONCAT, TfliteEmitters::concat);
+        EMITTERS.put(OpKind.TFLITE_RELU, TfliteEmitters::relu);
+        EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteEmitters::softmax);
+        EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteEmitters::quantize);
     }
 
     private JvmOpEmitters() {

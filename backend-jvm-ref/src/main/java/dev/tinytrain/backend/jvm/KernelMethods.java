@@ -9,7 +9,7 @@ import java.util.Arrays;
  * owner and descriptor from the {@link Method} itself, so a kernel whose signature changes fails here (or in the
  * generated code's verification), never by a silently wrong hand-typed descriptor.
  */
-final class KernelMethods {
+public final class KernelMethods {
     private KernelMethods() {
     }
 
@@ -18,7 +18,7 @@ final class KernelMethods {
      *
      * @throws IllegalStateException if there is none or it is overloaded
      */
-    static Method of(Class<?> owner, String name) {
+    public static Method of(Class<?> owner, String name) {
         Method[] found = Arrays.stream(owner.getMethods())
                 .filter(m -> m.getName().equals(name) && m.getDeclaringClass() == owner
                         && Modifier.isPublic(m.getModifiers()))

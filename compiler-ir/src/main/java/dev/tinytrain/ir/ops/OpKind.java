@@ -53,7 +53,26 @@ public enum OpKind {
     /** A conv's bias gradient fused with its in-place update. */
     CONV_GRAD_BIAS_UPDATE("conv_grad_bias_update", 2, ConvGradBiasUpdate::fromJson),
     /** The head's weight gradient fused with its in-place update. */
-    LINEAR_GRAD_WEIGHT_UPDATE("linear_grad_weight_update", 3, LinearGradWeightUpdate::fromJson);
+    LINEAR_GRAD_WEIGHT_UPDATE("linear_grad_weight_update", 3, LinearGradWeightUpdate::fromJson),
+    // TFLite integer numerics (imported .tflite models): one kind per reference kernel, see TfliteRequant
+    /** TFLite int8 conv / depthwise conv / fully connected with per-channel quantized multipliers. */
+    TFLITE_CONV2D("tfl.conv2d", 3, TfliteConv2d::fromJson),
+    /** TFLite int8 add (left shift 20). */
+    TFLITE_ADD("tfl.add", 2, TfliteAdd::fromJson),
+    /** TFLite int8 spatial pad with the zero point. */
+    TFLITE_PAD("tfl.pad", 1, TflitePad::fromJson),
+    /** TFLite int8 mean over height and width. */
+    TFLITE_MEAN("tfl.mean", 1, TfliteMean::fromJson),
+    /** TFLite int8 max or average pool. */
+    TFLITE_POOL("tfl.pool", 1, TflitePool::fromJson),
+    /** TFLite int8 concatenation of two tensors of one quantization. */
+    TFLITE_CONCAT("tfl.concat", 2, TfliteConcat::fromJson),
+    /** TFLite int8 standalone ReLU (requantizing). */
+    TFLITE_RELU("tfl.relu", 1, TfliteRelu::fromJson),
+    /** TFLite int8 softmax (gemmlowp fixed point). */
+    TFLITE_SOFTMAX("tfl.softmax", 1, TfliteSoftmax::fromJson),
+    /** TFLite float32 to int8 quantize. */
+    TFLITE_QUANTIZE("tfl.quantize", 1, TfliteQuantize::fromJson);
 
     private final String irName;
     private final int arity;

@@ -89,6 +89,17 @@ class OpTraitsTest {
                     SGD), List.of(X, G, W));
             case CONV_GRAD_BIAS_UPDATE -> new Sample(new ConvGradBiasUpdate(SGD), List.of(G, B));
             case LINEAR_GRAD_WEIGHT_UPDATE -> new Sample(new LinearGradWeightUpdate(SGD), List.of(DY, F, HW));
+            case TFLITE_CONV2D -> new Sample(new TfliteConv2d(1, 1, 1, 1, 1, 1, 1, Q, -128, 127, false),
+                    List.of(X, W, B));
+            case TFLITE_ADD -> new Sample(new TfliteAdd(Q, -128, 127), List.of(X, X2));
+            case TFLITE_PAD -> new Sample(new TflitePad(1, 0, 0, 1), List.of(X));
+            case TFLITE_MEAN -> new Sample(new TfliteMean(Q), List.of(X));
+            case TFLITE_POOL -> new Sample(new TflitePool(true, 2, 2, 2, 2, 0, 0, 0, 0, -128, 127), List.of(X));
+            case TFLITE_CONCAT -> new Sample(new TfliteConcat(3), List.of(X, X2));
+            case TFLITE_RELU -> new Sample(new TfliteRelu(Q), List.of(X));
+            case TFLITE_SOFTMAX -> new Sample(new TfliteSoftmax(1f, Quantization.perTensor(1.0 / 256, -128)),
+                    List.of(new Value("logits", TensorType.quantized(DType.INT8, Shape.of(1, 4), Layout.ROW_MAJOR, Q))));
+            case TFLITE_QUANTIZE -> new Sample(new TfliteQuantize(Q), List.of(F));
         };
     }
 
@@ -100,7 +111,9 @@ class OpTraitsTest {
             case CONV_GRAD_WEIGHT_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE -> 2;
             case CONV2D, QUANTIZED_ADD, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, RESHAPE, SOFTMAX_CROSS_ENTROPY,
                     LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE,
-                    CONV_GRAD_OUTPUT, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE -> -1;
+                    CONV_GRAD_OUTPUT, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE,
+                    TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> -1;
         };
     }
 
@@ -113,7 +126,9 @@ class OpTraitsTest {
             case GLOBAL_AVG_POOL, DEQUANTIZE, RESHAPE, SOFTMAX_CROSS_ENTROPY, LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT,
                     DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT, CONV_GRAD_INPUT,
                     CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE,
-                    CONV_GRAD_BIAS_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE -> SavedForBackward.NOTHING;
+                    CONV_GRAD_BIAS_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE,
+                    TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> SavedForBackward.NOTHING;
         };
     }
 
@@ -125,7 +140,9 @@ class OpTraitsTest {
             case CONV2D, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, SOFTMAX_CROSS_ENTROPY, LINEAR_GRAD_INPUT,
                     LINEAR_GRAD_WEIGHT, AVG_POOL_GRAD, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS,
                     CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
-                    LINEAR_GRAD_WEIGHT_UPDATE -> InPlaceOperands.NONE;
+                    LINEAR_GRAD_WEIGHT_UPDATE,
+                    TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> InPlaceOperands.NONE;
         };
     }
 
@@ -139,7 +156,9 @@ class OpTraitsTest {
             case CONV2D, QUANTIZED_ADD, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, SOFTMAX_CROSS_ENTROPY,
                     LINEAR_GRAD_INPUT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT,
                     CONV_GRAD_INPUT, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
-                    LINEAR_GRAD_WEIGHT_UPDATE -> null;
+                    LINEAR_GRAD_WEIGHT_UPDATE,
+                    TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> null;
         };
     }
 

@@ -13,6 +13,7 @@ import dev.tinytrain.ir.importer.HeadSpec;
 import dev.tinytrain.ir.importer.ImportedModel;
 import dev.tinytrain.ir.importer.McuModelImporter;
 import dev.tinytrain.ir.json.IrJson;
+import dev.tinytrain.tflite.TfliteImporter;
 import dev.tinytrain.models.ShippedModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +37,8 @@ import java.util.stream.Stream;
  *   <li>an existing folder: a {@code tinytrain-mcu-model/1} folder ({@code model.json} + {@code weights.bin});
  *       a path to such a folder's {@code model.json} means the folder;</li>
  *   <li>an existing file: read by its {@linkplain FileFormat format}, chosen by the file name
- *       ({@code .json}: a tinytrain IR JSON graph, {@code tinytrain-ir/1});</li>
+ *       ({@code .json}: a tinytrain IR JSON graph, {@code tinytrain-ir/1}; {@code .tflite}: a full-integer TFLite
+ *       model);</li>
  *   <li>the name of a shipped pretrained model ({@link ShippedModels}: {@code mcunet-5fps}, {@code mbv2-w0.35},
  *       {@code proxyless-w0.3}): its real weights, from the class path, whatever the working folder;</li>
  *   <li>anything else is an error naming the path looked at and the names known.</li>
@@ -62,6 +64,8 @@ public record ModelSource(String spec, Kind kind, Path path, String zooName) {
         SHIPPED("shipped"),
         /** A tinytrain IR JSON graph. */
         IR_JSON("ir-json"),
+        /** A full-integer TFLite flatbuffer (TFLite integer numerics). */
+        TFLITE("tflite"),
         /** A built-in architecture with seeded synthetic weights. */
         SYNTHETIC("synthetic");
 
@@ -84,11 +88,13 @@ public record ModelSource(String spec, Kind kind, Path path, String zooName) {
 
     /**
      * The model file formats other than a model folder, chosen by file name: the extension point for a new
-     * format (a TFLite importer adds its constant here and its case in {@link ModelSource#load}).
+     * format (its constant here and its case in {@link ModelSource#load}).
      */
     public enum FileFormat {
         /** A tinytrain IR JSON graph ({@code tinytrain-ir/1}). */
-        IR_JSON(".json", Kind.IR_JSON);
+        IR_JSON(".json", Kind.IR_JSON),
+        /** A full-integer TFLite model ({@link TfliteImporter}): its last FULLY_CONNECTED becomes the head. */
+        TFLITE(".tflite", Kind.TFLITE);
 
         private final String extension;
         private final Kind kind;
@@ -201,7 +207,8 @@ public record ModelSource(String spec, Kind kind, Path path, String zooName) {
     /**
      * Loads the forward graph.
      *
-     * @param resolution input height and width (folders and synthetic models; an IR JSON graph has its own)
+     * @param resolution input height and width (folders and synthetic models; an IR JSON graph and a TFLite model
+     *     have their own)
      * @param head the head: a transfer head's initial values, {@link HeadInitSource#pretrained()} for the model's
      *     own int8 classifier, or {@code null} for the default ({@link HeadSpec#defaultTransfer}); an IR JSON graph
      *     carries its own head and takes only {@code null}
@@ -223,6 +230,13 @@ public record ModelSource(String spec, Kind kind, Path path, String zooName) {
                 String where = kind == Kind.SHIPPED ? "shipped pretrained model (MIT HAN Lab tiny-training, MIT"
                         + " License)" : "tinytrain-mcu-model/1 folder " + path;
                 String desc = m.modelName() + ": " + where + " (weights sha256 " + m.weightsSha256() + "); "
+                        + headText(head);
+                return new LoadedModel(m.graph(), kind.label(), desc, false, m.weightsSha256(), m.convOrder(), c);
+            }
+            case TFLITE -> {
+                int c = TfliteImporter.featureChannels(path);
+                ImportedModel m = TfliteImporter.load(path, headSpec(head, c));
+                String desc = m.modelName() + ": TFLite flatbuffer " + path + " (sha256 " + m.weightsSha256() + "); "
                         + headText(head);
                 return new LoadedModel(m.graph(), kind.label(), desc, false, m.weightsSha256(), m.convOrder(), c);
             }

@@ -1,0 +1,83 @@
+package dev.tinytrain.ir.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.TensorType;
+import dev.tinytrain.ir.Value;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * int8 elementwise add of two tensors of the same shape in TFLite integer numerics (TFLite's reference int8
+ * {@code ADD} without broadcasting): each operand {@code (q - zero) << 20} is scaled by its multiplier, the sum by
+ * the output multiplier ({@link TfliteRequant#add}), then {@code + y_zero} clamped to {@code [actMin, actMax]}.
+ *
+ * @param output the sum's quantization (per tensor)
+ * @param actMin lower clamp
+ * @param actMax upper clamp
+ */
+public record TfliteAdd(Quantization output, int actMin, int actMax) implements Op {
+
+    /** Validates the clamp. */
+    public TfliteAdd {
+        checkClamp("tfl.add", output, actMin, actMax);
+    }
+
+    /** Shared by the TFLite ops: per-tensor output and {@code -128 <= actMin <= actMax <= 127}. */
+    static void checkClamp(String op, Quantization output, int actMin, int actMax) {
+        if (!output.isPerTensor()) {
+            throw new IllegalArgumentException(op + " output quantization must be per tensor");
+        }
+        if (actMin < -128 || actMax > 127 || actMin > actMax) {
+            throw new IllegalArgumentException(op + " clamp [" + actMin + ", " + actMax + "] is not within int8");
+        }
+    }
+
+    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    @Override
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
+    }
+
+    @Override
+    public OpKind kind() {
+        return OpKind.TFLITE_ADD;
+    }
+
+    @Override
+    public List<TensorType> inferTypes(String node, List<Value> in) {
+        Checks.arity(node, kind(), in);
+        for (int i = 0; i < 2; i++) {
+            Checks.dtype(node, in.get(i), DType.INT8, "operand " + i);
+            Checks.perTensor(node, in.get(i), "operand " + i);
+        }
+        if (!in.get(0).type().shape().equals(in.get(1).type().shape())) {
+            Checks.fail(node, "shape", "operands %" + in.get(0).name() + " " + in.get(0).type().shape() + " and %"
+                    + in.get(1).name() + " " + in.get(1).type().shape() + " differ in shape (no broadcasting)");
+        }
+        return List.of(TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(),
+                output));
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("out", output);
+        m.put("clamp", List.of(actMin, actMax));
+        return m;
+    }
+
+    @Override
+    public void writeJson(ObjectNode out) {
+        Attr.writeQuantization(out.putObject("out"), output);
+        out.putArray("clamp").add(actMin).add(actMax);
+    }
+
+    static Op fromJson(JsonNode a) {
+        List<Integer> clamp = Attr.intList(a, "clamp", 2);
+        return new TfliteAdd(Attr.quantization(a, "out"), clamp.get(0), clamp.get(1));
+    }
+}

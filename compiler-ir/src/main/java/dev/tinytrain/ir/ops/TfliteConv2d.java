@@ -1,0 +1,173 @@
+package dev.tinytrain.ir.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.Layout;
+import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.Shape;
+import dev.tinytrain.ir.TensorType;
+import dev.tinytrain.ir.Value;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * int8 convolution in TFLite integer numerics (TFLite's reference {@code CONV_2D}, {@code DEPTHWISE_CONV_2D} with
+ * depth multiplier 1, and {@code FULLY_CONNECTED} as a 1x1 conv): {@code acc = bias[o] + sum (x - x_zero) * w},
+ * padding contributes nothing, then {@code MultiplyByQuantizedMultiplier(acc, m[o], shift[o]) + y_zero} clamped to
+ * {@code [actMin, actMax]}; {@code (m, shift)} from {@link TfliteRequant#perChannel}. Operands as for
+ * {@link Conv2d}: input {@code int8 [1,H,W,Cin] nhwc}, weight {@code ohwi} or {@code depthwise} with symmetric
+ * per-channel (or per-tensor) quantization, bias {@code int32 [O]}.
+ *
+ * @param strideH stride along the height
+ * @param strideW stride along the width
+ * @param padTop padding rows above (skipped taps)
+ * @param padLeft padding columns left
+ * @param padBottom padding rows below
+ * @param padRight padding columns right
+ * @param groups 1 for dense, Cin for depthwise
+ * @param output the output quantization (per tensor)
+ * @param actMin lower clamp (the fused activation's quantized range)
+ * @param actMax upper clamp
+ * @param fullyConnected true for an imported {@code FULLY_CONNECTED} layer, whose per-tensor weight scale TFLite
+ *     turns into a multiplier differently ({@link TfliteRequant#convLike})
+ */
+public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight, int groups,
+                           Quantization output, int actMin, int actMax, boolean fullyConnected) implements Op {
+
+    /** Validates attribute ranges. */
+    public TfliteConv2d {
+        if (strideH < 1 || strideW < 1 || groups < 1 || padTop < 0 || padLeft < 0 || padBottom < 0
+                || padRight < 0) {
+            throw new IllegalArgumentException("tfl.conv2d needs strides >= 1, groups >= 1 and padding >= 0");
+        }
+        TfliteAdd.checkClamp("tfl.conv2d", output, actMin, actMax);
+    }
+
+    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    @Override
+    public OpTraits traits(List<Value> inputs) {
+        return OpTraits.NONE;
+    }
+
+    @Override
+    public OpKind kind() {
+        return OpKind.TFLITE_CONV2D;
+    }
+
+    /** Output channels from the weight shape. */
+    public static int outChannels(Value weight) {
+        Shape s = weight.type().shape();
+        return weight.type().layout() == Layout.DEPTHWISE ? s.dim(3) : s.dim(0);
+    }
+
+    /** The quantized multipliers of this layer applied to input {@code x} with weight {@code w}. */
+    public TfliteRequant.Multiplier[] multipliers(Value x, Value w) {
+        return TfliteRequant.convLike(fullyConnected, w.type().requireQuantization(w.name()).isPerTensor(),
+                (float) x.type().requireQuantization(x.name()).scale(), weightScales(w), (float) output.scale());
+    }
+
+    /** The per-output-channel weight scales (one per channel even for a per-tensor weight). */
+    public static float[] weightScales(Value weight) {
+        float[] s = weight.type().requireQuantization(weight.name()).scalesAsFloats();
+        if (s.length == 1) {
+            float[] all = new float[outChannels(weight)];
+            java.util.Arrays.fill(all, s[0]);
+            return all;
+        }
+        return s;
+    }
+
+    @Override
+    public List<TensorType> inferTypes(String node, List<Value> in) {
+        Checks.arity(node, kind(), in);
+        Value x = in.get(0);
+        Value w = in.get(1);
+        Value b = in.get(2);
+        Checks.dtype(node, x, DType.INT8, "input");
+        Checks.layout(node, x, Layout.NHWC, "input");
+        Checks.rank(node, x, 4, "input");
+        Checks.perTensor(node, x, "input");
+        Checks.dtype(node, w, DType.INT8, "weight");
+        Checks.rank(node, w, 4, "weight");
+        Checks.dtype(node, b, DType.INT32, "bias");
+        Checks.rank(node, b, 1, "bias");
+        Shape xs = x.type().shape();
+        Shape ws = w.type().shape();
+        int cin = xs.dim(3);
+        if (xs.dim(0) != 1 || cin % groups != 0) {
+            Checks.fail(node, "shape", "input %" + x.name() + " " + xs + " needs batch 1 and channels divisible by "
+                    + groups + " groups");
+        }
+        int cout = outChannels(w);
+        if (w.type().layout() == Layout.DEPTHWISE) {
+            if (ws.dim(0) != 1 || groups != cin || cout != cin) {
+                Checks.fail(node, "shape", "depthwise weight %" + w.name() + " " + ws + " needs groups == Cin == C");
+            }
+        } else if (w.type().layout() != Layout.OHWI || ws.dim(3) != cin / groups || cout % groups != 0) {
+            Checks.fail(node, "shape", "weight %" + w.name() + " " + ws + " " + w.type().layout().irName()
+                    + " does not fit input %" + x.name() + " " + xs + " with " + groups + " groups");
+        }
+        Quantization wq = w.type().quantization().orElse(null);
+        int axis = w.type().layout() == Layout.DEPTHWISE ? 3 : 0;
+        if (wq == null || (!wq.isPerTensor() && (wq.axis() != axis || wq.scales().size() != cout))
+                || wq.zeroPoints().stream().anyMatch(z -> z != 0)) {
+            Checks.fail(node, "quantization", "weight %" + w.name() + " needs symmetric per-tensor or per-channel"
+                    + " quantization along axis " + axis);
+        }
+        if (b.type().shape().dim(0) != cout) {
+            Checks.fail(node, "shape", "bias %" + b.name() + " " + b.type().shape() + " does not match " + cout
+                    + " output channels");
+        }
+        int hp = xs.dim(1) + padTop + padBottom;
+        int wp = xs.dim(2) + padLeft + padRight;
+        if (hp < ws.dim(1) || wp < ws.dim(2)) {
+            Checks.fail(node, "shape", "kernel " + ws.dim(1) + "x" + ws.dim(2) + " does not fit the padded input "
+                    + hp + "x" + wp + " of %" + x.name());
+        }
+        Shape ys = Shape.of(1, (hp - ws.dim(1)) / strideH + 1, (wp - ws.dim(2)) / strideW + 1, cout);
+        return List.of(TensorType.quantized(DType.INT8, ys, Layout.NHWC, output));
+    }
+
+    @Override
+    public long macs(List<Value> in, List<TensorType> results) {
+        Shape ws = in.get(1).type().shape();
+        long perOutput = in.get(1).type().layout() == Layout.DEPTHWISE
+                ? (long) ws.dim(1) * ws.dim(2) : (long) ws.dim(1) * ws.dim(2) * ws.dim(3);
+        return results.get(0).shape().elementCount() * perOutput;
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("stride", List.of(strideH, strideW));
+        m.put("pad", List.of(padTop, padLeft, padBottom, padRight));
+        m.put("groups", groups);
+        m.put("out", output);
+        m.put("clamp", List.of(actMin, actMax));
+        if (fullyConnected) {
+            m.put("fc", true);
+        }
+        return m;
+    }
+
+    @Override
+    public void writeJson(ObjectNode out) {
+        out.putArray("stride").add(strideH).add(strideW);
+        out.putArray("pad").add(padTop).add(padLeft).add(padBottom).add(padRight);
+        out.put("groups", groups);
+        Attr.writeQuantization(out.putObject("out"), output);
+        out.putArray("clamp").add(actMin).add(actMax);
+        out.put("fc", fullyConnected);
+    }
+
+    static Op fromJson(JsonNode a) {
+        List<Integer> stride = Attr.intList(a, "stride", 2);
+        List<Integer> pad = Attr.intList(a, "pad", 4);
+        List<Integer> clamp = Attr.intList(a, "clamp", 2);
+        return new TfliteConv2d(stride.get(0), stride.get(1), pad.get(0), pad.get(1), pad.get(2), pad.get(3),
+                Attr.integer(a, "groups"), Attr.quantization(a, "out"), clamp.get(0), clamp.get(1),
+                Attr.bool(a, "fc", false));
+    }
+}

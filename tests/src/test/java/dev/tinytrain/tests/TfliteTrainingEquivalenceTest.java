@@ -1,0 +1,91 @@
+package dev.tinytrain.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.backend.c.CModel;
+import dev.tinytrain.backend.c.CModelRunner;
+import dev.tinytrain.backend.jvm.TrainingSession;
+import dev.tinytrain.compiler.CompileOptions;
+import dev.tinytrain.compiler.CompiledModel;
+import dev.tinytrain.compiler.Compiler;
+import dev.tinytrain.compiler.Target;
+import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.SharedFolder;
+import dev.tinytrain.ir.importer.HeadSpec;
+import dev.tinytrain.tflite.TfliteImporter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The compiled training step of an imported {@code .tflite} model (TFLite integer forward, float transfer head,
+ * head-only scheme, planned arena): ten steps leave byte-identical trainable state and identical losses on the JVM,
+ * with host gcc and on the Cortex-M7 under QEMU, and inference afterwards gives identical logits.
+ */
+@Execution(ExecutionMode.CONCURRENT)
+class TfliteTrainingEquivalenceTest {
+
+    private static final int STEPS = 10;
+    private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mcunet-5fps-int8", "mbv2-a035-96-int8", "small-cnn-int8"})
+    void tenHeadOnlyStepsAreByteIdenticalOnJvmHostAndCortexM7(String model) {
+        CTestSupport.requireTools(CModelRunner.Platform.HOST);
+        CTestSupport.requireTools(CModelRunner.Platform.QEMU_M7);
+        Path file = SharedFolder.require().resolve("tflite").resolve(model + ".tflite");
+        int c = TfliteImporter.featureChannels(file);
+        float[] w = new float[10 * c];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) Math.sin(i) * 0.05f;
+        }
+        Graph g = TfliteImporter.load(file, HeadSpec.transfer(w, new float[10])).graph();
+        CompiledModel compiled = Compiler.compile(g, Target.STM32F746, CompileOptions.preset("head-only", 1e-2f)
+                .withTraining(new TrainingOptions(1e-2f, 5e-3f, "stochastic", true, 42)));
+        CModel cm = compiled.toC("test");
+        Path folder = CModelRunner.materialize(cm, CTestSupport.CACHE);
+
+        Random r = new Random(model.hashCode());
+        int pixels = Math.toIntExact(g.inputs().get(0).type().elementCount());
+        List<byte[]> images = new ArrayList<>();
+        CModelRunner.Commands cmds = new CModelRunner.Commands();
+        TrainingSession jvm = compiled.newSession();
+        float[] jvmLosses = new float[STEPS];
+        for (int s = 0; s < STEPS; s++) {
+            byte[] img = new byte[pixels];
+            r.nextBytes(img);
+            images.add(img);
+            jvmLosses[s] = jvm.trainStep(img, s % 10);
+            cmds.train(img, s % 10);
+        }
+        byte[] probe = new byte[pixels];
+        r.nextBytes(probe);
+        byte[] jvmState = CTrainingEquivalenceTest.encode(cm.state(), jvm, compiled.step().graph(), 42);
+        float[] jvmLogits = jvm.infer(probe);
+        assertTrue(jvmLosses[0] > 0, "the loss of a 10-class head starts positive");
+        cmds.saveState().infer(probe);
+
+        for (CModelRunner.Platform p : List.of(CModelRunner.Platform.HOST, CModelRunner.Platform.QEMU_M7)) {
+            CModelRunner.Results res = CTestSupport.build(folder, p).run(cmds, TIMEOUT);
+            for (int s = 0; s < STEPS; s++) {
+                assertEquals(Float.floatToRawIntBits(jvmLosses[s]), Float.floatToRawIntBits(res.losses().get(s)),
+                        p + ": loss of step " + s);
+            }
+            assertArrayEquals(jvmState, res.lastState(), p + ": trainable state after ten steps");
+            float[] logits = res.of('I').get(0).logits();
+            for (int k = 0; k < logits.length; k++) {
+                assertEquals(Float.floatToRawIntBits(jvmLogits[k]), Float.floatToRawIntBits(logits[k]),
+                        p + ": logit " + k + " after training");
+            }
+        }
+    }
+}
