@@ -206,8 +206,10 @@ class CompileOutputTest {
         assertEquals(ModelSource.Kind.FOLDER, folder.kind());
         assertEquals(local.toAbsolutePath().normalize(), folder.path());
         Path tflite = Files.write(tmp.resolve("m.tflite"), new byte[] {1});
+        assertEquals(ModelSource.Kind.TFLITE, ModelSource.resolve(tflite.toString(), tmp).kind());
+        Path onnx = Files.write(tmp.resolve("m.onnx"), new byte[] {1});
         CompileInputException unknown = assertThrows(CompileInputException.class,
-                () -> ModelSource.resolve(tflite.toString(), tmp));
+                () -> ModelSource.resolve(onnx.toString(), tmp));
         assertTrue(unknown.getMessage().contains("unknown format"), unknown.getMessage());
         LoadedModel shipped = ModelSource.resolve("mcunet-5fps", tmp).load(128, null);
         assertFalse(shipped.synthetic());
