@@ -150,6 +150,19 @@ public final class Attr {
         }
     }
 
+    /** The attribute that holds an op's (single) output quantization. */
+    static final String OUTPUT = "out";
+
+    /** The required output quantization attribute {@value #OUTPUT}. */
+    static Quantization output(JsonNode a) {
+        return quantization(a, OUTPUT);
+    }
+
+    /** Writes the output quantization attribute {@value #OUTPUT}. */
+    static void writeOutput(ObjectNode out, Quantization q) {
+        writeQuantization(out.putObject(OUTPUT), q);
+    }
+
     /** Writes a quantization object. */
     public static void writeQuantization(ObjectNode out, Quantization q) {
         q.scales().forEach(out.putArray("scales")::add);

@@ -4,6 +4,7 @@ import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.IrVerificationException;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.Value;
 import java.util.List;
@@ -48,6 +49,26 @@ final class Checks {
                     + " needs per-tensor quantization");
         }
         return t.quantization().get();
+    }
+
+    /**
+     * The checks of an int8 activation in {@code nhwc} of rank 4 with per-tensor quantization (the input of the
+     * convolutions, pools, pads and means); returns its shape.
+     */
+    static Shape int8Nhwc(String node, Value v, String role) {
+        dtype(node, v, DType.INT8, role);
+        layout(node, v, Layout.NHWC, role);
+        rank(node, v, 4, role);
+        perTensor(node, v, role);
+        return v.type().shape();
+    }
+
+    /** The dtype and rank checks of a convolution's weight ({@code int8}, rank 4) and bias ({@code int32}, rank 1). */
+    static void convWeightAndBias(String node, Value weight, Value bias) {
+        dtype(node, weight, DType.INT8, "weight");
+        rank(node, weight, 4, "weight");
+        dtype(node, bias, DType.INT32, "bias");
+        rank(node, bias, 1, "bias");
     }
 
     static void fail(String node, String rule, String message) {

@@ -115,15 +115,8 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         Value x = in.get(0);
         Value w = in.get(1);
         Value b = in.get(2);
-        Checks.dtype(node, x, DType.INT8, "input");
-        Checks.layout(node, x, Layout.NHWC, "input");
-        Checks.rank(node, x, 4, "input");
-        Checks.perTensor(node, x, "input");
-        Checks.dtype(node, w, DType.INT8, "weight");
-        Checks.rank(node, w, 4, "weight");
-        Checks.dtype(node, b, DType.INT32, "bias");
-        Checks.rank(node, b, 1, "bias");
-        Shape xs = x.type().shape();
+        Shape xs = Checks.int8Nhwc(node, x, "input");
+        Checks.convWeightAndBias(node, w, b);
         if (xs.dim(0) != 1) {
             Checks.fail(node, "shape", "input %" + x.name() + " must have batch 1, has shape " + xs);
         }
@@ -163,17 +156,9 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
             Checks.fail(node, "shape", "bias %" + b.name() + " " + b.type().shape() + " does not match "
                     + cout + " output channels");
         }
-        int kh = ws.dim(1);
-        int kw = ws.dim(2);
-        int hp = xs.dim(1) + padTop + padBottom;
-        int wp = xs.dim(2) + padLeft + padRight;
-        if (hp < kh || wp < kw) {
-            Checks.fail(node, "shape", "kernel " + kh + "x" + kw + " does not fit the padded input "
-                    + hp + "x" + wp + " of %" + x.name());
-        }
-        int oh = (hp - kh) / stride + 1;
-        int ow = (wp - kw) / stride + 1;
-        TensorType y = TensorType.quantized(DType.INT8, Shape.of(1, oh, ow, cout), Layout.NHWC, output);
+        Shape ys = new Window(ws.dim(1), ws.dim(2), stride, stride, padTop, padLeft, padBottom, padRight)
+                .outputShape(node, x, "kernel", cout);
+        TensorType y = TensorType.quantized(DType.INT8, ys, Layout.NHWC, output);
         return saveMask ? List.of(y, TensorType.of(DType.BIT, y.shape(), Layout.NHWC)) : List.of(y);
     }
 
@@ -193,7 +178,7 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         m.put("stride", stride);
         m.put("pad", List.of(padTop, padLeft, padBottom, padRight));
         m.put("groups", groups);
-        m.put("out", output);
+        m.put(Attr.OUTPUT, output);
         if (saveMask) {
             m.put("mask", true);
         }
@@ -205,7 +190,7 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
         out.put("stride", stride);
         out.putArray("pad").add(padTop).add(padLeft).add(padBottom).add(padRight);
         out.put("groups", groups);
-        Attr.writeQuantization(out.putObject("out"), output);
+        Attr.writeOutput(out, output);
         out.put("mask", saveMask);
     }
 
@@ -218,6 +203,6 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
     static Op fromJson(JsonNode a) {
         List<Integer> pad = Attr.intList(a, "pad", 4);
         return new Conv2d(Attr.integer(a, "stride"), pad.get(0), pad.get(1), pad.get(2), pad.get(3),
-                Attr.integer(a, "groups"), Attr.quantization(a, "out"), Attr.bool(a, "mask", false));
+                Attr.integer(a, "groups"), Attr.output(a), Attr.bool(a, "mask", false));
     }
 }

@@ -1,7 +1,6 @@
 package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
@@ -28,10 +27,7 @@ public record GlobalAvgPool() implements Op {
     public List<TensorType> inferTypes(String node, List<Value> in) {
         Checks.arity(node, kind(), in);
         Value x = in.get(0);
-        Checks.dtype(node, x, DType.INT8, "input");
-        Checks.layout(node, x, Layout.NHWC, "input");
-        Checks.rank(node, x, 4, "input");
-        Checks.perTensor(node, x, "input");
+        Checks.int8Nhwc(node, x, "input");
         return List.of(x.type().withShape(Shape.of(1, 1, 1, x.type().shape().dim(3)), Layout.NHWC));
     }
 

@@ -65,7 +65,7 @@ public record QuantizedAdd(Quantization output, boolean saveMask) implements Op 
     @Override
     public Map<String, Object> attributes() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("out", output);
+        m.put(Attr.OUTPUT, output);
         if (saveMask) {
             m.put("mask", true);
         }
@@ -74,7 +74,7 @@ public record QuantizedAdd(Quantization output, boolean saveMask) implements Op 
 
     @Override
     public void writeJson(ObjectNode out) {
-        Attr.writeQuantization(out.putObject("out"), output);
+        Attr.writeOutput(out, output);
         out.put("mask", saveMask);
     }
 
@@ -85,6 +85,6 @@ public record QuantizedAdd(Quantization output, boolean saveMask) implements Op 
     }
 
     static Op fromJson(JsonNode a) {
-        return new QuantizedAdd(Attr.quantization(a, "out"), Attr.bool(a, "mask", false));
+        return new QuantizedAdd(Attr.output(a), Attr.bool(a, "mask", false));
     }
 }

@@ -65,19 +65,19 @@ public record TfliteAdd(Quantization output, int actMin, int actMax) implements 
     @Override
     public Map<String, Object> attributes() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("out", output);
+        m.put(Attr.OUTPUT, output);
         m.put("clamp", List.of(actMin, actMax));
         return m;
     }
 
     @Override
     public void writeJson(ObjectNode out) {
-        Attr.writeQuantization(out.putObject("out"), output);
+        Attr.writeOutput(out, output);
         out.putArray("clamp").add(actMin).add(actMax);
     }
 
     static Op fromJson(JsonNode a) {
         List<Integer> clamp = Attr.intList(a, "clamp", 2);
-        return new TfliteAdd(Attr.quantization(a, "out"), clamp.get(0), clamp.get(1));
+        return new TfliteAdd(Attr.output(a), clamp.get(0), clamp.get(1));
     }
 }

@@ -85,15 +85,8 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         Value x = in.get(0);
         Value w = in.get(1);
         Value b = in.get(2);
-        Checks.dtype(node, x, DType.INT8, "input");
-        Checks.layout(node, x, Layout.NHWC, "input");
-        Checks.rank(node, x, 4, "input");
-        Checks.perTensor(node, x, "input");
-        Checks.dtype(node, w, DType.INT8, "weight");
-        Checks.rank(node, w, 4, "weight");
-        Checks.dtype(node, b, DType.INT32, "bias");
-        Checks.rank(node, b, 1, "bias");
-        Shape xs = x.type().shape();
+        Shape xs = Checks.int8Nhwc(node, x, "input");
+        Checks.convWeightAndBias(node, w, b);
         Shape ws = w.type().shape();
         int cin = xs.dim(3);
         if (xs.dim(0) != 1 || cin % groups != 0) {
@@ -120,13 +113,8 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
             Checks.fail(node, "shape", "bias %" + b.name() + " " + b.type().shape() + " does not match " + cout
                     + " output channels");
         }
-        int hp = xs.dim(1) + padTop + padBottom;
-        int wp = xs.dim(2) + padLeft + padRight;
-        if (hp < ws.dim(1) || wp < ws.dim(2)) {
-            Checks.fail(node, "shape", "kernel " + ws.dim(1) + "x" + ws.dim(2) + " does not fit the padded input "
-                    + hp + "x" + wp + " of %" + x.name());
-        }
-        Shape ys = Shape.of(1, (hp - ws.dim(1)) / strideH + 1, (wp - ws.dim(2)) / strideW + 1, cout);
+        Shape ys = new Window(ws.dim(1), ws.dim(2), strideH, strideW, padTop, padLeft, padBottom, padRight)
+                .outputShape(node, x, "kernel", cout);
         return List.of(TensorType.quantized(DType.INT8, ys, Layout.NHWC, output));
     }
 
@@ -144,7 +132,7 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         m.put("stride", List.of(strideH, strideW));
         m.put("pad", List.of(padTop, padLeft, padBottom, padRight));
         m.put("groups", groups);
-        m.put("out", output);
+        m.put(Attr.OUTPUT, output);
         m.put("clamp", List.of(actMin, actMax));
         if (fullyConnected) {
             m.put("fc", true);
@@ -157,7 +145,7 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         out.putArray("stride").add(strideH).add(strideW);
         out.putArray("pad").add(padTop).add(padLeft).add(padBottom).add(padRight);
         out.put("groups", groups);
-        Attr.writeQuantization(out.putObject("out"), output);
+        Attr.writeOutput(out, output);
         out.putArray("clamp").add(actMin).add(actMax);
         out.put("fc", fullyConnected);
     }
@@ -167,7 +155,7 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         List<Integer> pad = Attr.intList(a, "pad", 4);
         List<Integer> clamp = Attr.intList(a, "clamp", 2);
         return new TfliteConv2d(stride.get(0), stride.get(1), pad.get(0), pad.get(1), pad.get(2), pad.get(3),
-                Attr.integer(a, "groups"), Attr.quantization(a, "out"), clamp.get(0), clamp.get(1),
+                Attr.integer(a, "groups"), Attr.output(a), clamp.get(0), clamp.get(1),
                 Attr.bool(a, "fc", false));
     }
 }

@@ -41,25 +41,21 @@ public record TfliteMean(Quantization output) implements Op {
     public List<TensorType> inferTypes(String node, List<Value> in) {
         Checks.arity(node, kind(), in);
         Value x = in.get(0);
-        Checks.dtype(node, x, DType.INT8, "input");
-        Checks.layout(node, x, Layout.NHWC, "input");
-        Checks.rank(node, x, 4, "input");
-        Checks.perTensor(node, x, "input");
-        Shape s = x.type().shape();
+        Shape s = Checks.int8Nhwc(node, x, "input");
         return List.of(TensorType.quantized(DType.INT8, Shape.of(s.dim(0), s.dim(3)), Layout.ROW_MAJOR, output));
     }
 
     @Override
     public Map<String, Object> attributes() {
-        return Map.of("out", output);
+        return Map.of(Attr.OUTPUT, output);
     }
 
     @Override
     public void writeJson(ObjectNode out) {
-        Attr.writeQuantization(out.putObject("out"), output);
+        Attr.writeOutput(out, output);
     }
 
     static Op fromJson(JsonNode a) {
-        return new TfliteMean(Attr.quantization(a, "out"));
+        return new TfliteMean(Attr.output(a));
     }
 }

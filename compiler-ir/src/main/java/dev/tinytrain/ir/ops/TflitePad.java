@@ -2,7 +2,6 @@ package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
@@ -44,11 +43,7 @@ public record TflitePad(int top, int bottom, int left, int right) implements Op 
     public List<TensorType> inferTypes(String node, List<Value> in) {
         Checks.arity(node, kind(), in);
         Value x = in.get(0);
-        Checks.dtype(node, x, DType.INT8, "input");
-        Checks.layout(node, x, Layout.NHWC, "input");
-        Checks.rank(node, x, 4, "input");
-        Checks.perTensor(node, x, "input");
-        Shape s = x.type().shape();
+        Shape s = Checks.int8Nhwc(node, x, "input");
         return List.of(x.type().withShape(Shape.of(s.dim(0), s.dim(1) + top + bottom, s.dim(2) + left + right,
                 s.dim(3)), Layout.NHWC));
     }

@@ -2,7 +2,6 @@ package dev.tinytrain.ir.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
@@ -59,19 +58,10 @@ public record TflitePool(boolean max, int filterH, int filterW, int strideH, int
     public List<TensorType> inferTypes(String node, List<Value> in) {
         Checks.arity(node, kind(), in);
         Value x = in.get(0);
-        Checks.dtype(node, x, DType.INT8, "input");
-        Checks.layout(node, x, Layout.NHWC, "input");
-        Checks.rank(node, x, 4, "input");
-        Checks.perTensor(node, x, "input");
-        Shape s = x.type().shape();
-        int hp = s.dim(1) + padTop + padBottom;
-        int wp = s.dim(2) + padLeft + padRight;
-        if (hp < filterH || wp < filterW) {
-            Checks.fail(node, "shape", "window " + filterH + "x" + filterW + " does not fit the padded input "
-                    + hp + "x" + wp + " of %" + x.name());
-        }
-        return List.of(x.type().withShape(Shape.of(s.dim(0), (hp - filterH) / strideH + 1,
-                (wp - filterW) / strideW + 1, s.dim(3)), Layout.NHWC));
+        Shape s = Checks.int8Nhwc(node, x, "input");
+        Shape ys = new Window(filterH, filterW, strideH, strideW, padTop, padLeft, padBottom, padRight)
+                .outputShape(node, x, "window", s.dim(3));
+        return List.of(x.type().withShape(ys, Layout.NHWC));
     }
 
     @Override

@@ -45,15 +45,15 @@ public record TfliteRelu(Quantization output) implements Op {
 
     @Override
     public Map<String, Object> attributes() {
-        return Map.of("out", output);
+        return Map.of(Attr.OUTPUT, output);
     }
 
     @Override
     public void writeJson(ObjectNode out) {
-        Attr.writeQuantization(out.putObject("out"), output);
+        Attr.writeOutput(out, output);
     }
 
     static Op fromJson(JsonNode a) {
-        return new TfliteRelu(Attr.quantization(a, "out"));
+        return new TfliteRelu(Attr.output(a));
     }
 }

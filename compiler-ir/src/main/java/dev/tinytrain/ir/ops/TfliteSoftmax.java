@@ -57,17 +57,17 @@ public record TfliteSoftmax(float beta, Quantization output) implements Op {
     public Map<String, Object> attributes() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("beta", beta);
-        m.put("out", output);
+        m.put(Attr.OUTPUT, output);
         return m;
     }
 
     @Override
     public void writeJson(ObjectNode out) {
         out.put("beta", beta);
-        Attr.writeQuantization(out.putObject("out"), output);
+        Attr.writeOutput(out, output);
     }
 
     static Op fromJson(JsonNode a) {
-        return new TfliteSoftmax(Attr.float32(a, "beta"), Attr.quantization(a, "out"));
+        return new TfliteSoftmax(Attr.float32(a, "beta"), Attr.output(a));
     }
 }
