@@ -42,9 +42,30 @@ public final class TfliteEmitters {
         Shape s = x.type().shape();
         c.arena();
         c.offset(x);
-        c.pushInt(s.dim(1));
-        c.pushInt(s.dim(2));
-        c.pushInt(s.dim(3));
+        pushInts(c, s.dim(1), s.dim(2), s.dim(3));
+    }
+
+    /** Pushes int arguments, in order. */
+    private static void pushInts(EmitContext c, int... values) {
+        for (int v : values) {
+            c.pushInt(v);
+        }
+    }
+
+    /**
+     * Pushes the tail shared by the requantizing kernels: the output zero point, the clamp {@code [min, max]} and
+     * the output's offset.
+     */
+    private static void requantizedOutput(EmitContext c, Quantization output, int min, int max, Value y) {
+        pushInts(c, output.zeroPoint(), min, max);
+        c.offset(y);
+    }
+
+    /** Pushes the output's offset, then its height and width (the NHWC kernels' output size). */
+    private static void outputAndSize(EmitContext c, Value y) {
+        Shape s = y.type().shape();
+        c.offset(y);
+        pushInts(c, s.dim(1), s.dim(2));
     }
 
     private static Quantization q(Value v) {
@@ -68,16 +89,12 @@ public final class TfliteEmitters {
                     (float) op.output().scale());
             c.arena();
             c.offset(x);
-            c.pushInt(xs.dim(3));
-            c.pushInt(q(x).zeroPoint());
+            pushInts(c, xs.dim(3), q(x).zeroPoint());
             c.constant(c.parameterArray(w));
             c.constant(c.parameters().int32(b.name()));
             c.constant(TfliteRequant.significands(eff));
             c.constant(TfliteRequant.exponents(eff));
-            c.pushInt(op.output().zeroPoint());
-            c.pushInt(op.actMin());
-            c.pushInt(op.actMax());
-            c.offset(n.output());
+            requantizedOutput(c, op.output(), op.actMin(), op.actMax(), n.output());
             c.pushInt(ys.dim(3));
             c.invoke(FULLY_CONNECTED);
             return;
@@ -86,23 +103,13 @@ public final class TfliteEmitters {
         arenaAndNhwc(c, x);
         c.pushInt(q(x).zeroPoint());
         c.constant(c.parameterArray(w));
-        c.pushInt(w.type().shape().dim(1));
-        c.pushInt(w.type().shape().dim(2));
-        c.pushInt(op.strideH());
-        c.pushInt(op.strideW());
-        c.pushInt(op.padTop());
-        c.pushInt(op.padLeft());
-        c.pushInt(op.groups());
+        pushInts(c, w.type().shape().dim(1), w.type().shape().dim(2), op.strideH(), op.strideW(), op.padTop(),
+                op.padLeft(), op.groups());
         c.constant(c.parameters().int32(b.name()));
         c.constant(TfliteRequant.multipliers(m));
         c.constant(TfliteRequant.shifts(m));
-        c.pushInt(op.output().zeroPoint());
-        c.pushInt(op.actMin());
-        c.pushInt(op.actMax());
-        c.offset(n.output());
-        c.pushInt(ys.dim(1));
-        c.pushInt(ys.dim(2));
-        c.pushInt(ys.dim(3));
+        requantizedOutput(c, op.output(), op.actMin(), op.actMax(), n.output());
+        pushInts(c, ys.dim(1), ys.dim(2), ys.dim(3));
         c.invoke(CONV2D);
     }
 
@@ -114,20 +121,11 @@ public final class TfliteEmitters {
         Multiplier[] m = TfliteRequant.add((float) q(a).scale(), (float) q(b).scale(), (float) op.output().scale());
         c.arena();
         c.offset(a);
-        c.pushInt(q(a).zeroPoint());
-        c.pushInt(m[0].multiplier());
-        c.pushInt(m[0].shift());
+        pushInts(c, q(a).zeroPoint(), m[0].multiplier(), m[0].shift());
         c.offset(b);
-        c.pushInt(q(b).zeroPoint());
-        c.pushInt(m[1].multiplier());
-        c.pushInt(m[1].shift());
-        c.pushInt(count(n.output()));
-        c.pushInt(m[2].multiplier());
-        c.pushInt(m[2].shift());
-        c.pushInt(op.output().zeroPoint());
-        c.pushInt(op.actMin());
-        c.pushInt(op.actMax());
-        c.offset(n.output());
+        pushInts(c, q(b).zeroPoint(), m[1].multiplier(), m[1].shift(), count(n.output()), m[2].multiplier(),
+                m[2].shift());
+        requantizedOutput(c, op.output(), op.actMin(), op.actMax(), n.output());
         c.pushInt(TfliteRequant.ADD_LEFT_SHIFT);
         c.invoke(ADD);
     }
@@ -136,14 +134,9 @@ public final class TfliteEmitters {
     public static void pad(EmitContext c, Node n) {
         TflitePad op = (TflitePad) n.op();
         Value x = n.inputs().get(0);
-        Shape ys = n.output().type().shape();
         arenaAndNhwc(c, x);
-        c.pushInt(op.top());
-        c.pushInt(op.left());
-        c.pushInt(q(x).zeroPoint());
-        c.offset(n.output());
-        c.pushInt(ys.dim(1));
-        c.pushInt(ys.dim(2));
+        pushInts(c, op.top(), op.left(), q(x).zeroPoint());
+        outputAndSize(c, n.output());
         c.invoke(PAD);
     }
 
@@ -155,13 +148,8 @@ public final class TfliteEmitters {
         TfliteRequant.MeanConstants k = TfliteRequant.mean(q(x), op.output(), xs.dim(1) * xs.dim(2));
         c.arena();
         c.offset(x);
-        c.pushInt(xs.dim(1) * xs.dim(2));
-        c.pushInt(xs.dim(3));
-        c.pushInt(k.requantize() ? 1 : 0);
-        c.pushInt(q(x).zeroPoint());
-        c.pushInt(k.multiplier());
-        c.pushInt(k.shift());
-        c.pushInt(op.output().zeroPoint());
+        pushInts(c, xs.dim(1) * xs.dim(2), xs.dim(3), k.requantize() ? 1 : 0, q(x).zeroPoint(), k.multiplier(),
+                k.shift(), op.output().zeroPoint());
         c.offset(n.output());
         c.invoke(MEAN);
     }
@@ -169,21 +157,10 @@ public final class TfliteEmitters {
     /** {@code TFLITE_POOL}. */
     public static void pool(EmitContext c, Node n) {
         TflitePool op = (TflitePool) n.op();
-        Value x = n.inputs().get(0);
-        Shape ys = n.output().type().shape();
-        arenaAndNhwc(c, x);
-        c.pushInt(op.max() ? 1 : 0);
-        c.pushInt(op.filterH());
-        c.pushInt(op.filterW());
-        c.pushInt(op.strideH());
-        c.pushInt(op.strideW());
-        c.pushInt(op.padTop());
-        c.pushInt(op.padLeft());
-        c.pushInt(op.actMin());
-        c.pushInt(op.actMax());
-        c.offset(n.output());
-        c.pushInt(ys.dim(1));
-        c.pushInt(ys.dim(2));
+        arenaAndNhwc(c, n.inputs().get(0));
+        pushInts(c, op.max() ? 1 : 0, op.filterH(), op.filterW(), op.strideH(), op.strideW(), op.padTop(),
+                op.padLeft(), op.actMin(), op.actMax());
+        outputAndSize(c, n.output());
         c.invoke(POOL);
     }
 
@@ -209,12 +186,8 @@ public final class TfliteEmitters {
         Multiplier m = TfliteRequant.relu((float) q(x).scale(), (float) y.scale());
         c.arena();
         c.offset(x);
-        c.pushInt(count(x));
-        c.pushInt(q(x).zeroPoint());
-        c.pushInt(m.multiplier());
-        c.pushInt(m.shift());
-        c.pushInt(y.zeroPoint());
-        c.pushInt(Math.max(-128, y.zeroPoint()));
+        pushInts(c, count(x), q(x).zeroPoint(), m.multiplier(), m.shift(), y.zeroPoint(),
+                Math.max(-128, y.zeroPoint()));
         c.offset(n.output());
         c.invoke(RELU);
     }
@@ -228,11 +201,7 @@ public final class TfliteEmitters {
                 (float) q(x).scale());
         c.arena();
         c.offset(x);
-        c.pushInt(count(x) / depth);
-        c.pushInt(depth);
-        c.pushInt(k.multiplier());
-        c.pushInt(k.leftShift());
-        c.pushInt(k.diffMin());
+        pushInts(c, count(x) / depth, depth, k.multiplier(), k.leftShift(), k.diffMin());
         c.offset(n.output());
         c.invoke(SOFTMAX);
     }
