@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,19 +62,13 @@ final class InsnsBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--schemes", split = ",", paramLabel = "NAME",
-            defaultValue = "mcunet-99kb,mbv2-99kb,proxyless-98kb",
-            description = "presets to measure (default: ${DEFAULT-VALUE})")
-    List<String> schemes;
+    @Mixin
+    BenchSchemes measured;
 
     @Option(names = "--model", paramLabel = "NAME|DIR|FILE", description = "measure this model (e.g. a .tflite file,"
             + " with --schemes head-only) with every --schemes preset instead of the preset's own shipped model; no"
             + " TTE or CMSIS-NN figures then")
     String model;
-
-    @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
-            description = "nearest_even, stochastic or float_master (default: ${DEFAULT-VALUE})")
-    String rounding;
 
     @Option(names = "--shared", paramLabel = "DIR", description = "the shared folder with "
             + "tools/qemu-insncount/ (default: tinytrain.shared, else ../shared)")
@@ -105,13 +100,14 @@ final class InsnsBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot build the insncount plugin: " + e.getMessage(), e);
         }
         o.printf(Locale.ROOT, "Cortex-M7 instructions under QEMU (exact counts; instructions, not cycles), rounding "
-                + "%s%n", rounding);
+                + "%s%n", measured.rounding);
         o.printf(Locale.ROOT, "%-15s %-16s %16s %16s %11s %20s %20s %18s%n", "model", "scheme", "tt_train_step",
                 "tt_infer", "TTE (ms)", "TTE cycles @216MHz", "insns per TTE cycle", "CMSIS-NN infer");
         StringBuilder breakdowns = new StringBuilder();
-        for (String scheme : schemes) {
+        for (String scheme : measured.schemes) {
             String model = this.model != null ? this.model : CModels.presetModel(scheme);
-            CModels.Compiled compiled = CModels.compile(model, scheme, rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES);
+            CModels.Compiled compiled = CModels.compile(model, scheme, measured.rounding, 1e-3f,
+                    HeadSpec.DEFAULT_CLASSES);
             CompiledModel c = compiled.model();
             CModel m = compiled.toC();
             byte[] image = new byte[Math.toIntExact(c.step().input().type().elementCount())];

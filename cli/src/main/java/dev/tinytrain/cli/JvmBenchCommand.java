@@ -6,12 +6,12 @@ import dev.tinytrain.compiler.CompiledModel;
 import dev.tinytrain.ir.importer.HeadSpec;
 import java.io.PrintWriter;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,14 +29,8 @@ final class JvmBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--schemes", split = ",", paramLabel = "NAME",
-            defaultValue = "mcunet-99kb,mbv2-99kb,proxyless-98kb",
-            description = "presets to measure (default: ${DEFAULT-VALUE})")
-    List<String> schemes;
-
-    @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
-            description = "nearest_even, stochastic or float_master (default: ${DEFAULT-VALUE})")
-    String rounding;
+    @Mixin
+    BenchSchemes measured;
 
     @Option(names = "--warmup", defaultValue = "300", paramLabel = "N",
             description = "untimed steps and inferences first, so the JIT has compiled the kernels"
@@ -57,13 +51,15 @@ final class JvmBenchCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "JVM backend, one thread, %s %s; rounding %s; %d warm-up and %d timed runs each%n",
-                System.getProperty("java.vm.name"), System.getProperty("java.version"), rounding, warmup, runs);
+                System.getProperty("java.vm.name"), System.getProperty("java.version"), measured.rounding, warmup,
+                runs);
         o.printf(Locale.ROOT, "%-15s %-16s %27s %9s %27s %9s%n", "model", "scheme", "train step ms (p10 med p90)",
                 "cpu med", "inference ms (p10 med p90)", "cpu med");
         o.flush();
-        for (String scheme : schemes) {
+        for (String scheme : measured.schemes) {
             String model = CModels.presetModel(scheme);
-            CompiledModel c = CModels.compile(model, scheme, rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES).model();
+            CompiledModel c = CModels.compile(model, scheme, measured.rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES)
+                    .model();
             TrainingSession s = c.newSession();
             Random r = new Random(1);
             byte[][] images = new byte[8][Math.toIntExact(c.step().input().type().elementCount())];

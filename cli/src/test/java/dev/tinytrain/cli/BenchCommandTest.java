@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code tinytrain bench planner} and {@code tinytrain bench schemes}. */
@@ -80,6 +82,18 @@ class BenchCommandTest {
         CliRun r = CliRun.run("bench", "schemes", "--models", tmp.toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("has no model.json"), r.err());
+    }
+
+    @Test
+    void jvmAndInsnsTakeTheSameSchemesAndRounding() {
+        for (Object bench : List.of(new JvmBenchCommand(), new InsnsBenchCommand())) {
+            CommandSpec spec = new CommandLine(bench).getCommandSpec();
+            assertEquals("mcunet-99kb,mbv2-99kb,proxyless-98kb", spec.findOption("--schemes").defaultValue());
+            assertEquals("stochastic", spec.findOption("--rounding").defaultValue());
+        }
+        CliRun r = CliRun.run("bench", "jvm", "--schemes", "no-such-scheme", "--rounding", "nearest_even");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("'no-such-scheme'"), r.err());
     }
 
     private static String row(List<String> rows, String scheme) {
