@@ -14,6 +14,7 @@ import dev.tinytrain.ir.ops.TfliteRequant;
 import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.ir.ops.TfliteRequant.Multiplier;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -54,9 +55,9 @@ final class TfliteCEmitters {
         Value b = n.inputs().get(2);
         Shape xs = x.type().shape();
         Shape ys = n.output().type().shape();
-        if (op.fullyConnected() && !q(w).isPerTensor()) {
-            double[] eff = TfliteRequant.fullyConnectedScales((float) q(x).scale(), TfliteConv2d.weightScales(w),
-                    (float) op.output().scale());
+        Optional<double[]> fullyConnectedScales = op.fullyConnectedScales(x, w);
+        if (fullyConnectedScales.isPresent()) {
+            double[] eff = fullyConnectedScales.get();
             // the binary64 significands as a block-scope table: CEmitContext has int32 and float tables only
             String significands = Arrays.stream(TfliteRequant.significands(eff)).mapToObj(v -> "INT64_C(" + v + ")")
                     .collect(Collectors.joining(", "));

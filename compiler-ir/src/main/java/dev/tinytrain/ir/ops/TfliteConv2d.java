@@ -11,6 +11,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * int8 convolution in TFLite integer numerics (TFLite's reference {@code CONV_2D}, {@code DEPTHWISE_CONV_2D} with
@@ -66,6 +67,19 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
     public TfliteRequant.Multiplier[] multipliers(Value x, Value w) {
         return TfliteRequant.convLike(fullyConnected, w.type().requireQuantization(w.name()).isPerTensor(),
                 (float) x.type().requireQuantization(x.name()).scale(), weightScales(w), (float) output.scale());
+    }
+
+    /**
+     * The binary64 per-output-channel scales ({@link TfliteRequant#fullyConnectedScales}) of this layer applied to
+     * input {@code x} with weight {@code w} if it is a {@code FULLY_CONNECTED} layer with a per-channel weight,
+     * which TFLite requantizes in double; empty for every other layer, which requantizes by {@link #multipliers}.
+     */
+    public Optional<double[]> fullyConnectedScales(Value x, Value w) {
+        if (!fullyConnected || w.type().requireQuantization(w.name()).isPerTensor()) {
+            return Optional.empty();
+        }
+        return Optional.of(TfliteRequant.fullyConnectedScales((float) x.type().requireQuantization(x.name()).scale(),
+                weightScales(w), (float) output.scale()));
     }
 
     /** The per-output-channel weight scales (one per channel even for a per-tensor weight). */

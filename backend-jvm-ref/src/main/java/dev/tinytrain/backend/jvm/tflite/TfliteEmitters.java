@@ -16,6 +16,7 @@ import dev.tinytrain.ir.ops.TfliteRequant;
 import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.ir.ops.TfliteRequant.Multiplier;
 import java.lang.reflect.Method;
+import java.util.Optional;
 
 /**
  * The JVM emitters of the TFLite op kinds: each turns one node into one call of {@link TfliteKernels}, with the
@@ -84,9 +85,9 @@ public final class TfliteEmitters {
         Value b = n.inputs().get(2);
         Shape xs = x.type().shape();
         Shape ys = n.output().type().shape();
-        if (op.fullyConnected() && !q(w).isPerTensor()) {
-            double[] eff = TfliteRequant.fullyConnectedScales((float) q(x).scale(), TfliteConv2d.weightScales(w),
-                    (float) op.output().scale());
+        Optional<double[]> fullyConnectedScales = op.fullyConnectedScales(x, w);
+        if (fullyConnectedScales.isPresent()) {
+            double[] eff = fullyConnectedScales.get();
             c.arena();
             c.offset(x);
             pushInts(c, xs.dim(3), q(x).zeroPoint());
