@@ -54,6 +54,11 @@ public record TensorType(DType dtype, Shape shape, Layout layout, Optional<Quant
         return quantization.orElseThrow(() -> new IllegalStateException(what + " has no quantization"));
     }
 
+    /** This shape and layout as {@code newDtype} with quantization {@code q} (the result of a requantizing op). */
+    public TensorType requantized(DType newDtype, Quantization q) {
+        return quantized(newDtype, shape, layout, q);
+    }
+
     /** Same type with another shape. */
     public TensorType withShape(Shape newShape, Layout newLayout) {
         return new TensorType(dtype, newShape, newLayout, quantization);

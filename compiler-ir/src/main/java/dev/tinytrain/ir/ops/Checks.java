@@ -71,6 +71,14 @@ final class Checks {
         rank(node, bias, 1, "bias");
     }
 
+    /** Checks that every operand ("operand i") is int8 with per-tensor quantization (the quantized adds). */
+    static void int8PerTensorOperands(String node, List<Value> operands) {
+        for (int i = 0; i < operands.size(); i++) {
+            dtype(node, operands.get(i), DType.INT8, "operand " + i);
+            perTensor(node, operands.get(i), "operand " + i);
+        }
+    }
+
     static void fail(String node, String rule, String message) {
         throw new IrVerificationException(node, rule, message);
     }

@@ -49,16 +49,13 @@ public record QuantizedAdd(Quantization output, boolean saveMask) implements Op 
     @Override
     public List<TensorType> inferTypes(String node, List<Value> in) {
         Checks.arity(node, kind(), in);
-        for (int i = 0; i < 2; i++) {
-            Checks.dtype(node, in.get(i), DType.INT8, "operand " + i);
-            Checks.perTensor(node, in.get(i), "operand " + i);
-        }
+        Checks.int8PerTensorOperands(node, in);
         if (!in.get(0).type().shape().equals(in.get(1).type().shape())
                 || in.get(0).type().layout() != in.get(1).type().layout()) {
             Checks.fail(node, "shape", "operands %" + in.get(0).name() + " " + in.get(0).type().shape() + " and %"
                     + in.get(1).name() + " " + in.get(1).type().shape() + " differ in shape or layout");
         }
-        TensorType y = TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(), output);
+        TensorType y = in.get(0).type().requantized(DType.INT8, output);
         return saveMask ? List.of(y, TensorType.of(DType.BIT, y.shape(), y.layout())) : List.of(y);
     }
 

@@ -50,16 +50,12 @@ public record TfliteAdd(Quantization output, int actMin, int actMax) implements 
     @Override
     public List<TensorType> inferTypes(String node, List<Value> in) {
         Checks.arity(node, kind(), in);
-        for (int i = 0; i < 2; i++) {
-            Checks.dtype(node, in.get(i), DType.INT8, "operand " + i);
-            Checks.perTensor(node, in.get(i), "operand " + i);
-        }
+        Checks.int8PerTensorOperands(node, in);
         if (!in.get(0).type().shape().equals(in.get(1).type().shape())) {
             Checks.fail(node, "shape", "operands %" + in.get(0).name() + " " + in.get(0).type().shape() + " and %"
                     + in.get(1).name() + " " + in.get(1).type().shape() + " differ in shape (no broadcasting)");
         }
-        return List.of(TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(),
-                output));
+        return List.of(in.get(0).type().requantized(DType.INT8, output));
     }
 
     @Override

@@ -38,8 +38,7 @@ public record TfliteQuantize(Quantization output) implements Op {
     public List<TensorType> inferTypes(String node, List<Value> in) {
         Checks.arity(node, kind(), in);
         Checks.dtype(node, in.get(0), DType.FLOAT32, "input");
-        return List.of(TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(),
-                output));
+        return List.of(in.get(0).type().requantized(DType.INT8, output));
     }
 
     @Override

@@ -49,8 +49,7 @@ public record TfliteSoftmax(float beta, Quantization output) implements Op {
         Checks.arity(node, kind(), in);
         Checks.dtype(node, in.get(0), DType.INT8, "input");
         Checks.perTensor(node, in.get(0), "input");
-        return List.of(TensorType.quantized(DType.INT8, in.get(0).type().shape(), in.get(0).type().layout(),
-                output));
+        return List.of(in.get(0).type().requantized(DType.INT8, output));
     }
 
     @Override
