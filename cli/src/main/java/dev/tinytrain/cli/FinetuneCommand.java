@@ -18,6 +18,7 @@ import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.finetune.AccuracyPlot;
 import dev.tinytrain.finetune.FinetuneResult;
 import dev.tinytrain.finetune.Finetuner;
+import dev.tinytrain.finetune.LearningRateSchedule;
 import dev.tinytrain.finetune.PreparedImages;
 import dev.tinytrain.finetune.ResultsJson;
 import dev.tinytrain.finetune.RunConfig;
@@ -89,6 +90,21 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Mixin
     TrainingFlags update;
+
+    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "KIND",
+            description = "learning-rate schedule over the whole run: constant (the --lr / --bias-lr rates at every"
+                    + " step) or cosine (linear warm-up over --warmup-steps, then cosine decay to --min-lr-fraction of"
+                    + " the rates at the last step); each step's rates are lr * factor in float32, as in C's"
+                    + " tt_set_lr_scale (default: ${DEFAULT-VALUE})")
+    String lrSchedule;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N",
+            description = "cosine schedule: steps of linear warm-up (default: ${DEFAULT-VALUE})")
+    long warmupSteps;
+
+    @Option(names = "--min-lr-fraction", defaultValue = "0", paramLabel = "F",
+            description = "cosine schedule: the factor of the last step, in [0, 1] (default: ${DEFAULT-VALUE})")
+    double minLrFraction;
 
     @Option(names = "--eval-every", defaultValue = "0", paramLabel = "K",
             description = "also evaluate after every K steps of an epoch (default: only after each epoch)")
@@ -201,6 +217,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     ords.add(TrainingOrder.read(f, nTrain));
                 }
             }
+            LearningRateSchedule schedule = schedule(ords.stream().mapToLong(TrainingOrder::size).sum());
             TrainingOptions training = new TrainingOptions(lr, bLr, mode, !noQas, (int) seed);
             CompiledModel compiled;
             try {
@@ -237,12 +254,13 @@ final class FinetuneCommand implements Callable<Integer> {
                     train.count(), test.count(), size, size, (System.nanoTime() - t0) / 1e9);
 
             FinetuneResult result = Finetuner.run(compiled, train, test,
-                    new Finetuner.Plan(ords, evalEvery, evalEveryFrom, !noInitialEval, hflip, seed, nThreads),
+                    new Finetuner.Plan(ords, evalEvery, evalEveryFrom, !noInitialEval, hflip, seed, nThreads,
+                            schedule),
                     ConsoleProgress.stderr());
 
             double wall = (System.nanoTime() - wallStart) / 1e9;
             RunConfig config = new RunConfig(model, m.graph().name(), m.digest(), scheme, tgt.name(), mode,
-                    !noQas, lr, bLr, seed, size, nEpochs, data.toString(), train.count(),
+                    !noQas, lr, bLr, schedule, seed, size, nEpochs, data.toString(), train.count(),
                     testData != null ? testData.toString() : data + " (held out from image " + testFrom + ")",
                     test.count(), orders.stream().map(Path::toString).toList(),
                     ords.stream().map(TrainingOrder::sha256).toList(), headInit == null ? null : headInit.toString(),
@@ -275,6 +293,35 @@ final class FinetuneCommand implements Callable<Integer> {
             return 0;
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The {@code --lr-schedule} of a run of {@code totalSteps} steps.
+     *
+     * @throws IllegalArgumentException naming the option at fault
+     */
+    private LearningRateSchedule schedule(long totalSteps) {
+        switch (lrSchedule.toLowerCase(Locale.ROOT)) {
+            case "constant" -> {
+                if (warmupSteps != 0 || minLrFraction != 0) {
+                    throw new IllegalArgumentException("--warmup-steps and --min-lr-fraction need --lr-schedule"
+                            + " cosine");
+                }
+                return LearningRateSchedule.constant();
+            }
+            case "cosine" -> {
+                if (warmupSteps < 0 || warmupSteps >= totalSteps) {
+                    throw new IllegalArgumentException("--warmup-steps must be in [0, " + totalSteps
+                            + ") (the run has " + totalSteps + " steps), got " + warmupSteps);
+                }
+                if (!(minLrFraction >= 0 && minLrFraction <= 1)) {
+                    throw new IllegalArgumentException("--min-lr-fraction must be in [0, 1], got " + minLrFraction);
+                }
+                return LearningRateSchedule.cosine(warmupSteps, totalSteps, minLrFraction);
+            }
+            default -> throw new IllegalArgumentException("--lr-schedule must be constant or cosine, got '"
+                    + lrSchedule + "'");
         }
     }
 

@@ -31,12 +31,14 @@ public final class Finetuner {
      * @param hflip mirror each training image left-right with probability 1/2 (test images never)
      * @param flipSeed seed of the flips' generator
      * @param threads threads for evaluation (training is sequential by nature)
+     * @param lrSchedule the learning-rate factor of each step, counted over the whole run from 0
      */
     public record Plan(List<TrainingOrder> orders, int evalEvery, int evalEveryFrom, boolean initialEval, boolean hflip,
-                       long flipSeed, int threads) {
+                       long flipSeed, int threads, LearningRateSchedule lrSchedule) {
         /** Validates. */
         public Plan {
             orders = List.copyOf(orders);
+            Objects.requireNonNull(lrSchedule, "lrSchedule");
             if (orders.isEmpty()) {
                 throw new IllegalArgumentException("at least one epoch");
             }
@@ -49,6 +51,18 @@ public final class Finetuner {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             }
+        }
+
+        /** A plan at the compiled learning rates ({@link LearningRateSchedule#constant()}). */
+        public Plan(List<TrainingOrder> orders, int evalEvery, int evalEveryFrom, boolean initialEval, boolean hflip,
+                    long flipSeed, int threads) {
+            this(orders, evalEvery, evalEveryFrom, initialEval, hflip, flipSeed, threads,
+                    LearningRateSchedule.constant());
+        }
+
+        /** The steps of the whole run: every epoch's order. */
+        public long totalSteps() {
+            return orders.stream().mapToLong(TrainingOrder::size).sum();
         }
 
         /**
@@ -111,7 +125,7 @@ public final class Finetuner {
                         image = PreparedImages.flipHorizontal(image, r);
                     }
                     long t0 = System.nanoTime();
-                    float loss = session.trainStep(image, train.label(idx));
+                    float loss = session.trainStep(image, train.label(idx), plan.lrSchedule().scale(global));
                     trainNanos += System.nanoTime() - t0;
                     global++;
                     if (Float.isFinite(loss)) {

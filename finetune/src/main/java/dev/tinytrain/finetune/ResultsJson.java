@@ -87,6 +87,13 @@ public final class ResultsJson {
         c.put("qas", config.qas());
         c.put("lr", config.lr());
         c.put("biasLr", config.biasLr());
+        ObjectNode schedule = c.putObject("lrSchedule");
+        schedule.put("kind", config.lrSchedule().name());
+        if (config.lrSchedule() instanceof LearningRateSchedule.Cosine cos) {
+            schedule.put("warmupSteps", cos.warmupSteps());
+            schedule.put("totalSteps", cos.totalSteps());
+            schedule.put("minFraction", cos.minFraction());
+        }
         c.put("seed", config.seed());
         c.put("resolution", config.resolution());
         c.put("epochs", config.epochs());

@@ -14,6 +14,7 @@ import java.util.List;
  * @param qas quantization-aware scaling on
  * @param lr learning rate of conv weights and the float head
  * @param biasLr learning rate of conv biases
+ * @param lrSchedule the factor each step multiplies both rates by
  * @param seed seed (stochastic rounding, the shuffles when no order files are given, the default head, the flips)
  * @param resolution network input height and width
  * @param epochs epochs run
@@ -31,12 +32,13 @@ import java.util.List;
  * @param threads evaluation threads
  */
 public record RunConfig(String model, String modelName, String weightsSha256, String scheme, String target,
-                        String rounding, boolean qas, float lr, float biasLr, long seed, int resolution, int epochs,
+                        String rounding, boolean qas, float lr, float biasLr, LearningRateSchedule lrSchedule, long seed, int resolution, int epochs,
                         String trainData, int trainImages, String testData, int testImages, List<String> orders,
                         List<String> orderSha256, String headInit, int classes, int evalEvery, int evalEveryFrom, boolean hflip,
                         int threads) {
     /** Copies the lists. */
     public RunConfig {
+        java.util.Objects.requireNonNull(lrSchedule, "lrSchedule");
         orders = List.copyOf(orders);
         orderSha256 = List.copyOf(orderSha256);
     }

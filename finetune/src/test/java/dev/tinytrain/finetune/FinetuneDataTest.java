@@ -102,7 +102,7 @@ class FinetuneDataTest {
         MemoryReport report = new MemoryReport("m", "s", "stm32f746", 1000, 900, .9, "greedy", 10, 20, 30, 0, 4096,
                 5156, 1, 2, 3, 4, 10, 327680, 1048576, List.of(), List.of());
         RunConfig c = new RunConfig("dir", "mcunet-5fps", "abc", "mcunet-99kb", "stm32f746", "stochastic", true, 1e-3f,
-                1e-3f, 0, 128, 3, "train.arrow", 1000, "test.arrow", 100, List.of(), List.of("a", "b", "c"), null,
+                1e-3f, LearningRateSchedule.cosine(100, 3000, 0.1), 0, 128, 3, "train.arrow", 1000, "test.arrow", 100, List.of(), List.of("a", "b", "c"), null,
                 10, 500, 1, false, 2);
         JsonNode j = new ObjectMapper().readTree(ResultsJson.write(c, report, r, 12.5));
         assertEquals("tinytrain-finetune/1", j.get("format").asText());
@@ -128,6 +128,11 @@ class FinetuneDataTest {
             "trainImages", "testImages", "orders", "orderSha256", "headInit", "evalEvery", "evalEveryFrom", "hflip"}) {
             assertTrue(j.get("config").has(f), f);
         }
+        JsonNode schedule = j.get("config").get("lrSchedule");
+        assertEquals("cosine", schedule.get("kind").asText());
+        assertEquals(100, schedule.get("warmupSteps").asLong());
+        assertEquals(3000, schedule.get("totalSteps").asLong());
+        assertEquals(0.1, schedule.get("minFraction").asDouble(), 0);
     }
 
     @Test

@@ -120,6 +120,53 @@ class CTrainingEquivalenceTest {
         }
     }
 
+    /**
+     * A learning-rate schedule's runtime scale ({@code TrainingSession.trainStep(input, label, scale)} on the JVM,
+     * {@code tt_set_lr_scale} in C) changes the rate of every update step by step with the same bits on the JVM,
+     * the host and the Cortex-M7; and it takes effect (the state differs from the run at the compiled rate).
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"proxyless-w0.3, proxyless-98kb, stochastic", "mcunet-5fps, mcunet-99kb, float_master"})
+    void aVaryingLearningRateScaleIsByteIdenticalOnJvmHostAndCortexM7(String model, String preset, String rounding) {
+        CTestSupport.requireTools(CModelRunner.Platform.HOST);
+        CTestSupport.requireTools(CModelRunner.Platform.QEMU_M7);
+        Graph g = CTestSupport.model(model);
+        CompiledModel c = Compiler.compileUnchecked(g, Target.STM32F746, CompileOptions.preset(preset, 1e-2f)
+                .withTraining(new TrainingOptions(1e-2f, 5e-3f, rounding, true, 11)));
+        CModel cm = c.toC("test");
+        Path folder = CModelRunner.materialize(cm, CTestSupport.CACHE);
+        // warm-up, a peak above 1, decay and a pause; 0.3f * 1e-2f and friends are inexact products
+        float[] scales = {0.1f, 0.3f, 0.7f, 1.9f, 1.0f, 0.8535534f, 0.5f, 0.14644662f, 0.0f, 0.03f};
+        Random r = new Random(model.hashCode());
+        int pixels = Math.toIntExact(g.inputs().get(0).type().elementCount());
+        TrainingSession jvm = c.newSession();
+        TrainingSession constant = c.newSession();
+        CModelRunner.Commands cmds = new CModelRunner.Commands();
+        float[] jvmLosses = new float[STEPS];
+        for (int s = 0; s < STEPS; s++) {
+            byte[] img = new byte[pixels];
+            r.nextBytes(img);
+            int label = r.nextInt(10);
+            jvmLosses[s] = jvm.trainStep(img, label, scales[s]);
+            constant.trainStep(img, label);
+            cmds.lrScale(scales[s]).train(img, label);
+        }
+        cmds.saveState();
+        byte[] jvmState = encode(cm.state(), jvm, c.step().graph(), 11);
+        assertTrue(!java.util.Arrays.equals(jvmState, encode(cm.state(), constant, c.step().graph(), 11)),
+                "the scaled steps should leave another state than the compiled rate");
+        for (CModelRunner.Platform p : List.of(CModelRunner.Platform.HOST, CModelRunner.Platform.QEMU_M7)) {
+            CModelRunner.Results res = CTestSupport.build(folder, p).run(cmds, TIMEOUT);
+            assertEquals(STEPS, res.of('R').size(), p + ": every scale acknowledged");
+            List<Float> losses = res.losses();
+            for (int s = 0; s < STEPS; s++) {
+                assertEquals(Float.floatToRawIntBits(jvmLosses[s]), Float.floatToRawIntBits(losses.get(s)),
+                        p + ": loss of step " + s + " (scale " + scales[s] + ")");
+            }
+            assertStateEquals(cm.state(), jvmState, res.lastState(), p);
+        }
+    }
+
     /** tt_state_save after 5 steps, tt_state_load into a fresh process, 5 more steps == 10 steps in one go. */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"proxyless-w0.3, proxyless-98kb, stochastic"})

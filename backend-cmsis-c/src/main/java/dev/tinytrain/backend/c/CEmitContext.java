@@ -67,6 +67,12 @@ public interface CEmitContext {
     /** The rounding-mode enumerator of {@code update}. */
     String mode(SgdUpdate update);
 
+    /**
+     * The learning-rate expression of {@code update} at the current step: its rate times the runtime scale
+     * ({@code tt_set_lr_scale}), one float32 multiply as on the JVM.
+     */
+    String lr(SgdUpdate update);
+
     /** The stochastic-rounding key expression of {@code update} at the current step. */
     String rngKey(SgdUpdate update);
 

@@ -273,6 +273,11 @@ public final class CEmitter {
         }
 
         @Override
+        public String lr(SgdUpdate update) {
+            return "tt__lr(" + f(update.lr()) + ")";
+        }
+
+        @Override
         public String rngKey(SgdUpdate update) {
             return "tt_step_rng_key(tt_state, " + update.paramId() + "u)";
         }
@@ -375,6 +380,16 @@ public final class CEmitter {
                          * [0, TT_NUM_CLASSES). `input` may be tt_input_buffer() (no copy).
                          */
                         float tt_train_step(const int8_t *input, int32_t label);
+
+                        /**
+                         * The factor the following tt_train_step calls multiply every update's learning rate by: each update
+                         * uses lr * scale, one float32 multiply (the JVM's TrainingSession.trainStep(input, label, scale)
+                         * gives the same bits). 1 until set, which leaves the compiled rates unchanged; a learning-rate
+                         * schedule sets its factor before each step. Must be finite and >= 0; not part of the saved state.
+                         */
+                        void tt_set_lr_scale(float scale);
+                        /** The current learning-rate scale (tt_set_lr_scale). */
+                        float tt_lr_scale(void);
 
                         /** Inference with the current parameters: the forward part of the step; writes TT_NUM_CLASSES float32 logits. */
                         void tt_infer(const int8_t *input, float *logits);
@@ -487,6 +502,27 @@ public final class CEmitter {
 
                     """);
             if (training) {
+                c.append("""
+                        /* The runtime learning-rate scale (tt_set_lr_scale). */
+                        static float tt_lr_scale_value = 1.0f;
+
+                        void tt_set_lr_scale(float scale)
+                        {
+                            tt_lr_scale_value = scale;
+                        }
+
+                        float tt_lr_scale(void)
+                        {
+                            return tt_lr_scale_value;
+                        }
+
+                        /* An update's learning rate at this step: one float32 multiply (StepKernels.scaledLr on the JVM). */
+                        static inline float tt__lr(float lr)
+                        {
+                            return lr * tt_lr_scale_value;
+                        }
+
+                        """);
                 c.append("float tt_train_step(const int8_t *input, int32_t label)\n{\n");
                 c.append("    int8_t *const a = tt_arena;\n");
                 c.append("    if (label < 0 || label >= TT_NUM_CLASSES) {\n        return NAN;\n    }\n");

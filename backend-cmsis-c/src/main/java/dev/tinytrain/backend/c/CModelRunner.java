@@ -236,6 +236,14 @@ public final class CModelRunner {
             return this;
         }
 
+        /**
+         * Sets the learning-rate scale of the following steps ({@code tt_set_lr_scale}; the JVM's
+         * {@code TrainingSession.trainStep(input, label, scale)}).
+         */
+        public Commands lrScale(float scale) {
+            return cmd('R').word(Float.floatToRawIntBits(scale));
+        }
+
         /** One training step between the benchmark markers. */
         public Commands benchTrain(byte[] input, int label) {
             cmd('B').word(label);
@@ -443,7 +451,7 @@ public final class CModelRunner {
                     }
                     out.add(new Answer(c, 0, l, null, 0, null));
                 }
-                case 'F' -> out.add(new Answer(c, 0, null, null, 0, null));
+                case 'F', 'R' -> out.add(new Answer(c, 0, null, null, 0, null));
                 case 'S' -> {
                     byte[] b = new byte[bb.getInt()];
                     bb.get(b);

@@ -308,17 +308,17 @@ public final class COpEmitters {
         Value g = n.inputs().get(1);
         DType t = p.type().dtype();
         if (t == DType.FLOAT32) {
-            c.call("tt_sgd_float", c.floatParam(p), "0", c.arena(), c.off(g), count(p), c.f(op.lr()));
+            c.call("tt_sgd_float", c.floatParam(p), "0", c.arena(), c.off(g), count(p), c.lr(op));
             return;
         }
         if (t == DType.INT32) {
             c.call("tt_update_conv_bias", c.arena(), c.off(g), count(p), c.int32Param(p), c.master(p, op), qas(c, op),
-                    c.f(op.lr()), c.mode(op), c.rngKey(op));
+                    c.lr(op), c.mode(op), c.rngKey(op));
             return;
         }
         CGeom geom = fullGeometry(c, n, p);
         c.call("tt_update_conv_weight_compact", c.arena(), c.off(g), c.geom(geom), c.ints(op.channels()),
-                i(op.channels().size()), c.weight(p), c.master(p, op), qas(c, op), c.f(op.lr()), c.mode(op),
+                i(op.channels().size()), c.weight(p), c.master(p, op), qas(c, op), c.lr(op), c.mode(op),
                 c.rngKey(op));
     }
 
@@ -333,7 +333,7 @@ public final class COpEmitters {
         SgdUpdate u = op.update();
         String kernel = gradGeom.dense1x1() ? "tt_conv1x1_weight_grad_update" : "tt_conv_weight_grad_update";
         c.call(kernel, c.arena(), c.off(x), i(x.type().requireQuantization(x.name()).zeroPoint()), c.off(g), c.geom(gradGeom), c.geom(geom), c.ints(u.channels()),
-                i(u.channels().size()), c.off(n.output()), c.weight(w), c.master(w, u), qas(c, u), c.f(u.lr()),
+                i(u.channels().size()), c.off(n.output()), c.weight(w), c.master(w, u), qas(c, u), c.lr(u),
                 c.mode(u), c.rngKey(u));
     }
 
@@ -343,12 +343,12 @@ public final class COpEmitters {
         Value b = n.inputs().get(1);
         Shape s = g.type().shape();
         c.call("tt_conv_bias_grad_update", c.arena(), c.off(g), i((long) s.dim(1) * s.dim(2)), i(s.dim(3)),
-                c.int32Param(b), c.master(b, u), qas(c, u), c.f(u.lr()), c.mode(u), c.rngKey(u));
+                c.int32Param(b), c.master(b, u), qas(c, u), c.lr(u), c.mode(u), c.rngKey(u));
     }
 
     static void linearGradWeightUpdate(CEmitContext c, Node n) {
         SgdUpdate u = ((LinearGradWeightUpdate) n.op()).update();
         c.call("tt_linear_weight_grad_update", c.arena(), c.off(n.inputs().get(0)), c.off(n.inputs().get(1)),
-                count(n.inputs().get(0)), count(n.inputs().get(1)), c.floatParam(n.inputs().get(2)), c.f(u.lr()));
+                count(n.inputs().get(0)), count(n.inputs().get(1)), c.floatParam(n.inputs().get(2)), c.lr(u));
     }
 }

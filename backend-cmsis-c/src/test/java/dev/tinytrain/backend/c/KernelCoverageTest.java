@@ -151,7 +151,10 @@ class KernelCoverageTest {
             "Requant.effectiveScale",
             "float64 arithmetic (FORMAT.md 3.2 step 3): evaluated once by the Java compiler and emitted as float32 "
                     + "constants (the eff[] tables); the C runtime has no double and never sees float64 scales",
-            "Requant.effectiveScales", "array form of Requant.effectiveScale, same reason");
+            "Requant.effectiveScales", "array form of Requant.effectiveScale, same reason",
+            "StepKernels.scaledLr",
+            "reads the JVM program's state array; its C counterpart is the generated model's tt__lr (tt_model.c, "
+                    + "the scale set by tt_set_lr_scale), compared step by step in CTrainingEquivalenceTest");
 
     /** Java overloads that need distinct C names are keyed with their parameter types. */
     private static final Set<String> KEYED_BY_SIGNATURE = Set.of("UpdateKernels.masterOf");

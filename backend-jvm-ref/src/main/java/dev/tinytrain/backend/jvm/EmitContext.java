@@ -60,7 +60,10 @@ public interface EmitContext {
     /** The scratch arrays the program's fast kernels share (they run one after another, on one thread). */
     dev.tinytrain.backend.jvm.fast.Scratch scratch();
 
-    /** The program's {@code int[] {step, seed}} state array (stochastic rounding keys). */
+    /**
+     * The program's {@code int[] {step, seed, lrScaleBits}} state array: stochastic rounding keys and the raw
+     * float bits of the runtime learning-rate scale.
+     */
     int[] state();
 
     /**

@@ -41,7 +41,7 @@ public final class JvmProgram {
                 layout.offsetOf(v); // every result needs a place
             }
         }
-        this.state = new int[] {0, seed};
+        this.state = new int[] {0, seed, Float.floatToRawIntBits(1.0f)};
         this.program = ProgramGenerator.generate(graph, schedule, layout, parameters, state, profile);
     }
 
@@ -78,6 +78,24 @@ public final class JvmProgram {
     /** The number of completed steps (keys the stochastic rounding); incremented by {@link #advanceStep()}. */
     public int step() {
         return state[0];
+    }
+
+    /**
+     * Sets the factor every SGD update of the following runs multiplies its learning rate by (float32, one
+     * multiply: {@code lr * scale}); 1 (the default) leaves the rates as compiled.
+     *
+     * @throws IllegalArgumentException if {@code scale} is negative, infinite or NaN
+     */
+    public void setLrScale(float scale) {
+        if (!(scale >= 0.0f) || Float.isInfinite(scale)) {
+            throw new IllegalArgumentException("learning-rate scale must be finite and non-negative, got " + scale);
+        }
+        state[2] = Float.floatToRawIntBits(scale);
+    }
+
+    /** The current learning-rate scale ({@link #setLrScale}). */
+    public float lrScale() {
+        return Float.intBitsToFloat(state[2]);
     }
 
     /** Marks one training step as done. */

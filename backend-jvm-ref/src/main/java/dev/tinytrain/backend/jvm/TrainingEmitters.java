@@ -51,6 +51,7 @@ final class TrainingEmitters {
     private static final Method LINEAR_WEIGHT_GRAD_UPDATE =
             KernelMethods.of(StepKernels.class, "linearWeightGradUpdate");
     private static final Method RNG_KEY = KernelMethods.of(StepKernels.class, "rngKey");
+    private static final Method SCALED_LR = KernelMethods.of(StepKernels.class, "scaledLr");
 
     private TrainingEmitters() {
     }
@@ -208,7 +209,7 @@ final class TrainingEmitters {
             c.arena();
             c.offset(g);
             c.pushInt(Math.toIntExact(p.type().elementCount()));
-            c.pushFloat(op.lr());
+            lr(c, op);
             c.invoke(SGD_FLOAT);
             return;
         }
@@ -222,7 +223,7 @@ final class TrainingEmitters {
             c.constantOrNull(master);
             c.constant(c.parameterArray(p));
             c.constantOrNull(qas);
-            c.pushFloat(op.lr());
+            lr(c, op);
             c.pushEnum(mode);
             rngKey(c, op);
             c.invoke(UPDATE_CONV_BIAS);
@@ -241,7 +242,7 @@ final class TrainingEmitters {
         c.constant(c.parameterArray(p));
         c.constantOrNull(master);
         c.constantOrNull(qas);
-        c.pushFloat(op.lr());
+        lr(c, op);
         c.pushEnum(mode);
         rngKey(c, op);
         c.invoke(UPDATE_CONV_WEIGHT);
@@ -262,11 +263,12 @@ final class TrainingEmitters {
         c.constant(new FastConvWeightGradUpdate(x.type().requireQuantization(x.name()).zeroPoint(), gradGeom, geom,
                 u.channels().isEmpty() ? null : ints(u.channels()), (byte[]) c.parameterArray(w),
                 mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null,
-                u.qasDivisors().isEmpty() ? null : u.qasArray(), u.lr(), mode, c.scratch()));
+                u.qasDivisors().isEmpty() ? null : u.qasArray(), mode, c.scratch()));
         c.arena();
         c.offset(x);
         c.offset(g);
         c.offset(n.output());
+        lr(c, u);
         rngKey(c, u);
         c.invoke(FAST_CONV_WEIGHT_GRAD_UPDATE);
     }
@@ -285,7 +287,7 @@ final class TrainingEmitters {
         c.constantOrNull(mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(b.name()) : null);
         c.constant(c.parameterArray(b));
         c.constantOrNull(u.qasDivisors().isEmpty() ? null : u.qasArray());
-        c.pushFloat(u.lr());
+        lr(c, u);
         c.pushEnum(mode);
         rngKey(c, u);
         c.invoke(CONV_BIAS_GRAD_UPDATE);
@@ -299,7 +301,7 @@ final class TrainingEmitters {
         c.pushInt(Math.toIntExact(n.inputs().get(0).type().elementCount()));
         c.pushInt(Math.toIntExact(n.inputs().get(1).type().elementCount()));
         c.constant(c.parameterArray(n.inputs().get(2)));
-        c.pushFloat(u.lr());
+        lr(c, u);
         c.invoke(LINEAR_WEIGHT_GRAD_UPDATE);
     }
 
@@ -311,6 +313,13 @@ final class TrainingEmitters {
         return c.graph().users(w).stream().filter(u -> u.op() instanceof Conv2d).findFirst()
                 .orElseThrow(() -> new UnsupportedOpException("op '" + n.name() + "': int8 parameter %" + w.name()
                         + " is not a conv weight"));
+    }
+
+    /** Pushes the update's learning rate at this step: its attribute times the session's runtime scale. */
+    private static void lr(EmitContext c, SgdUpdate op) {
+        c.pushFloat(op.lr());
+        c.constant(c.state());
+        c.invoke(SCALED_LR);
     }
 
     private static void rngKey(EmitContext c, SgdUpdate op) {

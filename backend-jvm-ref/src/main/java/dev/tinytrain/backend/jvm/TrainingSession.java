@@ -50,11 +50,24 @@ public final class TrainingSession {
     }
 
     /**
-     * Runs one training step on one int8 NHWC image and its label, updating the trained parameters in place.
+     * Runs one training step on one int8 NHWC image and its label, updating the trained parameters in place with
+     * the compiled learning rates.
      *
      * @return the loss before the update
      */
     public float trainStep(byte[] input, int label) {
+        return trainStep(input, label, 1.0f);
+    }
+
+    /**
+     * As {@link #trainStep(byte[], int)}, every update's learning rate multiplied by {@code lrScale} for this step
+     * ({@code lr * lrScale} in float32, as the C runtime's {@code tt_set_lr_scale}); a learning-rate schedule
+     * passes its factor for the step here.
+     *
+     * @throws IllegalArgumentException if {@code lrScale} is negative, infinite or NaN
+     */
+    public float trainStep(byte[] input, int label, float lrScale) {
+        step.setLrScale(lrScale);
         JvmRun.write(arena, step.layout(), training.input(), input);
         JvmRun.writeInt(arena, step.layout(), training.labelValue(), label);
         step.run(arena);

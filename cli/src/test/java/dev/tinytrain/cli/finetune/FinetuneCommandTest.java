@@ -114,6 +114,39 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void aCosineScheduleIsRecordedAndChangesTheRun() throws Exception {
+        Path cosine = tmp.resolve("results/cosine.json");
+        Path constant = tmp.resolve("results/constant.json");
+        Result r = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data", train.toString(),
+                "--test-data", test.toString(), "--epochs", "2", "--lr", "0.05", "--lr-schedule", "cosine",
+                "--warmup-steps", "3", "--min-lr-fraction", "0.1", "--no-initial-eval", "--out", cosine.toString());
+        assertEquals(0, r.exit(), r.err());
+        Result c = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data", train.toString(),
+                "--test-data", test.toString(), "--epochs", "2", "--lr", "0.05", "--no-initial-eval", "--out",
+                constant.toString());
+        assertEquals(0, c.exit(), c.err());
+        JsonNode j = new ObjectMapper().readTree(cosine.toFile());
+        JsonNode schedule = j.get("config").get("lrSchedule");
+        assertEquals("cosine", schedule.get("kind").asText());
+        assertEquals(3, schedule.get("warmupSteps").asLong());
+        assertEquals(24, schedule.get("totalSteps").asLong(), "two epochs of 12 images");
+        assertEquals(0.1, schedule.get("minFraction").asDouble(), 0);
+        JsonNode k = new ObjectMapper().readTree(constant.toFile());
+        assertEquals("constant", k.get("config").get("lrSchedule").get("kind").asText());
+        assertTrue(j.get("epochMeanLoss").get(0).asDouble() != k.get("epochMeanLoss").get(0).asDouble(),
+                "the schedule should change the losses of the first epoch");
+
+        Result bad = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data", train.toString(),
+                "--test-data", test.toString(), "--lr-schedule", "cosine", "--warmup-steps", "12");
+        assertEquals(1, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("--warmup-steps must be in [0, 12)"), bad.err());
+        Result unknown = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data",
+                train.toString(), "--test-data", test.toString(), "--lr-schedule", "step");
+        assertEquals(1, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().contains("--lr-schedule must be constant or cosine, got 'step'"), unknown.err());
+    }
+
+    @Test
     void labelsOutsideTheHeadsClassesAreAClearError() throws Exception {
         Path bad = arrow("badlabels", 4, 28, 28, 0, 1, 12, 3);
         Result r = tinytrain("finetune", "--model", model, "--scheme", "head-only", "--data", bad.toString(),

@@ -27,7 +27,6 @@ public final class FastConvWeightGradUpdate {
     private final byte[] weight;
     private final float[] master;
     private final float[] qasDivisors;
-    private final float lr;
     private final RoundingMode mode;
     private final boolean dense;
     /** The channels whose gradient is computed: output channels (dense) or the updated channels (depthwise). */
@@ -45,11 +44,10 @@ public final class FastConvWeightGradUpdate {
 
     /**
      * Lowers the fused step; the arguments are those of {@link StepKernels#convWeightGradUpdate} that do not
-     * change from run to run.
+     * change from run to run (the learning rate does: a schedule scales it step by step).
      */
     public FastConvWeightGradUpdate(int xZero, ConvGeom gradGeom, ConvGeom geom, int[] channels, byte[] weight,
-                                    float[] master, float[] qasDivisors, float lr, RoundingMode mode,
-                                    Scratch scratch) {
+                                    float[] master, float[] qasDivisors, RoundingMode mode, Scratch scratch) {
         this.xZero = xZero;
         this.gradGeom = gradGeom;
         this.geom = geom;
@@ -57,7 +55,6 @@ public final class FastConvWeightGradUpdate {
         this.weight = weight;
         this.master = master;
         this.qasDivisors = qasDivisors;
-        this.lr = lr;
         this.mode = mode;
         this.scratch = scratch;
         boolean depthwise = geom.depthwise();
@@ -95,9 +92,9 @@ public final class FastConvWeightGradUpdate {
 
     /**
      * Runs the step: the saved conv input at {@code xOff}, {@code g'} at {@code gOff}, the workspace at
-     * {@code wsOff}, stochastic rounding keyed by {@code rngKey}.
+     * {@code wsOff}, this step's learning rate {@code lr}, stochastic rounding keyed by {@code rngKey}.
      */
-    public void run(byte[] arena, int xOff, int gOff, int wsOff, int rngKey) {
+    public void run(byte[] arena, int xOff, int gOff, int wsOff, float lr, int rngKey) {
         if (computed == null) {
             StepKernels.convWeightGradUpdate(arena, xOff, xZero, gOff, gradGeom, geom, channels, wsOff, weight, master,
                     qasDivisors, lr, mode, rngKey);

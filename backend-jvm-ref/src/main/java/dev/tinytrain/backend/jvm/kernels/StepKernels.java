@@ -168,8 +168,20 @@ public final class StepKernels {
         ArenaAccess.putFloat(arena, lossOff, LossKernels.softmaxCrossEntropy(arena, xOff, n, label, dOff));
     }
 
-    /** The stochastic-rounding key of one parameter at the current step ({@code state = {step, seed}}). */
+    /**
+     * The stochastic-rounding key of one parameter at the current step
+     * ({@code state = {step, seed, lrScaleBits}}).
+     */
     public static int rngKey(int[] state, int paramId) {
         return CounterRng.key(state[1], state[0], paramId);
+    }
+
+    /**
+     * The learning rate of one update at the current step: {@code lr * scale} in float32 (one rounded multiply,
+     * the generated C's {@code tt__lr}), {@code scale} being the float whose raw bits are {@code state[2]}. A scale of
+     * 1 gives {@code lr} exactly.
+     */
+    public static float scaledLr(float lr, int[] state) {
+        return lr * Float.intBitsToFloat(state[2]);
     }
 }

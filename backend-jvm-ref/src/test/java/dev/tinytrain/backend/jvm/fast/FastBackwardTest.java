@@ -126,9 +126,8 @@ class FastBackwardTest {
             float[] expectedMaster = master == null ? null : master.clone();
             StepKernels.convWeightGradUpdate(expectedArena, 0, xZero, gOff, gradGeom, geom, channels, wsOff,
                     expectedWeight, expectedMaster, qas, lr, mode, rngKey);
-            new FastConvWeightGradUpdate(xZero, gradGeom, geom, channels, weight, master, qas, lr, mode,
-                    shared)
-                    .run(arena, 0, gOff, wsOff, rngKey);
+            new FastConvWeightGradUpdate(xZero, gradGeom, geom, channels, weight, master, qas, mode, shared)
+                    .run(arena, 0, gOff, wsOff, lr, rngKey);
             String what = (depthwise ? "depthwise " : "dense ") + geom + " " + mode;
             assertArrayEquals(expectedArena, arena, what);
             assertArrayEquals(expectedWeight, weight, what);

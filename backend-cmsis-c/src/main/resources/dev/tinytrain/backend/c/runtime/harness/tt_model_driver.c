@@ -8,6 +8,7 @@
  * cmds.bin: a sequence of commands, each a u32 code (ASCII) and its operands:
  *   'T' i32 label, u8 input[TT_INPUT_BYTES]   train one step          -> 'T' u32 loss_bits
  *   'B' i32 label, u8 input[TT_INPUT_BYTES]   the same, between the benchmark markers -> 'B' u32 loss_bits
+ *   'R' u32 scale_bits                        learning-rate scale of the next steps (tt_set_lr_scale) -> 'R'
  *   'I' u8 input[TT_INPUT_BYTES]              infer                   -> 'I' f32 logits[TT_NUM_CLASSES]
  *   'b' u8 input[TT_INPUT_BYTES]              infer between the markers -> 'b' f32 logits[TT_NUM_CLASSES]
  *   'F' u8 input[TT_INPUT_BYTES]              forward graph           -> 'F'
@@ -178,6 +179,19 @@ int main(void)
             }
             memcpy(&bits, &loss, 4);
             if (!write_u32(out, cmd) || !write_u32(out, bits)) {
+                return fail("cannot write results", 2);
+            }
+            break;
+        }
+        case 'R': {
+            float scale;
+            uint32_t bits;
+            if (!read_u32(in, &bits)) {
+                return fail("truncated learning-rate scale command", 2);
+            }
+            memcpy(&scale, &bits, 4);
+            tt_set_lr_scale(scale);
+            if (!write_u32(out, cmd)) {
                 return fail("cannot write results", 2);
             }
             break;
