@@ -21,11 +21,6 @@ final class CModels {
                 Path.of(System.getProperty("java.io.tmpdir"), "tinytrain-c-cache").toString()));
     }
 
-    /** The shared folder: the system property tinytrain.shared, else ../shared. */
-    static Path shared() {
-        return Path.of(System.getProperty("tinytrain.shared", "../shared"));
-    }
-
     /** The shipped model a TTE scheme preset is made for (mcunet-*, mbv2-*, proxyless-*). */
     static String presetModel(String scheme) {
         if (scheme.startsWith("mcunet")) {

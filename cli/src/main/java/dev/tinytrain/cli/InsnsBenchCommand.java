@@ -90,7 +90,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path sh = shared != null ? shared : CModels.shared();
+        Path sh = shared != null ? shared : BenchCommand.sharedFolder();
         Path cache = CModels.cache(cCache);
         PrintWriter o = spec.commandLine().getOut();
         Path plugin;
