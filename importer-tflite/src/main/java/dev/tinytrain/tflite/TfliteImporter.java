@@ -1,6 +1,7 @@
 package dev.tinytrain.tflite;
 
 import com.google.common.hash.Hashing;
+import dev.tinytrain.fileio.InputFiles;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.GraphBuilder;
@@ -42,8 +43,6 @@ import dev.tinytrain.tflite.schema.ReducerOptions;
 import dev.tinytrain.tflite.schema.SoftmaxOptions;
 import dev.tinytrain.tflite.schema.SubGraph;
 import dev.tinytrain.tflite.schema.Tensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -64,6 +63,9 @@ import java.util.Map;
  * decimal string) of the model input and of every operator output to its value.
  */
 public final class TfliteImporter {
+    /** Largest .tflite file read (a microcontroller model is a few MB at most; TFLite's own limit is 2 GB). */
+    static final long MAX_FILE_BYTES = 256L << 20;
+
     private final Path file;
     private final Model model;
     private final SubGraph sub;
@@ -87,7 +89,8 @@ public final class TfliteImporter {
      * @return the forward graph (input {@code %input}, result the model's output) and its taps
      * @throws UnsupportedTfliteException for an operator, type or feature outside what is imported (naming it)
      * @throws ModelFormatException for a malformed file
-     * @throws UncheckedIOException when the file cannot be read
+     * @throws dev.tinytrain.fileio.FileAccessException when the file is not a regular file, is larger than 256 MiB
+     *     or cannot be read (with the OS reason)
      */
     public static ImportedModel load(Path file) {
         return load(file, HeadSpec.pretrained());
@@ -103,12 +106,8 @@ public final class TfliteImporter {
      *     {@code FULLY_CONNECTED} or the head does not fit its input
      */
     public static ImportedModel load(Path file, HeadSpec head) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        // a regular file of bounded size (never a pipe, never an unbounded read); the message carries the OS reason
+        byte[] bytes = InputFiles.readAllBytes(file, MAX_FILE_BYTES);
         Model model;
         try {
             ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -224,7 +223,7 @@ public final class TfliteImporter {
 
     /**
      * The number of features entering the last {@code FULLY_CONNECTED} of {@code file} (the input width of a
-     * transfer head), read without building the graph.
+     * transfer head), from the imported graph with its own classifier.
      *
      * @throws UnsupportedTfliteException when there is none
      */

@@ -254,6 +254,12 @@ class HostileInputTest {
                 "nowhere", "not found"));
         cases.add(rejected("the model folder is a file", w -> args("inspect", "--model", w.file("m.txt", "x")),
                 "m.txt", "unknown format"));
+        cases.add(rejected("a .tflite file that is not a flatbuffer", w -> args("inspect", "--model",
+                w.file("m.tflite", "not a model at all")), "m.tflite", "not a TFLite flatbuffer"));
+        cases.add(rejected("an empty .tflite file", w -> args("report", "--model", w.file("e.tflite", ""),
+                "--scheme", "head-only"), "e.tflite", "not a TFLite flatbuffer"));
+        cases.add(rejected("a sparse 300 MiB .tflite file", w -> args("inspect", "--model",
+                w.sparse("big.tflite", 300L << 20)), "big.tflite", "more than"));
         cases.add(rejected("weights.bin is a sparse 3 GiB file that model.json declares", w -> {
             String m = w.model(root -> ((ObjectNode) root.get("weights")).put("nbytes", 3L << 30));
             Files.delete(Path.of(m, "weights.bin"));
