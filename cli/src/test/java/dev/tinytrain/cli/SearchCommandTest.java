@@ -145,6 +145,22 @@ class SearchCommandTest {
     }
 
     @Test
+    void aRecordsFileThatIsAPipeIsRefusedNotWaitedOn() throws Exception {
+        Path out = dir.resolve("never2.json");
+        Path fifo = dir.resolve("records.fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+        assertEquals(0, mk.waitFor(), "mkfifo");
+        try {
+            CliRun r = CliRun.run(args(out, fifo));
+            assertEquals(1, r.exit());
+            assertTrue(r.err().contains(fifo.toString()) && r.err().contains("not a regular file"), r.err());
+            assertTrue(!Files.exists(out), "nothing written");
+        } finally {
+            Files.delete(fifo);
+        }
+    }
+
+    @Test
     void usageErrorsExitTwo() {
         CliRun noOut = CliRun.run("search", "--model", model.toString(), "--data", train.toString(), "--budget-sram",
                 "1KB");

@@ -1,6 +1,7 @@
 package dev.tinytrain.search;
 
 import java.io.BufferedWriter;
+import dev.tinytrain.fileio.InputFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -43,22 +44,16 @@ public final class TrialLog implements AutoCloseable {
      * Opens {@code file}, reading the records already there (an absent file is an empty log).
      *
      * @throws IllegalArgumentException naming the file, line and field of a bad record
-     * @throws UncheckedIOException when the file cannot be read
+     * @throws dev.tinytrain.fileio.FileAccessException when the file is not a regular file or cannot be read
      */
     public static TrialLog open(Path file) {
-        List<String> lines;
-        boolean endsWithNewline;
-        String text;
-        try {
-            if (!Files.exists(file)) {
-                return new TrialLog(file, 0, -1);
-            }
-            text = Files.readString(file, StandardCharsets.UTF_8);
-            endsWithNewline = text.isEmpty() || text.endsWith("\n");
-            lines = text.lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("records file " + file + ": cannot read: " + e.getMessage(), e);
+        if (!Files.exists(file)) {
+            return new TrialLog(file, 0, -1);
         }
+        // a regular file only: a pipe would block the analysis forever (FileAccessException names it)
+        String text = InputFiles.readUtf8(file, InputFiles.TEXT_LIMIT);
+        boolean endsWithNewline = text.isEmpty() || text.endsWith("\n");
+        List<String> lines = text.lines().toList();
         int truncated = 0;
         List<TrialRecord> parsed = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
