@@ -21,7 +21,7 @@ public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequanti
         SoftmaxCrossEntropy, LinearGradInput, LinearGradWeight, DequantizeGrad, AvgPoolGrad, AddGrad, Accumulate,
         ConvGradOutput, ConvGradInput, ConvGradWeight, ConvGradBias, ChannelSlice, SgdUpdate, ConvGradWeightUpdate,
         ConvGradBiasUpdate, LinearGradWeightUpdate, TfliteConv2d, TfliteAdd, TflitePad, TfliteMean, TflitePool,
-        TfliteConcat, TfliteRelu, TfliteSoftmax, TfliteQuantize {
+        TfliteConcat, TfliteRelu, TfliteSoftmax, TfliteQuantize, BandRegion {
 
     /** The kind of this op. */
     OpKind kind();

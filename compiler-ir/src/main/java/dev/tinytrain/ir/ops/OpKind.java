@@ -72,7 +72,9 @@ public enum OpKind {
     /** TFLite int8 softmax (gemmlowp fixed point). */
     TFLITE_SOFTMAX("tfl.softmax", 1, TfliteSoftmax::fromJson),
     /** TFLite float32 to int8 quantize. */
-    TFLITE_QUANTIZE("tfl.quantize", 1, TfliteQuantize::fromJson);
+    TFLITE_QUANTIZE("tfl.quantize", 1, TfliteQuantize::fromJson),
+    /** A frozen forward prefix run in row bands through line buffers; its operand count varies (-1). */
+    BAND_REGION("band_region", -1, BandRegion::fromJson);
 
     private final String irName;
     private final int arity;
@@ -89,7 +91,7 @@ public enum OpKind {
         return irName;
     }
 
-    /** Number of operands. */
+    /** Number of operands; -1 for a kind whose count varies (a band region's parameters). */
     public int arity() {
         return arity;
     }

@@ -98,6 +98,10 @@ public final class IrPrinter {
         if (v instanceof List<?> l) {
             return l.stream().map(IrPrinter::attr).collect(Collectors.joining(",", "[", "]"));
         }
+        if (v instanceof Map<?, ?> m) { // a nested op's attributes (the layers of a band region)
+            return m.entrySet().stream().map(e -> e.getKey() + "=" + attr(e.getValue()))
+                    .collect(Collectors.joining(", ", "{", "}"));
+        }
         return String.valueOf(v);
     }
 }

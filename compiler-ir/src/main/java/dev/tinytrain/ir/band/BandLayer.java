@@ -1,0 +1,64 @@
+package dev.tinytrain.ir.band;
+
+import java.util.List;
+
+/**
+ * The row geometry of one layer of a band region, all the band program needs to know about it.
+ *
+ * <p>Tensors are numbered within the region: 0 is the region's input, {@code i + 1} the output of layer {@code i}.
+ * A {@link Kind#CONV} layer reads one tensor through a window of {@code kernel} rows at {@code stride} with
+ * {@code padTop} padding rows above (bottom padding is implied by the heights); a {@link Kind#ELEMENTWISE} layer
+ * reads the same rows of each of its tensors (the residual add).
+ *
+ * @param kind how output rows map to input rows
+ * @param inputs the region tensors the layer reads (one for a conv, two for the add), each lower than its own
+ *     output's number {@code i + 1}
+ * @param kernel kernel height (1 for elementwise)
+ * @param stride vertical stride (1 for elementwise)
+ * @param padTop padding rows above the input (0 for elementwise)
+ * @param outHeight output rows
+ * @param outRowBytes bytes of one output row ({@code W * C} for int8 NHWC)
+ */
+public record BandLayer(Kind kind, List<Integer> inputs, int kernel, int stride, int padTop, int outHeight,
+                        int outRowBytes) {
+
+    /** How a layer's output rows depend on its input rows. */
+    public enum Kind {
+        /** Output row {@code y} reads input rows {@code [y * stride - padTop, y * stride - padTop + kernel)}. */
+        CONV,
+        /** Output row {@code y} reads row {@code y} of every input. */
+        ELEMENTWISE
+    }
+
+    /** Copies the list and validates the ranges. */
+    public BandLayer {
+        inputs = List.copyOf(inputs);
+        if (inputs.isEmpty() || kernel < 1 || stride < 1 || padTop < 0 || outHeight < 1 || outRowBytes < 1) {
+            throw new IllegalArgumentException("band layer needs inputs, kernel, stride, height and row bytes >= 1"
+                    + " and padTop >= 0, got " + this);
+        }
+        if (kind == Kind.CONV && inputs.size() != 1) {
+            throw new IllegalArgumentException("a conv band layer reads one tensor, got " + inputs);
+        }
+    }
+
+    /** A conv layer reading tensor {@code input}. */
+    public static BandLayer conv(int input, int kernel, int stride, int padTop, int outHeight, int outRowBytes) {
+        return new BandLayer(Kind.CONV, List.of(input), kernel, stride, padTop, outHeight, outRowBytes);
+    }
+
+    /** An elementwise layer (the residual add) reading {@code inputs}. */
+    public static BandLayer elementwise(List<Integer> inputs, int outHeight, int outRowBytes) {
+        return new BandLayer(Kind.ELEMENTWISE, inputs, 1, 1, 0, outHeight, outRowBytes);
+    }
+
+    /** The first input row output row {@code y} reads (may be negative: padding). */
+    public int firstInputRow(int y) {
+        return y * stride - padTop;
+    }
+
+    /** One past the last input row output rows up to {@code y1 - 1} read, clipped to {@code inHeight}. */
+    public int inputRowsEnd(int y1, int inHeight) {
+        return Math.min(inHeight, (y1 - 1) * stride - padTop + kernel);
+    }
+}

@@ -1,0 +1,368 @@
+package dev.tinytrain.ir.band;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The static band program of a band region: which layer computes which rows, and when a line buffer drops the rows
+ * no consumer needs any more. Everything is known at compile time, so the program is computed here once, checked by
+ * {@link #verify() simulation}, and the backends run it as a table of kernel calls on row windows.
+ *
+ * <p>Tensors are numbered as in {@link BandLayer}: 0 is the region's input (whole, in the arena), {@code n} the
+ * output of the last layer (whole, in the arena), and every tensor in between lives in a line buffer of the
+ * workspace holding only the rows some consumer's window still needs: line buffers, no recomputation (every row of
+ * every layer is computed once).
+ *
+ * <p>The order is demand-driven: the last layer computes {@code bandRows} output rows at a time; before a layer
+ * computes rows {@code [y0, y1)} it has its inputs computed up to the last row those rows' windows read, and a line
+ * buffer about to overflow first shifts the rows still needed (those at or after the lowest row any consumer's next
+ * window reads) to its start. The capacity of each line buffer is the largest span of rows it must hold when rows
+ * are dropped as early as possible; shifting lazily (only when the new rows would not fit) then never overflows and
+ * moves fewer bytes.
+ *
+ * @param layers the layers, in execution order (layer {@code i} writes tensor {@code i + 1})
+ * @param inHeight rows of the region's input
+ * @param inRowBytes bytes of one input row
+ * @param bandRows output rows of the last layer per band
+ * @param steps the program
+ * @param capacityRows rows of each tensor's line buffer (0 for the input and the output, which are whole)
+ * @param bufferOffsets byte offset of each tensor's line buffer in the workspace (-1 for the input and output)
+ * @param workspaceBytes bytes of all line buffers together
+ */
+public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, int bandRows, List<Step> steps,
+                          int[] capacityRows, long[] bufferOffsets, long workspaceBytes) {
+
+    /** One step of the program. */
+    public sealed interface Step permits Compute, Shift {
+    }
+
+    /**
+     * Layer {@code layer} computes its output rows {@code [y0, y1)} into its buffer from row {@code outRowOffset}
+     * on, reading each input through a window.
+     *
+     * @param layer the layer
+     * @param y0 first output row (absolute)
+     * @param y1 one past the last output row
+     * @param inputs one window per input, in the layer's input order
+     * @param outRowOffset the buffer row where row {@code y0} goes
+     */
+    public record Compute(int layer, int y0, int y1, List<Window> inputs, int outRowOffset) implements Step {
+        /** Copies the list. */
+        public Compute {
+            inputs = List.copyOf(inputs);
+        }
+    }
+
+    /**
+     * What a kernel sees of one input: {@code rows} rows of the tensor's buffer from buffer row {@code rowOffset}
+     * on, as a whole tensor of that height with {@code padTop} padding rows above. For a conv, absolute input row
+     * {@code y0 * stride - padTop(layer) + padTop + r} is the kernel's row {@code r}; rows the kernel sees outside
+     * {@code [0, rows)} are padding exactly when the absolute row is outside the tensor.
+     *
+     * @param tensor the tensor read
+     * @param rowOffset the buffer row of the kernel's row 0
+     * @param rows rows the kernel sees
+     * @param padTop padding rows the kernel puts above them
+     */
+    public record Window(int tensor, int rowOffset, int rows, int padTop) {
+    }
+
+    /**
+     * Tensor {@code tensor}'s line buffer keeps {@code rows} rows from buffer row {@code fromRow} on and moves them
+     * to its start (an overlapping move).
+     *
+     * @param tensor the tensor
+     * @param fromRow the buffer row of the first row kept
+     * @param rows rows kept
+     */
+    public record Shift(int tensor, int fromRow, int rows) implements Step {
+    }
+
+    /** Copies the collections. */
+    public BandProgram {
+        layers = List.copyOf(layers);
+        steps = List.copyOf(steps);
+        capacityRows = capacityRows.clone();
+        bufferOffsets = bufferOffsets.clone();
+    }
+
+    /**
+     * Computes and verifies the program of {@code layers}.
+     *
+     * @param alignment each line buffer starts at a multiple of this in the workspace
+     * @throws IllegalArgumentException when the geometry is not a band region (a tensor read before it is defined,
+     *     an intermediate tensor nobody reads, a window entirely in the padding, elementwise heights that differ)
+     */
+    public static BandProgram of(List<BandLayer> layers, int inHeight, int inRowBytes, int bandRows, int alignment) {
+        if (layers.isEmpty() || inHeight < 1 || inRowBytes < 1 || bandRows < 1 || alignment < 1) {
+            throw new IllegalArgumentException("a band program needs layers, input rows, row bytes, band rows and"
+                    + " alignment >= 1");
+        }
+        int n = layers.size();
+        int[] height = heights(layers, inHeight);
+        for (int i = 0; i < n; i++) {
+            BandLayer l = layers.get(i);
+            for (int t : l.inputs()) {
+                if (t < 0 || t > i) {
+                    throw new IllegalArgumentException("band layer " + i + " reads tensor " + t
+                            + ", which is not defined before it");
+                }
+                if (l.kind() == BandLayer.Kind.ELEMENTWISE && height[t] != l.outHeight()) {
+                    throw new IllegalArgumentException("elementwise band layer " + i + " has " + l.outHeight()
+                            + " rows but its input tensor " + t + " has " + height[t]);
+                }
+                if (l.kind() == BandLayer.Kind.CONV && (l.padTop() >= l.kernel()
+                        || l.firstInputRow(l.outHeight() - 1) >= height[t])) {
+                    throw new IllegalArgumentException("band layer " + i + ": a window of its first or last output"
+                            + " row lies entirely in the padding");
+                }
+            }
+        }
+        for (int t = 1; t < n; t++) {
+            if (consumers(layers, t).isEmpty()) {
+                throw new IllegalArgumentException("tensor " + t + " (output of band layer " + (t - 1)
+                        + ") is read by no later layer");
+            }
+        }
+        Sim eager = new Sim(layers, height, null);
+        eager.run(bandRows);
+        int[] capacity = eager.maxSpan;
+        Sim lazy = new Sim(layers, height, capacity);
+        lazy.run(bandRows);
+        long[] offsets = new long[n + 1];
+        Arrays.fill(offsets, -1);
+        long bytes = 0;
+        for (int t = 1; t < n; t++) {
+            bytes = (bytes + alignment - 1) / alignment * alignment;
+            offsets[t] = bytes;
+            bytes += (long) capacity[t] * layers.get(t - 1).outRowBytes();
+        }
+        BandProgram p = new BandProgram(layers, inHeight, inRowBytes, bandRows, lazy.steps, capacity, offsets, bytes);
+        p.verify();
+        return p;
+    }
+
+    private static int[] heights(List<BandLayer> layers, int inHeight) {
+        int[] h = new int[layers.size() + 1];
+        h[0] = inHeight;
+        for (int i = 0; i < layers.size(); i++) {
+            h[i + 1] = layers.get(i).outHeight();
+        }
+        return h;
+    }
+
+    private static List<Integer> consumers(List<BandLayer> layers, int tensor) {
+        List<Integer> c = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).inputs().contains(tensor)) {
+                c.add(i);
+            }
+        }
+        return c;
+    }
+
+    /** Rows of tensor {@code t}. */
+    public int height(int t) {
+        return t == 0 ? inHeight : layers.get(t - 1).outHeight();
+    }
+
+    /** Bytes of one row of tensor {@code t}. */
+    public int rowBytes(int t) {
+        return t == 0 ? inRowBytes : layers.get(t - 1).outRowBytes();
+    }
+
+    /** Number of {@link Compute} steps (kernel calls). */
+    public int computeSteps() {
+        return (int) steps.stream().filter(s -> s instanceof Compute).count();
+    }
+
+    /** Bytes moved by all {@link Shift} steps. */
+    public long shiftedBytes() {
+        return steps.stream().filter(s -> s instanceof Shift).mapToLong(s -> {
+            Shift sh = (Shift) s;
+            return (long) sh.rows() * rowBytes(sh.tensor());
+        }).sum();
+    }
+
+    /**
+     * Replays the program on a model of the buffers (which absolute row each buffer row holds) and checks it: every
+     * row a window reads is present where the kernel looks for it and every row it treats as padding is outside the
+     * tensor, every row is computed once and in order (no recomputation), no write or shift leaves its buffer, and
+     * the output ends complete.
+     *
+     * @throws IllegalStateException naming the step and the rule broken
+     */
+    public void verify() {
+        int n = layers.size();
+        int[][] holds = new int[n + 1][];
+        holds[0] = new int[inHeight];
+        for (int r = 0; r < inHeight; r++) {
+            holds[0][r] = r;
+        }
+        for (int t = 1; t <= n; t++) {
+            holds[t] = new int[t == n ? height(n) : capacityRows[t]];
+            Arrays.fill(holds[t], -1);
+        }
+        int[] next = new int[n];
+        for (int s = 0; s < steps.size(); s++) {
+            Step step = steps.get(s);
+            if (step instanceof Shift sh) {
+                int[] b = holds[sh.tensor()];
+                if (sh.tensor() < 1 || sh.tensor() >= n || sh.fromRow() < 0 || sh.rows() < 1
+                        || sh.fromRow() + sh.rows() > b.length) {
+                    throw new IllegalStateException("band step " + s + ": shift " + sh + " leaves its buffer");
+                }
+                System.arraycopy(b, sh.fromRow(), b, 0, sh.rows());
+                continue;
+            }
+            Compute c = (Compute) step;
+            BandLayer l = layers.get(c.layer());
+            if (c.y0() != next[c.layer()] || c.y1() <= c.y0() || c.y1() > l.outHeight()) {
+                throw new IllegalStateException("band step " + s + ": layer " + c.layer() + " computes rows ["
+                        + c.y0() + ", " + c.y1() + ") after row " + next[c.layer()] + " (each row once, in order)");
+            }
+            for (int k = 0; k < l.inputs().size(); k++) {
+                Window w = c.inputs().get(k);
+                if (w.tensor() != l.inputs().get(k)) {
+                    throw new IllegalStateException("band step " + s + ": window " + k + " reads tensor "
+                            + w.tensor() + ", the layer reads " + l.inputs().get(k));
+                }
+                checkWindow(s, c, l, w, holds[w.tensor()], height(w.tensor()));
+            }
+            int[] out = holds[c.layer() + 1];
+            for (int y = c.y0(); y < c.y1(); y++) {
+                int pos = c.outRowOffset() + y - c.y0();
+                if (pos < 0 || pos >= out.length) {
+                    throw new IllegalStateException("band step " + s + ": row " + y + " of layer " + c.layer()
+                            + " goes to buffer row " + pos + " of " + out.length);
+                }
+                out[pos] = y;
+            }
+            next[c.layer()] = c.y1();
+        }
+        int[] out = holds[n];
+        for (int y = 0; y < out.length; y++) {
+            if (out[y] != y) {
+                throw new IllegalStateException("band program leaves output row " + y + " uncomputed");
+            }
+        }
+    }
+
+    private static void checkWindow(int s, Compute c, BandLayer l, Window w, int[] buffer, int height) {
+        if (w.rows() < 1 || w.rowOffset() < 0 || w.rowOffset() + w.rows() > buffer.length || w.padTop() < 0) {
+            throw new IllegalStateException("band step " + s + ": window " + w + " leaves its buffer of "
+                    + buffer.length + " rows");
+        }
+        int kernel = l.kind() == BandLayer.Kind.CONV ? l.kernel() : 1;
+        int stride = l.kind() == BandLayer.Kind.CONV ? l.stride() : 1;
+        int pad = l.kind() == BandLayer.Kind.CONV ? l.padTop() : 0;
+        for (int oy = 0; oy < c.y1() - c.y0(); oy++) {
+            for (int i = 0; i < kernel; i++) {
+                int rel = oy * stride - w.padTop() + i;
+                int abs = (c.y0() + oy) * stride - pad + i;
+                boolean inTensor = abs >= 0 && abs < height;
+                boolean seen = rel >= 0 && rel < w.rows();
+                if (inTensor != seen || seen && buffer[w.rowOffset() + rel] != abs) {
+                    throw new IllegalStateException("band step " + s + ": layer " + c.layer() + " row "
+                            + (c.y0() + oy) + " tap " + i + " wants tensor " + w.tensor() + " row " + abs + " but "
+                            + (seen ? "finds row " + buffer[w.rowOffset() + rel] : "sees padding"));
+                }
+            }
+        }
+    }
+
+    /** The demand-driven producer: {@code capacity == null} measures spans with eager drops, else shifts lazily. */
+    private static final class Sim {
+        private final List<BandLayer> layers;
+        private final int[] height;
+        private final int[] capacity;
+        private final int[] next;
+        private final int[] start;
+        private final int[] maxSpan;
+        private final List<List<Integer>> consumers = new ArrayList<>();
+        private final List<Step> steps = new ArrayList<>();
+
+        Sim(List<BandLayer> layers, int[] height, int[] capacity) {
+            this.layers = layers;
+            this.height = height;
+            this.capacity = capacity;
+            this.next = new int[layers.size()];
+            this.start = new int[layers.size() + 1];
+            this.maxSpan = new int[layers.size() + 1];
+            for (int t = 0; t <= layers.size(); t++) {
+                consumers.add(consumers(layers, t));
+            }
+        }
+
+        void run(int bandRows) {
+            int last = layers.size() - 1;
+            int rows = layers.get(last).outHeight();
+            for (int y = 0; y < rows; y += bandRows) {
+                produce(last, Math.min(rows, y + bandRows));
+            }
+        }
+
+        /** End of the rows of tensor {@code t} computed so far. */
+        private int computedEnd(int t) {
+            return t == 0 ? height[0] : next[t - 1];
+        }
+
+        /** The lowest row of tensor {@code t} a consumer's next window reads (its computed end when none does). */
+        private int firstNeeded(int t) {
+            int lo = computedEnd(t);
+            for (int c : consumers.get(t)) {
+                BandLayer l = layers.get(c);
+                if (next[c] < l.outHeight()) {
+                    lo = Math.min(lo, l.kind() == BandLayer.Kind.CONV ? Math.max(0, l.firstInputRow(next[c]))
+                            : next[c]);
+                }
+            }
+            return lo;
+        }
+
+        private void produce(int j, int yEnd) {
+            if (next[j] >= yEnd) {
+                return;
+            }
+            BandLayer l = layers.get(j);
+            int y0 = next[j];
+            for (int t : l.inputs()) {
+                int need = l.kind() == BandLayer.Kind.CONV ? l.inputRowsEnd(yEnd, height[t]) : yEnd;
+                if (t > 0) {
+                    produce(t - 1, need);
+                }
+            }
+            int out = j + 1;
+            if (out < layers.size()) {
+                int lo = firstNeeded(out);
+                maxSpan[out] = Math.max(maxSpan[out], yEnd - lo);
+                if (capacity == null) {
+                    start[out] = lo;
+                } else if (yEnd - start[out] > capacity[out]) {
+                    if (y0 > lo) {
+                        steps.add(new Shift(out, lo - start[out], y0 - lo));
+                    }
+                    start[out] = lo;
+                }
+            }
+            List<Window> windows = new ArrayList<>();
+            for (int t : l.inputs()) {
+                windows.add(window(l, t, y0, yEnd));
+            }
+            steps.add(new Compute(j, y0, yEnd, windows, y0 - start[out]));
+            next[j] = yEnd;
+        }
+
+        private Window window(BandLayer l, int t, int y0, int y1) {
+            int begin = start[t];
+            int end = computedEnd(t);
+            if (l.kind() == BandLayer.Kind.ELEMENTWISE) {
+                return new Window(t, y0 - begin, y1 - y0, 0);
+            }
+            int first = l.firstInputRow(y0) - begin; // the first row of the window, relative to the buffer
+            return first >= 0 ? new Window(t, first, end - begin - first, 0)
+                    : new Window(t, 0, end - begin, -first);
+        }
+    }
+}
