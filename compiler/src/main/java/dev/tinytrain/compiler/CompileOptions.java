@@ -17,9 +17,11 @@ import java.util.Objects;
  *     step)
  * @param inPlace let elementwise results share their operand's buffer
  * @param alignment arena offset alignment in bytes
+ * @param streamPrefix run the frozen forward prefix in row bands when that lowers the arena of a target with a
+ *     memory budget ({@link PrefixStreaming})
  */
 public record CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training,
-                             boolean fuseUpdates, boolean inPlace, int alignment) {
+                             boolean fuseUpdates, boolean inPlace, int alignment, boolean streamPrefix) {
 
     /** Validates. */
     public CompileOptions {
@@ -30,10 +32,17 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
         }
     }
 
+    /** Options with prefix streaming on (the default). */
+    public CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training, boolean fuseUpdates,
+                          boolean inPlace, int alignment) {
+        this(policy, policyName, training, fuseUpdates, inPlace, alignment, true);
+    }
+
     /**
      * A preset scheme with the defaults: stochastic rounding of int8 updates (which the Fashion-MNIST study
      * supports, ACCURACY-ANCHORS C2), QAS on, the given learning rate for weights and biases, fused in-place
-     * updates, in-place elementwise ops, 4-byte alignment.
+     * updates, in-place elementwise ops, 4-byte alignment, the frozen prefix streamed in row bands where that lowers
+     * the arena.
      */
     public static CompileOptions preset(String scheme, float lr) {
         return new CompileOptions(Presets.get(scheme), scheme, new TrainingOptions(lr, lr, "stochastic", true, 0), true,
@@ -42,11 +51,16 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
 
     /** The same options with other training options. */
     public CompileOptions withTraining(TrainingOptions t) {
-        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment);
+        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment, streamPrefix);
     }
 
     /** The same options with fusion on or off. */
     public CompileOptions withFuseUpdates(boolean fuse) {
-        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment);
+        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment, streamPrefix);
+    }
+
+    /** The same options with row-band streaming of the frozen prefix on or off. */
+    public CompileOptions withStreamPrefix(boolean stream) {
+        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, stream);
     }
 }

@@ -6,8 +6,6 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Trainability;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.ops.Conv2d;
-import dev.tinytrain.planner.MemoryPlan;
-import dev.tinytrain.planner.PlacementStrategies;
 import dev.tinytrain.pruning.PolicyResolver;
 import dev.tinytrain.pruning.Pruner;
 import dev.tinytrain.reorder.OperatorReorder;
@@ -18,7 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * The one entry point: forward graph -> training graph (autodiff) -> pruned graph (sparse-update policy) ->
- * schedule (fused in-place updates) -> memory plan -> report, checked against the target's budgets.
+ * schedule (fused in-place updates) -> the frozen prefix in row bands where that helps ({@link PrefixStreaming}) ->
+ * memory plan -> report, checked against the target's budgets.
  *
  * <pre>{@code
  * ImportedModel m = McuModelImporter.load(dir, 128, HeadSpec.transfer(w, b));
@@ -70,11 +69,10 @@ public final class Compiler {
     /** Compiles without enforcing the budgets (the report still says whether it fits). */
     public static CompiledModel compileUnchecked(Graph forward, Target target, CompileOptions options) {
         TrainingGraph pruned = prunedStep(forward, options);
-        TrainingGraph step = options.fuseUpdates() ? OperatorReorder.run(pruned) : pruned;
-        MemoryPlan plan = MemoryPlan.of(step.graph(), options.alignment(), options.inPlace(),
-                PlacementStrategies.standard().all());
-        MemoryReport report = MemoryReport.of(step, plan, target, options.policyName());
-        return new CompiledModel(forward, step, plan, report, target, options);
+        TrainingGraph scheduled = options.fuseUpdates() ? OperatorReorder.run(pruned) : pruned;
+        PrefixStreaming.Choice choice = PrefixStreaming.choose(scheduled, options, target);
+        MemoryReport report = MemoryReport.of(choice.step(), choice.plan(), target, options.policyName());
+        return new CompiledModel(forward, choice.step(), choice.plan(), report, target, options);
     }
 
     /** Backbone convs in forward order: TTE's layer index ({@code manual_weight_idx}). */

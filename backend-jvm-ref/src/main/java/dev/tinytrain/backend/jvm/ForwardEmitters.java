@@ -32,26 +32,27 @@ final class ForwardEmitters {
      * of its {@code run} with the arena offsets.
      */
     static void conv2d(EmitContext c, Node n) {
-        Conv2d op = (Conv2d) n.op();
-        Value x = n.inputs().get(0);
-        Value w = n.inputs().get(1);
-        Value b = n.inputs().get(2);
-        Value y = n.output();
+        FastConv2d conv = lowerConv(c, (Conv2d) n.op(), n.inputs().get(0), n.inputs().get(1), n.inputs().get(2),
+                n.output());
+        c.constant(conv);
+        c.arena();
+        c.offset(n.inputs().get(0));
+        c.offset(n.output());
+        maskOffset(c, n);
+        c.invoke(CONV2D);
+    }
+
+    /** The {@link FastConv2d} of conv {@code op} from {@code x} to {@code y} with weight {@code w}, bias {@code b}. */
+    static FastConv2d lowerConv(EmitContext c, Conv2d op, Value x, Value w, Value b, Value y) {
         Shape xs = x.type().shape();
         Shape ys = y.type().shape();
         Quantization xq = x.type().requireQuantization(x.name());
         float[] eff = Requant.effectiveScales(xq.scale(), w.type().requireQuantization(w.name()).scalesAsFloats(),
                 op.output().scale());
-        FastConv2d conv = new FastConv2d(xs.dim(1), xs.dim(2), xs.dim(3), xq.zeroPoint(),
+        return new FastConv2d(xs.dim(1), xs.dim(2), xs.dim(3), xq.zeroPoint(),
                 (byte[]) c.parameterArray(w), Conv2d.kernelHeight(w), Conv2d.kernelWidth(w), op.stride(),
                 op.padTop(), op.padLeft(), op.groups(), (float[]) c.parameterArray(b), eff,
                 op.output().zeroPoint(), ys.dim(1), ys.dim(2), ys.dim(3), !updatedInPlace(c, w), c.scratch());
-        c.constant(conv);
-        c.arena();
-        c.offset(x);
-        c.offset(y);
-        maskOffset(c, n);
-        c.invoke(CONV2D);
     }
 
     /** Whether a node of the graph updates parameter {@code p} (then kernels must re-read it at every run). */

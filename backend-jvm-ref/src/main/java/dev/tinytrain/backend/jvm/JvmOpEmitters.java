@@ -44,6 +44,7 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.TFLITE_RELU, TfliteEmitters::relu);
         EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteEmitters::softmax);
         EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteEmitters::quantize);
+        EMITTERS.put(OpKind.BAND_REGION, BandRegionEmitter::bandRegion);
     }
 
     private JvmOpEmitters() {

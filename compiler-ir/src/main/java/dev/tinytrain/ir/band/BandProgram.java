@@ -185,6 +185,74 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         }).sum();
     }
 
+    /** {@link #table()} entry kind: a conv on a row window. */
+    public static final int OP_CONV = 0;
+    /** {@link #table()} entry kind: an elementwise layer (the residual add) on rows. */
+    public static final int OP_ELEMENTWISE = 1;
+    /** {@link #table()} entry kind: a line buffer's overlapping move. */
+    public static final int OP_SHIFT = 2;
+    /** Ints per {@link #table()} entry. */
+    public static final int TABLE_WIDTH = 7;
+
+    /**
+     * The program as the table both backends run (the one lowering of the steps): {@link #TABLE_WIDTH} ints per
+     * step, byte offsets relative to the start of the buffer of the tensor they address (the region's input, its
+     * output, or a line buffer at {@link #bufferOffsets()} in the workspace):
+     * <ul>
+     *   <li>{@code OP_CONV, layer, inOffset, inRows, padTop, outOffset, outRows}: the layer's kernel on the window
+     *       (its input is {@code layers.get(layer).inputs().get(0)}, its output tensor {@code layer + 1});</li>
+     *   <li>{@code OP_ELEMENTWISE, layer, aOffset, bOffset, outOffset, count, 0}: the add of {@code count}
+     *       elements of its two inputs;</li>
+     *   <li>{@code OP_SHIFT, tensor, 0, fromOffset, bytes, 0, 0}: move {@code bytes} from {@code fromOffset} to the
+     *       start of the tensor's line buffer (overlapping).</li>
+     * </ul>
+     */
+    public int[] table() {
+        int[] t = new int[steps.size() * TABLE_WIDTH];
+        int k = 0;
+        for (Step s : steps) {
+            if (s instanceof Shift sh) {
+                int rb = rowBytes(sh.tensor());
+                t[k] = OP_SHIFT;
+                t[k + 1] = sh.tensor();
+                t[k + 3] = Math.multiplyExact(sh.fromRow(), rb);
+                t[k + 4] = Math.multiplyExact(sh.rows(), rb);
+            } else {
+                Compute c = (Compute) s;
+                int outRb = rowBytes(c.layer() + 1);
+                int outOff = Math.multiplyExact(c.outRowOffset(), outRb);
+                t[k + 1] = c.layer();
+                if (layers.get(c.layer()).kind() == BandLayer.Kind.CONV) {
+                    Window w = c.inputs().get(0);
+                    t[k] = OP_CONV;
+                    t[k + 2] = Math.multiplyExact(w.rowOffset(), rowBytes(w.tensor()));
+                    t[k + 3] = w.rows();
+                    t[k + 4] = w.padTop();
+                    t[k + 5] = outOff;
+                    t[k + 6] = c.y1() - c.y0();
+                } else {
+                    Window a = c.inputs().get(0);
+                    Window b = c.inputs().get(1);
+                    t[k] = OP_ELEMENTWISE;
+                    t[k + 2] = Math.multiplyExact(a.rowOffset(), rowBytes(a.tensor()));
+                    t[k + 3] = Math.multiplyExact(b.rowOffset(), rowBytes(b.tensor()));
+                    t[k + 4] = outOff;
+                    t[k + 5] = Math.multiplyExact(c.y1() - c.y0(), outRb);
+                }
+            }
+            k += TABLE_WIDTH;
+        }
+        return t;
+    }
+
+    /**
+     * The arena offset of tensor {@code t}'s buffer: the region's input at {@code inputOffset}, its output at
+     * {@code outputOffset}, a line buffer at {@code workspaceOffset} plus its {@link #bufferOffsets() offset}.
+     */
+    public long bufferBase(int t, long inputOffset, long outputOffset, long workspaceOffset) {
+        return t == 0 ? inputOffset : t == layers.size() ? outputOffset : workspaceOffset + bufferOffsets[t];
+    }
+
     /**
      * Replays the program on a model of the buffers (which absolute row each buffer row holds) and checks it: every
      * row a window reads is present where the kernel looks for it and every row it treats as padding is outside the
@@ -272,6 +340,16 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         }
     }
 
+    /**
+     * The window a conv layer's kernel sees for output rows from {@code y0} on when tensor {@code t}'s buffer holds
+     * rows {@code [begin, end)} (the buffer's row 0 is row {@code begin}): it starts at the window's first row, or
+     * at the buffer's start with the missing rows above it as padding (then {@code begin} must be 0).
+     */
+    public static Window convWindow(BandLayer l, int t, int y0, int begin, int end) {
+        int first = l.firstInputRow(y0) - begin; // the first row of the window, relative to the buffer
+        return first >= 0 ? new Window(t, first, end - begin - first, 0) : new Window(t, 0, end - begin, -first);
+    }
+
     /** The demand-driven producer: {@code capacity == null} measures spans with eager drops, else shifts lazily. */
     private static final class Sim {
         private final List<BandLayer> layers;
@@ -355,14 +433,10 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         }
 
         private Window window(BandLayer l, int t, int y0, int y1) {
-            int begin = start[t];
-            int end = computedEnd(t);
             if (l.kind() == BandLayer.Kind.ELEMENTWISE) {
-                return new Window(t, y0 - begin, y1 - y0, 0);
+                return new Window(t, y0 - start[t], y1 - y0, 0);
             }
-            int first = l.firstInputRow(y0) - begin; // the first row of the window, relative to the buffer
-            return first >= 0 ? new Window(t, first, end - begin - first, 0)
-                    : new Window(t, 0, end - begin, -first);
+            return convWindow(l, t, y0, start[t], computedEnd(t));
         }
     }
 }

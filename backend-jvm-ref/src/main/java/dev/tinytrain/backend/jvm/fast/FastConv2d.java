@@ -133,12 +133,32 @@ public final class FastConv2d {
      * (negative: none), with the placement rules of {@link ForwardKernels#conv2d}.
      */
     public void run(byte[] arena, int inOff, int outOff, int maskOff) {
+        runWindow(arena, inOff, inH, padTop, outOff, outH, maskOff);
+    }
+
+    /**
+     * Runs the conv on a row window (a band region's step, {@code BandProgram.Window}): the kernel sees
+     * {@code inRows} input rows at {@code inOff} with {@code windowPadTop} padding rows above them, and writes
+     * {@code outRows} output rows at {@code outOff}; rows it sees outside the window are padding, so the window must
+     * hold every input row its output rows read. Each output byte is the one the whole-tensor {@link #run} gives for
+     * the same row: {@link #run} is this call with the whole input.
+     */
+    public void runRows(byte[] arena, int inOff, int inRows, int windowPadTop, int outOff, int outRows) {
+        if (inRows < 1 || inRows > inH || windowPadTop < 0 || windowPadTop > padTop || outRows < 1 || outRows > outH) {
+            throw new IllegalArgumentException("conv row window of " + inRows + " input rows, pad " + windowPadTop
+                    + ", " + outRows + " output rows does not fit the layer's " + inH + " rows, pad " + padTop + ", "
+                    + outH + " output rows");
+        }
+        runWindow(arena, inOff, inRows, windowPadTop, outOff, outRows, -1);
+    }
+
+    private void runWindow(byte[] arena, int inOff, int inH, int padTop, int outOff, int outH, int maskOff) {
         if (kind == Kind.REFERENCE) {
             ForwardKernels.conv2d(arena, inOff, inH, inW, inC, xZero, weight, kH, kW, stride, padTop, padLeft, groups,
                     bias, eff, yZero, outOff, outH, outW, outC, maskOff);
             return;
         }
-        checkPlacement(arena, inOff, outOff, maskOff);
+        checkPlacement(arena, inOff, outOff, maskOff, inH, outH);
         if (!weightsFixed) {
             prepareWeights();
         }
@@ -146,9 +166,9 @@ public final class FastConv2d {
             Arrays.fill(arena, maskOff, maskOff + ((outH * outW * outC + 7) >>> 3), (byte) 0);
         }
         switch (kind) {
-            case DENSE_PIXELS -> densePixels(arena, inOff, outOff, maskOff);
-            case POINTWISE_CHANNELS -> pointwiseChannels(arena, inOff, outOff, maskOff);
-            default -> depthwise(arena, inOff, outOff, maskOff);
+            case DENSE_PIXELS -> densePixels(arena, inOff, outOff, maskOff, inH, padTop, outH);
+            case POINTWISE_CHANNELS -> pointwiseChannels(arena, inOff, outOff, maskOff, inH, padTop, outH);
+            default -> depthwise(arena, inOff, outOff, maskOff, inH, padTop, outH);
         }
     }
 
@@ -183,7 +203,7 @@ public final class FastConv2d {
         }
     }
 
-    private void checkPlacement(byte[] arena, int inOff, int outOff, int maskOff) {
+    private void checkPlacement(byte[] arena, int inOff, int outOff, int maskOff, int inH, int outH) {
         long inLen = (long) inH * inW * inC;
         long outLen = (long) outH * outW * outC;
         long maskLen = (outLen + 7) >>> 3;
@@ -204,7 +224,7 @@ public final class FastConv2d {
     }
 
     /** The input byte offset of output pixel {@code (oy, ox)}'s 1x1 window, or -1 when it falls in the padding. */
-    private int pointwiseInput(int inOff, int oy, int ox) {
+    private int pointwiseInput(int inOff, int oy, int ox, int inH, int padTop) {
         int iy = oy * stride - padTop;
         int ix = ox * stride - padLeft;
         return iy >= 0 && iy < inH && ix >= 0 && ix < inW ? inOff + (iy * inW + ix) * inC : -1;
@@ -215,7 +235,7 @@ public final class FastConv2d {
      * ({@code [(i * kW + j) * inC + c][pixel]}, im2col; a padding position reads the zero point, so it adds 0),
      * then per output channel {@code acc[p] += w[o][t] * x[t][p]}, four window elements per pass.
      */
-    private void densePixels(byte[] arena, int inOff, int outOff, int maskOff) {
+    private void densePixels(byte[] arena, int inOff, int outOff, int maskOff, int inH, int padTop, int outH) {
         final int pixels = outH * outW;
         final int inC = this.inC;
         final int terms = kH * kW * inC;
@@ -278,12 +298,13 @@ public final class FastConv2d {
      * 1x1 conv with few pixels and many output channels, vectorized over output channels: per pixel
      * {@code acc[o] += x[c] * w[c][o]}, four input channels per pass.
      */
-    private void pointwiseChannels(byte[] arena, int inOff, int outOff, int maskOff) {
+    private void pointwiseChannels(byte[] arena, int inOff, int outOff, int maskOff, int inH, int padTop,
+                                   int outH) {
         final float[] acc = scratch.floats(0, outC);
         final float[][] w = wRows;
         for (int oy = 0, first = 0; oy < outH; oy++) {
             for (int ox = 0; ox < outW; ox++, first += outC) {
-                final int base = pointwiseInput(inOff, oy, ox);
+                final int base = pointwiseInput(inOff, oy, ox, inH, padTop);
                 if (base < 0) { // all padding: the sum is 0
                     System.arraycopy(zeroSum, 0, acc, 0, outC);
                 } else {
@@ -321,7 +342,7 @@ public final class FastConv2d {
      * stride 1, one per pixel otherwise) into a row aligned with the output, then {@code acc[k] += x[k] * w[k]}
      * over the whole row with the tap's weights tiled along it.
      */
-    private void depthwise(byte[] arena, int inOff, int outOff, int maskOff) {
+    private void depthwise(byte[] arena, int inOff, int outOff, int maskOff, int inH, int padTop, int outH) {
         final int inLen = inH * inW * inC;
         final int rowLen = outW * inC;
         final float[] xs = scratch.floats(0, inLen);

@@ -53,7 +53,7 @@ class FastConv2dTest {
         };
     }
 
-    private static Case randomCase(Random r, String kind) {
+    static Case randomCase(Random r, String kind) {
         int k = new int[] {1, 3, 5, 7}[r.nextInt(4)];
         int kW = k;
         int stride = 1 + r.nextInt(2);

@@ -1,0 +1,75 @@
+package dev.tinytrain.backend.jvm.fast;
+
+import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
+import dev.tinytrain.ir.band.BandProgram;
+
+/**
+ * One band region of a generated JVM program, lowered once: its convs (each a {@link FastConv2d} of the layer's
+ * whole geometry, run on row windows), its adds' quantization, and the band program's {@link BandProgram#table()
+ * table}, which {@link #run} walks. The bytes are those of running the layers one after another on whole tensors.
+ */
+public final class BandRegionKernel {
+    /** One residual add: its operands' and result's quantization (float32 scales). */
+    public record Add(int aZero, float aScale, int bZero, float bScale, int yZero, float yScale) {
+    }
+
+    private final BandProgram program;
+    private final FastConv2d[] convs;
+    private final Add[] adds;
+    private final int[] table;
+    private final int[] convInput;
+
+    /**
+     * Lowers a region.
+     *
+     * @param program the band program
+     * @param convs per layer its conv (null for an add)
+     * @param adds per layer its add (null for a conv)
+     */
+    public BandRegionKernel(BandProgram program, FastConv2d[] convs, Add[] adds) {
+        int n = program.layers().size();
+        if (convs.length != n || adds.length != n) {
+            throw new IllegalArgumentException("band region of " + n + " layers got " + convs.length + " convs and "
+                    + adds.length + " adds");
+        }
+        this.program = program;
+        this.convs = convs.clone();
+        this.adds = adds.clone();
+        this.table = program.table();
+        this.convInput = new int[n];
+        for (int i = 0; i < n; i++) {
+            convInput[i] = program.layers().get(i).inputs().get(0);
+            if ((convs[i] == null) == (adds[i] == null)) {
+                throw new IllegalArgumentException("band layer " + i + " needs exactly one of a conv and an add");
+            }
+        }
+    }
+
+    /** Runs the region: input at {@code inOff}, output at {@code outOff}, line buffers in the workspace at {@code wsOff}. */
+    public void run(byte[] arena, int inOff, int outOff, int wsOff) {
+        int[] t = table;
+        for (int k = 0; k < t.length; k += BandProgram.TABLE_WIDTH) {
+            int layer = t[k + 1];
+            switch (t[k]) {
+                case BandProgram.OP_CONV -> convs[layer].runRows(arena,
+                        base(convInput[layer], inOff, outOff, wsOff) + t[k + 2], t[k + 3], t[k + 4],
+                        base(layer + 1, inOff, outOff, wsOff) + t[k + 5], t[k + 6]);
+                case BandProgram.OP_ELEMENTWISE -> {
+                    Add a = adds[layer];
+                    var in = program.layers().get(layer).inputs();
+                    ForwardKernels.quantizedAdd(arena, base(in.get(0), inOff, outOff, wsOff) + t[k + 2], a.aZero(),
+                            a.aScale(), base(in.get(1), inOff, outOff, wsOff) + t[k + 3], a.bZero(), a.bScale(),
+                            t[k + 5], a.yZero(), a.yScale(), base(layer + 1, inOff, outOff, wsOff) + t[k + 4], -1);
+                }
+                default -> {
+                    int b = base(layer, inOff, outOff, wsOff);
+                    System.arraycopy(arena, b + t[k + 3], arena, b, t[k + 4]);
+                }
+            }
+        }
+    }
+
+    private int base(int tensor, int inOff, int outOff, int wsOff) {
+        return (int) program.bufferBase(tensor, inOff, outOff, wsOff);
+    }
+}

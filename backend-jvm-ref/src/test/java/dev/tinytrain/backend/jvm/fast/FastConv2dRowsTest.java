@@ -1,0 +1,73 @@
+package dev.tinytrain.backend.jvm.fast;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tinytrain.ir.band.BandLayer;
+import dev.tinytrain.ir.band.BandProgram;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FastConv2d#runRows} on a row window (a band region's step) gives, for every output row of the window,
+ * the bytes the reference kernel gives on the whole tensor: random convs (k 1/3/5/7, stride 1/2, random padding,
+ * dense, first-conv-like, pointwise, depthwise), random output bands, and input buffers holding any row range that
+ * covers the band's windows.
+ */
+class FastConv2dRowsTest {
+
+    @Test
+    void rowWindowsMatchTheWholeTensorReference() {
+        Random r = new Random(15);
+        int checked = 0;
+        for (String kind : new String[] {"pointwise", "depthwise", "dense"}) {
+            for (int t = 0; t < 400; t++) {
+                FastConv2dTest.Case c = FastConv2dTest.randomCase(r, kind);
+                byte[] whole = new byte[c.inLen() + c.outLen()];
+                r.nextBytes(whole);
+                byte[] input = Arrays.copyOf(whole, c.inLen());
+                c.reference(whole, 0, c.inLen(), -1);
+                byte[] expected = Arrays.copyOfRange(whole, c.inLen(), whole.length);
+                FastConv2d fast = c.fast(r.nextBoolean());
+                BandLayer layer = BandLayer.conv(0, c.k(), c.stride(), c.padTop(), c.outH(), c.outW() * c.outC());
+                for (int band = 0; band < 3; band++) {
+                    int y0 = r.nextInt(c.outH());
+                    int y1 = y0 + 1 + r.nextInt(c.outH() - y0);
+                    int lo = Math.max(0, layer.firstInputRow(y0));
+                    int hi = layer.inputRowsEnd(y1, c.inH());
+                    if (hi <= lo) {
+                        continue; // a band entirely in the padding: no band program asks for it
+                    }
+                    int begin = r.nextInt(lo + 1);
+                    int end = hi + r.nextInt(c.inH() - hi + 1);
+                    BandProgram.Window w = BandProgram.convWindow(layer, 0, y0, begin, end);
+                    int rowIn = c.inW() * c.inC();
+                    int rowOut = c.outW() * c.outC();
+                    int inOff = r.nextInt(5);
+                    int outOff = inOff + (end - begin) * rowIn + r.nextInt(5);
+                    byte[] arena = new byte[outOff + (y1 - y0) * rowOut + 2];
+                    r.nextBytes(arena);
+                    System.arraycopy(input, begin * rowIn, arena, inOff, (end - begin) * rowIn);
+                    fast.runRows(arena, inOff + w.rowOffset() * rowIn, w.rows(), w.padTop(), outOff, y1 - y0);
+                    assertArrayEquals(Arrays.copyOfRange(expected, y0 * rowOut, y1 * rowOut),
+                            Arrays.copyOfRange(arena, outOff, outOff + (y1 - y0) * rowOut),
+                            kind + " #" + t + " rows [" + y0 + ", " + y1 + ") from buffer [" + begin + ", " + end
+                                    + ") " + c);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 2000, "windows checked: " + checked);
+    }
+
+    @Test
+    void aWindowLargerThanTheLayerIsRefused() {
+        FastConv2dTest.Case c = FastConv2dTest.randomCase(new Random(3), "depthwise");
+        FastConv2d fast = c.fast(true);
+        assertThrows(IllegalArgumentException.class, () -> fast.runRows(new byte[1 << 16], 0, c.inH() + 1, 0, 0, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> fast.runRows(new byte[1 << 16], 0, 1, c.padTop() + 1, 0, 1));
+    }
+}
