@@ -66,6 +66,7 @@ public final class COpEmitters {
         EMITTERS.put(OpKind.TFLITE_RELU, TfliteCEmitters::relu);
         EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteCEmitters::softmax);
         EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteCEmitters::quantize);
+        EMITTERS.put(OpKind.BAND_REGION, CBandRegion::emit);
     }
 
     private COpEmitters() {
@@ -78,7 +79,7 @@ public final class COpEmitters {
 
     // ================================================================================================ forward
 
-    private static String i(long v) {
+    static String i(long v) {
         return Long.toString(Math.toIntExact(v));
     }
 
@@ -94,9 +95,19 @@ public final class COpEmitters {
     static void conv2d(CEmitContext c, Node n) {
         Conv2d op = (Conv2d) n.op();
         Value x = n.inputs().get(0);
-        Value w = n.inputs().get(1);
-        Value b = n.inputs().get(2);
         Value y = n.output();
+        convCall(c, op, x, n.inputs().get(1), n.inputs().get(2), y, c.off(x), i(x.type().shape().dim(1)),
+                i(op.padTop()), c.off(y), i(y.type().shape().dim(1)), maskOffset(c, n));
+    }
+
+    /**
+     * The kernel call of conv {@code op} from {@code x} to {@code y}, its input seen as {@code inH} rows at
+     * {@code inOff} with {@code padTop} padding rows above and {@code outH} output rows at {@code outOff} (C
+     * expressions: the whole tensors for a node, a row window of a band region's step): the fast kernel the geometry
+     * allows, else the reference {@code tt_conv2d_p}, as the JVM's {@code FastConv2d} chooses.
+     */
+    static void convCall(CEmitContext c, Conv2d op, Value x, Value w, Value b, Value y, String inOff, String inH,
+                         String padTop, String outOff, String outH, String maskOff) {
         Shape xs = x.type().shape();
         Shape ys = y.type().shape();
         Quantization xq = x.type().requireQuantization(x.name());
@@ -106,28 +117,27 @@ public final class COpEmitters {
         int kW = Conv2d.kernelWidth(w);
         int inC = xs.dim(3);
         if (kH == 1 && kW == 1 && op.groups() == 1 && op.padTop() == 0 && op.padLeft() == 0 && inC <= MAX_INT_TERMS) {
-            c.call("tt_conv1x1", c.arena(), c.off(x), i(xs.dim(2)), i(inC), i(xq.zeroPoint()), c.weight(w),
+            c.call("tt_conv1x1", c.arena(), inOff, i(xs.dim(2)), i(inC), i(xq.zeroPoint()), c.weight(w),
                     zeroPointTimesWeightSums(c, w, xq.zeroPoint(), inC), i(op.stride()), c.biasArgs(b), c.floats(eff),
-                    i(op.output().zeroPoint()), c.off(y), i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), maskOffset(c, n));
+                    i(op.output().zeroPoint()), outOff, outH, i(ys.dim(2)), i(ys.dim(3)), maskOff);
             return;
         }
         if (CGeom.depthwiseLayout(w) && op.groups() == inC && ys.dim(3) == inC && (long) kH * kW <= MAX_INT_TERMS) {
-            c.call("tt_depthwise_conv", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(inC), i(xq.zeroPoint()),
-                    c.weight(w), i(kH), i(kW), i(op.stride()), i(op.padTop()), i(op.padLeft()), c.biasArgs(b),
-                    c.floats(eff), i(op.output().zeroPoint()), c.off(y), i(ys.dim(1)), i(ys.dim(2)), maskOffset(c, n));
+            c.call("tt_depthwise_conv", c.arena(), inOff, inH, i(xs.dim(2)), i(inC), i(xq.zeroPoint()),
+                    c.weight(w), i(kH), i(kW), i(op.stride()), padTop, i(op.padLeft()), c.biasArgs(b),
+                    c.floats(eff), i(op.output().zeroPoint()), outOff, outH, i(ys.dim(2)), maskOff);
             return;
         }
         if (op.groups() == 1 && kH * kW * inC <= IM2COL_MAX_PATCH && !c.splitWeight(w)) {
-            c.call("tt_conv_im2col", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(inC), i(xq.zeroPoint()),
+            c.call("tt_conv_im2col", c.arena(), inOff, inH, i(xs.dim(2)), i(inC), i(xq.zeroPoint()),
                     c.weight(w), zeroPointTimesWeightSums(c, w, xq.zeroPoint(), kH * kW * inC), i(kH), i(kW),
-                    i(op.stride()), i(op.padTop()), i(op.padLeft()), c.biasArgs(b), c.floats(eff),
-                    i(op.output().zeroPoint()), c.off(y), i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), maskOffset(c, n));
+                    i(op.stride()), padTop, i(op.padLeft()), c.biasArgs(b), c.floats(eff),
+                    i(op.output().zeroPoint()), outOff, outH, i(ys.dim(2)), i(ys.dim(3)), maskOff);
             return;
         }
-        c.call("tt_conv2d_p", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(xs.dim(3)), i(xq.zeroPoint()),
-                c.weight(w), i(Conv2d.kernelHeight(w)), i(Conv2d.kernelWidth(w)), i(op.stride()), i(op.padTop()),
-                i(op.padLeft()), i(op.groups()), c.biasArgs(b), c.floats(eff), i(op.output().zeroPoint()), c.off(y),
-                i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), maskOffset(c, n));
+        c.call("tt_conv2d_p", c.arena(), inOff, inH, i(xs.dim(2)), i(xs.dim(3)), i(xq.zeroPoint()),
+                c.weight(w), i(kH), i(kW), i(op.stride()), padTop, i(op.padLeft()), i(op.groups()), c.biasArgs(b),
+                c.floats(eff), i(op.output().zeroPoint()), outOff, outH, i(ys.dim(2)), i(ys.dim(3)), maskOff);
     }
 
     /** Terms of an int8 conv sum that int32 holds exactly ({@code TT_MAX_INT_TERMS} of tt_kernels.h). */

@@ -1,0 +1,85 @@
+package dev.tinytrain.backend.c;
+
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.band.BandProgram;
+import dev.tinytrain.ir.ops.BandRegion;
+import dev.tinytrain.ir.ops.Conv2d;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The C of a band region: its band program's {@link BandProgram#table() table} as a {@code static const} array
+ * and one loop that walks it, each entry dispatched to its layer's kernel call (the call a whole-tensor node of the
+ * layer would make, on the entry's row window) or to a line buffer's {@code memmove}: the JVM's
+ * {@code BandRegionKernel}, entry for entry.
+ */
+final class CBandRegion {
+    private CBandRegion() {
+    }
+
+    static void emit(CEmitContext c, Node n) {
+        BandRegion region = (BandRegion) n.op();
+        List<Value> tensors = region.tensorValues(n.name(), n.inputs());
+        BandProgram p = region.program(n.name(), n.inputs());
+        long in = Long.parseLong(c.off(n.inputs().get(0)));
+        long out = Long.parseLong(c.off(n.outputs().get(0)));
+        long ws = Long.parseLong(c.off(n.outputs().get(1)));
+        List<Integer> table = new ArrayList<>();
+        for (int v : p.table()) {
+            table.add(v);
+        }
+        String t = c.ints(table);
+        c.statement("{ /* " + p.steps().size() + " band steps of " + region.layers().size() + " layers, "
+                + p.bandRows() + " output row(s) per band, line buffers " + p.workspaceBytes() + " B */");
+        c.statement("    int32_t tt_k;");
+        c.statement("    for (tt_k = 0; tt_k < " + table.size() + "; tt_k += " + BandProgram.TABLE_WIDTH + ") {");
+        c.statement("        const int32_t *tt_e = &" + t + "[tt_k];");
+        c.statement("        switch (tt_e[0] * " + (region.layers().size() + 1) + " + tt_e[1]) {");
+        int stride = region.layers().size() + 1;
+        for (int i = 0; i < region.layers().size(); i++) {
+            BandRegion.Layer l = region.layers().get(i);
+            String outBase = Long.toString(p.bufferBase(i + 1, in, out, ws));
+            Value y = tensors.get(i + 1);
+            if (l.op() instanceof Conv2d conv) {
+                c.statement("        case " + (BandProgram.OP_CONV * stride + i) + ": /* " + l.name() + " */");
+                String inBase = Long.toString(p.bufferBase(l.tensors().get(0), in, out, ws));
+                COpEmitters.convCall(c, conv, tensors.get(l.tensors().get(0)), n.inputs().get(l.params().get(0)),
+                        n.inputs().get(l.params().get(1)), y, inBase + " + tt_e[2]", "tt_e[3]", "tt_e[4]",
+                        outBase + " + tt_e[5]", "tt_e[6]", "-1");
+            } else {
+                c.statement("        case " + (BandProgram.OP_ELEMENTWISE * stride + i) + ": /* " + l.name() + " */");
+                Value a = tensors.get(l.tensors().get(0));
+                Value b = tensors.get(l.tensors().get(1));
+                Quantization aq = a.type().requireQuantization(a.name());
+                Quantization bq = b.type().requireQuantization(b.name());
+                Quantization yq = y.type().requireQuantization(y.name());
+                c.call("tt_quantized_add", c.arena(), p.bufferBase(l.tensors().get(0), in, out, ws) + " + tt_e[2]",
+                        COpEmitters.i(aq.zeroPoint()), c.f((float) aq.scale()),
+                        p.bufferBase(l.tensors().get(1), in, out, ws) + " + tt_e[3]", COpEmitters.i(bq.zeroPoint()),
+                        c.f((float) bq.scale()), "tt_e[5]", COpEmitters.i(yq.zeroPoint()), c.f((float) yq.scale()),
+                        outBase + " + tt_e[4]", "-1");
+            }
+            c.statement("            break;");
+        }
+        java.util.Set<Integer> shifted = new java.util.TreeSet<>();
+        p.steps().forEach(s -> {
+            if (s instanceof BandProgram.Shift sh) {
+                shifted.add(sh.tensor());
+            }
+        });
+        for (int tensor : shifted) {
+            long base = p.bufferBase(tensor, in, out, ws);
+            c.statement("        case " + (BandProgram.OP_SHIFT * stride + tensor) + ": /* line buffer of "
+                    + tensors.get(tensor).name() + " */");
+            c.call("memmove", c.arena() + " + " + base, c.arena() + " + " + base + " + tt_e[3]", "(size_t)tt_e[4]");
+            c.statement("            break;");
+        }
+        c.statement("        default:");
+        c.statement("            break;");
+        c.statement("        }");
+        c.statement("    }");
+        c.statement("}");
+    }
+}
