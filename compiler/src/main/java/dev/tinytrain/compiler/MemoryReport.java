@@ -7,6 +7,7 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
@@ -41,21 +42,25 @@ import java.util.Map;
  * @param flashBudgetBytes the target's Flash
  * @param tensors every arena buffer with its lifetime and offset
  * @param parameters every parameter with where it lives
+ * @param forwardPeakBytes the largest sum of aligned sizes live at one step of the forward (up to the loss)
+ * @param backwardPeakBytes the same after the loss (the backward and the updates)
+ * @param bandRegions the frozen prefix run in row bands, if any ({@link PrefixStreaming})
  */
 public record MemoryReport(String model, String scheme, String target, long arenaBytes, long lowerBoundBytes,
                            double efficiency, String strategy, long trainableWeightBytes, long biasBytes,
                            long headBytes, long masterBytes, long stackBytes, long sramTotalBytes,
                            long frozenWeightBytes, long frozenBiasBytes, long constantBytes, long codeBytes,
                            long flashBytes, long sramBudgetBytes, long flashBudgetBytes, List<TensorEntry> tensors,
-                           List<ParameterEntry> parameters) {
+                           List<ParameterEntry> parameters, long forwardPeakBytes, long backwardPeakBytes,
+                           List<BandRegionEntry> bandRegions) {
 
     /**
      * One arena buffer.
      *
      * @param buffer buffer name (its first value)
      * @param values the values it holds (several when ops run in place)
-     * @param kind {@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace} or
-     *     {@code output}
+     * @param kind {@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace},
+     *     {@code band lines} (a band region's line buffers) or {@code output}
      * @param bytes size
      * @param firstStep first schedule step it is live (0 = before the first op)
      * @param lastStep last step it is live
@@ -100,6 +105,20 @@ public record MemoryReport(String model, String scheme, String target, long aren
     public MemoryReport {
         tensors = ImmutableList.copyOf(tensors);
         parameters = ImmutableList.copyOf(parameters);
+        bandRegions = ImmutableList.copyOf(bandRegions);
+    }
+
+    /** A report without band regions whose forward and backward peaks are not split (both the lower bound). */
+    public MemoryReport(String model, String scheme, String target, long arenaBytes, long lowerBoundBytes,
+                        double efficiency, String strategy, long trainableWeightBytes, long biasBytes, long headBytes,
+                        long masterBytes, long stackBytes, long sramTotalBytes, long frozenWeightBytes,
+                        long frozenBiasBytes, long constantBytes, long codeBytes, long flashBytes,
+                        long sramBudgetBytes, long flashBudgetBytes, List<TensorEntry> tensors,
+                        List<ParameterEntry> parameters) {
+        this(model, scheme, target, arenaBytes, lowerBoundBytes, efficiency, strategy, trainableWeightBytes,
+                biasBytes, headBytes, masterBytes, stackBytes, sramTotalBytes, frozenWeightBytes, frozenBiasBytes,
+                constantBytes, codeBytes, flashBytes, sramBudgetBytes, flashBudgetBytes, tensors, parameters,
+                lowerBoundBytes, lowerBoundBytes, List.of());
     }
 
     /** Builds the report of a scheduled, planned step. */
@@ -144,6 +163,13 @@ public record MemoryReport(String model, String scheme, String target, long aren
             if (n.op() instanceof Conv2d c) {
                 constants += 4L * c.outChannels(n.inputs().get(1)); // effective scales
             }
+            if (n.op() instanceof BandRegion b) {
+                for (BandRegion.Layer l : b.layers()) {
+                    if (l.op() instanceof Conv2d c) {
+                        constants += 4L * c.outChannels(n.inputs().get(l.params().get(0)));
+                    }
+                }
+            }
             constants += 4L * n.traits().parameterUpdate().map(u -> u.rule().qasDivisors().size()).orElse(0);
         }
         long sram = plan.arenaBytes() + weights + biases + head + masters + target.stackBytes();
@@ -151,7 +177,37 @@ public record MemoryReport(String model, String scheme, String target, long aren
         return new MemoryReport(step.graph().name(), scheme, target.name(), plan.arenaBytes(), plan.lowerBoundBytes(),
                 plan.result().efficiency(), plan.result().placement().strategy(), weights, biases, head, masters,
                 target.stackBytes(), sram, frozenWeights, frozenBiases, constants, target.codeBytes(), flash,
-                target.sramBytes(), target.flashBytes(), tensors(step, plan), params);
+                target.sramBytes(), target.flashBytes(), tensors(step, plan), params, peak(step, plan, true),
+                peak(step, plan, false), bandRegions(step));
+    }
+
+    /** The largest live sum of the forward (steps up to the loss's) or of the rest. */
+    private static long peak(TrainingGraph step, MemoryPlan plan, boolean forward) {
+        int lossStep = step.graph().nodes().indexOf(step.graph().producer(step.lossValue()).orElseThrow()) + 1;
+        int steps = step.graph().nodes().size() + 2;
+        long[] live = new long[steps];
+        int alignment = plan.layout().alignment();
+        for (BufferLifetime b : plan.lifetimes().buffers()) {
+            for (int s = b.firstStep(); s <= b.lastStep(); s++) {
+                live[s] += b.alignedSize(alignment);
+            }
+        }
+        long peak = 0;
+        for (int s = forward ? 0 : lossStep + 1; s < (forward ? lossStep + 1 : steps); s++) {
+            peak = Math.max(peak, live[s]);
+        }
+        return peak;
+    }
+
+    private static List<BandRegionEntry> bandRegions(TrainingGraph step) {
+        List<BandRegionEntry> out = new ArrayList<>();
+        List<Node> nodes = step.graph().nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (nodes.get(i).op() instanceof BandRegion) {
+                out.add(BandRegionEntry.of(nodes.get(i), i + 1));
+            }
+        }
+        return out;
     }
 
     private static List<TensorEntry> tensors(TrainingGraph step, MemoryPlan plan) {
@@ -179,6 +235,9 @@ public record MemoryReport(String model, String scheme, String target, long aren
             return "mask";
         }
         Node producer = step.graph().producer(v).orElseThrow();
+        if (producer.op() instanceof BandRegion && !v.equals(producer.output())) {
+            return "band lines"; // the line buffers of a frozen prefix run in row bands
+        }
         if (producer.traits().hasSideEffects()) {
             return "workspace"; // a result of an in-place update is scratch for its channel-by-channel gradient
         }

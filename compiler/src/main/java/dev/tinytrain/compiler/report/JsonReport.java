@@ -35,6 +35,8 @@ final class JsonReport {
         o.put("efficiency", r.efficiency());
         o.put("arenaToLowerBound", Units.arenaToLowerBound(r.arenaBytes(), r.lowerBoundBytes()));
         o.put("strategy", r.strategy());
+        o.put("forwardPeakBytes", r.forwardPeakBytes());
+        o.put("backwardPeakBytes", r.backwardPeakBytes());
         o.put("steps", ReportFacts.steps(r));
         o.put("peakStep", ReportFacts.peakStep(ReportFacts.liveBytes(r)));
         if (r.sramBudgetBytes() == Units.UNBOUNDED) {
@@ -67,6 +69,30 @@ final class JsonReport {
             n.put("offset", t.offset());
             ArrayNode valueOffsets = n.putArray("valueOffsets");
             t.valueOffsets().forEach(valueOffsets::add);
+        }
+        ArrayNode bands = o.putArray("bandRegions");
+        for (dev.tinytrain.compiler.BandRegionEntry b : r.bandRegions()) {
+            ObjectNode n = bands.addObject();
+            n.put("node", b.node());
+            n.put("step", b.step());
+            ArrayNode layers = n.putArray("layers");
+            b.layers().forEach(layers::add);
+            n.put("bandRows", b.bandRows());
+            n.put("workspaceBytes", b.workspaceBytes());
+            n.put("wholeBytes", b.wholeBytes());
+            n.put("kernelCalls", b.kernelCalls());
+            n.put("shiftedBytes", b.shiftedBytes());
+            n.put("recomputedMacs", b.recomputedMacs());
+            ArrayNode lines = n.putArray("lineBuffers");
+            for (dev.tinytrain.compiler.BandRegionEntry.LineBuffer l : b.lineBuffers()) {
+                ObjectNode ln = lines.addObject();
+                ln.put("tensor", l.tensor());
+                ln.put("rows", l.rows());
+                ln.put("tensorRows", l.tensorRows());
+                ln.put("rowBytes", l.rowBytes());
+                ln.put("bytes", l.bytes());
+                ln.put("offset", l.offset());
+            }
         }
         ArrayNode params = o.putArray("parameters");
         for (ParameterEntry p : r.parameters()) {

@@ -26,6 +26,7 @@ import java.util.Locale;
  *   <li>{@code lowerBoundBytes}: LOAD, the largest sum of aligned sizes live at one schedule step</li>
  *   <li>{@code efficiency}: LOAD / arena (1.0 is optimal); {@code arenaToLowerBound}: arena / LOAD</li>
  *   <li>{@code strategy}: the placement strategy whose plan was kept</li>
+ *   <li>{@code forwardPeakBytes}, {@code backwardPeakBytes}: the largest live sum up to the loss and after it</li>
  *   <li>{@code steps}: schedule steps covered by the tensors ({@code 0 .. steps-1}; step 0 is before the first
  *       op); {@code peakStep}: the first step where the live bytes reach their maximum</li>
  *   <li>{@code arenaRoomBytes}: the largest arena the SRAM budget leaves room for with the other SRAM parts
@@ -41,8 +42,13 @@ import java.util.Locale;
  *   <li>{@code tensors}: one object per arena buffer, in schedule order of definition: {@code buffer} (its name,
  *       the first value it holds), {@code values} (every value it holds; several when ops run in place),
  *       {@code kind} ({@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace},
- *       {@code output}), {@code bytes}, {@code firstStep}, {@code lastStep} (live steps, both inclusive),
+ *       {@code band lines}, {@code output}), {@code bytes}, {@code firstStep}, {@code lastStep} (live steps, both inclusive),
  *       {@code offset} (arena offset)</li>
+ *   <li>{@code bandRegions}: the frozen prefix run in row bands (empty when it runs on whole tensors): {@code node},
+ *       {@code step}, {@code layers}, {@code bandRows}, {@code workspaceBytes} (all line buffers),
+ *       {@code wholeBytes} (the intermediate tensors had they been whole), {@code kernelCalls},
+ *       {@code shiftedBytes}, {@code recomputedMacs}, {@code lineBuffers} ({@code tensor}, {@code rows},
+ *       {@code tensorRows}, {@code rowBytes}, {@code bytes}, {@code offset} in the workspace)</li>
  *   <li>{@code parameters}: one object per parameter: {@code name}, {@code placement} ({@code sram} trained,
  *       {@code split} trainable channels in SRAM and the rest in Flash, {@code flash} frozen), {@code sramBytes},
  *       {@code flashBytes}</li>

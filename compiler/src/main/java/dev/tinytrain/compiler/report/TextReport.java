@@ -33,6 +33,10 @@ final class TextReport {
                 "largest sum of sizes live at one step");
         summary.row("arena / LOAD", Units.ratio(Units.arenaToLowerBound(r.arenaBytes(), r.lowerBoundBytes())), "",
                 "efficiency LOAD / arena " + Units.ratio(r.efficiency()));
+        summary.row("forward peak", bytes(r.forwardPeakBytes()), kb(r.forwardPeakBytes()),
+                "largest live sum up to the loss" + (r.bandRegions().isEmpty() ? "" : " (prefix in row bands)"));
+        summary.row("backward peak", bytes(r.backwardPeakBytes()), kb(r.backwardPeakBytes()),
+                "largest live sum after the loss");
         summary.rule();
         summary.row("SRAM total", bytes(r.sramTotalBytes()), kb(r.sramTotalBytes()), budget(r.sramTotalBytes(),
                 r.sramBudgetBytes()));
@@ -48,6 +52,7 @@ final class TextReport {
                     percent(e.getValue(), r.flashBytes()));
         }
         sb.append(summary.render(""));
+        sb.append(bandRegions(r));
 
         int steps = ReportFacts.steps(r);
         long[] live = ReportFacts.liveBytes(r);
@@ -99,6 +104,25 @@ final class TextReport {
     }
 
     /** One line: fits, or OVER BUDGET with by how much. */
+    /** The band regions: layers, line buffers against the whole tensors, and what streaming costs. */
+    static String bandRegions(MemoryReport r) {
+        StringBuilder sb = new StringBuilder();
+        for (dev.tinytrain.compiler.BandRegionEntry b : r.bandRegions()) {
+            sb.append(String.format(Locale.ROOT, "%nBand region at step %d: %d frozen layers %s .. %s in row bands of %d"
+                    + " output row(s); line buffers %s B instead of %s B of whole tensors; %d kernel calls, %s B"
+                    + " shifted, %s recomputed MACs%n", b.step(), b.layers().size(), b.layers().get(0),
+                    b.layers().get(b.layers().size() - 1), b.bandRows(), bytes(b.workspaceBytes()),
+                    bytes(b.wholeBytes()), b.kernelCalls(), bytes(b.shiftedBytes()), bytes(b.recomputedMacs())));
+            TextTable t = new TextTable("tensor", ">rows", ">of", ">row B", ">bytes", ">offset");
+            for (dev.tinytrain.compiler.BandRegionEntry.LineBuffer l : b.lineBuffers()) {
+                t.row(l.tensor(), Integer.toString(l.rows()), Integer.toString(l.tensorRows()),
+                        bytes(l.rowBytes()), bytes(l.bytes()), bytes(l.offset()));
+            }
+            sb.append(t.render("  "));
+        }
+        return sb.toString();
+    }
+
     static String status(MemoryReport r) {
         if (r.fits()) {
             return r.sramBudgetBytes() == Units.UNBOUNDED && r.flashBudgetBytes() == Units.UNBOUNDED
