@@ -11,6 +11,7 @@ import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
+import dev.tinytrain.planner.TensorLifetimes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,7 +61,7 @@ public record MemoryReport(String model, String scheme, String target, long aren
      * @param buffer buffer name (its first value)
      * @param values the values it holds (several when ops run in place)
      * @param kind {@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace},
-     *     {@code band lines} (a band region's line buffers) or {@code output}
+     *     {@code band-lines} (a band region's line buffers) or {@code output}
      * @param bytes size
      * @param firstStep first schedule step it is live (0 = before the first op)
      * @param lastStep last step it is live
@@ -177,17 +178,17 @@ public record MemoryReport(String model, String scheme, String target, long aren
         return new MemoryReport(step.graph().name(), scheme, target.name(), plan.arenaBytes(), plan.lowerBoundBytes(),
                 plan.result().efficiency(), plan.result().placement().strategy(), weights, biases, head, masters,
                 target.stackBytes(), sram, frozenWeights, frozenBiases, constants, target.codeBytes(), flash,
-                target.sramBytes(), target.flashBytes(), tensors(step, plan), params, peak(step, plan, true),
-                peak(step, plan, false), bandRegions(step));
+                target.sramBytes(), target.flashBytes(), tensors(step, plan), params,
+                peak(step, plan.lifetimes(), plan.layout().alignment(), true),
+                peak(step, plan.lifetimes(), plan.layout().alignment(), false), bandRegions(step));
     }
 
     /** The largest live sum of the forward (steps up to the loss's) or of the rest. */
-    private static long peak(TrainingGraph step, MemoryPlan plan, boolean forward) {
+    static long peak(TrainingGraph step, TensorLifetimes lifetimes, int alignment, boolean forward) {
         int lossStep = step.graph().nodes().indexOf(step.graph().producer(step.lossValue()).orElseThrow()) + 1;
         int steps = step.graph().nodes().size() + 2;
         long[] live = new long[steps];
-        int alignment = plan.layout().alignment();
-        for (BufferLifetime b : plan.lifetimes().buffers()) {
+        for (BufferLifetime b : lifetimes.buffers()) {
             for (int s = b.firstStep(); s <= b.lastStep(); s++) {
                 live[s] += b.alignedSize(alignment);
             }
@@ -236,7 +237,7 @@ public record MemoryReport(String model, String scheme, String target, long aren
         }
         Node producer = step.graph().producer(v).orElseThrow();
         if (producer.op() instanceof BandRegion && !v.equals(producer.output())) {
-            return "band lines"; // the line buffers of a frozen prefix run in row bands
+            return "band-lines"; // the line buffers of a frozen prefix run in row bands
         }
         if (producer.traits().hasSideEffects()) {
             return "workspace"; // a result of an in-place update is scratch for its channel-by-channel gradient

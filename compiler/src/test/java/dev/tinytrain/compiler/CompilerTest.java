@@ -70,20 +70,20 @@ class CompilerTest {
                 CompileOptions.preset("proxyless-98kb", 1e-3f)).report();
         assertTrue(mcunet.arenaBytes() <= 177_152, "mcunet-99kb arena " + mcunet.arenaBytes());
         assertTrue(proxyless.arenaBytes() <= 138_240, "proxyless-98kb arena " + proxyless.arenaBytes());
-        assertEquals(163_844, mcunet.arenaBytes());
-        assertEquals(131_076, proxyless.arenaBytes());
+        assertEquals(127_532, mcunet.arenaBytes()); // the backward's peak: the prefix runs in row bands
+        assertEquals(76_588, proxyless.arenaBytes());
         assertEquals(mcunet.lowerBoundBytes(), mcunet.arenaBytes());
     }
 
     /**
-     * MobileNetV2's peak: block 1's stride-2 depthwise conv writes its 32x32x48 output over its dying 64x64x48
-     * input (245,764 B with separate buffers), so the peak moves to the 1x1 expansion before it: 32,768 B in +
-     * 196,608 B out + 4 B.
+     * MobileNetV2's peak on whole tensors: block 1's stride-2 depthwise conv writes its 32x32x48 output over its
+     * dying 64x64x48 input (245,764 B with separate buffers), so the peak moves to the 1x1 expansion before it:
+     * 32,768 B in + 196,608 B out + 4 B.
      */
     @Test
     void mobileNetV2PeakIsItsBlockOneExpansionOnceTheDepthwiseRunsInPlace() {
         CompiledModel c = Compiler.compileUnchecked(model("mbv2-w0.35"), Target.STM32F746,
-                CompileOptions.preset("mbv2-99kb", 1e-3f));
+                CompileOptions.preset("mbv2-99kb", 1e-3f).withStreamPrefix(false));
         assertEquals(229_380, c.report().arenaBytes());
         assertEquals(c.report().lowerBoundBytes(), c.report().arenaBytes());
     }

@@ -5,6 +5,7 @@ import com.google.common.collect.ImmutableMap;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -177,7 +178,7 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         return new TensorLifetimes(buffers, resolved, offsetIn);
     }
 
-    /** True when {@code n}'s result may share its input's buffer ahead of it (a depthwise conv). */
+    /** True when {@code n}'s result may share its input's buffer ahead of it (a depthwise conv, a band region). */
     private static boolean leadsInput(Node n) {
         return n.traits().inPlaceOperands().leadOffset();
     }
@@ -198,15 +199,7 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         if (last.get(in.name()) != step || groupLast(bufferOf, last, buf) != step) {
             return; // the input (or a value sharing its bytes) is still needed after the conv
         }
-        if (!(n.op() instanceof Conv2d conv)) {
-            throw new IllegalStateException(n.op().kind().irName() + " '" + n.name() + "' allows a lead offset, but"
-                    + " the planner computes leads for depthwise convs only");
-        }
-        int[] xs = in.type().shape().toArray();
-        int[] ys = out.type().shape().toArray();
-        Value w = n.inputs().get(1);
-        long lead = DepthwiseInPlace.minimumLead(xs[1], xs[2], xs[3], Conv2d.kernelHeight(w), Conv2d.kernelWidth(w),
-                conv.stride(), conv.padTop(), conv.padLeft(), ys[1], ys[2]);
+        long lead = minimumLead(n);
         lead = (lead + alignment - 1) / alignment * alignment;
         if (lead >= size.get(out.name())) {
             return; // the output would not overlap the input: two separate buffers are as small
@@ -218,6 +211,22 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         }
         bufferOf.put(out.name(), buf);
         offsetIn.put(out.name(), 0L);
+    }
+
+    /** The lead of a depthwise conv ({@link DepthwiseInPlace}) or of a band region (its program's output lead). */
+    private static long minimumLead(Node n) {
+        if (n.op() instanceof BandRegion region) {
+            return region.program(n.name(), n.inputs()).outputLead();
+        }
+        if (!(n.op() instanceof Conv2d conv)) {
+            throw new IllegalStateException(n.op().kind().irName() + " '" + n.name() + "' allows a lead offset, but"
+                    + " the planner computes leads for depthwise convs and band regions only");
+        }
+        int[] xs = n.inputs().get(0).type().shape().toArray();
+        int[] ys = n.output().type().shape().toArray();
+        Value w = n.inputs().get(1);
+        return DepthwiseInPlace.minimumLead(xs[1], xs[2], xs[3], Conv2d.kernelHeight(w), Conv2d.kernelWidth(w),
+                conv.stride(), conv.padTop(), conv.padLeft(), ys[1], ys[2]);
     }
 
     private static String find(Map<String, String> parent, String v) {

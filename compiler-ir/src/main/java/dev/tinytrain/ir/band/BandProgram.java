@@ -14,8 +14,9 @@ import java.util.List;
  * workspace holding only the rows some consumer's window still needs: line buffers, no recomputation (every row of
  * every layer is computed once).
  *
- * <p>The order is demand-driven: the last layer computes {@code bandRows} output rows at a time; before a layer
- * computes rows {@code [y0, y1)} it has its inputs computed up to the last row those rows' windows read, and a line
+ * <p>The order is demand-driven: every layer computes at most {@code bandRows} rows per call (the last layer's
+ * bands); before a layer computes rows {@code [y0, y1)} it has its inputs computed up to the last row those rows'
+ * windows read, so each line buffer holds about its consumer's window and one band, and a line
  * buffer about to overflow first shifts the rows still needed (those at or after the lowest row any consumer's next
  * window reads) to its start. The capacity of each line buffer is the largest span of rows it must hold when rows
  * are dropped as early as possible; shifting lazily (only when the new rows would not fit) then never overflows and
@@ -24,7 +25,7 @@ import java.util.List;
  * @param layers the layers, in execution order (layer {@code i} writes tensor {@code i + 1})
  * @param inHeight rows of the region's input
  * @param inRowBytes bytes of one input row
- * @param bandRows output rows of the last layer per band
+ * @param bandRows rows per kernel call of every layer (the last layer's output rows per band)
  * @param steps the program
  * @param capacityRows rows of each tensor's line buffer (0 for the input and the output, which are whole)
  * @param bufferOffsets byte offset of each tensor's line buffer in the workspace (-1 for the input and output)
@@ -125,11 +126,11 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
                         + ") is read by no later layer");
             }
         }
-        Sim eager = new Sim(layers, height, null);
-        eager.run(bandRows);
+        Sim eager = new Sim(layers, height, bandRows, null);
+        eager.run();
         int[] capacity = eager.maxSpan;
-        Sim lazy = new Sim(layers, height, capacity);
-        lazy.run(bandRows);
+        Sim lazy = new Sim(layers, height, bandRows, capacity);
+        lazy.run();
         long[] offsets = new long[n + 1];
         Arrays.fill(offsets, -1);
         long bytes = 0;
@@ -254,6 +255,39 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
     }
 
     /**
+     * The smallest lead, in bytes, of the region's output before its input for the two to share one buffer (the
+     * output at offset {@code o}, the input at {@code o + lead}): every output byte is written where only input
+     * bytes that no later step reads lie. Output byte {@code e} overwrites input byte {@code e - lead}; a step
+     * writing output bytes below {@code e1} is safe when every input byte read from that step on is at least
+     * {@code e1 - lead}. As {@code DepthwiseInPlace} does for one depthwise conv, but over the whole program, so a
+     * prefix whose rows shrink (strides) can write its whole output over its dying input.
+     */
+    public long outputLead() {
+        int n = layers.size();
+        long[] minReadFrom = new long[steps.size() + 1];
+        minReadFrom[steps.size()] = Long.MAX_VALUE;
+        for (int s = steps.size() - 1; s >= 0; s--) {
+            long m = Long.MAX_VALUE;
+            if (steps.get(s) instanceof Compute c) {
+                for (Window w : c.inputs()) {
+                    if (w.tensor() == 0) {
+                        m = Math.min(m, (long) w.rowOffset() * inRowBytes);
+                    }
+                }
+            }
+            minReadFrom[s] = Math.min(m, minReadFrom[s + 1]);
+        }
+        long lead = 0;
+        for (int s = 0; s < steps.size(); s++) {
+            if (steps.get(s) instanceof Compute c && c.layer() == n - 1 && minReadFrom[s] != Long.MAX_VALUE) {
+                long end = (long) (c.outRowOffset() + c.y1() - c.y0()) * rowBytes(n);
+                lead = Math.max(lead, end - minReadFrom[s]);
+            }
+        }
+        return lead;
+    }
+
+    /**
      * Replays the program on a model of the buffers (which absolute row each buffer row holds) and checks it: every
      * row a window reads is present where the kernel looks for it and every row it treats as padding is outside the
      * tensor, every row is computed once and in order (no recomputation), no write or shift leaves its buffer, and
@@ -341,13 +375,16 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
     }
 
     /**
-     * The window a conv layer's kernel sees for output rows from {@code y0} on when tensor {@code t}'s buffer holds
-     * rows {@code [begin, end)} (the buffer's row 0 is row {@code begin}): it starts at the window's first row, or
-     * at the buffer's start with the missing rows above it as padding (then {@code begin} must be 0).
+     * The window a conv layer's kernel sees for output rows {@code [y0, y1)} when tensor {@code t} ({@code height}
+     * rows) has rows {@code [begin, end)} in its buffer (the buffer's row 0 is row {@code begin}): from the window's
+     * first row, or from the buffer's start with the missing rows above it as padding (then {@code begin} is 0), to
+     * the last row the band reads, so a kernel touches no row it does not need (rows after it are padding exactly
+     * when they are outside the tensor).
      */
-    public static Window convWindow(BandLayer l, int t, int y0, int begin, int end) {
+    public static Window convWindow(BandLayer l, int t, int y0, int y1, int begin, int end, int height) {
         int first = l.firstInputRow(y0) - begin; // the first row of the window, relative to the buffer
-        return first >= 0 ? new Window(t, first, end - begin - first, 0) : new Window(t, 0, end - begin, -first);
+        int last = Math.min(end, l.inputRowsEnd(y1, height)) - begin;
+        return first >= 0 ? new Window(t, first, last - first, 0) : new Window(t, 0, last, -first);
     }
 
     /** The demand-driven producer: {@code capacity == null} measures spans with eager drops, else shifts lazily. */
@@ -355,14 +392,16 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         private final List<BandLayer> layers;
         private final int[] height;
         private final int[] capacity;
+        private final int bandRows;
         private final int[] next;
         private final int[] start;
         private final int[] maxSpan;
         private final List<List<Integer>> consumers = new ArrayList<>();
         private final List<Step> steps = new ArrayList<>();
 
-        Sim(List<BandLayer> layers, int[] height, int[] capacity) {
+        Sim(List<BandLayer> layers, int[] height, int bandRows, int[] capacity) {
             this.layers = layers;
+            this.bandRows = bandRows;
             this.height = height;
             this.capacity = capacity;
             this.next = new int[layers.size()];
@@ -373,7 +412,7 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
             }
         }
 
-        void run(int bandRows) {
+        void run() {
             int last = layers.size() - 1;
             int rows = layers.get(last).outHeight();
             for (int y = 0; y < rows; y += bandRows) {
@@ -399,10 +438,14 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
             return lo;
         }
 
+        /** Computes layer {@code j}'s rows up to {@code yEnd}, at most {@code bandRows} rows per call. */
         private void produce(int j, int yEnd) {
-            if (next[j] >= yEnd) {
-                return;
+            while (next[j] < yEnd) {
+                produceChunk(j, Math.min(yEnd, next[j] + bandRows));
             }
+        }
+
+        private void produceChunk(int j, int yEnd) {
             BandLayer l = layers.get(j);
             int y0 = next[j];
             for (int t : l.inputs()) {
@@ -436,7 +479,7 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
             if (l.kind() == BandLayer.Kind.ELEMENTWISE) {
                 return new Window(t, y0 - start[t], y1 - y0, 0);
             }
-            return convWindow(l, t, y0, start[t], computedEnd(t));
+            return convWindow(l, t, y0, y1, start[t], computedEnd(t), height[t]);
         }
     }
 }

@@ -72,10 +72,14 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
         return OpKind.BAND_REGION;
     }
 
-    /** Writes no parameter, keeps nothing for a backward (its layers are frozen) and overwrites no operand. */
+    /**
+     * Writes no parameter and keeps nothing for a backward (its layers are frozen); its output may run ahead of its
+     * input in one buffer ({@link BandProgram#outputLead()}): a strided prefix writes its output rows over input rows
+     * no later band reads.
+     */
     @Override
     public OpTraits traits(List<Value> inputs) {
-        return OpTraits.NONE;
+        return OpTraits.inPlace(InPlaceOperands.LEAD_OFFSET);
     }
 
     /** The values of the region's tensors for these operands: the input, then each layer's output (verified). */

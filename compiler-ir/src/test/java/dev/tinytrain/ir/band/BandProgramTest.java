@@ -86,8 +86,8 @@ class BandProgramTest {
         BandProgram p = BandProgram.of(layers, 16, 8, 1, 4);
         assertArrayEquals(new int[] {0, 3, 1, 1, 0}, p.capacityRows());
         assertEquals(3 * 64 + 64 + 8, p.workspaceBytes());
-        // one call per layer and band, except that the expansion computes rows 0 and 1 at once (row 0's window)
-        assertEquals(16 * 4 - 1, p.computeSteps());
+        assertEquals(16 * 4, p.computeSteps()); // one row per call
+
     }
 
     @Test
@@ -117,6 +117,53 @@ class BandProgramTest {
             failures++;
         }
         assertEquals(200, failures);
+    }
+
+    /**
+     * The output lead: with the output {@code lead} bytes before the input in one buffer, replaying the program
+     * byte by byte never reads an input byte an output write destroyed; one byte less does (when the lead is
+     * positive).
+     */
+    @Test
+    void theOutputLeadKeepsEveryInputByteReadIntactAndIsTheSmallest() {
+        Random r = new Random(5);
+        int positive = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            int inH = 4 + r.nextInt(40);
+            int[] outH = new int[1];
+            List<BandLayer> layers = randomPrefix(r, inH, outH);
+            BandProgram p = BandProgram.of(layers, inH, 1 + r.nextInt(12), 1 + r.nextInt(outH[0]), 4);
+            long lead = p.outputLead();
+            assertTrue(lead >= 0);
+            assertEquals(-1, firstClobberedRead(p, lead), "lead " + lead);
+            if (lead > 0) {
+                positive++;
+                assertTrue(firstClobberedRead(p, lead - 1) >= 0, "lead " + lead + " is not the smallest");
+            }
+        }
+        assertTrue(positive > 50, "programs with a positive lead: " + positive);
+    }
+
+    /** The step at which a window reads an input byte already overwritten by the output, or -1. */
+    private static int firstClobberedRead(BandProgram p, long lead) {
+        int n = p.layers().size();
+        long inBytes = (long) p.inHeight() * p.inRowBytes();
+        long clobbered = 0; // input bytes [0, clobbered) are overwritten (outputs are written in increasing order)
+        for (int s = 0; s < p.steps().size(); s++) {
+            if (!(p.steps().get(s) instanceof BandProgram.Compute c)) {
+                continue;
+            }
+            for (BandProgram.Window w : c.inputs()) {
+                if (w.tensor() == 0 && (long) w.rowOffset() * p.inRowBytes() < clobbered) {
+                    return s;
+                }
+            }
+            if (c.layer() == n - 1) {
+                long end = (long) (c.outRowOffset() + c.y1() - c.y0()) * p.rowBytes(n);
+                clobbered = Math.max(clobbered, Math.min(inBytes, end - lead));
+            }
+        }
+        return -1;
     }
 
     @Test

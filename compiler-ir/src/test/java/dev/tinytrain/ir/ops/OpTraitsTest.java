@@ -145,7 +145,8 @@ class OpTraitsTest {
                     CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
                     LINEAR_GRAD_WEIGHT_UPDATE,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> InPlaceOperands.NONE;
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> InPlaceOperands.NONE;
+            case BAND_REGION -> InPlaceOperands.LEAD_OFFSET;
         };
     }
 

@@ -42,7 +42,7 @@ import java.util.Locale;
  *   <li>{@code tensors}: one object per arena buffer, in schedule order of definition: {@code buffer} (its name,
  *       the first value it holds), {@code values} (every value it holds; several when ops run in place),
  *       {@code kind} ({@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace},
- *       {@code band lines}, {@code output}), {@code bytes}, {@code firstStep}, {@code lastStep} (live steps, both inclusive),
+ *       {@code band-lines}, {@code output}), {@code bytes}, {@code firstStep}, {@code lastStep} (live steps, both inclusive),
  *       {@code offset} (arena offset)</li>
  *   <li>{@code bandRegions}: the frozen prefix run in row bands (empty when it runs on whole tensors): {@code node},
  *       {@code step}, {@code layers}, {@code bandRows}, {@code workspaceBytes} (all line buffers),

@@ -36,9 +36,9 @@ import org.w3c.dom.NodeList;
 class ReportWritersTest {
     /** The JSON fields, in order, as documented in {@link ReportWriters}. */
     static final List<String> FIELDS = List.of("format", "model", "scheme", "target", "fits", "sramFits", "flashFits",
-            "arenaBytes", "lowerBoundBytes", "efficiency", "arenaToLowerBound", "strategy", "steps", "peakStep",
-            "arenaRoomBytes", "sramTotalBytes", "sramBudgetBytes", "sramParts", "flashBytes", "flashBudgetBytes",
-            "flashParts", "tensors", "parameters");
+            "arenaBytes", "lowerBoundBytes", "efficiency", "arenaToLowerBound", "strategy", "forwardPeakBytes",
+            "backwardPeakBytes", "steps", "peakStep", "arenaRoomBytes", "sramTotalBytes", "sramBudgetBytes",
+            "sramParts", "flashBytes", "flashBudgetBytes", "flashParts", "tensors", "bandRegions", "parameters");
     static final List<String> SRAM_PARTS = List.of("arena", "trainableWeights", "biases", "head", "masterCopies",
             "stack");
     static final List<String> FLASH_PARTS = List.of("frozenWeights", "frozenBiases", "constants", "code");
@@ -48,6 +48,8 @@ class ReportWritersTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static MemoryReport mcunet;
+    /** The same step with its frozen prefix in row bands (the default). */
+    static MemoryReport mcunetBands;
 
     @BeforeAll
     static void compileMcunet() {
@@ -58,8 +60,40 @@ class ReportWritersTest {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) Math.sin(i) * 0.05f;
         }
-        mcunet = Compiler.compileUnchecked(McuModelImporter.load(dir, 128, HeadSpec.transfer(w, new float[10]))
-                .graph(), Target.STM32F746, CompileOptions.preset("mcunet-99kb", 1e-3f)).report();
+        var graph = McuModelImporter.load(dir, 128, HeadSpec.transfer(w, new float[10])).graph();
+        mcunet = Compiler.compileUnchecked(graph, Target.STM32F746, CompileOptions.preset("mcunet-99kb", 1e-3f)
+                .withStreamPrefix(false)).report();
+        mcunetBands = Compiler.compileUnchecked(graph, Target.STM32F746, CompileOptions.preset("mcunet-99kb", 1e-3f))
+                .report();
+    }
+
+    /** The band region in all three forms: its section and peaks in the text, its object in JSON, its rect in SVG. */
+    @Test
+    void theBandRegionIsShownAsSuchInTextJsonAndSvg() throws Exception {
+        String text = ReportWriters.text(mcunetBands);
+        assertTrue(text.contains("\nforward peak          69,124   67.5"), text);
+        assertTrue(text.contains("\nbackward peak        127,532  124.5"), text);
+        assertTrue(text.contains("\nBand region at step 1: 11 frozen layers first_conv .. blocks[3].pointwise1 in row"
+                + " bands of 1 output row(s)"), text);
+        assertTrue(text.contains(" 0 recomputed MACs"), text);
+        JsonNode j = JSON.readTree(ReportWriters.json(mcunetBands));
+        assertEquals(69_124, j.get("forwardPeakBytes").asLong());
+        JsonNode band = j.get("bandRegions").get(0);
+        assertEquals(List.of("node", "step", "layers", "bandRows", "workspaceBytes", "wholeBytes", "kernelCalls",
+                "shiftedBytes", "recomputedMacs", "lineBuffers"), names(band));
+        long sum = 0;
+        for (JsonNode l : band.get("lineBuffers")) {
+            assertEquals(List.of("tensor", "rows", "tensorRows", "rowBytes", "bytes", "offset"), names(l));
+            sum += l.get("bytes").asLong();
+        }
+        assertTrue(sum <= band.get("workspaceBytes").asLong() && sum > 0);
+        Document d = parse(ReportWriters.svg(mcunetBands));
+        NodeList rects = d.getElementsByTagName("rect");
+        int lines = 0;
+        for (int i = 0; i < rects.getLength(); i++) {
+            lines += "band-lines".equals(((Element) rects.item(i)).getAttribute("data-kind")) ? 1 : 0;
+        }
+        assertEquals(1, lines);
     }
 
     /**

@@ -42,7 +42,7 @@ class FastConv2dRowsTest {
                     }
                     int begin = r.nextInt(lo + 1);
                     int end = hi + r.nextInt(c.inH() - hi + 1);
-                    BandProgram.Window w = BandProgram.convWindow(layer, 0, y0, begin, end);
+                    BandProgram.Window w = BandProgram.convWindow(layer, 0, y0, y1, begin, end, c.inH());
                     int rowIn = c.inW() * c.inC();
                     int rowOut = c.outW() * c.outC();
                     int inOff = r.nextInt(5);
