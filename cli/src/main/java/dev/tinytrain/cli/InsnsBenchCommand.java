@@ -88,6 +88,10 @@ final class InsnsBenchCommand implements Callable<Integer> {
     @Option(names = "--nodes", description = "also list every op of the training step with its instructions")
     boolean nodes;
 
+    @Option(names = "--no-stream-prefix", description = "run the frozen prefix on whole tensors (by default it runs "
+            + "in row bands where that lowers the arena, and the overhead against whole tensors is measured too)")
+    boolean noStreamPrefix;
+
     @Override
     public Integer call() {
         Path sh = shared != null ? shared : BenchCommand.sharedFolder();
@@ -104,10 +108,11 @@ final class InsnsBenchCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%-15s %-16s %16s %16s %11s %20s %20s %18s%n", "model", "scheme", "tt_train_step",
                 "tt_infer", "TTE (ms)", "TTE cycles @216MHz", "insns per TTE cycle", "CMSIS-NN infer");
         StringBuilder breakdowns = new StringBuilder();
+        StringBuilder overheads = new StringBuilder();
         for (String scheme : measured.schemes) {
             String model = this.model != null ? this.model : CModels.presetModel(scheme);
             CModels.Compiled compiled = CModels.compile(model, scheme, measured.rounding, 1e-3f,
-                    HeadSpec.DEFAULT_CLASSES);
+                    HeadSpec.DEFAULT_CLASSES, !noStreamPrefix);
             CompiledModel c = compiled.model();
             CModel m = compiled.toC();
             byte[] image = new byte[Math.toIntExact(c.step().input().type().elementCount())];
@@ -128,6 +133,13 @@ final class InsnsBenchCommand implements Callable<Integer> {
                         infer, ms, cycles, train / cycles, cmsisNnMillions(model) * 1e6);
             }
             o.flush();
+            if (!c.report().bandRegions().isEmpty()) {
+                CModels.Compiled whole = CModels.compile(model, scheme, measured.rounding, 1e-3f,
+                        HeadSpec.DEFAULT_CLASSES, false);
+                List<Long> w = count(whole.toC(), cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin);
+                overheads.append(streamingOverhead(scheme, c, whole.model(), train, infer, w.get(1) - 2,
+                        w.get(2) - 2));
+            }
             if (!noBreakdown) {
                 List<Long> ops = count(m, cache, scheme, CModelRunner.Platform.QEMU_M7_OPS, commands, plugin);
                 breakdowns.append(breakdown(c, m, scheme, ops, train, infer));
@@ -139,6 +151,9 @@ final class InsnsBenchCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "(tt_train_step: the second step of a run; TTE: measured training latency per image, "
                 + "TTE-FACTS H. At 1 instruction per cycle a step would take insns / 216e6 s. CMSIS-NN: Arm's "
                 + "inference on the same weights and shapes, issue 11.)%n");
+        if (overheads.length() > 0) {
+            o.print("\nStreaming the frozen prefix in row bands (line buffers) against whole tensors:\n" + overheads);
+        }
         if (!noBreakdown) {
             o.print("\nBy op kind (one region per op call; MACs of the op kind; the rest of a step runs between "
                     + "the calls):\n" + breakdowns);
@@ -147,6 +162,19 @@ final class InsnsBenchCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    /** One scheme's arena and instructions with the prefix in row bands against whole tensors. */
+    static String streamingOverhead(String scheme, CompiledModel banded, CompiledModel whole, long train, long infer,
+                                    long wholeTrain, long wholeInfer) {
+        var b = banded.report().bandRegions().get(0);
+        return String.format(Locale.ROOT, "  %-16s arena %,d B (whole tensors %,d B), forward peak %,d B (%,d B);"
+                + " %d layers, %d rows per band, %d kernel calls, %,d B shifted, %,d recomputed MACs;"
+                + " tt_train_step %+,d insns (%+.2f %%), tt_infer %+,d insns (%+.2f %%)%n", scheme,
+                banded.report().arenaBytes(), whole.report().arenaBytes(), banded.report().forwardPeakBytes(),
+                whole.report().forwardPeakBytes(), b.layers().size(), b.bandRows(), b.kernelCalls(), b.shiftedBytes(),
+                b.recomputedMacs(), train - wholeTrain, 100.0 * (train - wholeTrain) / wholeTrain,
+                infer - wholeInfer, 100.0 * (infer - wholeInfer) / wholeInfer);
     }
 
     private List<Long> count(CModel m, Path cache, String scheme, CModelRunner.Platform platform,

@@ -79,6 +79,10 @@ final class ReportCommand implements Callable<Integer> {
             description = "classes of the default head (default: ${DEFAULT-VALUE}; --head-init sets its own)")
     int classes;
 
+    @Option(names = "--no-stream-prefix", description = "run the frozen prefix on whole tensors (by default it runs "
+            + "in row bands through line buffers on a target with a budget, where that lowers the arena)")
+    boolean noStreamPrefix;
+
     @Option(names = "--resolution", defaultValue = "128", paramLabel = "PX",
             description = "input height and width (default: ${DEFAULT-VALUE})")
     int resolution;
@@ -95,7 +99,7 @@ final class ReportCommand implements Callable<Integer> {
         List<Path> inputs = ModelInputs.inputs(model, scheme, headInit);
         OutputFiles.checkWritable(inputs, out, svg); // before compiling, not after it
         Graph g = ModelInputs.load(model, resolution, headInit, classes).graph();
-        CompileOptions options = ModelInputs.options(scheme, lr, rounding);
+        CompileOptions options = ModelInputs.options(scheme, lr, rounding).withStreamPrefix(!noStreamPrefix);
         MemoryReport report;
         String overflow = null;
         try {

@@ -69,17 +69,9 @@ public record BandRegionEntry(String node, int step, List<String> layers, int ba
         long recomputed = 0;
         for (int i = 0; i < rowsComputed.length; i++) {
             long extraRows = Math.max(0, rowsComputed[i] - p.height(i + 1));
-            recomputed += extraRows * (layerMacs(region, i, tensors, n.inputs()) / p.height(i + 1));
+            recomputed += extraRows * (region.layerMacs(i, tensors, n.inputs()) / p.height(i + 1));
         }
         return new BandRegionEntry(n.name(), step, region.layers().stream().map(BandRegion.Layer::name).toList(),
                 p.bandRows(), buffers, p.workspaceBytes(), whole, p.computeSteps(), p.shiftedBytes(), recomputed);
-    }
-
-    private static long layerMacs(BandRegion region, int i, List<Value> tensors, List<Value> operands) {
-        BandRegion.Layer l = region.layers().get(i);
-        List<Value> in = new ArrayList<>();
-        l.tensors().forEach(t -> in.add(tensors.get(t)));
-        l.params().forEach(p -> in.add(operands.get(p)));
-        return l.op().macs(in, List.of(tensors.get(i + 1).type()));
     }
 }

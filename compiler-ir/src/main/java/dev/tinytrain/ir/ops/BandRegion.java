@@ -162,13 +162,18 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
         List<Value> tensors = tensorValues("band_region", in);
         long sum = 0;
         for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
-            List<Value> operands = new ArrayList<>();
-            l.tensors().forEach(t -> operands.add(tensors.get(t)));
-            l.params().forEach(p -> operands.add(in.get(p)));
-            sum += l.op().macs(operands, List.of(tensors.get(i + 1).type()));
+            sum += layerMacs(i, tensors, in);
         }
         return sum;
+    }
+
+    /** The MACs of layer {@code i} on the region's {@link #tensorValues tensors} and operands {@code in}. */
+    public long layerMacs(int i, List<Value> tensors, List<Value> in) {
+        Layer l = layers.get(i);
+        List<Value> operands = new ArrayList<>();
+        l.tensors().forEach(t -> operands.add(tensors.get(t)));
+        l.params().forEach(p -> operands.add(in.get(p)));
+        return l.op().macs(operands, List.of(tensors.get(i + 1).type()));
     }
 
     @Override
