@@ -38,9 +38,8 @@ class CompilerTest {
     }
 
     /**
-     * Every TTE preset plans to within 5% of its lower bound, checked independently; MCUNet and Proxyless fit the
-     * STM32F746 with every preset (MbV2's 64x64x48 expansion keeps its arena at 229,380 B: it is reported, see the
-     * benchmark table).
+     * Every TTE preset plans to within 5% of its lower bound, checked independently, and fits the STM32F746 (MbV2's
+     * 64x64x48 expansion, 229,380 B on whole tensors, runs in row bands).
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"mcunet-5fps, mcunet-49kb", "mcunet-5fps, mcunet-74kb", "mcunet-5fps, mcunet-99kb",
@@ -54,9 +53,7 @@ class CompilerTest {
         OverlapChecker.check(c.plan().lifetimes().buffers(), c.plan().result().placement(), c.plan().layout()
                 .alignment());
         assertTrue(c.report().efficiency() >= 0.95, scheme + " efficiency " + c.report().efficiency());
-        if (!model.startsWith("mbv2")) {
-            assertTrue(c.report().fits(), c.report().sramTotalBytes() + " B");
-        }
+        assertTrue(c.report().fits(), c.report().sramTotalBytes() + " B");
         assertTrue(c.step().graph().nodes().stream().noneMatch(n -> n.op().kind() == OpKind.CONV_GRAD_WEIGHT),
                 "every conv weight gradient is fused with its update");
     }
