@@ -42,8 +42,10 @@ public final class GradientRules {
                 OpKind.DEQUANTIZE_GRAD, OpKind.AVG_POOL_GRAD, OpKind.ADD_GRAD, OpKind.ACCUMULATE,
                 OpKind.CONV_GRAD_OUTPUT, OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT, OpKind.CONV_GRAD_BIAS,
                 OpKind.CHANNEL_SLICE, OpKind.SGD_UPDATE, OpKind.CONV_GRAD_WEIGHT_UPDATE, OpKind.CONV_GRAD_BIAS_UPDATE,
-                OpKind.LINEAR_GRAD_WEIGHT_UPDATE)) {
-            RULES.put(k, Optional.empty()); // ops of the training step itself: never differentiated
+                OpKind.LINEAR_GRAD_WEIGHT_UPDATE, OpKind.BAND_REGION)) {
+            // ops of the training step itself (a band region replaces a frozen prefix after scheduling): never
+            // differentiated
+            RULES.put(k, Optional.empty());
         }
         // issue 14: layers imported from .tflite are, in this version, a frozen feature extractor under the float
         // transfer head: their rule stops the gradient, so their parameters get no gradient and no update (the

@@ -244,8 +244,8 @@ final class InsnsBenchCommand implements Callable<Integer> {
 
     private static Map<String, Tally> tally(List<String> names, List<Long> regions, Map<String, Node> nodes) {
         Map<String, Tally> by = new LinkedHashMap<>();
-        for (String kind : List.of("fwd conv 1x1", "fwd conv depthwise", "fwd conv dense kxk (first)", "fwd add",
-                "fwd pool", "fwd head", "loss", "bwd input-grad conv 1x1", "bwd input-grad depthwise",
+        for (String kind : List.of("fwd band region", "fwd conv 1x1", "fwd conv depthwise",
+                "fwd conv dense kxk (first)", "fwd add", "fwd pool", "fwd head", "loss", "bwd input-grad conv 1x1", "bwd input-grad depthwise",
                 "bwd input-grad dense kxk", "bwd elementwise + head", "bwd weight-grad (+update)",
                 "bwd bias-grad (+update)", "bwd update", "bwd channel slice")) {
             by.put(kind, new Tally());
