@@ -42,7 +42,7 @@ public final class GradientRules {
                 OpKind.DEQUANTIZE_GRAD, OpKind.AVG_POOL_GRAD, OpKind.ADD_GRAD, OpKind.ACCUMULATE,
                 OpKind.CONV_GRAD_OUTPUT, OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT, OpKind.CONV_GRAD_BIAS,
                 OpKind.CHANNEL_SLICE, OpKind.SGD_UPDATE, OpKind.CONV_GRAD_WEIGHT_UPDATE, OpKind.CONV_GRAD_BIAS_UPDATE,
-                OpKind.LINEAR_GRAD_WEIGHT_UPDATE)) {
+                OpKind.LINEAR_GRAD_WEIGHT_UPDATE, OpKind.STREAMED_BACKWARD)) {
             RULES.put(k, Optional.empty()); // ops of the training step itself: never differentiated
         }
         // issue 14: layers imported from .tflite are, in this version, a frozen feature extractor under the float

@@ -257,6 +257,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             case CONV_GRAD_BIAS, CONV_GRAD_BIAS_UPDATE -> "bwd bias-grad (+update)";
             case SGD_UPDATE -> "bwd update";
             case CHANNEL_SLICE -> "bwd channel slice";
+            case STREAMED_BACKWARD -> "bwd streamed block (channel by channel)";
             case TFLITE_CONV2D -> "fwd tfl conv " + convShape(n.inputs().get(1));
             case TFLITE_ADD -> "fwd tfl add";
             case TFLITE_MEAN, TFLITE_POOL -> "fwd tfl pool";

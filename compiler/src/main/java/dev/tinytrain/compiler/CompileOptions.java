@@ -17,9 +17,11 @@ import java.util.Objects;
  *     step)
  * @param inPlace let elementwise results share their operand's buffer
  * @param alignment arena offset alignment in bytes
+ * @param streamBackward run each inverted-residual block's backward channel by channel of its expanded tensor
+ *     ({@link dev.tinytrain.reorder.ChannelStreaming}; needs {@code fuseUpdates}): the same bits in less memory
  */
 public record CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training,
-                             boolean fuseUpdates, boolean inPlace, int alignment) {
+                             boolean fuseUpdates, boolean inPlace, int alignment, boolean streamBackward) {
 
     /** Validates. */
     public CompileOptions {
@@ -30,10 +32,16 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
         }
     }
 
+    /** The options with the channel-streamed backward on. */
+    public CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training, boolean fuseUpdates,
+                          boolean inPlace, int alignment) {
+        this(policy, policyName, training, fuseUpdates, inPlace, alignment, true);
+    }
+
     /**
      * A preset scheme with the defaults: stochastic rounding of int8 updates (which the Fashion-MNIST study
      * supports, ACCURACY-ANCHORS C2), QAS on, the given learning rate for weights and biases, fused in-place
-     * updates, in-place elementwise ops, 4-byte alignment.
+     * updates, in-place elementwise ops, 4-byte alignment, the channel-streamed backward.
      */
     public static CompileOptions preset(String scheme, float lr) {
         return new CompileOptions(Presets.get(scheme), scheme, new TrainingOptions(lr, lr, "stochastic", true, 0), true,
@@ -42,11 +50,16 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
 
     /** The same options with other training options. */
     public CompileOptions withTraining(TrainingOptions t) {
-        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment);
+        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment, streamBackward);
     }
 
     /** The same options with fusion on or off. */
     public CompileOptions withFuseUpdates(boolean fuse) {
-        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment);
+        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment, streamBackward);
+    }
+
+    /** The same options with the channel-streamed backward on or off. */
+    public CompileOptions withStreamBackward(boolean stream) {
+        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, stream);
     }
 }

@@ -10,6 +10,7 @@ import dev.tinytrain.planner.MemoryPlan;
 import dev.tinytrain.planner.PlacementStrategies;
 import dev.tinytrain.pruning.PolicyResolver;
 import dev.tinytrain.pruning.Pruner;
+import dev.tinytrain.reorder.ChannelStreaming;
 import dev.tinytrain.reorder.OperatorReorder;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +19,7 @@ import java.util.stream.Collectors;
 
 /**
  * The one entry point: forward graph -> training graph (autodiff) -> pruned graph (sparse-update policy) ->
- * schedule (fused in-place updates) -> memory plan -> report, checked against the target's budgets.
+ * schedule (fused in-place updates, channel-streamed backward) -> memory plan -> report, checked against the target's budgets.
  *
  * <pre>{@code
  * ImportedModel m = McuModelImporter.load(dir, 128, HeadSpec.transfer(w, b));
@@ -71,6 +72,9 @@ public final class Compiler {
     public static CompiledModel compileUnchecked(Graph forward, Target target, CompileOptions options) {
         TrainingGraph pruned = prunedStep(forward, options);
         TrainingGraph step = options.fuseUpdates() ? OperatorReorder.run(pruned) : pruned;
+        if (options.fuseUpdates() && options.streamBackward()) {
+            step = ChannelStreaming.run(step);
+        }
         MemoryPlan plan = MemoryPlan.of(step.graph(), options.alignment(), options.inPlace(),
                 PlacementStrategies.standard().all());
         MemoryReport report = MemoryReport.of(step, plan, target, options.policyName());

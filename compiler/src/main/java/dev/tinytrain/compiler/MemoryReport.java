@@ -8,6 +8,7 @@ import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.StreamedBackward;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
 import java.util.ArrayList;
@@ -54,7 +55,8 @@ public record MemoryReport(String model, String scheme, String target, long aren
      *
      * @param buffer buffer name (its first value)
      * @param values the values it holds (several when ops run in place)
-     * @param kind {@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace} or
+     * @param kind {@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace},
+     *     {@code stream-scratch} (one channel's plane or vector of a channel-streamed backward region) or
      *     {@code output}
      * @param bytes size
      * @param firstStep first schedule step it is live (0 = before the first op)
@@ -104,7 +106,8 @@ public record MemoryReport(String model, String scheme, String target, long aren
 
     /** Builds the report of a scheduled, planned step. */
     static MemoryReport of(TrainingGraph step, MemoryPlan plan, Target target, String scheme) {
-        boolean master = step.graph().nodes().stream().anyMatch(n -> rounding(n).equals("float_master"));
+        boolean master = step.graph().nodes().stream().flatMap(n -> n.traits().parameterUpdates().stream())
+                .anyMatch(u -> u.rule().rounding().equals("float_master"));
         long weights = 0;
         long biases = 0;
         long head = 0;
@@ -144,7 +147,7 @@ public record MemoryReport(String model, String scheme, String target, long aren
             if (n.op() instanceof Conv2d c) {
                 constants += 4L * c.outChannels(n.inputs().get(1)); // effective scales
             }
-            constants += 4L * n.traits().parameterUpdate().map(u -> u.rule().qasDivisors().size()).orElse(0);
+            constants += 4L * n.traits().parameterUpdates().stream().mapToInt(u -> u.rule().qasDivisors().size()).sum();
         }
         long sram = plan.arenaBytes() + weights + biases + head + masters + target.stackBytes();
         long flash = frozenWeights + frozenBiases + constants + target.codeBytes();
@@ -179,14 +182,42 @@ public record MemoryReport(String model, String scheme, String target, long aren
             return "mask";
         }
         Node producer = step.graph().producer(v).orElseThrow();
-        if (producer.traits().hasSideEffects()) {
+        if (producer.op() instanceof StreamedBackward s && s.isScratch(producer.outputs().indexOf(v))) {
+            return "stream-scratch"; // one channel's plane or vector of a channel-streamed backward region
+        }
+        if (producer.traits().hasSideEffects() && !(producer.op() instanceof StreamedBackward)) {
             return "workspace"; // a result of an in-place update is scratch for its channel-by-channel gradient
         }
         return v.type().dtype() == DType.FLOAT32 ? "gradient" : "activation";
     }
 
-    private static String rounding(Node n) {
-        return n.traits().parameterUpdate().map(u -> u.rule().rounding()).orElse("");
+    /**
+     * The step where the backward phase starts: the one that writes the last graph output (the loss, computed after
+     * the logits), 0 without outputs.
+     */
+    public int backwardStartStep() {
+        return tensors.stream().filter(t -> t.kind().equals("output")).mapToInt(TensorEntry::firstStep).max()
+                .orElse(0);
+    }
+
+    /**
+     * The backward phase's peak: the largest sum of the sizes of the tensors live at one step from
+     * {@link #backwardStartStep()} on (LOAD restricted to the backward; the arena is at least this large).
+     */
+    public long backwardPeakBytes() {
+        int start = backwardStartStep();
+        int steps = tensors.stream().mapToInt(TensorEntry::lastStep).max().orElse(-1) + 1;
+        long[] live = new long[Math.max(0, steps - start)];
+        for (TensorEntry t : tensors) {
+            for (int s = Math.max(start, t.firstStep()); s <= t.lastStep(); s++) {
+                live[s - start] += t.bytes();
+            }
+        }
+        long max = 0;
+        for (long l : live) {
+            max = Math.max(max, l);
+        }
+        return max;
     }
 
     /** True when SRAM and Flash fit the target. */

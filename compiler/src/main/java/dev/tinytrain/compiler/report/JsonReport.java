@@ -35,6 +35,8 @@ final class JsonReport {
         o.put("efficiency", r.efficiency());
         o.put("arenaToLowerBound", Units.arenaToLowerBound(r.arenaBytes(), r.lowerBoundBytes()));
         o.put("strategy", r.strategy());
+        o.put("backwardStartStep", r.backwardStartStep());
+        o.put("backwardPeakBytes", r.backwardPeakBytes());
         o.put("steps", ReportFacts.steps(r));
         o.put("peakStep", ReportFacts.peakStep(ReportFacts.liveBytes(r)));
         if (r.sramBudgetBytes() == Units.UNBOUNDED) {

@@ -10,7 +10,8 @@ import java.util.Map;
 /** Figures the writers derive from a {@link MemoryReport} (nothing here changes the report). */
 final class ReportFacts {
     /** The tensor kinds of {@link TensorEntry#kind()}, in the order the writers list them. */
-    static final List<String> KINDS = List.of("input", "activation", "mask", "gradient", "workspace", "output");
+    static final List<String> KINDS = List.of("input", "activation", "mask", "gradient", "workspace", "stream-scratch",
+            "output");
 
     private ReportFacts() {
     }

@@ -33,6 +33,8 @@ final class TextReport {
                 "largest sum of sizes live at one step");
         summary.row("arena / LOAD", Units.ratio(Units.arenaToLowerBound(r.arenaBytes(), r.lowerBoundBytes())), "",
                 "efficiency LOAD / arena " + Units.ratio(r.efficiency()));
+        summary.row("backward peak", bytes(r.backwardPeakBytes()), kb(r.backwardPeakBytes()),
+                "largest sum live at one step from step " + r.backwardStartStep() + " (the loss) on");
         summary.rule();
         summary.row("SRAM total", bytes(r.sramTotalBytes()), kb(r.sramTotalBytes()), budget(r.sramTotalBytes(),
                 r.sramBudgetBytes()));

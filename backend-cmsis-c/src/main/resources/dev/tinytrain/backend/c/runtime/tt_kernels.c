@@ -2215,3 +2215,212 @@ uint32_t tt_step_rng_key(const uint32_t state[2], uint32_t param_id)
 {
     return tt_rng_key(state[1], state[0], param_id);
 }
+
+/* ======================================================================================================== */
+/* Channel-streamed backward (StreamedKernels): each float sum in the whole-tensor kernels' order.          */
+/* ======================================================================================================== */
+
+/* StreamedKernels.Update.trains: whether channel c is among the trained ones. */
+static int tt__stream_trains(const tt_stream_update *u, int32_t c)
+{
+    int32_t j;
+    if (u->channels == 0) {
+        return 1;
+    }
+    for (j = 0; j < u->n_channels; j++) {
+        if (u->channels[j] == c) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* (2), (6): plane[p] = bit(p*C + ch) ? plane[p] * eff : +0. */
+static void tt__stream_mask_scale(int8_t *arena, int32_t plane_off, int32_t mask_off, int32_t ch, int32_t c,
+                                  float eff, int32_t n)
+{
+    int32_t p;
+    for (p = 0; p < n; p++) {
+        const int32_t e = plane_off + 4 * p;
+        tt_put_f32(arena, e, tt_get_mask_bit(arena, mask_off, p * c + ch) ? tt_get_f32(arena, e) * eff : 0.0f);
+    }
+}
+
+/* (4), (8): a bias gradient, sum over p ascending of plane[p] from +0. */
+static float tt__stream_sum(const int8_t *arena, int32_t plane_off, int32_t n)
+{
+    float acc = 0.0f;
+    int32_t p;
+    for (p = 0; p < n; p++) {
+        acc = acc + tt_get_f32(arena, plane_off + 4 * p);
+    }
+    return acc;
+}
+
+static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, float lr, uint32_t key)
+{
+    tt_update_bias_channel(grad, ch, u->bias, u->master, u->qas_divisors == 0 ? 1.0f : u->qas_divisors[ch], lr,
+                           u->mode, key);
+}
+
+/* (1): plane[p] = sum over o ascending of (float) W[o, ch] * g'[p, o], from +0; the column as floats first. */
+static void tt__stream_projection(int8_t *arena, const tt_stream_region *r, int32_t ch, int32_t p2)
+{
+    const int32_t o = r->proj_out, c = r->depthwise.in_c, vec = r->vector_off;
+    int32_t width, k, p;
+    const int8_t *col = tt__channel_base(r->proj, ch, c, &width);
+    for (k = 0; k < o; k++) {
+        tt_put_f32(arena, vec + 4 * k, (float)col[k * width]);
+    }
+    for (p = 0; p < p2; p++) {
+        const int32_t g = r->g_off + 4 * p * o;
+        float acc = 0.0f;
+        for (k = 0; k < o; k++) {
+            acc = acc + tt_get_f32(arena, vec + 4 * k) * tt_get_f32(arena, g + 4 * k);
+        }
+        tt_put_f32(arena, r->plane_off + 4 * p, acc);
+    }
+}
+
+/* (3): the depthwise input gradient of channel ch, the valid taps kh then kw ascending (tt_conv_input_grad). */
+static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r, int32_t ch)
+{
+    const tt_conv_geom *g = &r->depthwise;
+    int32_t width, iy, ix, kh, kw;
+    const int8_t *wc = tt__channel_base(r->dw, ch, g->in_c, &width);
+    for (iy = 0; iy < g->in_h; iy++) {
+        const int32_t ty = iy + g->pad_h;
+        int32_t kh_last;
+        const int32_t kh_first = tt__tap_range(ty, g->stride_h, g->k_h, g->out_h, &kh_last);
+        for (ix = 0; ix < g->in_w; ix++) {
+            const int32_t tx = ix + g->pad_w;
+            int32_t kw_last;
+            const int32_t kw_first = tt__tap_range(tx, g->stride_w, g->k_w, g->out_w, &kw_last);
+            float acc = 0.0f;
+            for (kh = kh_first; kh <= kh_last; kh += g->stride_h) {
+                const int32_t row = r->plane_off + 4 * ((ty - kh) / g->stride_h) * g->out_w;
+                for (kw = kw_first; kw <= kw_last; kw += g->stride_w) {
+                    acc = acc + (float)wc[(kh * g->k_w + kw) * width] * tt_get_f32(arena, row + 4 * ((tx - kw) / g->stride_w));
+                }
+            }
+            tt_put_f32(arena, r->plane_in_off + 4 * (iy * g->in_w + ix), acc);
+        }
+    }
+}
+
+/* (5): ws[kh*KW + kw] = sum over oy, ox ascending of (float)(x[iy, ix, ch] - zero) * plane[oy, ox]. */
+static void tt__stream_depthwise_weight_grad(int8_t *arena, const tt_stream_region *r, int32_t ch)
+{
+    const tt_conv_geom *g = &r->depthwise;
+    int32_t kh, kw, oy, ox;
+    for (kh = 0; kh < g->k_h; kh++) {
+        for (kw = 0; kw < g->k_w; kw++) {
+            float acc = 0.0f;
+            for (oy = 0; oy < g->out_h; oy++) {
+                const int32_t iy = oy * g->stride_h + kh - g->pad_h;
+                if (iy < 0 || iy >= g->in_h) {
+                    continue;
+                }
+                for (ox = 0; ox < g->out_w; ox++) {
+                    const int32_t ix = ox * g->stride_w + kw - g->pad_w;
+                    float x;
+                    if (ix < 0 || ix >= g->in_w) {
+                        continue;
+                    }
+                    x = (float)((int32_t)arena[r->dw_x_off + (iy * g->in_w + ix) * g->in_c + ch] - r->dw_x_zero);
+                    acc = acc + x * tt_get_f32(arena, r->plane_off + 4 * (oy * g->out_w + ox));
+                }
+            }
+            tt_put_f32(arena, r->vector_off + 4 * (kh * g->k_w + kw), acc);
+        }
+    }
+}
+
+/* (7): dx[p, i] = dx[p, i] + (float) W[ch, i] * planeIn[p], the row as floats first. */
+static void tt__stream_input_grad_term(int8_t *arena, const tt_stream_region *r, int32_t ch, int32_t p1)
+{
+    const int32_t cin = r->expansion.in_c, vec = r->vector_off;
+    int32_t i, p;
+    for (i = 0; i < cin; i++) {
+        int32_t width;
+        const int8_t *base = tt__channel_base(r->exp, i, cin, &width);
+        tt_put_f32(arena, vec + 4 * i, (float)base[ch * width]);
+    }
+    for (p = 0; p < p1; p++) {
+        const float g = tt_get_f32(arena, r->plane_in_off + 4 * p);
+        const int32_t d = r->dx_off + 4 * p * cin;
+        for (i = 0; i < cin; i++) {
+            tt_put_f32(arena, d + 4 * i, tt_get_f32(arena, d + 4 * i) + tt_get_f32(arena, vec + 4 * i) * g);
+        }
+    }
+}
+
+/* (9): ws[j] = sum over p ascending of (float)(x[p, j] - zero) * planeIn[p] for the k saved channels. */
+static void tt__stream_expansion_weight_grad(int8_t *arena, const tt_stream_region *r, int32_t k, int32_t p1)
+{
+    int32_t j, p;
+    for (j = 0; j < k; j++) {
+        float acc = 0.0f;
+        for (p = 0; p < p1; p++) {
+            const float x = (float)((int32_t)arena[r->exp_x_off + p * k + j] - r->exp_x_zero);
+            acc = acc + x * tt_get_f32(arena, r->plane_in_off + 4 * p);
+        }
+        tt_put_f32(arena, r->vector_off + 4 * j, acc);
+    }
+}
+
+void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bias_lr, uint32_t dw_bias_key,
+                          float dw_weight_lr, uint32_t dw_weight_key, float exp_bias_lr, uint32_t exp_bias_key,
+                          float exp_weight_lr, uint32_t exp_weight_key)
+{
+    const tt_conv_geom *dw = &r->depthwise;
+    const int32_t c = dw->in_c;
+    const int32_t p2 = dw->out_h * dw->out_w, p1 = dw->in_h * dw->in_w;
+    const int32_t cin = r->deep ? r->expansion.in_c : 0;
+    const tt_stream_update *eu = r->exp_weight_update;
+    const int32_t k = eu == 0 ? 0 : eu->channels == 0 ? cin : eu->n_channels;
+    int32_t ch, i;
+
+    TT_ASSERT(tt_conv_geom_valid(dw) && tt_conv_geom_depthwise(dw));
+    TT_ASSERT(!r->deep || (r->expansion.k_h == 1 && r->expansion.k_w == 1 && r->expansion.stride_h == 1
+                           && r->expansion.out_c == c && r->plane_in_off >= 0));
+    TT_ASSERT((r->dw_weight_update == 0) == (r->dw_x_off < 0) && (eu == 0) == (r->exp_x_off < 0));
+    if (r->dx_off >= 0) {
+        for (i = 0; i < p1 * cin; i++) {
+            tt_put_f32(arena, r->dx_off + 4 * i, 0.0f);
+        }
+    }
+    for (ch = 0; ch < c; ch++) {
+        tt__stream_projection(arena, r, ch, p2);
+        tt__stream_mask_scale(arena, r->plane_off, r->dw_mask_off, ch, c, r->dw_eff[ch], p2);
+        if (r->deep) {
+            tt__stream_depthwise_input(arena, r, ch);
+        }
+        if (r->dw_bias != 0) {
+            tt__stream_bias(r->dw_bias, ch, tt__stream_sum(arena, r->plane_off, p2), dw_bias_lr, dw_bias_key);
+        }
+        if (r->dw_weight_update != 0 && tt__stream_trains(r->dw_weight_update, ch)) {
+            const tt_stream_update *u = r->dw_weight_update;
+            tt__stream_depthwise_weight_grad(arena, r, ch);
+            tt_update_conv_weight_channel_p(arena, r->vector_off, dw, ch, 0, 0, r->dw, u->master,
+                                            u->qas_divisors == 0 ? 1.0f : u->qas_divisors[ch], dw_weight_lr,
+                                            u->mode, dw_weight_key);
+        }
+        if (!r->deep) {
+            continue;
+        }
+        tt__stream_mask_scale(arena, r->plane_in_off, r->exp_mask_off, ch, c, r->exp_eff[ch], p1);
+        if (r->dx_off >= 0) {
+            tt__stream_input_grad_term(arena, r, ch, p1);
+        }
+        if (r->exp_bias != 0) {
+            tt__stream_bias(r->exp_bias, ch, tt__stream_sum(arena, r->plane_in_off, p1), exp_bias_lr, exp_bias_key);
+        }
+        if (eu != 0) {
+            tt__stream_expansion_weight_grad(arena, r, k, p1);
+            tt_update_conv_weight_channel_p(arena, r->vector_off, &r->expansion, ch, eu->channels, eu->n_channels,
+                                            r->exp, eu->master, eu->qas_divisors == 0 ? 1.0f : eu->qas_divisors[ch],
+                                            exp_weight_lr, eu->mode, exp_weight_key);
+        }
+    }
+}
