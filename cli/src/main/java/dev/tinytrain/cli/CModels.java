@@ -39,9 +39,15 @@ final class CModels {
      * measured).
      */
     static Compiled compile(String model, String scheme, String rounding, float lr, int classes) {
+        return compile(model, scheme, rounding, lr, classes, true);
+    }
+
+    /** {@link #compile} with the channel-streamed backward on or off. */
+    static Compiled compile(String model, String scheme, String rounding, float lr, int classes,
+                            boolean streamBackward) {
         LoadedModel m = ModelInputs.load(model, 128, null, classes);
         CompiledModel c = Compiler.compileUnchecked(m.graph(), Target.STM32F746,
-                ModelInputs.options(scheme, lr, rounding));
+                ModelInputs.options(scheme, lr, rounding).withStreamBackward(streamBackward));
         return new Compiled(c, m.digest());
     }
 

@@ -37,6 +37,12 @@ import java.util.Set;
  * unstreamed step ({@link StreamedBackward}).
  */
 public final class ChannelStreaming {
+    /**
+     * Expanded channels per pass: each element of the expansion's input gradient is loaded and stored once per four
+     * channels' terms (four depthwise-input planes of scratch), as the whole-tensor kernels block four channels.
+     */
+    public static final int GROUP = 4;
+
     private ChannelStreaming() {
     }
 
@@ -147,7 +153,8 @@ public final class ChannelStreaming {
         StreamedBackward op = new StreamedBackward(dw, ((ConvGradOutput) dwOut.op()).eff(),
                 dwParts.bias().map(ChannelStreaming::rule), dwParts.weight().map(ChannelStreaming::rule),
                 expansionEff, eParts.bias().map(ChannelStreaming::rule), eParts.weight().map(ChannelStreaming::rule),
-                eParts.input().isPresent(), dwInput.type().shape().dim(1), dwInput.type().shape().dim(2));
+                eParts.input().isPresent(), dwInput.type().shape().dim(1), dwInput.type().shape().dim(2),
+                Math.min(GROUP, c));
         var types = op.inferTypes(name, operands);
         String[] scratch = {".plane", ".plane_in", ".vector"};
         for (int i = 0; i < types.size(); i++) {

@@ -58,12 +58,14 @@ class ChannelStreamingTest {
         TrainingGraph after = ChannelStreaming.run(before);
         String printed = IrPrinter.print(after.graph());
         String region = printed.lines().filter(l -> l.contains("streamed_backward")).findFirst().orElseThrow().trim();
-        // the scratch: the 3x3 depthwise-output plane, the 6x6 input plane, a vector of max(4, 3*3, 4) floats
+        // the scratch of a group of four channels: four 3x3 depthwise-output planes, four 6x6 input planes, a vector
+        // of max(4*4, 3*3, 4*4) floats
         assertEquals("%dw.streamed.plane, %dw.streamed.plane_in, %dw.streamed.vector, %c1.grad = "
                 + "streamed_backward[dw.streamed](%pw.gacc, %pw.weight, %dw.mask, %dw.weight, %dw.bias, %exp, "
-                + "%exp.mask, %exp.weight, %exp.bias, %c1) {stride=2, pad=[1,1,1,1], in=[6,6], deep=true, "
+                + "%exp.mask, %exp.weight, %exp.bias, %c1) {stride=2, pad=[1,1,1,1], in=[6,6], group=4, deep=true, "
                 + "input_gradient=true, updates=[depthwise.bias,depthwise.weight,expansion.bias,expansion.weight]} : "
-                + "float32[9] row_major, float32[36] row_major, float32[9] row_major, float32[1,6,6,4] nhwc", region);
+                + "float32[36] row_major, float32[144] row_major, float32[16] row_major, float32[1,6,6,4] nhwc",
+                region);
         // the expanded gradients and the ops between are gone; the projection's own updates stay, after the region
         for (String gone : new String[] {"%dw.grad =", "%dw.gacc =", "%exp.grad =", "%exp.gacc =",
             "update:dw.weight](", "update:exp.bias]("}) {

@@ -55,7 +55,7 @@ final class CStreamedEmitter {
                 op.inputGradient() ? c.off(n.outputs().get(op.inputGradientResult())) : "-1",
                 c.off(n.outputs().get(0)),
                 op.deep() ? c.off(n.outputs().get(op.depthwiseInputPlaneResult())) : "-1",
-                c.off(n.outputs().get(op.vectorResult()))));
+                c.off(n.outputs().get(op.vectorResult())), Integer.toString(op.group())));
         c.statement("    static const tt_stream_region region = {" + String.join(", ", fields) + "};");
         List<String> args = new ArrayList<>(List.of(c.arena(), "&region"));
         for (Optional<SgdUpdate> u : List.of(op.depthwiseBias(), op.depthwiseWeight(), op.expansionBias(),

@@ -1823,9 +1823,10 @@ final class ConformanceCases {
         int expMask = l.int8((p1 * c + 7) / 8);
         int expX = l.int8(p1 * kk);
         int dx = l.f32(p1 * cin);
-        int plane = l.f32(p2);
-        int planeIn = l.f32(p1);
-        int vector = l.f32(Math.max(Math.max(o, k * k), cin));
+        int group = between(1, 5);
+        int plane = l.f32(group * p2);
+        int planeIn = l.f32(group * p1);
+        int vector = l.f32(Math.max(Math.max(group * o, k * k), group * cin));
         byte[] arena = l.arena();
         putFloats(arena, gOff, gradFloats(p2 * o));
         int dwZero = zeroPoint();
@@ -1860,8 +1861,9 @@ final class ConformanceCases {
         int[] ints = concat(concat(concat(new int[] {o, gOff}, geomInts(dw)), new int[] {dwMask,
             dwWeightOn ? dwX : -1, dwZero, deep ? 1 : 0}), concat(geomInts(exp), expMask, expWeightOn ? expX : -1,
             expZero, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, mode.ordinal(), dwBiasOn ? 1 : 0,
-            dwWeightOn ? 1 : 0, expBiasOn ? 1 : 0, expWeightOn ? 1 : 0, keys[0], keys[1], keys[2], keys[3]));
-        String label = h1 + "x" + w1 + "x" + c + " k" + k + " s" + dw.strideH() + " O" + o + " Cin" + cin + " " + mode
+            dwWeightOn ? 1 : 0, expBiasOn ? 1 : 0, expWeightOn ? 1 : 0, keys[0], keys[1], keys[2], keys[3], group));
+        String label = h1 + "x" + w1 + "x" + c + " k" + k + " s" + dw.strideH() + " O" + o + " Cin" + cin + " group "
+                + group + " " + mode
                 + (deep ? " deep" : "") + " dw " + dwSt + " exp " + expSt + " channels " + Arrays.toString(dwChannels)
                 + " " + Arrays.toString(expChannels);
         CCase.Builder b = CCase.of(CKernel.STREAMED_BACKWARD, label).ints(ints).floats(lr)
@@ -1873,7 +1875,7 @@ final class ConformanceCases {
                 dwWeightOn ? dwX : -1, dwZero, deep ? exp : null, expMask, expEff, expW,
                 expBiasOn ? new StreamedKernels.Update(expB, new float[c], expBM, qas, null, mode) : null,
                 expWeightOn ? new StreamedKernels.Update(null, null, expWM, qas, expChannels, mode) : null,
-                expWeightOn ? expX : -1, expZero, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector);
+                expWeightOn ? expX : -1, expZero, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, group);
         StreamedKernels.streamedBackward(arena, region, lr[0], keys[0], lr[1], keys[1], lr[2], keys[2], lr[3],
                 keys[3]);
         return b.expect(streamedBlobs(arena, projSt, projW, dwSt, dwW, expSt, expW, dwEff, expEff, dwB, dwBM, expB,

@@ -53,7 +53,7 @@ final class StreamedEmitter {
                 op.inputGradient() ? c.offsetOf(n.outputs().get(op.inputGradientResult())) : -1,
                 c.offsetOf(n.outputs().get(0)),
                 op.deep() ? c.offsetOf(n.outputs().get(op.depthwiseInputPlaneResult())) : -1,
-                c.offsetOf(n.outputs().get(op.vectorResult())));
+                c.offsetOf(n.outputs().get(op.vectorResult())), op.group());
         c.arena();
         c.constant(region);
         for (Optional<SgdUpdate> u : List.of(op.depthwiseBias(), op.depthwiseWeight(), op.expansionBias(),

@@ -30,10 +30,13 @@ import java.util.Optional;
  * (bit, {@code [1,H2,W2,C]}), the depthwise weight ({@code [1,KH,KW,C]}), [the depthwise bias], [the depthwise conv's
  * saved input, int8 {@code [1,H1,W1,C]}], and when deep: the expansion's clamp mask ({@code [1,H1,W1,C]}), the
  * expansion weight ({@code [C,1,1,Cin]}), [the expansion bias], [the expansion's saved input, int8
- * {@code [1,H1,W1,k]}: its trained channels]. Results: the depthwise-output plane (float32 {@code [H2*W2]}), when
- * deep the depthwise-input plane ({@code [H1*W1]}), a channel vector ({@code [max(O, KH*KW, Cin, k)]}: one weight
- * column or row as floats, or one channel's weight gradient), all three scratch live only during the op; and, when
- * {@link #inputGradient}, the expansion's input gradient ({@code float32 [1,H1,W1,Cin]}).
+ * {@code [1,H1,W1,k]}: its trained channels]. Results: the depthwise-output planes of one group of channels
+ * (float32 {@code [group*H2*W2]}), when deep their depthwise-input planes ({@code [group*H1*W1]}), a channel vector
+ * ({@code [max(group*O, KH*KW, group*Cin)]}, {@code [max(group*O, KH*KW)]} when not deep: weight columns, taps or
+ * rows as floats, or weight gradients), all scratch live only during the op; and, when {@link #inputGradient}, the
+ * expansion's input gradient ({@code float32 [1,H1,W1,Cin]}). The channels run in groups of {@link #group}: a
+ * group's planes are kept so that each element of g' and of the expansion's input gradient is loaded once per
+ * group (every sum still adds its terms one after the other, in the unstreamed order).
  *
  * @param depthwise the depthwise conv's attributes (stride, padding)
  * @param depthwiseEff the depthwise conv's effective scales (one per expanded channel)
@@ -45,11 +48,12 @@ import java.util.Optional;
  * @param inputGradient whether the region computes the expansion's input gradient
  * @param inHeight the depthwise conv's (and the expansion's) input height H1
  * @param inWidth the depthwise conv's input width W1
+ * @param group the expanded channels streamed together (at least 1)
  */
 public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optional<SgdUpdate> depthwiseBias,
                                Optional<SgdUpdate> depthwiseWeight, List<Float> expansionEff,
                                Optional<SgdUpdate> expansionBias, Optional<SgdUpdate> expansionWeight,
-                               boolean inputGradient, int inHeight, int inWidth) implements Op {
+                               boolean inputGradient, int inHeight, int inWidth, int group) implements Op {
 
     /** Copies the lists and checks that the expansion's parts come with the expansion. */
     public StreamedBackward {
@@ -58,8 +62,9 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
         if (expansionEff.isEmpty() && (expansionBias.isPresent() || expansionWeight.isPresent() || inputGradient)) {
             throw new IllegalArgumentException("a region that stops at the depthwise output has no expansion parts");
         }
-        if (inHeight <= 0 || inWidth <= 0) {
-            throw new IllegalArgumentException("input size must be positive, got " + inHeight + "x" + inWidth);
+        if (inHeight <= 0 || inWidth <= 0 || group < 1) {
+            throw new IllegalArgumentException("input size and group must be positive, got " + inHeight + "x"
+                    + inWidth + ", group " + group);
         }
     }
 
@@ -165,7 +170,7 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
                     + inHeight + "x" + inWidth);
         }
         checkBits(node, in.get(Operands.DEPTHWISE_MASK), (long) h2 * w2 * c, "depthwise mask");
-        int vector = Math.max(gs.dim(3), kh * kw);
+        int vector = Math.max(group * gs.dim(3), kh * kw);
         if (o.depthwiseBias() >= 0) {
             checkBias(node, in.get(o.depthwiseBias()), c);
         }
@@ -173,7 +178,7 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
             checkInput(node, in.get(o.depthwiseInput()), c);
         }
         List<TensorType> out = new ArrayList<>();
-        out.add(floats((long) h2 * w2));
+        out.add(floats((long) group * h2 * w2));
         if (deep()) {
             Value ew = in.get(o.expansionWeight());
             Shape es = ew.type().shape();
@@ -186,7 +191,7 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
                 Checks.fail(node, "shape", expansionEff.size() + " expansion scales for " + c + " channels");
             }
             checkBits(node, in.get(o.expansionMask()), (long) inHeight * inWidth * c, "expansion mask");
-            vector = Math.max(vector, es.dim(3));
+            vector = Math.max(vector, group * es.dim(3));
             if (o.expansionBias() >= 0) {
                 checkBias(node, in.get(o.expansionBias()), c);
             }
@@ -200,7 +205,7 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
                             + " trained channels");
                 }
             }
-            out.add(floats((long) inHeight * inWidth));
+            out.add(floats((long) group * inHeight * inWidth));
             out.add(floats(vector));
             if (inputGradient) {
                 out.add(TensorType.of(DType.FLOAT32, Shape.of(1, inHeight, inWidth, es.dim(3)), Layout.NHWC));
@@ -273,6 +278,7 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
         m.put("stride", depthwise.stride());
         m.put("pad", List.of(depthwise.padTop(), depthwise.padLeft(), depthwise.padBottom(), depthwise.padRight()));
         m.put("in", List.of(inHeight, inWidth));
+        m.put("group", group);
         m.put("deep", deep());
         m.put("input_gradient", inputGradient);
         m.put("updates", updateNames());
@@ -299,6 +305,7 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
         expansionWeight.ifPresent(u -> u.writeJson(out.putObject("expansion_weight")));
         out.put("input_gradient", inputGradient);
         out.putArray("in").add(inHeight).add(inWidth);
+        out.put("group", group);
     }
 
     static Op fromJson(JsonNode a) {
@@ -306,7 +313,7 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
         return new StreamedBackward(ConvGradWeight.readConv(Attr.object(a, "depthwise")),
                 Attr.floatList(a, "depthwise_eff"), update(a, "depthwise_bias"), update(a, "depthwise_weight"),
                 Attr.floatList(a, "expansion_eff"), update(a, "expansion_bias"), update(a, "expansion_weight"),
-                Attr.bool(a, "input_gradient", false), in.get(0), in.get(1));
+                Attr.bool(a, "input_gradient", false), in.get(0), in.get(1), Attr.integer(a, "group"));
     }
 
     private static Optional<SgdUpdate> update(JsonNode a, String name) {

@@ -70,7 +70,7 @@ class OpTraitsTest {
     private static final Value EXPAND_B = new Value("eb", DB.type());
     private static final Value MASK_X2 = new Value("mx2", MASK_X.type());
     private static final StreamedBackward STREAMED = new StreamedBackward(DEPTHWISE, List.of(0.1f, 0.2f),
-            Optional.of(SGD), Optional.of(SGD), List.of(0.3f, 0.4f), Optional.of(SGD), Optional.of(SGD), true, 4, 4);
+            Optional.of(SGD), Optional.of(SGD), List.of(0.3f, 0.4f), Optional.of(SGD), Optional.of(SGD), true, 4, 4, 2);
 
     /** A verified sample of every kind (dense conv for {@code conv2d}). */
     static Sample sample(OpKind kind) {

@@ -602,7 +602,9 @@ typedef struct tt_stream_region {
     const tt_stream_update *exp_bias, *exp_weight_update;
     int32_t exp_x_off, exp_x_zero;      /* the expansion's saved input, its k trained channels, [H1][W1][k] */
     int32_t dx_off;                     /* the expansion's input gradient [H1][W1][Cin] floats, -1 without */
-    int32_t plane_off, plane_in_off, vector_off; /* scratch: H2*W2, H1*W1 and max(O, KH*KW, Cin) floats */
+    int32_t plane_off, plane_in_off, vector_off; /* scratch: group*H2*W2, group*H1*W1, max(group*O, KH*KW,
+                                                    group*Cin) floats */
+    int32_t group;                      /* expanded channels per pass (their input planes are kept together) */
 } tt_stream_region;
 
 /**

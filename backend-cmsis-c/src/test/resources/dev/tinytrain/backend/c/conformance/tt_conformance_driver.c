@@ -431,6 +431,7 @@ static int run_case(uint32_t kernel)
         rg.plane_off = I(36);
         rg.plane_in_off = I(37);
         rg.vector_off = I(38);
+        rg.group = I(48);
         tt_streamed_backward(B8(0), &rg, F(0), (uint32_t)I(44), F(1), (uint32_t)I(45), F(2), (uint32_t)I(46), F(3),
                              (uint32_t)I(47));
         return 0;

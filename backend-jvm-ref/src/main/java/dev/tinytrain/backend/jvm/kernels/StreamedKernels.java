@@ -23,13 +23,17 @@ import java.util.Objects;
  * an input gradient before its own update writes it, and the projection weight is not updated here (its update runs
  * after the region, as it ran after its input gradient).
  *
- * <p>Per expanded channel c, in increasing order: (1) the projection weight's column c as floats into the vector;
- * plane[p] = sum_o column[o] * g'[p, o]; (2) plane[p] = mask_dw(p, c) ? plane[p] * effDw[c] : +0; (3, deep) the
- * depthwise input-gradient plane of c from the plane and the depthwise weight of c; (4) the depthwise bias update of
- * c from sum_p plane[p]; (5) when c trains, the depthwise weight gradient of c into the vector and its update; (6,
- * deep) the expansion's mask and scale on the input plane; (7) dx[p, i] += row[i] * planeIn[p] with the expansion
- * weight's row c as floats in the vector; (8) the expansion bias update of c; (9) the expansion weight gradient of
- * c (its trained input channels) into the vector and its update.
+ * <p>The expanded channels run in groups of {@code group} (the last one may be smaller), in increasing order. For a
+ * group: (1) its projection weight columns as floats into the vector ({@code [g][O]}), and each channel's plane
+ * plane_c[p] = sum_o column_c[o] * g'[p, o]. Then for each channel c of the group, in increasing order: (2)
+ * plane_c[p] = mask_dw(p, c) ? plane_c[p] * effDw[c] : +0; (3, deep) the depthwise weight's taps of c as floats into
+ * the vector, and the depthwise input-gradient plane of c into the group's slot of the input planes; (4) the
+ * depthwise bias update of c from sum_p plane_c[p]; (5) when c trains, the depthwise weight gradient of c into the
+ * vector and its update; (6, deep) the expansion's mask and scale on c's input plane. Then, for the group (deep
+ * only): (7) the group's expansion weight rows as floats into the vector ({@code [g][Cin]}), and dx[p, i] =
+ * (((dx + row_c0[i] * in_c0[p]) + row_c1[i] * in_c1[p]) + ...), one load and store of dx per group; (8) the
+ * expansion bias update of each channel; (9) the expansion weight gradients of the group's channels (their trained
+ * input channels) into the vector ({@code [g][k]}), then each channel's update.
  */
 public final class StreamedKernels {
     private StreamedKernels() {
@@ -103,18 +107,24 @@ public final class StreamedKernels {
      * @param expXOff the expansion's saved int8 input, its trained channels ({@code [H1][W1][K]}), -1 without
      * @param expXZero its zero point
      * @param dxOff the expansion's input gradient ({@code [H1][W1][Cin]} floats), -1 without
-     * @param planeOff the depthwise-output plane ({@code H2*W2} floats)
-     * @param planeInOff the depthwise-input plane ({@code H1*W1} floats), -1 when not deep
-     * @param vectorOff the channel vector ({@code max(O, KH*KW, Cin)} floats)
+     * @param planeOff the depthwise-output planes of a group ({@code group*H2*W2} floats)
+     * @param planeInOff the depthwise-input planes of a group ({@code group*H1*W1} floats), -1 when not deep
+     * @param vectorOff the channel vector ({@code max(group*O, KH*KW, group*Cin)} floats)
+     * @param group the channels streamed together: a group's planes are kept so that each {@code g'} and {@code dx}
+     *     element is loaded once per group; every sum still adds its terms one after the other in the reference's
+     *     order
      */
     public record Region(int projOut, int gOff, byte[] projWeight, ConvGeom depthwise, int dwMaskOff, float[] dwEff,
                          byte[] dwWeight, Update dwBias, Update dwWeightUpdate, int dwXOff, int dwXZero,
                          ConvGeom expansion, int expMaskOff, float[] expEff, byte[] expWeight, Update expBias,
                          Update expWeightUpdate, int expXOff, int expXZero, int dxOff, int planeOff, int planeInOff,
-                         int vectorOff) {
+                         int vectorOff, int group) {
 
         /** Checks that the parts fit together. */
         public Region {
+            if (group < 1) {
+                throw new IllegalArgumentException("group must be >= 1, got " + group);
+            }
             if (!depthwise.depthwise()) {
                 throw new IllegalArgumentException("the region's middle conv must be depthwise");
             }
@@ -152,65 +162,87 @@ public final class StreamedKernels {
                                         int expWeightKey) {
         final ConvGeom dw = r.depthwise();
         final int c = dw.inC();
-        final int o = r.projOut();
         final int p2 = dw.outH() * dw.outW();
         final int p1 = dw.inH() * dw.inW();
         final ConvGeom exp = r.expansion();
         final int cin = exp == null ? 0 : exp.inC();
-        final int k = exp == null || r.expWeightUpdate() == null ? 0
-                : r.expWeightUpdate().channels() == null ? cin : r.expWeightUpdate().channels().length;
+        final Update eu = r.expWeightUpdate();
+        final int k = eu == null ? 0 : eu.channels() == null ? cin : eu.channels().length;
         if (r.dxOff() >= 0) {
             for (int i = 0; i < p1 * cin; i++) {
                 ArenaAccess.putFloat(arena, r.dxOff() + 4 * i, 0.0f);
             }
         }
-        for (int ch = 0; ch < c; ch++) {
-            projectionPlane(arena, r, ch, c, o, p2);
-            maskAndScale(arena, r.planeOff(), r.dwMaskOff(), ch, c, r.dwEff()[ch], p2);
-            if (exp != null) {
-                depthwiseInputPlane(arena, r, ch);
-            }
-            if (r.dwBias() != null) {
-                updateBias(r.dwBias(), ch, planeSum(arena, r.planeOff(), p2), dwBiasLr, dwBiasKey);
-            }
-            Update dwu = r.dwWeightUpdate();
-            if (dwu != null && dwu.trains(ch)) {
-                depthwiseWeightGrad(arena, r, ch);
-                UpdateKernels.updateConvWeightChannel(arena, r.vectorOff(), dw, ch, null, r.dwWeight(), dwu.master(),
-                        dwu.divisor(ch), dwWeightLr, dwu.mode(), dwWeightKey);
+        for (int c0 = 0; c0 < c; c0 += r.group()) {
+            final int g = Math.min(r.group(), c - c0);
+            projectionPlanes(arena, r, c0, g);
+            for (int j = 0; j < g; j++) {
+                final int ch = c0 + j;
+                final int plane = r.planeOff() + 4 * j * p2;
+                final int planeIn = r.planeInOff() + 4 * j * p1;
+                maskAndScale(arena, plane, r.dwMaskOff(), ch, c, r.dwEff()[ch], p2);
+                if (exp != null) {
+                    depthwiseInputPlane(arena, r, ch, plane, planeIn);
+                }
+                if (r.dwBias() != null) {
+                    updateBias(r.dwBias(), ch, planeSum(arena, plane, p2), dwBiasLr, dwBiasKey);
+                }
+                Update dwu = r.dwWeightUpdate();
+                if (dwu != null && dwu.trains(ch)) {
+                    depthwiseWeightGrad(arena, r, ch, plane);
+                    UpdateKernels.updateConvWeightChannel(arena, r.vectorOff(), dw, ch, null, r.dwWeight(),
+                            dwu.master(), dwu.divisor(ch), dwWeightLr, dwu.mode(), dwWeightKey);
+                }
+                if (exp != null) {
+                    maskAndScale(arena, planeIn, r.expMaskOff(), ch, c, r.expEff()[ch], p1);
+                }
             }
             if (exp == null) {
                 continue;
             }
-            maskAndScale(arena, r.planeInOff(), r.expMaskOff(), ch, c, r.expEff()[ch], p1);
             if (r.dxOff() >= 0) {
-                inputGradTerm(arena, r, ch, cin, p1);
+                inputGradTerms(arena, r, c0, g, cin, p1);
             }
-            if (r.expBias() != null) {
-                updateBias(r.expBias(), ch, planeSum(arena, r.planeInOff(), p1), expBiasLr, expBiasKey);
+            for (int j = 0; j < g; j++) {
+                if (r.expBias() != null) {
+                    updateBias(r.expBias(), c0 + j, planeSum(arena, r.planeInOff() + 4 * j * p1, p1), expBiasLr,
+                            expBiasKey);
+                }
             }
-            Update eu = r.expWeightUpdate();
             if (eu != null) {
-                expansionWeightGrad(arena, r, k, p1);
-                UpdateKernels.updateConvWeightChannel(arena, r.vectorOff(), exp, ch, eu.channels(), r.expWeight(),
-                        eu.master(), eu.divisor(ch), expWeightLr, eu.mode(), expWeightKey);
+                expansionWeightGrads(arena, r, g, k, p1);
+                for (int j = 0; j < g; j++) {
+                    UpdateKernels.updateConvWeightChannel(arena, r.vectorOff() + 4 * j * k, exp, c0 + j, eu.channels(),
+                            r.expWeight(), eu.master(), eu.divisor(c0 + j), expWeightLr, eu.mode(), expWeightKey);
+                }
             }
         }
     }
 
-    /** (1) {@code plane[p] = sum over o ascending of (float) W[o, ch] * g'[p, o]}, from +0. */
-    private static void projectionPlane(byte[] arena, Region r, int ch, int c, int o, int p2) {
+    /**
+     * (1) The projection's input-gradient planes of channels c0 .. c0+g-1:
+     * {@code plane_j[p] = sum over o ascending of (float) W[o, c0+j] * g'[p, o]}, from +0; the group's weight columns
+     * as floats in the vector ({@code [g][O]}) first.
+     */
+    private static void projectionPlanes(byte[] arena, Region r, int c0, int g) {
+        final int c = r.depthwise().inC();
+        final int o = r.projOut();
+        final int p2 = r.depthwise().outPositions();
         final int vec = r.vectorOff();
-        for (int k = 0; k < o; k++) {
-            ArenaAccess.putFloat(arena, vec + 4 * k, r.projWeight()[k * c + ch]);
-        }
-        for (int p = 0; p < p2; p++) {
-            float acc = 0.0f;
-            int g = r.gOff() + 4 * p * o;
+        for (int j = 0; j < g; j++) {
             for (int k = 0; k < o; k++) {
-                acc = acc + ArenaAccess.getFloat(arena, vec + 4 * k) * ArenaAccess.getFloat(arena, g + 4 * k);
+                ArenaAccess.putFloat(arena, vec + 4 * (j * o + k), r.projWeight()[k * c + c0 + j]);
             }
-            ArenaAccess.putFloat(arena, r.planeOff() + 4 * p, acc);
+        }
+        for (int j = 0; j < g; j++) {
+            for (int p = 0; p < p2; p++) {
+                float acc = 0.0f;
+                int gp = r.gOff() + 4 * p * o;
+                for (int k = 0; k < o; k++) {
+                    acc = acc + ArenaAccess.getFloat(arena, vec + 4 * (j * o + k)) * ArenaAccess.getFloat(arena, gp + 4 * k);
+                }
+                ArenaAccess.putFloat(arena, r.planeOff() + 4 * (j * p2 + p), acc);
+            }
         }
     }
 
@@ -223,10 +255,17 @@ public final class StreamedKernels {
         }
     }
 
-    /** (3) The depthwise input gradient of channel ch, the taps in {@link BackwardKernels#convInputGrad}'s order. */
-    private static void depthwiseInputPlane(byte[] arena, Region r, int ch) {
+    /**
+     * (3) The depthwise input gradient of channel ch into {@code planeIn}, the taps in
+     * {@link BackwardKernels#convInputGrad}'s order; the channel's taps as floats in the vector first.
+     */
+    private static void depthwiseInputPlane(byte[] arena, Region r, int ch, int plane, int planeIn) {
         final ConvGeom g = r.depthwise();
         final int c = g.inC(), outW = g.outW();
+        final int vec = r.vectorOff();
+        for (int t = 0; t < g.kH() * g.kW(); t++) {
+            ArenaAccess.putFloat(arena, vec + 4 * t, r.dwWeight()[t * c + ch]);
+        }
         for (int iy = 0; iy < g.inH(); iy++) {
             for (int ix = 0; ix < g.inW(); ix++) {
                 float acc = 0.0f;
@@ -241,17 +280,17 @@ public final class StreamedKernels {
                         if (tx < 0 || tx % g.strideW() != 0 || tx / g.strideW() >= outW) {
                             continue;
                         }
-                        float w = r.dwWeight()[(kh * g.kW() + kw) * c + ch];
-                        acc = acc + w * ArenaAccess.getFloat(arena, r.planeOff() + 4 * (oy * outW + tx / g.strideW()));
+                        float w = ArenaAccess.getFloat(arena, vec + 4 * (kh * g.kW() + kw));
+                        acc = acc + w * ArenaAccess.getFloat(arena, plane + 4 * (oy * outW + tx / g.strideW()));
                     }
                 }
-                ArenaAccess.putFloat(arena, r.planeInOff() + 4 * (iy * g.inW() + ix), acc);
+                ArenaAccess.putFloat(arena, planeIn + 4 * (iy * g.inW() + ix), acc);
             }
         }
     }
 
     /** (5) {@code ws[kh*KW + kw] = sum over oy, ox ascending of (float)(x[iy, ix, ch] - zero) * plane[oy, ox]}. */
-    private static void depthwiseWeightGrad(byte[] arena, Region r, int ch) {
+    private static void depthwiseWeightGrad(byte[] arena, Region r, int ch, int plane) {
         final ConvGeom g = r.depthwise();
         final int c = g.inC();
         for (int kh = 0; kh < g.kH(); kh++) {
@@ -268,7 +307,7 @@ public final class StreamedKernels {
                             continue;
                         }
                         float x = (float) (arena[r.dwXOff() + (iy * g.inW() + ix) * c + ch] - r.dwXZero());
-                        acc = acc + x * ArenaAccess.getFloat(arena, r.planeOff() + 4 * (oy * g.outW() + ox));
+                        acc = acc + x * ArenaAccess.getFloat(arena, plane + 4 * (oy * g.outW() + ox));
                     }
                 }
                 ArenaAccess.putFloat(arena, r.vectorOff() + 4 * (kh * g.kW() + kw), acc);
@@ -276,31 +315,45 @@ public final class StreamedKernels {
         }
     }
 
-    /** (7) {@code dx[p, i] = dx[p, i] + (float) W[ch, i] * planeIn[p]}: channel ch's term of every sum. */
-    private static void inputGradTerm(byte[] arena, Region r, int ch, int cin, int p1) {
+    /**
+     * (7) The terms of channels c0 .. c0+g-1 of every {@code dx[p, i]}, added in ascending channel order:
+     * {@code dx = dx + (float) W[c, i] * planeIn_c[p]}; the group's weight rows as floats in the vector
+     * ({@code [g][Cin]}) first.
+     */
+    private static void inputGradTerms(byte[] arena, Region r, int c0, int g, int cin, int p1) {
         final int vec = r.vectorOff();
-        for (int i = 0; i < cin; i++) {
-            ArenaAccess.putFloat(arena, vec + 4 * i, r.expWeight()[ch * cin + i]);
+        for (int j = 0; j < g; j++) {
+            for (int i = 0; i < cin; i++) {
+                ArenaAccess.putFloat(arena, vec + 4 * (j * cin + i), r.expWeight()[(c0 + j) * cin + i]);
+            }
         }
         for (int p = 0; p < p1; p++) {
-            float g = ArenaAccess.getFloat(arena, r.planeInOff() + 4 * p);
             int d = r.dxOff() + 4 * p * cin;
             for (int i = 0; i < cin; i++) {
-                ArenaAccess.putFloat(arena, d + 4 * i, ArenaAccess.getFloat(arena, d + 4 * i)
-                        + ArenaAccess.getFloat(arena, vec + 4 * i) * g);
+                float acc = ArenaAccess.getFloat(arena, d + 4 * i);
+                for (int j = 0; j < g; j++) {
+                    acc = acc + ArenaAccess.getFloat(arena, vec + 4 * (j * cin + i))
+                            * ArenaAccess.getFloat(arena, r.planeInOff() + 4 * (j * p1 + p));
+                }
+                ArenaAccess.putFloat(arena, d + 4 * i, acc);
             }
         }
     }
 
-    /** (9) {@code ws[j] = sum over p ascending of (float)(x[p, j] - zero) * planeIn[p]} for the k saved channels. */
-    private static void expansionWeightGrad(byte[] arena, Region r, int k, int p1) {
-        for (int j = 0; j < k; j++) {
-            float acc = 0.0f;
-            for (int p = 0; p < p1; p++) {
-                float x = (float) (arena[r.expXOff() + p * k + j] - r.expXZero());
-                acc = acc + x * ArenaAccess.getFloat(arena, r.planeInOff() + 4 * p);
+    /**
+     * (9) The expansion weight gradients of the group's g channels into the vector ({@code [g][k]}):
+     * {@code ws[j][jj] = sum over p ascending of (float)(x[p, jj] - zero) * planeIn_j[p]} for the k saved channels.
+     */
+    private static void expansionWeightGrads(byte[] arena, Region r, int g, int k, int p1) {
+        for (int j = 0; j < g; j++) {
+            for (int jj = 0; jj < k; jj++) {
+                float acc = 0.0f;
+                for (int p = 0; p < p1; p++) {
+                    float x = (float) (arena[r.expXOff() + p * k + jj] - r.expXZero());
+                    acc = acc + x * ArenaAccess.getFloat(arena, r.planeInOff() + 4 * (j * p1 + p));
+                }
+                ArenaAccess.putFloat(arena, r.vectorOff() + 4 * (j * k + jj), acc);
             }
-            ArenaAccess.putFloat(arena, r.vectorOff() + 4 * j, acc);
         }
     }
 

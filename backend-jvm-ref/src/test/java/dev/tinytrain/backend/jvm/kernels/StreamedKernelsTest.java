@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * of the unstreamed schedule (projection input gradient, depthwise mask and scale, depthwise input gradient, the
  * depthwise bias and weight updates, the expansion's mask and scale, its input gradient, its bias and weight
  * updates), on random blocks: stride 1 and 2, kernels 3, 5 and 7, every rounding mode, random trained channel lists,
- * each part present or not. Compared: the expansion's input gradient, every weight, bias, float view and master.
+ * each part present or not, groups of 1 to 5 channels. Compared: the expansion's input gradient, every weight, bias, float view and master.
  */
 class StreamedKernelsTest {
 
@@ -125,12 +125,13 @@ class StreamedKernelsTest {
             at = (at + 3) / 4 * 4;
             int dx = at;
             at += 4 * p1 * cin;
+            int group = 1 + r.nextInt(5);
             int plane = at;
-            at += 4 * p2;
+            at += 4 * group * p2;
             int planeIn = at;
-            at += 4 * p1;
+            at += 4 * group * p1;
             int vector = at;
-            at += 4 * Math.max(Math.max(o, k * k), cin);
+            at += 4 * Math.max(Math.max(group * o, k * k), group * cin);
             // the reference's whole tensors
             int dwGrad = at;
             at += 4 * p2 * c;
@@ -203,12 +204,12 @@ class StreamedKernelsTest {
                             null, mode) : null,
                     expWeightOn ? new Update(null, null, master ? str.expMaster() : null, qas, expChannels, mode)
                             : null,
-                    expWeightOn ? expX : -1, -7, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector);
+                    expWeightOn ? expX : -1, -7, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, group);
             byte[] actual = arena.clone();
             StreamedKernels.streamedBackward(actual, region, lrB, keys[0], lrW, keys[1], lrB, keys[2], lrW, keys[3]);
 
             String what = "case " + t + ": " + h1 + "x" + w1 + "x" + c + " k" + k + " s" + stride + " O" + o + " Cin"
-                    + cin + " " + mode + (deep ? " deep" : "");
+                    + cin + " group " + group + " " + mode + (deep ? " deep" : "");
             str.assertEqualTo(ref, what);
             if (dxOn) {
                 assertArrayEquals(Arrays.copyOfRange(expected, dx, dx + 4 * p1 * cin),
