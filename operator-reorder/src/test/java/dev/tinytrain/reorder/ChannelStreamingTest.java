@@ -18,7 +18,9 @@ import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.TinyGraphs;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.json.IrJson;
 import dev.tinytrain.ir.ops.Dequantize;
+import dev.tinytrain.ir.ops.StreamedBackward;
 import dev.tinytrain.ir.ops.GlobalAvgPool;
 import dev.tinytrain.ir.ops.Linear;
 import dev.tinytrain.ir.ops.QuantizedAdd;
@@ -74,6 +76,17 @@ class ChannelStreamingTest {
         assertTrue(printed.indexOf("streamed_backward") < printed.indexOf("update:pw.weight]"));
         OperatorReorder.checkNoReadAfterUpdate(after.graph().nodes());
         assertEquals(before.graph().nodes().size() - 8, after.graph().nodes().size()); // nine ops, one region
+    }
+
+    @Test
+    void theStreamedStepSurvivesItsJsonForm() {
+        Graph g = ChannelStreaming.run(scheduled()).graph();
+        Graph back = IrJson.read(IrJson.write(g));
+        assertEquals(IrPrinter.print(g), IrPrinter.print(back));
+        // every attribute the backends read (the conv's output quantization is a placeholder in gradient ops' JSON)
+        assertEquals(IrJson.write(g), IrJson.write(back));
+        assertTrue(back.nodes().stream().anyMatch(n -> n.op() instanceof StreamedBackward s && s.group() == 4
+                && s.depthwiseBias().isPresent() && s.expansionWeight().isPresent()));
     }
 
     @Test

@@ -47,9 +47,9 @@ final class CStreamedEmitter {
                 false);
         List<String> fields = new ArrayList<>(List.of(Integer.toString(gs.dim(3)), c.off(g),
                 c.weight(in.get(Operands.PROJECTION_WEIGHT)), dw.initializer(), c.off(in.get(Operands.DEPTHWISE_MASK)),
-                c.floats(floats(op.depthwiseEff())), c.weight(dwWeight), dwBias, dwW,
+                c.floats(op.depthwiseEffArray()), c.weight(dwWeight), dwBias, dwW,
                 offset(c, in, at.depthwiseInput()), zero(in, at.depthwiseInput()), op.deep() ? "1" : "0", expGeom,
-                offset(c, in, at.expansionMask()), op.deep() ? c.floats(floats(op.expansionEff())) : "0",
+                offset(c, in, at.expansionMask()), op.deep() ? c.floats(op.expansionEffArray()) : "0",
                 op.deep() ? c.weight(in.get(at.expansionWeight())) : "0", eBias, eW,
                 offset(c, in, at.expansionInput()), zero(in, at.expansionInput()),
                 op.inputGradient() ? c.off(n.outputs().get(op.inputGradientResult())) : "-1",
@@ -85,14 +85,6 @@ final class CStreamedEmitter {
     }
 
     private static String zero(List<Value> in, int at) {
-        return at < 0 ? "0" : Integer.toString(in.get(at).type().requireQuantization(in.get(at).name()).zeroPoint());
-    }
-
-    private static float[] floats(List<Float> l) {
-        float[] f = new float[l.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = l.get(i);
-        }
-        return f;
+        return Integer.toString(StreamedBackward.zeroPoint(in, at));
     }
 }

@@ -41,15 +41,15 @@ final class StreamedEmitter {
         }
         StreamedKernels.Region region = new StreamedKernels.Region(gs.dim(3), c.offsetOf(g),
                 (byte[]) c.parameterArray(in.get(Operands.PROJECTION_WEIGHT)), dw,
-                c.offsetOf(in.get(Operands.DEPTHWISE_MASK)), floats(op.depthwiseEff()),
+                c.offsetOf(in.get(Operands.DEPTHWISE_MASK)), op.depthwiseEffArray(),
                 (byte[]) c.parameterArray(dwWeight), biasUpdate(c, op.depthwiseBias(), in, at.depthwiseBias()),
                 weightUpdate(c, op.depthwiseWeight(), dwWeight), offset(c, in, at.depthwiseInput()),
-                zero(in, at.depthwiseInput()), exp, offset(c, in, at.expansionMask()),
-                op.deep() ? floats(op.expansionEff()) : null,
+                StreamedBackward.zeroPoint(in, at.depthwiseInput()), exp, offset(c, in, at.expansionMask()),
+                op.deep() ? op.expansionEffArray() : null,
                 op.deep() ? (byte[]) c.parameterArray(in.get(at.expansionWeight())) : null,
                 biasUpdate(c, op.expansionBias(), in, at.expansionBias()),
                 op.deep() ? weightUpdate(c, op.expansionWeight(), in.get(at.expansionWeight())) : null,
-                offset(c, in, at.expansionInput()), zero(in, at.expansionInput()),
+                offset(c, in, at.expansionInput()), StreamedBackward.zeroPoint(in, at.expansionInput()),
                 op.inputGradient() ? c.offsetOf(n.outputs().get(op.inputGradientResult())) : -1,
                 c.offsetOf(n.outputs().get(0)),
                 op.deep() ? c.offsetOf(n.outputs().get(op.depthwiseInputPlaneResult())) : -1,
@@ -97,15 +97,4 @@ final class StreamedEmitter {
         return at < 0 ? -1 : c.offsetOf(in.get(at));
     }
 
-    private static int zero(List<Value> in, int at) {
-        return at < 0 ? 0 : in.get(at).type().requireQuantization(in.get(at).name()).zeroPoint();
-    }
-
-    private static float[] floats(List<Float> l) {
-        float[] f = new float[l.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = l.get(i);
-        }
-        return f;
-    }
 }

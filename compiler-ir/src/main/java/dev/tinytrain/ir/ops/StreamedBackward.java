@@ -3,6 +3,7 @@ package dev.tinytrain.ir.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.collect.ImmutableList;
+import com.google.common.primitives.Floats;
 import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
@@ -71,6 +72,21 @@ public record StreamedBackward(Conv2d depthwise, List<Float> depthwiseEff, Optio
     @Override
     public OpKind kind() {
         return OpKind.STREAMED_BACKWARD;
+    }
+
+    /** The depthwise effective scales as an array. */
+    public float[] depthwiseEffArray() {
+        return Floats.toArray(depthwiseEff);
+    }
+
+    /** The expansion's effective scales as an array (empty when the region stops at the depthwise output). */
+    public float[] expansionEffArray() {
+        return Floats.toArray(expansionEff);
+    }
+
+    /** The zero point of the operand at {@code at} (a saved int8 input), 0 when the region has no such operand. */
+    public static int zeroPoint(List<Value> operands, int at) {
+        return at < 0 ? 0 : operands.get(at).type().requireQuantization(operands.get(at).name()).zeroPoint();
     }
 
     /** True when the region goes on through the depthwise input gradient to the expansion. */
