@@ -88,6 +88,10 @@ final class InsnsBenchCommand implements Callable<Integer> {
     @Option(names = "--nodes", description = "also list every op of the training step with its instructions")
     boolean nodes;
 
+    @Option(names = "--stream-overhead", description = "also count the step with the whole-tensor backward and print "
+            + "what the channel-streamed backward costs (issue 15; a third QEMU run per scheme)")
+    boolean streamOverhead;
+
     @Override
     public Integer call() {
         Path sh = shared != null ? shared : BenchCommand.sharedFolder();
@@ -128,6 +132,17 @@ final class InsnsBenchCommand implements Callable<Integer> {
                         infer, ms, cycles, train / cycles, cmsisNnMillions(model) * 1e6);
             }
             o.flush();
+            if (streamOverhead) {
+                CModel whole = CModels.compile(model, scheme, measured.rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES,
+                        measured.noStreamBackward).toC();
+                long other = count(whole, cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin).get(1) - 2;
+                long streamed = measured.noStreamBackward ? other : train;
+                long unstreamed = measured.noStreamBackward ? train : other;
+                o.printf(Locale.ROOT, "  %s: tt_train_step %,d streamed, %,d whole-tensor backward: streaming costs "
+                        + "%+,d instructions (%+.1f %%)%n", scheme, streamed, unstreamed, streamed - unstreamed,
+                        100.0 * (streamed - unstreamed) / unstreamed);
+                o.flush();
+            }
             if (!noBreakdown) {
                 List<Long> ops = count(m, cache, scheme, CModelRunner.Platform.QEMU_M7_OPS, commands, plugin);
                 breakdowns.append(breakdown(c, m, scheme, ops, train, infer));

@@ -105,6 +105,20 @@ final class ReportFacts {
         return r.sramBudgetBytes() - (r.sramTotalBytes() - r.arenaBytes());
     }
 
+    /**
+     * The channel-streamed regions of the step: the step each runs at (its scratch lives only there) with the bytes of
+     * its scratch, in step order.
+     */
+    static Map<Integer, Long> streamedRegions(MemoryReport r) {
+        Map<Integer, Long> m = new java.util.TreeMap<>();
+        for (TensorEntry t : r.tensors()) {
+            if (t.kind().equals("stream-scratch")) {
+                m.merge(t.firstStep(), t.bytes(), Long::sum);
+            }
+        }
+        return m;
+    }
+
     /** Per kind: number of buffers and their summed bytes, in {@link #KINDS} order (other kinds after). */
     static Map<String, long[]> byKind(MemoryReport r) {
         Map<String, long[]> m = new LinkedHashMap<>();

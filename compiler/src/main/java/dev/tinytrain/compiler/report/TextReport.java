@@ -73,6 +73,13 @@ final class TextReport {
             }
         }
         sb.append("  by kind: ").append(kinds).append('\n');
+        Map<Integer, Long> regions = ReportFacts.streamedRegions(r);
+        if (!regions.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "  streamed: the backward of %d blocks runs channel by channel of the "
+                    + "expanded tensor (steps %s); stream-scratch holds one group's planes and vector, at most %s B%n",
+                    regions.size(), regions.keySet(), bytes(regions.values().stream().mapToLong(Long::longValue).max()
+                            .orElse(0))));
+        }
 
         long sram = 0;
         long flash = 0;

@@ -177,6 +177,8 @@ class ReportWritersTest {
         assertTrue(text.contains("\narena                163,844  160.0"), text);
         assertTrue(text.contains("\nlower bound (LOAD)   163,844  160.0"), text);
         assertTrue(text.contains("\narena / LOAD          1.0000"), text);
+        assertTrue(text.contains("\nbackward peak         58,156   56.8"), text);
+        assertTrue(text.contains("\n  streamed: the backward of 7 blocks runs channel by channel"), text);
         for (String part : List.of("arena", "trainable weights", "biases", "head", "master copies", "stack",
                 "frozen weights", "frozen biases", "constants", "code (estimate)")) {
             assertTrue(text.contains("\n  " + part + " "), part);
