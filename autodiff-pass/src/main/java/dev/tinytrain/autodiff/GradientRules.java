@@ -42,9 +42,9 @@ public final class GradientRules {
                 OpKind.DEQUANTIZE_GRAD, OpKind.AVG_POOL_GRAD, OpKind.ADD_GRAD, OpKind.ACCUMULATE,
                 OpKind.CONV_GRAD_OUTPUT, OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT, OpKind.CONV_GRAD_BIAS,
                 OpKind.CHANNEL_SLICE, OpKind.SGD_UPDATE, OpKind.CONV_GRAD_WEIGHT_UPDATE, OpKind.CONV_GRAD_BIAS_UPDATE,
-                OpKind.LINEAR_GRAD_WEIGHT_UPDATE, OpKind.BAND_REGION)) {
-            // ops of the training step itself (a band region replaces a frozen prefix after scheduling): never
-            // differentiated
+                OpKind.LINEAR_GRAD_WEIGHT_UPDATE, OpKind.STREAMED_BACKWARD, OpKind.BAND_REGION)) {
+            // ops of the training step itself (a band region replaces a frozen prefix, a streamed backward a
+            // backward chain, both after scheduling): never differentiated
             RULES.put(k, Optional.empty());
         }
         // issue 14: layers imported from .tflite are, in this version, a frozen feature extractor under the float

@@ -17,4 +17,15 @@ final class BenchSchemes {
     @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "MODE",
             description = "nearest_even, stochastic or float_master (default: ${DEFAULT-VALUE})")
     String rounding;
+
+    @Option(names = "--no-stream-backward",
+            description = "measure the step with each inverted-residual block's backward computed whole tensor by "
+                    + "whole tensor instead of channel by channel (the comparison for the streaming's overhead)")
+    boolean noStreamBackward;
+
+    /** A line saying which backward is measured. */
+    String backwardNote() {
+        return noStreamBackward ? "backward whole tensor by whole tensor (--no-stream-backward)"
+                : "backward streamed channel by channel of the expanded tensors";
+    }
 }

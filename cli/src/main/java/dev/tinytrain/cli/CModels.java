@@ -39,14 +39,16 @@ final class CModels {
      * measured).
      */
     static Compiled compile(String model, String scheme, String rounding, float lr, int classes) {
-        return compile(model, scheme, rounding, lr, classes, true);
+        return compile(model, scheme, rounding, lr, classes, true, true);
     }
 
-    /** {@link #compile(String, String, String, float, int)} with prefix streaming on or off. */
-    static Compiled compile(String model, String scheme, String rounding, float lr, int classes, boolean stream) {
+    /** {@link #compile(String, String, String, float, int)} with each kind of streaming on or off. */
+    static Compiled compile(String model, String scheme, String rounding, float lr, int classes, boolean streamPrefix,
+                            boolean streamBackward) {
         LoadedModel m = ModelInputs.load(model, 128, null, classes);
         CompiledModel c = Compiler.compileUnchecked(m.graph(), Target.STM32F746,
-                ModelInputs.options(scheme, lr, rounding).withStreamPrefix(stream));
+                ModelInputs.options(scheme, lr, rounding).withStreamPrefix(streamPrefix)
+                        .withStreamBackward(streamBackward));
         return new Compiled(c, m.digest());
     }
 

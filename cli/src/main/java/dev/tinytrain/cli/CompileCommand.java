@@ -84,6 +84,11 @@ final class CompileCommand implements Callable<Integer> {
             description = "input height and width; default: ${DEFAULT-VALUE}")
     int resolution;
 
+    @Option(names = "--no-stream-backward",
+            description = "compute each inverted-residual block's backward whole tensor by whole tensor instead of"
+                    + " channel by channel of its expanded tensor (the same results in more memory)")
+    boolean noStreamBackward;
+
     @Option(names = "--head-init", paramLabel = "FILE",
             description = "initial head W [K, C] then b [K], float32 little-endian (the protocol's head-init/<model>"
                 + ".bin, with its .json beside it if present); default: a seeded 10-class head")
@@ -107,7 +112,7 @@ final class CompileCommand implements Callable<Integer> {
             model = input.graph.toString();
         }
         CompileRequest request = new CompileRequest(model, scheme, target, rounding, lr, biasLr, resolution,
-                headInit == null ? null : new HeadInitFile(cwd.resolve(headInit)), cwd);
+                headInit == null ? null : new HeadInitFile(cwd.resolve(headInit)), cwd, !noStreamBackward);
         CompileOutput.checkWritable(request, outDir); // a refusal before the work
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, "tinytrain: compiling %s (scheme %s, target %s)...%n", model, scheme, target);

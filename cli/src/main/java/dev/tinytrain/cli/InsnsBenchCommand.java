@@ -92,6 +92,10 @@ final class InsnsBenchCommand implements Callable<Integer> {
             + "in row bands where that lowers the arena, and the overhead against whole tensors is measured too)")
     boolean noStreamPrefix;
 
+    @Option(names = "--stream-overhead", description = "also count the step with the whole-tensor backward and print "
+            + "what the channel-streamed backward costs (issue 15; a third QEMU run per scheme)")
+    boolean streamOverhead;
+
     @Override
     public Integer call() {
         Path sh = shared != null ? shared : BenchCommand.sharedFolder();
@@ -104,7 +108,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot build the insncount plugin: " + e.getMessage(), e);
         }
         o.printf(Locale.ROOT, "Cortex-M7 instructions under QEMU (exact counts; instructions, not cycles), rounding "
-                + "%s%n", measured.rounding);
+                + "%s; %s%n", measured.rounding, measured.backwardNote());
         o.printf(Locale.ROOT, "%-15s %-16s %16s %16s %11s %20s %20s %18s%n", "model", "scheme", "tt_train_step",
                 "tt_infer", "TTE (ms)", "TTE cycles @216MHz", "insns per TTE cycle", "CMSIS-NN infer");
         StringBuilder breakdowns = new StringBuilder();
@@ -112,7 +116,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
         for (String scheme : measured.schemes) {
             String model = this.model != null ? this.model : CModels.presetModel(scheme);
             CModels.Compiled compiled = CModels.compile(model, scheme, measured.rounding, 1e-3f,
-                    HeadSpec.DEFAULT_CLASSES, !noStreamPrefix);
+                    HeadSpec.DEFAULT_CLASSES, !noStreamPrefix, !measured.noStreamBackward);
             CompiledModel c = compiled.model();
             CModel m = compiled.toC();
             byte[] image = new byte[Math.toIntExact(c.step().input().type().elementCount())];
@@ -135,10 +139,21 @@ final class InsnsBenchCommand implements Callable<Integer> {
             o.flush();
             if (!c.report().bandRegions().isEmpty()) {
                 CModels.Compiled whole = CModels.compile(model, scheme, measured.rounding, 1e-3f,
-                        HeadSpec.DEFAULT_CLASSES, false);
+                        HeadSpec.DEFAULT_CLASSES, false, !measured.noStreamBackward);
                 List<Long> w = count(whole.toC(), cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin);
                 overheads.append(streamingOverhead(scheme, c, whole.model(), train, infer, w.get(1) - 2,
                         w.get(2) - 2));
+            }
+            if (streamOverhead) {
+                CModel whole = CModels.compile(model, scheme, measured.rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES,
+                        !noStreamPrefix, measured.noStreamBackward).toC();
+                long other = count(whole, cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin).get(1) - 2;
+                long streamed = measured.noStreamBackward ? other : train;
+                long unstreamed = measured.noStreamBackward ? train : other;
+                o.printf(Locale.ROOT, "  %s: tt_train_step %,d streamed, %,d whole-tensor backward: streaming costs "
+                        + "%+,d instructions (%+.1f %%)%n", scheme, streamed, unstreamed, streamed - unstreamed,
+                        100.0 * (streamed - unstreamed) / unstreamed);
+                o.flush();
             }
             if (!noBreakdown) {
                 List<Long> ops = count(m, cache, scheme, CModelRunner.Platform.QEMU_M7_OPS, commands, plugin);
@@ -247,7 +262,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
         for (String kind : List.of("fwd band region", "fwd conv 1x1", "fwd conv depthwise",
                 "fwd conv dense kxk (first)", "fwd add", "fwd pool", "fwd head", "loss", "bwd input-grad conv 1x1", "bwd input-grad depthwise",
                 "bwd input-grad dense kxk", "bwd elementwise + head", "bwd weight-grad (+update)",
-                "bwd bias-grad (+update)", "bwd update", "bwd channel slice")) {
+                "bwd bias-grad (+update)", "bwd update", "bwd channel slice", STREAMED)) {
             by.put(kind, new Tally());
         }
         for (int k = 0; k < names.size(); k++) {
@@ -255,7 +270,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             if (n == null) {
                 throw new IllegalStateException("no node '" + names.get(k) + "' in the step");
             }
-            Tally t = by.get(kind(n));
+            Tally t = by.computeIfAbsent(kind(n), unlisted -> new Tally());
             t.ops++;
             t.insns += regions.get(k) - 2; // the markers' own 2 instructions
             t.macs += n.macs();
@@ -267,6 +282,9 @@ final class InsnsBenchCommand implements Callable<Integer> {
     private static String perMac(long insns, long macs) {
         return macs == 0 ? "" : String.format(Locale.ROOT, "%.2f", (double) insns / macs);
     }
+
+    /** The breakdown row of a channel-streamed region (a block's whole backward below its projection's g'). */
+    private static final String STREAMED = "bwd streamed block";
 
     /** The breakdown row of a node. */
     static String kind(Node n) {
@@ -285,6 +303,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             case CONV_GRAD_BIAS, CONV_GRAD_BIAS_UPDATE -> "bwd bias-grad (+update)";
             case SGD_UPDATE -> "bwd update";
             case CHANNEL_SLICE -> "bwd channel slice";
+            case STREAMED_BACKWARD -> STREAMED;
             case TFLITE_CONV2D -> "fwd tfl conv " + convShape(n.inputs().get(1));
             case TFLITE_ADD -> "fwd tfl add";
             case TFLITE_MEAN, TFLITE_POOL -> "fwd tfl pool";

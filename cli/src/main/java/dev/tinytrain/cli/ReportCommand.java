@@ -87,6 +87,11 @@ final class ReportCommand implements Callable<Integer> {
             description = "input height and width (default: ${DEFAULT-VALUE})")
     int resolution;
 
+    @Option(names = "--no-stream-backward",
+            description = "compute each inverted-residual block's backward whole tensor by whole tensor instead of"
+                    + " channel by channel of its expanded tensor (the same results in more memory)")
+    boolean noStreamBackward;
+
     /** Output formats of the report itself (the SVG is written with --svg). */
     enum OutputFormat { text, json }
 
@@ -99,7 +104,8 @@ final class ReportCommand implements Callable<Integer> {
         List<Path> inputs = ModelInputs.inputs(model, scheme, headInit);
         OutputFiles.checkWritable(inputs, out, svg); // before compiling, not after it
         Graph g = ModelInputs.load(model, resolution, headInit, classes).graph();
-        CompileOptions options = ModelInputs.options(scheme, lr, rounding).withStreamPrefix(!noStreamPrefix);
+        CompileOptions options = ModelInputs.options(scheme, lr, rounding).withStreamPrefix(!noStreamPrefix)
+                .withStreamBackward(!noStreamBackward);
         MemoryReport report;
         String overflow = null;
         try {

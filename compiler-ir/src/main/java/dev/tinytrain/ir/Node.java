@@ -5,7 +5,6 @@ import dev.tinytrain.ir.ops.Op;
 import dev.tinytrain.ir.ops.OpTraits;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * One op instance in a graph: it reads {@code inputs} and defines {@code outputs} (SSA).
@@ -35,9 +34,9 @@ public record Node(String name, Op op, List<Value> inputs, List<Value> outputs) 
         return op.traits(inputs);
     }
 
-    /** The parameter this node writes in place ({@link OpTraits#parameterUpdate()}), if any. */
-    public Optional<Value> updatedParameter() {
-        return traits().parameterUpdate().map(u -> u.parameter(inputs));
+    /** The parameters this node writes in place ({@link OpTraits#parameterUpdates()}), none for most ops. */
+    public List<Value> updatedParameters() {
+        return traits().parameterUpdates().stream().map(u -> u.parameter(inputs)).toList();
     }
 
     /** Multiply-accumulates of this node. */

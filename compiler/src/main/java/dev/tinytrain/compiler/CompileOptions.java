@@ -19,9 +19,12 @@ import java.util.Objects;
  * @param alignment arena offset alignment in bytes
  * @param streamPrefix run the frozen forward prefix in row bands when that lowers the arena of a target with a
  *     memory budget ({@link PrefixStreaming})
+ * @param streamBackward run each inverted-residual block's backward channel by channel of its expanded tensor
+ *     ({@link dev.tinytrain.reorder.ChannelStreaming}; needs {@code fuseUpdates}): the same bits in less memory
  */
 public record CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training,
-                             boolean fuseUpdates, boolean inPlace, int alignment, boolean streamPrefix) {
+                             boolean fuseUpdates, boolean inPlace, int alignment, boolean streamPrefix,
+                             boolean streamBackward) {
 
     /** Validates. */
     public CompileOptions {
@@ -32,17 +35,17 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
         }
     }
 
-    /** Options with prefix streaming on (the default). */
+    /** Options with both kinds of streaming on (the default). */
     public CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training, boolean fuseUpdates,
                           boolean inPlace, int alignment) {
-        this(policy, policyName, training, fuseUpdates, inPlace, alignment, true);
+        this(policy, policyName, training, fuseUpdates, inPlace, alignment, true, true);
     }
 
     /**
      * A preset scheme with the defaults: stochastic rounding of int8 updates (which the Fashion-MNIST study
      * supports, ACCURACY-ANCHORS C2), QAS on, the given learning rate for weights and biases, fused in-place
      * updates, in-place elementwise ops, 4-byte alignment, the frozen prefix streamed in row bands where that lowers
-     * the arena.
+     * the arena, the channel-streamed backward.
      */
     public static CompileOptions preset(String scheme, float lr) {
         return new CompileOptions(Presets.get(scheme), scheme, new TrainingOptions(lr, lr, "stochastic", true, 0), true,
@@ -51,16 +54,21 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
 
     /** The same options with other training options. */
     public CompileOptions withTraining(TrainingOptions t) {
-        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment, streamPrefix);
+        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment, streamPrefix, streamBackward);
     }
 
     /** The same options with fusion on or off. */
     public CompileOptions withFuseUpdates(boolean fuse) {
-        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment, streamPrefix);
+        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment, streamPrefix, streamBackward);
     }
 
     /** The same options with row-band streaming of the frozen prefix on or off. */
     public CompileOptions withStreamPrefix(boolean stream) {
-        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, stream);
+        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, stream, streamBackward);
+    }
+
+    /** The same options with the channel-streamed backward on or off. */
+    public CompileOptions withStreamBackward(boolean stream) {
+        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, streamPrefix, stream);
     }
 }

@@ -8,6 +8,7 @@ import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.pruning.PolicyResolver;
 import dev.tinytrain.pruning.Pruner;
+import dev.tinytrain.reorder.ChannelStreaming;
 import dev.tinytrain.reorder.OperatorReorder;
 import java.util.List;
 import java.util.Locale;
@@ -16,8 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * The one entry point: forward graph -> training graph (autodiff) -> pruned graph (sparse-update policy) ->
- * schedule (fused in-place updates) -> the frozen prefix in row bands where that helps ({@link PrefixStreaming}) ->
- * memory plan -> report, checked against the target's budgets.
+ * schedule (fused in-place updates, channel-streamed backward) -> the frozen prefix in row bands where that helps
+ * ({@link PrefixStreaming}) -> memory plan -> report, checked against the target's budgets.
  *
  * <pre>{@code
  * ImportedModel m = McuModelImporter.load(dir, 128, HeadSpec.transfer(w, b));
@@ -70,6 +71,9 @@ public final class Compiler {
     public static CompiledModel compileUnchecked(Graph forward, Target target, CompileOptions options) {
         TrainingGraph pruned = prunedStep(forward, options);
         TrainingGraph scheduled = options.fuseUpdates() ? OperatorReorder.run(pruned) : pruned;
+        if (options.fuseUpdates() && options.streamBackward()) {
+            scheduled = ChannelStreaming.run(scheduled);
+        }
         PrefixStreaming.Choice choice = PrefixStreaming.choose(scheduled, options, target);
         MemoryReport report = MemoryReport.of(choice.step(), choice.plan(), target, options.policyName());
         return new CompiledModel(forward, choice.step(), choice.plan(), report, target, options);

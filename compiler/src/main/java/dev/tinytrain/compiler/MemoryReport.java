@@ -9,6 +9,7 @@ import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.StreamedBackward;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
 import dev.tinytrain.planner.TensorLifetimes;
@@ -61,7 +62,8 @@ public record MemoryReport(String model, String scheme, String target, long aren
      * @param buffer buffer name (its first value)
      * @param values the values it holds (several when ops run in place)
      * @param kind {@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace},
-     *     {@code band-lines} (a band region's line buffers) or {@code output}
+     *     {@code band-lines} (a band region's line buffers), {@code stream-scratch} (one channel's plane or vector
+     *     of a channel-streamed backward region) or {@code output}
      * @param bytes size
      * @param firstStep first schedule step it is live (0 = before the first op)
      * @param lastStep last step it is live
@@ -124,7 +126,8 @@ public record MemoryReport(String model, String scheme, String target, long aren
 
     /** Builds the report of a scheduled, planned step. */
     static MemoryReport of(TrainingGraph step, MemoryPlan plan, Target target, String scheme) {
-        boolean master = step.graph().nodes().stream().anyMatch(n -> rounding(n).equals("float_master"));
+        boolean master = step.graph().nodes().stream().flatMap(n -> n.traits().parameterUpdates().stream())
+                .anyMatch(u -> u.rule().rounding().equals("float_master"));
         long weights = 0;
         long biases = 0;
         long head = 0;
@@ -171,7 +174,7 @@ public record MemoryReport(String model, String scheme, String target, long aren
                     }
                 }
             }
-            constants += 4L * n.traits().parameterUpdate().map(u -> u.rule().qasDivisors().size()).orElse(0);
+            constants += 4L * n.traits().parameterUpdates().stream().mapToInt(u -> u.rule().qasDivisors().size()).sum();
         }
         long sram = plan.arenaBytes() + weights + biases + head + masters + target.stackBytes();
         long flash = frozenWeights + frozenBiases + constants + target.codeBytes();
@@ -239,14 +242,22 @@ public record MemoryReport(String model, String scheme, String target, long aren
         if (producer.op() instanceof BandRegion && !v.equals(producer.output())) {
             return "band-lines"; // the line buffers of a frozen prefix run in row bands
         }
-        if (producer.traits().hasSideEffects()) {
+        if (producer.op() instanceof StreamedBackward s && s.isScratch(producer.outputs().indexOf(v))) {
+            return "stream-scratch"; // one channel's plane or vector of a channel-streamed backward region
+        }
+        if (producer.traits().hasSideEffects() && !(producer.op() instanceof StreamedBackward)) {
             return "workspace"; // a result of an in-place update is scratch for its channel-by-channel gradient
         }
         return v.type().dtype() == DType.FLOAT32 ? "gradient" : "activation";
     }
 
-    private static String rounding(Node n) {
-        return n.traits().parameterUpdate().map(u -> u.rule().rounding()).orElse("");
+    /**
+     * The step where the backward phase starts: the one that writes the last graph output (the loss, computed after
+     * the logits), 0 without outputs.
+     */
+    public int backwardStartStep() {
+        return tensors.stream().filter(t -> t.kind().equals("output")).mapToInt(TensorEntry::firstStep).max()
+                .orElse(0);
     }
 
     /** True when SRAM and Flash fit the target. */

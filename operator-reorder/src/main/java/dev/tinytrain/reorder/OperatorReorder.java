@@ -108,10 +108,11 @@ public final class OperatorReorder {
             for (Value in : e.inputs()) {
                 at = Math.max(at, position.getOrDefault(in.name(), -1));
             }
-            Value param = updatedParameter(e);
-            for (int i = 0; i < base.size(); i++) {
-                if (base.get(i).inputs().contains(param)) {
-                    at = Math.max(at, i);
+            for (Value param : e.updatedParameters()) {
+                for (int i = 0; i < base.size(); i++) {
+                    if (base.get(i).inputs().contains(param)) {
+                        at = Math.max(at, i);
+                    }
                 }
             }
             after.computeIfAbsent(at, k -> new ArrayList<>()).add(e);
@@ -126,12 +127,6 @@ public final class OperatorReorder {
                 training.gradients());
     }
 
-    /** The parameter an in-place op updates. */
-    static Value updatedParameter(Node effect) {
-        return effect.updatedParameter().orElseThrow(() -> new IllegalArgumentException("op '" + effect.name()
-                + "' updates no parameter"));
-    }
-
     /** An independent check of the schedule: no op reads a parameter after the op that updates it. */
     public static void checkNoReadAfterUpdate(List<Node> order) {
         Map<String, String> updatedBy = new HashMap<>();
@@ -143,7 +138,7 @@ public final class OperatorReorder {
                             + " after '" + u + "' updated it in place");
                 }
             }
-            n.updatedParameter().ifPresent(p -> updatedBy.put(p.name(), n.name()));
+            n.updatedParameters().forEach(p -> updatedBy.put(p.name(), n.name()));
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.tinytrain.autodiff.TrainingOptions;
 import dev.tinytrain.backend.c.CEmitter;
 import dev.tinytrain.backend.c.CModel;
 import dev.tinytrain.backend.c.CModelRunner;
+import dev.tinytrain.backend.c.CStateLayout;
 import dev.tinytrain.backend.jvm.TrainingSession;
 import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.reorder.PrefixBanding;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -53,6 +55,8 @@ class CRandomNetworkTest {
     /** Depthwise convs the planner put in place, by whether their output starts before their input (lead > 0). */
     private static final AtomicInteger IN_PLACE_LEAD = new AtomicInteger();
     private static final AtomicInteger IN_PLACE_NO_LEAD = new AtomicInteger();
+    /** Channel-streamed regions the seeds compiled (issue 15). */
+    private static final AtomicLong STREAMED = new AtomicLong();
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9})
@@ -88,6 +92,7 @@ class CRandomNetworkTest {
         r.nextBytes(probe);
 
         compare(fused.step(), fused.plan().layout(), fused.newSession(), seed, images, labels, probe, seed % 2 == 1);
+        streamingChangesNoBit(g, o, fused, seed, images, labels, probe);
         TrainingGraph u = unfused.step();
         ArenaLayout seq = ArenaLayout.sequential(u.graph(), 4);
         compare(u, seq, new TrainingSession(u, seq, seed), seed, images, labels, probe, false);
@@ -101,6 +106,33 @@ class CRandomNetworkTest {
                     seed % 2 == 0);
         }
         RUNS.incrementAndGet();
+    }
+
+    /**
+     * The fused step streams the blocks' backward channel by channel (issue 15); the same step with every block whole
+     * tensor by whole tensor gives the same losses, trainable state and logits on the JVM (and the C of the streamed
+     * step equals its JVM, {@link #compare}).
+     */
+    private static void streamingChangesNoBit(Graph g, CompileOptions o, CompiledModel fused, int seed,
+                                              byte[][] images, int[] labels, byte[] probe) {
+        long regions = fused.step().graph().nodes().stream()
+                .filter(n -> n.op().kind() == OpKind.STREAMED_BACKWARD).count();
+        STREAMED.addAndGet(regions);
+        CompiledModel whole = Compiler.compileUnchecked(g, Target.HOST, o.withStreamBackward(false));
+        TrainingSession a = fused.newSession();
+        TrainingSession b = whole.newSession();
+        for (int s = 0; s < images.length; s++) {
+            assertEquals(Float.floatToRawIntBits(b.trainStep(images[s], labels[s])),
+                    Float.floatToRawIntBits(a.trainStep(images[s], labels[s])), "seed " + seed + ": loss " + s);
+        }
+        CStateLayout layout = fused.toC("random").state();
+        assertArrayEquals(CTrainingEquivalenceTest.encode(layout, b, g, seed),
+                CTrainingEquivalenceTest.encode(layout, a, g, seed), "seed " + seed + ": trainable state");
+        float[] la = a.infer(probe);
+        float[] lb = b.infer(probe);
+        for (int k = 0; k < la.length; k++) {
+            assertEquals(Float.floatToRawIntBits(lb[k]), Float.floatToRawIntBits(la[k]), "seed " + seed + ": logit");
+        }
     }
 
     private static void compare(TrainingGraph step, ArenaLayout layout, TrainingSession jvm, int seed,
@@ -159,6 +191,7 @@ class CRandomNetworkTest {
         assertTrue(missing.isEmpty(), "op kinds no random network emitted: " + missing);
         // (a lead of 0, a stride-2 3x3 conv over its input, is taken where it lowers the peak: mbv2's block 1 in the
         // C goldens; the kernel conformance cases cover both)
+        assertTrue(STREAMED.get() >= SEEDS, "the seeds stream " + STREAMED + " blocks' backward");
         assertTrue(IN_PLACE_LEAD.get() > 0, "in-place depthwise convs with a lead " + IN_PLACE_LEAD + ", without "
                 + IN_PLACE_NO_LEAD + ": the seeds should run one in C");
     }

@@ -167,6 +167,49 @@ class CTrainingEquivalenceTest {
         }
     }
 
+    /**
+     * The channel-streamed backward (issue 15, on by default, so the test above runs it on the JVM, the host and the
+     * Cortex-M7) against the whole-tensor backward in C: ten steps of each on the host leave the same trainable state,
+     * losses and logits, one rounding mode per model.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"mcunet-5fps, mcunet-99kb, nearest_even", "mbv2-w0.35, mbv2-99kb, stochastic",
+        "proxyless-w0.3, proxyless-98kb, float_master"})
+    void theStreamedBackwardEqualsTheWholeTensorOneInC(String model, String preset, String rounding) {
+        CTestSupport.requireTools(CModelRunner.Platform.HOST);
+        Graph g = CTestSupport.model(model);
+        CompileOptions o = CompileOptions.preset(preset, 1e-2f).withTraining(
+                new TrainingOptions(1e-2f, 5e-3f, rounding, true, 11));
+        CompiledModel streamed = Compiler.compileUnchecked(g, Target.STM32F746, o);
+        CompiledModel whole = Compiler.compileUnchecked(g, Target.STM32F746, o.withStreamBackward(false));
+        Random r = new Random(preset.hashCode());
+        int pixels = Math.toIntExact(g.inputs().get(0).type().elementCount());
+        CModelRunner.Commands cmds = new CModelRunner.Commands();
+        for (int s = 0; s < STEPS; s++) {
+            byte[] img = new byte[pixels];
+            r.nextBytes(img);
+            cmds.train(img, r.nextInt(10));
+        }
+        byte[] probe = new byte[pixels];
+        r.nextBytes(probe);
+        cmds.saveState().infer(probe);
+        CModelRunner.Results a = CTestSupport.build(CModelRunner.materialize(streamed.toC("test"), CTestSupport.CACHE),
+                CModelRunner.Platform.HOST).run(cmds, TIMEOUT);
+        CModelRunner.Results b = CTestSupport.build(CModelRunner.materialize(whole.toC("test"), CTestSupport.CACHE),
+                CModelRunner.Platform.HOST).run(cmds, TIMEOUT);
+        for (int s = 0; s < STEPS; s++) {
+            assertEquals(Float.floatToRawIntBits(b.losses().get(s)), Float.floatToRawIntBits(a.losses().get(s)),
+                    "loss of step " + s);
+        }
+        assertArrayEquals(b.lastState(), a.lastState(), "trainable state after ten steps");
+        float[] la = a.of('I').get(0).logits();
+        float[] lb = b.of('I').get(0).logits();
+        for (int k = 0; k < la.length; k++) {
+            assertEquals(Float.floatToRawIntBits(lb[k]), Float.floatToRawIntBits(la[k]), "logit " + k);
+        }
+        assertTrue(streamed.report().backwardPeakBytes() < whole.report().backwardPeakBytes());
+    }
+
     /** tt_state_save after 5 steps, tt_state_load into a fresh process, 5 more steps == 10 steps in one go. */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"proxyless-w0.3, proxyless-98kb, stochastic"})

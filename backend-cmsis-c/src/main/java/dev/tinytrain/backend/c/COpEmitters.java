@@ -56,6 +56,7 @@ public final class COpEmitters {
         EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, COpEmitters::convGradWeightUpdate);
         EMITTERS.put(OpKind.CONV_GRAD_BIAS_UPDATE, COpEmitters::convGradBiasUpdate);
         EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, COpEmitters::linearGradWeightUpdate);
+        EMITTERS.put(OpKind.STREAMED_BACKWARD, CStreamedEmitter::streamedBackward);
         // TFLite integer numerics (imported .tflite models): tt_tflite.c
         EMITTERS.put(OpKind.TFLITE_CONV2D, TfliteCEmitters::conv2d);
         EMITTERS.put(OpKind.TFLITE_ADD, TfliteCEmitters::add);

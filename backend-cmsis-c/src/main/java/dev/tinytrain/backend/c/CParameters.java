@@ -97,17 +97,15 @@ final class CParameters {
     CParameters(Graph g, List<Node> schedule) {
         Map<String, SgdUpdate> updates = new LinkedHashMap<>();
         for (Node n : schedule) {
-            ParameterUpdate pu = n.traits().parameterUpdate().orElse(null);
-            if (pu == null) {
-                continue;
-            }
-            Value p = pu.parameter(n.inputs());
-            SgdUpdate u = pu.rule();
-            SgdUpdate before = updates.put(p.name(), u);
-            if (before != null && (!before.channels().equals(u.channels())
-                    || !before.rounding().equals(u.rounding()))) {
-                throw new IllegalArgumentException("parameter " + p.name() + " is updated twice with different "
-                        + "channels or rounding (" + n.name() + ")");
+            for (ParameterUpdate pu : n.traits().parameterUpdates()) {
+                Value p = pu.parameter(n.inputs());
+                SgdUpdate u = pu.rule();
+                SgdUpdate before = updates.put(p.name(), u);
+                if (before != null && (!before.channels().equals(u.channels())
+                        || !before.rounding().equals(u.rounding()))) {
+                    throw new IllegalArgumentException("parameter " + p.name() + " is updated twice with different "
+                            + "channels or rounding (" + n.name() + ")");
+                }
             }
         }
         int i = 0;

@@ -96,7 +96,12 @@ enum CKernel {
     CONV1X1_WEIGHT_GRAD_UPDATE(60, List.of("arena", "channels", "frozen", "trained", "slot", "trainedCh", "frozenCh",
             "master", "qasDivisors"), "tt_conv1x1_weight_grad_update"),
     DEPTHWISE_CONV_STORAGE(56, List.of("arena", "frozen", "trained", "slot", "trainedCh", "frozenCh", "biasQ", "biasF",
-            "eff"), "tt_depthwise_conv");
+            "eff"), "tt_depthwise_conv"),
+    // the channel-streamed backward region (issue 15)
+    STREAMED_BACKWARD(61, List.of("arena", "projFrozen", "projTrained", "projSlot", "projTrainedCh", "projFrozenCh",
+            "dwFrozen", "dwTrained", "dwSlot", "dwTrainedCh", "dwFrozenCh", "expFrozen", "expTrained", "expSlot",
+            "expTrainedCh", "expFrozenCh", "dwEff", "expEff", "dwBias", "dwBiasMaster", "expBias", "expBiasMaster",
+            "dwWeightMaster", "expWeightMaster", "qasDivisors", "dwChannels", "expChannels"), "tt_streamed_backward");
 
     final int id;
     final List<String> blobNames;

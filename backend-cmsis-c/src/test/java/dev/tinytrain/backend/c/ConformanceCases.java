@@ -12,6 +12,7 @@ import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
 import dev.tinytrain.backend.jvm.kernels.LossKernels;
 import dev.tinytrain.backend.jvm.kernels.RoundingMode;
 import dev.tinytrain.backend.jvm.kernels.StepKernels;
+import dev.tinytrain.backend.jvm.kernels.StreamedKernels;
 import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
 import dev.tinytrain.planner.DepthwiseInPlace;
 
@@ -1780,6 +1781,122 @@ final class ConformanceCases {
         return cases;
     }
 
+    /**
+     * The channel-streamed backward region (tt_streamed_backward) against StreamedKernels.streamedBackward on random
+     * blocks: depthwise kernels 3, 5, 7 with strides 1 and 2, each part (depthwise bias and weight, expansion, its
+     * bias, weight and input gradient) present or not, random trained channel lists, whole, split and partly trained
+     * weight storage, every rounding mode. (StreamedKernelsTest checks the Java kernel against the whole-tensor
+     * kernels it replaces.)
+     */
+    List<CCase> streamedBackward() {
+        List<CCase> cases = new ArrayList<>();
+        for (int rep = 0; rep < 6 * p.reps; rep++) {
+            cases.add(streamedBlock(mode(rep), rep % 4 != 0));
+        }
+        return cases;
+    }
+
+    private CCase streamedBlock(RoundingMode mode, boolean deep) {
+        int k = pick(List.of(3, 5, 7));
+        int h1 = between(1, p.maxHw);
+        int w1 = between(1, p.maxHw);
+        int c = between(1, 2 * p.maxC);
+        int o = between(1, 2 * p.maxC);
+        int cin = between(1, 2 * p.maxC);
+        ConvGeom dw = ConvGeom.of(h1, w1, c, c, k, between(1, 2), c);
+        ConvGeom proj = new ConvGeom(dw.outH(), dw.outW(), c, dw.outH(), dw.outW(), o, 1, 1, 1, 1, 0, 0, 1);
+        ConvGeom exp = new ConvGeom(h1, w1, cin, h1, w1, c, 1, 1, 1, 1, 0, 0, 1);
+        boolean dwBiasOn = r.nextBoolean();
+        boolean dwWeightOn = r.nextBoolean();
+        boolean expBiasOn = deep && r.nextBoolean();
+        boolean expWeightOn = deep && r.nextBoolean();
+        boolean dxOn = deep && r.nextInt(4) != 0;
+        int[] dwChannels = dwWeightOn && r.nextBoolean() ? sorted(subset(c)) : null;
+        int[] expChannels = expWeightOn && r.nextBoolean() ? sorted(subset(cin)) : null;
+        int kk = expChannels == null ? cin : expChannels.length;
+        int p1 = h1 * w1;
+        int p2 = dw.outPositions();
+        Layout l = new Layout();
+        int gOff = l.f32(p2 * o);
+        int dwMask = l.int8((p2 * c + 7) / 8);
+        int dwX = l.int8(p1 * c);
+        int expMask = l.int8((p1 * c + 7) / 8);
+        int expX = l.int8(p1 * kk);
+        int dx = l.f32(p1 * cin);
+        int group = between(1, 5);
+        int plane = l.f32(group * p2);
+        int planeIn = l.f32(group * p1);
+        int vector = l.f32(Math.max(Math.max(group * o, k * k), group * cin));
+        byte[] arena = l.arena();
+        putFloats(arena, gOff, gradFloats(p2 * o));
+        int dwZero = zeroPoint();
+        int expZero = zeroPoint();
+        Storage projSt = anyStorage(proj);
+        Storage dwSt = dwWeightOn ? trainableStorage(dw, dwChannels) : anyStorage(dw);
+        Storage expSt = expWeightOn ? trainableStorage(exp, expChannels) : anyStorage(exp);
+        byte[] projW = weights(proj.weightCount());
+        byte[] dwW = weights(dw.weightCount());
+        byte[] expW = weights(exp.weightCount());
+        float[] dwEff = new float[c];
+        float[] expEff = new float[c];
+        for (int i = 0; i < c; i++) {
+            dwEff[i] = log2Uniform(-12, 0);
+            expEff[i] = log2Uniform(-12, 0);
+        }
+        int[] dwB = new int[c];
+        int[] expB = new int[c];
+        for (int i = 0; i < c; i++) {
+            dwB[i] = between(-100000, 100000);
+            expB[i] = between(-100000, 100000);
+        }
+        boolean master = mode == RoundingMode.FLOAT_MASTER;
+        float[] dwBM = master ? UpdateKernels.masterOf(dwB) : null;
+        float[] expBM = master ? UpdateKernels.masterOf(expB) : null;
+        float[] dwWM = master ? masterNear(dwW) : null;
+        float[] expWM = master ? masterNear(expW) : null;
+        float[] qas = divisorsOrNull(c);
+        float[] lr = {log2Uniform(0, 12), log2Uniform(-8, 2), log2Uniform(0, 12), log2Uniform(-8, 2)};
+        int[] keys = {CounterRng.key(r.nextInt(), 3, 1), CounterRng.key(r.nextInt(), 3, 2),
+            CounterRng.key(r.nextInt(), 3, 3), CounterRng.key(r.nextInt(), 3, 4)};
+        int[] ints = concat(concat(concat(new int[] {o, gOff}, geomInts(dw)), new int[] {dwMask,
+            dwWeightOn ? dwX : -1, dwZero, deep ? 1 : 0}), concat(geomInts(exp), expMask, expWeightOn ? expX : -1,
+            expZero, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, mode.ordinal(), dwBiasOn ? 1 : 0,
+            dwWeightOn ? 1 : 0, expBiasOn ? 1 : 0, expWeightOn ? 1 : 0, keys[0], keys[1], keys[2], keys[3], group));
+        String label = h1 + "x" + w1 + "x" + c + " k" + k + " s" + dw.strideH() + " O" + o + " Cin" + cin + " group "
+                + group + " " + mode
+                + (deep ? " deep" : "") + " dw " + dwSt + " exp " + expSt + " channels " + Arrays.toString(dwChannels)
+                + " " + Arrays.toString(expChannels);
+        CCase.Builder b = CCase.of(CKernel.STREAMED_BACKWARD, label).ints(ints).floats(lr)
+                .in(streamedBlobs(arena, projSt, projW, dwSt, dwW, expSt, expW, dwEff, expEff, dwB, dwBM, expB, expBM,
+                        dwWM, expWM, qas, dwChannels, expChannels));
+        StreamedKernels.Region region = new StreamedKernels.Region(o, gOff, projW, dw, dwMask, dwEff, dwW,
+                dwBiasOn ? new StreamedKernels.Update(dwB, new float[c], dwBM, qas, null, mode) : null,
+                dwWeightOn ? new StreamedKernels.Update(null, null, dwWM, qas, dwChannels, mode) : null,
+                dwWeightOn ? dwX : -1, dwZero, deep ? exp : null, expMask, expEff, expW,
+                expBiasOn ? new StreamedKernels.Update(expB, new float[c], expBM, qas, null, mode) : null,
+                expWeightOn ? new StreamedKernels.Update(null, null, expWM, qas, expChannels, mode) : null,
+                expWeightOn ? expX : -1, expZero, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, group);
+        StreamedKernels.streamedBackward(arena, region, lr[0], keys[0], lr[1], keys[1], lr[2], keys[2], lr[3],
+                keys[3]);
+        return b.expect(streamedBlobs(arena, projSt, projW, dwSt, dwW, expSt, expW, dwEff, expEff, dwB, dwBM, expB,
+                expBM, dwWM, expWM, qas, dwChannels, expChannels));
+    }
+
+    /** The blobs of a streamed case, in the driver's order. */
+    private static byte[][] streamedBlobs(byte[] arena, Storage projSt, byte[] projW, Storage dwSt, byte[] dwW,
+                                          Storage expSt, byte[] expW, float[] dwEff, float[] expEff, int[] dwB,
+                                          float[] dwBM, int[] expB, float[] expBM, float[] dwWM, float[] expWM,
+                                          float[] qas, int[] dwChannels, int[] expChannels) {
+        List<byte[]> all = new ArrayList<>();
+        all.add(arena);
+        all.addAll(projSt.blobs(projW));
+        all.addAll(dwSt.blobs(dwW));
+        all.addAll(expSt.blobs(expW));
+        all.addAll(Arrays.asList(f32(dwEff), f32(expEff), i32(dwB), f32(dwBM), i32(expB), f32(expBM),
+                f32(dwSt.master(dwWM)), f32(expSt.master(expWM)), f32(qas), i32(dwChannels), i32(expChannels)));
+        return all.toArray(new byte[0][]);
+    }
+
     /** Every fast variant against its reference kernel. */
     List<CCase> fastVariants() {
         List<CCase> all = new ArrayList<>(conv1x1Fast());
@@ -1807,6 +1924,7 @@ final class ConformanceCases {
         all.addAll(parameterStorage());
         all.addAll(stepKernels());
         all.addAll(fastVariants());
+        all.addAll(streamedBackward());
         return all;
     }
 }

@@ -103,4 +103,9 @@ class HostConformanceTest {
     void fastVariants() {
         check(28, ConformanceCases::fastVariants);
     }
+
+    @Test
+    void streamedBackward() {
+        check(29, ConformanceCases::streamedBackward);
+    }
 }

@@ -121,7 +121,9 @@ class KernelCoverageTest {
             entry("StepKernels.convBiasGradUpdate", "tt_conv_bias_grad_update"),
             entry("StepKernels.linearWeightGradUpdate", "tt_linear_weight_grad_update"),
             entry("StepKernels.softmaxCrossEntropy", "tt_softmax_cross_entropy_at"),
-            entry("StepKernels.rngKey", "tt_step_rng_key"));
+            entry("StepKernels.rngKey", "tt_step_rng_key"),
+            // StreamedKernels (issue 15)
+            entry("StreamedKernels.streamedBackward", "tt_streamed_backward"));
 
     /**
      * C functions that are storage variants of a Java kernel: the same computation on a generated model's parameter
@@ -152,6 +154,11 @@ class KernelCoverageTest {
             "float64 arithmetic (FORMAT.md 3.2 step 3): evaluated once by the Java compiler and emitted as float32 "
                     + "constants (the eff[] tables); the C runtime has no double and never sees float64 scales",
             "Requant.effectiveScales", "array form of Requant.effectiveScale, same reason",
+            "StreamedKernels.Region.<init>",
+            "the lowered constants of a streamed region; C's is the generated static const tt_stream_region, whose "
+                    + "invariants tt_streamed_backward asserts (TT_CHECKS)",
+            "StreamedKernels.Update.<init>",
+            "the constant part of a streamed region's update; C's is the generated static const tt_stream_update",
             "StepKernels.scaledLr",
             "reads the JVM program's state array; its C counterpart is the generated model's tt__lr (tt_model.c, "
                     + "the scale set by tt_set_lr_scale), compared step by step in CTrainingEquivalenceTest");

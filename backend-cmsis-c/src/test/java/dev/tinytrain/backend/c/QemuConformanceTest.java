@@ -72,6 +72,7 @@ class QemuConformanceTest {
         ConformanceCases c = new ConformanceCases(25, ConformanceCases.Profile.QEMU);
         List<CCase> cases = new ArrayList<>(c.parameterStorage());
         cases.addAll(c.stepKernels());
+        cases.addAll(c.streamedBackward());
         qemu.assertConforms(cases);
     }
 

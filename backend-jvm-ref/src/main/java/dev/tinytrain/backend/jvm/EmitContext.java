@@ -23,6 +23,9 @@ public interface EmitContext {
     /** Pushes the arena offset of {@code v} (an int constant from the layout). */
     void offset(Value v);
 
+    /** The arena offset of {@code v} (for kernels lowered with their offsets, e.g. a streamed region). */
+    int offsetOf(Value v);
+
     /** True when {@code v} has a place in the arena (parameters do not). */
     boolean inArena(Value v);
 

@@ -8,10 +8,6 @@ import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
-import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
-import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
-import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
-import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.ir.ops.Reshape;
 import java.lang.reflect.Method;
 
@@ -57,9 +53,7 @@ final class ForwardEmitters {
 
     /** Whether a node of the graph updates parameter {@code p} (then kernels must re-read it at every run). */
     static boolean updatedInPlace(EmitContext c, Value p) {
-        return c.graph().users(p).stream().anyMatch(u -> u.op() instanceof SgdUpdate
-                || u.op() instanceof ConvGradWeightUpdate || u.op() instanceof ConvGradBiasUpdate
-                || u.op() instanceof LinearGradWeightUpdate);
+        return c.graph().users(p).stream().anyMatch(u -> u.updatedParameters().contains(p));
     }
 
     /** The mask result's offset when the op keeps one (training), else -1. */

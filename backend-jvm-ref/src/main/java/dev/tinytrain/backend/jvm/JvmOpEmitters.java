@@ -34,6 +34,7 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, TrainingEmitters::convGradWeightUpdate);
         EMITTERS.put(OpKind.CONV_GRAD_BIAS_UPDATE, TrainingEmitters::convGradBiasUpdate);
         EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, TrainingEmitters::linearGradWeightUpdate);
+        EMITTERS.put(OpKind.STREAMED_BACKWARD, StreamedEmitter::streamedBackward);
         // TFLite integer numerics (imported .tflite models)
         EMITTERS.put(OpKind.TFLITE_CONV2D, TfliteEmitters::conv2d);
         EMITTERS.put(OpKind.TFLITE_ADD, TfliteEmitters::add);

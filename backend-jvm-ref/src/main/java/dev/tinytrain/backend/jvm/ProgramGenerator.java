@@ -172,7 +172,12 @@ final class ProgramGenerator {
 
         @Override
         public void offset(Value v) {
-            pushInt(layout.offsetOf(v));
+            pushInt(offsetOf(v));
+        }
+
+        @Override
+        public int offsetOf(Value v) {
+            return layout.offsetOf(v);
         }
 
         @Override

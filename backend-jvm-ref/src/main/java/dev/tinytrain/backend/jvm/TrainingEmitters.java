@@ -305,7 +305,7 @@ final class TrainingEmitters {
         c.invoke(LINEAR_WEIGHT_GRAD_UPDATE);
     }
 
-    private static RoundingMode mode(SgdUpdate u) {
+    static RoundingMode mode(SgdUpdate u) {
         return RoundingMode.valueOf(u.rounding().toUpperCase(Locale.ROOT));
     }
 
@@ -316,13 +316,13 @@ final class TrainingEmitters {
     }
 
     /** Pushes the update's learning rate at this step: its attribute times the session's runtime scale. */
-    private static void lr(EmitContext c, SgdUpdate op) {
+    static void lr(EmitContext c, SgdUpdate op) {
         c.pushFloat(op.lr());
         c.constant(c.state());
         c.invoke(SCALED_LR);
     }
 
-    private static void rngKey(EmitContext c, SgdUpdate op) {
+    static void rngKey(EmitContext c, SgdUpdate op) {
         c.constant(c.state());
         c.pushInt(op.paramId());
         c.invoke(RNG_KEY);
@@ -338,7 +338,7 @@ final class TrainingEmitters {
                 Conv2d.kernelWidth(w), conv.stride(), conv.stride(), conv.padTop(), conv.padLeft(), groups);
     }
 
-    private static int[] ints(List<Integer> l) {
+    static int[] ints(List<Integer> l) {
         return l.stream().mapToInt(Integer::intValue).toArray();
     }
 }

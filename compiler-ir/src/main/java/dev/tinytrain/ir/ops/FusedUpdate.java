@@ -9,7 +9,7 @@ import java.util.Objects;
  * One op that computes a parameter's gradient and applies its update, replacing a gradient op and the
  * {@link SgdUpdate} that is its only reader (see {@link Op#fuseUpdate}).
  *
- * @param op the fused op (its traits have a {@link OpTraits#parameterUpdate()})
+ * @param op the fused op (its traits have a {@link OpTraits#parameterUpdates()})
  * @param operands its operands
  */
 public record FusedUpdate(Op op, List<Value> operands) {

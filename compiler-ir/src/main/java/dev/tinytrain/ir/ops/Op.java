@@ -20,8 +20,8 @@ import java.util.Optional;
 public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape,
         SoftmaxCrossEntropy, LinearGradInput, LinearGradWeight, DequantizeGrad, AvgPoolGrad, AddGrad, Accumulate,
         ConvGradOutput, ConvGradInput, ConvGradWeight, ConvGradBias, ChannelSlice, SgdUpdate, ConvGradWeightUpdate,
-        ConvGradBiasUpdate, LinearGradWeightUpdate, TfliteConv2d, TfliteAdd, TflitePad, TfliteMean, TflitePool,
-        TfliteConcat, TfliteRelu, TfliteSoftmax, TfliteQuantize, BandRegion {
+        ConvGradBiasUpdate, LinearGradWeightUpdate, StreamedBackward, TfliteConv2d, TfliteAdd, TflitePad, TfliteMean,
+        TflitePool, TfliteConcat, TfliteRelu, TfliteSoftmax, TfliteQuantize, BandRegion {
 
     /** The kind of this op. */
     OpKind kind();

@@ -54,6 +54,11 @@ public enum OpKind {
     CONV_GRAD_BIAS_UPDATE("conv_grad_bias_update", 2, ConvGradBiasUpdate::fromJson),
     /** The head's weight gradient fused with its in-place update. */
     LINEAR_GRAD_WEIGHT_UPDATE("linear_grad_weight_update", 3, LinearGradWeightUpdate::fromJson),
+    /**
+     * An inverted-residual block's backward run channel by channel of its expanded tensor (issue 15); its operands
+     * depend on which parts train, the arity is that of a region with every part.
+     */
+    STREAMED_BACKWARD("streamed_backward", 10, StreamedBackward::fromJson),
     // TFLite integer numerics (imported .tflite models): one kind per reference kernel, see TfliteRequant
     /** TFLite int8 conv / depthwise conv / fully connected with per-channel quantized multipliers. */
     TFLITE_CONV2D("tfl.conv2d", 3, TfliteConv2d::fromJson),

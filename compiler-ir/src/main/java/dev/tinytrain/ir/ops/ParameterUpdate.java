@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Op trait ({@link OpTraits#parameterUpdate()}): the op writes a trainable parameter in place. Such an op acts by
+ * Op trait ({@link OpTraits#parameterUpdates()}): the op writes a trainable parameter in place. Such an op acts by
  * side effect (dead-code elimination keeps it as a root), and a schedule must run it after every op that reads the
  * parameter's old value.
  *

@@ -61,6 +61,16 @@ class OpTraitsTest {
     private static final Conv2d DEPTHWISE = Conv2d.samePadding(3, 1, 2, Quantization.perTensor(0.2, -128));
     private static final Conv2d GROUPED = Conv2d.samePadding(3, 1, 2, Quantization.perTensor(0.2, -128));
     private static final SgdUpdate SGD = new SgdUpdate(0.5f, List.of(), "nearest_even", List.of(), 0);
+    // a channel-streamed region with every part: 4x4x2 input, expanded to 2 channels, depthwise 3x3, projected to
+    // 3 channels
+    private static final Value EXPAND_W = new Value("ew", TensorType.quantized(DType.INT8, Shape.of(2, 1, 1, 2),
+            Layout.OHWI, Quantization.perChannel(new float[] {0.01f, 0.02f}, 0)));
+    private static final Value PROJECT_W = new Value("pw", TensorType.quantized(DType.INT8, Shape.of(3, 1, 1, 2),
+            Layout.OHWI, Quantization.perChannel(new float[] {0.01f, 0.02f, 0.03f}, 0)));
+    private static final Value EXPAND_B = new Value("eb", DB.type());
+    private static final Value MASK_X2 = new Value("mx2", MASK_X.type());
+    private static final StreamedBackward STREAMED = new StreamedBackward(DEPTHWISE, List.of(0.1f, 0.2f),
+            Optional.of(SGD), Optional.of(SGD), List.of(0.3f, 0.4f), Optional.of(SGD), Optional.of(SGD), true, 4, 4, 2);
 
     /** A verified sample of every kind (dense conv for {@code conv2d}). */
     static Sample sample(OpKind kind) {
@@ -89,6 +99,8 @@ class OpTraitsTest {
                     SGD), List.of(X, G, W));
             case CONV_GRAD_BIAS_UPDATE -> new Sample(new ConvGradBiasUpdate(SGD), List.of(G, B));
             case LINEAR_GRAD_WEIGHT_UPDATE -> new Sample(new LinearGradWeightUpdate(SGD), List.of(DY, F, HW));
+            case STREAMED_BACKWARD -> new Sample(STREAMED, List.of(G, PROJECT_W, MASK_X, DW, DB, X, MASK_X2,
+                    EXPAND_W, EXPAND_B, X2));
             case TFLITE_CONV2D -> new Sample(new TfliteConv2d(1, 1, 1, 1, 1, 1, 1, Q, -128, 127, false),
                     List.of(X, W, B));
             case TFLITE_ADD -> new Sample(new TfliteAdd(Q, -128, 127), List.of(X, X2));
@@ -106,17 +118,18 @@ class OpTraitsTest {
         };
     }
 
-    /** The operand each kind writes in place, -1 for kinds that write none. */
-    static int expectedParameterOperand(OpKind kind) {
+    /** The operands each kind writes in place, none for most kinds. */
+    static List<Integer> expectedParameterOperands(OpKind kind) {
         return switch (kind) {
-            case SGD_UPDATE -> 0;
-            case CONV_GRAD_BIAS_UPDATE -> 1;
-            case CONV_GRAD_WEIGHT_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE -> 2;
+            case SGD_UPDATE -> List.of(0);
+            case CONV_GRAD_BIAS_UPDATE -> List.of(1);
+            case CONV_GRAD_WEIGHT_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE -> List.of(2);
+            case STREAMED_BACKWARD -> List.of(4, 3, 8, 7); // depthwise bias, weight, expansion bias, weight
             case CONV2D, QUANTIZED_ADD, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, RESHAPE, SOFTMAX_CROSS_ENTROPY,
                     LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE,
                     CONV_GRAD_OUTPUT, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> -1;
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> List.of();
         };
     }
 
@@ -129,7 +142,7 @@ class OpTraitsTest {
             case GLOBAL_AVG_POOL, DEQUANTIZE, RESHAPE, SOFTMAX_CROSS_ENTROPY, LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT,
                     DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT, CONV_GRAD_INPUT,
                     CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE,
-                    CONV_GRAD_BIAS_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE,
+                    CONV_GRAD_BIAS_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE, STREAMED_BACKWARD,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
                     TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> SavedForBackward.NOTHING;
         };
@@ -143,7 +156,7 @@ class OpTraitsTest {
             case CONV2D, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, SOFTMAX_CROSS_ENTROPY, LINEAR_GRAD_INPUT,
                     LINEAR_GRAD_WEIGHT, AVG_POOL_GRAD, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS,
                     CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
-                    LINEAR_GRAD_WEIGHT_UPDATE,
+                    LINEAR_GRAD_WEIGHT_UPDATE, STREAMED_BACKWARD,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
                     TFLITE_SOFTMAX, TFLITE_QUANTIZE -> InPlaceOperands.NONE;
             case BAND_REGION -> InPlaceOperands.LEAD_OFFSET;
@@ -160,7 +173,7 @@ class OpTraitsTest {
             case CONV2D, QUANTIZED_ADD, GLOBAL_AVG_POOL, DEQUANTIZE, LINEAR, SOFTMAX_CROSS_ENTROPY,
                     LINEAR_GRAD_INPUT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT,
                     CONV_GRAD_INPUT, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
-                    LINEAR_GRAD_WEIGHT_UPDATE,
+                    LINEAR_GRAD_WEIGHT_UPDATE, STREAMED_BACKWARD,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
                     TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> null;
         };
@@ -182,16 +195,18 @@ class OpTraitsTest {
     void parameterUpdateNamesTheOperandWrittenInPlace(OpKind kind) {
         Sample s = sample(kind);
         OpTraits traits = s.op().traits(s.operands());
-        Optional<ParameterUpdate> u = traits.parameterUpdate();
-        int expected = expectedParameterOperand(kind);
-        assertEquals(expected, u.map(ParameterUpdate::parameterOperand).orElse(-1), kind.irName());
-        assertEquals(expected >= 0, traits.hasSideEffects(), kind.irName());
-        if (u.isPresent()) {
-            Value p = u.get().parameter(s.operands());
-            assertTrue(List.of(W, B, HW).contains(p), kind.irName() + " writes %" + p.name()
-                    + ", which is not the sample's parameter");
-            assertSame(SGD, u.get().rule(), kind.irName() + " updates by the rule it was built with");
-            // an update defines no value others read: at most a workspace of its own
+        List<ParameterUpdate> updates = traits.parameterUpdates();
+        List<Integer> expected = expectedParameterOperands(kind);
+        assertEquals(expected, updates.stream().map(ParameterUpdate::parameterOperand).toList(), kind.irName());
+        assertEquals(!expected.isEmpty(), traits.hasSideEffects(), kind.irName());
+        for (ParameterUpdate u : updates) {
+            Value p = u.parameter(s.operands());
+            assertTrue(List.of(W, B, HW, DW, DB, EXPAND_W, EXPAND_B).contains(p), kind.irName() + " writes %"
+                    + p.name() + ", which is not the sample's parameter");
+            assertSame(SGD, u.rule(), kind.irName() + " updates by the rule it was built with");
+        }
+        if (updates.size() == 1) {
+            // a fused update defines no value others read: at most a workspace of its own
             assertTrue(s.results().size() <= 1, kind.irName());
         }
     }
@@ -244,7 +259,7 @@ class OpTraitsTest {
         if (f.isPresent()) {
             Op fused = f.get().op();
             fused.inferTypes("fused", f.get().operands());
-            ParameterUpdate u = fused.traits(f.get().operands()).parameterUpdate().orElseThrow();
+            ParameterUpdate u = fused.traits(f.get().operands()).parameterUpdates().get(0);
             assertSame(param, u.parameter(f.get().operands()));
             assertSame(SGD, u.rule());
         }

@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param resolution input height and width
  * @param headInit initial head values, or {@code null} for the seeded default
  * @param baseDir what relative paths are relative to (the working folder, the Maven project's base folder)
+ * @param streamBackward stream each inverted-residual block's backward channel by channel (the default)
  */
 public record CompileRequest(String model, String scheme, String target, String rounding, float learningRate,
-                             Float biasLearningRate, int resolution, HeadInitSource headInit, Path baseDir) {
+                             Float biasLearningRate, int resolution, HeadInitSource headInit, Path baseDir,
+                             boolean streamBackward) {
     /** Default target. */
     public static final String DEFAULT_TARGET = "stm32f746";
     /**
@@ -39,6 +41,12 @@ public record CompileRequest(String model, String scheme, String target, String 
             throw new IllegalArgumentException("resolution must lie in [1, " + McuModelImporter.MAX_RESOLUTION
                     + "], got " + resolution);
         }
+    }
+
+    /** A request with the channel-streamed backward (the default). */
+    public CompileRequest(String model, String scheme, String target, String rounding, float learningRate,
+                          Float biasLearningRate, int resolution, HeadInitSource headInit, Path baseDir) {
+        this(model, scheme, target, rounding, learningRate, biasLearningRate, resolution, headInit, baseDir, true);
     }
 
     /** A request with the defaults: stm32f746, stochastic rounding, lr 1e-3 for everything, 128x128. */

@@ -63,6 +63,9 @@ public final class InputStamp {
         lines.add(String.format(Locale.ROOT, "lr %s bias-lr %s", Float.toString(r.learningRate()),
                 Float.toString(r.effectiveBiasLearningRate())));
         lines.add("resolution " + r.resolution());
+        if (!r.streamBackward()) {
+            lines.add("backward whole tensors"); // the default (streamed) keeps the stamps of earlier versions
+        }
         if (r.headInit() == null) {
             lines.add("head seeded " + HeadSpec.DEFAULT_CLASSES + " classes");
         } else {

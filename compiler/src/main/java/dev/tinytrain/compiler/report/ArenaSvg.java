@@ -28,7 +28,8 @@ final class ArenaSvg {
     private static final double LEGEND_X = LEFT + PLOT_W + 36;
     /** Tableau 10: distinct, readable on white, and kind to most colour-blind readers. */
     static final Map<String, String> COLOURS = Map.of("input", "#9c9c9c", "activation", "#4e79a7", "mask",
-            "#f28e2b", "gradient", "#e15759", "workspace", "#59a14f", "output", "#b07aa1", "band-lines", "#edc948");
+            "#f28e2b", "gradient", "#e15759", "workspace", "#59a14f", "output", "#b07aa1", "band-lines", "#edc948",
+            "stream-scratch", "#76b7b2");
     private static final String OTHER = "#bab0ac";
     private static final String FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 

@@ -37,6 +37,7 @@ final class JsonReport {
         o.put("strategy", r.strategy());
         o.put("forwardPeakBytes", r.forwardPeakBytes());
         o.put("backwardPeakBytes", r.backwardPeakBytes());
+        o.put("backwardStartStep", r.backwardStartStep());
         o.put("steps", ReportFacts.steps(r));
         o.put("peakStep", ReportFacts.peakStep(ReportFacts.liveBytes(r)));
         if (r.sramBudgetBytes() == Units.UNBOUNDED) {

@@ -11,6 +11,7 @@ import java.util.Map;
 final class ReportFacts {
     /** The tensor kinds of {@link TensorEntry#kind()}, in the order the writers list them. */
     static final List<String> KINDS = List.of("input", "activation", "mask", "gradient", "workspace", "band-lines",
+            "stream-scratch",
             "output");
 
     private ReportFacts() {
@@ -103,6 +104,20 @@ final class ReportFacts {
             return -1;
         }
         return r.sramBudgetBytes() - (r.sramTotalBytes() - r.arenaBytes());
+    }
+
+    /**
+     * The channel-streamed regions of the step: the step each runs at (its scratch lives only there) with the bytes of
+     * its scratch, in step order.
+     */
+    static Map<Integer, Long> streamedRegions(MemoryReport r) {
+        Map<Integer, Long> m = new java.util.TreeMap<>();
+        for (TensorEntry t : r.tensors()) {
+            if (t.kind().equals("stream-scratch")) {
+                m.merge(t.firstStep(), t.bytes(), Long::sum);
+            }
+        }
+        return m;
     }
 
     /** Per kind: number of buffers and their summed bytes, in {@link #KINDS} order (other kinds after). */

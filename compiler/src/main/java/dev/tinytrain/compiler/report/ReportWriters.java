@@ -10,7 +10,7 @@ import java.util.Locale;
  *
  * <h2>Text</h2>
  * The model, scheme and target; a status line ({@code FITS <target>} or {@code *** OVER BUDGET ...}, repeated at
- * the end when over); arena, LOAD and arena/LOAD; SRAM total with its parts (arena, trainable weights, biases,
+ * the end when over); arena, LOAD, arena/LOAD and the backward phase's peak; SRAM total with its parts (arena, trainable weights, biases,
  * head, master copies, stack) and Flash total with its parts (frozen weights, frozen biases, constants, code),
  * each with its share and the target's budget; the tensor table (one row per arena buffer: buffer, kind, bytes,
  * first and last live step, offset, end, the other values sharing the buffer) with counts by kind; the parameter
@@ -26,7 +26,9 @@ import java.util.Locale;
  *   <li>{@code lowerBoundBytes}: LOAD, the largest sum of aligned sizes live at one schedule step</li>
  *   <li>{@code efficiency}: LOAD / arena (1.0 is optimal); {@code arenaToLowerBound}: arena / LOAD</li>
  *   <li>{@code strategy}: the placement strategy whose plan was kept</li>
- *   <li>{@code forwardPeakBytes}, {@code backwardPeakBytes}: the largest live sum up to the loss and after it</li>
+ *   <li>{@code forwardPeakBytes}, {@code backwardPeakBytes}: the largest live sum up to the loss and after it
+ *       (channel streaming lowers the backward's share of LOAD, row bands the forward's)</li>
+ *   <li>{@code backwardStartStep}: the step that writes the loss, where the backward phase starts</li>
  *   <li>{@code steps}: schedule steps covered by the tensors ({@code 0 .. steps-1}; step 0 is before the first
  *       op); {@code peakStep}: the first step where the live bytes reach their maximum</li>
  *   <li>{@code arenaRoomBytes}: the largest arena the SRAM budget leaves room for with the other SRAM parts
@@ -42,7 +44,9 @@ import java.util.Locale;
  *   <li>{@code tensors}: one object per arena buffer, in schedule order of definition: {@code buffer} (its name,
  *       the first value it holds), {@code values} (every value it holds; several when ops run in place),
  *       {@code kind} ({@code input}, {@code activation}, {@code mask}, {@code gradient}, {@code workspace},
- *       {@code band-lines}, {@code output}), {@code bytes}, {@code firstStep}, {@code lastStep} (live steps, both inclusive),
+ *       {@code band-lines} (a band region's line buffers), {@code stream-scratch} (a channel-streamed region's
+ *       per-channel planes and vector), {@code output}), {@code bytes}, {@code firstStep}, {@code lastStep} (live
+ *       steps, both inclusive),
  *       {@code offset} (arena offset)</li>
  *   <li>{@code bandRegions}: the frozen prefix run in row bands (empty when it runs on whole tensors): {@code node},
  *       {@code step}, {@code layers}, {@code bandRows}, {@code workspaceBytes} (all line buffers),

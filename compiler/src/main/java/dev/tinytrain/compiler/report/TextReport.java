@@ -36,7 +36,7 @@ final class TextReport {
         summary.row("forward peak", bytes(r.forwardPeakBytes()), kb(r.forwardPeakBytes()),
                 "largest live sum up to the loss" + (r.bandRegions().isEmpty() ? "" : " (prefix in row bands)"));
         summary.row("backward peak", bytes(r.backwardPeakBytes()), kb(r.backwardPeakBytes()),
-                "largest live sum after the loss");
+                "largest live sum after the loss (step " + r.backwardStartStep() + ")");
         summary.rule();
         summary.row("SRAM total", bytes(r.sramTotalBytes()), kb(r.sramTotalBytes()), budget(r.sramTotalBytes(),
                 r.sramBudgetBytes()));
@@ -76,6 +76,13 @@ final class TextReport {
             }
         }
         sb.append("  by kind: ").append(kinds).append('\n');
+        Map<Integer, Long> regions = ReportFacts.streamedRegions(r);
+        if (!regions.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "  streamed: the backward of %d blocks runs channel by channel of the "
+                    + "expanded tensor (steps %s); stream-scratch holds one group's planes and vector, at most %s B%n",
+                    regions.size(), regions.keySet(), bytes(regions.values().stream().mapToLong(Long::longValue).max()
+                            .orElse(0))));
+        }
 
         long sram = 0;
         long flash = 0;

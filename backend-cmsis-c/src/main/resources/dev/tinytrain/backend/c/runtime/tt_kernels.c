@@ -2215,3 +2215,369 @@ uint32_t tt_step_rng_key(const uint32_t state[2], uint32_t param_id)
 {
     return tt_rng_key(state[1], state[0], param_id);
 }
+
+/* ======================================================================================================== */
+/* Channel-streamed backward (StreamedKernels): each float sum in the whole-tensor kernels' order.          */
+/* ======================================================================================================== */
+
+/* StreamedKernels.Update.trains: whether channel c is among the trained ones. */
+static int tt__stream_trains(const tt_stream_update *u, int32_t c)
+{
+    int32_t j;
+    if (u->channels == 0) {
+        return 1;
+    }
+    for (j = 0; j < u->n_channels; j++) {
+        if (u->channels[j] == c) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* (2), (6): plane[p] = bit(p*C + ch) ? plane[p] * eff : +0. */
+static void tt__stream_mask_scale(int8_t *arena, int32_t plane_off, int32_t mask_off, int32_t ch, int32_t c,
+                                  float eff, int32_t n)
+{
+    int32_t p;
+    for (p = 0; p < n; p++) {
+        const int32_t e = plane_off + 4 * p;
+        tt_put_f32(arena, e, tt_get_mask_bit(arena, mask_off, p * c + ch) ? tt_get_f32(arena, e) * eff : 0.0f);
+    }
+}
+
+/* (4), (8): a bias gradient, sum over p ascending of plane[p] from +0. */
+static float tt__stream_sum(const int8_t *arena, int32_t plane_off, int32_t n)
+{
+    float acc = 0.0f;
+    int32_t p;
+    for (p = 0; p < n; p++) {
+        acc = acc + tt_get_f32(arena, plane_off + 4 * p);
+    }
+    return acc;
+}
+
+static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, float lr, uint32_t key)
+{
+    tt_update_bias_channel(grad, ch, u->bias, u->master, u->qas_divisors == 0 ? 1.0f : u->qas_divisors[ch], lr,
+                           u->mode, key);
+}
+
+/* (1): the projection's input-gradient planes of channels c0 .. c0+n-1,
+   plane_j[p] = sum over o ascending of (float) W[o, c0+j] * g'[p, o], from +0; the columns as floats in the vector
+   ([n][O]) first. A full group runs four channels by four positions per pass (16 independent sums sharing the loads
+   of g' and of the columns); the rest one channel by four positions. */
+static void tt__stream_projection(int8_t *arena, const tt_stream_region *r, int32_t c0, int32_t n, int32_t p2)
+{
+    const int32_t o = r->proj_out, c = r->depthwise.in_c, vec = r->vector_off;
+    int32_t width, k, p, j, q;
+    for (j = 0; j < n; j++) {
+        const int8_t *col = tt__channel_base(r->proj, c0 + j, c, &width);
+        for (k = 0; k < o; k++) {
+            tt_put_f32(arena, vec + 4 * (j * o + k), (float)col[k * width]);
+        }
+    }
+    if (n == 4) {
+        for (p = 0; p < p2; p += 4) {
+            const int32_t np = p2 - p < 4 ? p2 - p : 4;
+            int32_t g[4];
+            float a[4][4];
+            float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+            float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+            for (q = 0; q < 4; q++) {
+                g[q] = r->g_off + 4 * (p + (q < np ? q : np - 1)) * o; /* missing positions repeat the last */
+            }
+            for (k = 0; k < o; k++) {
+                const float w0 = tt_get_f32(arena, vec + 4 * k), w1 = tt_get_f32(arena, vec + 4 * (o + k));
+                const float w2 = tt_get_f32(arena, vec + 4 * (2 * o + k)), w3 = tt_get_f32(arena, vec + 4 * (3 * o + k));
+                const float g0 = tt_get_f32(arena, g[0] + 4 * k), g1 = tt_get_f32(arena, g[1] + 4 * k);
+                const float g2 = tt_get_f32(arena, g[2] + 4 * k), g3 = tt_get_f32(arena, g[3] + 4 * k);
+                a00 = a00 + w0 * g0;
+                a01 = a01 + w0 * g1;
+                a02 = a02 + w0 * g2;
+                a03 = a03 + w0 * g3;
+                a10 = a10 + w1 * g0;
+                a11 = a11 + w1 * g1;
+                a12 = a12 + w1 * g2;
+                a13 = a13 + w1 * g3;
+                a20 = a20 + w2 * g0;
+                a21 = a21 + w2 * g1;
+                a22 = a22 + w2 * g2;
+                a23 = a23 + w2 * g3;
+                a30 = a30 + w3 * g0;
+                a31 = a31 + w3 * g1;
+                a32 = a32 + w3 * g2;
+                a33 = a33 + w3 * g3;
+            }
+            a[0][0] = a00;
+            a[0][1] = a01;
+            a[0][2] = a02;
+            a[0][3] = a03;
+            a[1][0] = a10;
+            a[1][1] = a11;
+            a[1][2] = a12;
+            a[1][3] = a13;
+            a[2][0] = a20;
+            a[2][1] = a21;
+            a[2][2] = a22;
+            a[2][3] = a23;
+            a[3][0] = a30;
+            a[3][1] = a31;
+            a[3][2] = a32;
+            a[3][3] = a33;
+            for (j = 0; j < 4; j++) {
+                for (q = 0; q < np; q++) {
+                    tt_put_f32(arena, r->plane_off + 4 * (j * p2 + p + q), a[j][q]);
+                }
+            }
+        }
+        return;
+    }
+    for (j = 0; j < n; j++) {
+        const int32_t cv = vec + 4 * j * o;
+        for (p = 0; p < p2; p++) {
+            const int32_t g = r->g_off + 4 * p * o;
+            float acc = 0.0f;
+            for (k = 0; k < o; k++) {
+                acc = acc + tt_get_f32(arena, cv + 4 * k) * tt_get_f32(arena, g + 4 * k);
+            }
+            tt_put_f32(arena, r->plane_off + 4 * (j * p2 + p), acc);
+        }
+    }
+}
+
+/* (3): the depthwise input gradient of channel ch into plane_in, the valid taps kh then kw ascending
+   (tt_conv_input_grad); the channel's taps as floats in the vector first. */
+static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r, int32_t ch, int32_t plane,
+                                       int32_t plane_in)
+{
+    const tt_conv_geom *g = &r->depthwise;
+    const int32_t taps = g->k_h * g->k_w;
+    int32_t width, iy, ix, kh, kw, t;
+    const int8_t *wc = tt__channel_base(r->dw, ch, g->in_c, &width);
+    for (t = 0; t < taps; t++) {
+        tt_put_f32(arena, r->vector_off + 4 * t, (float)wc[t * width]);
+    }
+    for (iy = 0; iy < g->in_h; iy++) {
+        const int32_t ty = iy + g->pad_h;
+        int32_t kh_last;
+        const int32_t kh_first = tt__tap_range(ty, g->stride_h, g->k_h, g->out_h, &kh_last);
+        for (ix = 0; ix < g->in_w; ix++) {
+            const int32_t tx = ix + g->pad_w;
+            int32_t kw_last;
+            const int32_t kw_first = tt__tap_range(tx, g->stride_w, g->k_w, g->out_w, &kw_last);
+            float acc = 0.0f;
+            for (kh = kh_first; kh <= kh_last; kh += g->stride_h) {
+                const int32_t row = plane + 4 * ((ty - kh) / g->stride_h) * g->out_w;
+                const int32_t wr = r->vector_off + 4 * kh * g->k_w;
+                for (kw = kw_first; kw <= kw_last; kw += g->stride_w) {
+                    acc = acc + tt_get_f32(arena, wr + 4 * kw) * tt_get_f32(arena, row + 4 * ((tx - kw) / g->stride_w));
+                }
+            }
+            tt_put_f32(arena, plane_in + 4 * (iy * g->in_w + ix), acc);
+        }
+    }
+}
+
+/* (5): ws[kh*KW + kw] = sum over oy, ox ascending of (float)(x[iy, ix, ch] - zero) * plane[oy, ox]. */
+static void tt__stream_depthwise_weight_grad(int8_t *arena, const tt_stream_region *r, int32_t ch, int32_t plane)
+{
+    const tt_conv_geom *g = &r->depthwise;
+    const int8_t *xc = arena + r->dw_x_off + ch;
+    int32_t kh, kw, oy, ox;
+    for (kh = 0; kh < g->k_h; kh++) {
+        for (kw = 0; kw < g->k_w; kw++) {
+            float acc = 0.0f;
+            for (oy = 0; oy < g->out_h; oy++) {
+                const int32_t iy = oy * g->stride_h + kh - g->pad_h;
+                if (iy < 0 || iy >= g->in_h) {
+                    continue;
+                }
+                for (ox = 0; ox < g->out_w; ox++) {
+                    const int32_t ix = ox * g->stride_w + kw - g->pad_w;
+                    if (ix < 0 || ix >= g->in_w) {
+                        continue;
+                    }
+                    acc = acc + (float)((int32_t)xc[(iy * g->in_w + ix) * g->in_c] - r->dw_x_zero)
+                                    * tt_get_f32(arena, plane + 4 * (oy * g->out_w + ox));
+                }
+            }
+            tt_put_f32(arena, r->vector_off + 4 * (kh * g->k_w + kw), acc);
+        }
+    }
+}
+
+/* (7): the terms of channels c0 .. c0+n-1 of every dx[p, i], added channel after channel:
+   dx = dx + (float) W[c, i] * in_c[p]; the group's rows as floats in the vector ([n][Cin]) first. */
+static void tt__stream_input_grad_terms(int8_t *arena, const tt_stream_region *r, int32_t c0, int32_t n, int32_t p1)
+{
+    const int32_t cin = r->expansion.in_c;
+    const int32_t rows = r->vector_off, in = r->plane_in_off;
+    int32_t i, p, j;
+    for (i = 0; i < cin; i++) {
+        int32_t width;
+        const int8_t *base = tt__channel_base(r->exp, i, cin, &width);
+        for (j = 0; j < n; j++) {
+            tt_put_f32(arena, r->vector_off + 4 * (j * cin + i), (float)base[(c0 + j) * width]);
+        }
+    }
+    p = 0;
+    if (n == 4) { /* four positions per pass: each row element is loaded once for 16 terms */
+        for (; p + 4 <= p1; p += 4) {
+            const int32_t d0 = r->dx_off + 4 * p * cin, d1 = d0 + 4 * cin, d2 = d1 + 4 * cin, d3 = d2 + 4 * cin;
+            const float g00 = tt_get_f32(arena, in + 4 * p), g01 = tt_get_f32(arena, in + 4 * (p + 1));
+            const float g02 = tt_get_f32(arena, in + 4 * (p + 2)), g03 = tt_get_f32(arena, in + 4 * (p + 3));
+            const float g10 = tt_get_f32(arena, in + 4 * (p1 + p)), g11 = tt_get_f32(arena, in + 4 * (p1 + p + 1));
+            const float g12 = tt_get_f32(arena, in + 4 * (p1 + p + 2)), g13 = tt_get_f32(arena, in + 4 * (p1 + p + 3));
+            const float g20 = tt_get_f32(arena, in + 4 * (2 * p1 + p)), g21 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 1));
+            const float g22 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 2));
+            const float g23 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 3));
+            const float g30 = tt_get_f32(arena, in + 4 * (3 * p1 + p)), g31 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 1));
+            const float g32 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 2));
+            const float g33 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 3));
+            for (i = 0; i < cin; i++) {
+                const int32_t w = rows + 4 * i;
+                const float w0 = tt_get_f32(arena, w), w1 = tt_get_f32(arena, w + 4 * cin);
+                const float w2 = tt_get_f32(arena, w + 8 * cin), w3 = tt_get_f32(arena, w + 12 * cin);
+                tt_put_f32(arena, d0 + 4 * i, (((tt_get_f32(arena, d0 + 4 * i) + w0 * g00) + w1 * g10) + w2 * g20)
+                                                  + w3 * g30);
+                tt_put_f32(arena, d1 + 4 * i, (((tt_get_f32(arena, d1 + 4 * i) + w0 * g01) + w1 * g11) + w2 * g21)
+                                                  + w3 * g31);
+                tt_put_f32(arena, d2 + 4 * i, (((tt_get_f32(arena, d2 + 4 * i) + w0 * g02) + w1 * g12) + w2 * g22)
+                                                  + w3 * g32);
+                tt_put_f32(arena, d3 + 4 * i, (((tt_get_f32(arena, d3 + 4 * i) + w0 * g03) + w1 * g13) + w2 * g23)
+                                                  + w3 * g33);
+            }
+        }
+    }
+    for (; p < p1; p++) {
+        const int32_t d = r->dx_off + 4 * p * cin;
+        if (n == 4) {
+            const float g0 = tt_get_f32(arena, in + 4 * p), g1 = tt_get_f32(arena, in + 4 * (p1 + p));
+            const float g2 = tt_get_f32(arena, in + 4 * (2 * p1 + p)), g3 = tt_get_f32(arena, in + 4 * (3 * p1 + p));
+            for (i = 0; i < cin; i++) {
+                const int32_t w = rows + 4 * i;
+                tt_put_f32(arena, d + 4 * i, (((tt_get_f32(arena, d + 4 * i) + tt_get_f32(arena, w) * g0)
+                                                + tt_get_f32(arena, w + 4 * cin) * g1)
+                                               + tt_get_f32(arena, w + 8 * cin) * g2)
+                                                  + tt_get_f32(arena, w + 12 * cin) * g3);
+            }
+        } else {
+            for (i = 0; i < cin; i++) {
+                float acc = tt_get_f32(arena, d + 4 * i);
+                for (j = 0; j < n; j++) {
+                    acc = acc + tt_get_f32(arena, rows + 4 * (j * cin + i)) * tt_get_f32(arena, in + 4 * (j * p1 + p));
+                }
+                tt_put_f32(arena, d + 4 * i, acc);
+            }
+        }
+    }
+}
+
+/* (9): the expansion weight gradients of the group's n channels into the vector ([n][k]):
+   ws[j][jj] = sum over p ascending of (float)(x[p, jj] - zero) * in_j[p]; each x converted once for the group. */
+static void tt__stream_expansion_weight_grads(int8_t *arena, const tt_stream_region *r, int32_t n, int32_t k,
+                                              int32_t p1)
+{
+    const int32_t in = r->plane_in_off;
+    const int8_t *x = arena + r->exp_x_off;
+    int32_t jj, p, j;
+    for (jj = 0; jj < k; jj++) {
+        float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (j = 0; j < n; j += 4) {
+            const int32_t m = n - j < 4 ? n - j : 4;
+            const int32_t i0 = in + 4 * j * p1;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+            for (p = 0; p < p1; p++) {
+                const float xv = (float)((int32_t)x[p * k + jj] - r->exp_x_zero);
+                a0 = a0 + xv * tt_get_f32(arena, i0 + 4 * p);
+                if (m > 1) {
+                    a1 = a1 + xv * tt_get_f32(arena, i0 + 4 * (p1 + p));
+                }
+                if (m > 2) {
+                    a2 = a2 + xv * tt_get_f32(arena, i0 + 4 * (2 * p1 + p));
+                }
+                if (m > 3) {
+                    a3 = a3 + xv * tt_get_f32(arena, i0 + 4 * (3 * p1 + p));
+                }
+            }
+            a[0] = a0;
+            a[1] = a1;
+            a[2] = a2;
+            a[3] = a3;
+            for (p = 0; p < m; p++) {
+                tt_put_f32(arena, r->vector_off + 4 * ((j + p) * k + jj), a[p]);
+            }
+        }
+    }
+}
+
+void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bias_lr, uint32_t dw_bias_key,
+                          float dw_weight_lr, uint32_t dw_weight_key, float exp_bias_lr, uint32_t exp_bias_key,
+                          float exp_weight_lr, uint32_t exp_weight_key)
+{
+    const tt_conv_geom *dw = &r->depthwise;
+    const int32_t c = dw->in_c;
+    const int32_t p2 = dw->out_h * dw->out_w, p1 = dw->in_h * dw->in_w;
+    const int32_t cin = r->deep ? r->expansion.in_c : 0;
+    const tt_stream_update *eu = r->exp_weight_update;
+    const int32_t k = eu == 0 ? 0 : eu->channels == 0 ? cin : eu->n_channels;
+    int32_t c0, j, i;
+
+    TT_ASSERT(tt_conv_geom_valid(dw) && tt_conv_geom_depthwise(dw) && r->group >= 1);
+    TT_ASSERT(!r->deep || (r->expansion.k_h == 1 && r->expansion.k_w == 1 && r->expansion.stride_h == 1
+                           && r->expansion.out_c == c && r->plane_in_off >= 0));
+    TT_ASSERT((r->dw_weight_update == 0) == (r->dw_x_off < 0) && (eu == 0) == (r->exp_x_off < 0));
+    if (r->dx_off >= 0) {
+        for (i = 0; i < p1 * cin; i++) {
+            tt_put_f32(arena, r->dx_off + 4 * i, 0.0f);
+        }
+    }
+    for (c0 = 0; c0 < c; c0 += r->group) {
+        const int32_t n = c - c0 < r->group ? c - c0 : r->group;
+        tt__stream_projection(arena, r, c0, n, p2);
+        for (j = 0; j < n; j++) {
+            const int32_t ch = c0 + j;
+            const int32_t plane = r->plane_off + 4 * j * p2;
+            const int32_t plane_in = r->plane_in_off + 4 * j * p1;
+            tt__stream_mask_scale(arena, plane, r->dw_mask_off, ch, c, r->dw_eff[ch], p2);
+            if (r->deep) {
+                tt__stream_depthwise_input(arena, r, ch, plane, plane_in);
+            }
+            if (r->dw_bias != 0) {
+                tt__stream_bias(r->dw_bias, ch, tt__stream_sum(arena, plane, p2), dw_bias_lr, dw_bias_key);
+            }
+            if (r->dw_weight_update != 0 && tt__stream_trains(r->dw_weight_update, ch)) {
+                const tt_stream_update *u = r->dw_weight_update;
+                tt__stream_depthwise_weight_grad(arena, r, ch, plane);
+                tt_update_conv_weight_channel_p(arena, r->vector_off, dw, ch, 0, 0, r->dw, u->master,
+                                                u->qas_divisors == 0 ? 1.0f : u->qas_divisors[ch], dw_weight_lr,
+                                                u->mode, dw_weight_key);
+            }
+            if (r->deep) {
+                tt__stream_mask_scale(arena, plane_in, r->exp_mask_off, ch, c, r->exp_eff[ch], p1);
+            }
+        }
+        if (!r->deep) {
+            continue;
+        }
+        if (r->dx_off >= 0) {
+            tt__stream_input_grad_terms(arena, r, c0, n, p1);
+        }
+        if (r->exp_bias != 0) {
+            for (j = 0; j < n; j++) {
+                tt__stream_bias(r->exp_bias, c0 + j, tt__stream_sum(arena, r->plane_in_off + 4 * j * p1, p1),
+                                exp_bias_lr, exp_bias_key);
+            }
+        }
+        if (eu != 0) {
+            tt__stream_expansion_weight_grads(arena, r, n, k, p1);
+            for (j = 0; j < n; j++) {
+                tt_update_conv_weight_channel_p(arena, r->vector_off + 4 * j * k, &r->expansion, c0 + j, eu->channels,
+                                                eu->n_channels, r->exp, eu->master,
+                                                eu->qas_divisors == 0 ? 1.0f : eu->qas_divisors[c0 + j],
+                                                exp_weight_lr, eu->mode, exp_weight_key);
+            }
+        }
+    }
+}

@@ -569,6 +569,55 @@ int tt_softmax_cross_entropy_at(int8_t *arena, int32_t x_off, int32_t n, int32_t
 /** StepKernels.rngKey: tt_rng_key(state[1], state[0], param_id) for the step state {step, seed}. */
 uint32_t tt_step_rng_key(const uint32_t state[2], uint32_t param_id);
 
+/* ======================================================================================================== */
+/* Channel-streamed backward (Java: StreamedKernels): an inverted-residual block's backward channel by      */
+/* channel of its expanded tensor, the same bits as the whole-tensor kernels.                               */
+/* ======================================================================================================== */
+
+/** StreamedKernels.Update: how one parameter of a region updates (its rate and key are arguments). */
+typedef struct tt_stream_update {
+    int32_t *bias;              /* the int32 bias of a bias update, 0 for a weight */
+    float *master;              /* the float32 master copy (TT_ROUND_FLOAT_MASTER), else 0 */
+    const float *qas_divisors;  /* per-output-channel QAS divisors, or 0 */
+    const int32_t *channels;    /* trained channels (depthwise: channels; expansion: input channels), 0 = all */
+    int32_t n_channels;
+    tt_rounding_mode mode;
+} tt_stream_update;
+
+/** StreamedKernels.Region: one region's constants; a part the region lacks has a null pointer / offset -1. */
+typedef struct tt_stream_region {
+    int32_t proj_out, g_off;            /* O; g' at the projection's accumulator, [H2][W2][O] floats */
+    const tt_weight *proj;              /* [O][1][1][C] */
+    tt_conv_geom depthwise;             /* H1 x W1 x C -> H2 x W2 x C */
+    int32_t dw_mask_off;
+    const float *dw_eff;
+    const tt_weight *dw;                /* [1][KH][KW][C] */
+    const tt_stream_update *dw_bias, *dw_weight_update;
+    int32_t dw_x_off, dw_x_zero;        /* the depthwise conv's saved input, [H1][W1][C] (weight update only) */
+    int32_t deep;                       /* 1: the region goes on to the expansion */
+    tt_conv_geom expansion;             /* H1 x W1 x Cin -> H1 x W1 x C, 1x1 stride 1 (deep only) */
+    int32_t exp_mask_off;
+    const float *exp_eff;
+    const tt_weight *exp;               /* [C][1][1][Cin] */
+    const tt_stream_update *exp_bias, *exp_weight_update;
+    int32_t exp_x_off, exp_x_zero;      /* the expansion's saved input, its k trained channels, [H1][W1][k] */
+    int32_t dx_off;                     /* the expansion's input gradient [H1][W1][Cin] floats, -1 without */
+    int32_t plane_off, plane_in_off, vector_off; /* scratch: group*H2*W2, group*H1*W1, max(group*O, KH*KW,
+                                                    group*Cin) floats */
+    int32_t group;                      /* expanded channels per pass (their input planes are kept together) */
+} tt_stream_region;
+
+/**
+ * StreamedKernels.streamedBackward: per expanded channel c ascending, the projection's input-gradient plane of c,
+ * its depthwise mask and scale, (deep) the depthwise input-gradient plane of c, the depthwise bias and weight
+ * updates of c, (deep) the expansion's mask and scale, c's term of dx (accumulated in memory from +0, c ascending:
+ * the order of the whole-tensor sum), the expansion's bias and weight updates of c. Rates and keys: depthwise bias,
+ * depthwise weight, expansion bias, expansion weight.
+ */
+void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bias_lr, uint32_t dw_bias_key,
+                          float dw_weight_lr, uint32_t dw_weight_key, float exp_bias_lr, uint32_t exp_bias_key,
+                          float exp_weight_lr, uint32_t exp_weight_key);
+
 #ifdef TT_CHECKS
 /** Called when a TT_ASSERT precondition fails (TT_CHECKS builds only); provided by the application. */
 void tt_check_failed(const char *expr, const char *file, int line);

@@ -25,7 +25,7 @@
 #define NULL_BLOB 0xFFFFFFFFu
 #define MAX_INTS 64
 #define MAX_FLOATS 16
-#define MAX_BLOBS 12
+#define MAX_BLOBS 32
 
 #ifdef TT_HOST
 /* ------------------------------------------------------------------------------------------ host platform */
@@ -388,6 +388,52 @@ static int run_case(uint32_t kernel)
         w = weight_at(2);
         tt_conv1x1_weight_grad_update(B8(0), I(26), I(27), I(28), &g, &full, CHANNELS(1), I(29), &w, BF(7), BF(8),
                                       F(0), (tt_rounding_mode)I(30), (uint32_t)I(31));
+        return 0;
+    }
+    case TTC_STREAMED_BACKWARD: { /* ints: StreamedKernels.Region's scalars, then mode, parts present, keys */
+        tt_stream_region rg;
+        tt_stream_update ub[4];
+        tt_weight wp = weight_at(1), wd = weight_at(6), we = weight_at(11);
+        int32_t u;
+        for (u = 0; u < 4; u++) {
+            ub[u].bias = u == 0 ? BI(18) : u == 2 ? BI(20) : 0;
+            ub[u].master = u == 0 ? BF(19) : u == 1 ? BF(22) : u == 2 ? BF(21) : BF(23);
+            ub[u].qas_divisors = BF(24);
+            ub[u].channels = 0;
+            ub[u].n_channels = 0;
+            ub[u].mode = (tt_rounding_mode)I(39);
+        }
+        ub[1].channels = BI(25);
+        ub[1].n_channels = blob[25] == 0 ? 0 : (int32_t)(LEN(25) / 4u);
+        ub[3].channels = BI(26);
+        ub[3].n_channels = blob[26] == 0 ? 0 : (int32_t)(LEN(26) / 4u);
+        rg.proj_out = I(0);
+        rg.g_off = I(1);
+        rg.proj = &wp;
+        rg.depthwise = geom_at(2);
+        rg.dw_mask_off = I(15);
+        rg.dw_eff = BF(16);
+        rg.dw = &wd;
+        rg.dw_bias = I(40) ? &ub[0] : 0;
+        rg.dw_weight_update = I(41) ? &ub[1] : 0;
+        rg.dw_x_off = I(16);
+        rg.dw_x_zero = I(17);
+        rg.deep = I(18);
+        rg.expansion = geom_at(19);
+        rg.exp_mask_off = I(32);
+        rg.exp_eff = BF(17);
+        rg.exp = &we;
+        rg.exp_bias = I(42) ? &ub[2] : 0;
+        rg.exp_weight_update = I(43) ? &ub[3] : 0;
+        rg.exp_x_off = I(33);
+        rg.exp_x_zero = I(34);
+        rg.dx_off = I(35);
+        rg.plane_off = I(36);
+        rg.plane_in_off = I(37);
+        rg.vector_off = I(38);
+        rg.group = I(48);
+        tt_streamed_backward(B8(0), &rg, F(0), (uint32_t)I(44), F(1), (uint32_t)I(45), F(2), (uint32_t)I(46), F(3),
+                             (uint32_t)I(47));
         return 0;
     }
     case TTC_CONV_INPUT_GRAD_P:
