@@ -5,7 +5,7 @@ import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Trainability;
 import dev.tinytrain.ir.TrainingGraph;
-import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.planner.MemoryPlan;
 import dev.tinytrain.planner.PlacementStrategies;
 import dev.tinytrain.pruning.PolicyResolver;
@@ -77,9 +77,12 @@ public final class Compiler {
         return new CompiledModel(forward, step, plan, report, target, options);
     }
 
-    /** Backbone convs in forward order: TTE's layer index ({@code manual_weight_idx}). */
+    /**
+     * Backbone convs in forward order: TTE's layer index ({@code manual_weight_idx}); for an imported TFLite model
+     * every {@code tfl.conv2d} before the head (convs, depthwise convs, fully connected layers but the last).
+     */
     public static List<String> convOrder(Graph forward) {
-        return forward.nodes().stream().filter(n -> n.op() instanceof Conv2d).map(Node::name).toList();
+        return forward.nodes().stream().filter(n -> n.op() instanceof ConvLayer).map(Node::name).toList();
     }
 
     private static String describeOverflow(MemoryReport r) {

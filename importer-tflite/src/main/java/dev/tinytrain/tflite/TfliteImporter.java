@@ -127,8 +127,10 @@ public final class TfliteImporter {
         TfliteImporter imp = new TfliteImporter(file, model, name, head);
         try {
             Graph g = imp.build();
-            // no backbone convs: the imported layers are frozen in this version, so no sparse-update policy names them
-            return new ImportedModel(g, name, Hashing.sha256().hashBytes(bytes).toString(), imp.taps, List.of());
+            // the backbone convs a sparse-update policy indexes: every tfl.conv2d before the head, in forward order
+            List<String> convOrder = g.nodes().stream().filter(n -> n.op() instanceof TfliteConv2d)
+                    .map(dev.tinytrain.ir.Node::name).toList();
+            return new ImportedModel(g, name, Hashing.sha256().hashBytes(bytes).toString(), imp.taps, convOrder);
         } catch (IndexOutOfBoundsException e) {
             throw new ModelFormatException(file, null, "malformed flatbuffer: " + e.getMessage());
         }

@@ -72,7 +72,13 @@ public enum OpKind {
     /** TFLite int8 softmax (gemmlowp fixed point). */
     TFLITE_SOFTMAX("tfl.softmax", 1, TfliteSoftmax::fromJson),
     /** TFLite float32 to int8 quantize. */
-    TFLITE_QUANTIZE("tfl.quantize", 1, TfliteQuantize::fromJson);
+    TFLITE_QUANTIZE("tfl.quantize", 1, TfliteQuantize::fromJson),
+    /** Gradient of the TFLite pad: the gradient cropped to the input. */
+    TFLITE_PAD_GRAD("tfl.pad_grad", 1, TflitePadGrad::fromJson),
+    /** Gradient of the TFLite max or average pool. */
+    TFLITE_POOL_GRAD("tfl.pool_grad", 2, TflitePoolGrad::fromJson),
+    /** Gradient of one operand of the TFLite concatenation: its part of the gradient. */
+    TFLITE_CONCAT_GRAD("tfl.concat_grad", 1, TfliteConcatGrad::fromJson);
 
     private final String irName;
     private final int arity;

@@ -100,6 +100,11 @@ class OpTraitsTest {
             case TFLITE_SOFTMAX -> new Sample(new TfliteSoftmax(1f, Quantization.perTensor(1.0 / 256, -128)),
                     List.of(new Value("logits", TensorType.quantized(DType.INT8, Shape.of(1, 4), Layout.ROW_MAJOR, Q))));
             case TFLITE_QUANTIZE -> new Sample(new TfliteQuantize(Q), List.of(F));
+            case TFLITE_PAD_GRAD -> new Sample(new TflitePadGrad(1, 0, 0, 1), List.of(GX));
+            case TFLITE_POOL_GRAD -> new Sample(new TflitePoolGrad(new TflitePool(true, 2, 2, 2, 2, 0, 0, 0, 0, -128,
+                    127)), List.of(new Value("gp", TensorType.of(DType.FLOAT32, Shape.of(1, 2, 2, 2), Layout.NHWC)),
+                    X));
+            case TFLITE_CONCAT_GRAD -> new Sample(new TfliteConcatGrad(3, 1, 1), List.of(GX));
         };
     }
 
@@ -113,7 +118,7 @@ class OpTraitsTest {
                     LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE,
                     CONV_GRAD_OUTPUT, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> -1;
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD, TFLITE_POOL_GRAD, TFLITE_CONCAT_GRAD -> -1;
         };
     }
 
@@ -127,8 +132,11 @@ class OpTraitsTest {
                     DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT, CONV_GRAD_INPUT,
                     CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE,
                     CONV_GRAD_BIAS_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE,
-                    TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> SavedForBackward.NOTHING;
+                    TFLITE_PAD, TFLITE_MEAN, TFLITE_CONCAT, TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD,
+                    TFLITE_POOL_GRAD, TFLITE_CONCAT_GRAD -> SavedForBackward.NOTHING;
+            case TFLITE_CONV2D -> new SavedForBackward(List.of(0, 1), true, PartialInput.TRAINED_CHANNELS);
+            case TFLITE_ADD, TFLITE_RELU -> new SavedForBackward(List.of(), true, PartialInput.NOT_PARTIAL);
+            case TFLITE_POOL -> new SavedForBackward(List.of(0), false, PartialInput.NOT_PARTIAL);
         };
     }
 
@@ -142,7 +150,8 @@ class OpTraitsTest {
                     CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
                     LINEAR_GRAD_WEIGHT_UPDATE,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> InPlaceOperands.NONE;
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD, TFLITE_POOL_GRAD,
+                    TFLITE_CONCAT_GRAD -> InPlaceOperands.NONE;
         };
     }
 
@@ -158,7 +167,7 @@ class OpTraitsTest {
                     CONV_GRAD_INPUT, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
                     LINEAR_GRAD_WEIGHT_UPDATE,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> null;
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD, TFLITE_POOL_GRAD, TFLITE_CONCAT_GRAD -> null;
         };
     }
 
