@@ -135,6 +135,9 @@ public final class GradientRules {
     /** TFLite pad: the gradient cropped back to the input (the padding is a constant). */
     static void tflitePad(BackwardBuilder b, Node n, Value g) {
         Value x = n.inputs().get(0);
+        if (!b.needsGradient(x)) {
+            return;
+        }
         b.contribute(x, b.add(b.contributionName(x), TflitePadGrad.of((TflitePad) n.op()), g));
     }
 
@@ -145,6 +148,9 @@ public final class GradientRules {
      */
     static void tfliteMean(BackwardBuilder b, Node n, Value g) {
         Value x = n.inputs().get(0);
+        if (!b.needsGradient(x)) {
+            return;
+        }
         double sx = x.type().requireQuantization(x.name()).scale();
         float ratio = (float) (sx / n.output().type().requireQuantization(n.name()).scale());
         Value rescaled = ratio == 1.0f ? g : b.add(n.name() + ".grad.rescaled", new DequantizeGrad(ratio), g);
@@ -155,6 +161,9 @@ public final class GradientRules {
     /** TFLite max pool (to the first maximum of each window) or average pool (spread over the taps read). */
     static void tflitePool(BackwardBuilder b, Node n, Value g) {
         Value x = n.inputs().get(0);
+        if (!b.needsGradient(x)) {
+            return;
+        }
         b.contribute(x, b.add(b.contributionName(x), new TflitePoolGrad((TflitePool) n.op()), g, x));
     }
 
