@@ -88,11 +88,15 @@ public final class GradientRules {
     /**
      * conv, native or TFLite (straight-through rounding, clamp mask over the clamp range inclusive: [-128, 127], or
      * a TFLite layer's fused activation range): {@code g' = mask * g * eff[o]}; {@code db = sum g'};
-     * {@code dW = corr(x - x_zero, g')}; {@code dx = conv_transpose(W, g')}.
+     * {@code dW = corr(x - x_zero, g')}; {@code dx = conv_transpose(W, g')}. A layer whose geometry the backward
+     * ops cannot express ({@link ConvLayer#gradientGeometry()}) stops the gradient, as a frozen layer would.
      */
     static void conv(BackwardBuilder b, Node n, Value g) {
         ConvLayer op = (ConvLayer) n.op();
-        Conv2d geometry = op.gradientGeometry(n.name());
+        Conv2d geometry = op.gradientGeometry().orElse(null);
+        if (geometry == null) {
+            return;
+        }
         Value x = n.inputs().get(0);
         Value w = n.inputs().get(1);
         Value bias = n.inputs().get(2);

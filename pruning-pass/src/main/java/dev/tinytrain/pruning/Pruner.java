@@ -89,7 +89,9 @@ public final class Pruner {
             String gradName = gradients.get(p.name());
             if (gradName == null) {
                 throw new PolicyException("parameter '" + p.name() + "' is trained but the training graph has no"
-                        + " gradient for it");
+                        + " gradient for it (its layer does not reach the loss, or the gradient stops before it at a"
+                        + " layer autodiff cannot differentiate: a tfl.conv2d with unequal strides or padding other"
+                        + " than SAME or VALID)");
             }
             if (t.allChannels()) {
                 continue;

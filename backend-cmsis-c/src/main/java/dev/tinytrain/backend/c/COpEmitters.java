@@ -303,7 +303,7 @@ public final class COpEmitters {
     private static CGeom fullGeometry(CEmitContext c, Node n, Value w) {
         Node conv = owningConv(c, n, w);
         Shape cs = conv.inputs().get(0).type().shape();
-        return CGeom.of(((ConvLayer) conv.op()).gradientGeometry(conv.name()), cs.dim(1), cs.dim(2), cs.dim(3),
+        return CGeom.of(((ConvLayer) conv.op()).gradientGeometry().orElseThrow(), cs.dim(1), cs.dim(2), cs.dim(3),
                 conv.output().type().shape(), w);
     }
 

@@ -233,7 +233,7 @@ final class TrainingEmitters {
         Node conv = owningConv(c, n, p);
         Value x = conv.inputs().get(0);
         Shape xs = x.type().shape();
-        ConvGeom geom = geometry(((ConvLayer) conv.op()).gradientGeometry(conv.name()), xs.dim(1), xs.dim(2),
+        ConvGeom geom = geometry(((ConvLayer) conv.op()).gradientGeometry().orElseThrow(), xs.dim(1), xs.dim(2),
                 xs.dim(3), conv.output().type().shape(), p);
         c.arena();
         c.offset(g);
@@ -257,7 +257,7 @@ final class TrainingEmitters {
         ConvGeom gradGeom = geometry(op.grad().conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
         Node conv = owningConv(c, n, w);
         Shape cs = conv.inputs().get(0).type().shape();
-        ConvGeom geom = geometry(((ConvLayer) conv.op()).gradientGeometry(conv.name()), cs.dim(1), cs.dim(2),
+        ConvGeom geom = geometry(((ConvLayer) conv.op()).gradientGeometry().orElseThrow(), cs.dim(1), cs.dim(2),
                 cs.dim(3), conv.output().type().shape(), w);
         SgdUpdate u = op.update();
         RoundingMode mode = mode(u);

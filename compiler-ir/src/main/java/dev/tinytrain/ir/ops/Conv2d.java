@@ -91,8 +91,8 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
 
     /** The native conv is its own gradient geometry. */
     @Override
-    public Conv2d gradientGeometry(String node) {
-        return this;
+    public Optional<Conv2d> gradientGeometry() {
+        return Optional.of(this);
     }
 
     /** True when the weight uses the depthwise layout (one filter per channel). */

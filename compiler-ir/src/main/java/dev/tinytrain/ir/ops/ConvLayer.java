@@ -2,6 +2,7 @@ package dev.tinytrain.ir.ops;
 
 import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.Value;
+import java.util.Optional;
 
 /**
  * A forward convolution the training step differentiates and updates: the native {@link Conv2d} (float32
@@ -30,13 +31,11 @@ public sealed interface ConvLayer extends Op permits Conv2d, TfliteConv2d {
 
     /**
      * The stride, padding and groups the backward ops carry, as a {@link Conv2d} (whose output quantization the
-     * backward ignores).
-     *
-     * @param node the forward node, for the error message
-     * @throws dev.tinytrain.ir.IrVerificationException when the layer's geometry has no such form (a TFLite conv
-     *     with unequal strides)
+     * backward ignores); empty when they cannot express this layer: a TFLite conv with unequal strides, or with a
+     * bottom (right) padding other than the top (left) one or one more (what {@code SAME} and {@code VALID} give).
+     * The gradient then stops at the layer, as at a frozen one.
      */
-    Conv2d gradientGeometry(String node);
+    Optional<Conv2d> gradientGeometry();
 
     /** The same layer with or without its clamp-mask result (1 where the pre-clamp value passes the clamp). */
     @Override

@@ -86,16 +86,18 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
     }
 
     /**
-     * The backward ops' form of this layer's geometry; they carry one stride, so a layer with unequal strides
-     * cannot be trained (none of TFLite's converters' MCU models has one).
+     * The backward ops' form of this layer's geometry: one stride, the top and left padding, and a bottom (right)
+     * padding equal to the top (left) one or one more, as TFLite's {@code SAME} and {@code VALID} padding give;
+     * empty otherwise (the converters' MCU models have no other).
      */
     @Override
-    public Conv2d gradientGeometry(String node) {
-        if (strideH != strideW) {
-            throw new dev.tinytrain.ir.IrVerificationException(node, "training", "tfl.conv2d with strides "
-                    + strideH + "x" + strideW + " cannot be trained (the backward ops need equal strides)");
+    public Optional<Conv2d> gradientGeometry() {
+        boolean sameOrValid = padBottom >= padTop && padBottom <= padTop + 1 && padRight >= padLeft
+                && padRight <= padLeft + 1;
+        if (strideH != strideW || !sameOrValid) {
+            return Optional.empty();
         }
-        return new Conv2d(strideH, padTop, padLeft, padBottom, padRight, groups, output, false);
+        return Optional.of(new Conv2d(strideH, padTop, padLeft, padBottom, padRight, groups, output, false));
     }
 
     @Override
