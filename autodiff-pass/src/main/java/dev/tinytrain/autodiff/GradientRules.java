@@ -142,7 +142,7 @@ public final class GradientRules {
         if (!b.needsGradient(x)) {
             return;
         }
-        b.contribute(x, b.add(b.contributionName(x), TflitePadGrad.of((TflitePad) n.op()), g));
+        b.contribute(x, b.add(b.contributionName(x), new TflitePadGrad((TflitePad) n.op()), g));
     }
 
     /**

@@ -162,7 +162,7 @@ final class TfliteCEmitters {
     }
 
     static void padGrad(CEmitContext c, Node n) {
-        TflitePadGrad op = (TflitePadGrad) n.op();
+        TflitePad op = ((TflitePadGrad) n.op()).pad();
         Shape gs = n.inputs().get(0).type().shape();
         Shape ys = n.output().type().shape();
         c.call("tt_tfl_pad_backward", c.arena(), c.off(n.inputs().get(0)), i(gs.dim(1)), i(gs.dim(2)), i(gs.dim(3)),

@@ -100,7 +100,7 @@ class OpTraitsTest {
             case TFLITE_SOFTMAX -> new Sample(new TfliteSoftmax(1f, Quantization.perTensor(1.0 / 256, -128)),
                     List.of(new Value("logits", TensorType.quantized(DType.INT8, Shape.of(1, 4), Layout.ROW_MAJOR, Q))));
             case TFLITE_QUANTIZE -> new Sample(new TfliteQuantize(Q), List.of(F));
-            case TFLITE_PAD_GRAD -> new Sample(new TflitePadGrad(1, 0, 0, 1), List.of(GX));
+            case TFLITE_PAD_GRAD -> new Sample(new TflitePadGrad(new TflitePad(1, 0, 0, 1)), List.of(GX));
             case TFLITE_POOL_GRAD -> new Sample(new TflitePoolGrad(new TflitePool(true, 2, 2, 2, 2, 0, 0, 0, 0, -128,
                     127)), List.of(new Value("gp", TensorType.of(DType.FLOAT32, Shape.of(1, 2, 2, 2), Layout.NHWC)),
                     X));

@@ -246,6 +246,34 @@ void tt_tfl_mean(int8_t *arena, int32_t in_off, int32_t positions, int32_t chann
     }
 }
 
+/* TfliteKernels.poolWindow: the pooled value before the clamp in the high 32 bits, the element index of the first
+ * maximum (max pool) or the number of taps (average pool) in the low 32 bits */
+static int64_t tt_tfl_pool_window(const int8_t *arena, int32_t in_off, int32_t in_w, int32_t channels, int32_t is_max,
+                                  int32_t iy0, int32_t fy0, int32_t fy1, int32_t ix0, int32_t fx0, int32_t fx1,
+                                  int32_t c)
+{
+    int32_t acc = is_max ? -128 : 0;
+    int32_t count = 0;
+    int32_t first = -1;
+    for (int32_t fy = fy0; fy < fy1; fy++) {
+        for (int32_t fx = fx0; fx < fx1; fx++) {
+            int32_t e = ((iy0 + fy) * in_w + ix0 + fx) * channels + c;
+            int32_t v = arena[in_off + e];
+            if (!is_max) {
+                acc += v;
+            } else if (first < 0 || v > acc) {
+                acc = v;
+                first = e;
+            }
+            count++;
+        }
+    }
+    if (!is_max) {
+        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    }
+    return (int64_t)(((uint64_t)(uint32_t)acc << 32) | (uint32_t)(is_max ? first : count));
+}
+
 void tt_tfl_pool(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t channels, int32_t is_max,
                  int32_t filter_h, int32_t filter_w, int32_t stride_h, int32_t stride_w, int32_t pad_top,
                  int32_t pad_left, int32_t act_min, int32_t act_max, int32_t out_off, int32_t out_h, int32_t out_w)
@@ -259,18 +287,9 @@ void tt_tfl_pool(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int3
             int32_t fx0 = ix0 < 0 ? -ix0 : 0;
             int32_t fx1 = filter_w < in_w - ix0 ? filter_w : in_w - ix0;
             for (int32_t c = 0; c < channels; c++) {
-                int32_t acc = is_max ? -128 : 0;
-                int32_t count = 0;
-                for (int32_t fy = fy0; fy < fy1; fy++) {
-                    for (int32_t fx = fx0; fx < fx1; fx++) {
-                        int32_t v = arena[in_off + ((iy0 + fy) * in_w + ix0 + fx) * channels + c];
-                        acc = is_max ? (v > acc ? v : acc) : acc + v;
-                        count++;
-                    }
-                }
-                if (!is_max) {
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                }
+                int64_t window = tt_tfl_pool_window(arena, in_off, in_w, channels, is_max, iy0, fy0, fy1, ix0, fx0,
+                                                    fx1, c);
+                int32_t acc = (int32_t)(window >> 32);
                 arena[out_off + (oy * out_w + ox) * channels + c] = (int8_t)tt_tfl_clamp(acc, act_min, act_max);
             }
         }
@@ -468,36 +487,19 @@ void tt_tfl_pool_backward(int8_t *arena, int32_t x_off, int32_t in_h, int32_t in
             int32_t fx0 = ix0 < 0 ? -ix0 : 0;
             int32_t fx1 = filter_w < in_w - ix0 ? filter_w : in_w - ix0;
             for (int32_t c = 0; c < channels; c++) {
-                int32_t acc = is_max ? -128 : 0;
-                int32_t count = 0;
-                int32_t first = -1; /* element index of the first maximum */
-                for (int32_t fy = fy0; fy < fy1; fy++) {
-                    for (int32_t fx = fx0; fx < fx1; fx++) {
-                        int32_t e = ((iy0 + fy) * in_w + ix0 + fx) * channels + c;
-                        int32_t v = arena[x_off + e];
-                        if (is_max) {
-                            if (first < 0 || v > acc) {
-                                acc = v;
-                                first = e;
-                            }
-                        } else {
-                            acc += v;
-                        }
-                        count++;
-                    }
-                }
-                if (!is_max) {
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                }
+                int64_t window = tt_tfl_pool_window(arena, x_off, in_w, channels, is_max, iy0, fy0, fy1, ix0, fx0,
+                                                    fx1, c);
+                int32_t acc = (int32_t)(window >> 32);
                 if (acc < act_min || acc > act_max) {
                     continue; /* clamped by the fused activation: the straight-through gradient is 0 */
                 }
                 float g = tt_get_f32(arena, g_off + 4 * ((oy * out_w + ox) * channels + c));
                 if (is_max) {
+                    int32_t first = (int32_t)(uint32_t)window; /* the element index of the first maximum */
                     tt_put_f32(arena, dx_off + 4 * first, tt_get_f32(arena, dx_off + 4 * first) + g);
                     continue;
                 }
-                float share = g / (float)count;
+                float share = g / (float)(int32_t)(uint32_t)window; /* the number of taps */
                 for (int32_t fy = fy0; fy < fy1; fy++) {
                     for (int32_t fx = fx0; fx < fx1; fx++) {
                         int32_t at = dx_off + 4 * (((iy0 + fy) * in_w + ix0 + fx) * channels + c);

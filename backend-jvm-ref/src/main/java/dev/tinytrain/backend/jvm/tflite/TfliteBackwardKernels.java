@@ -31,7 +31,7 @@ public final class TfliteBackwardKernels {
     /**
      * Gradient of {@code MAX_POOL_2D} / {@code AVERAGE_POOL_2D} (straight-through rounding), from the saved input x:
      * for every output position (rows, columns, channels in order) whose pooled value, recomputed as
-     * {@link TfliteKernels#pool} computes it, lies inside {@code [actMin, actMax]}: a max pool adds its gradient to
+     * {@link TfliteKernels#pool} computes it ({@code TfliteKernels.poolWindow}), lies inside {@code [actMin, actMax]}: a max pool adds its gradient to
      * the FIRST maximum of the window in scan order (rows, then columns); an average pool adds
      * {@code fl32(g / count)} to each of the {@code count} elements the window read. Other positions pass nothing.
      *
@@ -52,36 +52,19 @@ public final class TfliteBackwardKernels {
                 int fx0 = Math.max(0, -ix0);
                 int fx1 = Math.min(filterW, inW - ix0);
                 for (int c = 0; c < channels; c++) {
-                    int acc = max ? -128 : 0;
-                    int count = 0;
-                    int first = -1; // element index of the first maximum
-                    for (int fy = fy0; fy < fy1; fy++) {
-                        for (int fx = fx0; fx < fx1; fx++) {
-                            int e = ((iy0 + fy) * inW + ix0 + fx) * channels + c;
-                            int v = arena[xOff + e];
-                            if (max) {
-                                if (first < 0 || v > acc) {
-                                    acc = v;
-                                    first = e;
-                                }
-                            } else {
-                                acc += v;
-                            }
-                            count++;
-                        }
-                    }
-                    if (!max) {
-                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    }
+                    long window = TfliteKernels.poolWindow(arena, xOff, inW, channels, max, iy0, fy0, fy1, ix0, fx0,
+                            fx1, c);
+                    int acc = (int) (window >> 32);
                     if (acc < actMin || acc > actMax) {
                         continue; // clamped by the fused activation: the straight-through gradient is 0
                     }
                     float g = getFloat(arena, gOff + 4 * ((oy * outW + ox) * channels + c));
                     if (max) {
+                        int first = (int) window; // the element index of the first maximum
                         putFloat(arena, dxOff + 4 * first, getFloat(arena, dxOff + 4 * first) + g);
                         continue;
                     }
-                    float share = g / (float) count;
+                    float share = g / (float) (int) window; // the number of taps
                     for (int fy = fy0; fy < fy1; fy++) {
                         for (int fx = fx0; fx < fx1; fx++) {
                             int at = dxOff + 4 * (((iy0 + fy) * inW + ix0 + fx) * channels + c);

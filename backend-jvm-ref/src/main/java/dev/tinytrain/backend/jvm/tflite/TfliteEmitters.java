@@ -241,7 +241,7 @@ public final class TfliteEmitters {
 
     /** {@code TFLITE_PAD_GRAD}. */
     public static void padGrad(EmitContext c, Node n) {
-        TflitePadGrad op = (TflitePadGrad) n.op();
+        TflitePad op = ((TflitePadGrad) n.op()).pad();
         arenaAndNhwc(c, n.inputs().get(0));
         pushInts(c, op.top(), op.left());
         outputAndSize(c, n.output());

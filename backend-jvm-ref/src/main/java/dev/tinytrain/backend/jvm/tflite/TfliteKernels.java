@@ -246,22 +246,43 @@ public final class TfliteKernels {
                 int fx0 = Math.max(0, -ix0);
                 int fx1 = Math.min(filterW, inW - ix0);
                 for (int c = 0; c < channels; c++) {
-                    int acc = max ? -128 : 0;
-                    int count = 0;
-                    for (int fy = fy0; fy < fy1; fy++) {
-                        for (int fx = fx0; fx < fx1; fx++) {
-                            int v = arena[inOff + ((iy0 + fy) * inW + ix0 + fx) * channels + c];
-                            acc = max ? Math.max(acc, v) : acc + v;
-                            count++;
-                        }
-                    }
-                    if (!max) {
-                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    }
+                    long window = poolWindow(arena, inOff, inW, channels, max, iy0, fy0, fy1, ix0, fx0, fx1, c);
+                    int acc = (int) (window >> 32);
                     arena[outOff + (oy * outW + ox) * channels + c] = (byte) clamp(acc, actMin, actMax);
                 }
             }
         }
+    }
+
+    /**
+     * One window of channel {@code c} of {@link #pool}, rows {@code iy0 + fy0 .. iy0 + fy1 - 1} and columns
+     * {@code ix0 + fx0 .. ix0 + fx1 - 1} (the taps inside the input): the pooled value before the clamp in the high
+     * 32 bits (the maximum, or the sum divided by the number of taps rounded half away from zero), and in the low 32
+     * bits the element index of the first maximum in scan order (rows, then columns) or the number of taps. The
+     * gradient ({@link TfliteBackwardKernels#poolBackward}) recomputes its windows with this.
+     */
+    static long poolWindow(byte[] arena, int inOff, int inW, int channels, boolean max, int iy0, int fy0, int fy1,
+                           int ix0, int fx0, int fx1, int c) {
+        int acc = max ? -128 : 0;
+        int count = 0;
+        int first = -1;
+        for (int fy = fy0; fy < fy1; fy++) {
+            for (int fx = fx0; fx < fx1; fx++) {
+                int e = ((iy0 + fy) * inW + ix0 + fx) * channels + c;
+                int v = arena[inOff + e];
+                if (!max) {
+                    acc += v;
+                } else if (first < 0 || v > acc) {
+                    acc = v;
+                    first = e;
+                }
+                count++;
+            }
+        }
+        if (!max) {
+            acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+        }
+        return ((long) acc << 32) | ((max ? first : count) & 0xFFFFFFFFL);
     }
 
     /** TFLite {@code CONCATENATION} of two tensors: per outer index, a chunk of each. */

@@ -34,7 +34,7 @@ class BackwardKernelsGradientCheckTest {
     private static final double TOL = 2e-5;
 
     /** A gradient check: kernel value vs central difference of f along element i. */
-    private static void checkAll(String what, float[] kernel, double[] point, java.util.function.ToDoubleFunction<double[]> f) {
+    static void checkAll(String what, float[] kernel, double[] point, java.util.function.ToDoubleFunction<double[]> f) {
         double[] fd = new double[point.length];
         double max = 0;
         for (int i = 0; i < point.length; i++) {

@@ -1,12 +1,15 @@
-package dev.tinytrain.backend.jvm.tflite;
+package dev.tinytrain.backend.jvm.kernels;
 
 import static dev.tinytrain.backend.jvm.kernels.ArenaAccess.getFloat;
 import static dev.tinytrain.backend.jvm.kernels.ArenaAccess.getMaskBit;
 import static dev.tinytrain.backend.jvm.kernels.ArenaAccess.putFloat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.tinytrain.backend.jvm.kernels.BackwardKernelsGradientCheckTest.checkAll;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tinytrain.backend.jvm.tflite.TfliteBackwardKernels;
+import dev.tinytrain.backend.jvm.tflite.TfliteKernels;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.ToDoubleFunction;
@@ -17,34 +20,11 @@ import org.junit.jupiter.api.Test;
  * average pool, concatenation), and of the clamp masks the TFLite forward kernels save for the straight-through
  * gradient (conv, fully connected, add, ReLU), as {@code BackwardKernelsGradientCheckTest} checks the native rules:
  * each kernel against central differences of the real-valued function it differentiates ({@code L = sum G * y} with
- * random G), rounding taken as the identity and the fused activation's clamp {@code [lo, hi]} as the window
- * {@code [lo - 0.5, hi + 0.5]} (round, then pass only integers in the range).
+ * random G; {@link BackwardKernelsGradientCheckTest#checkAll}), rounding taken as the identity and the fused
+ * activation's clamp {@code [lo, hi]} as the window {@code [lo - 0.5, hi + 0.5]} (round, then pass only integers
+ * in the range).
  */
 class TfliteBackwardKernelsTest {
-    private static final double H = 1e-3;
-    private static final double TOL = 2e-5;
-
-    private static void checkAll(String what, float[] kernel, double[] point, ToDoubleFunction<double[]> f) {
-        double max = 0;
-        double[] fd = new double[point.length];
-        for (int i = 0; i < point.length; i++) {
-            double keep = point[i];
-            point[i] = keep + H;
-            double up = f.applyAsDouble(point);
-            point[i] = keep - H;
-            double dn = f.applyAsDouble(point);
-            point[i] = keep;
-            fd[i] = (up - dn) / (2 * H);
-            max = Math.max(max, Math.abs(fd[i]));
-        }
-        assertTrue(max > 0, what + ": degenerate test (all-zero gradient)");
-        for (int i = 0; i < point.length; i++) {
-            if (Math.abs(kernel[i] - fd[i]) > TOL * max) {
-                throw new AssertionError(what + "[" + i + "]: kernel " + kernel[i] + " vs finite difference " + fd[i]);
-            }
-        }
-    }
-
     private static float[] floats(byte[] arena, int off, int n) {
         float[] f = new float[n];
         for (int i = 0; i < n; i++) {
