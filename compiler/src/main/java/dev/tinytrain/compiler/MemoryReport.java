@@ -8,6 +8,7 @@ import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.TfliteConv2d;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
 import java.util.ArrayList;
@@ -143,6 +144,8 @@ public record MemoryReport(String model, String scheme, String target, long aren
         for (Node n : step.graph().nodes()) {
             if (n.op() instanceof Conv2d c) {
                 constants += 4L * c.outChannels(n.inputs().get(1)); // effective scales
+            } else if (n.op() instanceof TfliteConv2d t) {
+                constants += tfliteConstantBytes(step.graph(), n, t);
             }
             constants += 4L * n.traits().parameterUpdate().map(u -> u.rule().qasDivisors().size()).orElse(0);
         }
@@ -152,6 +155,19 @@ public record MemoryReport(String model, String scheme, String target, long aren
                 plan.result().efficiency(), plan.result().placement().strategy(), weights, biases, head, masters,
                 target.stackBytes(), sram, frozenWeights, frozenBiases, constants, target.codeBytes(), flash,
                 target.sramBytes(), target.flashBytes(), tensors(step, plan), params);
+    }
+
+    /**
+     * The Flash tables of an imported conv: quantized multipliers and shifts (int32 each), or for a per-channel
+     * FULLY_CONNECTED its binary64 significands and int32 exponents; and when it trains, the effective scales of its
+     * gradient (float32; a native conv's are the forward's own table).
+     */
+    private static long tfliteConstantBytes(dev.tinytrain.ir.Graph g, Node n, TfliteConv2d t) {
+        long channels = TfliteConv2d.outChannels(n.inputs().get(1));
+        long bytes = (t.fullyConnectedScales(n.inputs().get(0), n.inputs().get(1)).isPresent() ? 12 : 8) * channels;
+        boolean trains = n.outputs().size() > 1 && g.users(n.outputs().get(1)).stream()
+                .anyMatch(u -> u.op() instanceof dev.tinytrain.ir.ops.ConvGradOutput);
+        return bytes + (trains ? 4 * channels : 0);
     }
 
     private static List<TensorEntry> tensors(TrainingGraph step, MemoryPlan plan) {
