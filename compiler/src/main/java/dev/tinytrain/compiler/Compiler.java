@@ -8,6 +8,7 @@ import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.planner.MemoryPlan;
 import dev.tinytrain.planner.PlacementStrategies;
+import dev.tinytrain.pruning.PolicyException;
 import dev.tinytrain.pruning.PolicyResolver;
 import dev.tinytrain.pruning.Pruner;
 import dev.tinytrain.reorder.OperatorReorder;
@@ -58,13 +59,19 @@ public final class Compiler {
      *
      * @throws dev.tinytrain.ir.IrVerificationException when a scale, effective scale or float parameter is not a
      *     finite float32 (rule {@code numerics}) or a tensor exceeds 2 GiB (rule {@code size})
+     * @throws PolicyException prefixed with the scheme's name when the policy does not fit the model
      */
     public static TrainingGraph prunedStep(Graph forward, CompileOptions options) {
         ForwardChecks.check(forward, options.training());
         TrainingGraph full = Autodiff.differentiate(forward, options.training());
-        Map<String, Trainability> trainability = PolicyResolver.resolve(options.policy(), full.graph(),
-                convOrder(forward));
-        return Pruner.prune(full, trainability);
+        try {
+            Map<String, Trainability> trainability = PolicyResolver.resolve(options.policy(), full.graph(),
+                    convOrder(forward));
+            return Pruner.prune(full, trainability);
+        } catch (PolicyException e) {
+            // the policy's own message names the layer, index or field; this names the scheme (preset or file)
+            throw new PolicyException("scheme " + options.policyName() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Compiles without enforcing the budgets (the report still says whether it fits). */
