@@ -3,7 +3,12 @@ package dev.tinytrain.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.Compiler;
+import dev.tinytrain.compiler.MemoryReport;
+import dev.tinytrain.compiler.Target;
+import dev.tinytrain.compiler.output.SchemeSource;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.SharedFolder;
@@ -57,6 +62,24 @@ class TflitePolicyTest {
         assertEquals(12, byOperator.get("op47.weight").channels().size()); // 0.125 of 96 input channels
         assertEquals(Trainability.FROZEN, byOperator.get("op25.bias")); // conv 19, outside the 22-conv window
         assertEquals(Trainability.ALL, byOperator.get("op26.bias")); // conv 20
+    }
+
+    /**
+     * With its pads folded into the convs, the imported MCUNet's mcunet-99kb step needs the native step's memory:
+     * the same arena (its lower bound) and the same SRAM, which fits the STM32F746.
+     */
+    @Test
+    void theStudyStepNeedsTheNativeStepsMemory() {
+        CompileOptions o = SchemeSource.resolve(ROOT.resolve("bench/mcunet-99kb-tflite.json").toString(), ROOT)
+                .options(TrainingOptions.of(1e-3f, "stochastic"));
+        MemoryReport imported = Compiler.compile(tflite(), Target.STM32F746, o).report();
+        MemoryReport nativeStep = Compiler.compile(CTestSupport.model("mcunet-5fps"), Target.STM32F746,
+                CompileOptions.preset("mcunet-99kb", 1e-3f)).report();
+        assertEquals(163_844, imported.arenaBytes());
+        assertEquals(imported.lowerBoundBytes(), imported.arenaBytes());
+        assertEquals(246_028, imported.sramTotalBytes());
+        assertEquals(nativeStep.sramTotalBytes(), imported.sramTotalBytes());
+        assertEquals(nativeStep.arenaBytes(), imported.arenaBytes());
     }
 
     @Test

@@ -53,8 +53,9 @@ class TfliteTrainingEquivalenceTest {
     /**
      * Sparse schemes that train imported layers: the study's mcunet-99kb equivalent by TFLite operator index, a
      * generic preset on MobileNetV2, and every parameter of the small CNN (so that the gradient runs through its
-     * pools, concatenation, ReLU and first fully connected layer), in each rounding mode; unchecked, as the
-     * imported MCUNet's step needs more SRAM than the STM32F746 has (TFLite's kernels do not run in place).
+     * pools, concatenation, ReLU and first fully connected layer), in each rounding mode. The imported MCUNet's step
+     * fits the STM32F746 exactly as the native one does (246,028 B SRAM); the others compile unchecked, as training
+     * every parameter in float_master mode need not fit.
      */
     @ParameterizedTest(name = "{0} {1} {2}")
     @CsvSource({"mcunet-5fps-int8, ../bench/mcunet-99kb-tflite.json, stochastic, true",
@@ -65,7 +66,8 @@ class TfliteTrainingEquivalenceTest {
         Graph g = imported(model);
         CompileOptions o = SchemeSource.resolve(scheme, Path.of("")).options(
                 new TrainingOptions(1e-2f, 5e-3f, rounding, true, 42));
-        CompiledModel compiled = Compiler.compileUnchecked(g, Target.STM32F746, o);
+        CompiledModel compiled = model.startsWith("mcunet") ? Compiler.compile(g, Target.STM32F746, o)
+                : Compiler.compileUnchecked(g, Target.STM32F746, o);
         assertTrue(compiled.step().graph().nodes().stream().anyMatch(n -> n.op() instanceof TfliteConv2d
                 && n.outputs().size() == 2), "an imported layer trains (its clamp mask is kept)");
         tenStepsAreByteIdentical(model + " " + scheme + " " + rounding, g, compiled, sanitized
