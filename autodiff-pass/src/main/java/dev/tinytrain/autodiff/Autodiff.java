@@ -11,7 +11,7 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.TensorType;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
-import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.Op;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.ir.ops.SoftmaxCrossEntropy;
@@ -107,14 +107,14 @@ public final class Autodiff {
         return new TrainingGraph(b.build(), label.name(), "loss", logits.name(), gradients);
     }
 
-    /** QAS divisors of every conv weight and bias (none for the float head, none when QAS is off). */
+    /** QAS divisors of every conv weight and bias, native or TFLite (none for the float head, none when QAS is off). */
     private static Map<String, Float[]> qasDivisors(Graph forward, TrainingOptions options) {
         Map<String, Float[]> out = new HashMap<>();
         if (!options.qas()) {
             return out;
         }
         for (Node n : forward.nodes()) {
-            if (n.op() instanceof Conv2d c) {
+            if (n.op() instanceof ConvLayer c) {
                 Value x = n.inputs().get(0);
                 float[] eff = c.effectiveScales(x, n.inputs().get(1));
                 double xs = x.type().requireQuantization(x.name()).scale();

@@ -309,6 +309,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             case TFLITE_MEAN, TFLITE_POOL -> "fwd tfl pool";
             case TFLITE_PAD, TFLITE_CONCAT, TFLITE_RELU, TFLITE_SOFTMAX, TFLITE_QUANTIZE -> "fwd tfl other";
             case BAND_REGION -> "fwd band region";
+            case TFLITE_PAD_GRAD, TFLITE_POOL_GRAD, TFLITE_CONCAT_GRAD -> "bwd tfl pad/pool/concat";
         };
     }
 

@@ -20,12 +20,13 @@ import java.util.List;
 final class ModelInputs {
     /** The help text of every {@code --model} option. */
     static final String MODEL_HELP = "a shipped pretrained model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3), a"
-            + " tinytrain-mcu-model/1 folder (model.json + weights.bin), a tinytrain IR JSON file, or"
+            + " tinytrain-mcu-model/1 folder (model.json + weights.bin), a tinytrain IR JSON file, a full-integer"
+            + " .tflite file, or"
             + " synthetic:NAME for a built-in architecture with SYNTHETIC weights (an existing path wins over a name)";
     /** The help text of every {@code --scheme} option. */
     static final String SCHEME_HELP = "sparse-update scheme: a preset (mcunet-49kb .. proxyless-148kb, head-only, all,"
-            + " ...), or a tinytrain-sparse-update/1 policy file (a value ending in .json, containing a / or naming an"
-            + " existing file)";
+            + " ...; for any model last-N-biases or last-N-biases-M-weights-R), or a tinytrain-sparse-update/1 policy"
+            + " file (a value ending in .json, containing a / or naming an existing file)";
 
     private ModelInputs() {
     }

@@ -6,6 +6,8 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Trainability;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvLayer;
+import dev.tinytrain.pruning.PolicyException;
 import dev.tinytrain.pruning.PolicyResolver;
 import dev.tinytrain.pruning.Pruner;
 import dev.tinytrain.reorder.ChannelStreaming;
@@ -58,13 +60,19 @@ public final class Compiler {
      *
      * @throws dev.tinytrain.ir.IrVerificationException when a scale, effective scale or float parameter is not a
      *     finite float32 (rule {@code numerics}) or a tensor exceeds 2 GiB (rule {@code size})
+     * @throws PolicyException prefixed with the scheme's name when the policy does not fit the model
      */
     public static TrainingGraph prunedStep(Graph forward, CompileOptions options) {
         ForwardChecks.check(forward, options.training());
         TrainingGraph full = Autodiff.differentiate(forward, options.training());
-        Map<String, Trainability> trainability = PolicyResolver.resolve(options.policy(), full.graph(),
-                convOrder(forward));
-        return Pruner.prune(full, trainability);
+        try {
+            Map<String, Trainability> trainability = PolicyResolver.resolve(options.policy(), full.graph(),
+                    convOrder(forward));
+            return Pruner.prune(full, trainability);
+        } catch (PolicyException e) {
+            // the policy's own message names the layer, index or field; this names the scheme (preset or file)
+            throw new PolicyException("scheme " + options.policyName() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Compiles without enforcing the budgets (the report still says whether it fits). */
@@ -79,9 +87,12 @@ public final class Compiler {
         return new CompiledModel(forward, choice.step(), choice.plan(), report, target, options);
     }
 
-    /** Backbone convs in forward order: TTE's layer index ({@code manual_weight_idx}). */
+    /**
+     * Backbone convs in forward order: TTE's layer index ({@code manual_weight_idx}); for an imported TFLite model
+     * every {@code tfl.conv2d} before the head (convs, depthwise convs, fully connected layers but the last).
+     */
     public static List<String> convOrder(Graph forward) {
-        return forward.nodes().stream().filter(n -> n.op() instanceof Conv2d).map(Node::name).toList();
+        return forward.nodes().stream().filter(n -> n.op() instanceof ConvLayer).map(Node::name).toList();
     }
 
     private static String describeOverflow(MemoryReport r) {

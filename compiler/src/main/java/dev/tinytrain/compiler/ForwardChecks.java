@@ -8,7 +8,7 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.Value;
-import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.QuantizedAdd;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.planner.MemoryPlan;
@@ -61,7 +61,7 @@ final class ForwardChecks {
             for (Value out : n.outputs()) {
                 checkSize(n.name(), out);
             }
-            if (n.op() instanceof Conv2d conv) {
+            if (n.op() instanceof ConvLayer conv) {
                 Value x = n.inputs().get(0);
                 Value w = n.inputs().get(1);
                 float[] eff = conv.effectiveScales(x, w);

@@ -10,6 +10,7 @@ import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.StreamedBackward;
+import dev.tinytrain.ir.ops.TfliteConv2d;
 import dev.tinytrain.planner.BufferLifetime;
 import dev.tinytrain.planner.MemoryPlan;
 import dev.tinytrain.planner.TensorLifetimes;
@@ -166,6 +167,8 @@ public record MemoryReport(String model, String scheme, String target, long aren
         for (Node n : step.graph().nodes()) {
             if (n.op() instanceof Conv2d c) {
                 constants += 4L * c.outChannels(n.inputs().get(1)); // effective scales
+            } else if (n.op() instanceof TfliteConv2d t) {
+                constants += tfliteConstantBytes(step.graph(), n, t);
             }
             if (n.op() instanceof BandRegion b) {
                 for (BandRegion.Layer l : b.layers()) {
@@ -212,6 +215,19 @@ public record MemoryReport(String model, String scheme, String target, long aren
             }
         }
         return out;
+    }
+
+    /**
+     * The Flash tables of an imported conv: quantized multipliers and shifts (int32 each), or for a per-channel
+     * FULLY_CONNECTED its binary64 significands and int32 exponents; and when it trains, the effective scales of its
+     * gradient (float32; a native conv's are the forward's own table).
+     */
+    private static long tfliteConstantBytes(dev.tinytrain.ir.Graph g, Node n, TfliteConv2d t) {
+        long channels = TfliteConv2d.outChannels(n.inputs().get(1));
+        long bytes = (t.fullyConnectedScales(n.inputs().get(0), n.inputs().get(1)).isPresent() ? 12 : 8) * channels;
+        boolean trains = n.outputs().size() > 1 && g.users(n.outputs().get(1)).stream()
+                .anyMatch(u -> u.op() instanceof dev.tinytrain.ir.ops.ConvGradOutput);
+        return bytes + (trains ? 4 * channels : 0);
     }
 
     private static List<TensorEntry> tensors(TrainingGraph step, MemoryPlan plan) {

@@ -100,7 +100,9 @@ public final class TfliteImporter {
      * Reads {@code file} with the given head. {@link HeadSpec#pretrained()} keeps the whole model (int8 result);
      * a {@link HeadSpec#transfer transfer head} replaces the last {@code FULLY_CONNECTED} and every operator
      * after it (a softmax, say) by a float32 {@code Linear} on its dequantized input ({@code %feature}), named
-     * {@code head.weight} / {@code head.bias}, result {@code %logits}.
+     * {@code head.weight} / {@code head.bias}, result {@code %logits}; and a {@code PAD} whose only reader is a conv
+     * is folded into the conv's padding ({@link PadFolding}: bit-identical, no padded copy in the arena), so its
+     * output tensor has no tap.
      *
      * @throws UnsupportedTfliteException as {@link #load(Path)}, and for a transfer head when the model has no
      *     {@code FULLY_CONNECTED} or the head does not fit its input
@@ -127,8 +129,15 @@ public final class TfliteImporter {
         TfliteImporter imp = new TfliteImporter(file, model, name, head);
         try {
             Graph g = imp.build();
-            // no backbone convs: the imported layers are frozen in this version, so no sparse-update policy names them
-            return new ImportedModel(g, name, Hashing.sha256().hashBytes(bytes).toString(), imp.taps, List.of());
+            if (!head.isPretrained()) {
+                // a training graph: no padded copies (bit-identical; the pretrained graph keeps every TFLite
+                // tensor for the goldens)
+                g = PadFolding.fold(g, imp.taps);
+            }
+            // the backbone convs a sparse-update policy indexes: every tfl.conv2d before the head, in forward order
+            List<String> convOrder = g.nodes().stream().filter(n -> n.op() instanceof TfliteConv2d)
+                    .map(dev.tinytrain.ir.Node::name).toList();
+            return new ImportedModel(g, name, Hashing.sha256().hashBytes(bytes).toString(), imp.taps, convOrder);
         } catch (IndexOutOfBoundsException e) {
             throw new ModelFormatException(file, null, "malformed flatbuffer: " + e.getMessage());
         }

@@ -97,7 +97,7 @@ public final class PrefixBanding {
             if (g.parameter(p.name()).isEmpty()) {
                 return false;
             }
-            if (g.users(p).stream().anyMatch(u -> !(u.op() instanceof Conv2d) || u.updatedParameter().isPresent())) {
+            if (g.users(p).stream().anyMatch(u -> !(u.op() instanceof Conv2d) || !u.updatedParameters().isEmpty())) {
                 return false;
             }
         }

@@ -31,13 +31,14 @@ import java.util.Set;
  *     {"conv": 21},                                   every channel
  *     {"conv": 36, "ratio": 0.125, "rule": "magnitude"},
  *     {"layer": "blocks[13].pointwise1", "ratio": 0.25, "rule": "first_k"},
+ *     {"op": 47, "ratio": 0.125},                     operator 47 of an imported .tflite model
  *     {"last": 2, "ratio": 1},                        the last n convs, or "all"
  *     {"conv": 39, "channels": [0, 5, 17]}
  *   ]
  * }
  * </pre>
  *
- * Each weight names exactly one of {@code conv}, {@code layer}, {@code last}, and at most one of {@code ratio}
+ * Each weight names exactly one of {@code conv}, {@code layer}, {@code op}, {@code last}, and at most one of {@code ratio}
  * (with an optional {@code rule}, default {@code magnitude}) and {@code channels}; without either, every channel
  * is trained. Unknown fields are errors. Every error is a {@link PolicyException} naming the field.
  */
@@ -47,7 +48,8 @@ public final class PolicyJson {
     private static final ObjectMapper MAPPER = StrictJson.mapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Set<String> TOP_FIELDS = Set.of("format", "target", "bias_window", "weights");
     private static final Set<String> TARGET_FIELDS = Set.of("model", "convs");
-    private static final Set<String> WEIGHT_FIELDS = Set.of("conv", "layer", "last", "ratio", "rule", "channels");
+    private static final Set<String> WEIGHT_FIELDS = Set.of("conv", "layer", "op", "last", "ratio", "rule",
+            "channels");
 
     private PolicyJson() {
     }
@@ -135,13 +137,13 @@ public final class PolicyJson {
         }
         knownFields(w, field + ".", WEIGHT_FIELDS);
         List<String> refs = new ArrayList<>();
-        for (String r : List.of("conv", "layer", "last")) {
+        for (String r : List.of("conv", "layer", "op", "last")) {
             if (w.has(r)) {
                 refs.add(r);
             }
         }
         if (refs.size() != 1) {
-            throw new PolicyException(field + ": must name exactly one of \"conv\", \"layer\", \"last\"; "
+            throw new PolicyException(field + ": must name exactly one of \"conv\", \"layer\", \"op\", \"last\"; "
                     + (refs.isEmpty() ? "none given" : "got " + String.join(", ", refs)));
         }
         String refField = field + "." + refs.get(0);
@@ -156,6 +158,10 @@ public final class PolicyJson {
                     throw new PolicyException(refField + ": must be a layer path string, got " + refNode);
                 }
                 yield field(refField, () -> LayerRef.named(refNode.textValue()));
+            }
+            case "op" -> {
+                int index = integer(refNode, refField);
+                yield field(refField, () -> LayerRef.operator(index));
             }
             default -> {
                 if (refNode.isTextual() && refNode.textValue().equals("all")) {
@@ -220,6 +226,8 @@ public final class PolicyJson {
                 o.put("conv", i.index());
             } else if (w.layer() instanceof LayerRef.Named n) {
                 o.put("layer", n.path());
+            } else if (w.layer() instanceof LayerRef.Operator op) {
+                o.put("op", op.index());
             } else {
                 int count = ((LayerRef.Last) w.layer()).count();
                 if (count == LayerRef.ALL) {

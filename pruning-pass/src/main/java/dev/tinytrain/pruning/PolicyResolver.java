@@ -6,8 +6,7 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Parameter;
 import dev.tinytrain.ir.Trainability;
 import dev.tinytrain.ir.Value;
-import dev.tinytrain.ir.ops.Conv2d;
-import dev.tinytrain.ir.ops.OpKind;
+import dev.tinytrain.ir.ops.ConvLayer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -108,9 +107,9 @@ public final class PolicyResolver {
         for (int i = 0; i < convOrder.size(); i++) {
             String path = convOrder.get(i);
             Node node = byName.get(path);
-            if (node == null || node.op().kind() != OpKind.CONV2D) {
-                throw new PolicyException("conv order: layer '" + path + "' (conv " + i + ") is not a conv2d node"
-                        + " of graph '" + graph.name() + "'");
+            if (node == null || !(node.op() instanceof ConvLayer)) {
+                throw new PolicyException("conv order: layer '" + path + "' (conv " + i + ") is not a conv node"
+                        + " (conv2d or tfl.conv2d) of graph '" + graph.name() + "'");
             }
             Value w = node.inputs().get(1);
             Value b = node.inputs().get(2);
@@ -148,6 +147,17 @@ public final class PolicyResolver {
             throw new PolicyException(field + ": layer '" + named.path() + "' is not a backbone conv of graph '"
                     + graph.name() + "' (" + (n == 0 ? "it has none" : "they are " + convs.get(0).path + " .. "
                     + convs.get(n - 1).path) + ")");
+        }
+        if (ref instanceof LayerRef.Operator op) {
+            for (Conv c : convs) {
+                if (op.nodeNames().contains(c.path)) {
+                    return List.of(c.index);
+                }
+            }
+            throw new PolicyException(field + ": operator " + op.index() + " is not a conv layer of graph '"
+                    + graph.name() + "' (a policy's \"op\" names a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED"
+                    + " operator of an imported .tflite model; " + (n == 0 ? "the graph has none" : "its conv layers"
+                    + " are " + convs.get(0).path + " .. " + convs.get(n - 1).path) + ")");
         }
         LayerRef.Last last = (LayerRef.Last) ref;
         int count = last.count() == LayerRef.ALL ? n : last.count();
@@ -192,7 +202,7 @@ public final class PolicyResolver {
                 return Trainability.ALL;
             }
         }
-        Conv2d op = (Conv2d) c.node.op();
+        ConvLayer op = (ConvLayer) c.node.op();
         if (!depthwise && op.groups() > 1) {
             throw new PolicyException(field + ": " + c.path + " is a grouped conv (groups " + op.groups()
                     + "); only dense and depthwise convs can train a subset of channels");

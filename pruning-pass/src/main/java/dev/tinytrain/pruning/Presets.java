@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Named sparse-update policies:
@@ -17,7 +19,11 @@ import java.util.Map;
  *       goldens' scheme;</li>
  *   <li>{@code mbv2-golden} and {@code proxyless-golden}: the other train goldens' scheme, the biases of the last
  *       6 convs and all channels of the last 2 convs' weights;</li>
- *   <li>{@code head-only} (any model) and {@code all} (every parameter, any model).</li>
+ *   <li>{@code head-only} (any model) and {@code all} (every parameter, any model);</li>
+ *   <li>two generic families for any model, an imported {@code .tflite} one included, named by pattern:
+ *       {@code last-<N>-biases} (the biases of the last N backbone convs) and
+ *       {@code last-<N>-biases-<M>-weights-<R>} (those biases, and the weights of the last M &lt;= N convs on a
+ *       channel ratio R in (0, 1], channels by magnitude), e.g. {@code last-6-biases-2-weights-0.5}.</li>
  * </ul>
  * The model-specific presets carry their model as {@link SparseUpdatePolicy#target()}.
  */
@@ -81,17 +87,44 @@ public final class Presets {
         return Collections.unmodifiableList(new ArrayList<>(PRESETS.keySet()));
     }
 
+    /** The generic preset families, as they appear in messages. */
+    public static final String GENERIC_FAMILIES = "last-<N>-biases, last-<N>-biases-<M>-weights-<R>";
+    private static final Pattern LAST_BIASES = Pattern.compile("last-(\\d{1,9})-biases");
+    private static final Pattern LAST_WEIGHTS =
+            Pattern.compile("last-(\\d{1,9})-biases-(\\d{1,9})-weights-(\\d*\\.?\\d+)");
+
     /**
-     * The preset called {@code name}.
+     * The preset called {@code name}: a named preset, or one of the generic families ({@link #GENERIC_FAMILIES}).
      *
-     * @throws PolicyException listing the known names when there is none
+     * @throws PolicyException listing the known names when there is none, or naming the part of a generic name that
+     *     is out of range
      */
     public static SparseUpdatePolicy get(String name) {
         SparseUpdatePolicy p = PRESETS.get(name);
-        if (p == null) {
-            throw new PolicyException("unknown sparse-update preset '" + name + "'; known presets: "
-                    + String.join(", ", PRESETS.keySet()));
+        if (p != null) {
+            return p;
         }
-        return p;
+        Matcher biases = LAST_BIASES.matcher(name);
+        if (biases.matches()) {
+            return SparseUpdatePolicy.builder().biasWindow(Integer.parseInt(biases.group(1))).build();
+        }
+        Matcher weights = LAST_WEIGHTS.matcher(name);
+        if (weights.matches()) {
+            int n = Integer.parseInt(weights.group(1));
+            int m = Integer.parseInt(weights.group(2));
+            double ratio = Double.parseDouble(weights.group(3));
+            if (m < 1 || m > n) {
+                throw new PolicyException("preset '" + name + "': the weights of the last " + m + " convs must lie"
+                        + " inside the bias window of the last " + n + " (1 <= M <= N)");
+            }
+            try {
+                return SparseUpdatePolicy.builder().biasWindow(n)
+                        .lastWeights(m, ChannelSelection.ratio(ratio, Rule.MAGNITUDE)).build();
+            } catch (PolicyException e) {
+                throw new PolicyException("preset '" + name + "': " + e.getMessage(), e);
+            }
+        }
+        throw new PolicyException("unknown sparse-update preset '" + name + "'; known presets: "
+                + String.join(", ", PRESETS.keySet()) + ", and for any model " + GENERIC_FAMILIES);
     }
 }

@@ -8,10 +8,9 @@ import dev.tinytrain.ir.Trainability;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.ChannelSlice;
-import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.ConvGradWeight;
 import dev.tinytrain.ir.ops.Op;
-import dev.tinytrain.ir.ops.OpKind;
 import dev.tinytrain.ir.ops.SavedForBackward;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.util.ArrayList;
@@ -74,7 +73,7 @@ public final class Pruner {
         Map<String, Node> convOfWeight = new HashMap<>();
         for (Node n : graph.nodes()) {
             n.outputs().forEach(v -> producers.put(v.name(), n));
-            if (n.op().kind() == OpKind.CONV2D) {
+            if (n.op() instanceof ConvLayer) {
                 convOfWeight.put(n.inputs().get(1).name(), n);
             }
         }
@@ -90,7 +89,9 @@ public final class Pruner {
             String gradName = gradients.get(p.name());
             if (gradName == null) {
                 throw new PolicyException("parameter '" + p.name() + "' is trained but the training graph has no"
-                        + " gradient for it");
+                        + " gradient for it (its layer does not reach the loss, or the gradient stops before it at a"
+                        + " layer autodiff cannot differentiate: a tfl.conv2d with unequal strides or padding other"
+                        + " than SAME or VALID)");
             }
             if (t.allChannels()) {
                 continue;
@@ -110,7 +111,7 @@ public final class Pruner {
             SavedForBackward.PartialInput partial = conv.traits().savedForBackward().partialInput();
             if (partial == SavedForBackward.PartialInput.NOT_PARTIAL) {
                 throw new PolicyException("parameter '" + p.name() + "' belongs to a grouped conv (groups "
-                        + ((Conv2d) conv.op()).groups() + "); only dense and depthwise convs can train a subset of"
+                        + ((ConvLayer) conv.op()).groups() + "); only dense and depthwise convs can train a subset of"
                         + " channels");
             }
             Value x = grad.inputs().get(0);

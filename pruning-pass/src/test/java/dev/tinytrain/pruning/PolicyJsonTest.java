@@ -45,6 +45,14 @@ class PolicyJsonTest {
     }
 
     @Test
+    void anImportedModelsLayerByOperatorIndexRoundTrips() {
+        SparseUpdatePolicy p = PolicyJson.parse("{\"bias_window\": 3, \"weights\": [{\"op\": 47, \"ratio\": 0.125}]}");
+        assertEquals(SparseUpdatePolicy.builder().biasWindow(3).weight(new WeightUpdate(LayerRef.operator(47),
+                ChannelSelection.ratio(0.125, Rule.MAGNITUDE))).build(), p);
+        assertEquals(p, PolicyJson.parse(PolicyJson.toJson(p)));
+    }
+
+    @Test
     void minimalFileIsTheHeadAndSomeBiases() {
         assertEquals(SparseUpdatePolicy.builder().biasWindow(4).build(), PolicyJson.parse("{\"bias_window\": 4}"));
         assertEquals(Presets.get("all"), PolicyJson.parse("{\"bias_window\": \"all\", \"weights\": [{\"last\": \"all\"}]}"));
@@ -110,13 +118,15 @@ class PolicyJsonTest {
         "{\"bias_window\": 1, \"weights\": [7]}"
                 + "| weights[0]: must be an object such as {\"conv\": 21, \"ratio\": 0.5}, got 7",
         "{\"bias_window\": 1, \"weights\": [{\"ratio\": 0.5}]}"
-                + "| weights[0]: must name exactly one of \"conv\", \"layer\", \"last\"; none given",
+                + "| weights[0]: must name exactly one of \"conv\", \"layer\", \"op\", \"last\"; none given",
         "{\"bias_window\": 1, \"weights\": [{\"conv\": 1, \"last\": 2}]}"
-                + "| weights[0]: must name exactly one of \"conv\", \"layer\", \"last\"; got conv, last",
+                + "| weights[0]: must name exactly one of \"conv\", \"layer\", \"op\", \"last\"; got conv, last",
         "{\"bias_window\": 1, \"weights\": [{\"conv\": 1}, {\"conv\": \"2\"}]}"
                 + "| weights[1].conv: must be an integer, got \"2\"",
         "{\"bias_window\": 1, \"weights\": [{\"conv\": -1}]}| weights[0].conv: conv index must be >= 0, got -1",
         "{\"bias_window\": 1, \"weights\": [{\"layer\": 3}]}| weights[0].layer: must be a layer path string, got 3",
+        "{\"bias_window\": 1, \"weights\": [{\"op\": -2}]}| weights[0].op: operator index must be >= 0, got -2",
+        "{\"bias_window\": 1, \"weights\": [{\"op\": \"op7\"}]}| weights[0].op: must be an integer, got \"op7\"",
         "{\"bias_window\": 1, \"weights\": [{\"last\": 0}]}"
                 + "| weights[0].last: the number of last convs must be >= 1, got 0",
         "{\"bias_window\": 1, \"weights\": [{\"conv\": 1, \"ratio\": 1.5}]}"
@@ -138,7 +148,7 @@ class PolicyJsonTest {
         "{\"bias_window\": 1, \"weights\": [{\"conv\": 1, \"channels\": []}]}"
                 + "| weights[0].channels: an explicit channel list needs at least one channel",
         "{\"bias_window\": 1, \"weights\": [{\"conv\": 1, \"chanels\": [1]}]}"
-                + "| weights[0].chanels: unknown field (known: channels, conv, last, layer, ratio, rule)",
+                + "| weights[0].chanels: unknown field (known: channels, conv, last, layer, op, ratio, rule)",
         "[1, 2]| a policy must be a JSON object",
     })
     void errorsNameTheField(String json, String message) {

@@ -195,10 +195,10 @@ class PolicyResolverTest {
     void aConvOrderThatDoesNotMatchTheGraph() {
         List<String> order = new ArrayList<>(mcunet().convOrder());
         order.set(5, "blocks[1].pointwise3");
-        assertEquals("conv order: layer 'blocks[1].pointwise3' (conv 5) is not a conv2d node of graph"
-                + " 'mcunet-5fps'", error(() -> PolicyResolver.resolve(Presets.get("head-only"), mcunet().graph(),
+        assertEquals("conv order: layer 'blocks[1].pointwise3' (conv 5) is not a conv node (conv2d or tfl.conv2d)"
+                + " of graph 'mcunet-5fps'", error(() -> PolicyResolver.resolve(Presets.get("head-only"), mcunet().graph(),
                 order)));
-        assertEquals("conv order: layer 'avgpool' (conv 0) is not a conv2d node of graph 'mcunet-5fps'",
+        assertEquals("conv order: layer 'avgpool' (conv 0) is not a conv node (conv2d or tfl.conv2d) of graph 'mcunet-5fps'",
                 error(() -> PolicyResolver.resolve(Presets.get("head-only"), mcunet().graph(), List.of("avgpool"))));
     }
 

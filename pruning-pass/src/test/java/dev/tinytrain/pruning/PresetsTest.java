@@ -33,7 +33,25 @@ class PresetsTest {
     void anUnknownNameListsTheKnownOnes() {
         PolicyException e = assertThrows(PolicyException.class, () -> Presets.get("mcunet-100kb"));
         assertEquals("unknown sparse-update preset 'mcunet-100kb'; known presets: " + String.join(", ",
-                Presets.names()), e.getMessage());
+                Presets.names()) + ", and for any model " + Presets.GENERIC_FAMILIES, e.getMessage());
+    }
+
+    @Test
+    void genericFamiliesApplyToAnyModel() {
+        assertEquals(SparseUpdatePolicy.builder().biasWindow(7).build(), Presets.get("last-7-biases"));
+        assertEquals(SparseUpdatePolicy.builder().biasWindow(6)
+                        .lastWeights(2, ChannelSelection.ratio(0.5, ChannelSelection.Rule.MAGNITUDE)).build(),
+                Presets.get("last-6-biases-2-weights-0.5"));
+        assertEquals(SparseUpdatePolicy.builder().biasWindow(3)
+                        .lastWeights(3, ChannelSelection.ratio(1, ChannelSelection.Rule.MAGNITUDE)).build(),
+                Presets.get("last-3-biases-3-weights-1"));
+        assertEquals("preset 'last-2-biases-3-weights-0.5': the weights of the last 3 convs must lie inside the bias"
+                + " window of the last 2 (1 <= M <= N)", assertThrows(PolicyException.class,
+                () -> Presets.get("last-2-biases-3-weights-0.5")).getMessage());
+        assertTrue(assertThrows(PolicyException.class, () -> Presets.get("last-2-biases-1-weights-1.5"))
+                .getMessage().startsWith("preset 'last-2-biases-1-weights-1.5': "));
+        assertTrue(assertThrows(PolicyException.class, () -> Presets.get("last-x-biases"))
+                .getMessage().startsWith("unknown sparse-update preset 'last-x-biases'"));
     }
 
     /**

@@ -306,8 +306,9 @@ class PrunerSnapshotTest {
         TrainingGraph missing = f.with(f.graph(), grads);
         Map<String, Trainability> t = allFrozenButHead();
         t.put("pw.weight", Trainability.ALL);
-        assertEquals("parameter 'pw.weight' is trained but the training graph has no gradient for it",
-                assertThrows(PolicyException.class, () -> Pruner.prune(missing, t)).getMessage());
+        assertEquals("parameter 'pw.weight' is trained but the training graph has no gradient for it (its layer does"
+                + " not reach the loss, or the gradient stops before it at a layer autodiff cannot differentiate: a"
+                + " tfl.conv2d with unequal strides or padding other than SAME or VALID)", assertThrows(PolicyException.class, () -> Pruner.prune(missing, t)).getMessage());
     }
 
     @Test

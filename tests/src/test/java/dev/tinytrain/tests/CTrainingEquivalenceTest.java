@@ -259,7 +259,7 @@ class CTrainingEquivalenceTest {
                 ? a.int32(name) : a.get(name), a::master, s.steps(), seed);
     }
 
-    private static long changedWeights(CStateLayout layout, byte[] state, Graph g) {
+    static long changedWeights(CStateLayout layout, byte[] state, Graph g) {
         long changed = 0;
         for (var e : layout.decodeParameters(state, g).entrySet()) {
             if (e.getValue() instanceof byte[] w) {
@@ -274,7 +274,7 @@ class CTrainingEquivalenceTest {
         return changed;
     }
 
-    private static void assertStateEquals(CStateLayout layout, byte[] expected, byte[] actual,
+    static void assertStateEquals(CStateLayout layout, byte[] expected, byte[] actual,
                                           CModelRunner.Platform p) {
         assertEquals(expected.length, actual.length, p + ": state size");
         for (int i = 0; i < expected.length; i++) {

@@ -45,9 +45,31 @@ class TfliteCommandLineTest {
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("model   small-cnn-int8"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("c").resolve("tt_tflite.c")), "the runtime's TFLite kernels");
+        CliRun other = CliRun.run("compile", "--model", tflite("small-cnn-int8.tflite").toString(), "--scheme",
+                "mcunet-99kb", "--out", tmp.resolve("other").toString());
+        assertEquals(1, other.exit());
+        assertTrue(other.err().contains("scheme mcunet-99kb: the policy is written for mcunet-5fps (42 backbone"
+                + " convs); graph 'small-cnn-int8' has 5 backbone convs"), other.err());
         CliRun sparse = CliRun.run("compile", "--model", tflite("small-cnn-int8.tflite").toString(), "--scheme",
-                "mcunet-99kb", "--out", tmp.resolve("sparse").toString());
-        assertEquals(1, sparse.exit(), "imported layers are frozen: a sparse scheme naming convs is refused");
+                "last-2-biases-1-weights-0.5", "--out", tmp.resolve("sparse").toString());
+        assertEquals(0, sparse.exit(), sparse.err());
+    }
+
+    @Test
+    void aPolicyFileAddressesImportedLayersByOperatorIndex(@TempDir Path tmp) throws java.io.IOException {
+        Path good = tmp.resolve("ops.json");
+        Files.writeString(good, "{\"bias_window\": 3, \"weights\": [{\"op\": 51, \"ratio\": 0.25}]}");
+        CliRun report = CliRun.run("report", "--model", tflite("mcunet-5fps-int8.tflite").toString(), "--scheme",
+                good.toString(), "--target", "host");
+        assertEquals(0, report.exit(), report.err());
+        assertTrue(report.out().contains("op51.weight"), report.out());
+        Path bad = tmp.resolve("bad.json");
+        Files.writeString(bad, "{\"bias_window\": 3, \"weights\": [{\"op\": 27}]}");
+        CliRun error = CliRun.run("report", "--model", tflite("mcunet-5fps-int8.tflite").toString(), "--scheme",
+                bad.toString());
+        assertEquals(1, error.exit());
+        assertTrue(error.err().contains("scheme bad.json: weights[0]: operator 27 is not a conv layer of graph"
+                + " 'mcunet-5fps-int8'"), error.err());
     }
 
     @Test

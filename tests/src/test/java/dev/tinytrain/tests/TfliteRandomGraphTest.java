@@ -51,9 +51,13 @@ class TfliteRandomGraphTest {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
-    /** The TFLite op kinds (numerics mode "TFLite integer"): these chains must emit them all. */
+    /**
+     * The forward TFLite op kinds (numerics mode "TFLite integer"): these chains must emit them all (the gradient
+     * kinds {@code tfl.*_grad}: {@link TfliteRandomTrainingTest}).
+     */
     static final Set<OpKind> TFLITE_KINDS = Arrays.stream(OpKind.values())
-            .filter(k -> k.irName().startsWith("tfl.")).collect(Collectors.toUnmodifiableSet());
+            .filter(k -> k.irName().startsWith("tfl.") && !k.irName().endsWith("_grad"))
+            .collect(Collectors.toUnmodifiableSet());
     private static final Set<OpKind> SEEN = ConcurrentHashMap.newKeySet();
     private static final AtomicInteger RUNS = new AtomicInteger();
     private static final int SEEDS = 6;
@@ -94,11 +98,19 @@ class TfliteRandomGraphTest {
         assertTrue(missing.isEmpty(), "TFLite op kinds no random chain emitted: " + missing);
     }
 
-    private static Quantization q(Random r) {
+    static Quantization q(Random r) {
         return Quantization.perTensor(0.002 + r.nextDouble() * 0.05, r.nextInt(256) - 128);
     }
 
     private static Value conv(GraphBuilder b, Random r, String name, Value x, int outC, boolean fc) {
+        return conv(b, r, name, x, outC, fc, false);
+    }
+
+    /**
+     * A random conv, depthwise conv, grouped conv or fully connected layer; with {@code trainable} its padding is
+     * what TFLite's SAME or VALID gives (bottom and right equal to top and left, or one more), as training needs.
+     */
+    static Value conv(GraphBuilder b, Random r, String name, Value x, int outC, boolean fc, boolean trainable) {
         Shape xs = x.type().shape();
         int inC = xs.dim(3);
         boolean depthwise = !fc && r.nextInt(3) == 0;
@@ -108,8 +120,8 @@ class TfliteRandomGraphTest {
         int stride = fc ? 1 : 1 + r.nextInt(2);
         int pt = fc ? 0 : r.nextInt(k);
         int pl = fc ? 0 : r.nextInt(k);
-        int pb = fc ? 0 : r.nextInt(k);
-        int pr = fc ? 0 : r.nextInt(k);
+        int pb = fc ? 0 : trainable ? Math.min(k - 1, pt + r.nextInt(2)) : r.nextInt(k);
+        int pr = fc ? 0 : trainable ? Math.min(k - 1, pl + r.nextInt(2)) : r.nextInt(k);
         Shape ws = depthwise ? Shape.of(1, k, k, inC) : Shape.of(cout, k, k, inC / groups);
         byte[] w = new byte[Math.toIntExact(ws.elementCount())];
         r.nextBytes(w);

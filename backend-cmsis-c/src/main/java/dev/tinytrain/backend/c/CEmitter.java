@@ -119,8 +119,11 @@ public final class CEmitter {
             this.taps = new LinkedHashMap<>(taps);
             this.provenance = provenance;
             this.params = new CParameters(g, schedule);
-            if (g.inputs().isEmpty() || g.inputs().get(0).type().dtype() != DType.INT8) {
-                throw new IllegalArgumentException("graph " + g.name() + " needs an int8 image as its first input");
+            // an int8 image, or the float32 input of an imported model that starts with QUANTIZE (raw bytes either way)
+            if (g.inputs().isEmpty() || g.inputs().get(0).type().dtype() != DType.INT8
+                    && g.inputs().get(0).type().dtype() != DType.FLOAT32) {
+                throw new IllegalArgumentException("graph " + g.name() + " needs an int8 image (or a float32 input)"
+                        + " as its first input");
             }
             if (step == null && g.inputs().size() != 1) {
                 throw new IllegalArgumentException("a forward graph has one input; " + g.name() + " has "

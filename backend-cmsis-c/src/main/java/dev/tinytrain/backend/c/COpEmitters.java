@@ -9,6 +9,7 @@ import dev.tinytrain.ir.ops.AddGrad;
 import dev.tinytrain.ir.ops.AvgPoolGrad;
 import dev.tinytrain.ir.ops.ChannelSlice;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
 import dev.tinytrain.ir.ops.ConvGradInput;
 import dev.tinytrain.ir.ops.ConvGradOutput;
@@ -68,6 +69,9 @@ public final class COpEmitters {
         EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteCEmitters::softmax);
         EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteCEmitters::quantize);
         EMITTERS.put(OpKind.BAND_REGION, CBandRegion::emit);
+        EMITTERS.put(OpKind.TFLITE_PAD_GRAD, TfliteCEmitters::padGrad);
+        EMITTERS.put(OpKind.TFLITE_POOL_GRAD, TfliteCEmitters::poolGrad);
+        EMITTERS.put(OpKind.TFLITE_CONCAT_GRAD, TfliteCEmitters::concatGrad);
     }
 
     private COpEmitters() {
@@ -302,7 +306,7 @@ public final class COpEmitters {
 
     /** The conv that reads weight {@code w} (its geometry is the weight's). */
     private static Node owningConv(CEmitContext c, Node n, Value w) {
-        return c.graph().users(w).stream().filter(u -> u.op() instanceof Conv2d).findFirst()
+        return c.graph().users(w).stream().filter(u -> u.op() instanceof ConvLayer).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("op '" + n.name() + "': int8 parameter %" + w.name()
                         + " is not a conv weight"));
     }
@@ -310,7 +314,8 @@ public final class COpEmitters {
     private static CGeom fullGeometry(CEmitContext c, Node n, Value w) {
         Node conv = owningConv(c, n, w);
         Shape cs = conv.inputs().get(0).type().shape();
-        return CGeom.of((Conv2d) conv.op(), cs.dim(1), cs.dim(2), cs.dim(3), conv.output().type().shape(), w);
+        return CGeom.of(((ConvLayer) conv.op()).gradientGeometry().orElseThrow(), cs.dim(1), cs.dim(2), cs.dim(3),
+                conv.output().type().shape(), w);
     }
 
     static void sgdUpdate(CEmitContext c, Node n) {

@@ -6,10 +6,14 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.TfliteAdd;
 import dev.tinytrain.ir.ops.TfliteConcat;
+import dev.tinytrain.ir.ops.TfliteConcatGrad;
 import dev.tinytrain.ir.ops.TfliteConv2d;
 import dev.tinytrain.ir.ops.TfliteMean;
 import dev.tinytrain.ir.ops.TflitePad;
+import dev.tinytrain.ir.ops.TflitePadGrad;
 import dev.tinytrain.ir.ops.TflitePool;
+import dev.tinytrain.ir.ops.TflitePoolGrad;
+import dev.tinytrain.ir.ops.TfliteRelu;
 import dev.tinytrain.ir.ops.TfliteRequant;
 import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.ir.ops.TfliteRequant.Multiplier;
@@ -38,14 +42,19 @@ final class TfliteCEmitters {
         return c.ints(Arrays.stream(values).boxed().toList());
     }
 
-    /** The int32 array of a bias (the first of the forward's bias arguments; master copies are not read here). */
+    /**
+     * The int32 array of a bias: the forward's first bias argument, or for a bias trained in {@code float_master}
+     * mode (whose forward argument is the master) its int32 storage, which every update rounds the master into
+     * (the TFLite kernels accumulate in int32, as the JVM's read {@code ParameterArrays.int32}).
+     */
     private static String bias(CEmitContext c, Value b) {
-        String[] args = c.biasArgs(b).split(", ");
-        if (args[0].equals("0")) {
-            throw new IllegalArgumentException("%" + b.name() + ": TFLite ops read int32 biases; float_master"
-                    + " biases are not supported for them");
-        }
-        return args[0];
+        String first = c.biasArgs(b).split(", ")[0];
+        return first.equals("0") ? c.int32Param(b) : first;
+    }
+
+    /** The clamp mask result's offset when the node keeps one (training), else -1. */
+    private static String maskOffset(CEmitContext c, Node n) {
+        return n.outputs().size() > 1 ? c.off(n.outputs().get(1)) : "-1";
     }
 
     static void conv2d(CEmitContext c, Node n) {
@@ -65,7 +74,7 @@ final class TfliteCEmitters {
             c.statement("    static const int64_t significand[" + eff.length + "] = {" + significands + "};");
             c.call("tt_tfl_fully_connected", c.arena(), c.off(x), i(xs.dim(3)), i(q(x).zeroPoint()), c.weight(w),
                     bias(c, b), "significand", table(c, TfliteRequant.exponents(eff)), i(op.output().zeroPoint()),
-                    i(op.actMin()), i(op.actMax()), c.off(n.output()), i(ys.dim(3)));
+                    i(op.actMin()), i(op.actMax()), c.off(n.output()), i(ys.dim(3)), maskOffset(c, n));
             c.statement("}");
             return;
         }
@@ -75,7 +84,7 @@ final class TfliteCEmitters {
                 i(op.strideW()), i(op.padTop()), i(op.padLeft()), i(op.groups()), bias(c, b),
                 table(c, TfliteRequant.multipliers(m)), table(c, TfliteRequant.shifts(m)),
                 i(op.output().zeroPoint()), i(op.actMin()), i(op.actMax()), c.off(n.output()), i(ys.dim(1)),
-                i(ys.dim(2)), i(ys.dim(3)));
+                i(ys.dim(2)), i(ys.dim(3)), maskOffset(c, n));
     }
 
     static void add(CEmitContext c, Node n) {
@@ -87,7 +96,7 @@ final class TfliteCEmitters {
                 c.off(b), i(q(b).zeroPoint()), i(m[1].multiplier()), i(m[1].shift()),
                 i(n.output().type().elementCount()), i(m[2].multiplier()), i(m[2].shift()),
                 i(op.output().zeroPoint()), i(op.actMin()), i(op.actMax()), c.off(n.output()),
-                i(TfliteRequant.ADD_LEFT_SHIFT));
+                i(TfliteRequant.ADD_LEFT_SHIFT), maskOffset(c, n));
     }
 
     static void pad(CEmitContext c, Node n) {
@@ -132,8 +141,8 @@ final class TfliteCEmitters {
         Quantization y = q(n.output());
         Multiplier m = TfliteRequant.relu((float) q(x).scale(), (float) y.scale());
         c.call("tt_tfl_relu", c.arena(), c.off(x), i(x.type().elementCount()), i(q(x).zeroPoint()),
-                i(m.multiplier()), i(m.shift()), i(y.zeroPoint()), i(Math.max(-128, y.zeroPoint())),
-                c.off(n.output()));
+                i(m.multiplier()), i(m.shift()), i(y.zeroPoint()), i(((TfliteRelu) n.op()).actMin()),
+                c.off(n.output()), maskOffset(c, n));
     }
 
     static void softmax(CEmitContext c, Node n) {
@@ -150,5 +159,33 @@ final class TfliteCEmitters {
         Quantization y = q(n.output());
         c.call("tt_tfl_quantize", c.arena(), c.off(n.inputs().get(0)), i(n.output().type().elementCount()),
                 c.f((float) y.scale()), i(y.zeroPoint()), c.off(n.output()));
+    }
+
+    static void padGrad(CEmitContext c, Node n) {
+        TflitePad op = ((TflitePadGrad) n.op()).pad();
+        Shape gs = n.inputs().get(0).type().shape();
+        Shape ys = n.output().type().shape();
+        c.call("tt_tfl_pad_backward", c.arena(), c.off(n.inputs().get(0)), i(gs.dim(1)), i(gs.dim(2)), i(gs.dim(3)),
+                i(op.top()), i(op.left()), c.off(n.output()), i(ys.dim(1)), i(ys.dim(2)));
+    }
+
+    static void poolGrad(CEmitContext c, Node n) {
+        TflitePool op = ((TflitePoolGrad) n.op()).pool();
+        Value g = n.inputs().get(0);
+        Value x = n.inputs().get(1);
+        Shape xs = x.type().shape();
+        c.call("tt_tfl_pool_backward", c.arena(), c.off(x), i(xs.dim(1)), i(xs.dim(2)), i(xs.dim(3)),
+                op.max() ? "1" : "0", i(op.filterH()), i(op.filterW()), i(op.strideH()), i(op.strideW()),
+                i(op.padTop()), i(op.padLeft()), i(op.actMin()), i(op.actMax()), c.off(g),
+                i(g.type().shape().dim(1)), i(g.type().shape().dim(2)), c.off(n.output()));
+    }
+
+    static void concatGrad(CEmitContext c, Node n) {
+        TfliteConcatGrad op = (TfliteConcatGrad) n.op();
+        Shape gs = n.inputs().get(0).type().shape();
+        long inner = TfliteConcatGrad.inner(gs, op.axis());
+        c.call("tt_tfl_concat_backward", c.arena(), c.off(n.inputs().get(0)),
+                i(TfliteConcatGrad.outer(gs, op.axis())), i(gs.dim(op.axis()) * inner), i(op.start() * inner),
+                i(op.length() * inner), c.off(n.output()));
     }
 }

@@ -46,6 +46,9 @@ public final class JvmOpEmitters {
         EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteEmitters::softmax);
         EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteEmitters::quantize);
         EMITTERS.put(OpKind.BAND_REGION, BandRegionEmitter::bandRegion);
+        EMITTERS.put(OpKind.TFLITE_PAD_GRAD, TfliteEmitters::padGrad);
+        EMITTERS.put(OpKind.TFLITE_POOL_GRAD, TfliteEmitters::poolGrad);
+        EMITTERS.put(OpKind.TFLITE_CONCAT_GRAD, TfliteEmitters::concatGrad);
     }
 
     private JvmOpEmitters() {

@@ -47,11 +47,19 @@ public final class JvmRun {
         }
     }
 
+    /**
+     * Writes a model input: its int8 values, or for a float32 input (an imported model that starts with QUANTIZE)
+     * the little-endian bytes of its floats, as the C runtime's {@code tt_train_step} takes them.
+     */
     static void write(byte[] arena, dev.tinytrain.planner.ArenaLayout layout, Value v, byte[] data) {
-        require(v, DType.INT8);
-        if (data.length != v.type().elementCount()) {
+        DType t = v.type().dtype();
+        if (t != DType.INT8 && t != DType.FLOAT32) {
+            throw new IllegalArgumentException("%" + v.name() + " is " + t.irName() + ", not int8 or float32");
+        }
+        if (data.length != v.type().byteSize()) {
             throw new IllegalArgumentException("%" + v.name() + " " + v.type().shape() + " needs "
-                    + v.type().elementCount() + " int8 values, got " + data.length);
+                    + v.type().elementCount() + (t == DType.INT8 ? " int8 values" : " float32 values ("
+                    + v.type().byteSize() + " little-endian bytes)") + ", got " + data.length + " bytes");
         }
         System.arraycopy(data, 0, arena, layout.offsetOf(v), data.length);
     }

@@ -16,6 +16,7 @@ import dev.tinytrain.ir.ops.AddGrad;
 import dev.tinytrain.ir.ops.AvgPoolGrad;
 import dev.tinytrain.ir.ops.ChannelSlice;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.ConvGradInput;
 import dev.tinytrain.ir.ops.ConvGradOutput;
 import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
@@ -229,12 +230,11 @@ final class TrainingEmitters {
             c.invoke(UPDATE_CONV_BIAS);
             return;
         }
-        Node conv = c.graph().users(p).stream().filter(u -> u.op() instanceof Conv2d).findFirst()
-                .orElseThrow(() -> new UnsupportedOpException("op '" + n.name() + "': int8 parameter %" + p.name()
-                        + " is not a conv weight"));
+        Node conv = owningConv(c, n, p);
         Value x = conv.inputs().get(0);
         Shape xs = x.type().shape();
-        ConvGeom geom = geometry((Conv2d) conv.op(), xs.dim(1), xs.dim(2), xs.dim(3), conv.output().type().shape(), p);
+        ConvGeom geom = geometry(((ConvLayer) conv.op()).gradientGeometry().orElseThrow(), xs.dim(1), xs.dim(2),
+                xs.dim(3), conv.output().type().shape(), p);
         c.arena();
         c.offset(g);
         c.constant(geom);
@@ -257,7 +257,8 @@ final class TrainingEmitters {
         ConvGeom gradGeom = geometry(op.grad().conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
         Node conv = owningConv(c, n, w);
         Shape cs = conv.inputs().get(0).type().shape();
-        ConvGeom geom = geometry((Conv2d) conv.op(), cs.dim(1), cs.dim(2), cs.dim(3), conv.output().type().shape(), w);
+        ConvGeom geom = geometry(((ConvLayer) conv.op()).gradientGeometry().orElseThrow(), cs.dim(1), cs.dim(2),
+                cs.dim(3), conv.output().type().shape(), w);
         SgdUpdate u = op.update();
         RoundingMode mode = mode(u);
         c.constant(new FastConvWeightGradUpdate(x.type().requireQuantization(x.name()).zeroPoint(), gradGeom, geom,
@@ -310,7 +311,7 @@ final class TrainingEmitters {
     }
 
     private static Node owningConv(EmitContext c, Node n, Value w) {
-        return c.graph().users(w).stream().filter(u -> u.op() instanceof Conv2d).findFirst()
+        return c.graph().users(w).stream().filter(u -> u.op() instanceof ConvLayer).findFirst()
                 .orElseThrow(() -> new UnsupportedOpException("op '" + n.name() + "': int8 parameter %" + w.name()
                         + " is not a conv weight"));
     }

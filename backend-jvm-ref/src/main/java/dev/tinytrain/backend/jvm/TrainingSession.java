@@ -51,7 +51,8 @@ public final class TrainingSession {
 
     /**
      * Runs one training step on one int8 NHWC image and its label, updating the trained parameters in place with
-     * the compiled learning rates.
+     * the compiled learning rates. A model with a float32 input (an imported TFLite model that starts with
+     * {@code QUANTIZE}) takes the little-endian bytes of its floats, as the C runtime does.
      *
      * @return the loss before the update
      */
@@ -75,7 +76,7 @@ public final class TrainingSession {
         return JvmRun.readFloat32(arena, step.layout(), training.lossValue())[0];
     }
 
-    /** The float32 logits of one int8 NHWC image with the current parameters. */
+    /** The float32 logits of one int8 NHWC image (or float32 input bytes) with the current parameters. */
     public float[] infer(byte[] input) {
         JvmRun.write(arena, inference.layout(), training.input(), input);
         inference.run(arena);

@@ -31,7 +31,7 @@ import java.util.Optional;
  *     pre-clamp value {@code v + y_zero} lies in [-128, 127] inclusive (the straight-through gradient passes)
  */
 public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int padRight, int groups,
-                     Quantization output, boolean saveMask) implements Op {
+                     Quantization output, boolean saveMask) implements ConvLayer {
 
     /** Validates attribute ranges. */
     public Conv2d {
@@ -83,9 +83,16 @@ public record Conv2d(int stride, int padTop, int padLeft, int padBottom, int pad
     }
 
     /** The effective scales of this conv applied to input {@code x} with weight {@code w}. */
+    @Override
     public float[] effectiveScales(Value x, Value w) {
         return effectiveScales(x.type().requireQuantization(x.name()).scale(),
                 w.type().requireQuantization(w.name()).scalesAsFloats(), output.scale());
+    }
+
+    /** The native conv is its own gradient geometry. */
+    @Override
+    public Optional<Conv2d> gradientGeometry() {
+        return Optional.of(this);
     }
 
     /** True when the weight uses the depthwise layout (one filter per channel). */

@@ -17,11 +17,12 @@ import java.util.Optional;
  * explicitly ({@code traits} has no default, so a new kind does not compile until it does);
  * {@link #fuseUpdate} is an optional fusion a gradient op may offer.
  */
-public sealed interface Op permits Conv2d, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape,
+public sealed interface Op permits ConvLayer, QuantizedAdd, GlobalAvgPool, Dequantize, Linear, Reshape,
         SoftmaxCrossEntropy, LinearGradInput, LinearGradWeight, DequantizeGrad, AvgPoolGrad, AddGrad, Accumulate,
         ConvGradOutput, ConvGradInput, ConvGradWeight, ConvGradBias, ChannelSlice, SgdUpdate, ConvGradWeightUpdate,
-        ConvGradBiasUpdate, LinearGradWeightUpdate, StreamedBackward, TfliteConv2d, TfliteAdd, TflitePad, TfliteMean,
-        TflitePool, TfliteConcat, TfliteRelu, TfliteSoftmax, TfliteQuantize, BandRegion {
+        ConvGradBiasUpdate, LinearGradWeightUpdate, StreamedBackward, TfliteAdd, TflitePad, TfliteMean,
+        TflitePool, TfliteConcat, TfliteRelu, TfliteSoftmax, TfliteQuantize, TflitePadGrad, TflitePoolGrad,
+        TfliteConcatGrad, BandRegion {
 
     /** The kind of this op. */
     OpKind kind();

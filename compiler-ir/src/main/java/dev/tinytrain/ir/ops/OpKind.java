@@ -78,6 +78,12 @@ public enum OpKind {
     TFLITE_SOFTMAX("tfl.softmax", 1, TfliteSoftmax::fromJson),
     /** TFLite float32 to int8 quantize. */
     TFLITE_QUANTIZE("tfl.quantize", 1, TfliteQuantize::fromJson),
+    /** Gradient of the TFLite pad: the gradient cropped to the input. */
+    TFLITE_PAD_GRAD("tfl.pad_grad", 1, TflitePadGrad::fromJson),
+    /** Gradient of the TFLite max or average pool. */
+    TFLITE_POOL_GRAD("tfl.pool_grad", 2, TflitePoolGrad::fromJson),
+    /** Gradient of one operand of the TFLite concatenation: its part of the gradient. */
+    TFLITE_CONCAT_GRAD("tfl.concat_grad", 1, TfliteConcatGrad::fromJson),
     /** A frozen forward prefix run in row bands through line buffers; its operand count varies (-1). */
     BAND_REGION("band_region", -1, BandRegion::fromJson);
 

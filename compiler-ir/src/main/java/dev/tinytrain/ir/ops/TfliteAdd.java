@@ -9,6 +9,7 @@ import dev.tinytrain.ir.Value;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * int8 elementwise add of two tensors of the same shape in TFLite integer numerics (TFLite's reference int8
@@ -18,8 +19,10 @@ import java.util.Map;
  * @param output the sum's quantization (per tensor)
  * @param actMin lower clamp
  * @param actMax upper clamp
+ * @param saveMask when true the op has a second result, {@code bit} of the output's shape: 1 where the pre-clamp
+ *     sum lies in {@code [actMin, actMax]} inclusive (the straight-through gradient passes)
  */
-public record TfliteAdd(Quantization output, int actMin, int actMax) implements Op {
+public record TfliteAdd(Quantization output, int actMin, int actMax, boolean saveMask) implements Op {
 
     /** Validates the clamp. */
     public TfliteAdd {
@@ -36,10 +39,21 @@ public record TfliteAdd(Quantization output, int actMin, int actMax) implements 
         }
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** The add as imported (no mask result). */
+    public TfliteAdd(Quantization output, int actMin, int actMax) {
+        this(output, actMin, actMax, false);
+    }
+
+    /** Can save its clamp mask (its gradient needs only the scales and the mask); nothing in place. */
     @Override
     public OpTraits traits(List<Value> inputs) {
-        return OpTraits.NONE;
+        return new OpTraits(Optional.empty(),
+                new SavedForBackward(List.of(), true, SavedForBackward.PartialInput.NOT_PARTIAL), InPlaceOperands.NONE);
+    }
+
+    @Override
+    public TfliteAdd withSaveMask(boolean mask) {
+        return new TfliteAdd(output, actMin, actMax, mask);
     }
 
     @Override
@@ -55,7 +69,8 @@ public record TfliteAdd(Quantization output, int actMin, int actMax) implements 
             Checks.fail(node, "shape", "operands %" + in.get(0).name() + " " + in.get(0).type().shape() + " and %"
                     + in.get(1).name() + " " + in.get(1).type().shape() + " differ in shape (no broadcasting)");
         }
-        return List.of(in.get(0).type().requantized(DType.INT8, output));
+        TensorType y = in.get(0).type().requantized(DType.INT8, output);
+        return saveMask ? List.of(y, TensorType.of(DType.BIT, y.shape(), y.layout())) : List.of(y);
     }
 
     @Override
@@ -63,6 +78,9 @@ public record TfliteAdd(Quantization output, int actMin, int actMax) implements 
         Map<String, Object> m = new LinkedHashMap<>();
         m.put(Attr.OUTPUT, output);
         m.put("clamp", List.of(actMin, actMax));
+        if (saveMask) {
+            m.put("mask", true);
+        }
         return m;
     }
 
@@ -70,10 +88,11 @@ public record TfliteAdd(Quantization output, int actMin, int actMax) implements 
     public void writeJson(ObjectNode out) {
         Attr.writeOutput(out, output);
         out.putArray("clamp").add(actMin).add(actMax);
+        out.put("mask", saveMask);
     }
 
     static Op fromJson(JsonNode a) {
         List<Integer> clamp = Attr.intList(a, "clamp", 2);
-        return new TfliteAdd(Attr.output(a), clamp.get(0), clamp.get(1));
+        return new TfliteAdd(Attr.output(a), clamp.get(0), clamp.get(1), Attr.bool(a, "mask", false));
     }
 }

@@ -33,9 +33,13 @@ import java.util.Optional;
  * @param actMax upper clamp
  * @param fullyConnected true for an imported {@code FULLY_CONNECTED} layer, whose per-tensor weight scale TFLite
  *     turns into a multiplier differently ({@link TfliteRequant#convLike})
+ * @param saveMask when true the op has a second result, {@code bit} of the output's shape: 1 where the
+ *     pre-clamp value {@code MultiplyByQuantizedMultiplier(acc) + y_zero} lies in {@code [actMin, actMax]}
+ *     inclusive (the straight-through gradient passes the fused activation)
  */
 public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight, int groups,
-                           Quantization output, int actMin, int actMax, boolean fullyConnected) implements Op {
+                           Quantization output, int actMin, int actMax, boolean fullyConnected, boolean saveMask)
+        implements ConvLayer {
 
     /** Validates attribute ranges. */
     public TfliteConv2d {
@@ -46,10 +50,54 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         TfliteAdd.checkClamp("tfl.conv2d", output, actMin, actMax);
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** The layer as imported (no mask result). */
+    public TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, int padBottom, int padRight, int groups,
+                        Quantization output, int actMin, int actMax, boolean fullyConnected) {
+        this(strideH, strideW, padTop, padLeft, padBottom, padRight, groups, output, actMin, actMax, fullyConnected,
+                false);
+    }
+
+    /**
+     * As {@link Conv2d}: keeps its input (weight gradient) and weight (input gradient) and can save its clamp mask;
+     * with partially trained weights a dense layer keeps a slice of its input, a depthwise one all of it. The
+     * TFLite kernel reads whole windows of its input, so its output never overwrites it.
+     */
     @Override
     public OpTraits traits(List<Value> inputs) {
-        return OpTraits.NONE;
+        boolean depthwise = inputs.get(1).type().layout() == Layout.DEPTHWISE;
+        SavedForBackward.PartialInput partial = depthwise ? SavedForBackward.PartialInput.WHOLE
+                : groups == 1 ? SavedForBackward.PartialInput.TRAINED_CHANNELS
+                : SavedForBackward.PartialInput.NOT_PARTIAL;
+        return new OpTraits(Optional.empty(), new SavedForBackward(List.of(0, 1), true, partial),
+                InPlaceOperands.NONE);
+    }
+
+    @Override
+    public TfliteConv2d withSaveMask(boolean mask) {
+        return new TfliteConv2d(strideH, strideW, padTop, padLeft, padBottom, padRight, groups, output, actMin, actMax,
+                fullyConnected, mask);
+    }
+
+    /** {@code fl32(x_scale * w_scale[o] / y_scale)} with the weight's scales per output channel. */
+    @Override
+    public float[] effectiveScales(Value x, Value w) {
+        return Conv2d.effectiveScales(x.type().requireQuantization(x.name()).scale(), weightScales(w),
+                output.scale());
+    }
+
+    /**
+     * The backward ops' form of this layer's geometry: one stride, the top and left padding, and a bottom (right)
+     * padding equal to the top (left) one or one more, as TFLite's {@code SAME} and {@code VALID} padding give;
+     * empty otherwise (the converters' MCU models have no other).
+     */
+    @Override
+    public Optional<Conv2d> gradientGeometry() {
+        boolean sameOrValid = padBottom >= padTop && padBottom <= padTop + 1 && padRight >= padLeft
+                && padRight <= padLeft + 1;
+        if (strideH != strideW || !sameOrValid) {
+            return Optional.empty();
+        }
+        return Optional.of(new Conv2d(strideH, padTop, padLeft, padBottom, padRight, groups, output, false));
     }
 
     @Override
@@ -129,7 +177,8 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         }
         Shape ys = new Window(ws.dim(1), ws.dim(2), strideH, strideW, padTop, padLeft, padBottom, padRight)
                 .outputShape(node, x, "kernel", cout);
-        return List.of(TensorType.quantized(DType.INT8, ys, Layout.NHWC, output));
+        TensorType y = TensorType.quantized(DType.INT8, ys, Layout.NHWC, output);
+        return saveMask ? List.of(y, TensorType.of(DType.BIT, ys, Layout.NHWC)) : List.of(y);
     }
 
     @Override
@@ -151,6 +200,9 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         if (fullyConnected) {
             m.put("fc", true);
         }
+        if (saveMask) {
+            m.put("mask", true);
+        }
         return m;
     }
 
@@ -162,6 +214,7 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         Attr.writeOutput(out, output);
         out.putArray("clamp").add(actMin).add(actMax);
         out.put("fc", fullyConnected);
+        out.put("mask", saveMask);
     }
 
     static Op fromJson(JsonNode a) {
@@ -170,6 +223,6 @@ public record TfliteConv2d(int strideH, int strideW, int padTop, int padLeft, in
         List<Integer> clamp = Attr.intList(a, "clamp", 2);
         return new TfliteConv2d(stride.get(0), stride.get(1), pad.get(0), pad.get(1), pad.get(2), pad.get(3),
                 Attr.integer(a, "groups"), Attr.output(a), clamp.get(0), clamp.get(1),
-                Attr.bool(a, "fc", false));
+                Attr.bool(a, "fc", false), Attr.bool(a, "mask", false));
     }
 }

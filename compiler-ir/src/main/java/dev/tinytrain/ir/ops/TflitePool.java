@@ -43,10 +43,12 @@ public record TflitePool(boolean max, int filterH, int filterW, int strideH, int
         }
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** Keeps its input: the gradient finds each window's first maximum (or the clamp) in it. */
     @Override
     public OpTraits traits(List<Value> inputs) {
-        return OpTraits.NONE;
+        return new OpTraits(java.util.Optional.empty(),
+                new SavedForBackward(List.of(0), false, SavedForBackward.PartialInput.NOT_PARTIAL),
+                InPlaceOperands.NONE);
     }
 
     @Override

@@ -15,18 +15,36 @@ import java.util.Map;
  * {@code double(fl32(x_scale / y_scale))}, clamped to {@code [max(-128, y_zero), 127]}.
  *
  * @param output the result's quantization (per tensor)
+ * @param saveMask when true the op has a second result, {@code bit} of the output's shape: 1 where the pre-clamp
+ *     value lies in {@code [max(-128, y_zero), 127]} inclusive (the straight-through gradient passes)
  */
-public record TfliteRelu(Quantization output) implements Op {
+public record TfliteRelu(Quantization output, boolean saveMask) implements Op {
 
     /** Validates the quantization. */
     public TfliteRelu {
         TfliteAdd.checkClamp("tfl.relu", output, -128, 127);
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** The ReLU as imported (no mask result). */
+    public TfliteRelu(Quantization output) {
+        this(output, false);
+    }
+
+    /** Can save its clamp mask (its gradient needs only the scales and the mask); nothing in place. */
     @Override
     public OpTraits traits(List<Value> inputs) {
-        return OpTraits.NONE;
+        return new OpTraits(java.util.Optional.empty(),
+                new SavedForBackward(List.of(), true, SavedForBackward.PartialInput.NOT_PARTIAL), InPlaceOperands.NONE);
+    }
+
+    @Override
+    public TfliteRelu withSaveMask(boolean mask) {
+        return new TfliteRelu(output, mask);
+    }
+
+    /** The lower clamp: {@code max(-128, y_zero)}. */
+    public int actMin() {
+        return Math.max(-128, output.zeroPoint());
     }
 
     @Override
@@ -39,20 +57,27 @@ public record TfliteRelu(Quantization output) implements Op {
         Checks.arity(node, kind(), in);
         Checks.dtype(node, in.get(0), DType.INT8, "input");
         Checks.perTensor(node, in.get(0), "input");
-        return List.of(in.get(0).type().requantized(DType.INT8, output));
+        TensorType y = in.get(0).type().requantized(DType.INT8, output);
+        return saveMask ? List.of(y, TensorType.of(DType.BIT, y.shape(), y.layout())) : List.of(y);
     }
 
     @Override
     public Map<String, Object> attributes() {
-        return Map.of(Attr.OUTPUT, output);
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put(Attr.OUTPUT, output);
+        if (saveMask) {
+            m.put("mask", true);
+        }
+        return m;
     }
 
     @Override
     public void writeJson(ObjectNode out) {
         Attr.writeOutput(out, output);
+        out.put("mask", saveMask);
     }
 
     static Op fromJson(JsonNode a) {
-        return new TfliteRelu(Attr.output(a));
+        return new TfliteRelu(Attr.output(a), Attr.bool(a, "mask", false));
     }
 }

@@ -115,6 +115,11 @@ class OpTraitsTest {
             case BAND_REGION -> new Sample(new BandRegion(List.of(
                     new BandRegion.Layer("c", CONV, List.of(0), List.of(1, 2)),
                     new BandRegion.Layer("a", new QuantizedAdd(Q), List.of(1, 1), List.of())), 1), List.of(X, W, B));
+            case TFLITE_PAD_GRAD -> new Sample(new TflitePadGrad(new TflitePad(1, 0, 0, 1)), List.of(GX));
+            case TFLITE_POOL_GRAD -> new Sample(new TflitePoolGrad(new TflitePool(true, 2, 2, 2, 2, 0, 0, 0, 0, -128,
+                    127)), List.of(new Value("gp", TensorType.of(DType.FLOAT32, Shape.of(1, 2, 2, 2), Layout.NHWC)),
+                    X));
+            case TFLITE_CONCAT_GRAD -> new Sample(new TfliteConcatGrad(3, 1, 1), List.of(GX));
         };
     }
 
@@ -129,7 +134,8 @@ class OpTraitsTest {
                     LINEAR_GRAD_INPUT, LINEAR_GRAD_WEIGHT, DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE,
                     CONV_GRAD_OUTPUT, CONV_GRAD_INPUT, CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> List.of();
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD, TFLITE_POOL_GRAD, TFLITE_CONCAT_GRAD,
+                    BAND_REGION -> List.of();
         };
     }
 
@@ -143,8 +149,11 @@ class OpTraitsTest {
                     DEQUANTIZE_GRAD, AVG_POOL_GRAD, ADD_GRAD, ACCUMULATE, CONV_GRAD_OUTPUT, CONV_GRAD_INPUT,
                     CONV_GRAD_WEIGHT, CONV_GRAD_BIAS, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE,
                     CONV_GRAD_BIAS_UPDATE, LINEAR_GRAD_WEIGHT_UPDATE, STREAMED_BACKWARD,
-                    TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> SavedForBackward.NOTHING;
+                    TFLITE_PAD, TFLITE_MEAN, TFLITE_CONCAT, TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD,
+                    TFLITE_POOL_GRAD, TFLITE_CONCAT_GRAD, BAND_REGION -> SavedForBackward.NOTHING;
+            case TFLITE_CONV2D -> new SavedForBackward(List.of(0, 1), true, PartialInput.TRAINED_CHANNELS);
+            case TFLITE_ADD, TFLITE_RELU -> new SavedForBackward(List.of(), true, PartialInput.NOT_PARTIAL);
+            case TFLITE_POOL -> new SavedForBackward(List.of(0), false, PartialInput.NOT_PARTIAL);
         };
     }
 
@@ -158,7 +167,8 @@ class OpTraitsTest {
                     CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
                     LINEAR_GRAD_WEIGHT_UPDATE, STREAMED_BACKWARD,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE -> InPlaceOperands.NONE;
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD, TFLITE_POOL_GRAD,
+                    TFLITE_CONCAT_GRAD -> InPlaceOperands.NONE;
             case BAND_REGION -> InPlaceOperands.LEAD_OFFSET;
         };
     }
@@ -175,7 +185,8 @@ class OpTraitsTest {
                     CONV_GRAD_INPUT, CHANNEL_SLICE, SGD_UPDATE, CONV_GRAD_WEIGHT_UPDATE, CONV_GRAD_BIAS_UPDATE,
                     LINEAR_GRAD_WEIGHT_UPDATE, STREAMED_BACKWARD,
                     TFLITE_CONV2D, TFLITE_ADD, TFLITE_PAD, TFLITE_MEAN, TFLITE_POOL, TFLITE_CONCAT, TFLITE_RELU,
-                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, BAND_REGION -> null;
+                    TFLITE_SOFTMAX, TFLITE_QUANTIZE, TFLITE_PAD_GRAD, TFLITE_POOL_GRAD, TFLITE_CONCAT_GRAD,
+                    BAND_REGION -> null;
         };
     }
 

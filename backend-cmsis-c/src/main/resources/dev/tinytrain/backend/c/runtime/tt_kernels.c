@@ -931,6 +931,13 @@ tt_conv_geom tt_conv_geom_of(int32_t in_h, int32_t in_w, int32_t in_c, int32_t o
     return g;
 }
 
+/* ConvGeom.outputFits: the padding the last window reads beyond the input lies in (pad - stride, pad + 1] */
+static int tt__output_fits(int32_t in, int32_t out, int32_t k, int32_t stride, int32_t pad)
+{
+    int64_t end = (int64_t)(out - 1) * stride + k - pad - in;
+    return out >= 1 && end > pad - stride && end <= pad + 1;
+}
+
 int tt_conv_geom_valid(const tt_conv_geom *g)
 {
     if (g->in_h <= 0 || g->in_w <= 0 || g->in_c <= 0 || g->out_c <= 0 || g->k_h <= 0 || g->k_w <= 0
@@ -943,8 +950,8 @@ int tt_conv_geom_valid(const tt_conv_geom *g)
     if (g->in_h + 2 * g->pad_h < g->k_h || g->in_w + 2 * g->pad_w < g->k_w) {
         return 0;
     }
-    return g->out_h == (g->in_h + 2 * g->pad_h - g->k_h) / g->stride_h + 1
-           && g->out_w == (g->in_w + 2 * g->pad_w - g->k_w) / g->stride_w + 1;
+    return tt__output_fits(g->in_h, g->out_h, g->k_h, g->stride_h, g->pad_h)
+           && tt__output_fits(g->in_w, g->out_w, g->k_w, g->stride_w, g->pad_w);
 }
 
 int tt_conv_geom_depthwise(const tt_conv_geom *g)

@@ -265,7 +265,7 @@ typedef struct tt_conv_geom {
     int32_t out_h, out_w, out_c;
     int32_t k_h, k_w;
     int32_t stride_h, stride_w;
-    int32_t pad_h, pad_w; /* on both sides */
+    int32_t pad_h, pad_w; /* on both sides (one more at the bottom/right allowed: ConvGeom.outputFits) */
     int32_t groups;
 } tt_conv_geom;
 

@@ -1,7 +1,15 @@
 /* tinytrain TFLite integer numerics: see tt_tflite.h. Mirrors TfliteKernels.java line by line. */
 #include "tt_tflite.h"
 
+#include <float.h>
 #include <string.h>
+
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
+#error "tinytrain kernels need FLT_EVAL_METHOD == 0 (the backward kernels' float expressions evaluated in float)"
+#endif
+#if defined(__FAST_MATH__)
+#error "tinytrain kernels must not be compiled with -ffast-math (results would no longer be bit-exact)"
+#endif
 
 int32_t tt_tfl_srdhm(int32_t a, int32_t b)
 {
@@ -36,6 +44,28 @@ static int32_t tt_tfl_clamp(int32_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* TfliteKernels.store: pre clamped to [lo, hi] at element index; with mask_off >= 0 the element's clamp-mask bit
+ * set when pre passed unchanged (the mask cleared by tt_tfl_clear_mask) */
+static void tt_tfl_store(int8_t *arena, int32_t out_off, int32_t mask_off, int32_t index, int32_t pre, int32_t lo,
+                         int32_t hi)
+{
+    int32_t clamped = tt_tfl_clamp(pre, lo, hi);
+    arena[out_off + index] = (int8_t)clamped;
+    if (mask_off >= 0) {
+        uint8_t *m = (uint8_t *)arena + mask_off + (index >> 3);
+        uint32_t pass = clamped == pre ? 1u : 0u;
+        *m = (uint8_t)(*m | (pass << (index & 7)));
+    }
+}
+
+/* TfliteKernels.clearMask */
+static void tt_tfl_clear_mask(int8_t *arena, int32_t mask_off, int32_t count)
+{
+    if (mask_off >= 0) {
+        memset(arena + mask_off, 0, (size_t)tt_mask_bytes(count));
+    }
+}
+
 /* element `c` of row `row` of a weight whose last axis has `channels` entries, whole or split (tt_kernels.h) */
 static int32_t tt_tfl_weight_at(const tt_weight *w, int32_t row, int32_t c, int32_t channels)
 {
@@ -51,8 +81,9 @@ void tt_tfl_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, in
                    const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride_h, int32_t stride_w,
                    int32_t pad_top, int32_t pad_left, int32_t groups, const int32_t *bias,
                    const int32_t *multiplier, const int32_t *shift, int32_t y_zero, int32_t act_min,
-                   int32_t act_max, int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c)
+                   int32_t act_max, int32_t out_off, int32_t out_h, int32_t out_w, int32_t out_c, int32_t mask_off)
 {
+    tt_tfl_clear_mask(arena, mask_off, out_h * out_w * out_c);
     int depthwise = groups == in_c && groups == out_c && groups > 1;
     int32_t cpg = in_c / groups;
     int32_t opg = out_c / groups;
@@ -98,7 +129,7 @@ void tt_tfl_conv2d(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, in
                 }
                 acc += bias[oc];
                 acc = tt_tfl_mbqm(acc, multiplier[oc], shift[oc]) + y_zero;
-                arena[out_off + (oy * out_w + ox) * out_c + oc] = (int8_t)tt_tfl_clamp(acc, act_min, act_max);
+                tt_tfl_store(arena, out_off, mask_off, (oy * out_w + ox) * out_c + oc, acc, act_min, act_max);
             }
         }
     }
@@ -154,8 +185,10 @@ int32_t tt_tfl_round_scaled(int32_t acc, int64_t significand, int32_t exponent)
 
 void tt_tfl_fully_connected(int8_t *arena, int32_t in_off, int32_t depth, int32_t x_zero, const tt_weight *weight,
                             const int32_t *bias, const int64_t *significand, const int32_t *exponent,
-                            int32_t y_zero, int32_t act_min, int32_t act_max, int32_t out_off, int32_t out_c)
+                            int32_t y_zero, int32_t act_min, int32_t act_max, int32_t out_off, int32_t out_c,
+                            int32_t mask_off)
 {
+    tt_tfl_clear_mask(arena, mask_off, out_c);
     for (int32_t o = 0; o < out_c; o++) {
         int32_t acc = 0;
         for (int32_t d = 0; d < depth; d++) {
@@ -163,21 +196,22 @@ void tt_tfl_fully_connected(int8_t *arena, int32_t in_off, int32_t depth, int32_
         }
         acc += bias[o];
         int32_t y = tt_tfl_round_scaled(acc, significand[o], exponent[o]) + y_zero;
-        arena[out_off + o] = (int8_t)tt_tfl_clamp(y, act_min, act_max);
+        tt_tfl_store(arena, out_off, mask_off, o, y, act_min, act_max);
     }
 }
 
 void tt_tfl_add(int8_t *arena, int32_t a_off, int32_t a_zero, int32_t a_multiplier, int32_t a_shift,
                 int32_t b_off, int32_t b_zero, int32_t b_multiplier, int32_t b_shift, int32_t count,
                 int32_t out_multiplier, int32_t out_shift, int32_t y_zero, int32_t act_min, int32_t act_max,
-                int32_t out_off, int32_t left_shift)
+                int32_t out_off, int32_t left_shift, int32_t mask_off)
 {
+    tt_tfl_clear_mask(arena, mask_off, count);
     for (int32_t i = 0; i < count; i++) {
         int32_t a = (arena[a_off + i] - a_zero) * (1 << left_shift);
         int32_t b = (arena[b_off + i] - b_zero) * (1 << left_shift);
         int32_t sum = tt_tfl_mbqm(a, a_multiplier, a_shift) + tt_tfl_mbqm(b, b_multiplier, b_shift);
         int32_t y = tt_tfl_mbqm(sum, out_multiplier, out_shift) + y_zero;
-        arena[out_off + i] = (int8_t)tt_tfl_clamp(y, act_min, act_max);
+        tt_tfl_store(arena, out_off, mask_off, i, y, act_min, act_max);
     }
 }
 
@@ -212,6 +246,34 @@ void tt_tfl_mean(int8_t *arena, int32_t in_off, int32_t positions, int32_t chann
     }
 }
 
+/* TfliteKernels.poolWindow: the pooled value before the clamp in the high 32 bits, the element index of the first
+ * maximum (max pool) or the number of taps (average pool) in the low 32 bits */
+static int64_t tt_tfl_pool_window(const int8_t *arena, int32_t in_off, int32_t in_w, int32_t channels, int32_t is_max,
+                                  int32_t iy0, int32_t fy0, int32_t fy1, int32_t ix0, int32_t fx0, int32_t fx1,
+                                  int32_t c)
+{
+    int32_t acc = is_max ? -128 : 0;
+    int32_t count = 0;
+    int32_t first = -1;
+    for (int32_t fy = fy0; fy < fy1; fy++) {
+        for (int32_t fx = fx0; fx < fx1; fx++) {
+            int32_t e = ((iy0 + fy) * in_w + ix0 + fx) * channels + c;
+            int32_t v = arena[in_off + e];
+            if (!is_max) {
+                acc += v;
+            } else if (first < 0 || v > acc) {
+                acc = v;
+                first = e;
+            }
+            count++;
+        }
+    }
+    if (!is_max) {
+        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    }
+    return (int64_t)(((uint64_t)(uint32_t)acc << 32) | (uint32_t)(is_max ? first : count));
+}
+
 void tt_tfl_pool(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t channels, int32_t is_max,
                  int32_t filter_h, int32_t filter_w, int32_t stride_h, int32_t stride_w, int32_t pad_top,
                  int32_t pad_left, int32_t act_min, int32_t act_max, int32_t out_off, int32_t out_h, int32_t out_w)
@@ -225,18 +287,9 @@ void tt_tfl_pool(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int3
             int32_t fx0 = ix0 < 0 ? -ix0 : 0;
             int32_t fx1 = filter_w < in_w - ix0 ? filter_w : in_w - ix0;
             for (int32_t c = 0; c < channels; c++) {
-                int32_t acc = is_max ? -128 : 0;
-                int32_t count = 0;
-                for (int32_t fy = fy0; fy < fy1; fy++) {
-                    for (int32_t fx = fx0; fx < fx1; fx++) {
-                        int32_t v = arena[in_off + ((iy0 + fy) * in_w + ix0 + fx) * channels + c];
-                        acc = is_max ? (v > acc ? v : acc) : acc + v;
-                        count++;
-                    }
-                }
-                if (!is_max) {
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                }
+                int64_t window = tt_tfl_pool_window(arena, in_off, in_w, channels, is_max, iy0, fy0, fy1, ix0, fx0,
+                                                    fx1, c);
+                int32_t acc = (int32_t)(window >> 32);
                 arena[out_off + (oy * out_w + ox) * channels + c] = (int8_t)tt_tfl_clamp(acc, act_min, act_max);
             }
         }
@@ -254,11 +307,12 @@ void tt_tfl_concat(int8_t *arena, int32_t a_off, int32_t a_chunk, int32_t b_off,
 }
 
 void tt_tfl_relu(int8_t *arena, int32_t in_off, int32_t count, int32_t x_zero, int32_t multiplier, int32_t shift,
-                 int32_t y_zero, int32_t act_min, int32_t out_off)
+                 int32_t y_zero, int32_t act_min, int32_t out_off, int32_t mask_off)
 {
+    tt_tfl_clear_mask(arena, mask_off, count);
     for (int32_t i = 0; i < count; i++) {
         int32_t y = y_zero + tt_tfl_mbqm(arena[in_off + i] - x_zero, multiplier, shift);
-        arena[out_off + i] = (int8_t)tt_tfl_clamp(y, act_min, 127);
+        tt_tfl_store(arena, out_off, mask_off, i, y, act_min, 127);
     }
 }
 
@@ -401,5 +455,66 @@ void tt_tfl_quantize(int8_t *arena, int32_t in_off, int32_t count, float scale, 
         float r = tt_tfl_round_half_away(tt_get_f32(arena, in_off + 4 * i) / scale);
         float bounded = r != r ? 0.0f : (r < -1024.0f ? -1024.0f : (r > 1024.0f ? 1024.0f : r));
         arena[out_off + i] = (int8_t)tt_tfl_clamp((int32_t)bounded + zero, -128, 127);
+    }
+}
+
+/* ======================================================================================================== */
+/* Backward (float32 gradients; TfliteBackwardKernels.java)                                                 */
+/* ======================================================================================================== */
+
+void tt_tfl_pad_backward(int8_t *arena, int32_t g_off, int32_t g_h, int32_t g_w, int32_t channels, int32_t top,
+                         int32_t left, int32_t out_off, int32_t out_h, int32_t out_w)
+{
+    (void)g_h;
+    int32_t row = 4 * out_w * channels;
+    for (int32_t y = 0; y < out_h; y++) {
+        memmove(arena + out_off + y * row, arena + g_off + 4 * (((y + top) * g_w + left) * channels), (size_t)row);
+    }
+}
+
+void tt_tfl_pool_backward(int8_t *arena, int32_t x_off, int32_t in_h, int32_t in_w, int32_t channels,
+                          int32_t is_max, int32_t filter_h, int32_t filter_w, int32_t stride_h, int32_t stride_w,
+                          int32_t pad_top, int32_t pad_left, int32_t act_min, int32_t act_max, int32_t g_off,
+                          int32_t out_h, int32_t out_w, int32_t dx_off)
+{
+    memset(arena + dx_off, 0, (size_t)4 * (size_t)(in_h * in_w * channels));
+    for (int32_t oy = 0; oy < out_h; oy++) {
+        int32_t iy0 = oy * stride_h - pad_top;
+        int32_t fy0 = iy0 < 0 ? -iy0 : 0;
+        int32_t fy1 = filter_h < in_h - iy0 ? filter_h : in_h - iy0;
+        for (int32_t ox = 0; ox < out_w; ox++) {
+            int32_t ix0 = ox * stride_w - pad_left;
+            int32_t fx0 = ix0 < 0 ? -ix0 : 0;
+            int32_t fx1 = filter_w < in_w - ix0 ? filter_w : in_w - ix0;
+            for (int32_t c = 0; c < channels; c++) {
+                int64_t window = tt_tfl_pool_window(arena, x_off, in_w, channels, is_max, iy0, fy0, fy1, ix0, fx0,
+                                                    fx1, c);
+                int32_t acc = (int32_t)(window >> 32);
+                if (acc < act_min || acc > act_max) {
+                    continue; /* clamped by the fused activation: the straight-through gradient is 0 */
+                }
+                float g = tt_get_f32(arena, g_off + 4 * ((oy * out_w + ox) * channels + c));
+                if (is_max) {
+                    int32_t first = (int32_t)(uint32_t)window; /* the element index of the first maximum */
+                    tt_put_f32(arena, dx_off + 4 * first, tt_get_f32(arena, dx_off + 4 * first) + g);
+                    continue;
+                }
+                float share = g / (float)(int32_t)(uint32_t)window; /* the number of taps */
+                for (int32_t fy = fy0; fy < fy1; fy++) {
+                    for (int32_t fx = fx0; fx < fx1; fx++) {
+                        int32_t at = dx_off + 4 * (((iy0 + fy) * in_w + ix0 + fx) * channels + c);
+                        tt_put_f32(arena, at, tt_get_f32(arena, at) + share);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void tt_tfl_concat_backward(int8_t *arena, int32_t g_off, int32_t outer, int32_t row_length, int32_t start,
+                            int32_t length, int32_t out_off)
+{
+    for (int32_t i = 0; i < outer; i++) {
+        memmove(arena + out_off + 4 * i * length, arena + g_off + 4 * (i * row_length + start), (size_t)(4 * length));
     }
 }

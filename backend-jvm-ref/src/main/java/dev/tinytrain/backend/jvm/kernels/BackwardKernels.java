@@ -50,7 +50,10 @@ public final class BackwardKernels {
     /**
      * Geometry of a 2-D convolution with batch 1, NHWC activations.
      *
-     * <p>{@code outH = (inH + 2*padH - kH) / strideH + 1} (same for W), checked by the constructor. A conv is
+     * <p>{@code outH = (inH + 2*padH - kH) / strideH + 1} (same for W), or one more row (column) where the last
+     * window reads one padding row more at the bottom (right) than at the top (left), as TFLite's {@code SAME}
+     * padding has it when the total padding is odd: checked by the constructor ({@link #outputFits}). Every kernel
+     * bounds taps by the input and output sizes, so the bottom padding needs no field of its own. A conv is
      * <em>depthwise</em> when {@code groups == inC == outC}; its weight layout is {@code [1][KH][KW][C]}.
      * Otherwise the weight is OHWI {@code [outC][KH][KW][inC/groups]} (dense: groups = 1).
      *
@@ -83,9 +86,19 @@ public final class BackwardKernels {
             if (inH + 2 * padH < kH || inW + 2 * padW < kW) {
                 throw new IllegalArgumentException("kernel larger than padded input");
             }
-            if (outH != (inH + 2 * padH - kH) / strideH + 1 || outW != (inW + 2 * padW - kW) / strideW + 1) {
+            if (!outputFits(inH, outH, kH, strideH, padH) || !outputFits(inW, outW, kW, strideW, padW)) {
                 throw new IllegalArgumentException("output size " + outH + "x" + outW + " does not match geometry");
             }
+        }
+
+        /**
+         * True when {@code out} windows fit one dimension: the padding the last window reads beyond the input,
+         * {@code (out - 1) * stride + k - pad - in}, lies in {@code (pad - stride, pad + 1]} (symmetric padding
+         * {@code pad}, or one more at the end).
+         */
+        static boolean outputFits(int in, int out, int k, int stride, int pad) {
+            long end = (long) (out - 1) * stride + k - pad - in;
+            return out >= 1 && end > pad - stride && end <= pad + 1;
         }
 
         /**

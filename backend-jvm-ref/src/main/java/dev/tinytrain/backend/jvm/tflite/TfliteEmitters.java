@@ -8,10 +8,14 @@ import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.TfliteAdd;
 import dev.tinytrain.ir.ops.TfliteConcat;
+import dev.tinytrain.ir.ops.TfliteConcatGrad;
 import dev.tinytrain.ir.ops.TfliteConv2d;
 import dev.tinytrain.ir.ops.TfliteMean;
 import dev.tinytrain.ir.ops.TflitePad;
+import dev.tinytrain.ir.ops.TflitePadGrad;
 import dev.tinytrain.ir.ops.TflitePool;
+import dev.tinytrain.ir.ops.TflitePoolGrad;
+import dev.tinytrain.ir.ops.TfliteRelu;
 import dev.tinytrain.ir.ops.TfliteRequant;
 import dev.tinytrain.ir.ops.TfliteSoftmax;
 import dev.tinytrain.ir.ops.TfliteRequant.Multiplier;
@@ -34,6 +38,9 @@ public final class TfliteEmitters {
     private static final Method RELU = KernelMethods.of(TfliteKernels.class, "relu");
     private static final Method SOFTMAX = KernelMethods.of(TfliteKernels.class, "softmax");
     private static final Method QUANTIZE = KernelMethods.of(TfliteKernels.class, "quantize");
+    private static final Method PAD_BACKWARD = KernelMethods.of(TfliteBackwardKernels.class, "padBackward");
+    private static final Method POOL_BACKWARD = KernelMethods.of(TfliteBackwardKernels.class, "poolBackward");
+    private static final Method CONCAT_BACKWARD = KernelMethods.of(TfliteBackwardKernels.class, "concatBackward");
 
     private TfliteEmitters() {
     }
@@ -69,6 +76,15 @@ public final class TfliteEmitters {
         pushInts(c, s.dim(1), s.dim(2));
     }
 
+    /** Pushes the offset of the node's clamp mask when it keeps one (training), else -1. */
+    private static void maskOffset(EmitContext c, Node n) {
+        if (n.outputs().size() > 1) {
+            c.offset(n.outputs().get(1));
+        } else {
+            c.pushInt(-1);
+        }
+    }
+
     private static Quantization q(Value v) {
         return v.type().requireQuantization(v.name());
     }
@@ -97,6 +113,7 @@ public final class TfliteEmitters {
             c.constant(TfliteRequant.exponents(eff));
             requantizedOutput(c, op.output(), op.actMin(), op.actMax(), n.output());
             c.pushInt(ys.dim(3));
+            maskOffset(c, n);
             c.invoke(FULLY_CONNECTED);
             return;
         }
@@ -111,6 +128,7 @@ public final class TfliteEmitters {
         c.constant(TfliteRequant.shifts(m));
         requantizedOutput(c, op.output(), op.actMin(), op.actMax(), n.output());
         pushInts(c, ys.dim(1), ys.dim(2), ys.dim(3));
+        maskOffset(c, n);
         c.invoke(CONV2D);
     }
 
@@ -128,6 +146,7 @@ public final class TfliteEmitters {
                 m[2].shift());
         requantizedOutput(c, op.output(), op.actMin(), op.actMax(), n.output());
         c.pushInt(TfliteRequant.ADD_LEFT_SHIFT);
+        maskOffset(c, n);
         c.invoke(ADD);
     }
 
@@ -188,8 +207,9 @@ public final class TfliteEmitters {
         c.arena();
         c.offset(x);
         pushInts(c, count(x), q(x).zeroPoint(), m.multiplier(), m.shift(), y.zeroPoint(),
-                Math.max(-128, y.zeroPoint()));
+                ((TfliteRelu) n.op()).actMin());
         c.offset(n.output());
+        maskOffset(c, n);
         c.invoke(RELU);
     }
 
@@ -217,5 +237,40 @@ public final class TfliteEmitters {
         c.pushInt(y.zeroPoint());
         c.offset(n.output());
         c.invoke(QUANTIZE);
+    }
+
+    /** {@code TFLITE_PAD_GRAD}. */
+    public static void padGrad(EmitContext c, Node n) {
+        TflitePad op = ((TflitePadGrad) n.op()).pad();
+        arenaAndNhwc(c, n.inputs().get(0));
+        pushInts(c, op.top(), op.left());
+        outputAndSize(c, n.output());
+        c.invoke(PAD_BACKWARD);
+    }
+
+    /** {@code TFLITE_POOL_GRAD}. */
+    public static void poolGrad(EmitContext c, Node n) {
+        TflitePool op = ((TflitePoolGrad) n.op()).pool();
+        Value g = n.inputs().get(0);
+        arenaAndNhwc(c, n.inputs().get(1));
+        pushInts(c, op.max() ? 1 : 0, op.filterH(), op.filterW(), op.strideH(), op.strideW(), op.padTop(),
+                op.padLeft(), op.actMin(), op.actMax());
+        c.offset(g);
+        pushInts(c, g.type().shape().dim(1), g.type().shape().dim(2));
+        c.offset(n.output());
+        c.invoke(POOL_BACKWARD);
+    }
+
+    /** {@code TFLITE_CONCAT_GRAD}. */
+    public static void concatGrad(EmitContext c, Node n) {
+        TfliteConcatGrad op = (TfliteConcatGrad) n.op();
+        Shape gs = n.inputs().get(0).type().shape();
+        long inner = TfliteConcatGrad.inner(gs, op.axis());
+        c.arena();
+        c.offset(n.inputs().get(0));
+        pushInts(c, Math.toIntExact(TfliteConcatGrad.outer(gs, op.axis())), Math.toIntExact(gs.dim(op.axis()) * inner),
+                Math.toIntExact(op.start() * inner), Math.toIntExact(op.length() * inner));
+        c.offset(n.output());
+        c.invoke(CONCAT_BACKWARD);
     }
 }

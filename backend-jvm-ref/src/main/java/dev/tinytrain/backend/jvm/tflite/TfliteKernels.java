@@ -1,5 +1,6 @@
 package dev.tinytrain.backend.jvm.tflite;
 
+import dev.tinytrain.backend.jvm.kernels.ArenaAccess;
 import dev.tinytrain.ir.ops.TfliteRequant;
 
 /**
@@ -47,13 +48,36 @@ public final class TfliteKernels {
     }
 
     /**
+     * Stores {@code pre} clamped to {@code [lo, hi]} at element {@code index} of the output and, when
+     * {@code maskOff >= 0}, sets the element's clamp-mask bit if {@code pre} passed the clamp unchanged (the mask
+     * was cleared by {@link #clearMask}; layout as {@code ArenaAccess.getMaskBit}).
+     */
+    private static void store(byte[] arena, int outOff, int maskOff, int index, int pre, int lo, int hi) {
+        int clamped = clamp(pre, lo, hi);
+        arena[outOff + index] = (byte) clamped;
+        if (maskOff >= 0) {
+            int pass = clamped == pre ? 1 : 0;
+            arena[maskOff + (index >> 3)] |= (byte) (pass << (index & 7));
+        }
+    }
+
+    /** Zeroes the clamp mask of {@code count} elements at {@code maskOff}; nothing when {@code maskOff < 0}. */
+    private static void clearMask(byte[] arena, int maskOff, int count) {
+        if (maskOff >= 0) {
+            java.util.Arrays.fill(arena, maskOff, maskOff + ArenaAccess.maskBytes(count), (byte) 0);
+        }
+    }
+
+    /**
      * Conv, depthwise conv or fully connected (TFLite {@code ConvPerChannel} / {@code DepthwiseConvPerChannel}):
-     * weight {@code [O,kH,kW,inC/groups]}, or {@code [1,kH,kW,C]} when {@code groups == inC == outC}.
+     * weight {@code [O,kH,kW,inC/groups]}, or {@code [1,kH,kW,C]} when {@code groups == inC == outC}. With
+     * {@code maskOff >= 0} also the clamp mask (1 where the requantized value lies in {@code [actMin, actMax]}).
      */
     public static void conv2d(byte[] arena, int inOff, int inH, int inW, int inC, int xZero, byte[] weight, int kH,
                               int kW, int strideH, int strideW, int padTop, int padLeft, int groups, int[] bias,
                               int[] multiplier, int[] shift, int yZero, int actMin, int actMax, int outOff, int outH,
-                              int outW, int outC) {
+                              int outW, int outC, int maskOff) {
+        clearMask(arena, maskOff, outH * outW * outC);
         boolean depthwise = groups == inC && groups == outC && groups > 1;
         int cpg = inC / groups;
         int opg = outC / groups;
@@ -88,7 +112,7 @@ public final class TfliteKernels {
                     }
                     acc += bias[oc];
                     acc = multiplyByQuantizedMultiplier(acc, multiplier[oc], shift[oc]) + yZero;
-                    arena[outOff + (oy * outW + ox) * outC + oc] = (byte) clamp(acc, actMin, actMax);
+                    store(arena, outOff, maskOff, (oy * outW + ox) * outC + oc, acc, actMin, actMax);
                 }
             }
         }
@@ -137,11 +161,12 @@ public final class TfliteKernels {
     /**
      * TFLite int8 {@code FULLY_CONNECTED} with per-channel weights (reference {@code FullyConnectedPerChannel}
      * with float scales): weight {@code [outC][depth]}, {@code round(double(acc) * eff[o]) + yZero} clamped,
-     * {@code eff[o] = significand[o] * 2^exponent[o]}.
+     * {@code eff[o] = significand[o] * 2^exponent[o]}. With {@code maskOff >= 0} also the clamp mask.
      */
     public static void fullyConnected(byte[] arena, int inOff, int depth, int xZero, byte[] weight, int[] bias,
                                       long[] significand, int[] exponent, int yZero, int actMin, int actMax,
-                                      int outOff, int outC) {
+                                      int outOff, int outC, int maskOff) {
+        clearMask(arena, maskOff, outC);
         for (int o = 0; o < outC; o++) {
             int acc = 0;
             for (int d = 0; d < depth; d++) {
@@ -149,21 +174,25 @@ public final class TfliteKernels {
             }
             acc += bias[o];
             int y = roundScaled(acc, significand[o], exponent[o]) + yZero;
-            arena[outOff + o] = (byte) clamp(y, actMin, actMax);
+            store(arena, outOff, maskOff, o, y, actMin, actMax);
         }
     }
 
-    /** TFLite int8 {@code ADD} of two same-shaped tensors ({@code AddElementwise}, left shift 20). */
+    /**
+     * TFLite int8 {@code ADD} of two same-shaped tensors ({@code AddElementwise}, left shift 20); with
+     * {@code maskOff >= 0} also the clamp mask.
+     */
     public static void add(byte[] arena, int aOff, int aZero, int aMultiplier, int aShift, int bOff, int bZero,
                            int bMultiplier, int bShift, int count, int outMultiplier, int outShift, int yZero,
-                           int actMin, int actMax, int outOff, int leftShift) {
+                           int actMin, int actMax, int outOff, int leftShift, int maskOff) {
+        clearMask(arena, maskOff, count);
         for (int i = 0; i < count; i++) {
             int a = (arena[aOff + i] - aZero) * (1 << leftShift);
             int b = (arena[bOff + i] - bZero) * (1 << leftShift);
             int sum = multiplyByQuantizedMultiplier(a, aMultiplier, aShift)
                     + multiplyByQuantizedMultiplier(b, bMultiplier, bShift);
             int y = multiplyByQuantizedMultiplier(sum, outMultiplier, outShift) + yZero;
-            arena[outOff + i] = (byte) clamp(y, actMin, actMax);
+            store(arena, outOff, maskOff, i, y, actMin, actMax);
         }
     }
 
@@ -217,22 +246,43 @@ public final class TfliteKernels {
                 int fx0 = Math.max(0, -ix0);
                 int fx1 = Math.min(filterW, inW - ix0);
                 for (int c = 0; c < channels; c++) {
-                    int acc = max ? -128 : 0;
-                    int count = 0;
-                    for (int fy = fy0; fy < fy1; fy++) {
-                        for (int fx = fx0; fx < fx1; fx++) {
-                            int v = arena[inOff + ((iy0 + fy) * inW + ix0 + fx) * channels + c];
-                            acc = max ? Math.max(acc, v) : acc + v;
-                            count++;
-                        }
-                    }
-                    if (!max) {
-                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    }
+                    long window = poolWindow(arena, inOff, inW, channels, max, iy0, fy0, fy1, ix0, fx0, fx1, c);
+                    int acc = (int) (window >> 32);
                     arena[outOff + (oy * outW + ox) * channels + c] = (byte) clamp(acc, actMin, actMax);
                 }
             }
         }
+    }
+
+    /**
+     * One window of channel {@code c} of {@link #pool}, rows {@code iy0 + fy0 .. iy0 + fy1 - 1} and columns
+     * {@code ix0 + fx0 .. ix0 + fx1 - 1} (the taps inside the input): the pooled value before the clamp in the high
+     * 32 bits (the maximum, or the sum divided by the number of taps rounded half away from zero), and in the low 32
+     * bits the element index of the first maximum in scan order (rows, then columns) or the number of taps. The
+     * gradient ({@link TfliteBackwardKernels#poolBackward}) recomputes its windows with this.
+     */
+    static long poolWindow(byte[] arena, int inOff, int inW, int channels, boolean max, int iy0, int fy0, int fy1,
+                           int ix0, int fx0, int fx1, int c) {
+        int acc = max ? -128 : 0;
+        int count = 0;
+        int first = -1;
+        for (int fy = fy0; fy < fy1; fy++) {
+            for (int fx = fx0; fx < fx1; fx++) {
+                int e = ((iy0 + fy) * inW + ix0 + fx) * channels + c;
+                int v = arena[inOff + e];
+                if (!max) {
+                    acc += v;
+                } else if (first < 0 || v > acc) {
+                    acc = v;
+                    first = e;
+                }
+                count++;
+            }
+        }
+        if (!max) {
+            acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+        }
+        return ((long) acc << 32) | ((max ? first : count) & 0xFFFFFFFFL);
     }
 
     /** TFLite {@code CONCATENATION} of two tensors: per outer index, a chunk of each. */
@@ -244,12 +294,16 @@ public final class TfliteKernels {
         }
     }
 
-    /** TFLite int8 {@code RELU}: requantize, then clamp to {@code [actMin, 127]}. */
+    /**
+     * TFLite int8 {@code RELU}: requantize, then clamp to {@code [actMin, 127]}; with {@code maskOff >= 0} also the
+     * clamp mask.
+     */
     public static void relu(byte[] arena, int inOff, int count, int xZero, int multiplier, int shift, int yZero,
-                            int actMin, int outOff) {
+                            int actMin, int outOff, int maskOff) {
+        clearMask(arena, maskOff, count);
         for (int i = 0; i < count; i++) {
             int y = yZero + multiplyByQuantizedMultiplier(arena[inOff + i] - xZero, multiplier, shift);
-            arena[outOff + i] = (byte) clamp(y, actMin, 127);
+            store(arena, outOff, maskOff, i, y, actMin, 127);
         }
     }
 

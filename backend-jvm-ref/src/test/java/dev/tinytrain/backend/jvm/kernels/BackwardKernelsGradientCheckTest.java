@@ -34,7 +34,7 @@ class BackwardKernelsGradientCheckTest {
     private static final double TOL = 2e-5;
 
     /** A gradient check: kernel value vs central difference of f along element i. */
-    private static void checkAll(String what, float[] kernel, double[] point, java.util.function.ToDoubleFunction<double[]> f) {
+    static void checkAll(String what, float[] kernel, double[] point, java.util.function.ToDoubleFunction<double[]> f) {
         double[] fd = new double[point.length];
         double max = 0;
         for (int i = 0; i < point.length; i++) {
@@ -126,7 +126,9 @@ class BackwardKernelsGradientCheckTest {
                 ConvGeom.of(6, 6, 3, 3, 5, 1, 3),                    // depthwise 5x5
                 ConvGeom.of(9, 8, 2, 2, 7, 2, 2),                    // depthwise 7x7 s2
                 ConvGeom.of(4, 4, 8, 5, 1, 1, 1),                    // pointwise
-                new ConvGeom(5, 7, 3, 2, 7, 2, 2, 3, 2, 1, 0, 1, 1)); // non-square kernel, unequal stride/pad
+                new ConvGeom(5, 7, 3, 2, 7, 2, 2, 3, 2, 1, 0, 1, 1),  // non-square kernel, unequal stride/pad
+                new ConvGeom(8, 6, 3, 4, 3, 4, 3, 3, 2, 2, 0, 0, 1),  // TFLite SAME, stride 2: one more pad at the end
+                new ConvGeom(8, 8, 4, 4, 4, 4, 3, 3, 2, 2, 0, 0, 4)); // the same, depthwise
     }
 
     /** Conv input, weight and bias gradients vs finite differences, for dense, grouped, depthwise and 1x1. */

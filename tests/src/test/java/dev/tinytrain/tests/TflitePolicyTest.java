@@ -1,0 +1,99 @@
+package dev.tinytrain.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.tinytrain.autodiff.TrainingOptions;
+import dev.tinytrain.compiler.CompileOptions;
+import dev.tinytrain.compiler.Compiler;
+import dev.tinytrain.compiler.MemoryReport;
+import dev.tinytrain.compiler.Target;
+import dev.tinytrain.compiler.output.SchemeSource;
+import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.SharedFolder;
+import dev.tinytrain.ir.Trainability;
+import dev.tinytrain.ir.importer.HeadSpec;
+import dev.tinytrain.pruning.PolicyException;
+import dev.tinytrain.pruning.PolicyJson;
+import dev.tinytrain.pruning.PolicyResolver;
+import dev.tinytrain.pruning.Presets;
+import dev.tinytrain.tflite.TfliteImporter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sparse-update policies on an imported {@code .tflite} model: its conv layers are backbone convs in forward order,
+ * addressed by index, node name or TFLite operator index; {@code bench/mcunet-99kb-tflite.json} (the study's
+ * scheme, by operator index) trains exactly what the native mcunet-99kb trains, layer for layer.
+ */
+class TflitePolicyTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    private static Graph tflite() {
+        Path file = SharedFolder.require().resolve("tflite").resolve("mcunet-5fps-int8.tflite");
+        return TfliteImporter.load(file, HeadSpec.transfer(new float[10 * 160], new float[10])).graph();
+    }
+
+    @Test
+    void theImportedMcunetHasTheNativeConvsLayerForLayer() {
+        Graph imported = tflite();
+        Graph nativeModel = CTestSupport.model("mcunet-5fps");
+        List<String> importedOrder = Compiler.convOrder(imported);
+        List<String> nativeOrder = Compiler.convOrder(nativeModel); // both with a float transfer head
+        assertEquals(42, importedOrder.size());
+        assertEquals(nativeOrder.size(), importedOrder.size());
+        for (int i = 0; i < importedOrder.size(); i++) {
+            assertEquals(weightShape(nativeModel, nativeOrder.get(i)), weightShape(imported, importedOrder.get(i)),
+                    "conv " + i + ": " + nativeOrder.get(i) + " vs " + importedOrder.get(i));
+        }
+    }
+
+    @Test
+    void theStudyPolicyByOperatorIndexIsMcunet99kbOfTheImportedGraph() {
+        Graph g = tflite();
+        List<String> order = Compiler.convOrder(g);
+        Map<String, Trainability> byOperator = PolicyResolver.resolve(
+                PolicyJson.read(ROOT.resolve("bench/mcunet-99kb-tflite.json")), g, order);
+        assertEquals(PolicyResolver.resolve(Presets.get("mcunet-99kb"), g, order), byOperator);
+        assertEquals(Trainability.ALL, byOperator.get("op28.weight"));
+        assertEquals(12, byOperator.get("op47.weight").channels().size()); // 0.125 of 96 input channels
+        assertEquals(Trainability.FROZEN, byOperator.get("op25.bias")); // conv 19, outside the 22-conv window
+        assertEquals(Trainability.ALL, byOperator.get("op26.bias")); // conv 20
+    }
+
+    /**
+     * With its pads folded into the convs, the imported MCUNet's mcunet-99kb step needs the native step's memory:
+     * the same arena (its lower bound) and the same SRAM, which fits the STM32F746.
+     */
+    @Test
+    void theStudyStepNeedsTheNativeStepsMemory() {
+        CompileOptions o = SchemeSource.resolve(ROOT.resolve("bench/mcunet-99kb-tflite.json").toString(), ROOT)
+                .options(TrainingOptions.of(1e-3f, "stochastic"));
+        MemoryReport imported = Compiler.compile(tflite(), Target.STM32F746, o).report();
+        MemoryReport nativeStep = Compiler.compile(CTestSupport.model("mcunet-5fps"), Target.STM32F746,
+                CompileOptions.preset("mcunet-99kb", 1e-3f)).report();
+        assertEquals(163_844, imported.arenaBytes());
+        assertEquals(imported.lowerBoundBytes(), imported.arenaBytes());
+        assertEquals(246_028, imported.sramTotalBytes());
+        assertEquals(nativeStep.sramTotalBytes(), imported.sramTotalBytes());
+        assertEquals(nativeStep.arenaBytes(), imported.arenaBytes());
+    }
+
+    @Test
+    void anOperatorThatIsNotAConvIsNamed() {
+        Graph g = tflite();
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyResolver.resolve(
+                PolicyJson.parse("{\"bias_window\": 3, \"weights\": [{\"op\": 27}]}"), g, Compiler.convOrder(g)));
+        assertEquals("weights[0]: operator 27 is not a conv layer of graph 'mcunet-5fps-int8' (a policy's \"op\""
+                + " names a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED operator of an imported .tflite model; its"
+                + " conv layers are op1 .. op53)", e.getMessage());
+    }
+
+    private static Object weightShape(Graph g, String conv) {
+        Node n = g.nodes().stream().filter(x -> x.name().equals(conv)).findFirst().orElseThrow();
+        return List.of(n.inputs().get(1).type().shape(), n.inputs().get(1).type().layout());
+    }
+}
