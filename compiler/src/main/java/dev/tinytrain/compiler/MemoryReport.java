@@ -38,7 +38,7 @@ import java.util.Map;
  * @param sramTotalBytes arena + trainable weights + biases + head + masters + stack
  * @param frozenWeightBytes int8 weights and weight channels that stay frozen (Flash)
  * @param frozenBiasBytes frozen int32 biases (Flash)
- * @param constantBytes per-channel float32 constants: effective scales and QAS divisors (Flash)
+ * @param constantBytes per-channel float32 constants (effective scales, QAS divisors) and band programs' tables (Flash)
  * @param codeBytes code (an estimate of the target; the C backend measures the linked image)
  * @param flashBytes frozen weights + frozen biases + constants + code
  * @param sramBudgetBytes the target's SRAM
@@ -171,6 +171,7 @@ public record MemoryReport(String model, String scheme, String target, long aren
                 constants += tfliteConstantBytes(step.graph(), n, t);
             }
             if (n.op() instanceof BandRegion b) {
+                constants += 4L * b.program(n.name(), n.inputs()).table().length; // the band program's int32 table
                 for (BandRegion.Layer l : b.layers()) {
                     if (l.op() instanceof Conv2d c) {
                         constants += 4L * c.outChannels(n.inputs().get(l.params().get(0)));

@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 public final class PrefixStreaming {
     /** Band heights tried (output rows of the prefix's last layer per band). */
-    static final int[] BAND_ROWS = {1, 2, 4, 8};
+    static final int[] BAND_ROWS = {1, 2, 4};
     /** Most candidates planned in full, in ranking order (planning stops earlier when LOAD bounds the rest). */
     static final int PLANNED = 8;
     /** Estimated Cortex-M7 instructions of one kernel call's setup (arguments, loop prologues). */

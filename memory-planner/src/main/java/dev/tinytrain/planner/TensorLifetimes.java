@@ -63,7 +63,8 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
      */
     public static TensorLifetimes of(Graph g, boolean inPlace, int alignment) {
         Alignment.require(alignment);
-        TensorLifetimes best = build(g, inPlace, alignment, Set.of());
+        Map<String, Long> leads = new HashMap<>(); // each lead once: a band region's comes from its program
+        TensorLifetimes best = build(g, inPlace, alignment, Set.of(), leads);
         if (!inPlace) {
             return best;
         }
@@ -77,7 +78,7 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
             }
             Set<String> trial = new HashSet<>(taken);
             trial.add(n.name());
-            TensorLifetimes t = build(g, true, alignment, trial);
+            TensorLifetimes t = build(g, true, alignment, trial, leads);
             String out = n.outputs().get(0).name();
             if (!t.bufferOf().get(out).equals(out) && t.betterThan(best, alignment)) {
                 taken = trial;
@@ -102,7 +103,8 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
     }
 
     /** One analysis; depthwise convs go in place only when named in {@code depthwise}. */
-    private static TensorLifetimes build(Graph g, boolean inPlace, int alignment, Set<String> depthwise) {
+    private static TensorLifetimes build(Graph g, boolean inPlace, int alignment, Set<String> depthwise,
+                                         Map<String, Long> leads) {
         List<Node> nodes = g.nodes();
         int end = nodes.size() + 1;
         Map<String, Integer> first = new LinkedHashMap<>();
@@ -132,15 +134,18 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         // in-place: union the result with an operand that dies at this op and has the same size
         Map<String, String> bufferOf = new LinkedHashMap<>();
         Map<String, Long> offsetIn = new LinkedHashMap<>();
+        Map<String, List<String>> members = new HashMap<>(); // buffer (root) -> the values it holds
         first.keySet().forEach(v -> {
             bufferOf.put(v, v);
             offsetIn.put(v, 0L);
+            members.put(v, new ArrayList<>(List.of(v)));
         });
         if (inPlace) {
             for (int i = 0; i < nodes.size(); i++) {
                 Node n = nodes.get(i);
                 if (depthwise.contains(n.name()) && leadsInput(n)) {
-                    depthwiseInPlace(g, n, i + 1, alignment, bufferOf, offsetIn, last, size);
+                    depthwiseInPlace(g, n, i + 1, alignment, leads.computeIfAbsent(n.name(), k -> minimumLead(n)),
+                            bufferOf, members, offsetIn, last, size);
                     continue;
                 }
                 if (n.outputs().isEmpty()) {
@@ -150,14 +155,14 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
                 for (int k : n.traits().inPlaceOperands().sameOffset()) {
                     Value in = n.inputs().get(k);
                     String buf = find(bufferOf, in.name());
-                    boolean diesHere = last.get(in.name()) == i + 1 && groupLast(bufferOf, last, buf) == i + 1;
+                    boolean diesHere = last.get(in.name()) == i + 1 && groupLast(members.get(buf), last) == i + 1;
                     boolean sameSize = size.get(in.name()).equals(size.get(out.name()))
                             && offsetIn.get(in.name()) == 0
-                            && groupExtent(bufferOf, offsetIn, size, buf) == size.get(out.name());
+                            && groupExtent(members.get(buf), offsetIn, size) == size.get(out.name());
                     boolean readOnce = n.inputs().stream().filter(v -> v.name().equals(in.name())).count() == 1;
                     if (first.containsKey(in.name()) && diesHere && sameSize && readOnce
                             && !g.outputs().contains(in)) {
-                        bufferOf.put(out.name(), buf);
+                        join(bufferOf, members, out.name(), buf);
                         break;
                     }
                 }
@@ -187,29 +192,27 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
      * Puts the output of depthwise conv {@code n} (run at {@code step}) at offset 0 of its input's buffer and
      * shifts the input's buffer members by the lead, when the input dies at {@code n} and that saves bytes.
      */
-    private static void depthwiseInPlace(Graph g, Node n, int step, int alignment, Map<String, String> bufferOf,
-                                         Map<String, Long> offsetIn, Map<String, Integer> last,
-                                         Map<String, Long> size) {
+    private static void depthwiseInPlace(Graph g, Node n, int step, int alignment, long minimumLead,
+                                         Map<String, String> bufferOf,
+                                         Map<String, List<String>> members, Map<String, Long> offsetIn,
+                                         Map<String, Integer> last, Map<String, Long> size) {
         Value in = n.inputs().get(0);
         Value out = n.outputs().get(0);
         if (!bufferOf.containsKey(in.name()) || g.outputs().contains(in)) {
             return;
         }
         String buf = find(bufferOf, in.name());
-        if (last.get(in.name()) != step || groupLast(bufferOf, last, buf) != step) {
+        if (last.get(in.name()) != step || groupLast(members.get(buf), last) != step) {
             return; // the input (or a value sharing its bytes) is still needed after the conv
         }
-        long lead = minimumLead(n);
-        lead = (lead + alignment - 1) / alignment * alignment;
+        long lead = (minimumLead + alignment - 1) / alignment * alignment;
         if (lead >= size.get(out.name())) {
             return; // the output would not overlap the input: two separate buffers are as small
         }
-        for (String v : bufferOf.keySet()) {
-            if (find(bufferOf, v).equals(buf)) {
-                offsetIn.merge(v, lead, Long::sum);
-            }
+        for (String v : members.get(buf)) {
+            offsetIn.merge(v, lead, Long::sum);
         }
-        bufferOf.put(out.name(), buf);
+        join(bufferOf, members, out.name(), buf);
         offsetIn.put(out.name(), 0L);
     }
 
@@ -237,23 +240,24 @@ public record TensorLifetimes(List<BufferLifetime> buffers, Map<String, String> 
         return p;
     }
 
-    private static int groupLast(Map<String, String> parent, Map<String, Integer> last, String buf) {
+    /** Puts {@code value} (a result no value shares yet) into buffer {@code buf}. */
+    private static void join(Map<String, String> parent, Map<String, List<String>> members, String value, String buf) {
+        parent.put(value, buf);
+        members.get(buf).addAll(members.remove(value));
+    }
+
+    private static int groupLast(List<String> group, Map<String, Integer> last) {
         int m = -1;
-        for (String v : parent.keySet()) {
-            if (find(parent, v).equals(buf)) {
-                m = Math.max(m, last.get(v));
-            }
+        for (String v : group) {
+            m = Math.max(m, last.get(v));
         }
         return m;
     }
 
-    private static long groupExtent(Map<String, String> parent, Map<String, Long> offsetIn, Map<String, Long> size,
-                                    String buf) {
+    private static long groupExtent(List<String> group, Map<String, Long> offsetIn, Map<String, Long> size) {
         long m = 0;
-        for (String v : parent.keySet()) {
-            if (find(parent, v).equals(buf)) {
-                m = Math.max(m, offsetIn.get(v) + size.get(v));
-            }
+        for (String v : group) {
+            m = Math.max(m, offsetIn.get(v) + size.get(v));
         }
         return m;
     }

@@ -39,7 +39,7 @@ import java.util.Locale;
  *       {@code head} (float32 transfer head), {@code masterCopies} (float32 masters in {@code float_master}
  *       rounding), {@code stack}; they add up to {@code sramTotalBytes}</li>
  *   <li>{@code flashBytes}, {@code flashBudgetBytes}, {@code flashParts}: {@code frozenWeights},
- *       {@code frozenBiases}, {@code constants} (per-channel float32 scales and QAS divisors), {@code code} (the
+ *       {@code frozenBiases}, {@code constants} (per-channel float32 scales, QAS divisors, band tables), {@code code} (the
  *       target's code estimate); they add up to {@code flashBytes}</li>
  *   <li>{@code tensors}: one object per arena buffer, in schedule order of definition: {@code buffer} (its name,
  *       the first value it holds), {@code values} (every value it holds; several when ops run in place),
