@@ -18,8 +18,9 @@ import java.util.TreeMap;
 
 /**
  * Applies a {@link SparseUpdatePolicy} to one model: decides, for every parameter of the graph, whether it is
- * trained and on which channels. Backbone conv {@code i} is the conv2d node named {@code convOrder.get(i)} (its
- * weight and bias are operands 1 and 2); every other parameter belongs to the head and is always trained.
+ * trained and on which channels. Backbone conv {@code i} is the conv node ({@code conv2d}, or an imported model's
+ * {@code tfl.conv2d}) named {@code convOrder.get(i)} (its weight and bias are operands 1 and 2); every other float
+ * parameter belongs to the head and is always trained, every other quantized one stays frozen.
  */
 public final class PolicyResolver {
     private PolicyResolver() {
@@ -29,7 +30,7 @@ public final class PolicyResolver {
      * Resolves {@code policy} on {@code graph}.
      *
      * @param policy the policy
-     * @param graph a forward or training graph holding the backbone convs as conv2d nodes named by layer path
+     * @param graph a forward or training graph holding the backbone convs as conv nodes named by layer path
      * @param convOrder backbone conv paths in forward order ({@code ImportedModel.convOrder()}; index = TTE layer
      *     index)
      * @return every parameter of {@code graph}, in graph order, with its trainability
@@ -88,8 +89,7 @@ public final class PolicyResolver {
         }
         Map<String, Trainability> out = new LinkedHashMap<>();
         for (Parameter p : graph.parameters()) {
-            // not a backbone conv: the float head trains; quantized parameters of other layers (the frozen layers
-            // of an imported .tflite model, issue 14) stay frozen
+            // not a backbone conv: the float head trains; any other quantized parameter stays frozen
             Trainability other = p.value().type().dtype() == dev.tinytrain.ir.DType.FLOAT32 ? Trainability.ALL
                     : Trainability.FROZEN;
             out.put(p.name(), byParam.getOrDefault(p.name(), other));

@@ -185,9 +185,11 @@ class CRandomNetworkTest {
         if (RUNS.get() < SEEDS) {
             return; // a subset ran (or tools were missing)
         }
-        // the TFLite kinds run through TfliteRandomGraphTest's random chains (and their goldens), not these networks
+        // the TFLite kinds run through TfliteRandomGraphTest's random chains (and their goldens), their gradient kinds
+        // through TfliteRandomTrainingTest's, not these networks
         EnumSet<OpKind> missing = EnumSet.complementOf(EnumSet.copyOf(SEEN));
         missing.removeAll(TfliteRandomGraphTest.TFLITE_KINDS);
+        missing.removeAll(TfliteRandomTrainingTest.GRADIENT_KINDS);
         assertTrue(missing.isEmpty(), "op kinds no random network emitted: " + missing);
         // (a lead of 0, a stride-2 3x3 conv over its input, is taken where it lowers the peak: mbv2's block 1 in the
         // C goldens; the kernel conformance cases cover both)

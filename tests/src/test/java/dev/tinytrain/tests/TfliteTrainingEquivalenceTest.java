@@ -88,50 +88,68 @@ class TfliteTrainingEquivalenceTest {
 
     private static void tenStepsAreByteIdentical(String model, Graph g, CompiledModel compiled,
                                                  List<CModelRunner.Platform> more) {
-        CModel cm = compiled.toC("test");
-        Path folder = CModelRunner.materialize(cm, CTestSupport.CACHE);
-
         Random r = new Random(model.hashCode());
         int pixels = Math.toIntExact(g.inputs().get(0).type().elementCount());
         List<byte[]> images = new ArrayList<>();
-        CModelRunner.Commands cmds = new CModelRunner.Commands();
-        TrainingSession jvm = compiled.newSession();
-        float[] jvmLosses = new float[STEPS];
+        int[] labels = new int[STEPS];
         for (int s = 0; s < STEPS; s++) {
             byte[] img = new byte[pixels];
             r.nextBytes(img);
             images.add(img);
-            jvmLosses[s] = jvm.trainStep(img, s % 10);
-            cmds.train(img, s % 10);
+            labels[s] = s % 10;
         }
         byte[] probe = new byte[pixels];
         r.nextBytes(probe);
-        byte[] jvmState = CTrainingEquivalenceTest.encode(cm.state(), jvm, compiled.step().graph(), 42);
-        float[] jvmLogits = jvm.infer(probe);
-        assertTrue(jvmLosses[0] > 0, "the loss of a 10-class head starts positive");
-        boolean importedLayersTrain = compiled.step().graph().parameters().stream()
-                .anyMatch(p -> p.trainability().trainable() && !p.name().startsWith("head."));
-        if (importedLayersTrain) {
-            assertTrue(CTrainingEquivalenceTest.changedWeights(cm.state(), jvmState, compiled.step().graph()) > 0,
-                    model + ": ten steps should change some int8 weights of the imported layers");
-        }
-        cmds.saveState().infer(probe);
-
         List<CModelRunner.Platform> platforms = new ArrayList<>(List.of(CModelRunner.Platform.HOST,
                 CModelRunner.Platform.QEMU_M7));
         platforms.addAll(more);
+        Trained t = trainsIdentically(model, compiled, images, labels, probe, 42, platforms);
+        assertTrue(t.losses()[0] > 0, "the loss of a 10-class head starts positive");
+        boolean importedLayersTrain = compiled.step().graph().parameters().stream()
+                .anyMatch(p -> p.trainability().trainable() && !p.name().startsWith("head."));
+        if (importedLayersTrain) {
+            assertTrue(CTrainingEquivalenceTest.changedWeights(t.c().state(), t.state(), compiled.step().graph()) > 0,
+                    model + ": ten steps should change some int8 weights of the imported layers");
+        }
+    }
+
+    /** The JVM's side of {@link #trainsIdentically}: its losses, its trainable state, and the C model compared. */
+    record Trained(CModel c, float[] losses, byte[] state) {
+    }
+
+    /**
+     * Trains {@code compiled} on {@code inputs} (the input's raw bytes) with {@code labels} on the JVM and on each
+     * platform, then infers {@code probe}: every loss, the trainable state and the logits are byte-identical.
+     *
+     * @param seed the training options' seed (the state's header)
+     */
+    static Trained trainsIdentically(String what, CompiledModel compiled, List<byte[]> inputs, int[] labels,
+                                     byte[] probe, int seed, List<CModelRunner.Platform> platforms) {
+        CModel cm = compiled.toC("test");
+        Path folder = CModelRunner.materialize(cm, CTestSupport.CACHE);
+        CModelRunner.Commands cmds = new CModelRunner.Commands();
+        TrainingSession jvm = compiled.newSession();
+        float[] losses = new float[inputs.size()];
+        for (int s = 0; s < inputs.size(); s++) {
+            losses[s] = jvm.trainStep(inputs.get(s), labels[s]);
+            cmds.train(inputs.get(s), labels[s]);
+        }
+        byte[] state = CTrainingEquivalenceTest.encode(cm.state(), jvm, compiled.step().graph(), seed);
+        float[] jvmLogits = jvm.infer(probe);
+        cmds.saveState().infer(probe);
         for (CModelRunner.Platform p : platforms) {
             CModelRunner.Results res = CTestSupport.build(folder, p).run(cmds, TIMEOUT);
-            for (int s = 0; s < STEPS; s++) {
-                assertEquals(Float.floatToRawIntBits(jvmLosses[s]), Float.floatToRawIntBits(res.losses().get(s)),
-                        p + ": loss of step " + s);
+            for (int s = 0; s < inputs.size(); s++) {
+                assertEquals(Float.floatToRawIntBits(losses[s]), Float.floatToRawIntBits(res.losses().get(s)),
+                        what + " " + p + ": loss of step " + s);
             }
-            CTrainingEquivalenceTest.assertStateEquals(cm.state(), jvmState, res.lastState(), p);
+            CTrainingEquivalenceTest.assertStateEquals(cm.state(), state, res.lastState(), p);
             float[] logits = res.of('I').get(0).logits();
             for (int k = 0; k < logits.length; k++) {
                 assertEquals(Float.floatToRawIntBits(jvmLogits[k]), Float.floatToRawIntBits(logits[k]),
-                        p + ": logit " + k + " after training");
+                        what + " " + p + ": logit " + k + " after training");
             }
         }
+        return new Trained(cm, losses, state);
     }
 }

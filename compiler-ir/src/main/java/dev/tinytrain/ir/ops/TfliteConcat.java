@@ -25,7 +25,7 @@ public record TfliteConcat(int axis) implements Op {
         }
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** Its gradient needs only the operands' shapes: nothing saved, no update, nothing in place. */
     @Override
     public OpTraits traits(List<Value> inputs) {
         return OpTraits.NONE;

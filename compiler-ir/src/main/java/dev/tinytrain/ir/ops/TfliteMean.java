@@ -26,7 +26,7 @@ public record TfliteMean(Quantization output) implements Op {
         TfliteAdd.checkClamp("tfl.mean", output, -128, 127);
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** Its gradient needs only the scales and shapes: nothing saved, no update, nothing in place. */
     @Override
     public OpTraits traits(List<Value> inputs) {
         return OpTraits.NONE;

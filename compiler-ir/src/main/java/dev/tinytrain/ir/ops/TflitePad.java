@@ -28,7 +28,7 @@ public record TflitePad(int top, int bottom, int left, int right) implements Op 
         }
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** Its gradient (a crop) needs only the amounts: nothing saved, no update, nothing in place. */
     @Override
     public OpTraits traits(List<Value> inputs) {
         return OpTraits.NONE;

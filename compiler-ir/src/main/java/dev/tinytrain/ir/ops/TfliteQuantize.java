@@ -23,7 +23,7 @@ public record TfliteQuantize(Quantization output) implements Op {
         TfliteAdd.checkClamp("tfl.quantize", output, -128, 127);
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** On the model input, which takes no gradient: nothing saved, no update, nothing in place. */
     @Override
     public OpTraits traits(List<Value> inputs) {
         return OpTraits.NONE;

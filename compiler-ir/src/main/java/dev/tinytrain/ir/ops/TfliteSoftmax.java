@@ -33,7 +33,7 @@ public record TfliteSoftmax(float beta, Quantization output) implements Op {
         }
     }
 
-    /** Forward-only and frozen (imported layers are not trained yet): no update, nothing saved, nothing in place. */
+    /** Not differentiated (the transfer head replaces it): nothing saved, no update, nothing in place. */
     @Override
     public OpTraits traits(List<Value> inputs) {
         return OpTraits.NONE;

@@ -201,6 +201,22 @@ class OpTraitsTest {
         s.results(); // verifies
     }
 
+    /** The attributes a kind writes read back to an op that writes them again identically, and verifies. */
+    @ParameterizedTest
+    @EnumSource(OpKind.class)
+    void everyKindsAttributesRoundTripThroughJson(OpKind kind) {
+        Sample s = sample(kind);
+        com.fasterxml.jackson.databind.node.ObjectNode first =
+                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        s.op().writeJson(first);
+        Op read = kind.parseAttributes(first);
+        com.fasterxml.jackson.databind.node.ObjectNode second =
+                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        read.writeJson(second);
+        assertEquals(first, second, kind.irName());
+        assertEquals(s.results(), read.inferTypes("sample", s.operands()), kind.irName());
+    }
+
     @ParameterizedTest
     @EnumSource(OpKind.class)
     void parameterUpdateNamesTheOperandWrittenInPlace(OpKind kind) {
