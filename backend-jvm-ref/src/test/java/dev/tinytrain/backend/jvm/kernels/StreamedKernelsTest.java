@@ -200,29 +200,22 @@ class StreamedKernelsTest {
                 }
             }
 
-            Region region = new Region(o, gOff, str.proj(), dw, dwMask, dwEff, str.dw(),
-                    dwBiasOn ? new Update(str.dwBias(), str.dwView(), master ? str.dwBiasMaster() : null, qas, null,
+            // one region per copy of the parameters: the reference kernel and the lowered variant the JVM programs run
+            java.util.function.Function<Params, Region> regionOf = q -> new Region(o, gOff, q.proj(), dw, dwMask,
+                    dwEff, q.dw(),
+                    dwBiasOn ? new Update(q.dwBias(), q.dwView(), master ? q.dwBiasMaster() : null, qas, null, mode)
+                            : null,
+                    dwWeightOn ? new Update(null, null, master ? q.dwMaster() : null, qas, dwChannels, mode) : null,
+                    dwWeightOn ? dwX : -1, 3, deep ? exp : null, expMask, expEff, q.exp(),
+                    expBiasOn ? new Update(q.expBias(), q.expView(), master ? q.expBiasMaster() : null, qas, null,
                             mode) : null,
-                    dwWeightOn ? new Update(null, null, master ? str.dwMaster() : null, qas, dwChannels, mode) : null,
-                    dwWeightOn ? dwX : -1, 3, deep ? exp : null, expMask, expEff, str.exp(),
-                    expBiasOn ? new Update(str.expBias(), str.expView(), master ? str.expBiasMaster() : null, qas,
-                            null, mode) : null,
-                    expWeightOn ? new Update(null, null, master ? str.expMaster() : null, qas, expChannels, mode)
+                    expWeightOn ? new Update(null, null, master ? q.expMaster() : null, qas, expChannels, mode)
                             : null,
                     expWeightOn ? expX : -1, -7, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, group);
+            Region region = regionOf.apply(str);
+            Region fastRegion = regionOf.apply(fst);
             byte[] actual = arena.clone();
             StreamedKernels.streamedBackward(actual, region, lrB, keys[0], lrW, keys[1], lrB, keys[2], lrW, keys[3]);
-            // the lowered variant the JVM programs run, on its own copy of the parameters and the arena
-            Region fastRegion = new Region(o, gOff, fst.proj(), dw, dwMask, dwEff, fst.dw(),
-                    dwBiasOn ? new Update(fst.dwBias(), fst.dwView(), master ? fst.dwBiasMaster() : null, qas, null,
-                            mode) : null,
-                    dwWeightOn ? new Update(null, null, master ? fst.dwMaster() : null, qas, dwChannels, mode) : null,
-                    dwWeightOn ? dwX : -1, 3, deep ? exp : null, expMask, expEff, fst.exp(),
-                    expBiasOn ? new Update(fst.expBias(), fst.expView(), master ? fst.expBiasMaster() : null, qas,
-                            null, mode) : null,
-                    expWeightOn ? new Update(null, null, master ? fst.expMaster() : null, qas, expChannels, mode)
-                            : null,
-                    expWeightOn ? expX : -1, -7, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, group);
             byte[] fast = arena.clone();
             new FastStreamedBackward(fastRegion, shared).run(fast, lrB, keys[0], lrW, keys[1], lrB, keys[2], lrW,
                     keys[3]);
