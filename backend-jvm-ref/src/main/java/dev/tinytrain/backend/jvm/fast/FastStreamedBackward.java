@@ -128,10 +128,26 @@ public final class FastStreamedBackward {
                 col[q] = r.projWeight()[q * c + c0 + j];
             }
         }
-        for (int j = 0; j < n; j++) {
+        Arrays.fill(planes, 0, n * p2, 0.0f);
+        int j = 0;
+        for (; j + 4 <= n; j += 4) { // four planes per pass over g' (each element's terms still in ascending o)
+            final int a0 = j * p2, a1 = a0 + p2, a2 = a1 + p2, a3 = a2 + p2;
+            final float[] c0r = cols[j], c1r = cols[j + 1], c2r = cols[j + 2], c3r = cols[j + 3];
+            for (int q = 0; q < o; q++) {
+                final float w0 = c0r[q], w1 = c1r[q], w2 = c2r[q], w3 = c3r[q];
+                final float[] gr = gT[q];
+                for (int p = 0; p < p2; p++) {
+                    final float gv = gr[p];
+                    planes[a0 + p] = planes[a0 + p] + w0 * gv;
+                    planes[a1 + p] = planes[a1 + p] + w1 * gv;
+                    planes[a2 + p] = planes[a2 + p] + w2 * gv;
+                    planes[a3 + p] = planes[a3 + p] + w3 * gv;
+                }
+            }
+        }
+        for (; j < n; j++) {
             final int at = j * p2;
             final float[] col = cols[j];
-            Arrays.fill(planes, at, at + p2, 0.0f);
             for (int q = 0; q < o; q++) {
                 final float w = col[q];
                 final float[] gr = gT[q];
@@ -219,6 +235,15 @@ public final class FastStreamedBackward {
         }
         for (int p = 0; p < p1; p++) {
             final int base = p * cin;
+            if (n == 4) { // one load and store of dx per four terms, added in channel order
+                final float g0 = planesIn[p], g1 = planesIn[p1 + p], g2 = planesIn[2 * p1 + p];
+                final float g3 = planesIn[3 * p1 + p];
+                final float[] r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3];
+                for (int i = 0; i < cin; i++) {
+                    dx[base + i] = (((dx[base + i] + r0[i] * g0) + r1[i] * g1) + r2[i] * g2) + r3[i] * g3;
+                }
+                continue;
+            }
             for (int j = 0; j < n; j++) {
                 final float gv = planesIn[j * p1 + p];
                 final float[] row = rows[j];
