@@ -1,5 +1,6 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.FastStreamedBackward;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
 import dev.tinytrain.backend.jvm.kernels.RoundingMode;
 import dev.tinytrain.backend.jvm.kernels.StreamedKernels;
@@ -14,12 +15,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The emitter of a channel-streamed backward region: one {@link StreamedKernels#streamedBackward} call with the
- * region lowered into a {@link StreamedKernels.Region} (offsets, geometry, scales, parameter storage), and the
- * learning rates and stochastic-rounding keys of its four possible updates computed at each step.
+ * The emitter of a channel-streamed backward region: the region lowered into a {@link StreamedKernels.Region}
+ * (offsets, geometry, scales, parameter storage) and run by {@link FastStreamedBackward} (the bits of
+ * {@link StreamedKernels#streamedBackward}), with the learning rates and stochastic-rounding keys of its four possible
+ * updates computed at each step.
  */
 final class StreamedEmitter {
-    private static final Method STREAMED_BACKWARD = KernelMethods.of(StreamedKernels.class, "streamedBackward");
+    private static final Method FAST_STREAMED_BACKWARD = KernelMethods.of(FastStreamedBackward.class, "run");
 
     private StreamedEmitter() {
     }
@@ -54,8 +56,8 @@ final class StreamedEmitter {
                 c.offsetOf(n.outputs().get(0)),
                 op.deep() ? c.offsetOf(n.outputs().get(op.depthwiseInputPlaneResult())) : -1,
                 c.offsetOf(n.outputs().get(op.vectorResult())), op.group());
+        c.constant(new FastStreamedBackward(region, c.scratch()));
         c.arena();
-        c.constant(region);
         for (Optional<SgdUpdate> u : List.of(op.depthwiseBias(), op.depthwiseWeight(), op.expansionBias(),
                 op.expansionWeight())) {
             if (u.isPresent()) {
@@ -66,7 +68,7 @@ final class StreamedEmitter {
                 c.pushInt(0);
             }
         }
-        c.invoke(STREAMED_BACKWARD);
+        c.invoke(FAST_STREAMED_BACKWARD);
     }
 
     private static StreamedKernels.Update biasUpdate(EmitContext c, Optional<SgdUpdate> u, List<Value> in, int at) {

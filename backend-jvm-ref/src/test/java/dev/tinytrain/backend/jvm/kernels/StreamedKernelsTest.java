@@ -3,6 +3,8 @@ package dev.tinytrain.backend.jvm.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tinytrain.backend.jvm.fast.FastStreamedBackward;
+import dev.tinytrain.backend.jvm.fast.Scratch;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
 import dev.tinytrain.backend.jvm.kernels.StreamedKernels.Region;
 import dev.tinytrain.backend.jvm.kernels.StreamedKernels.Update;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * of the unstreamed schedule (projection input gradient, depthwise mask and scale, depthwise input gradient, the
  * depthwise bias and weight updates, the expansion's mask and scale, its input gradient, its bias and weight
  * updates), on random blocks: stride 1 and 2, kernels 3, 5 and 7, every rounding mode, random trained channel lists,
- * each part present or not, groups of 1 to 5 channels. Compared: the expansion's input gradient, every weight, bias, float view and master.
+ * each part present or not, groups of 1 to 5 channels; and {@link FastStreamedBackward}, the lowered variant the JVM
+ * programs run, gives the same bits too. Compared: the expansion's input gradient, every weight, bias, float view and master.
  */
 class StreamedKernelsTest {
 
@@ -84,6 +87,7 @@ class StreamedKernelsTest {
     @Test
     void aStreamedBlockGivesTheBitsOfTheWholeTensorKernels() {
         Random r = new Random(15);
+        Scratch shared = new Scratch(); // as in a program: shared with other kernels, stale contents
         int deepRuns = 0;
         for (int t = 0; t < 300; t++) {
             int k = new int[] {3, 5, 7}[r.nextInt(3)];
@@ -156,6 +160,7 @@ class StreamedKernelsTest {
             Params ref = new Params(projW, dwW, expW, dwB, expB, dwView, expView, UpdateKernels.masterOf(dwW),
                     UpdateKernels.masterOf(expW), UpdateKernels.masterOf(dwB), UpdateKernels.masterOf(expB));
             Params str = ref.copy();
+            Params fst = ref.copy();
             float[] dwEff = scales(r, c);
             float[] expEff = scales(r, c);
             float[] qas = r.nextBoolean() ? scales(r, c) : null;
@@ -195,26 +200,37 @@ class StreamedKernelsTest {
                 }
             }
 
-            Region region = new Region(o, gOff, str.proj(), dw, dwMask, dwEff, str.dw(),
-                    dwBiasOn ? new Update(str.dwBias(), str.dwView(), master ? str.dwBiasMaster() : null, qas, null,
+            // one region per copy of the parameters: the reference kernel and the lowered variant the JVM programs run
+            java.util.function.Function<Params, Region> regionOf = q -> new Region(o, gOff, q.proj(), dw, dwMask,
+                    dwEff, q.dw(),
+                    dwBiasOn ? new Update(q.dwBias(), q.dwView(), master ? q.dwBiasMaster() : null, qas, null, mode)
+                            : null,
+                    dwWeightOn ? new Update(null, null, master ? q.dwMaster() : null, qas, dwChannels, mode) : null,
+                    dwWeightOn ? dwX : -1, 3, deep ? exp : null, expMask, expEff, q.exp(),
+                    expBiasOn ? new Update(q.expBias(), q.expView(), master ? q.expBiasMaster() : null, qas, null,
                             mode) : null,
-                    dwWeightOn ? new Update(null, null, master ? str.dwMaster() : null, qas, dwChannels, mode) : null,
-                    dwWeightOn ? dwX : -1, 3, deep ? exp : null, expMask, expEff, str.exp(),
-                    expBiasOn ? new Update(str.expBias(), str.expView(), master ? str.expBiasMaster() : null, qas,
-                            null, mode) : null,
-                    expWeightOn ? new Update(null, null, master ? str.expMaster() : null, qas, expChannels, mode)
+                    expWeightOn ? new Update(null, null, master ? q.expMaster() : null, qas, expChannels, mode)
                             : null,
                     expWeightOn ? expX : -1, -7, dxOn ? dx : -1, plane, deep ? planeIn : -1, vector, group);
+            Region region = regionOf.apply(str);
+            Region fastRegion = regionOf.apply(fst);
             byte[] actual = arena.clone();
             StreamedKernels.streamedBackward(actual, region, lrB, keys[0], lrW, keys[1], lrB, keys[2], lrW, keys[3]);
+            byte[] fast = arena.clone();
+            new FastStreamedBackward(fastRegion, shared).run(fast, lrB, keys[0], lrW, keys[1], lrB, keys[2], lrW,
+                    keys[3]);
 
             String what = "case " + t + ": " + h1 + "x" + w1 + "x" + c + " k" + k + " s" + stride + " O" + o + " Cin"
                     + cin + " group " + group + " " + mode + (deep ? " deep" : "");
             str.assertEqualTo(ref, what);
+            fst.assertEqualTo(ref, what + " (FastStreamedBackward)");
             if (dxOn) {
                 assertArrayEquals(Arrays.copyOfRange(expected, dx, dx + 4 * p1 * cin),
                         Arrays.copyOfRange(actual, dx, dx + 4 * p1 * cin), what + ": input gradient");
+                assertArrayEquals(Arrays.copyOfRange(expected, dx, dx + 4 * p1 * cin),
+                        Arrays.copyOfRange(fast, dx, dx + 4 * p1 * cin), what + ": input gradient (fast)");
             }
+            assertArrayEquals(Arrays.copyOfRange(arena, 0, dx), Arrays.copyOfRange(fast, 0, dx), what + ": inputs");
             // nothing outside the region's own outputs and scratch changes
             assertArrayEquals(Arrays.copyOfRange(arena, 0, dx), Arrays.copyOfRange(actual, 0, dx), what + ": inputs");
         }
