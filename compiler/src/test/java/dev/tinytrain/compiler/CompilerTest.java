@@ -67,8 +67,10 @@ class CompilerTest {
                 CompileOptions.preset("proxyless-98kb", 1e-3f)).report();
         assertTrue(mcunet.arenaBytes() <= 177_152, "mcunet-99kb arena " + mcunet.arenaBytes());
         assertTrue(proxyless.arenaBytes() <= 138_240, "proxyless-98kb arena " + proxyless.arenaBytes());
-        assertEquals(127_532, mcunet.arenaBytes()); // the backward's peak: the prefix runs in row bands
-        assertEquals(76_588, proxyless.arenaBytes());
+        // the forward's peak (image + line buffers of the prefix in row bands); the backward, streamed channel by
+        // channel, needs less
+        assertEquals(69_124, mcunet.arenaBytes());
+        assertEquals(70_404, proxyless.arenaBytes());
         assertEquals(mcunet.lowerBoundBytes(), mcunet.arenaBytes());
     }
 
