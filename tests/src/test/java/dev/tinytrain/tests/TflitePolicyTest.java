@@ -65,8 +65,8 @@ class TflitePolicyTest {
     }
 
     /**
-     * With its pads folded into the convs, the imported MCUNet's mcunet-99kb step needs the native whole-tensor step's memory:
-     * the same arena (its lower bound) and the same SRAM, which fits the STM32F746.
+     * With its pads folded into the convs, the imported MCUNet's mcunet-99kb step needs the memory of the native
+     * step on whole tensors: the same arena (its lower bound) and the same SRAM, which fits the STM32F746.
      */
     @Test
     void theStudyStepNeedsTheNativeStepsMemory() {
