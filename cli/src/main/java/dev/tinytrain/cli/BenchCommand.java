@@ -154,6 +154,10 @@ final class BenchCommand implements Callable<Integer> {
                         + "of channel by channel of its expanded tensor")
         boolean noStreamBackward;
 
+        @Option(names = "--no-stream-prefix",
+                description = "compile the frozen high-resolution prefix on whole tensors instead of in row bands")
+        boolean noStreamPrefix;
+
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
@@ -179,8 +183,8 @@ final class BenchCommand implements Callable<Integer> {
                 for (String scheme : e.getValue()) {
                     long t0 = System.nanoTime();
                     MemoryReport r = Compiler.compileUnchecked(g, Target.STM32F746,
-                            ModelInputs.options(scheme, 1e-3f, rounding).withStreamBackward(!noStreamBackward))
-                            .report();
+                            ModelInputs.options(scheme, 1e-3f, rounding).withStreamBackward(!noStreamBackward)
+                                    .withStreamPrefix(!noStreamPrefix)).report();
                     rows.add(new Row(p.model(), scheme, r, r.fits(), fits(r, Target.TTE_256KB),
                             scheme.equals(p.scheme()) ? p.peakKb() : null));
                     err.printf(Locale.ROOT, "[%2d/%d] %s %s: arena %s B (%.1f s)%n", ++done, total, p.model(), scheme,
@@ -232,7 +236,7 @@ final class BenchCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder(t.render(""));
             sb.append(String.format(Locale.ROOT, "%d of %d fit the STM32F746 (320 KB SRAM, 1 MB Flash); %d of %d fit"
                     + " 256 KB SRAM.%n", fit, rows.size(), fit256, rows.size()));
-            sb.append("bwd peak: the largest sum live at one step of the backward phase (from the loss on).\n");
+            sb.append("bwd peak: the largest sum live at one step of the backward phase (after the loss).\n");
             sb.append("SRAM total = arena + trainable weights + biases + float head + master copies + 4 KB stack;"
                     + " Flash includes a 64 KB code estimate.\n");
             sb.append("TTE peak: TTE's published peak memory with sparse update and reordering (TTE-FACTS §H), set"

@@ -23,9 +23,14 @@ final class BenchSchemes {
                     + "whole tensor instead of channel by channel (the comparison for the streaming's overhead)")
     boolean noStreamBackward;
 
-    /** A line saying which backward is measured. */
-    String backwardNote() {
-        return noStreamBackward ? "backward whole tensor by whole tensor (--no-stream-backward)"
-                : "backward streamed channel by channel of the expanded tensors";
+    @Option(names = "--no-stream-prefix", description = "measure the step with the frozen prefix on whole tensors "
+            + "(by default it runs in row bands where that lowers the arena)")
+    boolean noStreamPrefix;
+
+    /** A line saying which backward and which prefix are measured. */
+    String streamingNote() {
+        return (noStreamBackward ? "backward whole tensor by whole tensor (--no-stream-backward)"
+                : "backward streamed channel by channel of the expanded tensors")
+                + (noStreamPrefix ? ", prefix on whole tensors (--no-stream-prefix)" : ", frozen prefix in row bands");
     }
 }

@@ -89,6 +89,11 @@ final class CompileCommand implements Callable<Integer> {
                     + " channel by channel of its expanded tensor (the same results in more memory)")
     boolean noStreamBackward;
 
+    @Option(names = "--no-stream-prefix",
+            description = "run the frozen high-resolution prefix on whole tensors instead of in row bands (the same"
+                    + " results in more memory)")
+    boolean noStreamPrefix;
+
     @Option(names = "--head-init", paramLabel = "FILE",
             description = "initial head W [K, C] then b [K], float32 little-endian (the protocol's head-init/<model>"
                 + ".bin, with its .json beside it if present); default: a seeded 10-class head")
@@ -112,7 +117,8 @@ final class CompileCommand implements Callable<Integer> {
             model = input.graph.toString();
         }
         CompileRequest request = new CompileRequest(model, scheme, target, rounding, lr, biasLr, resolution,
-                headInit == null ? null : new HeadInitFile(cwd.resolve(headInit)), cwd, !noStreamBackward);
+                headInit == null ? null : new HeadInitFile(cwd.resolve(headInit)), cwd, !noStreamBackward,
+                !noStreamPrefix);
         CompileOutput.checkWritable(request, outDir); // a refusal before the work
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, "tinytrain: compiling %s (scheme %s, target %s)...%n", model, scheme, target);

@@ -88,10 +88,6 @@ final class InsnsBenchCommand implements Callable<Integer> {
     @Option(names = "--nodes", description = "also list every op of the training step with its instructions")
     boolean nodes;
 
-    @Option(names = "--no-stream-prefix", description = "run the frozen prefix on whole tensors (by default it runs "
-            + "in row bands where that lowers the arena, and the overhead against whole tensors is measured too)")
-    boolean noStreamPrefix;
-
     @Option(names = "--stream-overhead", description = "also count the step with the whole-tensor backward and print "
             + "what the channel-streamed backward costs (issue 15; a third QEMU run per scheme)")
     boolean streamOverhead;
@@ -108,7 +104,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot build the insncount plugin: " + e.getMessage(), e);
         }
         o.printf(Locale.ROOT, "Cortex-M7 instructions under QEMU (exact counts; instructions, not cycles), rounding "
-                + "%s; %s%n", measured.rounding, measured.backwardNote());
+                + "%s; %s%n", measured.rounding, measured.streamingNote());
         o.printf(Locale.ROOT, "%-15s %-16s %16s %16s %11s %20s %20s %18s%n", "model", "scheme", "tt_train_step",
                 "tt_infer", "TTE (ms)", "TTE cycles @216MHz", "insns per TTE cycle", "CMSIS-NN infer");
         StringBuilder breakdowns = new StringBuilder();
@@ -116,7 +112,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
         for (String scheme : measured.schemes) {
             String model = this.model != null ? this.model : CModels.presetModel(scheme);
             CModels.Compiled compiled = CModels.compile(model, scheme, measured.rounding, 1e-3f,
-                    HeadSpec.DEFAULT_CLASSES, !noStreamPrefix, !measured.noStreamBackward);
+                    HeadSpec.DEFAULT_CLASSES, !measured.noStreamPrefix, !measured.noStreamBackward);
             CompiledModel c = compiled.model();
             CModel m = compiled.toC();
             byte[] image = new byte[Math.toIntExact(c.step().input().type().elementCount())];
@@ -146,7 +142,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
             }
             if (streamOverhead) {
                 CModel whole = CModels.compile(model, scheme, measured.rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES,
-                        !noStreamPrefix, measured.noStreamBackward).toC();
+                        !measured.noStreamPrefix, measured.noStreamBackward).toC();
                 long other = count(whole, cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin).get(1) - 2;
                 long streamed = measured.noStreamBackward ? other : train;
                 long unstreamed = measured.noStreamBackward ? train : other;

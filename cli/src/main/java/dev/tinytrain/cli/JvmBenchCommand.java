@@ -52,14 +52,14 @@ final class JvmBenchCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "JVM backend, one thread, %s %s; rounding %s; %s; %d warm-up and %d timed runs each%n",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"), measured.rounding,
-                measured.backwardNote(), warmup, runs);
+                measured.streamingNote(), warmup, runs);
         o.printf(Locale.ROOT, "%-15s %-16s %27s %9s %27s %9s%n", "model", "scheme", "train step ms (p10 med p90)",
                 "cpu med", "inference ms (p10 med p90)", "cpu med");
         o.flush();
         for (String scheme : measured.schemes) {
             String model = CModels.presetModel(scheme);
             CompiledModel c = CModels.compile(model, scheme, measured.rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES,
-                    true, !measured.noStreamBackward).model();
+                    !measured.noStreamPrefix, !measured.noStreamBackward).model();
             TrainingSession s = c.newSession();
             Random r = new Random(1);
             byte[][] images = new byte[8][Math.toIntExact(c.step().input().type().elementCount())];

@@ -84,6 +84,20 @@ public class CompileMojo extends AbstractMojo {
     @Parameter(property = "tinytrain.resolution", defaultValue = "128")
     private int resolution;
 
+    /**
+     * Run each inverted-residual block's backward channel by channel of its expanded tensor (the same results in
+     * less memory); {@code false} computes it whole tensor by whole tensor.
+     */
+    @Parameter(property = "tinytrain.streamBackward", defaultValue = "true")
+    private boolean streamBackward;
+
+    /**
+     * Run the frozen high-resolution prefix in row bands where that lowers the arena (the same results in less
+     * memory); {@code false} runs it on whole tensors.
+     */
+    @Parameter(property = "tinytrain.streamPrefix", defaultValue = "true")
+    private boolean streamPrefix;
+
     /** Where the outputs go; replaced whole on every compile, and added as a compile source root. */
     @Parameter(property = "tinytrain.outputDirectory",
             defaultValue = "${project.build.directory}/generated-sources/tinytrain", required = true)
@@ -107,7 +121,7 @@ public class CompileMojo extends AbstractMojo {
         }
         Path out = outputDirectory.toPath().toAbsolutePath().normalize();
         CompileRequest request = new CompileRequest(model, scheme, target, rounding, learningRate, biasLearningRate,
-                resolution, null, project.getBasedir().toPath());
+                resolution, null, project.getBasedir().toPath(), streamBackward, streamPrefix);
         try {
             String stamp = InputStamp.compute(request, toolFingerprint());
             if (CompileOutput.isUpToDate(out, stamp)) {

@@ -18,10 +18,11 @@ import java.util.Objects;
  * @param headInit initial head values, or {@code null} for the seeded default
  * @param baseDir what relative paths are relative to (the working folder, the Maven project's base folder)
  * @param streamBackward stream each inverted-residual block's backward channel by channel (the default)
+ * @param streamPrefix run the frozen prefix in row bands where that lowers the arena (the default)
  */
 public record CompileRequest(String model, String scheme, String target, String rounding, float learningRate,
                              Float biasLearningRate, int resolution, HeadInitSource headInit, Path baseDir,
-                             boolean streamBackward) {
+                             boolean streamBackward, boolean streamPrefix) {
     /** Default target. */
     public static final String DEFAULT_TARGET = "stm32f746";
     /**
@@ -43,10 +44,11 @@ public record CompileRequest(String model, String scheme, String target, String 
         }
     }
 
-    /** A request with the channel-streamed backward (the default). */
+    /** A request with both kinds of streaming on (the default). */
     public CompileRequest(String model, String scheme, String target, String rounding, float learningRate,
                           Float biasLearningRate, int resolution, HeadInitSource headInit, Path baseDir) {
-        this(model, scheme, target, rounding, learningRate, biasLearningRate, resolution, headInit, baseDir, true);
+        this(model, scheme, target, rounding, learningRate, biasLearningRate, resolution, headInit, baseDir, true,
+                true);
     }
 
     /** A request with the defaults: stm32f746, stochastic rounding, lr 1e-3 for everything, 128x128. */

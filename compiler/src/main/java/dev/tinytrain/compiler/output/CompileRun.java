@@ -30,7 +30,8 @@ public final class CompileRun {
         scheme.policy(); // an unknown preset or a bad policy file fails before the model is read
         ModelSource source = ModelSource.resolve(r.model(), r.baseDir());
         LoadedModel model = source.load(r.resolution(), r.headInit());
-        CompileOptions options = scheme.options(training).withStreamBackward(r.streamBackward());
+        CompileOptions options = scheme.options(training).withStreamBackward(r.streamBackward())
+                .withStreamPrefix(r.streamPrefix());
         CompiledModel compiled = Compiler.compile(model.graph(), target, options);
         return new CompileResult(r, model, scheme, compiled);
     }

@@ -66,6 +66,9 @@ public final class InputStamp {
         if (!r.streamBackward()) {
             lines.add("backward whole tensors"); // the default (streamed) keeps the stamps of earlier versions
         }
+        if (!r.streamPrefix()) {
+            lines.add("prefix whole tensors");
+        }
         if (r.headInit() == null) {
             lines.add("head seeded " + HeadSpec.DEFAULT_CLASSES + " classes");
         } else {
