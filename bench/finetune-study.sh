@@ -100,6 +100,8 @@ table() {
     f="$OUT/$name.json"
     q=$([[ "$qas" == qas ]] && echo yes || echo no)
     rnd=$([[ "$scheme" == head-only ]] && echo "(none)" || echo "$rounding")
+    # a schedule shows beside the (peak) rate: "0.001 cosine/1000/0"
+    [[ -n "$sched" && "$sched" != constant ]] && lr="$lr $sched"
     if [[ ! -f "$f" ]]; then
       printf '| %-5s | %-12s | %-12s | %-3s | %-5s | not run\n' "$name" "$scheme" "$rnd" "$q" "$lr"
       continue
@@ -127,7 +129,8 @@ table() {
   echo "test acc in % (quick: after the epoch; full: after each epoch, and the mean of the five epoch-3 checkpoints);"
   echo "reference = ACCURACY-ANCHORS.md (PyTorch); B2* = the reference has no-QAS only with float master weights;"
   echo "SRAM = the compiled step's need (arena + trained parameters + master copies + stack) against 320 KB;"
-  echo "float_master rows do not fit the STM32F746 and run on the host budget; ms/step = JVM wall time of trainStep."
+  echo "float_master rows do not fit the STM32F746 and run on the host budget; ms/step = JVM wall time of trainStep;"
+  echo "lr X cosine/W/F = peak rate X, linear warm-up over W steps, cosine decay to F*X at the last step."
 }
 
 [[ -n "${TABLE_ONLY:-}" ]] || run_all

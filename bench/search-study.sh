@@ -110,9 +110,10 @@ table() {
     for kind in searched preset; do
       f="$OUT/$model-$kind.json"
       name=$([[ $kind == preset ]] && echo "$preset" || echo "searched")
-      gain="-"
-      if [[ $kind == searched && -f "$OUT/$model-search.txt" ]]; then
-        gain="$(sed -n 's/.*predicted gain[ :=]*\([-+0-9.]*\).*/\1/p' "$OUT/$model-search.txt" | tail -1)"
+      gain="-"   # the analysis's prediction (points over head-only), from the search's stdout
+      if [[ -f "$OUT/$model-search.txt" ]]; then
+        pattern=$([[ $kind == searched ]] && echo '^chosen: ' || echo "^  preset $preset ")
+        gain="$(grep "$pattern" "$OUT/$model-search.txt" | sed -n 's/.*predicted \([-+0-9.]*\) points.*/\1/p' | tail -1 || true)"
         gain="${gain:--}"
       fi
       if [[ -f "$f" ]]; then
