@@ -97,9 +97,9 @@ run_all() {
 }
 
 table() {
-  printf '| %-14s | %-14s | %-9s | %-16s | %-14s | %-14s | %-9s | %-18s |\n' \
-    model scheme "SRAM B" "predicted gain" "quick acc %" "mean loss" "ms/step" "analysis wall"
-  printf '|%s\n' "----------------|----------------|-----------|------------------|----------------|----------------|-----------|--------------------|"
+  printf '| %-14s | %-14s | %-9s | %-16s | %-11s | %-9s | %-7s | %-6s | %-21s |\n' \
+    model scheme "SRAM B" "predicted gain" "quick acc %" "mean loss" "ms/step" window "search wall (trials)"
+  printf '|%s\n' "----------------|----------------|-----------|------------------|-------------|-----------|---------|--------|-----------------------|"
   for m in "${MODELS[@]}"; do
     IFS='|' read -r model preset <<<"$m"
     wall="-"
@@ -107,6 +107,8 @@ table() {
       wall="$(grep '^wall' "$OUT/$model-search.wall" | tail -1 | awk '{printf "%dm%02ds", $2/60, $2%60}')"
       wall="$wall ($(sed -n 's/^records before: //p' "$OUT/$model-search.wall") pre)"
     fi
+    window="-"   # the analysis's widest bias window, from its records
+    [[ -f "$OUT/$model.jsonl" ]] && window="$(jq -s 'map(.biasWindow) | max' "$OUT/$model.jsonl")"
     for kind in searched preset; do
       f="$OUT/$model-$kind.json"
       name=$([[ $kind == preset ]] && echo "$preset" || echo "searched")
@@ -117,10 +119,10 @@ table() {
         gain="${gain:--}"
       fi
       if [[ -f "$f" ]]; then
-        printf '| %-14s | %-14s | %9s | %-16s | %-14s | %-14s | %-9s | %-18s |\n' "$model" "$name" \
+        printf '| %-14s | %-14s | %9s | %-16s | %-11s | %-9s | %-7s | %-6s | %-21s |\n' "$model" "$name" \
           "$(jq -r .sramTotalBytes "$f")" "$gain" "$(printf '%.1f' "$(jq -r .finalTestAccuracy "$f")")" \
-          "$(printf '%.6f' "$(jq -r '.epochMeanLoss[0]' "$f")")" "$(printf '%.1f' "$(jq -r .msPerStep "$f")")" \
-          "$([[ $kind == searched ]] && echo "$wall" || echo "")"
+          "$(printf '%.4f' "$(jq -r '.epochMeanLoss[0]' "$f")")" "$(printf '%.1f' "$(jq -r .msPerStep "$f")")" \
+          "$([[ $kind == searched ]] && echo "$window" || echo "")" "$([[ $kind == searched ]] && echo "$wall" || echo "")"
       else
         printf '| %-14s | %-14s | not run |\n' "$model" "$name"
       fi
@@ -128,9 +130,11 @@ table() {
   done
   echo
   echo "quick protocol (2,000 training images, 1 epoch, lr 0.001, QAS, stochastic rounding, 1,000 test images);"
-  echo "searched = tinytrain search (default trial settings) under the preset's compiled SRAM total;"
-  echo "analysis wall = the search command's wall time (contribution analysis + evolutionary search), with the"
-  echo "number of trials already recorded when it started."
+  echo "searched = tinytrain search under the preset's compiled SRAM total (200 trial steps, 200 test images,"
+  echo "ratios 1/8..1, 1 repeat; window = the widest bias window measured, the base of the weight gains);"
+  echo "predicted gain = the analysis's sum of contributions over head-only, in points of its 200 test images;"
+  echo "search wall = the search command's wall time (contribution analysis + evolutionary search), with the"
+  echo "number of trials already recorded when it started (pre)."
 }
 
 [[ -n "${TABLE_ONLY:-}" ]] || run_all
