@@ -47,15 +47,13 @@ CONFIGS=(
   "cos2|mcunet-99kb|stochastic|qas|0.002|-|-|-|-|-|-|-|cosine/1000/0"
 )
 
-[[ -f "$IDX/train-images-idx3-ubyte.gz" ]] || { echo "$IDX is absent: apt-get install -y dataset-fashion-mnist" >&2; exit 1; }
-[[ -d "$PROTO" ]] || { echo "$PROTO is absent (../shared)" >&2; exit 1; }
-mkdir -p "$OUT" "$DATA"
+# shellcheck source=fashion-mnist-data.sh
+source "$ROOT/bench/fashion-mnist-data.sh"
+fashion_mnist_inputs
+mkdir -p "$OUT"
 
 run_all() {
-  [[ -f "$DATA/train.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/train-images-idx3-ubyte.gz" \
-      --labels "$IDX/train-labels-idx1-ubyte.gz" --out "$DATA/train.arrow"
-  [[ -f "$DATA/test.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/t10k-images-idx3-ubyte.gz" \
-      --labels "$IDX/t10k-labels-idx1-ubyte.gz" --out "$DATA/test.arrow"
+  fashion_mnist_arrow
   if [[ "$MODE" == quick ]]; then
     PROTOCOL=(--train-limit 2000 --test-limit 1000 --order "$PROTO/perm_n2000_epoch1.i32")
   else

@@ -37,16 +37,17 @@ STEPS="${STEPS:-search searched preset}"
 read -r -a TT <<<"${TINYTRAIN:-$ROOT/tinytrain}"
 read -r -a SEARCH_EXTRA <<<"${SEARCH_ARGS:-}"
 
-# model | preset whose compiled SRAM total is the budget | preset's quick-protocol accuracy measured elsewhere
+# model | the preset whose compiled SRAM total is the budget, fine-tuned beside the searched scheme
 MODELS=(
   "mcunet-5fps|mcunet-99kb"
   "mbv2-w0.35|mbv2-99kb"
   "proxyless-w0.3|proxyless-98kb"
 )
 
-[[ -f "$IDX/train-images-idx3-ubyte.gz" ]] || { echo "$IDX is absent: apt-get install -y dataset-fashion-mnist" >&2; exit 1; }
-[[ -d "$PROTO" ]] || { echo "$PROTO is absent (../shared)" >&2; exit 1; }
-mkdir -p "$OUT" "$DATA"
+# shellcheck source=fashion-mnist-data.sh
+source "$ROOT/bench/fashion-mnist-data.sh"
+fashion_mnist_inputs
+mkdir -p "$OUT"
 
 selected() { [[ -z "${ONLY:-}" || " $ONLY " == *" $1 "* ]]; }
 step_on() { [[ " $STEPS " == *" $1 "* ]]; }
@@ -66,10 +67,7 @@ finetune() { # NAME MODEL SCHEME
 }
 
 run_all() {
-  [[ -f "$DATA/train.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/train-images-idx3-ubyte.gz" \
-      --labels "$IDX/train-labels-idx1-ubyte.gz" --out "$DATA/train.arrow"
-  [[ -f "$DATA/test.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/t10k-images-idx3-ubyte.gz" \
-      --labels "$IDX/t10k-labels-idx1-ubyte.gz" --out "$DATA/test.arrow"
+  fashion_mnist_arrow
   for m in "${MODELS[@]}"; do
     IFS='|' read -r model preset <<<"$m"
     selected "$model" || continue
