@@ -12,8 +12,11 @@
 #   TABLE_ONLY=1 bench/search-study.sh        print the table of the results already there
 #   FORCE=1 ...                               rerun steps whose results exist (the analysis still resumes from its
 #                                             records: delete MODEL.jsonl to remeasure)
-#   SEARCH_ARGS="--trial-steps 100" ...       extra options of `tinytrain search` (default: its default trial
-#                                             settings: 200 steps, 200 test images, every conv, 4 ratios, 1 repeat)
+#   SEARCH_ARGS="--repeats 2" ...             extra options of `tinytrain search`, after the model's own (MODELS
+#                                             below); otherwise its default trial settings: 200 steps, 200 test
+#                                             images, 4 ratios, 1 repeat
+#   e.g. OUT=bench/results/search-w26 ONLY=mcunet-5fps SEARCH_ARGS="--bias-window 26" STEPS="search searched"
+#                                             MCUNet over the last 26 convs only (bench/search.md)
 #   THREADS=N ...                             trial threads of the analysis and evaluation threads of the
 #                                             fine-tunes (default 1)
 #   OUT=DIR ...                               results folder (default bench/results/search)
@@ -37,11 +40,13 @@ STEPS="${STEPS:-search searched preset}"
 read -r -a TT <<<"${TINYTRAIN:-$ROOT/tinytrain}"
 read -r -a SEARCH_EXTRA <<<"${SEARCH_ARGS:-}"
 
-# model | the preset whose compiled SRAM total is the budget, fine-tuned beside the searched scheme
+# model | the preset whose compiled SRAM total is the budget, fine-tuned beside the searched scheme | options of
+# `tinytrain search` for this model (SEARCH_ARGS come after them): MCUNet's default analysis measures every conv;
+# the other two measure the last 26 convs (their presets' windows are 25), about 60 % of the trials
 MODELS=(
-  "mcunet-5fps|mcunet-99kb"
-  "mbv2-w0.35|mbv2-99kb"
-  "proxyless-w0.3|proxyless-98kb"
+  "mcunet-5fps|mcunet-99kb|"
+  "mbv2-w0.35|mbv2-99kb|--bias-window 26"
+  "proxyless-w0.3|proxyless-98kb|--bias-window 26"
 )
 
 # shellcheck source=fashion-mnist-data.sh
@@ -69,8 +74,9 @@ finetune() { # NAME MODEL SCHEME
 run_all() {
   fashion_mnist_arrow
   for m in "${MODELS[@]}"; do
-    IFS='|' read -r model preset <<<"$m"
+    IFS='|' read -r model preset model_args <<<"$m"
     selected "$model" || continue
+    read -r -a model_search <<<"$model_args"
     if step_on search && { [[ ! -f "$OUT/$model-scheme.json" ]] || [[ -n "${FORCE:-}" ]]; }; then
       budget="$(sram_total "$model" "$preset")"
       echo "== $model: search under $preset's SRAM total, $budget B" >&2
@@ -83,7 +89,7 @@ run_all() {
       status=0
       "${TT[@]}" search --model "$model" --data "$DATA/train.arrow" --test-data "$DATA/test.arrow" \
           --head-init "$PROTO/head-init/$model.bin" --budget-sram "$budget" --threads "$THREADS" \
-          "${SEARCH_EXTRA[@]}" --records "$OUT/$model.jsonl" --out "$OUT/$model-scheme.json" \
+          "${model_search[@]}" "${SEARCH_EXTRA[@]}" --records "$OUT/$model.jsonl" --out "$OUT/$model-scheme.json" \
           >"$OUT/$model-search.txt" 2> >(tee "$OUT/$model-search.log" >&2) || status=$?
       kill "$sampler" 2>/dev/null || true
       echo "wall $(( $(date +%s) - start )) s, exit $status" >>"$OUT/$model-search.wall"
@@ -99,7 +105,7 @@ table() {
     model scheme "SRAM B" "predicted gain" "quick acc %" "mean loss" "ms/step" window "search wall (trials)"
   printf '|%s\n' "----------------|----------------|-----------|------------------|-------------|-----------|---------|--------|-----------------------|"
   for m in "${MODELS[@]}"; do
-    IFS='|' read -r model preset <<<"$m"
+    IFS='|' read -r model preset _ <<<"$m"
     wall="-"
     if [[ -f "$OUT/$model-search.wall" ]] && grep -q '^wall' "$OUT/$model-search.wall"; then
       wall="$(grep '^wall' "$OUT/$model-search.wall" | tail -1 | awk '{printf "%dm%02ds", $2/60, $2%60}')"
