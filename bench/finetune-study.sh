@@ -31,6 +31,7 @@ DATA="${DATA_DIR:-$ROOT/bench/results/data}"
 read -r -a TT <<<"${TINYTRAIN:-$ROOT/tinytrain}"
 
 # name | scheme | rounding | qas | lr | reference row | ref quick | ref ep1 | ref ep2 | ref ep3 | ref ckpt mean | ref ms/step
+#      | schedule (optional: "cosine/WARMUP_STEPS/MIN_LR_FRACTION"; absent or "constant" = a constant rate)
 CONFIGS=(
   "head|head-only|stochastic|qas|0.003|B0|82.0|80.2|84.1|81.3|83.6|-"
   "c1|mcunet-99kb|nearest_even|qas|0.001|C1|82.5|81.7|78.3|83.0|84.3|-"
@@ -41,17 +42,18 @@ CONFIGS=(
   "b2|mcunet-99kb|float_master|noqas|0.003|B2|82.0|80.2|84.1|81.3|83.6|-"
   "l148|mcunet-148kb|stochastic|qas|0.001|-|-|-|-|-|-|-"
   "s49|mcunet-49kb|stochastic|qas|0.001|-|-|-|-|-|-|-"
+  # issue 16: c2 with cosine decay after a linear warm-up (the paper's schedule), peak rate 0.001 and 0.002
+  "cos1|mcunet-99kb|stochastic|qas|0.001|-|-|-|-|-|-|-|cosine/1000/0"
+  "cos2|mcunet-99kb|stochastic|qas|0.002|-|-|-|-|-|-|-|cosine/1000/0"
 )
 
-[[ -f "$IDX/train-images-idx3-ubyte.gz" ]] || { echo "$IDX is absent: apt-get install -y dataset-fashion-mnist" >&2; exit 1; }
-[[ -d "$PROTO" ]] || { echo "$PROTO is absent (../shared)" >&2; exit 1; }
-mkdir -p "$OUT" "$DATA"
+# shellcheck source=fashion-mnist-data.sh
+source "$ROOT/bench/fashion-mnist-data.sh"
+fashion_mnist_inputs
+mkdir -p "$OUT"
 
 run_all() {
-  [[ -f "$DATA/train.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/train-images-idx3-ubyte.gz" \
-      --labels "$IDX/train-labels-idx1-ubyte.gz" --out "$DATA/train.arrow"
-  [[ -f "$DATA/test.arrow" ]] || "${TT[@]}" dataset idx-to-arrow --images "$IDX/t10k-images-idx3-ubyte.gz" \
-      --labels "$IDX/t10k-labels-idx1-ubyte.gz" --out "$DATA/test.arrow"
+  fashion_mnist_arrow
   if [[ "$MODE" == quick ]]; then
     PROTOCOL=(--train-limit 2000 --test-limit 1000 --order "$PROTO/perm_n2000_epoch1.i32")
   else
@@ -60,7 +62,7 @@ run_all() {
               --eval-every 2000 --eval-every-from 3 --no-initial-eval)
   fi
   for c in "${CONFIGS[@]}"; do
-    IFS='|' read -r name scheme rounding qas lr _ <<<"$c"
+    IFS='|' read -r name scheme rounding qas lr _ _ _ _ _ _ _ sched <<<"$c"
     if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then continue; fi
     if [[ -f "$OUT/$name.json" && -z "${FORCE:-}" ]]; then echo "== $name: $OUT/$name.json exists, skipped" >&2; continue; fi
     extra=()
@@ -68,7 +70,11 @@ run_all() {
     # float master copies do not fit the STM32F746's SRAM: simulate them on the host budget (the table says so)
     [[ "$rounding" == float_master ]] && extra+=(--target host)
     [[ -n "${THREADS:-}" ]] && extra+=(--threads "$THREADS")
-    echo "== $name: $scheme $rounding $qas lr $lr ($MODE)" >&2
+    if [[ -n "$sched" && "$sched" != constant ]]; then
+      IFS=/ read -r kind warmup minfrac <<<"$sched"
+      extra+=(--lr-schedule "$kind" --warmup-steps "$warmup" --min-lr-fraction "$minfrac")
+    fi
+    echo "== $name: $scheme $rounding $qas lr $lr ${sched:-constant} ($MODE)" >&2
     "${TT[@]}" finetune --model "$MODEL" --scheme "$scheme" --data "$DATA/train.arrow" --test-data "$DATA/test.arrow" \
         "${PROTOCOL[@]}" --head-init "$PROTO/head-init/mcunet-5fps.bin" --lr "$lr" --rounding "$rounding" \
         "${extra[@]}" --out "$OUT/$name.json" --plot "$OUT/$name.svg" 2> >(tee "$OUT/$name.log" >&2)
@@ -88,10 +94,12 @@ table() {
     printf '|%s\n' "-------|--------------|--------------|-----|-------|-------------------|-------------------|-------------------|-------------------|---------|----------|-----------|-----------------|"
   fi
   for c in "${CONFIGS[@]}"; do
-    IFS='|' read -r name scheme rounding qas lr row rq r1 r2 r3 rck rms <<<"$c"
+    IFS='|' read -r name scheme rounding qas lr row rq r1 r2 r3 rck rms sched <<<"$c"
     f="$OUT/$name.json"
     q=$([[ "$qas" == qas ]] && echo yes || echo no)
     rnd=$([[ "$scheme" == head-only ]] && echo "(none)" || echo "$rounding")
+    # a schedule shows beside the (peak) rate: "0.001 cosine/1000/0"
+    [[ -n "$sched" && "$sched" != constant ]] && lr="$lr $sched"
     if [[ ! -f "$f" ]]; then
       printf '| %-5s | %-12s | %-12s | %-3s | %-5s | not run\n' "$name" "$scheme" "$rnd" "$q" "$lr"
       continue
@@ -119,7 +127,8 @@ table() {
   echo "test acc in % (quick: after the epoch; full: after each epoch, and the mean of the five epoch-3 checkpoints);"
   echo "reference = ACCURACY-ANCHORS.md (PyTorch); B2* = the reference has no-QAS only with float master weights;"
   echo "SRAM = the compiled step's need (arena + trained parameters + master copies + stack) against 320 KB;"
-  echo "float_master rows do not fit the STM32F746 and run on the host budget; ms/step = JVM wall time of trainStep."
+  echo "float_master rows do not fit the STM32F746 and run on the host budget; ms/step = JVM wall time of trainStep;"
+  echo "lr X cosine/W/F = peak rate X, linear warm-up over W steps, cosine decay to F*X at the last step."
 }
 
 [[ -n "${TABLE_ONLY:-}" ]] || run_all
