@@ -275,15 +275,19 @@ public final class FastStreamedBackward {
         }
     }
 
-    /** (2), (6) {@code plane[p][j] = bit(p*C + c0+j) ? plane[p][j] * eff[c0+j] : +0}. */
+    /**
+     * (2), (6) {@code plane[p][j] = bit(p*C + c0+j) ? plane[p][j] * eff[c0+j] : +0}, without a branch (a clamp mask's
+     * bits are as good as random, a branch on them mispredicts half the time): the product's bits ANDed with all ones
+     * or with zero, the bits of +0.
+     */
     private void maskAndScale(byte[] arena, int maskOff, float[] eff, float[] plane, int positions, int c0, int n) {
         for (int p = 0; p < positions; p++) {
             final int at = p * n;
             final int bit0 = p * c + c0;
             for (int j = 0; j < n; j++) {
                 final int bit = bit0 + j;
-                plane[at + j] = ((arena[maskOff + (bit >>> 3)] >> (bit & 7)) & 1) != 0
-                        ? plane[at + j] * eff[c0 + j] : 0.0f;
+                final int keep = -((arena[maskOff + (bit >>> 3)] >> (bit & 7)) & 1);
+                plane[at + j] = Float.intBitsToFloat(Float.floatToRawIntBits(plane[at + j] * eff[c0 + j]) & keep);
             }
         }
     }
