@@ -36,8 +36,11 @@ import java.util.Arrays;
  * region's plane scratch in the arena is left as it was (nothing reads it after the region). One thread at a time.
  */
 public final class FastStreamedBackward {
-    /** Expanded channels computed side by side (a block's planes are a few kilobytes of heap for MCU-sized blocks). */
-    static final int BLOCK = 64;
+    /**
+     * At most this many expanded channels are computed side by side (a block's planes are tens of kilobytes of heap
+     * for MCU-sized planes; longer loops gain little).
+     */
+    static final int BLOCK = 128;
 
     private final Region r;
     private final Scratch scratch;
@@ -81,7 +84,8 @@ public final class FastStreamedBackward {
         Update eu = region.expWeightUpdate();
         this.k = eu == null ? 0 : eu.channels() == null ? cin : eu.channels().length;
         this.taps = dw.kH() * dw.kW();
-        this.block = Math.min(BLOCK, c);
+        int blocks = (c + BLOCK - 1) / BLOCK; // as few blocks as BLOCK allows, as even as 16-channel steps make them
+        this.block = Math.min(c, ((c + blocks - 1) / blocks + 15) / 16 * 16);
         Update du = region.dwWeightUpdate();
         if (du == null) {
             this.dwTrains = null;
@@ -391,7 +395,17 @@ public final class FastStreamedBackward {
     private void expansionWeightGrads(float[] expX, float[] planesIn, float[][] grads, float[] acc, int n) {
         for (int jj = 0; jj < k; jj++) {
             Arrays.fill(acc, 0, n, 0.0f);
-            for (int p = 0; p < p1; p++) {
+            int p = 0;
+            for (; p + 4 <= p1; p += 4) { // four terms per load and store of acc, still added in ascending p
+                final float x0 = expX[p * k + jj], x1 = expX[(p + 1) * k + jj], x2 = expX[(p + 2) * k + jj];
+                final float x3 = expX[(p + 3) * k + jj];
+                final int a0 = p * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
+                for (int j = 0; j < n; j++) {
+                    acc[j] = (((acc[j] + x0 * planesIn[a0 + j]) + x1 * planesIn[a1 + j]) + x2 * planesIn[a2 + j])
+                            + x3 * planesIn[a3 + j];
+                }
+            }
+            for (; p < p1; p++) {
                 final float xv = expX[p * k + jj];
                 final int at = p * n;
                 for (int j = 0; j < n; j++) {
