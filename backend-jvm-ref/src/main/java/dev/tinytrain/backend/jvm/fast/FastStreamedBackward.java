@@ -253,10 +253,35 @@ public final class FastStreamedBackward {
 
     /**
      * (1) {@code plane[p][j] = sum over o ascending of W[o, c0+j] * g'[p, o]}, from +0: the block's channels side by
-     * side, four terms per pass (still added one after the other in ascending o).
+     * side, two positions and four terms per pass (still added one after the other in ascending o).
      */
     private void projectionPlanes(float[] g, float[][] projRows, float[] planes, int c0, int n) {
-        for (int p = 0; p < p2; p++) {
+        int p = 0;
+        for (; p + 2 <= p2; p += 2) { // two positions per pass: each weight load serves both
+            final int at = p * n, bt = at + n;
+            final int gp = p * o, gq = gp + o;
+            Arrays.fill(planes, at, bt + n, 0.0f);
+            int q = 0;
+            for (; q + 4 <= o; q += 4) {
+                final float g0 = g[gp + q], g1 = g[gp + q + 1], g2 = g[gp + q + 2], g3 = g[gp + q + 3];
+                final float h0 = g[gq + q], h1 = g[gq + q + 1], h2 = g[gq + q + 2], h3 = g[gq + q + 3];
+                final float[] w0 = projRows[q], w1 = projRows[q + 1], w2 = projRows[q + 2], w3 = projRows[q + 3];
+                for (int j = 0; j < n; j++) {
+                    final float v0 = w0[c0 + j], v1 = w1[c0 + j], v2 = w2[c0 + j], v3 = w3[c0 + j];
+                    planes[at + j] = (((planes[at + j] + v0 * g0) + v1 * g1) + v2 * g2) + v3 * g3;
+                    planes[bt + j] = (((planes[bt + j] + v0 * h0) + v1 * h1) + v2 * h2) + v3 * h3;
+                }
+            }
+            for (; q < o; q++) {
+                final float gv = g[gp + q], hv = g[gq + q];
+                final float[] w = projRows[q];
+                for (int j = 0; j < n; j++) {
+                    planes[at + j] = planes[at + j] + w[c0 + j] * gv;
+                    planes[bt + j] = planes[bt + j] + w[c0 + j] * hv;
+                }
+            }
+        }
+        for (; p < p2; p++) {
             final int at = p * n;
             final int gp = p * o;
             Arrays.fill(planes, at, at + n, 0.0f);
