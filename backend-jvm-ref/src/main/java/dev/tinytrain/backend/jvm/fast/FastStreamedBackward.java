@@ -10,15 +10,38 @@ import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
 import java.util.Arrays;
 
 /**
- * A channel-streamed region lowered once ({@link StreamedKernels#streamedBackward} with its constants): the same
- * steps in the same order, every sum with the same terms in the same order, so the updated parameters, float views,
- * master copies and the expansion's input gradient get the same bits; but g', the saved inputs (minus their zero
- * points), the planes, the weight columns and rows and {@code dx} live in float arrays of the program's
- * {@link Scratch} instead of being read and written through the arena element by element. Only what the updates
+ * A channel-streamed region lowered once ({@link StreamedKernels#streamedBackward} with its constants): every
+ * float sum has the same terms in the same order, from the same {@code +0}, each product with its operands in the
+ * reference's order, so the updated parameters, float views, master copies and the expansion's input gradient get
+ * the same bits. What differs is where the intermediate values live and which independent elements are computed
+ * side by side.
+ *
+ * <p><b>Channel blocks instead of the region's groups.</b> On the microcontroller the group bounds the planes that
+ * exist in the arena; here the planes live in the program's {@link Scratch} (heap arrays, not the arena), so the
+ * kernel runs the expanded channels in blocks of up to {@value #BLOCK} and stores a block's planes channel-minor
+ * ({@code [position][channel of the block]}): every per-position loop then runs across the block's channels, which
+ * are independent sums, and the JIT vectorizes it as it does the whole-tensor kernels ({@code FastConvInputGrad},
+ * {@code FastConvWeightGradUpdate}, {@code BackwardKernels#convInputGrad}). Neither the grouping nor the order in
+ * which independent elements are computed enters any sum (the numerics argument of {@link StreamedKernels}); the
+ * orders that do matter are kept: a weight channel is read (as floats, at the start of its block) before its
+ * update, and the expansion's input gradient {@code dx} adds the channels' terms in ascending channel order, block
+ * after block. Within a block the steps run phase by phase (all masks, all depthwise input planes, all depthwise
+ * updates, ...) instead of channel by channel; the updates are elementwise and stochastic rounding is keyed by the
+ * element, so their order changes no bit.
+ *
+ * <p>The depthwise conv's valid taps are enumerated once, at lowering: for each input row and column the kernel rows
+ * and columns that reach an output (ascending), and for each kernel row and column the contiguous range of outputs
+ * whose window reads an input; the hot loops then carry no bounds test, division or remainder. Only what the updates
  * read (one channel's weight gradient in the arena's vector) and the input gradient go through the arena; the
  * region's plane scratch in the arena is left as it was (nothing reads it after the region). One thread at a time.
  */
 public final class FastStreamedBackward {
+    /**
+     * At most this many expanded channels are computed side by side (a block's planes are tens of kilobytes of heap
+     * for MCU-sized planes; longer loops gain little).
+     */
+    static final int BLOCK = 128;
+
     private final Region r;
     private final Scratch scratch;
     private final int c;
@@ -27,6 +50,26 @@ public final class FastStreamedBackward {
     private final int p2;
     private final int cin;
     private final int k;
+    private final int taps;
+    private final int block;
+    /** Whether each depthwise channel's weight trains (null without a depthwise weight update). */
+    private final boolean[] dwTrains;
+    /**
+     * Depthwise input gradient: the valid kernel rows of input row iy are entries {@code rowFrom[iy] ..
+     * rowFrom[iy+1]-1} of {@code rowTap} ({@code kh*KW}) and {@code rowOut} ({@code oy*W2}), kh ascending; the
+     * kernel columns of input column ix likewise in {@code colKw}, {@code colOut} ({@code ox}), kw ascending.
+     */
+    private final int[] rowFrom;
+    private final int[] rowTap;
+    private final int[] rowOut;
+    private final int[] colFrom;
+    private final int[] colKw;
+    private final int[] colOut;
+    /** Depthwise weight gradient: the outputs oy in [oyFrom[kh], oyTo[kh]) read an input row; ox likewise per kw. */
+    private final int[] oyFrom;
+    private final int[] oyTo;
+    private final int[] oxFrom;
+    private final int[] oxTo;
 
     /** Lowers {@code region}; its scratch comes from {@code scratch}. */
     public FastStreamedBackward(Region region, Scratch scratch) {
@@ -40,25 +83,111 @@ public final class FastStreamedBackward {
         this.cin = region.expansion() == null ? 0 : region.expansion().inC();
         Update eu = region.expWeightUpdate();
         this.k = eu == null ? 0 : eu.channels() == null ? cin : eu.channels().length;
+        this.taps = dw.kH() * dw.kW();
+        int blocks = (c + BLOCK - 1) / BLOCK; // as few blocks as BLOCK allows, as even as 16-channel steps make them
+        this.block = Math.min(c, ((c + blocks - 1) / blocks + 15) / 16 * 16);
+        Update du = region.dwWeightUpdate();
+        if (du == null) {
+            this.dwTrains = null;
+        } else {
+            this.dwTrains = new boolean[c];
+            if (du.channels() == null) {
+                Arrays.fill(dwTrains, true);
+            } else {
+                for (int t : du.channels()) {
+                    dwTrains[t] = true;
+                }
+            }
+        }
+        this.rowFrom = new int[dw.inH() + 1];
+        this.colFrom = new int[dw.inW() + 1];
+        int[][] rows = validTaps(dw.inH(), dw.kH(), dw.padH(), dw.strideH(), dw.outH(), rowFrom);
+        int[][] cols = validTaps(dw.inW(), dw.kW(), dw.padW(), dw.strideW(), dw.outW(), colFrom);
+        this.rowTap = rows[0];
+        this.rowOut = rows[1];
+        for (int i = 0; i < rowTap.length; i++) {
+            rowTap[i] *= dw.kW();
+            rowOut[i] *= dw.outW();
+        }
+        this.colKw = cols[0];
+        this.colOut = cols[1];
+        this.oyFrom = new int[dw.kH()];
+        this.oyTo = new int[dw.kH()];
+        this.oxFrom = new int[dw.kW()];
+        this.oxTo = new int[dw.kW()];
+        outputRanges(dw.kH(), dw.outH(), dw.strideH(), dw.padH(), dw.inH(), oyFrom, oyTo);
+        outputRanges(dw.kW(), dw.outW(), dw.strideW(), dw.padW(), dw.inW(), oxFrom, oxTo);
+    }
+
+    /**
+     * For each input coordinate i, the kernel offsets kk (ascending) with {@code t = i + pad - kk} a non-negative
+     * multiple of the stride and {@code t / stride < out} -- the test of {@code BackwardKernels#convInputGrad} --
+     * as {@code {kk[], t / stride[]}}, those of i at {@code from[i] .. from[i+1]-1}.
+     */
+    private static int[][] validTaps(int in, int kernel, int pad, int stride, int out, int[] from) {
+        int[] kk = new int[in * kernel];
+        int[] at = new int[in * kernel];
+        int n = 0;
+        for (int i = 0; i < in; i++) {
+            from[i] = n;
+            for (int q = 0; q < kernel; q++) {
+                int t = i + pad - q;
+                if (t >= 0 && t % stride == 0 && t / stride < out) {
+                    kk[n] = q;
+                    at[n++] = t / stride;
+                }
+            }
+        }
+        from[in] = n;
+        return new int[][] {Arrays.copyOf(kk, n), Arrays.copyOf(at, n)};
+    }
+
+    /**
+     * For each kernel offset kk, the outputs {@code [from, to)} whose input {@code out * stride + kk - pad} lies in
+     * {@code [0, in)} (a contiguous range, empty when none does).
+     */
+    private static void outputRanges(int kernel, int out, int stride, int pad, int in, int[] from, int[] to) {
+        for (int q = 0; q < kernel; q++) {
+            int lo = 0;
+            while (lo < out && lo * stride + q - pad < 0) {
+                lo++;
+            }
+            int hi = lo;
+            while (hi < out && hi * stride + q - pad < in) {
+                hi++;
+            }
+            from[q] = lo;
+            to[q] = hi;
+        }
     }
 
     /** Runs the region; rates and keys as {@link StreamedKernels#streamedBackward}. */
     public void run(byte[] arena, float dwBiasLr, int dwBiasKey, float dwWeightLr, int dwWeightKey, float expBiasLr,
                     int expBiasKey, float expWeightLr, int expWeightKey) {
-        final int group = r.group();
-        final float[][] gT = scratch.rows(2, o, p2); // g' transposed: one row of positions per output channel
-        final float[] planes = scratch.floats(1, group * p2);
-        final float[] planesIn = scratch.floats(2, group * p1);
+        final boolean deep = r.expansion() != null;
+        final float[] g = scratch.floats(0, p2 * o);
+        final float[] planes = scratch.floats(1, block * p2);
+        final float[] planesIn = scratch.floats(2, deep ? block * p1 : 0);
         final float[] dx = scratch.floats(3, p1 * cin);
-        final float[] dwX = scratch.floats(4, r.dwWeightUpdate() == null ? 0 : p1 * c);
+        final float[] dwX = scratch.floats(4, dwTrains == null ? 0 : p1 * c);
         final float[] expX = scratch.floats(5, p1 * k);
-        final float[][] rows = scratch.rows(0, group, Math.max(o, cin));
-        for (int p = 0, e = r.gOff(); p < p2; p++) {
-            for (int q = 0; q < o; q++, e += 4) {
-                gT[q][p] = ArenaAccess.getFloat(arena, e);
+        final float[][] projRows = scratch.rows(0, o, c);
+        final float[][] expRows = scratch.rows(1, block, cin);
+        final float[][] grads = scratch.rows(2, block, Math.max(taps, k));
+        final float[][] vectors = scratch.rows(3, 2, Math.max(taps * block, block));
+        final float[] tapRows = vectors[0];
+        final float[] sums = vectors[1];
+        for (int i = 0; i < p2 * o; i++) {
+            g[i] = ArenaAccess.getFloat(arena, r.gOff() + 4 * i);
+        }
+        final byte[] pw = r.projWeight();
+        for (int q = 0; q < o; q++) {
+            final float[] row = projRows[q];
+            for (int ch = 0; ch < c; ch++) {
+                row[ch] = pw[q * c + ch];
             }
         }
-        if (r.dwWeightUpdate() != null) {
+        if (dwTrains != null) {
             for (int i = 0; i < p1 * c; i++) {
                 dwX[i] = (float) (arena[r.dwXOff() + i] - r.dwXZero());
             }
@@ -67,46 +196,51 @@ public final class FastStreamedBackward {
             expX[i] = (float) (arena[r.expXOff() + i] - r.expXZero());
         }
         Arrays.fill(dx, 0, p1 * cin, 0.0f);
-        for (int c0 = 0; c0 < c; c0 += group) {
-            final int n = Math.min(group, c - c0);
-            projectionPlanes(gT, planes, rows, c0, n);
-            for (int j = 0; j < n; j++) {
-                final int ch = c0 + j;
-                maskAndScale(arena, planes, j * p2, p2, r.dwMaskOff(), ch, r.dwEff()[ch]);
-                if (r.expansion() != null) {
-                    depthwiseInputPlane(planes, j * p2, planesIn, j * p1, ch);
-                }
-                if (r.dwBias() != null) {
-                    updateBias(r.dwBias(), ch, sum(planes, j * p2, p2), dwBiasLr, dwBiasKey);
-                }
-                Update dwu = r.dwWeightUpdate();
-                if (dwu != null && trains(dwu, ch)) {
-                    depthwiseWeightGrad(arena, dwX, planes, j * p2, ch);
-                    UpdateKernels.updateConvWeightChannel(arena, r.vectorOff(), r.depthwise(), ch, null, r.dwWeight(),
-                            dwu.master(), divisor(dwu, ch), dwWeightLr, dwu.mode(), dwWeightKey);
-                }
-                if (r.expansion() != null) {
-                    maskAndScale(arena, planesIn, j * p1, p1, r.expMaskOff(), ch, r.expEff()[ch]);
+        for (int c0 = 0; c0 < c; c0 += block) {
+            final int n = Math.min(block, c - c0);
+            projectionPlanes(g, projRows, planes, c0, n);
+            maskAndScale(arena, r.dwMaskOff(), r.dwEff(), planes, p2, c0, n);
+            if (deep) {
+                depthwiseInputPlanes(planes, tapRows, planesIn, c0, n);
+            }
+            if (r.dwBias() != null) {
+                sums(planes, p2, n, sums);
+                for (int j = 0; j < n; j++) {
+                    updateBias(r.dwBias(), c0 + j, sums[j], dwBiasLr, dwBiasKey);
                 }
             }
-            if (r.expansion() == null) {
+            if (dwTrains != null && trainsAny(c0, n)) {
+                depthwiseWeightGrads(dwX, planes, grads, sums, c0, n);
+                Update dwu = r.dwWeightUpdate();
+                for (int j = 0; j < n; j++) {
+                    if (dwTrains[c0 + j]) {
+                        putVector(arena, grads[j], taps);
+                        UpdateKernels.updateConvWeightChannel(arena, r.vectorOff(), r.depthwise(), c0 + j, null,
+                                r.dwWeight(), dwu.master(), divisor(dwu, c0 + j), dwWeightLr, dwu.mode(),
+                                dwWeightKey);
+                    }
+                }
+            }
+            if (!deep) {
                 continue;
             }
+            maskAndScale(arena, r.expMaskOff(), r.expEff(), planesIn, p1, c0, n);
             if (r.dxOff() >= 0) {
-                inputGradTerms(dx, planesIn, rows, c0, n);
+                inputGradTerms(dx, planesIn, expRows, c0, n);
             }
             if (r.expBias() != null) {
+                sums(planesIn, p1, n, sums);
                 for (int j = 0; j < n; j++) {
-                    updateBias(r.expBias(), c0 + j, sum(planesIn, j * p1, p1), expBiasLr, expBiasKey);
+                    updateBias(r.expBias(), c0 + j, sums[j], expBiasLr, expBiasKey);
                 }
             }
             Update eu = r.expWeightUpdate();
             if (eu != null) {
-                expansionWeightGrads(arena, expX, planesIn, n);
+                expansionWeightGrads(expX, planesIn, grads, sums, n);
                 for (int j = 0; j < n; j++) {
-                    UpdateKernels.updateConvWeightChannel(arena, r.vectorOff() + 4 * j * k, r.expansion(), c0 + j,
-                            eu.channels(), r.expWeight(), eu.master(), divisor(eu, c0 + j), expWeightLr, eu.mode(),
-                            expWeightKey);
+                    putVector(arena, grads[j], k);
+                    UpdateKernels.updateConvWeightChannel(arena, r.vectorOff(), r.expansion(), c0 + j, eu.channels(),
+                            r.expWeight(), eu.master(), divisor(eu, c0 + j), expWeightLr, eu.mode(), expWeightKey);
                 }
             }
         }
@@ -118,136 +252,161 @@ public final class FastStreamedBackward {
     }
 
     /**
-     * (1) plane_j[p] = sum over o ascending of column_j[o] * g'[p, o], from +0: the positions' sums side by side (one
-     * vector loop over the positions per term), each in ascending o.
+     * (1) {@code plane[p][j] = sum over o ascending of W[o, c0+j] * g'[p, o]}, from +0: the block's channels side by
+     * side, two positions and four terms per pass (still added one after the other in ascending o).
      */
-    private void projectionPlanes(float[][] gT, float[] planes, float[][] cols, int c0, int n) {
-        for (int j = 0; j < n; j++) {
-            float[] col = cols[j];
-            for (int q = 0; q < o; q++) {
-                col[q] = r.projWeight()[q * c + c0 + j];
+    private void projectionPlanes(float[] g, float[][] projRows, float[] planes, int c0, int n) {
+        int p = 0;
+        for (; p + 2 <= p2; p += 2) { // two positions per pass: each weight load serves both
+            final int at = p * n, bt = at + n;
+            final int gp = p * o, gq = gp + o;
+            Arrays.fill(planes, at, bt + n, 0.0f);
+            int q = 0;
+            for (; q + 4 <= o; q += 4) {
+                final float g0 = g[gp + q], g1 = g[gp + q + 1], g2 = g[gp + q + 2], g3 = g[gp + q + 3];
+                final float h0 = g[gq + q], h1 = g[gq + q + 1], h2 = g[gq + q + 2], h3 = g[gq + q + 3];
+                final float[] w0 = projRows[q], w1 = projRows[q + 1], w2 = projRows[q + 2], w3 = projRows[q + 3];
+                for (int j = 0; j < n; j++) {
+                    final float v0 = w0[c0 + j], v1 = w1[c0 + j], v2 = w2[c0 + j], v3 = w3[c0 + j];
+                    planes[at + j] = (((planes[at + j] + v0 * g0) + v1 * g1) + v2 * g2) + v3 * g3;
+                    planes[bt + j] = (((planes[bt + j] + v0 * h0) + v1 * h1) + v2 * h2) + v3 * h3;
+                }
             }
-        }
-        Arrays.fill(planes, 0, n * p2, 0.0f);
-        int j = 0;
-        for (; j + 4 <= n; j += 4) { // four planes per pass over g' (each element's terms still in ascending o)
-            final int a0 = j * p2, a1 = a0 + p2, a2 = a1 + p2, a3 = a2 + p2;
-            final float[] c0r = cols[j], c1r = cols[j + 1], c2r = cols[j + 2], c3r = cols[j + 3];
-            for (int q = 0; q < o; q++) {
-                final float w0 = c0r[q], w1 = c1r[q], w2 = c2r[q], w3 = c3r[q];
-                final float[] gr = gT[q];
-                for (int p = 0; p < p2; p++) {
-                    final float gv = gr[p];
-                    planes[a0 + p] = planes[a0 + p] + w0 * gv;
-                    planes[a1 + p] = planes[a1 + p] + w1 * gv;
-                    planes[a2 + p] = planes[a2 + p] + w2 * gv;
-                    planes[a3 + p] = planes[a3 + p] + w3 * gv;
+            for (; q < o; q++) {
+                final float gv = g[gp + q], hv = g[gq + q];
+                final float[] w = projRows[q];
+                for (int j = 0; j < n; j++) {
+                    planes[at + j] = planes[at + j] + w[c0 + j] * gv;
+                    planes[bt + j] = planes[bt + j] + w[c0 + j] * hv;
                 }
             }
         }
-        for (; j < n; j++) {
-            final int at = j * p2;
-            final float[] col = cols[j];
-            for (int q = 0; q < o; q++) {
-                final float w = col[q];
-                final float[] gr = gT[q];
-                for (int p = 0; p < p2; p++) {
-                    planes[at + p] = planes[at + p] + w * gr[p];
+        for (; p < p2; p++) {
+            final int at = p * n;
+            final int gp = p * o;
+            Arrays.fill(planes, at, at + n, 0.0f);
+            int q = 0;
+            for (; q + 4 <= o; q += 4) {
+                final float g0 = g[gp + q], g1 = g[gp + q + 1], g2 = g[gp + q + 2], g3 = g[gp + q + 3];
+                final float[] w0 = projRows[q], w1 = projRows[q + 1], w2 = projRows[q + 2], w3 = projRows[q + 3];
+                for (int j = 0; j < n; j++) {
+                    planes[at + j] = (((planes[at + j] + w0[c0 + j] * g0) + w1[c0 + j] * g1) + w2[c0 + j] * g2)
+                            + w3[c0 + j] * g3;
+                }
+            }
+            for (; q < o; q++) {
+                final float gv = g[gp + q];
+                final float[] w = projRows[q];
+                for (int j = 0; j < n; j++) {
+                    planes[at + j] = planes[at + j] + w[c0 + j] * gv;
                 }
             }
         }
     }
 
-    private void maskAndScale(byte[] arena, float[] plane, int at, int count, int maskOff, int ch, float eff) {
-        for (int p = 0; p < count; p++) {
-            plane[at + p] = ArenaAccess.getMaskBit(arena, maskOff, p * c + ch) ? plane[at + p] * eff : 0.0f;
+    /**
+     * (2), (6) {@code plane[p][j] = bit(p*C + c0+j) ? plane[p][j] * eff[c0+j] : +0}, without a branch (a clamp mask's
+     * bits are as good as random, a branch on them mispredicts half the time): the product's bits ANDed with all ones
+     * or with zero, the bits of +0.
+     */
+    private void maskAndScale(byte[] arena, int maskOff, float[] eff, float[] plane, int positions, int c0, int n) {
+        for (int p = 0; p < positions; p++) {
+            final int at = p * n;
+            final int bit0 = p * c + c0;
+            for (int j = 0; j < n; j++) {
+                final int bit = bit0 + j;
+                final int keep = -((arena[maskOff + (bit >>> 3)] >> (bit & 7)) & 1);
+                plane[at + j] = Float.intBitsToFloat(Float.floatToRawIntBits(plane[at + j] * eff[c0 + j]) & keep);
+            }
         }
     }
 
-    /** (3) The depthwise input gradient of channel ch, the valid taps kh then kw ascending. */
-    private void depthwiseInputPlane(float[] planes, int at, float[] planesIn, int to, int ch) {
-        final ConvGeom gm = r.depthwise();
-        final int kW = gm.kW(), outW = gm.outW(), sH = gm.strideH(), sW = gm.strideW();
-        final float[] taps = scratchTaps(gm, ch);
-        for (int iy = 0; iy < gm.inH(); iy++) {
-            for (int ix = 0; ix < gm.inW(); ix++) {
-                float acc = 0.0f;
-                for (int kh = 0; kh < gm.kH(); kh++) {
-                    int ty = iy + gm.padH() - kh;
-                    if (ty < 0 || ty % sH != 0 || ty / sH >= gm.outH()) {
-                        continue;
-                    }
-                    int row = at + (ty / sH) * outW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        int tx = ix + gm.padW() - kw;
-                        if (tx < 0 || tx % sW != 0 || tx / sW >= outW) {
-                            continue;
+    /**
+     * (3) The depthwise input gradient of the block: {@code in[iy, ix][j] = sum over the valid taps, kh then kw
+     * ascending, of W[kh, kw, c0+j] * plane[oy, ox][j]}, from +0 (the block's taps as floats first).
+     */
+    private void depthwiseInputPlanes(float[] planes, float[] tapRows, float[] planesIn, int c0, int n) {
+        final byte[] w = r.dwWeight();
+        for (int t = 0; t < taps; t++) {
+            for (int j = 0; j < n; j++) {
+                tapRows[t * n + j] = w[t * c + c0 + j];
+            }
+        }
+        final int inW = r.depthwise().inW();
+        for (int iy = 0, d = 0; iy < r.depthwise().inH(); iy++) {
+            final int aFrom = rowFrom[iy], aTo = rowFrom[iy + 1];
+            for (int ix = 0; ix < inW; ix++, d += n) {
+                Arrays.fill(planesIn, d, d + n, 0.0f);
+                final int bFrom = colFrom[ix], bTo = colFrom[ix + 1];
+                for (int a = aFrom; a < aTo; a++) {
+                    for (int b = bFrom; b < bTo; b++) {
+                        final int wt = (rowTap[a] + colKw[b]) * n;
+                        final int src = (rowOut[a] + colOut[b]) * n;
+                        for (int j = 0; j < n; j++) {
+                            planesIn[d + j] = planesIn[d + j] + tapRows[wt + j] * planes[src + j];
                         }
-                        acc = acc + taps[kh * kW + kw] * planes[row + tx / sW];
                     }
                 }
-                planesIn[to + iy * gm.inW() + ix] = acc;
             }
         }
     }
 
-    /** The depthwise weight's taps of channel ch as floats (row slot 1 of the scratch). */
-    private float[] scratchTaps(ConvGeom gm, int ch) {
-        int taps = gm.kH() * gm.kW();
-        float[] t = scratch.rows(1, 1, taps)[0];
-        for (int i = 0; i < taps; i++) {
-            t[i] = r.dwWeight()[i * c + ch];
-        }
-        return t;
-    }
-
-    /** (5) The depthwise weight gradient of ch into the arena's vector, output positions ascending per tap. */
-    private void depthwiseWeightGrad(byte[] arena, float[] dwX, float[] planes, int at, int ch) {
+    /**
+     * (5) The depthwise weight gradients of the block: {@code grads[j][kh*KW + kw] = sum over the output positions
+     * ascending of (x[iy, ix, c0+j] - zero) * plane[oy, ox][j]}, the block's channels side by side.
+     */
+    private void depthwiseWeightGrads(float[] dwX, float[] planes, float[][] grads, float[] acc, int c0, int n) {
         final ConvGeom gm = r.depthwise();
+        final int kW = gm.kW(), inW = gm.inW(), outW = gm.outW(), sH = gm.strideH(), sW = gm.strideW();
         for (int kh = 0; kh < gm.kH(); kh++) {
-            for (int kw = 0; kw < gm.kW(); kw++) {
-                float acc = 0.0f;
-                for (int oy = 0; oy < gm.outH(); oy++) {
-                    int iy = oy * gm.strideH() + kh - gm.padH();
-                    if (iy < 0 || iy >= gm.inH()) {
-                        continue;
-                    }
-                    for (int ox = 0; ox < gm.outW(); ox++) {
-                        int ix = ox * gm.strideW() + kw - gm.padW();
-                        if (ix < 0 || ix >= gm.inW()) {
-                            continue;
+            for (int kw = 0; kw < kW; kw++) {
+                Arrays.fill(acc, 0, n, 0.0f);
+                for (int oy = oyFrom[kh]; oy < oyTo[kh]; oy++) {
+                    final int iy = oy * sH + kh - gm.padH();
+                    for (int ox = oxFrom[kw]; ox < oxTo[kw]; ox++) {
+                        final int xb = (iy * inW + ox * sW + kw - gm.padW()) * c + c0;
+                        final int pb = (oy * outW + ox) * n;
+                        for (int j = 0; j < n; j++) {
+                            acc[j] = acc[j] + dwX[xb + j] * planes[pb + j];
                         }
-                        acc = acc + dwX[(iy * gm.inW() + ix) * c + ch] * planes[at + oy * gm.outW() + ox];
                     }
                 }
-                ArenaAccess.putFloat(arena, r.vectorOff() + 4 * (kh * gm.kW() + kw), acc);
+                final int t = kh * kW + kw;
+                for (int j = 0; j < n; j++) {
+                    grads[j][t] = acc[j];
+                }
             }
         }
     }
 
-    /** (7) dx[p, i] = (((dx + row_0[i] * in_0[p]) + row_1[i] * in_1[p]) + ...), the group's channels ascending. */
+    /**
+     * (7) dx[p, i] = (((dx + W[c0, i] * in[p][0]) + W[c0+1, i] * in[p][1]) + ...), the block's channels ascending,
+     * four per load and store of dx (the block's weight rows as floats first).
+     */
     private void inputGradTerms(float[] dx, float[] planesIn, float[][] rows, int c0, int n) {
+        final byte[] w = r.expWeight();
         for (int j = 0; j < n; j++) {
-            float[] row = rows[j];
+            final float[] row = rows[j];
             for (int i = 0; i < cin; i++) {
-                row[i] = r.expWeight()[(c0 + j) * cin + i];
+                row[i] = w[(c0 + j) * cin + i];
             }
         }
         for (int p = 0; p < p1; p++) {
             final int base = p * cin;
-            if (n == 4) { // one load and store of dx per four terms, added in channel order
-                final float g0 = planesIn[p], g1 = planesIn[p1 + p], g2 = planesIn[2 * p1 + p];
-                final float g3 = planesIn[3 * p1 + p];
-                final float[] r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3];
+            final int at = p * n;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                final float g0 = planesIn[at + j], g1 = planesIn[at + j + 1], g2 = planesIn[at + j + 2];
+                final float g3 = planesIn[at + j + 3];
+                final float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2], r3 = rows[j + 3];
                 for (int i = 0; i < cin; i++) {
                     dx[base + i] = (((dx[base + i] + r0[i] * g0) + r1[i] * g1) + r2[i] * g2) + r3[i] * g3;
                 }
-                continue;
             }
-            for (int j = 0; j < n; j++) {
-                final float gv = planesIn[j * p1 + p];
+            for (; j < n; j++) {
+                final float gv = planesIn[at + j];
                 final float[] row = rows[j];
-                for (int i = 0; i < cin; i++) { // independent elements: a vector loop, each sum in channel order
+                for (int i = 0; i < cin; i++) {
                     dx[base + i] = dx[base + i] + row[i] * gv;
                 }
             }
@@ -255,32 +414,60 @@ public final class FastStreamedBackward {
     }
 
     /**
-     * (9) The expansion weight gradients of the group into the arena's vector ({@code [n][k]}): the k sums of a
-     * channel side by side (one vector loop over the saved channels per position), each over the positions ascending.
+     * (9) The expansion weight gradients of the block: {@code grads[j][jj] = sum over p ascending of
+     * (x[p, jj] - zero) * in[p][j]} for the k saved input channels, the block's channels side by side.
      */
-    private void expansionWeightGrads(byte[] arena, float[] expX, float[] planesIn, int n) {
-        final float[] acc = scratch.rows(1, 1, k)[0];
-        for (int j = 0; j < n; j++) {
-            Arrays.fill(acc, 0, k, 0.0f);
-            for (int p = 0; p < p1; p++) {
-                final float gv = planesIn[j * p1 + p];
-                final int base = p * k;
-                for (int jj = 0; jj < k; jj++) {
-                    acc[jj] = acc[jj] + expX[base + jj] * gv;
+    private void expansionWeightGrads(float[] expX, float[] planesIn, float[][] grads, float[] acc, int n) {
+        for (int jj = 0; jj < k; jj++) {
+            Arrays.fill(acc, 0, n, 0.0f);
+            int p = 0;
+            for (; p + 4 <= p1; p += 4) { // four terms per load and store of acc, still added in ascending p
+                final float x0 = expX[p * k + jj], x1 = expX[(p + 1) * k + jj], x2 = expX[(p + 2) * k + jj];
+                final float x3 = expX[(p + 3) * k + jj];
+                final int a0 = p * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
+                for (int j = 0; j < n; j++) {
+                    acc[j] = (((acc[j] + x0 * planesIn[a0 + j]) + x1 * planesIn[a1 + j]) + x2 * planesIn[a2 + j])
+                            + x3 * planesIn[a3 + j];
                 }
             }
-            for (int jj = 0; jj < k; jj++) {
-                ArenaAccess.putFloat(arena, r.vectorOff() + 4 * (j * k + jj), acc[jj]);
+            for (; p < p1; p++) {
+                final float xv = expX[p * k + jj];
+                final int at = p * n;
+                for (int j = 0; j < n; j++) {
+                    acc[j] = acc[j] + xv * planesIn[at + j];
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                grads[j][jj] = acc[j];
             }
         }
     }
 
-    private static float sum(float[] plane, int at, int count) {
-        float acc = 0.0f;
-        for (int p = 0; p < count; p++) {
-            acc = acc + plane[at + p];
+    /** (4), (8) {@code sums[j] = sum over p ascending of plane[p][j]}, from +0. */
+    private static void sums(float[] plane, int positions, int n, float[] sums) {
+        Arrays.fill(sums, 0, n, 0.0f);
+        for (int p = 0; p < positions; p++) {
+            final int at = p * n;
+            for (int j = 0; j < n; j++) {
+                sums[j] = sums[j] + plane[at + j];
+            }
         }
-        return acc;
+    }
+
+    private boolean trainsAny(int c0, int n) {
+        for (int j = 0; j < n; j++) {
+            if (dwTrains[c0 + j]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One channel's weight gradient into the arena's vector, where {@link UpdateKernels} reads it. */
+    private void putVector(byte[] arena, float[] grad, int count) {
+        for (int i = 0; i < count; i++) {
+            ArenaAccess.putFloat(arena, r.vectorOff() + 4 * i, grad[i]);
+        }
     }
 
     private static void updateBias(Update u, int ch, float grad, float lr, int key) {
@@ -290,17 +477,5 @@ public final class FastStreamedBackward {
 
     private static float divisor(Update u, int ch) {
         return u.qasDivisors() == null ? 1.0f : u.qasDivisors()[ch];
-    }
-
-    private static boolean trains(Update u, int ch) {
-        if (u.channels() == null) {
-            return true;
-        }
-        for (int t : u.channels()) {
-            if (t == ch) {
-                return true;
-            }
-        }
-        return false;
     }
 }
