@@ -88,8 +88,9 @@ final class InsnsBenchCommand implements Callable<Integer> {
     @Option(names = "--nodes", description = "also list every op of the training step with its instructions")
     boolean nodes;
 
-    @Option(names = "--stream-overhead", description = "also count the step with the whole-tensor backward and print "
-            + "what the channel-streamed backward costs (issue 15; a third QEMU run per scheme)")
+    @Option(names = "--stream-overhead", description = "also count the step with the frozen prefix on whole tensors "
+            + "and the step with the whole-tensor backward, and print what each kind of streaming costs (issue 15; "
+            + "up to two more QEMU runs per scheme)")
     boolean streamOverhead;
 
     @Override
@@ -133,7 +134,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
                         infer, ms, cycles, train / cycles, cmsisNnMillions(model) * 1e6);
             }
             o.flush();
-            if (!c.report().bandRegions().isEmpty()) {
+            if (streamOverhead && !c.report().bandRegions().isEmpty()) {
                 CModels.Compiled whole = CModels.compile(model, scheme, measured.rounding, 1e-3f,
                         HeadSpec.DEFAULT_CLASSES, false, !measured.noStreamBackward);
                 List<Long> w = count(whole.toC(), cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin);
