@@ -1,5 +1,7 @@
 package dev.tinytrain.pruning;
 
+import java.util.List;
+
 /**
  * Names backbone convs in a policy: by TTE layer index (0-based among the backbone convs in forward order, the
  * first conv is 0, the classifier is excluded; {@code TTE-FACTS.md} §A.1), by layer path (the conv node's name),
@@ -65,8 +67,8 @@ public sealed interface LayerRef permits LayerRef.Index, LayerRef.Named, LayerRe
         }
 
         /** The node names the TFLite importer gives this operator's conv layer. */
-        public java.util.List<String> nodeNames() {
-            return java.util.List.of("op" + index, "op" + index + ".conv");
+        public List<String> nodeNames() {
+            return List.of("op" + index, "op" + index + ".conv");
         }
 
         @Override
