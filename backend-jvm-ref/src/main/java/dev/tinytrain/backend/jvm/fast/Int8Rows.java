@@ -32,25 +32,47 @@ final class Int8Rows {
     /**
      * Saturates {@code pre = (int) rounded[k] + yZero} for {@code k < n} (values from {@link #roundSaturating})
      * to int8, stores them at element indices {@code first ..} of the output and sets their mask bits
-     * ({@code out == pre}; none when {@code maskOff < 0}).
+     * ({@code out == pre}; none when {@code maskOff < 0}). Mask bytes that lie wholly inside the run are written
+     * whole, eight outputs at a time without a branch per output; the partial bytes at either end are OR-ed.
      */
     static void storeRounded(float[] rounded, int n, int yZero, byte[] arena, int outOff, int first, int maskOff) {
-        int bits = 0;
-        int index = first;
-        for (int k = 0; k < n; k++, index++) {
-            int p = (int) rounded[k] + yZero;
-            int clamped = Math.max(-128, Math.min(127, p));
-            arena[outOff + index] = (byte) clamped;
-            bits |= (clamped == p ? 1 : 0) << (index & 7);
-            if ((index & 7) == 7) {
-                if (maskOff >= 0) {
-                    arena[maskOff + (index >> 3)] |= (byte) bits;
-                }
-                bits = 0;
+        if (maskOff < 0) {
+            for (int k = 0, o = outOff + first; k < n; k++) {
+                arena[o + k] = (byte) Math.max(-128, Math.min(127, (int) rounded[k] + yZero));
             }
+            return;
         }
-        if (maskOff >= 0 && n > 0 && (index & 7) != 0) {
+        int k = 0;
+        int index = first;
+        int bits = 0;
+        for (; k < n && (index & 7) != 0; k++, index++) {
+            bits |= store(rounded[k], yZero, arena, outOff + index) << (index & 7);
+        }
+        if (bits != 0) {
             arena[maskOff + ((index - 1) >> 3)] |= (byte) bits;
         }
+        for (; k + 8 <= n; k += 8, index += 8) {
+            int o = outOff + index;
+            arena[maskOff + (index >> 3)] = (byte) (store(rounded[k], yZero, arena, o)
+                    | store(rounded[k + 1], yZero, arena, o + 1) << 1 | store(rounded[k + 2], yZero, arena, o + 2) << 2
+                    | store(rounded[k + 3], yZero, arena, o + 3) << 3 | store(rounded[k + 4], yZero, arena, o + 4) << 4
+                    | store(rounded[k + 5], yZero, arena, o + 5) << 5 | store(rounded[k + 6], yZero, arena, o + 6) << 6
+                    | store(rounded[k + 7], yZero, arena, o + 7) << 7);
+        }
+        bits = 0;
+        for (int b = 0; k < n; k++, index++, b++) {
+            bits |= store(rounded[k], yZero, arena, outOff + index) << b;
+        }
+        if (bits != 0) {
+            arena[maskOff + (index >> 3)] |= (byte) bits;
+        }
+    }
+
+    /** Stores one saturated output at {@code at}; returns its mask bit, 1 when {@code pre} is within int8. */
+    private static int store(float rounded, int yZero, byte[] arena, int at) {
+        int pre = (int) rounded + yZero;
+        arena[at] = (byte) Math.max(-128, Math.min(127, pre));
+        int outside = (pre + 128) >>> 8; // 0 exactly when pre is in [-128, 127]
+        return ((outside | -outside) >>> 31) ^ 1;
     }
 }
