@@ -1135,6 +1135,47 @@ static inline void tt__put_grad4(int8_t *arena, int32_t off, float a0, float a1,
     tt__put_grad(arena, off + 12, a3, accumulate);
 }
 
+/*
+ * The float32 at p, an arena address whose offset is a multiple of 4 (every float tensor and scratch of a planned
+ * arena is; the arena itself is 8-aligned): read and written with memcpy like tt_get_f32, but the compiler may
+ * load it straight into a floating-point register (one VLDR instead of LDR and VMOV).
+ */
+#if defined(__GNUC__)
+#define TT_ALIGNED4(p) __builtin_assume_aligned((p), 4)
+#else
+#define TT_ALIGNED4(p) (p)
+#endif
+static inline float tt__ldf(const int8_t *p)
+{
+    float v;
+    memcpy(&v, TT_ALIGNED4(p), sizeof v);
+    return v;
+}
+
+static inline void tt__stf(int8_t *p, float v)
+{
+    memcpy(TT_ALIGNED4(p), &v, sizeof v);
+}
+
+/*
+ * acc + a * b with two roundings, the product's and the sum's, exactly as written. On the Cortex-M7 this is one
+ * VMLA.F32: ARMv7's floating-point multiply-accumulate is not fused (unlike VFMA) -- it rounds the product, then
+ * adds it to acc -- so it gives the bits of VMUL then VADD in one instruction; gcc's Cortex-M7 tuning never emits
+ * it by itself. TT_PORTABLE (and every other target) keeps the C expression.
+ */
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__thumb2__) && !defined(TT_PORTABLE)
+#define TT_VMLA 1
+#endif
+static inline float tt__mla(float acc, float a, float b)
+{
+#ifdef TT_VMLA
+    __asm__("vmla.f32 %0, %1, %2" : "+t"(acc) : "t"(a), "t"(b));
+    return acc;
+#else
+    return acc + a * b;
+#endif
+}
+
 void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
                            int32_t dx_off, int accumulate)
 {
@@ -2270,6 +2311,92 @@ static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, f
                            u->mode, key);
 }
 
+#if defined(__GNUC__)
+#define TT_NOINLINE __attribute__((noinline))
+#else
+#define TT_NOINLINE
+#endif
+
+/*
+ * The 16 dot products a[4j + q] = sum over k < n ascending of v_j[k] * g_q[k], from +0, of four float rows v_j =
+ * v + j * v_stride bytes and four float rows g[q]: each product rounded, then added (tt__mla). Out of line with its
+ * own registers (16 accumulators, 8 pointers); four k per pass so the loads use immediate offsets.
+ */
+static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const int8_t *const g[4], int32_t n,
+                                       float a[16])
+{
+    const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
+    const int8_t *g0 = g[0], *g1 = g[1], *g2 = g[2], *g3 = g[3];
+    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+    int32_t k = 0;
+#define TT__DOT4X4_STEP(off)                                                                                       \
+    do {                                                                                                           \
+        const float x0 = tt__ldf(v0 + (off)), x1 = tt__ldf(v1 + (off));                                            \
+        const float x2 = tt__ldf(v2 + (off)), x3 = tt__ldf(v3 + (off));                                            \
+        const float y0 = tt__ldf(g0 + (off)), y1 = tt__ldf(g1 + (off));                                            \
+        const float y2 = tt__ldf(g2 + (off)), y3 = tt__ldf(g3 + (off));                                            \
+        a00 = tt__mla(a00, x0, y0);                                                                                \
+        a01 = tt__mla(a01, x0, y1);                                                                                \
+        a02 = tt__mla(a02, x0, y2);                                                                                \
+        a03 = tt__mla(a03, x0, y3);                                                                                \
+        a10 = tt__mla(a10, x1, y0);                                                                                \
+        a11 = tt__mla(a11, x1, y1);                                                                                \
+        a12 = tt__mla(a12, x1, y2);                                                                                \
+        a13 = tt__mla(a13, x1, y3);                                                                                \
+        a20 = tt__mla(a20, x2, y0);                                                                                \
+        a21 = tt__mla(a21, x2, y1);                                                                                \
+        a22 = tt__mla(a22, x2, y2);                                                                                \
+        a23 = tt__mla(a23, x2, y3);                                                                                \
+        a30 = tt__mla(a30, x3, y0);                                                                                \
+        a31 = tt__mla(a31, x3, y1);                                                                                \
+        a32 = tt__mla(a32, x3, y2);                                                                                \
+        a33 = tt__mla(a33, x3, y3);                                                                                \
+    } while (0)
+    for (; k + 4 <= n; k += 4) {
+        TT__DOT4X4_STEP(0);
+        TT__DOT4X4_STEP(4);
+        TT__DOT4X4_STEP(8);
+        TT__DOT4X4_STEP(12);
+        v0 += 16;
+        v1 += 16;
+        v2 += 16;
+        v3 += 16;
+        g0 += 16;
+        g1 += 16;
+        g2 += 16;
+        g3 += 16;
+    }
+    for (; k < n; k++) {
+        TT__DOT4X4_STEP(0);
+        v0 += 4;
+        v1 += 4;
+        v2 += 4;
+        v3 += 4;
+        g0 += 4;
+        g1 += 4;
+        g2 += 4;
+        g3 += 4;
+    }
+#undef TT__DOT4X4_STEP
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a02;
+    a[3] = a03;
+    a[4] = a10;
+    a[5] = a11;
+    a[6] = a12;
+    a[7] = a13;
+    a[8] = a20;
+    a[9] = a21;
+    a[10] = a22;
+    a[11] = a23;
+    a[12] = a30;
+    a[13] = a31;
+    a[14] = a32;
+    a[15] = a33;
+}
+
 /* (1): the projection's input-gradient planes of channels c0 .. c0+n-1,
    plane_j[p] = sum over o ascending of (float) W[o, c0+j] * g'[p, o], from +0; the columns as floats in the vector
    ([n][O]) first. A full group runs four channels by four positions per pass (16 independent sums sharing the loads
@@ -2287,54 +2414,15 @@ static void tt__stream_projection(int8_t *arena, const tt_stream_region *r, int3
     if (n == 4) {
         for (p = 0; p < p2; p += 4) {
             const int32_t np = p2 - p < 4 ? p2 - p : 4;
-            int32_t g[4];
-            float a[4][4];
-            float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
-            float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+            const int8_t *g[4];
+            float a[16];
             for (q = 0; q < 4; q++) {
-                g[q] = r->g_off + 4 * (p + (q < np ? q : np - 1)) * o; /* missing positions repeat the last */
+                g[q] = arena + r->g_off + 4 * (p + (q < np ? q : np - 1)) * o; /* missing positions repeat the last */
             }
-            for (k = 0; k < o; k++) {
-                const float w0 = tt_get_f32(arena, vec + 4 * k), w1 = tt_get_f32(arena, vec + 4 * (o + k));
-                const float w2 = tt_get_f32(arena, vec + 4 * (2 * o + k)), w3 = tt_get_f32(arena, vec + 4 * (3 * o + k));
-                const float g0 = tt_get_f32(arena, g[0] + 4 * k), g1 = tt_get_f32(arena, g[1] + 4 * k);
-                const float g2 = tt_get_f32(arena, g[2] + 4 * k), g3 = tt_get_f32(arena, g[3] + 4 * k);
-                a00 = a00 + w0 * g0;
-                a01 = a01 + w0 * g1;
-                a02 = a02 + w0 * g2;
-                a03 = a03 + w0 * g3;
-                a10 = a10 + w1 * g0;
-                a11 = a11 + w1 * g1;
-                a12 = a12 + w1 * g2;
-                a13 = a13 + w1 * g3;
-                a20 = a20 + w2 * g0;
-                a21 = a21 + w2 * g1;
-                a22 = a22 + w2 * g2;
-                a23 = a23 + w2 * g3;
-                a30 = a30 + w3 * g0;
-                a31 = a31 + w3 * g1;
-                a32 = a32 + w3 * g2;
-                a33 = a33 + w3 * g3;
-            }
-            a[0][0] = a00;
-            a[0][1] = a01;
-            a[0][2] = a02;
-            a[0][3] = a03;
-            a[1][0] = a10;
-            a[1][1] = a11;
-            a[1][2] = a12;
-            a[1][3] = a13;
-            a[2][0] = a20;
-            a[2][1] = a21;
-            a[2][2] = a22;
-            a[2][3] = a23;
-            a[3][0] = a30;
-            a[3][1] = a31;
-            a[3][2] = a32;
-            a[3][3] = a33;
+            tt__dot4x4_f32(arena + vec, 4 * o, g, o, a);
             for (j = 0; j < 4; j++) {
                 for (q = 0; q < np; q++) {
-                    tt_put_f32(arena, r->plane_off + 4 * (j * p2 + p + q), a[j][q]);
+                    tt__stf(arena + r->plane_off + 4 * (j * p2 + p + q), a[4 * j + q]);
                 }
             }
         }
@@ -2414,6 +2502,60 @@ static void tt__stream_depthwise_weight_grad(int8_t *arena, const tt_stream_regi
     }
 }
 
+/*
+ * d_q[i] = (((d_q[i] + v_0[i] * g[q]) + v_1[i] * g[4 + q]) + v_2[i] * g[8 + q]) + v_3[i] * g[12 + q] for the four
+ * float rows d_q = d + q * stride and v_j = v + j * stride, i < n: each product rounded, then added in this order.
+ * Out of line (the 16 factors stay in registers), four i per pass so the loads use immediate offsets.
+ */
+static TT_NOINLINE void tt__add_terms4x4(const int8_t *v, int8_t *d, int32_t stride, int32_t n, const float g[16])
+{
+    const int8_t *v0 = v, *v1 = v + stride, *v2 = v1 + stride, *v3 = v2 + stride;
+    int8_t *d0 = d, *d1 = d + stride, *d2 = d1 + stride, *d3 = d2 + stride;
+    const float g00 = g[0], g01 = g[1], g02 = g[2], g03 = g[3], g10 = g[4], g11 = g[5], g12 = g[6], g13 = g[7];
+    const float g20 = g[8], g21 = g[9], g22 = g[10], g23 = g[11], g30 = g[12], g31 = g[13], g32 = g[14];
+    const float g33 = g[15];
+    int32_t i = 0;
+#define TT__TERMS4X4_STEP(off)                                                                                     \
+    do {                                                                                                           \
+        const float w0 = tt__ldf(v0 + (off)), w1 = tt__ldf(v1 + (off));                                            \
+        const float w2 = tt__ldf(v2 + (off)), w3 = tt__ldf(v3 + (off));                                            \
+        tt__stf(d0 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d0 + (off)), w0, g00), w1, g10), w2, g20), w3, \
+                                    g30));                                                                         \
+        tt__stf(d1 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d1 + (off)), w0, g01), w1, g11), w2, g21), w3, \
+                                    g31));                                                                         \
+        tt__stf(d2 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d2 + (off)), w0, g02), w1, g12), w2, g22), w3, \
+                                    g32));                                                                         \
+        tt__stf(d3 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d3 + (off)), w0, g03), w1, g13), w2, g23), w3, \
+                                    g33));                                                                         \
+    } while (0)
+    for (; i + 4 <= n; i += 4) {
+        TT__TERMS4X4_STEP(0);
+        TT__TERMS4X4_STEP(4);
+        TT__TERMS4X4_STEP(8);
+        TT__TERMS4X4_STEP(12);
+        v0 += 16;
+        v1 += 16;
+        v2 += 16;
+        v3 += 16;
+        d0 += 16;
+        d1 += 16;
+        d2 += 16;
+        d3 += 16;
+    }
+    for (; i < n; i++) {
+        TT__TERMS4X4_STEP(0);
+        v0 += 4;
+        v1 += 4;
+        v2 += 4;
+        v3 += 4;
+        d0 += 4;
+        d1 += 4;
+        d2 += 4;
+        d3 += 4;
+    }
+#undef TT__TERMS4X4_STEP
+}
+
 /* (7): the terms of channels c0 .. c0+n-1 of every dx[p, i], added channel after channel:
    dx = dx + (float) W[c, i] * in_c[p]; the group's rows as floats in the vector ([n][Cin]) first. */
 static void tt__stream_input_grad_terms(int8_t *arena, const tt_stream_region *r, int32_t c0, int32_t n, int32_t p1)
@@ -2431,30 +2573,13 @@ static void tt__stream_input_grad_terms(int8_t *arena, const tt_stream_region *r
     p = 0;
     if (n == 4) { /* four positions per pass: each row element is loaded once for 16 terms */
         for (; p + 4 <= p1; p += 4) {
-            const int32_t d0 = r->dx_off + 4 * p * cin, d1 = d0 + 4 * cin, d2 = d1 + 4 * cin, d3 = d2 + 4 * cin;
-            const float g00 = tt_get_f32(arena, in + 4 * p), g01 = tt_get_f32(arena, in + 4 * (p + 1));
-            const float g02 = tt_get_f32(arena, in + 4 * (p + 2)), g03 = tt_get_f32(arena, in + 4 * (p + 3));
-            const float g10 = tt_get_f32(arena, in + 4 * (p1 + p)), g11 = tt_get_f32(arena, in + 4 * (p1 + p + 1));
-            const float g12 = tt_get_f32(arena, in + 4 * (p1 + p + 2)), g13 = tt_get_f32(arena, in + 4 * (p1 + p + 3));
-            const float g20 = tt_get_f32(arena, in + 4 * (2 * p1 + p)), g21 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 1));
-            const float g22 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 2));
-            const float g23 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 3));
-            const float g30 = tt_get_f32(arena, in + 4 * (3 * p1 + p)), g31 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 1));
-            const float g32 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 2));
-            const float g33 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 3));
-            for (i = 0; i < cin; i++) {
-                const int32_t w = rows + 4 * i;
-                const float w0 = tt_get_f32(arena, w), w1 = tt_get_f32(arena, w + 4 * cin);
-                const float w2 = tt_get_f32(arena, w + 8 * cin), w3 = tt_get_f32(arena, w + 12 * cin);
-                tt_put_f32(arena, d0 + 4 * i, (((tt_get_f32(arena, d0 + 4 * i) + w0 * g00) + w1 * g10) + w2 * g20)
-                                                  + w3 * g30);
-                tt_put_f32(arena, d1 + 4 * i, (((tt_get_f32(arena, d1 + 4 * i) + w0 * g01) + w1 * g11) + w2 * g21)
-                                                  + w3 * g31);
-                tt_put_f32(arena, d2 + 4 * i, (((tt_get_f32(arena, d2 + 4 * i) + w0 * g02) + w1 * g12) + w2 * g22)
-                                                  + w3 * g32);
-                tt_put_f32(arena, d3 + 4 * i, (((tt_get_f32(arena, d3 + 4 * i) + w0 * g03) + w1 * g13) + w2 * g23)
-                                                  + w3 * g33);
+            float g[16];
+            for (j = 0; j < 4; j++) {
+                for (i = 0; i < 4; i++) {
+                    g[4 * j + i] = tt__ldf(arena + in + 4 * (j * p1 + p + i));
+                }
             }
+            tt__add_terms4x4(arena + rows, arena + r->dx_off + 4 * p * cin, 4 * cin, cin, g);
         }
     }
     for (; p < p1; p++) {
@@ -2481,6 +2606,61 @@ static void tt__stream_input_grad_terms(int8_t *arena, const tt_stream_region *r
     }
 }
 
+/*
+ * a[4t + j] = sum over p < n ascending of (float)(x[p * x_stride + t] - x_zero) * v_j[p], from +0, for the four
+ * int8 columns t < 4 of x and the four float rows v_j = v + j * v_stride bytes: each product rounded, then added.
+ */
+static TT_NOINLINE void tt__x_dot4x4_f32(const int8_t *x, int32_t x_stride, int32_t x_zero, const int8_t *v,
+                                         int32_t v_stride, int32_t n, float a[16])
+{
+    const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
+    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+    int32_t p;
+    for (p = 0; p < n; p++) {
+        const float x0 = (float)((int32_t)x[0] - x_zero), x1 = (float)((int32_t)x[1] - x_zero);
+        const float x2 = (float)((int32_t)x[2] - x_zero), x3 = (float)((int32_t)x[3] - x_zero);
+        const float y0 = tt__ldf(v0), y1 = tt__ldf(v1), y2 = tt__ldf(v2), y3 = tt__ldf(v3);
+        a00 = tt__mla(a00, x0, y0);
+        a01 = tt__mla(a01, x0, y1);
+        a02 = tt__mla(a02, x0, y2);
+        a03 = tt__mla(a03, x0, y3);
+        a10 = tt__mla(a10, x1, y0);
+        a11 = tt__mla(a11, x1, y1);
+        a12 = tt__mla(a12, x1, y2);
+        a13 = tt__mla(a13, x1, y3);
+        a20 = tt__mla(a20, x2, y0);
+        a21 = tt__mla(a21, x2, y1);
+        a22 = tt__mla(a22, x2, y2);
+        a23 = tt__mla(a23, x2, y3);
+        a30 = tt__mla(a30, x3, y0);
+        a31 = tt__mla(a31, x3, y1);
+        a32 = tt__mla(a32, x3, y2);
+        a33 = tt__mla(a33, x3, y3);
+        x += x_stride;
+        v0 += 4;
+        v1 += 4;
+        v2 += 4;
+        v3 += 4;
+    }
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a02;
+    a[3] = a03;
+    a[4] = a10;
+    a[5] = a11;
+    a[6] = a12;
+    a[7] = a13;
+    a[8] = a20;
+    a[9] = a21;
+    a[10] = a22;
+    a[11] = a23;
+    a[12] = a30;
+    a[13] = a31;
+    a[14] = a32;
+    a[15] = a33;
+}
+
 /* (9): the expansion weight gradients of the group's n channels into the vector ([n][k]):
    ws[j][jj] = sum over p ascending of (float)(x[p, jj] - zero) * in_j[p]; each x converted once for the group. */
 static void tt__stream_expansion_weight_grads(int8_t *arena, const tt_stream_region *r, int32_t n, int32_t k,
@@ -2488,8 +2668,19 @@ static void tt__stream_expansion_weight_grads(int8_t *arena, const tt_stream_reg
 {
     const int32_t in = r->plane_in_off;
     const int8_t *x = arena + r->exp_x_off;
-    int32_t jj, p, j;
-    for (jj = 0; jj < k; jj++) {
+    int32_t jj = 0, p, j;
+    if (n == 4) { /* four input channels by the four planes per pass: each x converted once for four sums */
+        for (; jj + 4 <= k; jj += 4) {
+            float a[16];
+            tt__x_dot4x4_f32(x + jj, k, r->exp_x_zero, arena + in, 4 * p1, p1, a);
+            for (j = 0; j < 4; j++) {
+                for (p = 0; p < 4; p++) {
+                    tt__stf(arena + r->vector_off + 4 * (j * k + jj + p), a[4 * p + j]);
+                }
+            }
+        }
+    }
+    for (; jj < k; jj++) {
         float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (j = 0; j < n; j += 4) {
             const int32_t m = n - j < 4 ? n - j : 4;
