@@ -1276,7 +1276,7 @@ static int32_t tt__tap_range(int32_t t, int32_t s, int32_t kernel, int32_t outpu
         lo = 0;
     }
     *last = t < kernel - 1 ? t : kernel - 1;
-    return lo + (t - lo) % s; /* the first k >= lo with (t - k) divisible by s */
+    return s == 1 ? lo : lo + (t - lo) % s; /* the first k >= lo with (t - k) divisible by s */
 }
 
 void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
@@ -2441,14 +2441,42 @@ static void tt__stream_projection(int8_t *arena, const tt_stream_region *r, int3
     }
 }
 
+/*
+ * Four depthwise input gradients a[t] (t < 4) whose valid taps are the same rows x columns: a[t] = sum over the
+ * rows h < rows, then the columns k < cols, ascending, of w[h][k] * plane[h][k][t], from +0, where the tap weight
+ * w[h][k] is at w + h * w_row + k * w_col and the plane value at pl + h * pl_row - 4k + 4t (each further tap reads
+ * the output one column to the left, each further input the one to the right). Out of line, its own registers.
+ */
+static TT_NOINLINE void tt__dw_input_grad4(const int8_t *w, int32_t w_row, int32_t w_col, const int8_t *pl,
+                                           int32_t pl_row, int32_t rows, int32_t cols, float a[4])
+{
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    int32_t h, k;
+    for (h = 0; h < rows; h++, w += w_row, pl += pl_row) {
+        const int8_t *wk = w, *pk = pl;
+        for (k = 0; k < cols; k++, wk += w_col, pk -= 4) {
+            const float wv = tt__ldf(wk);
+            a0 = tt__mla(a0, wv, tt__ldf(pk));
+            a1 = tt__mla(a1, wv, tt__ldf(pk + 4));
+            a2 = tt__mla(a2, wv, tt__ldf(pk + 8));
+            a3 = tt__mla(a3, wv, tt__ldf(pk + 12));
+        }
+    }
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+}
+
 /* (3): the depthwise input gradient of channel ch into plane_in, the valid taps kh then kw ascending
-   (tt_conv_input_grad); the channel's taps as floats in the vector first. */
+   (tt_conv_input_grad); the channel's taps as floats in the vector first. The inputs of one row with the same
+   column residue modulo the stride run four at a time where their valid taps agree (away from the borders). */
 static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r, int32_t ch, int32_t plane,
                                        int32_t plane_in)
 {
     const tt_conv_geom *g = &r->depthwise;
-    const int32_t taps = g->k_h * g->k_w;
-    int32_t width, iy, ix, kh, kw, t;
+    const int32_t taps = g->k_h * g->k_w, s_h = g->stride_h, s_w = g->stride_w;
+    int32_t width, iy, ix, kh, kw, t, res;
     const int8_t *wc = tt__channel_base(r->dw, ch, g->in_c, &width);
     for (t = 0; t < taps; t++) {
         tt_put_f32(arena, r->vector_off + 4 * t, (float)wc[t * width]);
@@ -2456,20 +2484,43 @@ static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r,
     for (iy = 0; iy < g->in_h; iy++) {
         const int32_t ty = iy + g->pad_h;
         int32_t kh_last;
-        const int32_t kh_first = tt__tap_range(ty, g->stride_h, g->k_h, g->out_h, &kh_last);
-        for (ix = 0; ix < g->in_w; ix++) {
-            const int32_t tx = ix + g->pad_w;
-            int32_t kw_last;
-            const int32_t kw_first = tt__tap_range(tx, g->stride_w, g->k_w, g->out_w, &kw_last);
-            float acc = 0.0f;
-            for (kh = kh_first; kh <= kh_last; kh += g->stride_h) {
-                const int32_t row = plane + 4 * ((ty - kh) / g->stride_h) * g->out_w;
-                const int32_t wr = r->vector_off + 4 * kh * g->k_w;
-                for (kw = kw_first; kw <= kw_last; kw += g->stride_w) {
-                    acc = acc + tt_get_f32(arena, wr + 4 * kw) * tt_get_f32(arena, row + 4 * ((tx - kw) / g->stride_w));
+        const int32_t kh_first = tt__tap_range(ty, s_h, g->k_h, g->out_h, &kh_last);
+        const int32_t rows = kh_first <= kh_last ? (kh_last - kh_first) / s_h + 1 : 0;
+        for (res = 0; res < s_w && res < g->in_w; res++) {
+            for (ix = res; ix < g->in_w;) {
+                const int32_t tx = ix + g->pad_w;
+                int32_t kw_last, last4;
+                const int32_t kw_first = tt__tap_range(tx, s_w, g->k_w, g->out_w, &kw_last);
+                if (ix + 3 * s_w < g->in_w && rows > 0 && kw_first <= kw_last
+                    && tt__tap_range(tx + 3 * s_w, s_w, g->k_w, g->out_w, &last4) == kw_first && last4 == kw_last) {
+                    float a[4];
+                    const int32_t cols = (kw_last - kw_first) / s_w + 1;
+                    tt__dw_input_grad4(arena + r->vector_off + 4 * (kh_first * g->k_w + kw_first), 4 * s_h * g->k_w,
+                                       4 * s_w,
+                                       arena + plane + 4 * (((ty - kh_first) / s_h) * g->out_w + (tx - kw_first) / s_w),
+                                       -4 * g->out_w, rows, cols, a);
+                    for (t = 0; t < 4; t++) {
+                        tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix + t * s_w), a[t]);
+                    }
+                    ix += 4 * s_w;
+                    continue;
                 }
+                if (rows > 0 && kw_first <= kw_last) { /* one input, the same walk */
+                    const int8_t *w = arena + r->vector_off + 4 * (kh_first * g->k_w + kw_first);
+                    const int8_t *pl = arena + plane + 4 * (((ty - kh_first) / s_h) * g->out_w + (tx - kw_first) / s_w);
+                    const int32_t cols = (kw_last - kw_first) / s_w + 1;
+                    float acc = 0.0f;
+                    for (kh = 0; kh < rows; kh++, w += 4 * s_h * g->k_w, pl -= 4 * g->out_w) {
+                        for (kw = 0; kw < cols; kw++) {
+                            acc = tt__mla(acc, tt__ldf(w + 4 * s_w * kw), tt__ldf(pl - 4 * kw));
+                        }
+                    }
+                    tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix), acc);
+                } else { /* no valid tap: the empty sum */
+                    tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix), 0.0f);
+                }
+                ix += s_w;
             }
-            tt_put_f32(arena, plane_in + 4 * (iy * g->in_w + ix), acc);
         }
     }
 }
