@@ -1218,24 +1218,24 @@ void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight
             for (o = 0; o < out_c; o++) {
                 const float w0 = (float)wb[0][o * ww[0]], w1 = (float)wb[1][o * ww[1]];
                 const float w2 = (float)wb[2][o * ww[2]], w3 = (float)wb[3][o * ww[3]];
-                const float ga = tt_get_f32(arena, gr[0] + 4 * o), gb = tt_get_f32(arena, gr[1] + 4 * o);
-                const float gc = tt_get_f32(arena, gr[2] + 4 * o), ge = tt_get_f32(arena, gr[3] + 4 * o);
-                a0 = a0 + w0 * ga;
-                a1 = a1 + w1 * ga;
-                a2 = a2 + w2 * ga;
-                a3 = a3 + w3 * ga;
-                b0 = b0 + w0 * gb;
-                b1 = b1 + w1 * gb;
-                b2 = b2 + w2 * gb;
-                b3 = b3 + w3 * gb;
-                c0 = c0 + w0 * gc;
-                c1 = c1 + w1 * gc;
-                c2 = c2 + w2 * gc;
-                c3 = c3 + w3 * gc;
-                e0 = e0 + w0 * ge;
-                e1 = e1 + w1 * ge;
-                e2 = e2 + w2 * ge;
-                e3 = e3 + w3 * ge;
+                const float ga = tt__ldf(arena + gr[0] + 4 * o), gb = tt__ldf(arena + gr[1] + 4 * o);
+                const float gc = tt__ldf(arena + gr[2] + 4 * o), ge = tt__ldf(arena + gr[3] + 4 * o);
+                a0 = tt__mla(a0, w0, ga);
+                a1 = tt__mla(a1, w1, ga);
+                a2 = tt__mla(a2, w2, ga);
+                a3 = tt__mla(a3, w3, ga);
+                b0 = tt__mla(b0, w0, gb);
+                b1 = tt__mla(b1, w1, gb);
+                b2 = tt__mla(b2, w2, gb);
+                b3 = tt__mla(b3, w3, gb);
+                c0 = tt__mla(c0, w0, gc);
+                c1 = tt__mla(c1, w1, gc);
+                c2 = tt__mla(c2, w2, gc);
+                c3 = tt__mla(c3, w3, gc);
+                e0 = tt__mla(e0, w0, ge);
+                e1 = tt__mla(e1, w1, ge);
+                e2 = tt__mla(e2, w2, ge);
+                e3 = tt__mla(e3, w3, ge);
             }
             tt__put_grad4(arena, d[0] + 4 * c, a0, a1, a2, a3, accumulate);
             if (np > 1) {
