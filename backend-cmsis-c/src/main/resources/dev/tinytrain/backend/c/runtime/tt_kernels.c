@@ -2441,42 +2441,14 @@ static void tt__stream_projection(int8_t *arena, const tt_stream_region *r, int3
     }
 }
 
-/*
- * Four depthwise input gradients a[t] (t < 4) whose valid taps are the same rows x columns: a[t] = sum over the
- * rows h < rows, then the columns k < cols, ascending, of w[h][k] * plane[h][k][t], from +0, where the tap weight
- * w[h][k] is at w + h * w_row + k * w_col and the plane value at pl + h * pl_row - 4k + 4t (each further tap reads
- * the output one column to the left, each further input the one to the right). Out of line, its own registers.
- */
-static TT_NOINLINE void tt__dw_input_grad4(const int8_t *w, int32_t w_row, int32_t w_col, const int8_t *pl,
-                                           int32_t pl_row, int32_t rows, int32_t cols, float a[4])
-{
-    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-    int32_t h, k;
-    for (h = 0; h < rows; h++, w += w_row, pl += pl_row) {
-        const int8_t *wk = w, *pk = pl;
-        for (k = 0; k < cols; k++, wk += w_col, pk -= 4) {
-            const float wv = tt__ldf(wk);
-            a0 = tt__mla(a0, wv, tt__ldf(pk));
-            a1 = tt__mla(a1, wv, tt__ldf(pk + 4));
-            a2 = tt__mla(a2, wv, tt__ldf(pk + 8));
-            a3 = tt__mla(a3, wv, tt__ldf(pk + 12));
-        }
-    }
-    a[0] = a0;
-    a[1] = a1;
-    a[2] = a2;
-    a[3] = a3;
-}
-
 /* (3): the depthwise input gradient of channel ch into plane_in, the valid taps kh then kw ascending
-   (tt_conv_input_grad); the channel's taps as floats in the vector first. The inputs of one row with the same
-   column residue modulo the stride run four at a time where their valid taps agree (away from the borders). */
+   (tt_conv_input_grad); the channel's taps as floats in the vector first. */
 static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r, int32_t ch, int32_t plane,
                                        int32_t plane_in)
 {
     const tt_conv_geom *g = &r->depthwise;
     const int32_t taps = g->k_h * g->k_w, s_h = g->stride_h, s_w = g->stride_w;
-    int32_t width, iy, ix, kh, kw, t, res;
+    int32_t width, iy, ix, kh, kw, t;
     const int8_t *wc = tt__channel_base(r->dw, ch, g->in_c, &width);
     for (t = 0; t < taps; t++) {
         tt_put_f32(arena, r->vector_off + 4 * t, (float)wc[t * width]);
@@ -2486,40 +2458,147 @@ static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r,
         int32_t kh_last;
         const int32_t kh_first = tt__tap_range(ty, s_h, g->k_h, g->out_h, &kh_last);
         const int32_t rows = kh_first <= kh_last ? (kh_last - kh_first) / s_h + 1 : 0;
-        for (res = 0; res < s_w && res < g->in_w; res++) {
-            for (ix = res; ix < g->in_w;) {
-                const int32_t tx = ix + g->pad_w;
-                int32_t kw_last, last4;
-                const int32_t kw_first = tt__tap_range(tx, s_w, g->k_w, g->out_w, &kw_last);
-                if (ix + 3 * s_w < g->in_w && rows > 0 && kw_first <= kw_last
-                    && tt__tap_range(tx + 3 * s_w, s_w, g->k_w, g->out_w, &last4) == kw_first && last4 == kw_last) {
-                    float a[4];
-                    const int32_t cols = (kw_last - kw_first) / s_w + 1;
-                    tt__dw_input_grad4(arena + r->vector_off + 4 * (kh_first * g->k_w + kw_first), 4 * s_h * g->k_w,
-                                       4 * s_w,
-                                       arena + plane + 4 * (((ty - kh_first) / s_h) * g->out_w + (tx - kw_first) / s_w),
-                                       -4 * g->out_w, rows, cols, a);
-                    for (t = 0; t < 4; t++) {
-                        tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix + t * s_w), a[t]);
+        for (ix = 0; ix < g->in_w; ix++) {
+            const int32_t tx = ix + g->pad_w;
+            int32_t kw_last;
+            const int32_t kw_first = tt__tap_range(tx, s_w, g->k_w, g->out_w, &kw_last);
+            const int32_t cols = kw_first <= kw_last ? (kw_last - kw_first) / s_w + 1 : 0;
+            float acc = 0.0f;
+            if (rows > 0 && cols > 0) {
+                const int8_t *w = arena + r->vector_off + 4 * (kh_first * g->k_w + kw_first);
+                const int8_t *pl = arena + plane + 4 * (((ty - kh_first) / s_h) * g->out_w + (tx - kw_first) / s_w);
+                for (kh = 0; kh < rows; kh++, w += 4 * s_h * g->k_w, pl -= 4 * g->out_w) {
+                    for (kw = 0; kw < cols; kw++) { /* tap kw_first + kw * s_w reads the output kw columns left */
+                        acc = tt__mla(acc, tt__ldf(w + 4 * s_w * kw), tt__ldf(pl - 4 * kw));
                     }
-                    ix += 4 * s_w;
-                    continue;
                 }
-                if (rows > 0 && kw_first <= kw_last) { /* one input, the same walk */
-                    const int8_t *w = arena + r->vector_off + 4 * (kh_first * g->k_w + kw_first);
-                    const int8_t *pl = arena + plane + 4 * (((ty - kh_first) / s_h) * g->out_w + (tx - kw_first) / s_w);
-                    const int32_t cols = (kw_last - kw_first) / s_w + 1;
-                    float acc = 0.0f;
-                    for (kh = 0; kh < rows; kh++, w += 4 * s_h * g->k_w, pl -= 4 * g->out_w) {
-                        for (kw = 0; kw < cols; kw++) {
-                            acc = tt__mla(acc, tt__ldf(w + 4 * s_w * kw), tt__ldf(pl - 4 * kw));
-                        }
-                    }
-                    tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix), acc);
-                } else { /* no valid tap: the empty sum */
-                    tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix), 0.0f);
-                }
-                ix += s_w;
+            }
+            tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix), acc);
+        }
+    }
+}
+
+/* Largest depthwise window whose four channels' taps tt__stream_depthwise_input4 keeps as floats (7x7: 784 B of
+   stack); larger windows run channel by channel. */
+#define TT_STREAM_DW_TAPS 49
+
+/*
+ * The depthwise input gradients of one input in four channels, a[j] = sum over the rows h < rows, then the columns
+ * k < cols, ascending, of w[h][k][j] * plane_j[h][k], from +0: the taps' weights four channels per 16 bytes, a
+ * row's taps 16 bytes apart and its rows w_row bytes apart; plane_j = pl + j * pl_stride bytes, each further tap
+ * one float to the left, each further row pl_row bytes on. Windows up to 8 columns wide are unrolled (the loads
+ * then use immediate offsets); the rest loops.
+ */
+static TT_NOINLINE void tt__dw_input_grad_4ch(const float *w, int32_t w_row, const int8_t *pl, int32_t pl_stride,
+                                              int32_t pl_row, int32_t rows, int32_t cols, float a[4])
+{
+    const int8_t *wb = (const int8_t *)w;
+    const int8_t *p0 = pl, *p1 = pl + pl_stride, *p2 = p1 + pl_stride, *p3 = p2 + pl_stride;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    int32_t h, k;
+    /* tap k of a row: weights at we - 16 m, plane values at pe + 4 m, for m = cols - k (we, pe: one past the row) */
+#define TT__DW4_TAP(m)                                                                                             \
+    do {                                                                                                           \
+        a0 = tt__mla(a0, tt__ldf(we - 16 * (m)), tt__ldf(pe0 + 4 * (m)));                                          \
+        a1 = tt__mla(a1, tt__ldf(we - 16 * (m) + 4), tt__ldf(pe1 + 4 * (m)));                                      \
+        a2 = tt__mla(a2, tt__ldf(we - 16 * (m) + 8), tt__ldf(pe2 + 4 * (m)));                                      \
+        a3 = tt__mla(a3, tt__ldf(we - 16 * (m) + 12), tt__ldf(pe3 + 4 * (m)));                                     \
+    } while (0)
+    for (h = 0; h < rows; h++, wb += w_row, p0 += pl_row, p1 += pl_row, p2 += pl_row, p3 += pl_row) {
+        const int8_t *we = wb + 16 * cols;
+        const int8_t *pe0 = p0 - 4 * cols, *pe1 = p1 - 4 * cols, *pe2 = p2 - 4 * cols, *pe3 = p3 - 4 * cols;
+        switch (cols) { /* enters at the row's first tap (m = cols), then falls through the later ones */
+        case 8:
+            TT__DW4_TAP(8);
+            /* fall through */
+        case 7:
+            TT__DW4_TAP(7);
+            /* fall through */
+        case 6:
+            TT__DW4_TAP(6);
+            /* fall through */
+        case 5:
+            TT__DW4_TAP(5);
+            /* fall through */
+        case 4:
+            TT__DW4_TAP(4);
+            /* fall through */
+        case 3:
+            TT__DW4_TAP(3);
+            /* fall through */
+        case 2:
+            TT__DW4_TAP(2);
+            /* fall through */
+        case 1:
+            TT__DW4_TAP(1);
+            break;
+        default:
+            for (k = cols; k >= 1; k--) {
+                TT__DW4_TAP(k);
+            }
+            break;
+        }
+    }
+#undef TT__DW4_TAP
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+}
+
+/* Where tap kw of a window row k_w wide goes when the row's taps are grouped by kw % s (ascending), each group in
+   kw order: after the groups of the smaller residues, at kw / s in its own. */
+static int32_t tt__residue_slot(int32_t kw, int32_t s, int32_t k_w)
+{
+    int32_t slot = kw / s, res;
+    for (res = 0; res < kw % s; res++) {
+        slot += (k_w - res + s - 1) / s; /* the taps with residue res */
+    }
+    return slot;
+}
+
+/*
+ * (3) for the four channels c0 .. c0+3 of a full group at once: the result of tt__stream_depthwise_input on each
+ * (the same sums in the same order) without its write of the taps to the vector, which the caller does when the
+ * channel's turn comes. The taps go to w4 as floats, grouped for each kh by the residue of kw modulo the stride, so
+ * that the valid taps of any input are consecutive ([kh][kw % s][kw / s][4 channels], taps * 4 floats).
+ */
+static void tt__stream_depthwise_input4(int8_t *arena, const tt_stream_region *r, int32_t c0, float *w4)
+{
+    const tt_conv_geom *g = &r->depthwise;
+    const int32_t s_h = g->stride_h, s_w = g->stride_w, k_w = g->k_w;
+    const int32_t p1 = g->in_h * g->in_w, p2 = g->out_h * g->out_w;
+    const int32_t row_floats = 4 * k_w;
+    int32_t j, kh, kw, iy, ix;
+    for (j = 0; j < 4; j++) {
+        int32_t width;
+        const int8_t *wc = tt__channel_base(r->dw, c0 + j, g->in_c, &width);
+        for (kh = 0; kh < g->k_h; kh++) {
+            for (kw = 0; kw < k_w; kw++) {
+                w4[kh * row_floats + 4 * tt__residue_slot(kw, s_w, k_w) + j] = (float)wc[(kh * k_w + kw) * width];
+            }
+        }
+    }
+    for (iy = 0; iy < g->in_h; iy++) {
+        const int32_t ty = iy + g->pad_h;
+        int32_t kh_last;
+        const int32_t kh_first = tt__tap_range(ty, s_h, g->k_h, g->out_h, &kh_last);
+        const int32_t rows = kh_first <= kh_last ? (kh_last - kh_first) / s_h + 1 : 0;
+        for (ix = 0; ix < g->in_w; ix++) {
+            const int32_t tx = ix + g->pad_w;
+            int32_t kw_last;
+            const int32_t kw_first = tt__tap_range(tx, s_w, k_w, g->out_w, &kw_last);
+            const int32_t out = r->plane_in_off + 4 * (iy * g->in_w + ix);
+            float a[4] = {0.0f, 0.0f, 0.0f, 0.0f}; /* no valid tap: the empty sums */
+            if (rows > 0 && kw_first <= kw_last) {
+                tt__dw_input_grad_4ch(w4 + kh_first * row_floats + 4 * tt__residue_slot(kw_first, s_w, k_w),
+                                      4 * s_h * row_floats,
+                                      arena + r->plane_off + 4 * (((ty - kh_first) / s_h) * g->out_w
+                                                                  + (tx - kw_first) / s_w),
+                                      4 * p2, -4 * g->out_w, rows, (kw_last - kw_first) / s_w + 1, a);
+            }
+            for (j = 0; j < 4; j++) {
+                tt__stf(arena + out + 4 * j * p1, a[j]);
             }
         }
     }
@@ -2771,6 +2850,7 @@ void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bia
     const int32_t cin = r->deep ? r->expansion.in_c : 0;
     const tt_stream_update *eu = r->exp_weight_update;
     const int32_t k = eu == 0 ? 0 : eu->channels == 0 ? cin : eu->n_channels;
+    float w4[4 * TT_STREAM_DW_TAPS];
     int32_t c0, j, i;
 
     TT_ASSERT(tt_conv_geom_valid(dw) && tt_conv_geom_depthwise(dw) && r->group >= 1);
@@ -2784,14 +2864,32 @@ void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bia
     }
     for (c0 = 0; c0 < c; c0 += r->group) {
         const int32_t n = c - c0 < r->group ? c - c0 : r->group;
+        /* a full group of four runs (3) for its channels together (each channel's (3) depends only on its own (2),
+           and no other step reads what (3) writes but (7) of the same channel, which follows) */
+        const int together = r->deep && n == 4 && dw->k_h * dw->k_w <= TT_STREAM_DW_TAPS;
         tt__stream_projection(arena, r, c0, n, p2);
+        if (together) {
+            for (j = 0; j < n; j++) {
+                tt__stream_mask_scale(arena, r->plane_off + 4 * j * p2, r->dw_mask_off, c0 + j, c,
+                                      r->dw_eff[c0 + j], p2);
+            }
+            tt__stream_depthwise_input4(arena, r, c0, w4);
+        }
         for (j = 0; j < n; j++) {
             const int32_t ch = c0 + j;
             const int32_t plane = r->plane_off + 4 * j * p2;
             const int32_t plane_in = r->plane_in_off + 4 * j * p1;
-            tt__stream_mask_scale(arena, plane, r->dw_mask_off, ch, c, r->dw_eff[ch], p2);
-            if (r->deep) {
-                tt__stream_depthwise_input(arena, r, ch, plane, plane_in);
+            if (together) { /* the vector as (3) leaves it: the channel's taps as floats */
+                int32_t width, t;
+                const int8_t *wc = tt__channel_base(r->dw, ch, dw->in_c, &width);
+                for (t = 0; t < dw->k_h * dw->k_w; t++) {
+                    tt_put_f32(arena, r->vector_off + 4 * t, (float)wc[t * width]);
+                }
+            } else {
+                tt__stream_mask_scale(arena, plane, r->dw_mask_off, ch, c, r->dw_eff[ch], p2);
+                if (r->deep) {
+                    tt__stream_depthwise_input(arena, r, ch, plane, plane_in);
+                }
             }
             if (r->dw_bias != 0) {
                 tt__stream_bias(r->dw_bias, ch, tt__stream_sum(arena, plane, p2), dw_bias_lr, dw_bias_key);
