@@ -1357,8 +1357,9 @@ void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weig
     }
 }
 
-static void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx, float g,
-                                      float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key);
+static TT_ALWAYS_INLINE void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx,
+                                                       float g, float qas_divisor, float lr, tt_rounding_mode mode,
+                                                       uint32_t rng_key);
 
 void tt_conv1x1_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
                                    const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
@@ -1936,8 +1937,9 @@ int32_t tt_round_bias_stochastic(float p, float u)
 
 /* Reads p, updates, stores one weight element (UpdateKernels.updateWeightElement). The element lives at `store`
    in weight (and master); the stochastic-rounding counter is its index in the whole weight, `idx`. */
-static void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx, float g,
-                                      float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key)
+static TT_ALWAYS_INLINE void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx,
+                                                       float g, float qas_divisor, float lr, tt_rounding_mode mode,
+                                                       uint32_t rng_key)
 {
     const float gq = g / qas_divisor;
     switch (mode) {
@@ -1976,6 +1978,30 @@ void tt_update_conv_weight_channel(const int8_t *arena, int32_t ws_off, const tt
                                     rng_key);
 }
 
+/*
+ * The n elements of one weight row of a dense conv's output channel, j ascending: gradient ws[j], input channel
+ * ci = channels[j] (j without a list), index base + ci, stored at base + ci or, split, at sbase + slot[ci].
+ * tt__update_weight_element is inlined, with the mode a constant where the caller passes one.
+ */
+static TT_ALWAYS_INLINE void tt__update_weight_row(const int8_t *arena, int32_t ws_off, const int32_t *channels,
+                                                   int32_t n, const int32_t *slot, int32_t base, int32_t sbase,
+                                                   int8_t *dst, float *master, float qas_divisor, float lr,
+                                                   tt_rounding_mode mode, uint32_t rng_key)
+{
+    int32_t j;
+    for (j = 0; j < n; j++) {
+        const int32_t ci = channels == 0 ? j : channels[j];
+        const int32_t idx = base + ci;
+        int32_t store = idx;
+        if (slot != 0) {
+            TT_ASSERT(slot[ci] >= 0);
+            store = sbase + slot[ci];
+        }
+        tt__update_weight_element(dst, master, store, idx, tt_get_f32(arena, ws_off + 4 * j), qas_divisor, lr, mode,
+                                  rng_key);
+    }
+}
+
 void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const tt_conv_geom *geom, int32_t o,
                                      const int32_t *channels, int32_t n_channels, const tt_weight *weight,
                                      float *master, float qas_divisor, float lr, tt_rounding_mode mode,
@@ -1985,7 +2011,7 @@ void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const 
     const int32_t *slot = weight->slot;
     const int32_t width = weight->n_trained;
     int8_t *dst = weight->trained;
-    int32_t kh, kw, j, n;
+    int32_t kh, kw, n;
     TT_ASSERT(dst != 0);
     TT_ASSERT(mode != TT_ROUND_FLOAT_MASTER || master != 0);
     if (tt_conv_geom_depthwise(geom)) {
@@ -2004,16 +2030,23 @@ void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const 
     for (kh = 0; kh < k_h; kh++) {
         for (kw = 0; kw < k_w; kw++) {
             const int32_t row = (kh * k_w + kw) * n;
-            for (j = 0; j < n; j++) {
-                const int32_t ci = channels == 0 ? j : channels[j];
-                const float g = tt_get_f32(arena, ws_off + 4 * (row + j));
-                const int32_t idx = tt_conv_geom_weight_index(geom, o, kh, kw, ci);
-                int32_t store = idx;
-                if (slot != 0) {
-                    TT_ASSERT(slot[ci] >= 0);
-                    store = ((o * k_h + kh) * k_w + kw) * width + slot[ci];
-                }
-                tt__update_weight_element(dst, master, store, idx, g, qas_divisor, lr, mode, rng_key);
+            /* the elements' indices: tt_conv_geom_weight_index(geom, o, kh, kw, ci) = base + ci, and in split
+               storage sbase + slot[ci] */
+            const int32_t base = tt_conv_geom_weight_index(geom, o, kh, kw, 0);
+            const int32_t sbase = ((o * k_h + kh) * k_w + kw) * width;
+            switch (mode) { /* the mode as a constant in each loop */
+            case TT_ROUND_NEAREST_EVEN:
+                tt__update_weight_row(arena, ws_off + 4 * row, channels, n, slot, base, sbase, dst, master,
+                                      qas_divisor, lr, TT_ROUND_NEAREST_EVEN, rng_key);
+                break;
+            case TT_ROUND_STOCHASTIC:
+                tt__update_weight_row(arena, ws_off + 4 * row, channels, n, slot, base, sbase, dst, master,
+                                      qas_divisor, lr, TT_ROUND_STOCHASTIC, rng_key);
+                break;
+            default:
+                tt__update_weight_row(arena, ws_off + 4 * row, channels, n, slot, base, sbase, dst, master,
+                                      qas_divisor, lr, mode, rng_key);
+                break;
             }
         }
     }
