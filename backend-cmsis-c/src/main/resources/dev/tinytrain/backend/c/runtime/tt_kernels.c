@@ -321,9 +321,8 @@ static void tt__or_mask_bits(int8_t *arena, int32_t mask_off, int32_t index, uin
  * pre-clamp value is out of [-128, 127] either way, so the output saturates and the bit is 0; NaN is 0 + y_zero.
  */
 #ifdef TT_DSP
-static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+static inline uint32_t tt__requant_scaled(int8_t *y, float scaled, int32_t y_zero)
 {
-    const float scaled = ((float)acc + bias) * eff;
     float r;
     int32_t rounded, pre, out;
     __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(scaled));
@@ -334,9 +333,9 @@ static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, flo
     return out == pre ? 1u : 0u;
 }
 #else
-static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+static inline uint32_t tt__requant_scaled(int8_t *y, float scaled, int32_t y_zero)
 {
-    const float v = rintf(((float)acc + bias) * eff);
+    const float v = rintf(scaled);
     int32_t pre;
     uint32_t pass;
     if (fabsf(v) <= 16777216.0f) { /* one test for the rare cases: beyond +-2^24 (bounded) and NaN */
@@ -349,6 +348,39 @@ static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, flo
     return pass;
 }
 #endif
+
+static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+{
+    return tt__requant_scaled(y, ((float)acc + bias) * eff, y_zero);
+}
+
+/*
+ * tt__requant_store(y, acc, (float) bias, eff, y_zero) given sum = acc + bias, for |acc| <= 2^24 and |bias| <= 2^24:
+ * both convert to float32 exactly, so their float32 sum is the exact sum rounded once, which is (float) sum. The
+ * caller adds an int32 bias to its int32 sum instead of converting the bias and adding it in float.
+ */
+static inline uint32_t tt__requant_store_summed(int8_t *y, int32_t sum, float eff, int32_t y_zero)
+{
+    return tt__requant_scaled(y, (float)sum * eff, y_zero);
+}
+
+/* Largest number of int8 conv terms whose exact sum stays within +-2^24: 514 * 255 * 128 <= 2^24. */
+#define TT_EXACT_F32_TERMS 514
+
+/* Whether every int32 bias of the n is within +-2^24 (so tt__requant_store_summed applies). */
+static int tt__biases_exact(const int32_t *bias_q, int32_t n)
+{
+    int32_t i;
+    if (bias_q == 0) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (bias_q[i] > 16777216 || bias_q[i] < -16777216) {
+            return 0;
+        }
+    }
+    return 1;
+}
 
 #ifdef TT_DSP
 /* SXTB16 of x rotated right by 8 bits: bytes 1 and 3 sign-extended to 16-bit lanes, in one instruction (gcc 12
@@ -450,6 +482,7 @@ typedef struct tt__dense_args {
     const tt_weight *weight; /* rows [out_c][n], whole or split (along n) */
     const int32_t *zw;       /* x_zero * sum of each row (fold), or NULL */
     int32_t n, x_zero, out_c, y_zero, out_off, mask_off;
+    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -472,7 +505,8 @@ typedef struct tt__dense_args {
  * (8-32 input channels) and drops the loops' tails and the branches on the storage.
  */
 static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
-                                                 int32_t p, int32_t q, int32_t n, int split, int fold)
+                                                 int32_t p, int32_t q, int32_t n, int split, int fold, int masked,
+                                                 int summed)
 {
     const tt_weight *weight = d->weight;
     const int8_t *w = split ? 0 : tt__whole(weight);
@@ -490,8 +524,8 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
         /* two output channels per pass (the last one alone: then both weight rows are row o, one is stored) */
         const int pair = o + 1 < out_c;
         const int32_t o1 = pair ? o + 1 : o;
-        const float b0 = bias_f != 0 ? bias_f[o] : (float)bias_q[o];
-        const float b1 = bias_f != 0 ? bias_f[o1] : (float)bias_q[o1];
+        const float b0 = summed ? 0.0f : bias_f != 0 ? bias_f[o] : (float)bias_q[o];
+        const float b1 = summed ? 0.0f : bias_f != 0 ? bias_f[o1] : (float)bias_q[o1];
         int32_t a00, a01, a10, a11;
         if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
             int32_t a[4] = {0, 0, 0, 0};
@@ -515,23 +549,46 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
         } else {
             tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, &a00, &a01, &a10, &a11);
         }
-        bits0 |= tt__requant_store(y0 + o, a00, b0, eff[o], y_zero) << (o - run0);
-        if (two) {
-            bits1 |= tt__requant_store(y1 + o, a10, b0, eff[o], y_zero) << (o - run0);
+        if (summed) { /* the exact int32 biases into the exact int32 sums (tt__requant_store_summed) */
+            a00 += bias_q[o];
+            a10 += bias_q[o];
+            a01 += bias_q[o1];
+            a11 += bias_q[o1];
         }
-        if (pair) {
-            bits0 |= tt__requant_store(y0 + o1, a01, b1, eff[o1], y_zero) << (o1 - run0);
-            if (two) {
-                bits1 |= tt__requant_store(y1 + o1, a11, b1, eff[o1], y_zero) << (o1 - run0);
+        /* the mask bits only when there is a mask (masked is a constant: without one they are not computed) */
+        {
+            const uint32_t m00 = summed ? tt__requant_store_summed(y0 + o, a00, eff[o], y_zero)
+                                        : tt__requant_store(y0 + o, a00, b0, eff[o], y_zero);
+            if (masked) {
+                bits0 |= m00 << (o - run0);
             }
         }
-        if (o + 2 - run0 >= 16 || o + 2 >= out_c) {
-            const int32_t bits = o1 + 1 - run0;
-            if (d->mask_off >= 0) {
-                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, bits);
-                if (two) {
-                    tt__or_mask_bits(d->arena, d->mask_off, q * out_c + run0, bits1, bits);
+        if (two) {
+            const uint32_t m10 = summed ? tt__requant_store_summed(y1 + o, a10, eff[o], y_zero)
+                                        : tt__requant_store(y1 + o, a10, b0, eff[o], y_zero);
+            if (masked) {
+                bits1 |= m10 << (o - run0);
+            }
+        }
+        if (pair) {
+            const uint32_t m01 = summed ? tt__requant_store_summed(y0 + o1, a01, eff[o1], y_zero)
+                                        : tt__requant_store(y0 + o1, a01, b1, eff[o1], y_zero);
+            if (masked) {
+                bits0 |= m01 << (o1 - run0);
+            }
+            if (two) {
+                const uint32_t m11 = summed ? tt__requant_store_summed(y1 + o1, a11, eff[o1], y_zero)
+                                            : tt__requant_store(y1 + o1, a11, b1, eff[o1], y_zero);
+                if (masked) {
+                    bits1 |= m11 << (o1 - run0);
                 }
+            }
+        }
+        if (masked && (o + 2 - run0 >= 16 || o + 2 >= out_c)) {
+            const int32_t bits = o1 + 1 - run0;
+            tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, bits);
+            if (two) {
+                tt__or_mask_bits(d->arena, d->mask_off, q * out_c + run0, bits1, bits);
             }
             bits0 = 0;
             bits1 = 0;
@@ -540,30 +597,44 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
     }
 }
 
-static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+/* tt__dense_pair_body for a layer with (masked) or without a clamp mask and with int32 biases summed in int32
+   (summed) or not, the common row lengths as constants. */
+static TT_ALWAYS_INLINE void tt__dense_pair_masked(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
+                                                   int32_t p, int32_t q, int masked, int summed)
 {
     if (d->weight->slot != 0) {
-        tt__dense_pair_body(d, x0, x1, p, q, d->n, 1, 0);
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 1, 0, masked, summed);
     } else if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
         switch (d->n) {
         case 8:
-            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, masked, summed);
             break;
         case 16:
-            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1, masked, summed);
             break;
         case 24:
-            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1, masked, summed);
             break;
         case 32:
-            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1, masked, summed);
             break;
         default:
-            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1, masked, summed);
             break;
         }
     } else {
-        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0);
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0, masked, summed);
+    }
+}
+
+static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+{
+    if (d->mask_off >= 0) {
+        tt__dense_pair_masked(d, x0, x1, p, q, 1, 0);
+    } else if (d->summed_bias) {
+        tt__dense_pair_masked(d, x0, x1, p, q, 0, 1);
+    } else {
+        tt__dense_pair_masked(d, x0, x1, p, q, 0, 0);
     }
 }
 
@@ -584,6 +655,7 @@ static void tt__dense_start(tt__dense_args *d, int8_t *arena, const tt_weight *w
     d->bias_q = bias_q;
     d->bias_f = bias_f;
     d->eff = eff;
+    d->summed_bias = n <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, out_c);
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, positions * out_c);
     }
