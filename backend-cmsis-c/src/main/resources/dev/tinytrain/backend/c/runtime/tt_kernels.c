@@ -790,6 +790,7 @@ static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, in
 typedef struct tt__dw_args {
     int8_t *arena;
     int32_t c, blocked, in_row, w_row, x_zero, y_zero, mask_off;
+    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -800,14 +801,19 @@ typedef struct tt__dw_args {
  * at px (input) and pw (weight); y is the output position, out_index its first element's index.
  */
 static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
-                                           int32_t cols, int8_t *y, int32_t out_index)
+                                           int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
 {
     int32_t ch;
     for (ch = 0; ch < d->blocked; ch += 4) {
         int32_t a[4];
         uint32_t bits;
         tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, a);
-        if (d->bias_f != 0) {
+        if (summed) { /* exact int32 biases into the exact int32 sums */
+            bits = tt__requant_store_summed(y + ch, a[0] + d->bias_q[ch], d->eff[ch], d->y_zero);
+            bits |= tt__requant_store_summed(y + ch + 1, a[1] + d->bias_q[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store_summed(y + ch + 2, a[2] + d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store_summed(y + ch + 3, a[3] + d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        } else if (d->bias_f != 0) {
             bits = tt__requant_store(y + ch, a[0], d->bias_f[ch], d->eff[ch], d->y_zero);
             bits |= tt__requant_store(y + ch + 1, a[1], d->bias_f[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
             bits |= tt__requant_store(y + ch + 2, a[2], d->bias_f[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
@@ -818,9 +824,25 @@ static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *p
             bits |= tt__requant_store(y + ch + 2, a[2], (float)d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
             bits |= tt__requant_store(y + ch + 3, a[3], (float)d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
         }
-        if (d->mask_off >= 0) {
+        if (masked) { /* a constant: without a mask the bits are not computed */
             tt__or_mask_bits(d->arena, d->mask_off, out_index + ch, bits, 4);
         }
+    }
+}
+
+/* The blocked channels of one output position, the whole 3x3, 5x5 and 7x7 windows (all but the border) with the
+   window's size as a constant. */
+static TT_ALWAYS_INLINE void tt__dw_position(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
+                                             int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
+{
+    if (rows == 3 && cols == 3) {
+        tt__dw_blocks(d, px, pw, 3, 3, y, out_index, masked, summed);
+    } else if (rows == 5 && cols == 5) {
+        tt__dw_blocks(d, px, pw, 5, 5, y, out_index, masked, summed);
+    } else if (rows == 7 && cols == 7) {
+        tt__dw_blocks(d, px, pw, 7, 7, y, out_index, masked, summed);
+    } else {
+        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed);
     }
 }
 
@@ -854,6 +876,7 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
     d.bias_q = bias_q;
     d.bias_f = bias_f;
     d.eff = eff;
+    d.summed_bias = k_h * k_w <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, c);
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, out_h * out_w * c);
     }
@@ -873,15 +896,12 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
             int8_t *y = arena + out_off + out_index;
             if (blocked > 0) {
                 const int8_t *pw = w + i0 * w_row + j0 * c;
-                /* whole 3x3, 5x5 and 7x7 windows (all but the border) with the window's size as a constant */
-                if (rows == 3 && cols == 3) {
-                    tt__dw_blocks(&d, px, pw, 3, 3, y, out_index);
-                } else if (rows == 5 && cols == 5) {
-                    tt__dw_blocks(&d, px, pw, 5, 5, y, out_index);
-                } else if (rows == 7 && cols == 7) {
-                    tt__dw_blocks(&d, px, pw, 7, 7, y, out_index);
+                if (mask_off >= 0) {
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 1, 0);
+                } else if (d.summed_bias) {
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
                 } else {
-                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index);
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 0);
                 }
             }
             ch = blocked;
