@@ -609,6 +609,9 @@ static TT_ALWAYS_INLINE void tt__dense_pair_masked(const tt__dense_args *d, cons
         case 8:
             tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, masked, summed);
             break;
+        case 27: /* the 3x3 first conv of an RGB image (tt_conv_im2col) */
+            tt__dense_pair_body(d, x0, x1, p, q, 27, 0, 1, masked, summed);
+            break;
         case 16:
             tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1, masked, summed);
             break;
@@ -696,7 +699,23 @@ static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c
 {
     const int32_t iy0 = (p / out_w) * stride - pad_top;
     const int32_t ix0 = (p % out_w) * stride - pad_left;
+    const int32_t row = k_w * in_c;
     int32_t i, j;
+    if (ix0 >= 0 && ix0 + k_w <= in_w) { /* no padding column: a window row is k_w * in_c contiguous input bytes */
+        for (i = 0; i < k_h; i++, patch += row) {
+            const int32_t iy = iy0 + i;
+            if (iy >= 0 && iy < in_h) {
+                if (row == 9) { /* a 3x3 RGB window's row: a constant size the compiler copies inline */
+                    memcpy(patch, in + (iy * in_w + ix0) * in_c, 9);
+                } else {
+                    memcpy(patch, in + (iy * in_w + ix0) * in_c, (size_t)row);
+                }
+            } else {
+                memset(patch, x_zero, (size_t)row);
+            }
+        }
+        return;
+    }
     for (i = 0; i < k_h; i++) {
         const int32_t iy = iy0 + i;
         for (j = 0; j < k_w; j++, patch += in_c) {
