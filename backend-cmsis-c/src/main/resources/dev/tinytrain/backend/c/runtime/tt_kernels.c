@@ -955,12 +955,29 @@ void tt_quantized_add(int8_t *arena, int32_t a_off, int32_t a_zero, float a_scal
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, count);
     }
-    for (i = 0; i < count; i++) {
-        float a = (float)((int32_t)arena[a_off + i] - a_zero) * a_scale;
-        float b = (float)((int32_t)arena[b_off + i] - b_zero) * b_scale;
-        float sum = a + b;
-        int32_t pre = tt__round_bounded(sum / y_scale) + y_zero;
-        tt__store(arena, out_off, mask_off, i, pre);
+    /* tt__round_bounded(sum / y_scale) + y_zero stored by tt__store is tt__requant_scaled(sum / y_scale); the mask
+       bits in runs of up to 24 */
+    if (mask_off < 0) {
+        for (i = 0; i < count; i++) {
+            const float a = (float)((int32_t)arena[a_off + i] - a_zero) * a_scale;
+            const float b = (float)((int32_t)arena[b_off + i] - b_zero) * b_scale;
+            (void)tt__requant_scaled(arena + out_off + i, (a + b) / y_scale, y_zero);
+        }
+        return;
+    }
+    {
+        uint32_t bits = 0;
+        int32_t run = 0;
+        for (i = 0; i < count; i++) {
+            const float a = (float)((int32_t)arena[a_off + i] - a_zero) * a_scale;
+            const float b = (float)((int32_t)arena[b_off + i] - b_zero) * b_scale;
+            bits |= tt__requant_scaled(arena + out_off + i, (a + b) / y_scale, y_zero) << (i - run);
+            if (i + 1 - run == 24 || i + 1 == count) {
+                tt__or_mask_bits(arena, mask_off, run, bits, i + 1 - run);
+                bits = 0;
+                run = i + 1;
+            }
+        }
     }
 }
 
