@@ -500,9 +500,10 @@ typedef struct tt__dense_args {
 #endif
 
 /*
- * The body of tt__dense_pair for a row length n, split and fold that the caller may pass as constants: inlined into
- * tt__dense_pair once per common row length, so that the compiler unrolls the short sums of the 1x1 expansions
- * (8-32 input channels) and drops the loops' tails and the branches on the storage.
+ * The body of tt__dense_pair for a row length n, split, fold, masked and summed that the caller may pass as
+ * constants: inlined once per common row length, so that the compiler drops the loops' tails and the branches on the
+ * storage, the mask and the bias. split: 0 a whole weight, 1 a split weight summed through its channel lists, 2 a
+ * split weight whose input rows x0, x1 were gathered in its parts' channel order (tt__dense_pair_split).
  */
 static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
                                                  int32_t p, int32_t q, int32_t n, int split, int fold, int masked,
@@ -527,7 +528,18 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
         const float b0 = summed ? 0.0f : bias_f != 0 ? bias_f[o] : (float)bias_q[o];
         const float b1 = summed ? 0.0f : bias_f != 0 ? bias_f[o1] : (float)bias_q[o1];
         int32_t a00, a01, a10, a11;
-        if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
+        if (split == 2) { /* x0, x1 gathered in the parts' channel order (tt__dense_pair_split): two SIMD sums */
+            const int32_t nt = weight->n_trained, nf = weight->n_frozen;
+            int32_t f00, f01, f10, f11;
+            tt__dot_2x2(x0, x1, weight->trained + o * nt, weight->trained + o1 * nt, nt, x_zero, 0, &a00, &a01, &a10,
+                        &a11);
+            tt__dot_2x2(x0 + nt, x1 + nt, weight->frozen + o * nf, weight->frozen + o1 * nf, nf, x_zero, 0, &f00, &f01,
+                        &f10, &f11);
+            a00 += f00;
+            a01 += f01;
+            a10 += f10;
+            a11 += f11;
+        } else if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
             int32_t a[4] = {0, 0, 0, 0};
             const int32_t nt = weight->n_trained, nf = weight->n_frozen;
             tt__dot_2x2_part(x0, x1, weight->trained + o * nt, weight->trained + o1 * nt, weight->trained_ch, nt,
@@ -602,9 +614,7 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
 static TT_ALWAYS_INLINE void tt__dense_pair_masked(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
                                                    int32_t p, int32_t q, int masked, int summed)
 {
-    if (d->weight->slot != 0) {
-        tt__dense_pair_body(d, x0, x1, p, q, d->n, 1, 0, masked, summed);
-    } else if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
+    if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
         switch (d->n) {
         case 8:
             tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, masked, summed);
@@ -630,9 +640,45 @@ static TT_ALWAYS_INLINE void tt__dense_pair_masked(const tt__dense_args *d, cons
     }
 }
 
+/* Rows up to this long of a split weight are gathered (2 x this many bytes of stack), longer ones summed in place. */
+#define TT_SPLIT_GATHER 256
+
+/*
+ * tt__dense_pair for a split weight: the two input rows gathered once in the parts' channel order (the trained
+ * channels, then the frozen ones), so that every output channel sums them with the SIMD loop of a whole weight.
+ */
+static void tt__dense_pair_split(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+{
+    const tt_weight *w = d->weight;
+    int8_t g[2][TT_SPLIT_GATHER];
+    int split = 1;
+    if (d->n <= TT_SPLIT_GATHER) {
+        const int32_t nt = w->n_trained, nf = w->n_frozen;
+        int32_t t;
+        for (t = 0; t < nt; t++) {
+            g[0][t] = x0[w->trained_ch[t]];
+            g[1][t] = x1[w->trained_ch[t]];
+        }
+        for (t = 0; t < nf; t++) {
+            g[0][nt + t] = x0[w->frozen_ch[t]];
+            g[1][nt + t] = x1[w->frozen_ch[t]];
+        }
+        x0 = g[0];
+        x1 = g[1];
+        split = 2;
+    }
+    if (d->mask_off >= 0) {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, split, 0, 1, 0);
+    } else {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, split, 0, 0, 0);
+    }
+}
+
 static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
 {
-    if (d->mask_off >= 0) {
+    if (d->weight->slot != 0) {
+        tt__dense_pair_split(d, x0, x1, p, q);
+    } else if (d->mask_off >= 0) {
         tt__dense_pair_masked(d, x0, x1, p, q, 1, 0);
     } else if (d->summed_bias) {
         tt__dense_pair_masked(d, x0, x1, p, q, 0, 1);
