@@ -801,6 +801,14 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
     }
 }
 
+/* Full unrolling of a loop whose trip count is a small constant where it is inlined (gcc 8+; elsewhere nothing). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define TT_PRAGMA(x) _Pragma(#x)
+#define TT_UNROLL(n) TT_PRAGMA(GCC unroll n)
+#else
+#define TT_UNROLL(n)
+#endif
+
 /*
  * Four channels c .. c+3 of one depthwise output: a[k] = sum over the window of (x - x_zero) * w for channel c + k.
  * px: the input at the window's first valid tap (row i0, column j0), channel c; pw: the weight at that tap;
@@ -818,6 +826,7 @@ static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, in
     for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
         const int8_t *x = px;
         const int8_t *w = pw;
+        TT_UNROLL(7)
         for (j = 0; j < cols; j++, x += ch, w += ch) {
             uint32_t xv, wv;
             int16x2_t xe, xo, we, wo;
