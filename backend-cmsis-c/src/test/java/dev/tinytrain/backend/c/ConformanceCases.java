@@ -1678,6 +1678,9 @@ final class ConformanceCases {
             int padLeft = r.nextBoolean() ? (kW - 1) / 2 : between(0, kW);
             cases.add(denseFast(CKernel.CONV_IM2COL, inC, kH, kW, between(1, 3), padTop, padLeft));
         }
+        // the shipped models' first conv: 3x3 over RGB, stride 2 and 1 (rows of 27 bytes, window rows of 9)
+        cases.add(denseFast(CKernel.CONV_IM2COL, 3, 3, 3, 2, 1, 1));
+        cases.add(denseFast(CKernel.CONV_IM2COL, 3, 3, 3, 1, 1, 1));
         return cases;
     }
 

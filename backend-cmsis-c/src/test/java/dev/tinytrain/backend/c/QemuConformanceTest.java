@@ -76,6 +76,18 @@ class QemuConformanceTest {
         qemu.assertConforms(cases);
     }
 
+    /**
+     * More channel-streamed blocks on the Cortex-M7 build (its float sums through VMLA.F32) and, built with
+     * TT_PORTABLE, through the C expressions: both must give the JVM kernel's bytes.
+     */
+    @Test
+    void streamedBackwardVmlaAndPortable() {
+        List<CCase> cases = new ArrayList<>(new ConformanceCases(28, ConformanceCases.Profile.QEMU).streamedBackward());
+        cases.addAll(new ConformanceCases(29, ConformanceCases.Profile.QEMU).streamedBackward());
+        qemu.assertConforms(cases);
+        portable.assertConforms(cases);
+    }
+
     /** The fast variants on the DSP path (SMLAD) and, built with TT_PORTABLE, on the portable loops. */
     @Test
     void fastVariantsDspAndPortable() {

@@ -321,9 +321,8 @@ static void tt__or_mask_bits(int8_t *arena, int32_t mask_off, int32_t index, uin
  * pre-clamp value is out of [-128, 127] either way, so the output saturates and the bit is 0; NaN is 0 + y_zero.
  */
 #ifdef TT_DSP
-static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+static inline uint32_t tt__requant_scaled(int8_t *y, float scaled, int32_t y_zero)
 {
-    const float scaled = ((float)acc + bias) * eff;
     float r;
     int32_t rounded, pre, out;
     __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(scaled));
@@ -334,9 +333,9 @@ static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, flo
     return out == pre ? 1u : 0u;
 }
 #else
-static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+static inline uint32_t tt__requant_scaled(int8_t *y, float scaled, int32_t y_zero)
 {
-    const float v = rintf(((float)acc + bias) * eff);
+    const float v = rintf(scaled);
     int32_t pre;
     uint32_t pass;
     if (fabsf(v) <= 16777216.0f) { /* one test for the rare cases: beyond +-2^24 (bounded) and NaN */
@@ -349,6 +348,39 @@ static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, flo
     return pass;
 }
 #endif
+
+static inline uint32_t tt__requant_store(int8_t *y, int32_t acc, float bias, float eff, int32_t y_zero)
+{
+    return tt__requant_scaled(y, ((float)acc + bias) * eff, y_zero);
+}
+
+/*
+ * tt__requant_store(y, acc, (float) bias, eff, y_zero) given sum = acc + bias, for |acc| <= 2^24 and |bias| <= 2^24:
+ * both convert to float32 exactly, so their float32 sum is the exact sum rounded once, which is (float) sum. The
+ * caller adds an int32 bias to its int32 sum instead of converting the bias and adding it in float.
+ */
+static inline uint32_t tt__requant_store_summed(int8_t *y, int32_t sum, float eff, int32_t y_zero)
+{
+    return tt__requant_scaled(y, (float)sum * eff, y_zero);
+}
+
+/* Largest number of int8 conv terms whose exact sum stays within +-2^24: 514 * 255 * 128 <= 2^24. */
+#define TT_EXACT_F32_TERMS 514
+
+/* Whether every int32 bias of the n is within +-2^24 (so tt__requant_store_summed applies). */
+static int tt__biases_exact(const int32_t *bias_q, int32_t n)
+{
+    int32_t i;
+    if (bias_q == 0) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (bias_q[i] > 16777216 || bias_q[i] < -16777216) {
+            return 0;
+        }
+    }
+    return 1;
+}
 
 #ifdef TT_DSP
 /* SXTB16 of x rotated right by 8 bits: bytes 1 and 3 sign-extended to 16-bit lanes, in one instruction (gcc 12
@@ -450,6 +482,7 @@ typedef struct tt__dense_args {
     const tt_weight *weight; /* rows [out_c][n], whole or split (along n) */
     const int32_t *zw;       /* x_zero * sum of each row (fold), or NULL */
     int32_t n, x_zero, out_c, y_zero, out_off, mask_off;
+    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -467,12 +500,14 @@ typedef struct tt__dense_args {
 #endif
 
 /*
- * The body of tt__dense_pair for a row length n, split and fold that the caller may pass as constants: inlined into
- * tt__dense_pair once per common row length, so that the compiler unrolls the short sums of the 1x1 expansions
- * (8-32 input channels) and drops the loops' tails and the branches on the storage.
+ * The body of tt__dense_pair for a row length n, split, fold, masked and summed that the caller may pass as
+ * constants: inlined once per common row length, so that the compiler drops the loops' tails and the branches on the
+ * storage, the mask and the bias. split: 0 a whole weight, 1 a split weight summed through its channel lists, 2 a
+ * split weight whose input rows x0, x1 were gathered in its parts' channel order (tt__dense_pair_split).
  */
 static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
-                                                 int32_t p, int32_t q, int32_t n, int split, int fold)
+                                                 int32_t p, int32_t q, int32_t n, int split, int fold, int masked,
+                                                 int summed)
 {
     const tt_weight *weight = d->weight;
     const int8_t *w = split ? 0 : tt__whole(weight);
@@ -490,10 +525,21 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
         /* two output channels per pass (the last one alone: then both weight rows are row o, one is stored) */
         const int pair = o + 1 < out_c;
         const int32_t o1 = pair ? o + 1 : o;
-        const float b0 = bias_f != 0 ? bias_f[o] : (float)bias_q[o];
-        const float b1 = bias_f != 0 ? bias_f[o1] : (float)bias_q[o1];
+        const float b0 = summed ? 0.0f : bias_f != 0 ? bias_f[o] : (float)bias_q[o];
+        const float b1 = summed ? 0.0f : bias_f != 0 ? bias_f[o1] : (float)bias_q[o1];
         int32_t a00, a01, a10, a11;
-        if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
+        if (split == 2) { /* x0, x1 gathered in the parts' channel order (tt__dense_pair_split): two SIMD sums */
+            const int32_t nt = weight->n_trained, nf = weight->n_frozen;
+            int32_t f00, f01, f10, f11;
+            tt__dot_2x2(x0, x1, weight->trained + o * nt, weight->trained + o1 * nt, nt, x_zero, 0, &a00, &a01, &a10,
+                        &a11);
+            tt__dot_2x2(x0 + nt, x1 + nt, weight->frozen + o * nf, weight->frozen + o1 * nf, nf, x_zero, 0, &f00, &f01,
+                        &f10, &f11);
+            a00 += f00;
+            a01 += f01;
+            a10 += f10;
+            a11 += f11;
+        } else if (split) { /* each part [out_c][n] holds its channels contiguously; the sum is exact in any order */
             int32_t a[4] = {0, 0, 0, 0};
             const int32_t nt = weight->n_trained, nf = weight->n_frozen;
             tt__dot_2x2_part(x0, x1, weight->trained + o * nt, weight->trained + o1 * nt, weight->trained_ch, nt,
@@ -515,23 +561,46 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
         } else {
             tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, &a00, &a01, &a10, &a11);
         }
-        bits0 |= tt__requant_store(y0 + o, a00, b0, eff[o], y_zero) << (o - run0);
-        if (two) {
-            bits1 |= tt__requant_store(y1 + o, a10, b0, eff[o], y_zero) << (o - run0);
+        if (summed) { /* the exact int32 biases into the exact int32 sums (tt__requant_store_summed) */
+            a00 += bias_q[o];
+            a10 += bias_q[o];
+            a01 += bias_q[o1];
+            a11 += bias_q[o1];
         }
-        if (pair) {
-            bits0 |= tt__requant_store(y0 + o1, a01, b1, eff[o1], y_zero) << (o1 - run0);
-            if (two) {
-                bits1 |= tt__requant_store(y1 + o1, a11, b1, eff[o1], y_zero) << (o1 - run0);
+        /* the mask bits only when there is a mask (masked is a constant: without one they are not computed) */
+        {
+            const uint32_t m00 = summed ? tt__requant_store_summed(y0 + o, a00, eff[o], y_zero)
+                                        : tt__requant_store(y0 + o, a00, b0, eff[o], y_zero);
+            if (masked) {
+                bits0 |= m00 << (o - run0);
             }
         }
-        if (o + 2 - run0 >= 16 || o + 2 >= out_c) {
-            const int32_t bits = o1 + 1 - run0;
-            if (d->mask_off >= 0) {
-                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, bits);
-                if (two) {
-                    tt__or_mask_bits(d->arena, d->mask_off, q * out_c + run0, bits1, bits);
+        if (two) {
+            const uint32_t m10 = summed ? tt__requant_store_summed(y1 + o, a10, eff[o], y_zero)
+                                        : tt__requant_store(y1 + o, a10, b0, eff[o], y_zero);
+            if (masked) {
+                bits1 |= m10 << (o - run0);
+            }
+        }
+        if (pair) {
+            const uint32_t m01 = summed ? tt__requant_store_summed(y0 + o1, a01, eff[o1], y_zero)
+                                        : tt__requant_store(y0 + o1, a01, b1, eff[o1], y_zero);
+            if (masked) {
+                bits0 |= m01 << (o1 - run0);
+            }
+            if (two) {
+                const uint32_t m11 = summed ? tt__requant_store_summed(y1 + o1, a11, eff[o1], y_zero)
+                                            : tt__requant_store(y1 + o1, a11, b1, eff[o1], y_zero);
+                if (masked) {
+                    bits1 |= m11 << (o1 - run0);
                 }
+            }
+        }
+        if (masked && (o + 2 - run0 >= 16 || o + 2 >= out_c)) {
+            const int32_t bits = o1 + 1 - run0;
+            tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, bits);
+            if (two) {
+                tt__or_mask_bits(d->arena, d->mask_off, q * out_c + run0, bits1, bits);
             }
             bits0 = 0;
             bits1 = 0;
@@ -540,30 +609,81 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
     }
 }
 
-static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+/* tt__dense_pair_body for a layer with (masked) or without a clamp mask and with int32 biases summed in int32
+   (summed) or not, the common row lengths as constants. */
+static TT_ALWAYS_INLINE void tt__dense_pair_masked(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
+                                                   int32_t p, int32_t q, int masked, int summed)
 {
-    if (d->weight->slot != 0) {
-        tt__dense_pair_body(d, x0, x1, p, q, d->n, 1, 0);
-    } else if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
+    if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
         switch (d->n) {
         case 8:
-            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, masked, summed);
+            break;
+        case 27: /* the 3x3 first conv of an RGB image (tt_conv_im2col) */
+            tt__dense_pair_body(d, x0, x1, p, q, 27, 0, 1, masked, summed);
             break;
         case 16:
-            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1, masked, summed);
             break;
         case 24:
-            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1, masked, summed);
             break;
         case 32:
-            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1, masked, summed);
             break;
         default:
-            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1);
+            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1, masked, summed);
             break;
         }
     } else {
-        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0);
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0, masked, summed);
+    }
+}
+
+/* Rows up to this long of a split weight are gathered (2 x this many bytes of stack), longer ones summed in place. */
+#define TT_SPLIT_GATHER 256
+
+/*
+ * tt__dense_pair for a split weight: the two input rows gathered once in the parts' channel order (the trained
+ * channels, then the frozen ones), so that every output channel sums them with the SIMD loop of a whole weight.
+ */
+static void tt__dense_pair_split(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+{
+    const tt_weight *w = d->weight;
+    int8_t g[2][TT_SPLIT_GATHER];
+    int split = 1;
+    if (d->n <= TT_SPLIT_GATHER) {
+        const int32_t nt = w->n_trained, nf = w->n_frozen;
+        int32_t t;
+        for (t = 0; t < nt; t++) {
+            g[0][t] = x0[w->trained_ch[t]];
+            g[1][t] = x1[w->trained_ch[t]];
+        }
+        for (t = 0; t < nf; t++) {
+            g[0][nt + t] = x0[w->frozen_ch[t]];
+            g[1][nt + t] = x1[w->frozen_ch[t]];
+        }
+        x0 = g[0];
+        x1 = g[1];
+        split = 2;
+    }
+    if (d->mask_off >= 0) {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, split, 0, 1, 0);
+    } else {
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, split, 0, 0, 0);
+    }
+}
+
+static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
+{
+    if (d->weight->slot != 0) {
+        tt__dense_pair_split(d, x0, x1, p, q);
+    } else if (d->mask_off >= 0) {
+        tt__dense_pair_masked(d, x0, x1, p, q, 1, 0);
+    } else if (d->summed_bias) {
+        tt__dense_pair_masked(d, x0, x1, p, q, 0, 1);
+    } else {
+        tt__dense_pair_masked(d, x0, x1, p, q, 0, 0);
     }
 }
 
@@ -584,6 +704,7 @@ static void tt__dense_start(tt__dense_args *d, int8_t *arena, const tt_weight *w
     d->bias_q = bias_q;
     d->bias_f = bias_f;
     d->eff = eff;
+    d->summed_bias = n <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, out_c);
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, positions * out_c);
     }
@@ -624,7 +745,23 @@ static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c
 {
     const int32_t iy0 = (p / out_w) * stride - pad_top;
     const int32_t ix0 = (p % out_w) * stride - pad_left;
+    const int32_t row = k_w * in_c;
     int32_t i, j;
+    if (ix0 >= 0 && ix0 + k_w <= in_w) { /* no padding column: a window row is k_w * in_c contiguous input bytes */
+        for (i = 0; i < k_h; i++, patch += row) {
+            const int32_t iy = iy0 + i;
+            if (iy >= 0 && iy < in_h) {
+                if (row == 9) { /* a 3x3 RGB window's row: a constant size the compiler copies inline */
+                    memcpy(patch, in + (iy * in_w + ix0) * in_c, 9);
+                } else {
+                    memcpy(patch, in + (iy * in_w + ix0) * in_c, (size_t)row);
+                }
+            } else {
+                memset(patch, x_zero, (size_t)row);
+            }
+        }
+        return;
+    }
     for (i = 0; i < k_h; i++) {
         const int32_t iy = iy0 + i;
         for (j = 0; j < k_w; j++, patch += in_c) {
@@ -664,6 +801,14 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
     }
 }
 
+/* Full unrolling of a loop whose trip count is a small constant where it is inlined (gcc 8+; elsewhere nothing). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define TT_PRAGMA(x) _Pragma(#x)
+#define TT_UNROLL(n) TT_PRAGMA(GCC unroll n)
+#else
+#define TT_UNROLL(n)
+#endif
+
 /*
  * Four channels c .. c+3 of one depthwise output: a[k] = sum over the window of (x - x_zero) * w for channel c + k.
  * px: the input at the window's first valid tap (row i0, column j0), channel c; pw: the weight at that tap;
@@ -681,6 +826,7 @@ static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, in
     for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
         const int8_t *x = px;
         const int8_t *w = pw;
+        TT_UNROLL(7)
         for (j = 0; j < cols; j++, x += ch, w += ch) {
             uint32_t xv, wv;
             int16x2_t xe, xo, we, wo;
@@ -718,6 +864,7 @@ static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, in
 typedef struct tt__dw_args {
     int8_t *arena;
     int32_t c, blocked, in_row, w_row, x_zero, y_zero, mask_off;
+    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -728,14 +875,19 @@ typedef struct tt__dw_args {
  * at px (input) and pw (weight); y is the output position, out_index its first element's index.
  */
 static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
-                                           int32_t cols, int8_t *y, int32_t out_index)
+                                           int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
 {
     int32_t ch;
     for (ch = 0; ch < d->blocked; ch += 4) {
         int32_t a[4];
         uint32_t bits;
         tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, a);
-        if (d->bias_f != 0) {
+        if (summed) { /* exact int32 biases into the exact int32 sums */
+            bits = tt__requant_store_summed(y + ch, a[0] + d->bias_q[ch], d->eff[ch], d->y_zero);
+            bits |= tt__requant_store_summed(y + ch + 1, a[1] + d->bias_q[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store_summed(y + ch + 2, a[2] + d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store_summed(y + ch + 3, a[3] + d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        } else if (d->bias_f != 0) {
             bits = tt__requant_store(y + ch, a[0], d->bias_f[ch], d->eff[ch], d->y_zero);
             bits |= tt__requant_store(y + ch + 1, a[1], d->bias_f[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
             bits |= tt__requant_store(y + ch + 2, a[2], d->bias_f[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
@@ -746,9 +898,25 @@ static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *p
             bits |= tt__requant_store(y + ch + 2, a[2], (float)d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
             bits |= tt__requant_store(y + ch + 3, a[3], (float)d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
         }
-        if (d->mask_off >= 0) {
+        if (masked) { /* a constant: without a mask the bits are not computed */
             tt__or_mask_bits(d->arena, d->mask_off, out_index + ch, bits, 4);
         }
+    }
+}
+
+/* The blocked channels of one output position, the whole 3x3, 5x5 and 7x7 windows (all but the border) with the
+   window's size as a constant. */
+static TT_ALWAYS_INLINE void tt__dw_position(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
+                                             int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
+{
+    if (rows == 3 && cols == 3) {
+        tt__dw_blocks(d, px, pw, 3, 3, y, out_index, masked, summed);
+    } else if (rows == 5 && cols == 5) {
+        tt__dw_blocks(d, px, pw, 5, 5, y, out_index, masked, summed);
+    } else if (rows == 7 && cols == 7) {
+        tt__dw_blocks(d, px, pw, 7, 7, y, out_index, masked, summed);
+    } else {
+        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed);
     }
 }
 
@@ -782,6 +950,7 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
     d.bias_q = bias_q;
     d.bias_f = bias_f;
     d.eff = eff;
+    d.summed_bias = k_h * k_w <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, c);
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, out_h * out_w * c);
     }
@@ -801,15 +970,12 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
             int8_t *y = arena + out_off + out_index;
             if (blocked > 0) {
                 const int8_t *pw = w + i0 * w_row + j0 * c;
-                /* whole 3x3, 5x5 and 7x7 windows (all but the border) with the window's size as a constant */
-                if (rows == 3 && cols == 3) {
-                    tt__dw_blocks(&d, px, pw, 3, 3, y, out_index);
-                } else if (rows == 5 && cols == 5) {
-                    tt__dw_blocks(&d, px, pw, 5, 5, y, out_index);
-                } else if (rows == 7 && cols == 7) {
-                    tt__dw_blocks(&d, px, pw, 7, 7, y, out_index);
+                if (mask_off >= 0) {
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 1, 0);
+                } else if (d.summed_bias) {
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
                 } else {
-                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index);
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 0);
                 }
             }
             ch = blocked;
@@ -844,12 +1010,29 @@ void tt_quantized_add(int8_t *arena, int32_t a_off, int32_t a_zero, float a_scal
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, count);
     }
-    for (i = 0; i < count; i++) {
-        float a = (float)((int32_t)arena[a_off + i] - a_zero) * a_scale;
-        float b = (float)((int32_t)arena[b_off + i] - b_zero) * b_scale;
-        float sum = a + b;
-        int32_t pre = tt__round_bounded(sum / y_scale) + y_zero;
-        tt__store(arena, out_off, mask_off, i, pre);
+    /* tt__round_bounded(sum / y_scale) + y_zero stored by tt__store is tt__requant_scaled(sum / y_scale); the mask
+       bits in runs of up to 24 */
+    if (mask_off < 0) {
+        for (i = 0; i < count; i++) {
+            const float a = (float)((int32_t)arena[a_off + i] - a_zero) * a_scale;
+            const float b = (float)((int32_t)arena[b_off + i] - b_zero) * b_scale;
+            (void)tt__requant_scaled(arena + out_off + i, (a + b) / y_scale, y_zero);
+        }
+        return;
+    }
+    {
+        uint32_t bits = 0;
+        int32_t run = 0;
+        for (i = 0; i < count; i++) {
+            const float a = (float)((int32_t)arena[a_off + i] - a_zero) * a_scale;
+            const float b = (float)((int32_t)arena[b_off + i] - b_zero) * b_scale;
+            bits |= tt__requant_scaled(arena + out_off + i, (a + b) / y_scale, y_zero) << (i - run);
+            if (i + 1 - run == 24 || i + 1 == count) {
+                tt__or_mask_bits(arena, mask_off, run, bits, i + 1 - run);
+                bits = 0;
+                run = i + 1;
+            }
+        }
     }
 }
 
@@ -1135,6 +1318,47 @@ static inline void tt__put_grad4(int8_t *arena, int32_t off, float a0, float a1,
     tt__put_grad(arena, off + 12, a3, accumulate);
 }
 
+/*
+ * The float32 at p, an arena address whose offset is a multiple of 4 (every float tensor and scratch of a planned
+ * arena is; the arena itself is 8-aligned): read and written with memcpy like tt_get_f32, but the compiler may
+ * load it straight into a floating-point register (one VLDR instead of LDR and VMOV).
+ */
+#if defined(__GNUC__)
+#define TT_ALIGNED4(p) __builtin_assume_aligned((p), 4)
+#else
+#define TT_ALIGNED4(p) (p)
+#endif
+static inline float tt__ldf(const int8_t *p)
+{
+    float v;
+    memcpy(&v, TT_ALIGNED4(p), sizeof v);
+    return v;
+}
+
+static inline void tt__stf(int8_t *p, float v)
+{
+    memcpy(TT_ALIGNED4(p), &v, sizeof v);
+}
+
+/*
+ * acc + a * b with two roundings, the product's and the sum's, exactly as written. On the Cortex-M7 this is one
+ * VMLA.F32: ARMv7's floating-point multiply-accumulate is not fused (unlike VFMA) -- it rounds the product, then
+ * adds it to acc -- so it gives the bits of VMUL then VADD in one instruction; gcc's Cortex-M7 tuning never emits
+ * it by itself. TT_PORTABLE (and every other target) keeps the C expression.
+ */
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__thumb2__) && !defined(TT_PORTABLE)
+#define TT_VMLA 1
+#endif
+static inline float tt__mla(float acc, float a, float b)
+{
+#ifdef TT_VMLA
+    __asm__("vmla.f32 %0, %1, %2" : "+t"(acc) : "t"(a), "t"(b));
+    return acc;
+#else
+    return acc + a * b;
+#endif
+}
+
 void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
                            int32_t dx_off, int accumulate)
 {
@@ -1177,24 +1401,24 @@ void tt_conv1x1_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight
             for (o = 0; o < out_c; o++) {
                 const float w0 = (float)wb[0][o * ww[0]], w1 = (float)wb[1][o * ww[1]];
                 const float w2 = (float)wb[2][o * ww[2]], w3 = (float)wb[3][o * ww[3]];
-                const float ga = tt_get_f32(arena, gr[0] + 4 * o), gb = tt_get_f32(arena, gr[1] + 4 * o);
-                const float gc = tt_get_f32(arena, gr[2] + 4 * o), ge = tt_get_f32(arena, gr[3] + 4 * o);
-                a0 = a0 + w0 * ga;
-                a1 = a1 + w1 * ga;
-                a2 = a2 + w2 * ga;
-                a3 = a3 + w3 * ga;
-                b0 = b0 + w0 * gb;
-                b1 = b1 + w1 * gb;
-                b2 = b2 + w2 * gb;
-                b3 = b3 + w3 * gb;
-                c0 = c0 + w0 * gc;
-                c1 = c1 + w1 * gc;
-                c2 = c2 + w2 * gc;
-                c3 = c3 + w3 * gc;
-                e0 = e0 + w0 * ge;
-                e1 = e1 + w1 * ge;
-                e2 = e2 + w2 * ge;
-                e3 = e3 + w3 * ge;
+                const float ga = tt__ldf(arena + gr[0] + 4 * o), gb = tt__ldf(arena + gr[1] + 4 * o);
+                const float gc = tt__ldf(arena + gr[2] + 4 * o), ge = tt__ldf(arena + gr[3] + 4 * o);
+                a0 = tt__mla(a0, w0, ga);
+                a1 = tt__mla(a1, w1, ga);
+                a2 = tt__mla(a2, w2, ga);
+                a3 = tt__mla(a3, w3, ga);
+                b0 = tt__mla(b0, w0, gb);
+                b1 = tt__mla(b1, w1, gb);
+                b2 = tt__mla(b2, w2, gb);
+                b3 = tt__mla(b3, w3, gb);
+                c0 = tt__mla(c0, w0, gc);
+                c1 = tt__mla(c1, w1, gc);
+                c2 = tt__mla(c2, w2, gc);
+                c3 = tt__mla(c3, w3, gc);
+                e0 = tt__mla(e0, w0, ge);
+                e1 = tt__mla(e1, w1, ge);
+                e2 = tt__mla(e2, w2, ge);
+                e3 = tt__mla(e3, w3, ge);
             }
             tt__put_grad4(arena, d[0] + 4 * c, a0, a1, a2, a3, accumulate);
             if (np > 1) {
@@ -1235,7 +1459,7 @@ static int32_t tt__tap_range(int32_t t, int32_t s, int32_t kernel, int32_t outpu
         lo = 0;
     }
     *last = t < kernel - 1 ? t : kernel - 1;
-    return lo + (t - lo) % s; /* the first k >= lo with (t - k) divisible by s */
+    return s == 1 ? lo : lo + (t - lo) % s; /* the first k >= lo with (t - k) divisible by s */
 }
 
 void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weight, const tt_conv_geom *geom,
@@ -1316,8 +1540,9 @@ void tt_depthwise_input_grad(int8_t *arena, int32_t g_off, const tt_weight *weig
     }
 }
 
-static void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx, float g,
-                                      float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key);
+static TT_ALWAYS_INLINE void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx,
+                                                       float g, float qas_divisor, float lr, tt_rounding_mode mode,
+                                                       uint32_t rng_key);
 
 void tt_conv1x1_weight_grad_update(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g_off,
                                    const tt_conv_geom *grad_geom, const tt_conv_geom *geom, const int32_t *channels,
@@ -1895,8 +2120,9 @@ int32_t tt_round_bias_stochastic(float p, float u)
 
 /* Reads p, updates, stores one weight element (UpdateKernels.updateWeightElement). The element lives at `store`
    in weight (and master); the stochastic-rounding counter is its index in the whole weight, `idx`. */
-static void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx, float g,
-                                      float qas_divisor, float lr, tt_rounding_mode mode, uint32_t rng_key)
+static TT_ALWAYS_INLINE void tt__update_weight_element(int8_t *weight, float *master, int32_t store, int32_t idx,
+                                                       float g, float qas_divisor, float lr, tt_rounding_mode mode,
+                                                       uint32_t rng_key)
 {
     const float gq = g / qas_divisor;
     switch (mode) {
@@ -1935,6 +2161,30 @@ void tt_update_conv_weight_channel(const int8_t *arena, int32_t ws_off, const tt
                                     rng_key);
 }
 
+/*
+ * The n elements of one weight row of a dense conv's output channel, j ascending: gradient ws[j], input channel
+ * ci = channels[j] (j without a list), index base + ci, stored at base + ci or, split, at sbase + slot[ci].
+ * tt__update_weight_element is inlined, with the mode a constant where the caller passes one.
+ */
+static TT_ALWAYS_INLINE void tt__update_weight_row(const int8_t *arena, int32_t ws_off, const int32_t *channels,
+                                                   int32_t n, const int32_t *slot, int32_t base, int32_t sbase,
+                                                   int8_t *dst, float *master, float qas_divisor, float lr,
+                                                   tt_rounding_mode mode, uint32_t rng_key)
+{
+    int32_t j;
+    for (j = 0; j < n; j++) {
+        const int32_t ci = channels == 0 ? j : channels[j];
+        const int32_t idx = base + ci;
+        int32_t store = idx;
+        if (slot != 0) {
+            TT_ASSERT(slot[ci] >= 0);
+            store = sbase + slot[ci];
+        }
+        tt__update_weight_element(dst, master, store, idx, tt_get_f32(arena, ws_off + 4 * j), qas_divisor, lr, mode,
+                                  rng_key);
+    }
+}
+
 void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const tt_conv_geom *geom, int32_t o,
                                      const int32_t *channels, int32_t n_channels, const tt_weight *weight,
                                      float *master, float qas_divisor, float lr, tt_rounding_mode mode,
@@ -1944,7 +2194,7 @@ void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const 
     const int32_t *slot = weight->slot;
     const int32_t width = weight->n_trained;
     int8_t *dst = weight->trained;
-    int32_t kh, kw, j, n;
+    int32_t kh, kw, n;
     TT_ASSERT(dst != 0);
     TT_ASSERT(mode != TT_ROUND_FLOAT_MASTER || master != 0);
     if (tt_conv_geom_depthwise(geom)) {
@@ -1963,16 +2213,23 @@ void tt_update_conv_weight_channel_p(const int8_t *arena, int32_t ws_off, const 
     for (kh = 0; kh < k_h; kh++) {
         for (kw = 0; kw < k_w; kw++) {
             const int32_t row = (kh * k_w + kw) * n;
-            for (j = 0; j < n; j++) {
-                const int32_t ci = channels == 0 ? j : channels[j];
-                const float g = tt_get_f32(arena, ws_off + 4 * (row + j));
-                const int32_t idx = tt_conv_geom_weight_index(geom, o, kh, kw, ci);
-                int32_t store = idx;
-                if (slot != 0) {
-                    TT_ASSERT(slot[ci] >= 0);
-                    store = ((o * k_h + kh) * k_w + kw) * width + slot[ci];
-                }
-                tt__update_weight_element(dst, master, store, idx, g, qas_divisor, lr, mode, rng_key);
+            /* the elements' indices: tt_conv_geom_weight_index(geom, o, kh, kw, ci) = base + ci, and in split
+               storage sbase + slot[ci] */
+            const int32_t base = tt_conv_geom_weight_index(geom, o, kh, kw, 0);
+            const int32_t sbase = ((o * k_h + kh) * k_w + kw) * width;
+            switch (mode) { /* the mode as a constant in each loop */
+            case TT_ROUND_NEAREST_EVEN:
+                tt__update_weight_row(arena, ws_off + 4 * row, channels, n, slot, base, sbase, dst, master,
+                                      qas_divisor, lr, TT_ROUND_NEAREST_EVEN, rng_key);
+                break;
+            case TT_ROUND_STOCHASTIC:
+                tt__update_weight_row(arena, ws_off + 4 * row, channels, n, slot, base, sbase, dst, master,
+                                      qas_divisor, lr, TT_ROUND_STOCHASTIC, rng_key);
+                break;
+            default:
+                tt__update_weight_row(arena, ws_off + 4 * row, channels, n, slot, base, sbase, dst, master,
+                                      qas_divisor, lr, mode, rng_key);
+                break;
             }
         }
     }
@@ -2270,6 +2527,92 @@ static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, f
                            u->mode, key);
 }
 
+#if defined(__GNUC__)
+#define TT_NOINLINE __attribute__((noinline))
+#else
+#define TT_NOINLINE
+#endif
+
+/*
+ * The 16 dot products a[4j + q] = sum over k < n ascending of v_j[k] * g_q[k], from +0, of four float rows v_j =
+ * v + j * v_stride bytes and four float rows g[q]: each product rounded, then added (tt__mla). Out of line with its
+ * own registers (16 accumulators, 8 pointers); four k per pass so the loads use immediate offsets.
+ */
+static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const int8_t *const g[4], int32_t n,
+                                       float a[16])
+{
+    const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
+    const int8_t *g0 = g[0], *g1 = g[1], *g2 = g[2], *g3 = g[3];
+    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+    int32_t k = 0;
+#define TT__DOT4X4_STEP(off)                                                                                       \
+    do {                                                                                                           \
+        const float x0 = tt__ldf(v0 + (off)), x1 = tt__ldf(v1 + (off));                                            \
+        const float x2 = tt__ldf(v2 + (off)), x3 = tt__ldf(v3 + (off));                                            \
+        const float y0 = tt__ldf(g0 + (off)), y1 = tt__ldf(g1 + (off));                                            \
+        const float y2 = tt__ldf(g2 + (off)), y3 = tt__ldf(g3 + (off));                                            \
+        a00 = tt__mla(a00, x0, y0);                                                                                \
+        a01 = tt__mla(a01, x0, y1);                                                                                \
+        a02 = tt__mla(a02, x0, y2);                                                                                \
+        a03 = tt__mla(a03, x0, y3);                                                                                \
+        a10 = tt__mla(a10, x1, y0);                                                                                \
+        a11 = tt__mla(a11, x1, y1);                                                                                \
+        a12 = tt__mla(a12, x1, y2);                                                                                \
+        a13 = tt__mla(a13, x1, y3);                                                                                \
+        a20 = tt__mla(a20, x2, y0);                                                                                \
+        a21 = tt__mla(a21, x2, y1);                                                                                \
+        a22 = tt__mla(a22, x2, y2);                                                                                \
+        a23 = tt__mla(a23, x2, y3);                                                                                \
+        a30 = tt__mla(a30, x3, y0);                                                                                \
+        a31 = tt__mla(a31, x3, y1);                                                                                \
+        a32 = tt__mla(a32, x3, y2);                                                                                \
+        a33 = tt__mla(a33, x3, y3);                                                                                \
+    } while (0)
+    for (; k + 4 <= n; k += 4) {
+        TT__DOT4X4_STEP(0);
+        TT__DOT4X4_STEP(4);
+        TT__DOT4X4_STEP(8);
+        TT__DOT4X4_STEP(12);
+        v0 += 16;
+        v1 += 16;
+        v2 += 16;
+        v3 += 16;
+        g0 += 16;
+        g1 += 16;
+        g2 += 16;
+        g3 += 16;
+    }
+    for (; k < n; k++) {
+        TT__DOT4X4_STEP(0);
+        v0 += 4;
+        v1 += 4;
+        v2 += 4;
+        v3 += 4;
+        g0 += 4;
+        g1 += 4;
+        g2 += 4;
+        g3 += 4;
+    }
+#undef TT__DOT4X4_STEP
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a02;
+    a[3] = a03;
+    a[4] = a10;
+    a[5] = a11;
+    a[6] = a12;
+    a[7] = a13;
+    a[8] = a20;
+    a[9] = a21;
+    a[10] = a22;
+    a[11] = a23;
+    a[12] = a30;
+    a[13] = a31;
+    a[14] = a32;
+    a[15] = a33;
+}
+
 /* (1): the projection's input-gradient planes of channels c0 .. c0+n-1,
    plane_j[p] = sum over o ascending of (float) W[o, c0+j] * g'[p, o], from +0; the columns as floats in the vector
    ([n][O]) first. A full group runs four channels by four positions per pass (16 independent sums sharing the loads
@@ -2287,54 +2630,15 @@ static void tt__stream_projection(int8_t *arena, const tt_stream_region *r, int3
     if (n == 4) {
         for (p = 0; p < p2; p += 4) {
             const int32_t np = p2 - p < 4 ? p2 - p : 4;
-            int32_t g[4];
-            float a[4][4];
-            float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
-            float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+            const int8_t *g[4];
+            float a[16];
             for (q = 0; q < 4; q++) {
-                g[q] = r->g_off + 4 * (p + (q < np ? q : np - 1)) * o; /* missing positions repeat the last */
+                g[q] = arena + r->g_off + 4 * (p + (q < np ? q : np - 1)) * o; /* missing positions repeat the last */
             }
-            for (k = 0; k < o; k++) {
-                const float w0 = tt_get_f32(arena, vec + 4 * k), w1 = tt_get_f32(arena, vec + 4 * (o + k));
-                const float w2 = tt_get_f32(arena, vec + 4 * (2 * o + k)), w3 = tt_get_f32(arena, vec + 4 * (3 * o + k));
-                const float g0 = tt_get_f32(arena, g[0] + 4 * k), g1 = tt_get_f32(arena, g[1] + 4 * k);
-                const float g2 = tt_get_f32(arena, g[2] + 4 * k), g3 = tt_get_f32(arena, g[3] + 4 * k);
-                a00 = a00 + w0 * g0;
-                a01 = a01 + w0 * g1;
-                a02 = a02 + w0 * g2;
-                a03 = a03 + w0 * g3;
-                a10 = a10 + w1 * g0;
-                a11 = a11 + w1 * g1;
-                a12 = a12 + w1 * g2;
-                a13 = a13 + w1 * g3;
-                a20 = a20 + w2 * g0;
-                a21 = a21 + w2 * g1;
-                a22 = a22 + w2 * g2;
-                a23 = a23 + w2 * g3;
-                a30 = a30 + w3 * g0;
-                a31 = a31 + w3 * g1;
-                a32 = a32 + w3 * g2;
-                a33 = a33 + w3 * g3;
-            }
-            a[0][0] = a00;
-            a[0][1] = a01;
-            a[0][2] = a02;
-            a[0][3] = a03;
-            a[1][0] = a10;
-            a[1][1] = a11;
-            a[1][2] = a12;
-            a[1][3] = a13;
-            a[2][0] = a20;
-            a[2][1] = a21;
-            a[2][2] = a22;
-            a[2][3] = a23;
-            a[3][0] = a30;
-            a[3][1] = a31;
-            a[3][2] = a32;
-            a[3][3] = a33;
+            tt__dot4x4_f32(arena + vec, 4 * o, g, o, a);
             for (j = 0; j < 4; j++) {
                 for (q = 0; q < np; q++) {
-                    tt_put_f32(arena, r->plane_off + 4 * (j * p2 + p + q), a[j][q]);
+                    tt__stf(arena + r->plane_off + 4 * (j * p2 + p + q), a[4 * j + q]);
                 }
             }
         }
@@ -2359,7 +2663,7 @@ static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r,
                                        int32_t plane_in)
 {
     const tt_conv_geom *g = &r->depthwise;
-    const int32_t taps = g->k_h * g->k_w;
+    const int32_t taps = g->k_h * g->k_w, s_h = g->stride_h, s_w = g->stride_w;
     int32_t width, iy, ix, kh, kw, t;
     const int8_t *wc = tt__channel_base(r->dw, ch, g->in_c, &width);
     for (t = 0; t < taps; t++) {
@@ -2368,20 +2672,150 @@ static void tt__stream_depthwise_input(int8_t *arena, const tt_stream_region *r,
     for (iy = 0; iy < g->in_h; iy++) {
         const int32_t ty = iy + g->pad_h;
         int32_t kh_last;
-        const int32_t kh_first = tt__tap_range(ty, g->stride_h, g->k_h, g->out_h, &kh_last);
+        const int32_t kh_first = tt__tap_range(ty, s_h, g->k_h, g->out_h, &kh_last);
+        const int32_t rows = kh_first <= kh_last ? (kh_last - kh_first) / s_h + 1 : 0;
         for (ix = 0; ix < g->in_w; ix++) {
             const int32_t tx = ix + g->pad_w;
             int32_t kw_last;
-            const int32_t kw_first = tt__tap_range(tx, g->stride_w, g->k_w, g->out_w, &kw_last);
+            const int32_t kw_first = tt__tap_range(tx, s_w, g->k_w, g->out_w, &kw_last);
+            const int32_t cols = kw_first <= kw_last ? (kw_last - kw_first) / s_w + 1 : 0;
             float acc = 0.0f;
-            for (kh = kh_first; kh <= kh_last; kh += g->stride_h) {
-                const int32_t row = plane + 4 * ((ty - kh) / g->stride_h) * g->out_w;
-                const int32_t wr = r->vector_off + 4 * kh * g->k_w;
-                for (kw = kw_first; kw <= kw_last; kw += g->stride_w) {
-                    acc = acc + tt_get_f32(arena, wr + 4 * kw) * tt_get_f32(arena, row + 4 * ((tx - kw) / g->stride_w));
+            if (rows > 0 && cols > 0) {
+                const int8_t *w = arena + r->vector_off + 4 * (kh_first * g->k_w + kw_first);
+                const int8_t *pl = arena + plane + 4 * (((ty - kh_first) / s_h) * g->out_w + (tx - kw_first) / s_w);
+                for (kh = 0; kh < rows; kh++, w += 4 * s_h * g->k_w, pl -= 4 * g->out_w) {
+                    for (kw = 0; kw < cols; kw++) { /* tap kw_first + kw * s_w reads the output kw columns left */
+                        acc = tt__mla(acc, tt__ldf(w + 4 * s_w * kw), tt__ldf(pl - 4 * kw));
+                    }
                 }
             }
-            tt_put_f32(arena, plane_in + 4 * (iy * g->in_w + ix), acc);
+            tt__stf(arena + plane_in + 4 * (iy * g->in_w + ix), acc);
+        }
+    }
+}
+
+/* Largest depthwise window whose four channels' taps tt__stream_depthwise_input4 keeps as floats (7x7: 784 B of
+   stack); larger windows run channel by channel. */
+#define TT_STREAM_DW_TAPS 49
+
+/*
+ * The depthwise input gradients of one input in four channels, a[j] = sum over the rows h < rows, then the columns
+ * k < cols, ascending, of w[h][k][j] * plane_j[h][k], from +0: the taps' weights four channels per 16 bytes, a
+ * row's taps 16 bytes apart and its rows w_row bytes apart; plane_j = pl + j * pl_stride bytes, each further tap
+ * one float to the left, each further row pl_row bytes on. Windows up to 8 columns wide are unrolled (the loads
+ * then use immediate offsets); the rest loops.
+ */
+static TT_NOINLINE void tt__dw_input_grad_4ch(const float *w, int32_t w_row, const int8_t *pl, int32_t pl_stride,
+                                              int32_t pl_row, int32_t rows, int32_t cols, float a[4])
+{
+    const int8_t *wb = (const int8_t *)w;
+    const int8_t *p0 = pl, *p1 = pl + pl_stride, *p2 = p1 + pl_stride, *p3 = p2 + pl_stride;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    int32_t h, k;
+    /* tap k of a row: weights at we - 16 m, plane values at pe + 4 m, for m = cols - k (we, pe: one past the row) */
+#define TT__DW4_TAP(m)                                                                                             \
+    do {                                                                                                           \
+        a0 = tt__mla(a0, tt__ldf(we - 16 * (m)), tt__ldf(pe0 + 4 * (m)));                                          \
+        a1 = tt__mla(a1, tt__ldf(we - 16 * (m) + 4), tt__ldf(pe1 + 4 * (m)));                                      \
+        a2 = tt__mla(a2, tt__ldf(we - 16 * (m) + 8), tt__ldf(pe2 + 4 * (m)));                                      \
+        a3 = tt__mla(a3, tt__ldf(we - 16 * (m) + 12), tt__ldf(pe3 + 4 * (m)));                                     \
+    } while (0)
+    for (h = 0; h < rows; h++, wb += w_row, p0 += pl_row, p1 += pl_row, p2 += pl_row, p3 += pl_row) {
+        const int8_t *we = wb + 16 * cols;
+        const int8_t *pe0 = p0 - 4 * cols, *pe1 = p1 - 4 * cols, *pe2 = p2 - 4 * cols, *pe3 = p3 - 4 * cols;
+        switch (cols) { /* enters at the row's first tap (m = cols), then falls through the later ones */
+        case 8:
+            TT__DW4_TAP(8);
+            /* fall through */
+        case 7:
+            TT__DW4_TAP(7);
+            /* fall through */
+        case 6:
+            TT__DW4_TAP(6);
+            /* fall through */
+        case 5:
+            TT__DW4_TAP(5);
+            /* fall through */
+        case 4:
+            TT__DW4_TAP(4);
+            /* fall through */
+        case 3:
+            TT__DW4_TAP(3);
+            /* fall through */
+        case 2:
+            TT__DW4_TAP(2);
+            /* fall through */
+        case 1:
+            TT__DW4_TAP(1);
+            break;
+        default:
+            for (k = cols; k >= 1; k--) {
+                TT__DW4_TAP(k);
+            }
+            break;
+        }
+    }
+#undef TT__DW4_TAP
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+}
+
+/* Where tap kw of a window row k_w wide goes when the row's taps are grouped by kw % s (ascending), each group in
+   kw order: after the groups of the smaller residues, at kw / s in its own. */
+static int32_t tt__residue_slot(int32_t kw, int32_t s, int32_t k_w)
+{
+    int32_t slot = kw / s, res;
+    for (res = 0; res < kw % s; res++) {
+        slot += (k_w - res + s - 1) / s; /* the taps with residue res */
+    }
+    return slot;
+}
+
+/*
+ * (3) for the four channels c0 .. c0+3 of a full group at once: the result of tt__stream_depthwise_input on each
+ * (the same sums in the same order) without its write of the taps to the vector, which the caller does when the
+ * channel's turn comes. The taps go to w4 as floats, grouped for each kh by the residue of kw modulo the stride, so
+ * that the valid taps of any input are consecutive ([kh][kw % s][kw / s][4 channels], taps * 4 floats).
+ */
+static void tt__stream_depthwise_input4(int8_t *arena, const tt_stream_region *r, int32_t c0, float *w4)
+{
+    const tt_conv_geom *g = &r->depthwise;
+    const int32_t s_h = g->stride_h, s_w = g->stride_w, k_w = g->k_w;
+    const int32_t p1 = g->in_h * g->in_w, p2 = g->out_h * g->out_w;
+    const int32_t row_floats = 4 * k_w;
+    int32_t j, kh, kw, iy, ix;
+    for (j = 0; j < 4; j++) {
+        int32_t width;
+        const int8_t *wc = tt__channel_base(r->dw, c0 + j, g->in_c, &width);
+        for (kh = 0; kh < g->k_h; kh++) {
+            for (kw = 0; kw < k_w; kw++) {
+                w4[kh * row_floats + 4 * tt__residue_slot(kw, s_w, k_w) + j] = (float)wc[(kh * k_w + kw) * width];
+            }
+        }
+    }
+    for (iy = 0; iy < g->in_h; iy++) {
+        const int32_t ty = iy + g->pad_h;
+        int32_t kh_last;
+        const int32_t kh_first = tt__tap_range(ty, s_h, g->k_h, g->out_h, &kh_last);
+        const int32_t rows = kh_first <= kh_last ? (kh_last - kh_first) / s_h + 1 : 0;
+        for (ix = 0; ix < g->in_w; ix++) {
+            const int32_t tx = ix + g->pad_w;
+            int32_t kw_last;
+            const int32_t kw_first = tt__tap_range(tx, s_w, k_w, g->out_w, &kw_last);
+            const int32_t out = r->plane_in_off + 4 * (iy * g->in_w + ix);
+            float a[4] = {0.0f, 0.0f, 0.0f, 0.0f}; /* no valid tap: the empty sums */
+            if (rows > 0 && kw_first <= kw_last) {
+                tt__dw_input_grad_4ch(w4 + kh_first * row_floats + 4 * tt__residue_slot(kw_first, s_w, k_w),
+                                      4 * s_h * row_floats,
+                                      arena + r->plane_off + 4 * (((ty - kh_first) / s_h) * g->out_w
+                                                                  + (tx - kw_first) / s_w),
+                                      4 * p2, -4 * g->out_w, rows, (kw_last - kw_first) / s_w + 1, a);
+            }
+            for (j = 0; j < 4; j++) {
+                tt__stf(arena + out + 4 * j * p1, a[j]);
+            }
         }
     }
 }
@@ -2414,6 +2848,60 @@ static void tt__stream_depthwise_weight_grad(int8_t *arena, const tt_stream_regi
     }
 }
 
+/*
+ * d_q[i] = (((d_q[i] + v_0[i] * g[q]) + v_1[i] * g[4 + q]) + v_2[i] * g[8 + q]) + v_3[i] * g[12 + q] for the four
+ * float rows d_q = d + q * stride and v_j = v + j * stride, i < n: each product rounded, then added in this order.
+ * Out of line (the 16 factors stay in registers), four i per pass so the loads use immediate offsets.
+ */
+static TT_NOINLINE void tt__add_terms4x4(const int8_t *v, int8_t *d, int32_t stride, int32_t n, const float g[16])
+{
+    const int8_t *v0 = v, *v1 = v + stride, *v2 = v1 + stride, *v3 = v2 + stride;
+    int8_t *d0 = d, *d1 = d + stride, *d2 = d1 + stride, *d3 = d2 + stride;
+    const float g00 = g[0], g01 = g[1], g02 = g[2], g03 = g[3], g10 = g[4], g11 = g[5], g12 = g[6], g13 = g[7];
+    const float g20 = g[8], g21 = g[9], g22 = g[10], g23 = g[11], g30 = g[12], g31 = g[13], g32 = g[14];
+    const float g33 = g[15];
+    int32_t i = 0;
+#define TT__TERMS4X4_STEP(off)                                                                                     \
+    do {                                                                                                           \
+        const float w0 = tt__ldf(v0 + (off)), w1 = tt__ldf(v1 + (off));                                            \
+        const float w2 = tt__ldf(v2 + (off)), w3 = tt__ldf(v3 + (off));                                            \
+        tt__stf(d0 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d0 + (off)), w0, g00), w1, g10), w2, g20), w3, \
+                                    g30));                                                                         \
+        tt__stf(d1 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d1 + (off)), w0, g01), w1, g11), w2, g21), w3, \
+                                    g31));                                                                         \
+        tt__stf(d2 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d2 + (off)), w0, g02), w1, g12), w2, g22), w3, \
+                                    g32));                                                                         \
+        tt__stf(d3 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d3 + (off)), w0, g03), w1, g13), w2, g23), w3, \
+                                    g33));                                                                         \
+    } while (0)
+    for (; i + 4 <= n; i += 4) {
+        TT__TERMS4X4_STEP(0);
+        TT__TERMS4X4_STEP(4);
+        TT__TERMS4X4_STEP(8);
+        TT__TERMS4X4_STEP(12);
+        v0 += 16;
+        v1 += 16;
+        v2 += 16;
+        v3 += 16;
+        d0 += 16;
+        d1 += 16;
+        d2 += 16;
+        d3 += 16;
+    }
+    for (; i < n; i++) {
+        TT__TERMS4X4_STEP(0);
+        v0 += 4;
+        v1 += 4;
+        v2 += 4;
+        v3 += 4;
+        d0 += 4;
+        d1 += 4;
+        d2 += 4;
+        d3 += 4;
+    }
+#undef TT__TERMS4X4_STEP
+}
+
 /* (7): the terms of channels c0 .. c0+n-1 of every dx[p, i], added channel after channel:
    dx = dx + (float) W[c, i] * in_c[p]; the group's rows as floats in the vector ([n][Cin]) first. */
 static void tt__stream_input_grad_terms(int8_t *arena, const tt_stream_region *r, int32_t c0, int32_t n, int32_t p1)
@@ -2431,30 +2919,13 @@ static void tt__stream_input_grad_terms(int8_t *arena, const tt_stream_region *r
     p = 0;
     if (n == 4) { /* four positions per pass: each row element is loaded once for 16 terms */
         for (; p + 4 <= p1; p += 4) {
-            const int32_t d0 = r->dx_off + 4 * p * cin, d1 = d0 + 4 * cin, d2 = d1 + 4 * cin, d3 = d2 + 4 * cin;
-            const float g00 = tt_get_f32(arena, in + 4 * p), g01 = tt_get_f32(arena, in + 4 * (p + 1));
-            const float g02 = tt_get_f32(arena, in + 4 * (p + 2)), g03 = tt_get_f32(arena, in + 4 * (p + 3));
-            const float g10 = tt_get_f32(arena, in + 4 * (p1 + p)), g11 = tt_get_f32(arena, in + 4 * (p1 + p + 1));
-            const float g12 = tt_get_f32(arena, in + 4 * (p1 + p + 2)), g13 = tt_get_f32(arena, in + 4 * (p1 + p + 3));
-            const float g20 = tt_get_f32(arena, in + 4 * (2 * p1 + p)), g21 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 1));
-            const float g22 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 2));
-            const float g23 = tt_get_f32(arena, in + 4 * (2 * p1 + p + 3));
-            const float g30 = tt_get_f32(arena, in + 4 * (3 * p1 + p)), g31 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 1));
-            const float g32 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 2));
-            const float g33 = tt_get_f32(arena, in + 4 * (3 * p1 + p + 3));
-            for (i = 0; i < cin; i++) {
-                const int32_t w = rows + 4 * i;
-                const float w0 = tt_get_f32(arena, w), w1 = tt_get_f32(arena, w + 4 * cin);
-                const float w2 = tt_get_f32(arena, w + 8 * cin), w3 = tt_get_f32(arena, w + 12 * cin);
-                tt_put_f32(arena, d0 + 4 * i, (((tt_get_f32(arena, d0 + 4 * i) + w0 * g00) + w1 * g10) + w2 * g20)
-                                                  + w3 * g30);
-                tt_put_f32(arena, d1 + 4 * i, (((tt_get_f32(arena, d1 + 4 * i) + w0 * g01) + w1 * g11) + w2 * g21)
-                                                  + w3 * g31);
-                tt_put_f32(arena, d2 + 4 * i, (((tt_get_f32(arena, d2 + 4 * i) + w0 * g02) + w1 * g12) + w2 * g22)
-                                                  + w3 * g32);
-                tt_put_f32(arena, d3 + 4 * i, (((tt_get_f32(arena, d3 + 4 * i) + w0 * g03) + w1 * g13) + w2 * g23)
-                                                  + w3 * g33);
+            float g[16];
+            for (j = 0; j < 4; j++) {
+                for (i = 0; i < 4; i++) {
+                    g[4 * j + i] = tt__ldf(arena + in + 4 * (j * p1 + p + i));
+                }
             }
+            tt__add_terms4x4(arena + rows, arena + r->dx_off + 4 * p * cin, 4 * cin, cin, g);
         }
     }
     for (; p < p1; p++) {
@@ -2481,6 +2952,61 @@ static void tt__stream_input_grad_terms(int8_t *arena, const tt_stream_region *r
     }
 }
 
+/*
+ * a[4t + j] = sum over p < n ascending of (float)(x[p * x_stride + t] - x_zero) * v_j[p], from +0, for the four
+ * int8 columns t < 4 of x and the four float rows v_j = v + j * v_stride bytes: each product rounded, then added.
+ */
+static TT_NOINLINE void tt__x_dot4x4_f32(const int8_t *x, int32_t x_stride, int32_t x_zero, const int8_t *v,
+                                         int32_t v_stride, int32_t n, float a[16])
+{
+    const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
+    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
+    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+    int32_t p;
+    for (p = 0; p < n; p++) {
+        const float x0 = (float)((int32_t)x[0] - x_zero), x1 = (float)((int32_t)x[1] - x_zero);
+        const float x2 = (float)((int32_t)x[2] - x_zero), x3 = (float)((int32_t)x[3] - x_zero);
+        const float y0 = tt__ldf(v0), y1 = tt__ldf(v1), y2 = tt__ldf(v2), y3 = tt__ldf(v3);
+        a00 = tt__mla(a00, x0, y0);
+        a01 = tt__mla(a01, x0, y1);
+        a02 = tt__mla(a02, x0, y2);
+        a03 = tt__mla(a03, x0, y3);
+        a10 = tt__mla(a10, x1, y0);
+        a11 = tt__mla(a11, x1, y1);
+        a12 = tt__mla(a12, x1, y2);
+        a13 = tt__mla(a13, x1, y3);
+        a20 = tt__mla(a20, x2, y0);
+        a21 = tt__mla(a21, x2, y1);
+        a22 = tt__mla(a22, x2, y2);
+        a23 = tt__mla(a23, x2, y3);
+        a30 = tt__mla(a30, x3, y0);
+        a31 = tt__mla(a31, x3, y1);
+        a32 = tt__mla(a32, x3, y2);
+        a33 = tt__mla(a33, x3, y3);
+        x += x_stride;
+        v0 += 4;
+        v1 += 4;
+        v2 += 4;
+        v3 += 4;
+    }
+    a[0] = a00;
+    a[1] = a01;
+    a[2] = a02;
+    a[3] = a03;
+    a[4] = a10;
+    a[5] = a11;
+    a[6] = a12;
+    a[7] = a13;
+    a[8] = a20;
+    a[9] = a21;
+    a[10] = a22;
+    a[11] = a23;
+    a[12] = a30;
+    a[13] = a31;
+    a[14] = a32;
+    a[15] = a33;
+}
+
 /* (9): the expansion weight gradients of the group's n channels into the vector ([n][k]):
    ws[j][jj] = sum over p ascending of (float)(x[p, jj] - zero) * in_j[p]; each x converted once for the group. */
 static void tt__stream_expansion_weight_grads(int8_t *arena, const tt_stream_region *r, int32_t n, int32_t k,
@@ -2488,8 +3014,19 @@ static void tt__stream_expansion_weight_grads(int8_t *arena, const tt_stream_reg
 {
     const int32_t in = r->plane_in_off;
     const int8_t *x = arena + r->exp_x_off;
-    int32_t jj, p, j;
-    for (jj = 0; jj < k; jj++) {
+    int32_t jj = 0, p, j;
+    if (n == 4) { /* four input channels by the four planes per pass: each x converted once for four sums */
+        for (; jj + 4 <= k; jj += 4) {
+            float a[16];
+            tt__x_dot4x4_f32(x + jj, k, r->exp_x_zero, arena + in, 4 * p1, p1, a);
+            for (j = 0; j < 4; j++) {
+                for (p = 0; p < 4; p++) {
+                    tt__stf(arena + r->vector_off + 4 * (j * k + jj + p), a[4 * p + j]);
+                }
+            }
+        }
+    }
+    for (; jj < k; jj++) {
         float a[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (j = 0; j < n; j += 4) {
             const int32_t m = n - j < 4 ? n - j : 4;
@@ -2529,6 +3066,7 @@ void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bia
     const int32_t cin = r->deep ? r->expansion.in_c : 0;
     const tt_stream_update *eu = r->exp_weight_update;
     const int32_t k = eu == 0 ? 0 : eu->channels == 0 ? cin : eu->n_channels;
+    float w4[4 * TT_STREAM_DW_TAPS];
     int32_t c0, j, i;
 
     TT_ASSERT(tt_conv_geom_valid(dw) && tt_conv_geom_depthwise(dw) && r->group >= 1);
@@ -2542,14 +3080,32 @@ void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bia
     }
     for (c0 = 0; c0 < c; c0 += r->group) {
         const int32_t n = c - c0 < r->group ? c - c0 : r->group;
+        /* a full group of four runs (3) for its channels together (each channel's (3) depends only on its own (2),
+           and no other step reads what (3) writes but (7) of the same channel, which follows) */
+        const int together = r->deep && n == 4 && dw->k_h * dw->k_w <= TT_STREAM_DW_TAPS;
         tt__stream_projection(arena, r, c0, n, p2);
+        if (together) {
+            for (j = 0; j < n; j++) {
+                tt__stream_mask_scale(arena, r->plane_off + 4 * j * p2, r->dw_mask_off, c0 + j, c,
+                                      r->dw_eff[c0 + j], p2);
+            }
+            tt__stream_depthwise_input4(arena, r, c0, w4);
+        }
         for (j = 0; j < n; j++) {
             const int32_t ch = c0 + j;
             const int32_t plane = r->plane_off + 4 * j * p2;
             const int32_t plane_in = r->plane_in_off + 4 * j * p1;
-            tt__stream_mask_scale(arena, plane, r->dw_mask_off, ch, c, r->dw_eff[ch], p2);
-            if (r->deep) {
-                tt__stream_depthwise_input(arena, r, ch, plane, plane_in);
+            if (together) { /* the vector as (3) leaves it: the channel's taps as floats */
+                int32_t width, t;
+                const int8_t *wc = tt__channel_base(r->dw, ch, dw->in_c, &width);
+                for (t = 0; t < dw->k_h * dw->k_w; t++) {
+                    tt_put_f32(arena, r->vector_off + 4 * t, (float)wc[t * width]);
+                }
+            } else {
+                tt__stream_mask_scale(arena, plane, r->dw_mask_off, ch, c, r->dw_eff[ch], p2);
+                if (r->deep) {
+                    tt__stream_depthwise_input(arena, r, ch, plane, plane_in);
+                }
             }
             if (r->dw_bias != 0) {
                 tt__stream_bias(r->dw_bias, ch, tt__stream_sum(arena, plane, p2), dw_bias_lr, dw_bias_key);
