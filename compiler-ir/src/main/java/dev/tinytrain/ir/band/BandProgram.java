@@ -29,10 +29,16 @@ import java.util.List;
  * @param steps the program
  * @param capacityRows rows of each tensor's line buffer (0 for the input and the output, which are whole)
  * @param bufferOffsets byte offset of each tensor's line buffer in the workspace (-1 for the input and output)
- * @param workspaceBytes bytes of all line buffers together
+ * @param scratchOffsets per layer, the byte offset in the workspace of the input-row part of its kernel's scratch
+ *     (after the line buffers; -1 for a layer without scratch): {@link #scratchInRows(int)} rows of
+ *     {@link BandLayer#scratchInRowBytes()}
+ * @param scratchOutOffsets per layer, the byte offset of the output-row part of its kernel's scratch (-1 without):
+ *     {@code bandRows} rows of {@link BandLayer#scratchOutRowBytes()}
+ * @param workspaceBytes bytes of all line buffers and kernel scratch together
  */
 public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, int bandRows, List<Step> steps,
-                          int[] capacityRows, long[] bufferOffsets, long workspaceBytes) {
+                          int[] capacityRows, long[] bufferOffsets, long[] scratchOffsets, long[] scratchOutOffsets,
+                          long workspaceBytes) {
 
     /** One step of the program. */
     public sealed interface Step permits Compute, Shift {
@@ -86,6 +92,8 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         steps = List.copyOf(steps);
         capacityRows = capacityRows.clone();
         bufferOffsets = bufferOffsets.clone();
+        scratchOffsets = scratchOffsets.clone();
+        scratchOutOffsets = scratchOutOffsets.clone();
     }
 
     /**
@@ -135,13 +143,47 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         Arrays.fill(offsets, -1);
         long bytes = 0;
         for (int t = 1; t < n; t++) {
-            bytes = (bytes + alignment - 1) / alignment * alignment;
+            bytes = align(bytes, alignment);
             offsets[t] = bytes;
             bytes += (long) capacity[t] * layers.get(t - 1).outRowBytes();
         }
-        BandProgram p = new BandProgram(layers, inHeight, inRowBytes, bandRows, lazy.steps, capacity, offsets, bytes);
+        long[] scratch = new long[n];
+        long[] scratchOut = new long[n];
+        Arrays.fill(scratch, -1);
+        Arrays.fill(scratchOut, -1);
+        int[] windowRows = maxWindowRows(layers, lazy.steps);
+        for (int i = 0; i < n; i++) {
+            BandLayer l = layers.get(i);
+            if (l.scratchInRowBytes() > 0 || l.scratchOutRowBytes() > 0) {
+                scratch[i] = align(bytes, alignment);
+                scratchOut[i] = align(scratch[i] + (long) windowRows[i] * l.scratchInRowBytes(), alignment);
+                bytes = scratchOut[i] + (long) bandRows * l.scratchOutRowBytes();
+            }
+        }
+        BandProgram p = new BandProgram(layers, inHeight, inRowBytes, bandRows, lazy.steps, capacity, offsets, scratch,
+                scratchOut, bytes);
         p.verify();
         return p;
+    }
+
+    private static long align(long bytes, int alignment) {
+        return (bytes + alignment - 1) / alignment * alignment;
+    }
+
+    /** Per layer, the most rows of its first input a step's window holds. */
+    private static int[] maxWindowRows(List<BandLayer> layers, List<Step> steps) {
+        int[] rows = new int[layers.size()];
+        for (Step s : steps) {
+            if (s instanceof Compute c) {
+                rows[c.layer()] = Math.max(rows[c.layer()], c.inputs().get(0).rows());
+            }
+        }
+        return rows;
+    }
+
+    /** Rows of input-row scratch layer {@code layer}'s kernel has (the most rows of its windows). */
+    public int scratchInRows(int layer) {
+        return maxWindowRows(layers, steps)[layer];
     }
 
     private static int[] heights(List<BandLayer> layers, int inHeight) {
