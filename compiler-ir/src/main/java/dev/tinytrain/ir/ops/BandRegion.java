@@ -259,6 +259,36 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
         return l.op().macs(operands, List.of(tensors.get(i + 1).type())) + expansionMacs(i, tensors, in);
     }
 
+    /**
+     * The multiply-accumulates the program of this region on {@code in} computes more than once: a fused layer's
+     * step recomputes the expanded rows its window holds (every row of every other layer is computed once), so this
+     * is, over the fused layers, the expanded rows all their steps compute less the expanded tensor's rows, times
+     * the expansion's MACs per row.
+     */
+    public long recomputedMacs(String node, List<Value> in) {
+        return java.util.Arrays.stream(recomputedMacsByLayer(node, in)).sum();
+    }
+
+    /** {@link #recomputedMacs} per layer. */
+    public long[] recomputedMacsByLayer(String node, List<Value> in) {
+        List<Value> tensors = tensorValues(node, in);
+        BandProgram p = program(node, in);
+        long[] rows = new long[layers.size()];
+        for (BandProgram.Step s : p.steps()) {
+            if (s instanceof BandProgram.Compute c) {
+                rows[c.layer()] += c.inputs().get(0).rows();
+            }
+        }
+        long[] macs = new long[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).expansion().isPresent()) {
+                int h = p.height(layers.get(i).tensors().get(0));
+                macs[i] = (rows[i] - h) * (expansionMacs(i, tensors, in) / h);
+            }
+        }
+        return macs;
+    }
+
     /** The MACs of layer {@code i}'s fused expansion over its whole tensor once (0 without one). */
     public long expansionMacs(int i, List<Value> tensors, List<Value> in) {
         Layer l = layers.get(i);

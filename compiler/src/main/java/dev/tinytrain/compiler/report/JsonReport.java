@@ -94,6 +94,17 @@ final class JsonReport {
                 ln.put("bytes", l.bytes());
                 ln.put("offset", l.offset());
             }
+            ArrayNode fused = n.putArray("fused");
+            for (dev.tinytrain.compiler.BandRegionEntry.FusedLayer f : b.fused()) {
+                ObjectNode fn = fused.addObject();
+                fn.put("expansion", f.expansion());
+                fn.put("depthwise", f.depthwise());
+                fn.put("group", f.group());
+                fn.put("expandedBytes", f.expandedBytes());
+                fn.put("scratchBytes", f.scratchBytes());
+                fn.put("offset", f.offset());
+                fn.put("recomputedMacs", f.recomputedMacs());
+            }
         }
         ArrayNode params = o.putArray("parameters");
         for (ParameterEntry p : r.parameters()) {
