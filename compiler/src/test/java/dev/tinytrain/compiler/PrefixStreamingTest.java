@@ -19,12 +19,13 @@ import dev.tinytrain.pruning.SparseUpdatePolicy;
 import dev.tinytrain.reorder.PrefixBanding;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Random inverted-residual networks whose last block alone trains: every frozen prefix that qualifies, at band
- * heights 1 to 3, runs in row bands on its own planned arena and trains and infers byte-identically to the whole-tensor
+ * heights 1 to 3 (with every fusable expansion fused into its depthwise conv at the odd ones), runs in row bands on its own planned arena and trains and infers byte-identically to the whole-tensor
  * step; the band region's IR round-trips through JSON and prints.
  */
 class PrefixStreamingTest {
@@ -45,12 +46,17 @@ class PrefixStreamingTest {
         assertFalse(ends.isEmpty(), "a network training its last " + convs + " conv's bias has a frozen prefix");
         int pixels = (int) g.inputs().get(0).type().elementCount();
         int banded = 0;
+        int fusions = 0;
         for (int end : ends) {
+            List<String> fusable = PrefixBanding.fusableExpansions(step.graph(), end);
             for (int band = 1; band <= 3; band++) {
-                TrainingGraph s = PrefixBanding.band(step, end, band).orElse(null);
+                // odd bands fuse every fusable expansion into its depthwise conv, in groups of 1-5 channels
+                Set<String> fused = band % 2 == 1 ? Set.copyOf(fusable) : Set.of();
+                TrainingGraph s = PrefixBanding.band(step, end, band, fused, 1 + r.nextInt(5)).orElse(null);
                 if (s == null) {
                     continue;
                 }
+                fusions += fused.size();
                 assertEquals(OpKind.BAND_REGION, s.graph().nodes().get(0).op().kind());
                 assertEquals(IrPrinter.print(s.graph()), IrPrinter.print(IrJson.read(IrJson.write(s.graph()))));
                 MemoryPlan plan = MemoryPlan.of(s.graph());
@@ -67,6 +73,7 @@ class PrefixStreamingTest {
             }
         }
         assertTrue(banded > 0);
+        assertTrue(fusions > 0, "a random inverted-residual prefix has an expansion to fuse");
     }
 
     @ParameterizedTest(name = "seed {0}")
