@@ -19,7 +19,8 @@ import java.util.Set;
  * Chooses whether, where and how the frozen forward prefix runs in row bands ({@link PrefixBanding}), with the
  * memory planner in the loop: every prefix that qualifies, every band height of {@link #BAND_ROWS} and every set of
  * at most {@link #MAX_FUSED} fused expansions ({@link PrefixBanding#fusableExpansions}; a fusion recomputes expanded
- * rows, so a set is tried only while its recomputed MACs stay within {@link #RECOMPUTE_BUDGET} of the step's) is
+ * rows, so a set is tried only while its recomputed MACs stay within {@link CompileOptions#recomputeBudget()} of the
+ * step's; the default budget, 0, fuses nothing) is
  * scored by the planner's lower bound (LOAD), then the forward's peak (headroom when the backward sets the arena),
  * then its estimated instruction overhead (recomputation included), so a fusion is taken only where it lowers the
  * arena. Candidates are planned in full in that order, at most {@link #PLANNED} and only
@@ -33,15 +34,11 @@ public final class PrefixStreaming {
     static final int PLANNED = 8;
     /** Estimated Cortex-M7 instructions of one kernel call's setup (arguments, loop prologues). */
     static final long CALL_INSTRUCTIONS = 200;
-    /** Estimated Cortex-M7 instructions per recomputed MAC (the fast 1x1 kernel's 2.9-3.4, plus its stores). */
-    static final long RECOMPUTED_MAC_INSTRUCTIONS = 4;
     /**
-     * Most MACs the fused expansions of a candidate may recompute, as a fraction of the step's MACs: about 4 % of
-     * the step's instructions (a recomputed MAC costs fewer instructions than the step's average one, which
-     * includes the float backward), within issue 15's 15 % limit on streaming's overhead together with the row
-     * bands' and the streamed backward's.
+     * Estimated Cortex-M7 instructions per recomputed MAC: measured 8.6 for proxyless-98kb's block-1 expansion (8
+     * input channels, so requantization dominates), 1,142,784 recomputed MACs for +9.8 M instructions.
      */
-    static final double RECOMPUTE_BUDGET = 0.05;
+    static final long RECOMPUTED_MAC_INSTRUCTIONS = 9;
     /** Most expansions fused in one candidate. */
     static final int MAX_FUSED = 2;
     /**
@@ -111,10 +108,11 @@ public final class PrefixStreaming {
      */
     static List<Candidate> candidates(TrainingGraph step, CompileOptions options) {
         List<Candidate> candidates = new ArrayList<>();
-        long budget = (long) (RECOMPUTE_BUDGET * step.graph().nodes().stream().mapToLong(Node::macs).sum());
+        long budget = (long) (options.recomputeBudget() * step.graph().nodes().stream().mapToLong(Node::macs).sum());
         for (int end : PrefixBanding.candidateEnds(step.graph())) {
             int rows = step.graph().nodes().get(end).output().type().shape().dim(1);
-            List<Set<String>> fusions = fusionSets(PrefixBanding.fusableExpansions(step.graph(), end));
+            List<Set<String>> fusions = budget == 0 ? List.of(Set.of())
+                    : fusionSets(PrefixBanding.fusableExpansions(step.graph(), end));
             for (int band : BAND_ROWS) {
                 if (band > rows && band != BAND_ROWS[0]) {
                     break;
