@@ -209,6 +209,12 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
                 geometry.add(BandLayer.convWithScratch(l.tensors().get(0),
                         Conv2d.kernelHeight(in.get(l.params().get(0))), c.stride(), c.padTop(), out.dim(1), rowBytes,
                         Math.multiplyExact(inW, group), Math.multiplyExact(out.dim(2), group)));
+            } else if (l.op() instanceof Conv2d c && c.isDepthwise(out.dim(3), out.dim(3))) {
+                Value w = in.get(l.params().get(0));
+                int k = Conv2d.kernelHeight(w);
+                Shape xs = tensors.get(l.tensors().get(0)).type().shape();
+                geometry.add(BandLayer.depthwise(l.tensors().get(0), k, c.stride(), c.padTop(), out.dim(1), rowBytes,
+                        Math.toIntExact(rowLead(xs.dim(2), out.dim(3), k, Conv2d.kernelWidth(w), c, out.dim(2)))));
             } else if (l.op() instanceof Conv2d c) {
                 geometry.add(BandLayer.conv(l.tensors().get(0), Conv2d.kernelHeight(in.get(l.params().get(0))),
                         c.stride(), c.padTop(), out.dim(1), rowBytes));
@@ -223,6 +229,22 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
         } catch (IllegalArgumentException e) {
             throw new dev.tinytrain.ir.IrVerificationException(node, "band", e.getMessage());
         }
+    }
+
+    /**
+     * The lead a depthwise conv's output row needs to be written over its input window: the largest
+     * {@link DepthwiseLead#minimumLead} over every window one output row can have (1 to {@code kH} rows, 0 to
+     * {@code padTop} padding rows above).
+     */
+    private static long rowLead(int inW, int channels, int kH, int kW, Conv2d c, int outW) {
+        long lead = 0;
+        for (int pad = 0; pad <= Math.min(c.padTop(), kH - 1); pad++) {
+            for (int rows = 1; rows <= kH - pad; rows++) {
+                lead = Math.max(lead, DepthwiseLead.minimumLead(rows, inW, channels, kH, kW, c.stride(), pad,
+                        c.padLeft(), 1, outW));
+            }
+        }
+        return lead;
     }
 
     @Override
