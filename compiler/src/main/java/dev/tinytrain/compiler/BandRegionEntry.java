@@ -51,8 +51,9 @@ public record BandRegionEntry(String node, int step, List<String> layers, int ba
      * @param tensorRows rows of the whole tensor
      * @param rowBytes bytes of one row
      * @param offset its offset in the workspace
+     * @param over the tensor whose line buffer this one's row is written over (a depthwise layer in place), or empty
      */
-    public record LineBuffer(String tensor, int rows, int tensorRows, int rowBytes, long offset) {
+    public record LineBuffer(String tensor, int rows, int tensorRows, int rowBytes, long offset, String over) {
         /** Its bytes. */
         public long bytes() {
             return (long) rows * rowBytes;
@@ -73,9 +74,11 @@ public record BandRegionEntry(String node, int step, List<String> layers, int ba
         List<Value> tensors = region.tensorValues(n.name(), n.inputs());
         List<LineBuffer> buffers = new ArrayList<>();
         long whole = 0;
+        List<Integer> inPlace = p.inPlaceLayers();
         for (int t = 1; t < tensors.size() - 1; t++) {
+            String over = inPlace.contains(t - 1) ? tensors.get(p.layers().get(t - 1).inputs().get(0)).name() : "";
             buffers.add(new LineBuffer(tensors.get(t).name(), p.capacityRows()[t], p.height(t), p.rowBytes(t),
-                    p.bufferOffsets()[t]));
+                    p.bufferOffsets()[t], over));
             whole += tensors.get(t).type().byteSize();
         }
         List<FusedLayer> fused = new ArrayList<>();

@@ -288,6 +288,22 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         return t == 0 ? inRowBytes : layers.get(t - 1).outRowBytes();
     }
 
+    /**
+     * The layers that write their output row over their input's line buffer (output tensor {@code d + 1}'s buffer
+     * starts less than one of its rows before the input's).
+     */
+    public List<Integer> inPlaceLayers() {
+        List<Integer> out = new ArrayList<>();
+        for (int d = 0; d + 1 < layers.size(); d++) {
+            int t = layers.get(d).inputs().get(0);
+            long o = bufferOffsets[d + 1];
+            if (t >= 1 && o >= 0 && o <= bufferOffsets[t] && o + rowBytes(d + 1) > bufferOffsets[t]) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+
     /** Number of {@link Compute} steps (kernel calls). */
     public int computeSteps() {
         return (int) steps.stream().filter(s -> s instanceof Compute).count();

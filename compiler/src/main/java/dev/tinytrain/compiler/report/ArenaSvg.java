@@ -38,6 +38,11 @@ final class ArenaSvg {
             }
             sb.append(String.format(Locale.ROOT, "%n%d line buffers of %d layers in bands of %d row(s)",
                     b.lineBuffers().size(), b.layers().size() + b.fused().size(), b.bandRows()));
+            for (dev.tinytrain.compiler.BandRegionEntry.LineBuffer l : b.lineBuffers()) {
+                if (!l.over().isEmpty()) {
+                    sb.append(String.format(Locale.ROOT, "%n%s written over %s's dying row", l.tensor(), l.over()));
+                }
+            }
             for (dev.tinytrain.compiler.BandRegionEntry.FusedLayer f : b.fused()) {
                 sb.append(String.format(Locale.ROOT, "%nfused %s into %s: %s B scratch (groups of %d channels)"
                         + " for %s B whole, %s recomputed MACs", f.expansion(), f.depthwise(),

@@ -93,6 +93,9 @@ final class JsonReport {
                 ln.put("rowBytes", l.rowBytes());
                 ln.put("bytes", l.bytes());
                 ln.put("offset", l.offset());
+                if (!l.over().isEmpty()) {
+                    ln.put("writtenOver", l.over());
+                }
             }
             ArrayNode fused = n.putArray("fused");
             for (dev.tinytrain.compiler.BandRegionEntry.FusedLayer f : b.fused()) {

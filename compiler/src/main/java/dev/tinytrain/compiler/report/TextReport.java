@@ -122,10 +122,11 @@ final class TextReport {
                     b.layers().get(b.layers().size() - 1), b.bandRows(), b.fused().isEmpty() ? "" : " and scratch",
                     bytes(b.workspaceBytes()),
                     bytes(b.wholeBytes()), b.kernelCalls(), bytes(b.shiftedBytes()), bytes(b.recomputedMacs())));
-            TextTable t = new TextTable("tensor", ">rows", ">of", ">row B", ">bytes", ">offset");
+            TextTable t = new TextTable("tensor", ">rows", ">of", ">row B", ">bytes", ">offset", "written over");
             for (dev.tinytrain.compiler.BandRegionEntry.LineBuffer l : b.lineBuffers()) {
                 t.row(l.tensor(), Integer.toString(l.rows()), Integer.toString(l.tensorRows()),
-                        bytes(l.rowBytes()), bytes(l.bytes()), bytes(l.offset()));
+                        bytes(l.rowBytes()), bytes(l.bytes()), bytes(l.offset()),
+                        l.over().isEmpty() ? "" : l.over() + "'s dying row");
             }
             sb.append(t.render("  "));
             if (!b.fused().isEmpty()) {
