@@ -158,6 +158,11 @@ final class BenchCommand implements Callable<Integer> {
                 description = "compile the frozen high-resolution prefix on whole tensors instead of in row bands")
         boolean noStreamPrefix;
 
+        @Option(names = "--recompute-budget", defaultValue = "0", paramLabel = "FRACTION",
+                description = "fraction of the step's MACs the streamed prefix may recompute to lower the arena: 1x1 expansions are"
+                    + " then fused into their depthwise convs (default: 0, nothing recomputed)")
+        double recomputeBudget;
+
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
@@ -184,7 +189,7 @@ final class BenchCommand implements Callable<Integer> {
                     long t0 = System.nanoTime();
                     MemoryReport r = Compiler.compileUnchecked(g, Target.STM32F746,
                             ModelInputs.options(scheme, 1e-3f, rounding).withStreamBackward(!noStreamBackward)
-                                    .withStreamPrefix(!noStreamPrefix)).report();
+                                    .withStreamPrefix(!noStreamPrefix).withRecomputeBudget(recomputeBudget)).report();
                     rows.add(new Row(p.model(), scheme, r, r.fits(), fits(r, Target.TTE_256KB),
                             scheme.equals(p.scheme()) ? p.peakKb() : null));
                     err.printf(Locale.ROOT, "[%2d/%d] %s %s: arena %s B (%.1f s)%n", ++done, total, p.model(), scheme,

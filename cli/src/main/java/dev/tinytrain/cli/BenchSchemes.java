@@ -27,10 +27,16 @@ final class BenchSchemes {
             + "(by default it runs in row bands where that lowers the arena)")
     boolean noStreamPrefix;
 
+    @Option(names = "--recompute-budget", defaultValue = "0", paramLabel = "FRACTION",
+            description = "fraction of the step's MACs the streamed prefix may recompute to lower the arena: 1x1 expansions are"
+                    + " then fused into their depthwise convs (default: 0, nothing recomputed)")
+    double recomputeBudget;
+
     /** A line saying which backward and which prefix are measured. */
     String streamingNote() {
         return (noStreamBackward ? "backward whole tensor by whole tensor (--no-stream-backward)"
                 : "backward streamed channel by channel of the expanded tensors")
-                + (noStreamPrefix ? ", prefix on whole tensors (--no-stream-prefix)" : ", frozen prefix in row bands");
+                + (noStreamPrefix ? ", prefix on whole tensors (--no-stream-prefix)" : ", frozen prefix in row bands")
+                + (recomputeBudget > 0 ? " (recompute budget " + recomputeBudget + " of the step's MACs)" : "");
     }
 }

@@ -2,6 +2,7 @@ package dev.tinytrain.cli;
 
 import dev.tinytrain.backend.c.CModel;
 import dev.tinytrain.compiler.CompiledModel;
+import dev.tinytrain.compiler.CompileOptions;
 import dev.tinytrain.compiler.Compiler;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.output.LoadedModel;
@@ -39,16 +40,19 @@ final class CModels {
      * measured).
      */
     static Compiled compile(String model, String scheme, String rounding, float lr, int classes) {
-        return compile(model, scheme, rounding, lr, classes, true, true);
+        return compile(model, scheme, rounding, lr, classes, true, true, 0);
     }
 
-    /** {@link #compile(String, String, String, float, int)} with each kind of streaming on or off. */
+    /**
+     * {@link #compile(String, String, String, float, int)} with each kind of streaming on or off and a recompute
+     * budget ({@link CompileOptions#recomputeBudget()}).
+     */
     static Compiled compile(String model, String scheme, String rounding, float lr, int classes, boolean streamPrefix,
-                            boolean streamBackward) {
+                            boolean streamBackward, double recomputeBudget) {
         LoadedModel m = ModelInputs.load(model, 128, null, classes);
         CompiledModel c = Compiler.compileUnchecked(m.graph(), Target.STM32F746,
                 ModelInputs.options(scheme, lr, rounding).withStreamPrefix(streamPrefix)
-                        .withStreamBackward(streamBackward));
+                        .withStreamBackward(streamBackward).withRecomputeBudget(recomputeBudget));
         return new Compiled(c, m.digest());
     }
 

@@ -113,7 +113,7 @@ final class InsnsBenchCommand implements Callable<Integer> {
         for (String scheme : measured.schemes) {
             String model = this.model != null ? this.model : CModels.presetModel(scheme);
             CModels.Compiled compiled = CModels.compile(model, scheme, measured.rounding, 1e-3f,
-                    HeadSpec.DEFAULT_CLASSES, !measured.noStreamPrefix, !measured.noStreamBackward);
+                    HeadSpec.DEFAULT_CLASSES, !measured.noStreamPrefix, !measured.noStreamBackward, measured.recomputeBudget);
             CompiledModel c = compiled.model();
             CModel m = compiled.toC();
             byte[] image = new byte[Math.toIntExact(c.step().input().type().elementCount())];
@@ -136,14 +136,14 @@ final class InsnsBenchCommand implements Callable<Integer> {
             o.flush();
             if (streamOverhead && !c.report().bandRegions().isEmpty()) {
                 CModels.Compiled whole = CModels.compile(model, scheme, measured.rounding, 1e-3f,
-                        HeadSpec.DEFAULT_CLASSES, false, !measured.noStreamBackward);
+                        HeadSpec.DEFAULT_CLASSES, false, !measured.noStreamBackward, 0);
                 List<Long> w = count(whole.toC(), cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin);
                 overheads.append(streamingOverhead(scheme, c, whole.model(), train, infer, w.get(1) - 2,
                         w.get(2) - 2));
             }
             if (streamOverhead) {
                 CModel whole = CModels.compile(model, scheme, measured.rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES,
-                        !measured.noStreamPrefix, measured.noStreamBackward).toC();
+                        !measured.noStreamPrefix, measured.noStreamBackward, measured.recomputeBudget).toC();
                 long other = count(whole, cache, scheme, CModelRunner.Platform.QEMU_M7, commands, plugin).get(1) - 2;
                 long streamed = measured.noStreamBackward ? other : train;
                 long unstreamed = measured.noStreamBackward ? train : other;

@@ -59,7 +59,7 @@ final class JvmBenchCommand implements Callable<Integer> {
         for (String scheme : measured.schemes) {
             String model = CModels.presetModel(scheme);
             CompiledModel c = CModels.compile(model, scheme, measured.rounding, 1e-3f, HeadSpec.DEFAULT_CLASSES,
-                    !measured.noStreamPrefix, !measured.noStreamBackward).model();
+                    !measured.noStreamPrefix, !measured.noStreamBackward, measured.recomputeBudget).model();
             TrainingSession s = c.newSession();
             Random r = new Random(1);
             byte[][] images = new byte[8][Math.toIntExact(c.step().input().type().elementCount())];

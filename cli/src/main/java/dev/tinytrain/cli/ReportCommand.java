@@ -92,6 +92,11 @@ final class ReportCommand implements Callable<Integer> {
                     + " channel by channel of its expanded tensor (the same results in more memory)")
     boolean noStreamBackward;
 
+    @Option(names = "--recompute-budget", defaultValue = "0", paramLabel = "FRACTION",
+            description = "fraction of the step's MACs the streamed prefix may recompute to lower the arena: 1x1 expansions are"
+                    + " then fused into their depthwise convs (default: 0, nothing recomputed)")
+    double recomputeBudget;
+
     /** Output formats of the report itself (the SVG is written with --svg). */
     enum OutputFormat { text, json }
 
@@ -105,7 +110,7 @@ final class ReportCommand implements Callable<Integer> {
         OutputFiles.checkWritable(inputs, out, svg); // before compiling, not after it
         Graph g = ModelInputs.load(model, resolution, headInit, classes).graph();
         CompileOptions options = ModelInputs.options(scheme, lr, rounding).withStreamPrefix(!noStreamPrefix)
-                .withStreamBackward(!noStreamBackward);
+                .withStreamBackward(!noStreamBackward).withRecomputeBudget(recomputeBudget);
         MemoryReport report;
         String overflow = null;
         try {

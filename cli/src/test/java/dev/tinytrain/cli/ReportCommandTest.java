@@ -91,7 +91,7 @@ class ReportCommandTest {
                 "json", "--target", "tte-256kb");
         assertEquals(0, r.exit(), r.err());
         JsonNode j = JSON.readTree(r.out());
-        assertEquals(70_404, j.get("arenaBytes").asLong());
+        assertEquals(67_164, j.get("arenaBytes").asLong());
         assertEquals(256 * 1024, j.get("sramBudgetBytes").asLong());
     }
 

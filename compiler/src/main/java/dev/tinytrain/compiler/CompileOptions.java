@@ -21,10 +21,14 @@ import java.util.Objects;
  *     memory budget ({@link PrefixStreaming})
  * @param streamBackward run each inverted-residual block's backward channel by channel of its expanded tensor
  *     ({@link dev.tinytrain.reorder.ChannelStreaming}; needs {@code fuseUpdates}): the same bits in less memory
+ * @param recomputeBudget the most MACs the streamed prefix may recompute, as a fraction of the step's MACs: a
+ *     1x1 expansion is fused into the depthwise conv after it ({@link PrefixStreaming}) only within it; 0 (the
+ *     default) recomputes nothing. Recomputing is requantization-bound on the Cortex-M7 (about 8 instructions per
+ *     recomputed MAC of a narrow expansion), so a budget that closes an arena gap costs instructions
  */
 public record CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training,
                              boolean fuseUpdates, boolean inPlace, int alignment, boolean streamPrefix,
-                             boolean streamBackward) {
+                             boolean streamBackward, double recomputeBudget) {
 
     /** Validates. */
     public CompileOptions {
@@ -33,6 +37,15 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
         if (alignment < 1 || Integer.bitCount(alignment) != 1) {
             throw new IllegalArgumentException("alignment must be a power of two, got " + alignment);
         }
+        if (!(recomputeBudget >= 0 && recomputeBudget <= 1)) {
+            throw new IllegalArgumentException("recomputeBudget must be a fraction in [0, 1], got " + recomputeBudget);
+        }
+    }
+
+    /** Options that recompute nothing. */
+    public CompileOptions(SparseUpdatePolicy policy, String policyName, TrainingOptions training, boolean fuseUpdates,
+                          boolean inPlace, int alignment, boolean streamPrefix, boolean streamBackward) {
+        this(policy, policyName, training, fuseUpdates, inPlace, alignment, streamPrefix, streamBackward, 0);
     }
 
     /** Options with both kinds of streaming on (the default). */
@@ -54,21 +67,31 @@ public record CompileOptions(SparseUpdatePolicy policy, String policyName, Train
 
     /** The same options with other training options. */
     public CompileOptions withTraining(TrainingOptions t) {
-        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment, streamPrefix, streamBackward);
+        return new CompileOptions(policy, policyName, t, fuseUpdates, inPlace, alignment, streamPrefix, streamBackward,
+                recomputeBudget);
     }
 
     /** The same options with fusion on or off. */
     public CompileOptions withFuseUpdates(boolean fuse) {
-        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment, streamPrefix, streamBackward);
+        return new CompileOptions(policy, policyName, training, fuse, inPlace, alignment, streamPrefix, streamBackward,
+                recomputeBudget);
     }
 
     /** The same options with row-band streaming of the frozen prefix on or off. */
     public CompileOptions withStreamPrefix(boolean stream) {
-        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, stream, streamBackward);
+        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, stream, streamBackward,
+                recomputeBudget);
     }
 
     /** The same options with the channel-streamed backward on or off. */
     public CompileOptions withStreamBackward(boolean stream) {
-        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, streamPrefix, stream);
+        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, streamPrefix, stream,
+                recomputeBudget);
+    }
+
+    /** The same options with another {@link #recomputeBudget() recompute budget}. */
+    public CompileOptions withRecomputeBudget(double budget) {
+        return new CompileOptions(policy, policyName, training, fuseUpdates, inPlace, alignment, streamPrefix,
+                streamBackward, budget);
     }
 }

@@ -13,12 +13,17 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Chooses whether, where and how the frozen forward prefix runs in row bands ({@link PrefixBanding}), with the
- * memory planner in the loop: every prefix that qualifies and every band height of {@link #BAND_ROWS} is scored by
- * the planner's lower bound (LOAD), then the forward's peak (headroom when the backward sets the arena), then its
- * estimated instruction overhead. Candidates are planned in full in that order, at most {@link #PLANNED} and only
+ * memory planner in the loop: every prefix that qualifies, every band height of {@link #BAND_ROWS} and every set of
+ * at most {@link #MAX_FUSED} fused expansions ({@link PrefixBanding#fusableExpansions}; a fusion recomputes expanded
+ * rows, so a set is tried only while its recomputed MACs stay within {@link CompileOptions#recomputeBudget()} of the
+ * step's; the default budget, 0, fuses nothing) is
+ * scored by the planner's lower bound (LOAD), then the forward's peak (headroom when the backward sets the arena),
+ * then its estimated instruction overhead (recomputation included), so a fusion is taken only where it lowers the
+ * arena. Candidates are planned in full in that order, at most {@link #PLANNED} and only
  * while a candidate's LOAD is below the best arena so far (branch and bound); the smallest arena wins (ties in the
  * same order). The streamed step is kept only when its arena is smaller than the unstreamed one's.
  */
@@ -29,6 +34,18 @@ public final class PrefixStreaming {
     static final int PLANNED = 8;
     /** Estimated Cortex-M7 instructions of one kernel call's setup (arguments, loop prologues). */
     static final long CALL_INSTRUCTIONS = 200;
+    /**
+     * Estimated Cortex-M7 instructions per recomputed MAC: measured 8.6 for proxyless-98kb's block-1 expansion (8
+     * input channels, so requantization dominates), 1,142,784 recomputed MACs for +9.8 M instructions.
+     */
+    static final long RECOMPUTED_MAC_INSTRUCTIONS = 9;
+    /** Most expansions fused in one candidate. */
+    static final int MAX_FUSED = 2;
+    /**
+     * Expanded channels per pass of a fused layer: the C depthwise kernel's channel block (four channels per
+     * pass), the smallest scratch without tails.
+     */
+    static final int FUSED_GROUP = 4;
 
     private PrefixStreaming() {
     }
@@ -79,34 +96,66 @@ public final class PrefixStreaming {
      * @param load the planner's lower bound for the step
      * @param forwardPeak the largest live sum up to the loss
      * @param overhead the estimated instruction overhead ({@link #overhead})
+     * @param recomputedMacs the MACs its fused expansions recompute
      */
-    record Candidate(TrainingGraph step, BandProgram program, long load, long forwardPeak, long overhead) {
+    record Candidate(TrainingGraph step, BandProgram program, long load, long forwardPeak, long overhead,
+                     long recomputedMacs) {
     }
 
-    /** Every prefix that qualifies at every band height of {@link #BAND_ROWS}, scored by the planner's analysis. */
+    /**
+     * Every prefix that qualifies at every band height of {@link #BAND_ROWS} with every set of fused expansions
+     * within the recompute budget, scored by the planner's analysis.
+     */
     static List<Candidate> candidates(TrainingGraph step, CompileOptions options) {
         List<Candidate> candidates = new ArrayList<>();
+        long budget = (long) (options.recomputeBudget() * step.graph().nodes().stream().mapToLong(Node::macs).sum());
         for (int end : PrefixBanding.candidateEnds(step.graph())) {
             int rows = step.graph().nodes().get(end).output().type().shape().dim(1);
+            List<Set<String>> fusions = budget == 0 ? List.of(Set.of())
+                    : fusionSets(PrefixBanding.fusableExpansions(step.graph(), end));
             for (int band : BAND_ROWS) {
                 if (band > rows && band != BAND_ROWS[0]) {
                     break;
                 }
-                PrefixBanding.band(step, end, band).ifPresent(s -> {
-                    Node region = s.graph().nodes().get(0);
-                    BandProgram p = ((BandRegion) region.op()).program(region.name(), region.inputs());
-                    TensorLifetimes lt = TensorLifetimes.of(s.graph(), options.inPlace(), options.alignment());
-                    candidates.add(new Candidate(s, p, LowerBound.of(lt.buffers(), options.alignment()),
-                            MemoryReport.peak(s, lt, options.alignment(), true), overhead(p)));
-                });
+                for (Set<String> fused : fusions) {
+                    PrefixBanding.band(step, end, band, fused, FUSED_GROUP).ifPresent(s -> {
+                        Node region = s.graph().nodes().get(0);
+                        BandRegion op = (BandRegion) region.op();
+                        long recomputed = op.recomputedMacs(region.name(), region.inputs());
+                        if (recomputed > budget) {
+                            return;
+                        }
+                        BandProgram p = op.program(region.name(), region.inputs());
+                        TensorLifetimes lt = TensorLifetimes.of(s.graph(), options.inPlace(), options.alignment());
+                        candidates.add(new Candidate(s, p, LowerBound.of(lt.buffers(), options.alignment()),
+                                MemoryReport.peak(s, lt, options.alignment(), true), overhead(p, recomputed),
+                                recomputed));
+                    });
+                }
             }
         }
         return candidates;
     }
 
-    /** Estimated extra instructions of running {@code p}: a call setup per step and the bytes its shifts move. */
-    static long overhead(BandProgram p) {
-        return CALL_INSTRUCTIONS * p.computeSteps() + p.shiftedBytes() / 2;
+    /** The empty set and every set of at most {@link #MAX_FUSED} of {@code fusable}. */
+    static List<Set<String>> fusionSets(List<String> fusable) {
+        List<Set<String>> sets = new ArrayList<>(List.of(Set.of()));
+        for (int i = 0; i < fusable.size(); i++) {
+            sets.add(Set.of(fusable.get(i)));
+            for (int j = i + 1; j < fusable.size() && MAX_FUSED >= 2; j++) {
+                sets.add(Set.of(fusable.get(i), fusable.get(j)));
+            }
+        }
+        return sets;
+    }
+
+    /**
+     * Estimated extra instructions of running {@code p}: a call setup per step, the bytes its shifts move and the
+     * recomputed MACs.
+     */
+    static long overhead(BandProgram p, long recomputedMacs) {
+        return CALL_INSTRUCTIONS * p.computeSteps() + p.shiftedBytes() / 2
+                + RECOMPUTED_MAC_INSTRUCTIONS * recomputedMacs;
     }
 
     private static MemoryPlan plan(TrainingGraph step, CompileOptions options) {

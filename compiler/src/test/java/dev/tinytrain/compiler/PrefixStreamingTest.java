@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tinytrain.autodiff.TrainingOptions;
 import dev.tinytrain.backend.jvm.TrainingSession;
 import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.RandomNetworks;
 import dev.tinytrain.ir.TrainingGraph;
 import dev.tinytrain.ir.json.IrJson;
@@ -19,15 +20,25 @@ import dev.tinytrain.pruning.SparseUpdatePolicy;
 import dev.tinytrain.reorder.PrefixBanding;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Random inverted-residual networks whose last block alone trains: every frozen prefix that qualifies, at band
- * heights 1 to 3, runs in row bands on its own planned arena and trains and infers byte-identically to the whole-tensor
+ * heights 1 to 3 (with every fusable expansion fused into its depthwise conv at 3; depthwise layers in place over
+ * their input's line buffer where the program takes it, at 1), runs in row bands on its own planned arena and trains and infers byte-identically to the whole-tensor
  * step; the band region's IR round-trips through JSON and prints.
  */
 class PrefixStreamingTest {
+    /** Depthwise layers the seeds' band programs ran in place over their inputs' line buffers. */
+    private static final java.util.concurrent.atomic.AtomicInteger IN_PLACE = new java.util.concurrent.atomic
+            .AtomicInteger();
+
+    @org.junit.jupiter.api.AfterAll
+    static void someDepthwiseLayersRanInPlace() {
+        assertTrue(IN_PLACE.get() > 0, "some band program writes a depthwise output row over its input");
+    }
 
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
@@ -45,12 +56,20 @@ class PrefixStreamingTest {
         assertFalse(ends.isEmpty(), "a network training its last " + convs + " conv's bias has a frozen prefix");
         int pixels = (int) g.inputs().get(0).type().elementCount();
         int banded = 0;
+        int fusions = 0;
+        int inPlace = 0;
         for (int end : ends) {
+            List<String> fusable = PrefixBanding.fusableExpansions(step.graph(), end);
             for (int band = 1; band <= 3; band++) {
-                TrainingGraph s = PrefixBanding.band(step, end, band).orElse(null);
+                // bands of 3 fuse every fusable expansion into its depthwise conv, in groups of 1-5 channels
+                Set<String> fused = band == 3 ? Set.copyOf(fusable) : Set.of();
+                TrainingGraph s = PrefixBanding.band(step, end, band, fused, 1 + r.nextInt(5)).orElse(null);
                 if (s == null) {
                     continue;
                 }
+                fusions += fused.size();
+                Node region = s.graph().nodes().get(0);
+                inPlace += ((BandRegion) region.op()).program(region.name(), region.inputs()).inPlaceLayers().size();
                 assertEquals(OpKind.BAND_REGION, s.graph().nodes().get(0).op().kind());
                 assertEquals(IrPrinter.print(s.graph()), IrPrinter.print(IrJson.read(IrJson.write(s.graph()))));
                 MemoryPlan plan = MemoryPlan.of(s.graph());
@@ -67,6 +86,8 @@ class PrefixStreamingTest {
             }
         }
         assertTrue(banded > 0);
+        assertTrue(fusions > 0, "a random inverted-residual prefix has an expansion to fuse");
+        IN_PLACE.addAndGet(inPlace);
     }
 
     @ParameterizedTest(name = "seed {0}")

@@ -96,11 +96,16 @@ class CRandomNetworkTest {
         TrainingGraph u = unfused.step();
         ArenaLayout seq = ArenaLayout.sequential(u.graph(), 4);
         compare(u, seq, new TrainingSession(u, seq, seed), seed, images, labels, probe, false);
-        // the deepest frozen prefix in row bands (its output over its dying input where the plan takes it)
+        // the deepest frozen prefix in row bands (its output over its dying input where the plan takes it), every
+        // fusable expansion fused into its depthwise conv on odd seeds, in groups of 1-4 channels
         List<Integer> ends = PrefixBanding.candidateEnds(fused.step().graph());
         if (!ends.isEmpty()) {
-            TrainingGraph banded = PrefixBanding.band(fused.step(), ends.get(ends.size() - 1), 1 + seed % 3)
-                    .orElseThrow();
+            int end = ends.get(ends.size() - 1);
+            java.util.Set<String> fusedExpansions = seed % 2 == 1
+                    ? java.util.Set.copyOf(PrefixBanding.fusableExpansions(fused.step().graph(), end))
+                    : java.util.Set.of();
+            TrainingGraph banded = PrefixBanding.band(fused.step(), end, 1 + seed % 3, fusedExpansions,
+                    1 + seed % 4).orElseThrow();
             ArenaLayout layout = MemoryPlan.of(banded.graph()).layout();
             compare(banded, layout, new TrainingSession(banded, layout, seed), seed, images, labels, probe,
                     seed % 2 == 0);

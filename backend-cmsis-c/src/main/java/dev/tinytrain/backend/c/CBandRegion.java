@@ -12,8 +12,8 @@ import java.util.List;
 /**
  * The C of a band region: its band program's {@link BandProgram#table() table} as a {@code static const} array
  * and one loop that walks it, each entry dispatched to its layer's kernel call (the call a whole-tensor node of the
- * layer would make, on the entry's row window) or to a line buffer's {@code memmove}: the JVM's
- * {@code BandRegionKernel}, entry for entry.
+ * layer would make, on the entry's row window; {@code tt_expand_depthwise_rows} for a depthwise layer with its
+ * expansion fused in) or to a line buffer's {@code memmove}: the JVM's {@code BandRegionKernel}, entry for entry.
  */
 final class CBandRegion {
     private CBandRegion() {
@@ -33,6 +33,12 @@ final class CBandRegion {
         String t = c.ints(table);
         c.statement("{ /* " + p.steps().size() + " band steps of " + region.layers().size() + " layers, "
                 + p.bandRows() + " output row(s) per band, line buffers " + p.workspaceBytes() + " B */");
+        for (int i = 0; i < region.layers().size(); i++) {
+            if (region.layers().get(i).expansion().isPresent()) {
+                c.statement("    static const tt_expand_dw tt_fused" + i + " = " + fusedInitializer(c, n, region, i,
+                        tensors) + ";");
+            }
+        }
         c.statement("    int32_t tt_k;");
         c.statement("    for (tt_k = 0; tt_k < " + table.size() + "; tt_k += " + BandProgram.TABLE_WIDTH + ") {");
         c.statement("        const int32_t *tt_e = &" + t + "[tt_k];");
@@ -42,7 +48,14 @@ final class CBandRegion {
             BandRegion.Layer l = region.layers().get(i);
             String outBase = Long.toString(p.bufferBase(i + 1, in, out, ws));
             Value y = tensors.get(i + 1);
-            if (l.op() instanceof Conv2d conv) {
+            if (l.expansion().isPresent()) {
+                c.statement("        case " + (BandProgram.OP_CONV * stride + i) + ": /* " + l.expansion().get().name()
+                        + " fused into " + l.name() + " */");
+                c.call("tt_expand_depthwise_rows", c.arena(), "&tt_fused" + i,
+                        p.bufferBase(l.tensors().get(0), in, out, ws) + " + tt_e[2]", "tt_e[3]", "tt_e[4]",
+                        outBase + " + tt_e[5]", "tt_e[6]", Long.toString(ws + p.scratchOffsets()[i]),
+                        Long.toString(ws + p.scratchOutOffsets()[i]));
+            } else if (l.op() instanceof Conv2d conv) {
                 c.statement("        case " + (BandProgram.OP_CONV * stride + i) + ": /* " + l.name() + " */");
                 String inBase = Long.toString(p.bufferBase(l.tensors().get(0), in, out, ws));
                 COpEmitters.convCall(c, conv, tensors.get(l.tensors().get(0)), n.inputs().get(l.params().get(0)),
@@ -81,5 +94,58 @@ final class CBandRegion {
         c.statement("        }");
         c.statement("    }");
         c.statement("}");
+    }
+
+    /**
+     * The {@code tt_expand_dw} initializer of band layer {@code i}, a depthwise conv with its expansion fused in:
+     * both layers' frozen parameters, the depthwise weight regrouped per channel group
+     * ({@code [group][k_h][k_w][n]}, as the JVM's {@code FastExpandDepthwise} slices it).
+     */
+    private static String fusedInitializer(CEmitContext c, Node n, BandRegion region, int i, List<Value> tensors) {
+        BandRegion.Layer l = region.layers().get(i);
+        BandRegion.Expansion e = l.expansion().orElseThrow();
+        Conv2d dw = (Conv2d) l.op();
+        Value x = tensors.get(l.tensors().get(0));
+        Value mid = region.expandedTensor(i, tensors, n.inputs());
+        Value y = tensors.get(i + 1);
+        Value ew = n.inputs().get(e.params().get(0));
+        Value dww = n.inputs().get(l.params().get(0));
+        byte[] dwValues = c.constantWeight(dww).orElseThrow(() -> new IllegalStateException("band layer '"
+                + l.name() + "' has a trained depthwise weight %" + dww.name()));
+        if (c.splitWeight(ew) || c.constantWeight(ew).isEmpty()) {
+            throw new IllegalStateException("fused expansion '" + e.name() + "' has a trained weight %" + ew.name());
+        }
+        Quantization xq = x.type().requireQuantization(x.name());
+        Quantization mq = mid.type().requireQuantization(mid.name());
+        int inC = x.type().shape().dim(3);
+        int channels = y.type().shape().dim(3);
+        int kH = Conv2d.kernelHeight(dww);
+        int kW = Conv2d.kernelWidth(dww);
+        float[] expEff = Conv2d.effectiveScales(xq.scale(), ew.type().requireQuantization(ew.name()).scalesAsFloats(),
+                e.op().output().scale());
+        float[] dwEff = Conv2d.effectiveScales(mq.scale(), dww.type().requireQuantization(dww.name()).scalesAsFloats(),
+                dw.output().scale());
+        return "{" + String.join(", ", COpEmitters.i(x.type().shape().dim(2)), COpEmitters.i(inC),
+                COpEmitters.i(xq.zeroPoint()), c.weight(ew),
+                COpEmitters.zeroPointTimesWeightSums(c, ew, xq.zeroPoint(), inC),
+                c.biasArgs(n.inputs().get(e.params().get(1))), c.floats(expEff), COpEmitters.i(mq.zeroPoint()),
+                c.int8s(regrouped(dwValues, kH * kW, channels, e.group())), COpEmitters.i(kH), COpEmitters.i(kW),
+                COpEmitters.i(dw.stride()), COpEmitters.i(dw.padLeft()), c.biasArgs(n.inputs().get(l.params().get(1))),
+                c.floats(dwEff), COpEmitters.i(dw.output().zeroPoint()), COpEmitters.i(y.type().shape().dim(2)),
+                COpEmitters.i(channels), COpEmitters.i(e.group())) + "}";
+    }
+
+    /** A depthwise weight {@code [taps][channels]} regrouped per group of {@code group} channels. */
+    static byte[] regrouped(byte[] w, int taps, int channels, int group) {
+        byte[] out = new byte[w.length];
+        int k = 0;
+        for (int c0 = 0; c0 < channels; c0 += group) {
+            int n = Math.min(group, channels - c0);
+            for (int t = 0; t < taps; t++) {
+                System.arraycopy(w, t * channels + c0, out, k, n);
+                k += n;
+            }
+        }
+        return out;
     }
 }

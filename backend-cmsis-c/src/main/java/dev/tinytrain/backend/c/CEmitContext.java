@@ -55,6 +55,9 @@ public interface CEmitContext {
     /** A {@code static const float} table with these values (NULL for null). */
     String floats(float[] values);
 
+    /** A {@code static const int8_t} table with these values (NULL for null or empty). */
+    String int8s(byte[] values);
+
     /** A {@code static const int32_t} table with these values (NULL for null or empty). */
     String ints(List<Integer> values);
 

@@ -243,6 +243,19 @@ public final class CEmitter {
         }
 
         @Override
+        public String int8s(byte[] values) {
+            if (values == null || values.length == 0) {
+                return "0";
+            }
+            return constantNames.computeIfAbsent("b" + java.util.Arrays.toString(values), k -> {
+                String name = "tt_k" + constantNames.size();
+                CParameters.array(constants, "static const int8_t " + name, values.length,
+                        j -> Integer.toString(values[j]), 24);
+                return name;
+            });
+        }
+
+        @Override
         public String ints(List<Integer> values) {
             if (values == null || values.isEmpty()) {
                 return "0";

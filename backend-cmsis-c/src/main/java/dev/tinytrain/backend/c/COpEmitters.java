@@ -155,7 +155,7 @@ public final class COpEmitters {
      * channel of a frozen weight of rows {@code [out_c][row]} (exact in int32: at most 128 * 65793 * 128 in
      * magnitude), or NULL for a trained weight or a zero point of 0.
      */
-    private static String zeroPointTimesWeightSums(CEmitContext c, Value w, int xZero, int row) {
+    static String zeroPointTimesWeightSums(CEmitContext c, Value w, int xZero, int row) {
         java.util.Optional<byte[]> values = c.constantWeight(w);
         if (values.isEmpty() || xZero == 0) {
             return "0";

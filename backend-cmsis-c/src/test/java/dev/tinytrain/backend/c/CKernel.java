@@ -101,7 +101,10 @@ enum CKernel {
     STREAMED_BACKWARD(61, List.of("arena", "projFrozen", "projTrained", "projSlot", "projTrainedCh", "projFrozenCh",
             "dwFrozen", "dwTrained", "dwSlot", "dwTrainedCh", "dwFrozenCh", "expFrozen", "expTrained", "expSlot",
             "expTrainedCh", "expFrozenCh", "dwEff", "expEff", "dwBias", "dwBiasMaster", "expBias", "expBiasMaster",
-            "dwWeightMaster", "expWeightMaster", "qasDivisors", "dwChannels", "expChannels"), "tt_streamed_backward");
+            "dwWeightMaster", "expWeightMaster", "qasDivisors", "dwChannels", "expChannels"), "tt_streamed_backward"),
+    // a band region's depthwise conv with its expansion fused in (issue 15)
+    EXPAND_DEPTHWISE_ROWS(62, List.of("arena", "expBiasF", "expBiasQ", "expZw", "expEff", "dwGrouped", "dwBiasQ",
+            "dwBiasF", "dwEff", "expWeight"), "tt_expand_depthwise_rows");
 
     final int id;
     final List<String> blobNames;

@@ -6,7 +6,10 @@ import static dev.tinytrain.backend.c.CCase.i32;
 import dev.tinytrain.backend.jvm.kernels.ArenaAccess;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
+import dev.tinytrain.backend.jvm.fast.FastExpandDepthwise;
+import dev.tinytrain.backend.jvm.fast.Scratch;
 import dev.tinytrain.backend.jvm.kernels.CounterRng;
+import dev.tinytrain.backend.jvm.kernels.ExpandDepthwise;
 import dev.tinytrain.backend.jvm.kernels.Float32Math;
 import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
 import dev.tinytrain.backend.jvm.kernels.LossKernels;
@@ -1906,7 +1909,95 @@ final class ConformanceCases {
         all.addAll(im2colFast());
         all.addAll(depthwiseFast());
         all.addAll(backwardFast());
+        all.addAll(expandDepthwiseRows());
         return all;
+    }
+
+    /**
+     * tt_expand_depthwise_rows against the JVM's FastExpandDepthwise, whose output rows are checked here against
+     * the reference ExpandDepthwise.referenceRows (the expansion then the depthwise conv, ForwardKernels.conv2d):
+     * kernels 1-7, strides 1-2, random padding, channel groups from 1 to beyond the channel count (narrow last
+     * groups, 4-channel blocks and their tails), int32 or float biases, with and without the zero-point table, random
+     * row bands and windows (padding rows above the window at the top).
+     */
+    List<CCase> expandDepthwiseRows() {
+        List<CCase> cases = new ArrayList<>();
+        for (int rep = 0; rep < 12 * p.reps; rep++) {
+            cases.add(expandDepthwiseCase(pick(List.of(1, 3, 5, 7)), between(1, 2)));
+        }
+        return cases;
+    }
+
+    private CCase expandDepthwiseCase(int k, int stride) {
+        int inC = between(1, p.maxC);
+        int channels = between(1, 2 * p.maxC);
+        int inH = between(1, p.maxHw);
+        int inW = between(1, p.maxHw);
+        int padTop = between(0, k - 1);
+        int padLeft = between(0, k - 1);
+        int outH = Math.max(1, (inH + padTop + between(0, k - 1) - k) / stride + 1);
+        int outW = Math.max(1, (inW + padLeft + between(0, k - 1) - k) / stride + 1);
+        int xZero = zeroPoint();
+        int midZero = zeroPoint();
+        int yZero = zeroPoint();
+        byte[] ew = weights(channels * inC);
+        byte[] dw = weights(k * k * channels);
+        float[] eb = new float[channels];
+        float[] ee = new float[channels];
+        float[] db = new float[channels];
+        float[] de = new float[channels];
+        requantConstants(eb, ee);
+        requantConstants(db, de);
+        int[] ebQ = intBias(eb, r.nextBoolean());
+        int[] dbQ = intBias(db, r.nextBoolean());
+        int[] zw = null;
+        if (r.nextBoolean()) {
+            zw = new int[channels];
+            for (int o = 0; o < channels; o++) {
+                int sum = 0;
+                for (int c = 0; c < inC; c++) {
+                    sum += ew[o * inC + c];
+                }
+                zw[o] = xZero * sum;
+            }
+        }
+        int group = between(1, channels + 2);
+        ExpandDepthwise spec = new ExpandDepthwise(inH, inW, inC, xZero, ew, eb, ee, midZero, dw, k, k, stride, padTop,
+                padLeft, db, de, yZero, outH, outW, channels);
+        dev.tinytrain.ir.band.BandLayer layer = dev.tinytrain.ir.band.BandLayer.conv(0, k, stride, padTop, outH,
+                outW * channels);
+        int y0;
+        int y1;
+        do {
+            y0 = r.nextInt(outH);
+            y1 = y0 + between(1, Math.min(3, outH - y0));
+        } while (layer.inputRowsEnd(y1, inH) <= Math.max(0, layer.firstInputRow(y0)));
+        dev.tinytrain.ir.band.BandProgram.Window w = dev.tinytrain.ir.band.BandProgram.convWindow(layer, 0, y0, y1, 0,
+                inH, inH);
+        int rows = y1 - y0;
+        Layout l = new Layout();
+        int inOff = l.int8(w.rows() * inW * inC);
+        int outOff = l.int8(rows * outW * channels);
+        int scratchOff = l.int8(w.rows() * inW * Math.min(group, channels));
+        int scratchOutOff = l.int8(rows * outW * Math.min(group, channels));
+        byte[] arena = l.arena();
+        byte[][] params = {f32(ebQ == null ? eb : null), i32(ebQ), i32(zw), f32(ee), CBandRegion.regrouped(dw, k * k,
+                channels, group), i32(dbQ), f32(dbQ == null ? db : null), f32(de), ew};
+        String label = String.format("k%d s%d pad %d,%d in %dx%dx%d -> %d ch group %d rows [%d,%d) window %d+%d"
+                + " z %d/%d/%d", k, stride, padTop, padLeft, inH, inW, inC, channels, group, y0, y1, w.padTop(),
+                w.rows(), xZero, midZero, yZero);
+        CCase.Builder b = CCase.of(CKernel.EXPAND_DEPTHWISE_ROWS, label)
+                .ints(inOff, w.rows(), w.padTop(), outOff, rows, scratchOff, scratchOutOff, inW, inC, xZero, midZero, k,
+                        k, stride, padLeft, yZero, outW, channels, group)
+                .in(concatBlobs(new byte[][] {arena}, Arrays.asList(params)));
+        byte[] ref = arena.clone();
+        spec.referenceRows(ref, inOff, w.rows(), w.padTop(), outOff, rows);
+        new FastExpandDepthwise(spec, group, new Scratch()).runRows(arena, inOff, w.rows(), w.padTop(), outOff, rows,
+                scratchOff, scratchOutOff);
+        if (!Arrays.equals(ref, 0, scratchOff, arena, 0, scratchOff)) {
+            throw new AssertionError("FastExpandDepthwise differs from its reference: " + label);
+        }
+        return b.expect(concatBlobs(new byte[][] {arena}, Arrays.asList(params)));
     }
 
     /** Every family, for one profile. */

@@ -123,7 +123,10 @@ class KernelCoverageTest {
             entry("StepKernels.softmaxCrossEntropy", "tt_softmax_cross_entropy_at"),
             entry("StepKernels.rngKey", "tt_step_rng_key"),
             // StreamedKernels (issue 15)
-            entry("StreamedKernels.streamedBackward", "tt_streamed_backward"));
+            entry("StreamedKernels.streamedBackward", "tt_streamed_backward"),
+            // a band region's fused expansion and depthwise conv (issue 15): C runs the per-group passes of the
+            // JVM's FastExpandDepthwise, compared with this reference on random shapes
+            entry("ExpandDepthwise.referenceRows", "tt_expand_depthwise_rows"));
 
     /**
      * C functions that are storage variants of a Java kernel: the same computation on a generated model's parameter
@@ -157,6 +160,8 @@ class KernelCoverageTest {
             "StreamedKernels.Region.<init>",
             "the lowered constants of a streamed region; C's is the generated static const tt_stream_region, whose "
                     + "invariants tt_streamed_backward asserts (TT_CHECKS)",
+            "ExpandDepthwise.<init>",
+            "the lowered constants of a fused band layer; C's is the generated static const tt_expand_dw",
             "StreamedKernels.Update.<init>",
             "the constant part of a streamed region's update; C's is the generated static const tt_stream_update",
             "StepKernels.scaledLr",

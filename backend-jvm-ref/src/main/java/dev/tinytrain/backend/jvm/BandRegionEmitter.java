@@ -2,8 +2,12 @@ package dev.tinytrain.backend.jvm;
 
 import dev.tinytrain.backend.jvm.fast.BandRegionKernel;
 import dev.tinytrain.backend.jvm.fast.FastConv2d;
+import dev.tinytrain.backend.jvm.fast.FastExpandDepthwise;
+import dev.tinytrain.backend.jvm.kernels.ExpandDepthwise;
+import dev.tinytrain.backend.jvm.kernels.Requant;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Quantization;
+import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.band.BandProgram;
 import dev.tinytrain.ir.ops.BandRegion;
@@ -24,11 +28,15 @@ final class BandRegionEmitter {
         BandProgram program = region.program(n.name(), n.inputs());
         int layers = region.layers().size();
         FastConv2d[] convs = new FastConv2d[layers];
+        FastExpandDepthwise[] fused = new FastExpandDepthwise[layers];
         BandRegionKernel.Add[] adds = new BandRegionKernel.Add[layers];
         for (int i = 0; i < layers; i++) {
             BandRegion.Layer l = region.layers().get(i);
             Value y = tensors.get(i + 1);
-            if (l.op() instanceof Conv2d conv) {
+            if (l.expansion().isPresent()) {
+                fused[i] = new FastExpandDepthwise(expandDepthwise(c, n, region, i, tensors),
+                        l.expansion().get().group(), c.scratch());
+            } else if (l.op() instanceof Conv2d conv) {
                 convs[i] = ForwardEmitters.lowerConv(c, conv, tensors.get(l.tensors().get(0)),
                         n.inputs().get(l.params().get(0)), n.inputs().get(l.params().get(1)), y);
             } else {
@@ -39,12 +47,36 @@ final class BandRegionEmitter {
                         q.zeroPoint(), (float) q.scale());
             }
         }
-        c.constant(new BandRegionKernel(program, convs, adds));
+        c.constant(new BandRegionKernel(program, convs, fused, adds));
         c.arena();
         c.offset(n.inputs().get(0));
         c.offset(n.outputs().get(0));
         c.offset(n.outputs().get(1));
         c.invoke(RUN);
+    }
+
+    /** The constants of band layer {@code i} of {@code n}, a depthwise conv with its expansion fused in. */
+    static ExpandDepthwise expandDepthwise(EmitContext c, Node n, BandRegion region, int i, List<Value> tensors) {
+        BandRegion.Layer l = region.layers().get(i);
+        BandRegion.Expansion e = l.expansion().orElseThrow();
+        Conv2d dw = (Conv2d) l.op();
+        Value x = tensors.get(l.tensors().get(0));
+        Value mid = region.expandedTensor(i, tensors, n.inputs());
+        Value y = tensors.get(i + 1);
+        Value ew = n.inputs().get(e.params().get(0));
+        Value dww = n.inputs().get(l.params().get(0));
+        Quantization xq = quantization(x);
+        Quantization mq = quantization(mid);
+        Shape xs = x.type().shape();
+        Shape ys = y.type().shape();
+        return new ExpandDepthwise(xs.dim(1), xs.dim(2), xs.dim(3), xq.zeroPoint(), (byte[]) c.parameterArray(ew),
+                (float[]) c.parameterArray(n.inputs().get(e.params().get(1))),
+                Requant.effectiveScales(xq.scale(), ew.type().requireQuantization(ew.name()).scalesAsFloats(),
+                        e.op().output().scale()), mq.zeroPoint(), (byte[]) c.parameterArray(dww),
+                Conv2d.kernelHeight(dww), Conv2d.kernelWidth(dww), dw.stride(), dw.padTop(), dw.padLeft(),
+                (float[]) c.parameterArray(n.inputs().get(l.params().get(1))),
+                Requant.effectiveScales(mq.scale(), dww.type().requireQuantization(dww.name()).scalesAsFloats(),
+                        dw.output().scale()), dw.output().zeroPoint(), ys.dim(1), ys.dim(2), ys.dim(3));
     }
 
     private static Quantization quantization(Value v) {

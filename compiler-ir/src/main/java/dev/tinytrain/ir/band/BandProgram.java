@@ -14,6 +14,13 @@ import java.util.List;
  * workspace holding only the rows some consumer's window still needs: line buffers, no recomputation (every row of
  * every layer is computed once).
  *
+ * <p>A depthwise layer may write its output row over its input's line buffer ({@link BandLayer#inPlaceLead()}):
+ * when it runs in bands of one row, alone reads its input and its output needs one row, its input's buffer is
+ * arranged before each of its steps so that the window's first row is at the buffer's start when that row dies with
+ * the step (else one free row is there), and its output row starts the lead before that buffer, over the dying or
+ * free row; the program takes this when it needs fewer workspace bytes. The {@link #verify() check} follows every
+ * workspace byte, so an output row written over bytes a later step still reads is caught.
+ *
  * <p>The order is demand-driven: every layer computes at most {@code bandRows} rows per call (the last layer's
  * bands); before a layer computes rows {@code [y0, y1)} it has its inputs computed up to the last row those rows'
  * windows read, so each line buffer holds about its consumer's window and one band, and a line
@@ -29,10 +36,16 @@ import java.util.List;
  * @param steps the program
  * @param capacityRows rows of each tensor's line buffer (0 for the input and the output, which are whole)
  * @param bufferOffsets byte offset of each tensor's line buffer in the workspace (-1 for the input and output)
- * @param workspaceBytes bytes of all line buffers together
+ * @param scratchOffsets per layer, the byte offset in the workspace of the input-row part of its kernel's scratch
+ *     (after the line buffers; -1 for a layer without scratch): {@link #scratchInRows(int)} rows of
+ *     {@link BandLayer#scratchInRowBytes()}
+ * @param scratchOutOffsets per layer, the byte offset of the output-row part of its kernel's scratch (-1 without):
+ *     {@code bandRows} rows of {@link BandLayer#scratchOutRowBytes()}
+ * @param workspaceBytes bytes of all line buffers and kernel scratch together
  */
 public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, int bandRows, List<Step> steps,
-                          int[] capacityRows, long[] bufferOffsets, long workspaceBytes) {
+                          int[] capacityRows, long[] bufferOffsets, long[] scratchOffsets, long[] scratchOutOffsets,
+                          long workspaceBytes) {
 
     /** One step of the program. */
     public sealed interface Step permits Compute, Shift {
@@ -86,6 +99,8 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         steps = List.copyOf(steps);
         capacityRows = capacityRows.clone();
         bufferOffsets = bufferOffsets.clone();
+        scratchOffsets = scratchOffsets.clone();
+        scratchOutOffsets = scratchOutOffsets.clone();
     }
 
     /**
@@ -126,22 +141,122 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
                         + ") is read by no later layer");
             }
         }
-        Sim eager = new Sim(layers, height, bandRows, null);
+        BandProgram plain = build(layers, inHeight, inRowBytes, bandRows, alignment, height, false);
+        try {
+            BandProgram inPlace = build(layers, inHeight, inRowBytes, bandRows, alignment, height, true);
+            return inPlace.workspaceBytes() < plain.workspaceBytes() ? inPlace : plain;
+        } catch (IllegalStateException e) {
+            return plain; // an in-place output row a consumer still reads when its input's rows move
+        }
+    }
+
+    private static BandProgram build(List<BandLayer> layers, int inHeight, int inRowBytes, int bandRows,
+                                     int alignment, int[] height, boolean inPlace) {
+        int n = layers.size();
+        int[] none = new int[n + 1];
+        Arrays.fill(none, -1);
+        Sim plain = new Sim(layers, height, bandRows, null, none);
+        plain.run();
+        int[] host = inPlace ? hosts(layers, height, bandRows, plain.maxSpan) : none;
+        Sim eager = new Sim(layers, height, bandRows, null, host);
         eager.run();
         int[] capacity = eager.maxSpan;
-        Sim lazy = new Sim(layers, height, bandRows, capacity);
+        Sim lazy = new Sim(layers, height, bandRows, capacity, host);
         lazy.run();
         long[] offsets = new long[n + 1];
         Arrays.fill(offsets, -1);
         long bytes = 0;
         for (int t = 1; t < n; t++) {
-            bytes = (bytes + alignment - 1) / alignment * alignment;
+            if (hostedOutput(host, t)) {
+                continue; // placed with its layer's input below
+            }
+            bytes = align(bytes, alignment);
+            if (host[t] >= 0) {
+                long lead = align(layers.get(host[t]).inPlaceLead(), alignment);
+                bytes += lead;
+                offsets[host[t] + 1] = bytes - lead;
+            }
             offsets[t] = bytes;
             bytes += (long) capacity[t] * layers.get(t - 1).outRowBytes();
         }
-        BandProgram p = new BandProgram(layers, inHeight, inRowBytes, bandRows, lazy.steps, capacity, offsets, bytes);
+        long[] scratch = new long[n];
+        long[] scratchOut = new long[n];
+        Arrays.fill(scratch, -1);
+        Arrays.fill(scratchOut, -1);
+        int[] windowRows = maxWindowRows(layers, lazy.steps);
+        for (int i = 0; i < n; i++) {
+            BandLayer l = layers.get(i);
+            if (l.scratchInRowBytes() > 0 || l.scratchOutRowBytes() > 0) {
+                scratch[i] = align(bytes, alignment);
+                scratchOut[i] = align(scratch[i] + (long) windowRows[i] * l.scratchInRowBytes(), alignment);
+                bytes = scratchOut[i] + (long) bandRows * l.scratchOutRowBytes();
+            }
+        }
+        BandProgram p = new BandProgram(layers, inHeight, inRowBytes, bandRows, lazy.steps, capacity, offsets, scratch,
+                scratchOut, bytes);
         p.verify();
         return p;
+    }
+
+    /** True when tensor {@code t} is the output row of a layer written over its input ({@link #hosts}). */
+    private static boolean hostedOutput(int[] host, int t) {
+        for (int h : host) {
+            if (h >= 0 && h + 1 == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Per tensor, the depthwise layer that writes its output row over the tensor's line buffer (-1: none): a layer
+     * with an {@link BandLayer#inPlaceLead() in-place lead} in bands of one row, whose input is a line buffer it alone
+     * reads and whose output is a line buffer of one row (of {@code span} measured without in-place layers) no wider
+     * than an input row, and whose output is not itself written over. Its input's line buffer then keeps, before
+     * each of its steps, the window's first row at its start when that row dies with the step (else one free row
+     * there), and its output row starts the lead before the buffer: over the dying or free row.
+     */
+    private static int[] hosts(List<BandLayer> layers, int[] height, int bandRows, int[] span) {
+        int n = layers.size();
+        int[] host = new int[n + 1];
+        Arrays.fill(host, -1);
+        if (bandRows != 1) {
+            return host;
+        }
+        for (int d = 0; d < n - 1; d++) {
+            BandLayer l = layers.get(d);
+            int t = l.inputs().get(0);
+            if (l.inPlaceLead() >= 0 && t >= 1 && consumers(layers, t).equals(List.of(d)) && span[d + 1] == 1
+                    && l.outRowBytes() <= layers.get(t - 1).outRowBytes() && host[t] < 0 && !hostedOutput(host, t)) {
+                host[t] = d;
+            }
+        }
+        for (int t = 1; t < n; t++) { // an output row written over its input is not itself written over
+            if (host[t] >= 0 && hostedOutput(host, t)) {
+                host[t] = -1;
+            }
+        }
+        return host;
+    }
+
+    private static long align(long bytes, int alignment) {
+        return (bytes + alignment - 1) / alignment * alignment;
+    }
+
+    /** Per layer, the most rows of its first input a step's window holds. */
+    private static int[] maxWindowRows(List<BandLayer> layers, List<Step> steps) {
+        int[] rows = new int[layers.size()];
+        for (Step s : steps) {
+            if (s instanceof Compute c) {
+                rows[c.layer()] = Math.max(rows[c.layer()], c.inputs().get(0).rows());
+            }
+        }
+        return rows;
+    }
+
+    /** Rows of input-row scratch layer {@code layer}'s kernel has (the most rows of its windows). */
+    public int scratchInRows(int layer) {
+        return maxWindowRows(layers, steps)[layer];
     }
 
     private static int[] heights(List<BandLayer> layers, int inHeight) {
@@ -171,6 +286,22 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
     /** Bytes of one row of tensor {@code t}. */
     public int rowBytes(int t) {
         return t == 0 ? inRowBytes : layers.get(t - 1).outRowBytes();
+    }
+
+    /**
+     * The layers that write their output row over their input's line buffer (output tensor {@code d + 1}'s buffer
+     * starts less than one of its rows before the input's).
+     */
+    public List<Integer> inPlaceLayers() {
+        List<Integer> out = new ArrayList<>();
+        for (int d = 0; d + 1 < layers.size(); d++) {
+            int t = layers.get(d).inputs().get(0);
+            long o = bufferOffsets[d + 1];
+            if (t >= 1 && o >= 0 && o <= bufferOffsets[t] && o + rowBytes(d + 1) > bufferOffsets[t]) {
+                out.add(d);
+            }
+        }
+        return out;
     }
 
     /** Number of {@link Compute} steps (kernel calls). */
@@ -307,6 +438,10 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
             Arrays.fill(holds[t], -1);
         }
         int[] next = new int[n];
+        // which (tensor, row) each workspace byte holds: line buffers may share bytes (an in-place layer's output row
+        // over its input's dying row), so every read is also checked byte by byte
+        long[] owner = new long[Math.toIntExact(workspaceBytes)];
+        Arrays.fill(owner, -1);
         for (int s = 0; s < steps.size(); s++) {
             Step step = steps.get(s);
             if (step instanceof Shift sh) {
@@ -316,6 +451,9 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
                     throw new IllegalStateException("band step " + s + ": shift " + sh + " leaves its buffer");
                 }
                 System.arraycopy(b, sh.fromRow(), b, 0, sh.rows());
+                int rb = rowBytes(sh.tensor());
+                int base = Math.toIntExact(bufferOffsets[sh.tensor()]);
+                System.arraycopy(owner, base + sh.fromRow() * rb, owner, base, sh.rows() * rb);
                 continue;
             }
             Compute c = (Compute) step;
@@ -331,8 +469,16 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
                             + w.tensor() + ", the layer reads " + l.inputs().get(k));
                 }
                 checkWindow(s, c, l, w, holds[w.tensor()], height(w.tensor()));
+                checkBytes(s, w, holds[w.tensor()], owner);
             }
-            int[] out = holds[c.layer() + 1];
+            int o = c.layer() + 1;
+            if (o < n && l.kind() == BandLayer.Kind.CONV && bufferOffsets[o] < bufferOffsets[l.inputs().get(0)]
+                    && bufferOffsets[o] + rowBytes(o) > bufferOffsets[l.inputs().get(0)]
+                    && bufferOffsets[l.inputs().get(0)] - bufferOffsets[o] < l.inPlaceLead()) {
+                throw new IllegalStateException("band step " + s + ": layer " + c.layer() + " writes over its input"
+                        + " less than its lead of " + l.inPlaceLead() + " bytes before it");
+            }
+            int[] out = holds[o];
             for (int y = c.y0(); y < c.y1(); y++) {
                 int pos = c.outRowOffset() + y - c.y0();
                 if (pos < 0 || pos >= out.length) {
@@ -340,6 +486,10 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
                             + " goes to buffer row " + pos + " of " + out.length);
                 }
                 out[pos] = y;
+                if (o < n) {
+                    int from = Math.toIntExact(bufferOffsets[o] + (long) pos * rowBytes(o));
+                    Arrays.fill(owner, from, from + rowBytes(o), ((long) o << 32) | y);
+                }
             }
             next[c.layer()] = c.y1();
         }
@@ -347,6 +497,25 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         for (int y = 0; y < out.length; y++) {
             if (out[y] != y) {
                 throw new IllegalStateException("band program leaves output row " + y + " uncomputed");
+            }
+        }
+    }
+
+    /** Every workspace byte window {@code w} reads holds the row the row model says is there. */
+    private void checkBytes(int s, Window w, int[] buffer, long[] owner) {
+        int t = w.tensor();
+        if (t == 0 || t == layers.size()) {
+            return;
+        }
+        int rb = rowBytes(t);
+        for (int r = w.rowOffset(); r < w.rowOffset() + w.rows(); r++) {
+            long expected = ((long) t << 32) | buffer[r];
+            int from = Math.toIntExact(bufferOffsets[t] + (long) r * rb);
+            for (int b = from; b < from + rb; b++) {
+                if (owner[b] != expected) {
+                    throw new IllegalStateException("band step " + s + ": tensor " + t + " row " + buffer[r]
+                            + " at buffer row " + r + " was overwritten (workspace byte " + b + ")");
+                }
             }
         }
     }
@@ -382,9 +551,10 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
      * when they are outside the tensor).
      */
     public static Window convWindow(BandLayer l, int t, int y0, int y1, int begin, int end, int height) {
-        int first = l.firstInputRow(y0) - begin; // the first row of the window, relative to the buffer
+        int firstRow = l.firstInputRow(y0);
+        int first = Math.max(0, firstRow) - begin; // the window's first row in the tensor, relative to the buffer
         int last = Math.min(end, l.inputRowsEnd(y1, height)) - begin;
-        return first >= 0 ? new Window(t, first, last - first, 0) : new Window(t, 0, last, -first);
+        return new Window(t, first, last - first, Math.max(0, firstRow) - firstRow);
     }
 
     /** The demand-driven producer: {@code capacity == null} measures spans with eager drops, else shifts lazily. */
@@ -398,18 +568,47 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
         private final int[] maxSpan;
         private final List<List<Integer>> consumers = new ArrayList<>();
         private final List<Step> steps = new ArrayList<>();
+        /** Per tensor, the layer writing its output over it ({@link #hosts}), or -1. */
+        private final int[] host;
 
-        Sim(List<BandLayer> layers, int[] height, int bandRows, int[] capacity) {
+        Sim(List<BandLayer> layers, int[] height, int bandRows, int[] capacity, int[] host) {
             this.layers = layers;
             this.bandRows = bandRows;
             this.height = height;
             this.capacity = capacity;
+            this.host = host;
             this.next = new int[layers.size()];
             this.start = new int[layers.size() + 1];
             this.maxSpan = new int[layers.size() + 1];
             for (int t = 0; t <= layers.size(); t++) {
                 consumers.add(consumers(layers, t));
+                if (host[t] >= 0) {
+                    start[t] = hostStart(t, 0);
+                }
             }
+        }
+
+        /**
+         * Where tensor {@code t}'s buffer starts for its in-place layer's output row {@code y}: at the window's first
+         * row when that row dies with the step (the output goes over it), else one row before it (a free row).
+         */
+        private int hostStart(int t, int y) {
+            BandLayer l = layers.get(host[t]);
+            int first = Math.max(0, l.firstInputRow(y));
+            int nextFirst = y + 1 < l.outHeight() ? Math.max(0, l.firstInputRow(y + 1)) : height[t];
+            return nextFirst > first ? first : first - 1;
+        }
+
+        /** Moves tensor {@code t}'s rows so its buffer starts as its in-place layer's step {@code y} needs. */
+        private void arrange(int t, int y) {
+            int s = hostStart(t, y);
+            if (s <= start[t]) {
+                return;
+            }
+            if (capacity != null && computedEnd(t) > s) {
+                steps.add(new Shift(t, s - start[t], computedEnd(t) - s));
+            }
+            start[t] = s;
         }
 
         void run() {
@@ -454,8 +653,16 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
                     produce(t - 1, need);
                 }
             }
+            for (int t : l.inputs()) {
+                if (host[t] == j) {
+                    arrange(t, y0);
+                }
+            }
             int out = j + 1;
-            if (out < layers.size()) {
+            if (out < layers.size() && host[out] >= 0) {
+                arrange(out, next[host[out]]);
+                maxSpan[out] = Math.max(maxSpan[out], yEnd - start[out]);
+            } else if (out < layers.size()) {
                 int lo = firstNeeded(out);
                 maxSpan[out] = Math.max(maxSpan[out], yEnd - lo);
                 if (capacity == null) {

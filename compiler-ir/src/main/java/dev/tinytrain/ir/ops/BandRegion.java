@@ -24,9 +24,15 @@ import java.util.Set;
  * every intermediate tensor in a line buffer ({@link BandProgram}). The results are exactly those of running the
  * layers one after another on whole tensors; only the memory differs: the intermediate tensors never exist whole.
  *
+ * <p>A depthwise layer may have the 1x1 expansion before it fused in ({@link Expansion}): it then reads the
+ * expansion's (narrow) input and, per group of expanded channels, recomputes the expanded rows its window needs in
+ * a scratch of the workspace, so the (wide) expanded tensor needs no line buffer. That trades recomputed
+ * expansion MACs for memory; the bytes are still those of the two layers run one after the other (integer sums).
+ *
  * <p>Operands: the region's input (int8 NHWC), then the layers' parameters (weights and biases), each referenced by
  * its operand index. Results: the last layer's output, then the workspace ({@code int8 [bytes] row_major}, live only
- * during the op) holding the line buffers at {@link BandProgram#bufferOffsets()}.
+ * during the op) holding the line buffers at {@link BandProgram#bufferOffsets()} and the fused layers' scratch at
+ * {@link BandProgram#scratchOffsets()}.
  *
  * @param layers the layers in execution order
  * @param bandRows output rows of the last layer per band
@@ -37,18 +43,53 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
     public static final int BUFFER_ALIGNMENT = 4;
 
     /**
+     * A dense 1x1 stride-1 expansion conv fused into the depthwise layer that alone reads its output: the layer reads
+     * the expansion's input, and its kernel computes, for each group of {@code group} expanded channels, those
+     * channels of the expanded rows its window needs, then the depthwise conv of those channels.
+     *
+     * @param name the expansion's node name before it joined the region
+     * @param op the expansion (1x1, stride 1, no padding, one group, no mask)
+     * @param params operand indices of its weight and bias
+     * @param group expanded channels per pass (the last group may be narrower)
+     */
+    public record Expansion(String name, Conv2d op, List<Integer> params, int group) {
+        /** Copies the list and checks the op. */
+        public Expansion {
+            params = List.copyOf(params);
+            if (op.saveMask() || op.stride() != 1 || op.groups() != 1 || op.padTop() != 0 || op.padLeft() != 0
+                    || op.padBottom() != 0 || op.padRight() != 0 || params.size() != 2 || group < 1) {
+                throw new IllegalArgumentException("fused expansion '" + name + "' must be an unpadded stride-1"
+                        + " dense conv without mask with a weight and a bias and a group >= 1, got " + op + " "
+                        + params + " group " + group);
+            }
+        }
+    }
+
+    /**
      * One layer of the region.
      *
      * @param name the node name it had before it joined the region
      * @param op a {@link Conv2d} or {@link QuantizedAdd} without clamp mask
-     * @param tensors the region tensors it reads (0 the region's input, {@code i + 1} layer {@code i}'s output)
+     * @param tensors the region tensors it reads (0 the region's input, {@code i + 1} layer {@code i}'s output); with
+     *     an expansion, the expansion's input
      * @param params operand indices (>= 1) of the region of its parameters (a conv's weight and bias)
+     * @param expansion the 1x1 expansion fused into this depthwise layer, if any
      */
-    public record Layer(String name, Op op, List<Integer> tensors, List<Integer> params) {
+    public record Layer(String name, Op op, List<Integer> tensors, List<Integer> params,
+                        Optional<Expansion> expansion) {
+        /** A layer without a fused expansion. */
+        public Layer(String name, Op op, List<Integer> tensors, List<Integer> params) {
+            this(name, op, tensors, params, Optional.empty());
+        }
+
         /** Copies the lists and checks the op. */
         public Layer {
             tensors = List.copyOf(tensors);
             params = List.copyOf(params);
+            if (expansion.isPresent() && !(op instanceof Conv2d c && c.groups() > 1)) {
+                throw new IllegalArgumentException("band layer '" + name + "' fuses an expansion but is not a"
+                        + " depthwise conv");
+            }
             boolean conv = op instanceof Conv2d c && !c.saveMask() && tensors.size() == 1 && params.size() == 2;
             boolean add = op instanceof QuantizedAdd a && !a.saveMask() && tensors.size() == 2 && params.isEmpty();
             if (!conv && !add) {
@@ -101,13 +142,15 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
                 }
                 operands.add(tensors.get(t));
             }
-            for (int p : l.params()) {
-                if (p < 1 || p >= in.size()) {
-                    Checks.fail(node, "band", "layer '" + l.name() + "' names operand " + p + " of " + in.size());
+            if (l.expansion().isPresent()) {
+                Value mid = expanded(node, l, operands.get(0), in, used);
+                if (!((Conv2d) l.op()).isDepthwise(mid.type().shape().dim(3), mid.type().shape().dim(3))) {
+                    Checks.fail(node, "band", "layer '" + l.name() + "' fuses an expansion but is not depthwise on"
+                            + " its " + mid.type().shape().dim(3) + " channels");
                 }
-                used[p] = true;
-                operands.add(in.get(p));
+                operands.set(0, mid);
             }
+            operands.addAll(params(node, l.name(), l.params(), in, used));
             List<TensorType> types = l.op().inferTypes(node + "/" + l.name(), operands);
             tensors.add(new Value(l.name(), types.get(0)));
         }
@@ -117,6 +160,34 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
             }
         }
         return tensors;
+    }
+
+    /** The operands {@code params} name, marked used. */
+    private static List<Value> params(String node, String layer, List<Integer> params, List<Value> in,
+                                      boolean[] used) {
+        List<Value> out = new ArrayList<>();
+        for (int p : params) {
+            if (p < 1 || p >= in.size()) {
+                Checks.fail(node, "band", "layer '" + layer + "' names operand " + p + " of " + in.size());
+            }
+            used[p] = true;
+            out.add(in.get(p));
+        }
+        return out;
+    }
+
+    /** The expanded tensor (never stored whole) of fused layer {@code l} reading {@code x}. */
+    private static Value expanded(String node, Layer l, Value x, List<Value> in, boolean[] used) {
+        Expansion e = l.expansion().orElseThrow();
+        List<Value> operands = new ArrayList<>(List.of(x));
+        operands.addAll(params(node, e.name(), e.params(), in, used));
+        return new Value(e.name(), e.op().inferTypes(node + "/" + e.name(), operands).get(0));
+    }
+
+    /** The expanded tensor of fused layer {@code i} (its expansion's output) on the region's tensors. */
+    public Value expandedTensor(int i, List<Value> tensors, List<Value> in) {
+        Layer l = layers.get(i);
+        return expanded("band_region", l, tensors.get(l.tensors().get(0)), in, new boolean[in.size()]);
     }
 
     /**
@@ -132,7 +203,19 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
             Layer l = layers.get(i);
             Shape out = tensors.get(i + 1).type().shape();
             int rowBytes = Math.multiplyExact(out.dim(2), out.dim(3));
-            if (l.op() instanceof Conv2d c) {
+            if (l.op() instanceof Conv2d c && l.expansion().isPresent()) {
+                int group = l.expansion().get().group();
+                int inW = tensors.get(l.tensors().get(0)).type().shape().dim(2);
+                geometry.add(BandLayer.convWithScratch(l.tensors().get(0),
+                        Conv2d.kernelHeight(in.get(l.params().get(0))), c.stride(), c.padTop(), out.dim(1), rowBytes,
+                        Math.multiplyExact(inW, group), Math.multiplyExact(out.dim(2), group)));
+            } else if (l.op() instanceof Conv2d c && c.isDepthwise(out.dim(3), out.dim(3))) {
+                Value w = in.get(l.params().get(0));
+                int k = Conv2d.kernelHeight(w);
+                Shape xs = tensors.get(l.tensors().get(0)).type().shape();
+                geometry.add(BandLayer.depthwise(l.tensors().get(0), k, c.stride(), c.padTop(), out.dim(1), rowBytes,
+                        Math.toIntExact(rowLead(xs.dim(2), out.dim(3), k, Conv2d.kernelWidth(w), c, out.dim(2)))));
+            } else if (l.op() instanceof Conv2d c) {
                 geometry.add(BandLayer.conv(l.tensors().get(0), Conv2d.kernelHeight(in.get(l.params().get(0))),
                         c.stride(), c.padTop(), out.dim(1), rowBytes));
             } else {
@@ -146,6 +229,22 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
         } catch (IllegalArgumentException e) {
             throw new dev.tinytrain.ir.IrVerificationException(node, "band", e.getMessage());
         }
+    }
+
+    /**
+     * The lead a depthwise conv's output row needs to be written over its input window: the largest
+     * {@link DepthwiseLead#minimumLead} over every window one output row can have (1 to {@code kH} rows, 0 to
+     * {@code padTop} padding rows above).
+     */
+    private static long rowLead(int inW, int channels, int kH, int kW, Conv2d c, int outW) {
+        long lead = 0;
+        for (int pad = 0; pad <= Math.min(c.padTop(), kH - 1); pad++) {
+            for (int rows = 1; rows <= kH - pad; rows++) {
+                lead = Math.max(lead, DepthwiseLead.minimumLead(rows, inW, channels, kH, kW, c.stride(), pad,
+                        c.padLeft(), 1, outW));
+            }
+        }
+        return lead;
     }
 
     @Override
@@ -167,13 +266,61 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
         return sum;
     }
 
-    /** The MACs of layer {@code i} on the region's {@link #tensorValues tensors} and operands {@code in}. */
+    /**
+     * The MACs of layer {@code i} on the region's {@link #tensorValues tensors} and operands {@code in}, each
+     * computed once (a fused expansion's included: {@link #expansionMacs}).
+     */
     public long layerMacs(int i, List<Value> tensors, List<Value> in) {
         Layer l = layers.get(i);
         List<Value> operands = new ArrayList<>();
         l.tensors().forEach(t -> operands.add(tensors.get(t)));
+        if (l.expansion().isPresent()) {
+            operands.set(0, expandedTensor(i, tensors, in));
+        }
         l.params().forEach(p -> operands.add(in.get(p)));
-        return l.op().macs(operands, List.of(tensors.get(i + 1).type()));
+        return l.op().macs(operands, List.of(tensors.get(i + 1).type())) + expansionMacs(i, tensors, in);
+    }
+
+    /**
+     * The multiply-accumulates the program of this region on {@code in} computes more than once: a fused layer's
+     * step recomputes the expanded rows its window holds (every row of every other layer is computed once), so this
+     * is, over the fused layers, the expanded rows all their steps compute less the expanded tensor's rows, times
+     * the expansion's MACs per row.
+     */
+    public long recomputedMacs(String node, List<Value> in) {
+        return java.util.Arrays.stream(recomputedMacsByLayer(node, in)).sum();
+    }
+
+    /** {@link #recomputedMacs} per layer. */
+    public long[] recomputedMacsByLayer(String node, List<Value> in) {
+        List<Value> tensors = tensorValues(node, in);
+        BandProgram p = program(node, in);
+        long[] rows = new long[layers.size()];
+        for (BandProgram.Step s : p.steps()) {
+            if (s instanceof BandProgram.Compute c) {
+                rows[c.layer()] += c.inputs().get(0).rows();
+            }
+        }
+        long[] macs = new long[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i).expansion().isPresent()) {
+                int h = p.height(layers.get(i).tensors().get(0));
+                macs[i] = (rows[i] - h) * (expansionMacs(i, tensors, in) / h);
+            }
+        }
+        return macs;
+    }
+
+    /** The MACs of layer {@code i}'s fused expansion over its whole tensor once (0 without one). */
+    public long expansionMacs(int i, List<Value> tensors, List<Value> in) {
+        Layer l = layers.get(i);
+        if (l.expansion().isEmpty()) {
+            return 0;
+        }
+        Expansion e = l.expansion().get();
+        List<Value> operands = new ArrayList<>(List.of(tensors.get(l.tensors().get(0))));
+        e.params().forEach(p -> operands.add(in.get(p)));
+        return e.op().macs(operands, List.of(expandedTensor(i, tensors, in).type()));
     }
 
     @Override
@@ -188,6 +335,14 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
             a.put("tensors", l.tensors());
             a.put("params", l.params());
             a.putAll(l.op().attributes());
+            l.expansion().ifPresent(e -> {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("name", e.name());
+                x.put("params", e.params());
+                x.put("group", e.group());
+                x.putAll(e.op().attributes());
+                a.put("expansion", x);
+            });
             ls.add(a);
         }
         m.put("layers", ls);
@@ -207,10 +362,19 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
             ArrayNode p = o.putArray("params");
             l.params().forEach(p::add);
             l.op().writeJson(o.putObject("attrs"));
+            l.expansion().ifPresent(e -> {
+                ObjectNode x = o.putObject("expansion");
+                x.put("name", e.name());
+                ArrayNode ep = x.putArray("params");
+                e.params().forEach(ep::add);
+                x.put("group", e.group());
+                e.op().writeJson(x.putObject("attrs"));
+            });
         }
     }
 
-    private static final Set<String> LAYER_KEYS = Set.of("name", "op", "tensors", "params", "attrs");
+    private static final Set<String> LAYER_KEYS = Set.of("name", "op", "tensors", "params", "attrs", "expansion");
+    private static final Set<String> EXPANSION_KEYS = Set.of("name", "params", "group", "attrs");
 
     static Op fromJson(JsonNode a) {
         JsonNode arr = a.get("layers");
@@ -239,9 +403,36 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
             if (attrs == null || !attrs.isObject()) {
                 throw new IrParseException("band layer '" + name + "': field 'attrs' must be an object");
             }
-            layers.add(new Layer(name, kind.parseAttributes(attrs), ints(o, "tensors"), ints(o, "params")));
+            layers.add(new Layer(name, kind.parseAttributes(attrs), ints(o, "tensors"), ints(o, "params"),
+                    expansionFromJson(name, o.get("expansion"))));
         }
         return new BandRegion(layers, Attr.integer(a, "band"));
+    }
+
+    private static Optional<Expansion> expansionFromJson(String layer, JsonNode x) {
+        if (x == null) {
+            return Optional.empty();
+        }
+        if (!x.isObject()) {
+            throw new IrParseException("band layer '" + layer + "': field 'expansion' must be an object");
+        }
+        for (var it = x.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!EXPANSION_KEYS.contains(k)) {
+                throw new IrParseException("band layer '" + layer + "': expansion has unknown field '" + k
+                        + "' (allowed: " + EXPANSION_KEYS + ")");
+            }
+        }
+        JsonNode attrs = x.get("attrs");
+        if (attrs == null || !attrs.isObject()) {
+            throw new IrParseException("band layer '" + layer + "': expansion field 'attrs' must be an object");
+        }
+        try {
+            return Optional.of(new Expansion(Attr.text(x, "name"), (Conv2d) OpKind.CONV2D.parseAttributes(attrs),
+                    ints(x, "params"), Attr.integer(x, "group")));
+        } catch (IllegalArgumentException e) {
+            throw new IrParseException("band layer '" + layer + "': " + e.getMessage());
+        }
     }
 
     private static List<Integer> ints(JsonNode o, String name) {

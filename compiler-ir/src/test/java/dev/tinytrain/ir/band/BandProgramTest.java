@@ -112,7 +112,8 @@ class BandProgramTest {
                 steps.set(victim, new BandProgram.Compute(c.layer(), c.y0(), c.y1(), ws, c.outRowOffset()));
             }
             BandProgram bad = new BandProgram(p.layers(), p.inHeight(), p.inRowBytes(), p.bandRows(), steps,
-                    p.capacityRows(), p.bufferOffsets(), p.workspaceBytes());
+                    p.capacityRows(), p.bufferOffsets(), p.scratchOffsets(), p.scratchOutOffsets(),
+                    p.workspaceBytes());
             assertThrows(IllegalStateException.class, bad::verify, "corrupted step " + victim + " " + s);
             failures++;
         }

@@ -26,6 +26,32 @@ final class ArenaSvg {
     private static final double LIVE_TOP = TOP + PLOT_H + 16;
     private static final double LIVE_H = 100;
     private static final double LEGEND_X = LEFT + PLOT_W + 36;
+    /**
+     * For a band region's workspace, what it holds: its line buffers, its fused expansions' scratch and the MACs
+     * they recompute.
+     */
+    private static String bandTip(MemoryReport r, TensorEntry t) {
+        StringBuilder sb = new StringBuilder();
+        for (dev.tinytrain.compiler.BandRegionEntry b : r.bandRegions()) {
+            if (!t.buffer().equals(b.node() + ".lines")) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "%n%d line buffers of %d layers in bands of %d row(s)",
+                    b.lineBuffers().size(), b.layers().size() + b.fused().size(), b.bandRows()));
+            for (dev.tinytrain.compiler.BandRegionEntry.LineBuffer l : b.lineBuffers()) {
+                if (!l.over().isEmpty()) {
+                    sb.append(String.format(Locale.ROOT, "%n%s written over %s's dying row", l.tensor(), l.over()));
+                }
+            }
+            for (dev.tinytrain.compiler.BandRegionEntry.FusedLayer f : b.fused()) {
+                sb.append(String.format(Locale.ROOT, "%nfused %s into %s: %s B scratch (groups of %d channels)"
+                        + " for %s B whole, %s recomputed MACs", f.expansion(), f.depthwise(),
+                        bytes(f.scratchBytes()), f.group(), bytes(f.expandedBytes()), bytes(f.recomputedMacs())));
+            }
+        }
+        return sb.toString();
+    }
+
     /** Tableau 10: distinct, readable on white, and kind to most colour-blind readers. */
     static final Map<String, String> COLOURS = Map.of("input", "#9c9c9c", "activation", "#4e79a7", "mask",
             "#f28e2b", "gradient", "#e15759", "workspace", "#59a14f", "output", "#b07aa1", "band-lines", "#edc948",
@@ -109,7 +135,7 @@ final class ArenaSvg {
             String others = ReportFacts.alsoHolds(t);
             String tip = String.format(Locale.ROOT, "%s (%s)%n%s B at offset %s..%s%nsteps %d..%d%s", t.buffer(),
                     t.kind(), bytes(t.bytes()), bytes(t.offset()), bytes(t.offset() + t.bytes()), t.firstStep(),
-                    t.lastStep(), others.isEmpty() ? "" : "\nalso holds " + others);
+                    t.lastStep(), others.isEmpty() ? "" : "\nalso holds " + others) + bandTip(r, t);
             sb.append(String.format(Locale.ROOT, "<rect class=\"tensor\" data-kind=\"%s\" x=\"%.2f\" y=\"%.2f\" "
                     + "width=\"%.2f\" height=\"%.2f\" fill=\"%s\"%s><title>%s</title></rect>%n", esc(t.kind()), x0,
                     y1 - h, Math.max(0.5, x1 - x0), h, COLOURS.getOrDefault(t.kind(), OTHER), stroke, esc(tip)));

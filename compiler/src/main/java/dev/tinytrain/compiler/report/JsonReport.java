@@ -93,6 +93,20 @@ final class JsonReport {
                 ln.put("rowBytes", l.rowBytes());
                 ln.put("bytes", l.bytes());
                 ln.put("offset", l.offset());
+                if (!l.over().isEmpty()) {
+                    ln.put("writtenOver", l.over());
+                }
+            }
+            ArrayNode fused = n.putArray("fused");
+            for (dev.tinytrain.compiler.BandRegionEntry.FusedLayer f : b.fused()) {
+                ObjectNode fn = fused.addObject();
+                fn.put("expansion", f.expansion());
+                fn.put("depthwise", f.depthwise());
+                fn.put("group", f.group());
+                fn.put("expandedBytes", f.expandedBytes());
+                fn.put("scratchBytes", f.scratchBytes());
+                fn.put("offset", f.offset());
+                fn.put("recomputedMacs", f.recomputedMacs());
             }
         }
         ArrayNode params = o.putArray("parameters");

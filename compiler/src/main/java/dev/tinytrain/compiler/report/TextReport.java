@@ -116,16 +116,30 @@ final class TextReport {
         StringBuilder sb = new StringBuilder();
         for (dev.tinytrain.compiler.BandRegionEntry b : r.bandRegions()) {
             sb.append(String.format(Locale.ROOT, "%nBand region at step %d: %d frozen layers %s .. %s in row bands of %d"
-                    + " output row(s); line buffers %s B instead of %s B of whole tensors; %d kernel calls, %s B"
-                    + " shifted, %s recomputed MACs%n", b.step(), b.layers().size(), b.layers().get(0),
-                    b.layers().get(b.layers().size() - 1), b.bandRows(), bytes(b.workspaceBytes()),
+                    + " output row(s); line buffers%s %s B instead of %s B of whole tensors; %d kernel calls, %s B"
+                    + " shifted, %s recomputed MACs%n", b.step(), b.layers().size() + b.fused().size(),
+                    b.layers().get(0),
+                    b.layers().get(b.layers().size() - 1), b.bandRows(), b.fused().isEmpty() ? "" : " and scratch",
+                    bytes(b.workspaceBytes()),
                     bytes(b.wholeBytes()), b.kernelCalls(), bytes(b.shiftedBytes()), bytes(b.recomputedMacs())));
-            TextTable t = new TextTable("tensor", ">rows", ">of", ">row B", ">bytes", ">offset");
+            TextTable t = new TextTable("tensor", ">rows", ">of", ">row B", ">bytes", ">offset", "written over");
             for (dev.tinytrain.compiler.BandRegionEntry.LineBuffer l : b.lineBuffers()) {
                 t.row(l.tensor(), Integer.toString(l.rows()), Integer.toString(l.tensorRows()),
-                        bytes(l.rowBytes()), bytes(l.bytes()), bytes(l.offset()));
+                        bytes(l.rowBytes()), bytes(l.bytes()), bytes(l.offset()),
+                        l.over().isEmpty() ? "" : l.over() + "'s dying row");
             }
             sb.append(t.render("  "));
+            if (!b.fused().isEmpty()) {
+                sb.append(String.format(Locale.ROOT, "  fused 1x1 expansions (expanded rows recomputed per channel"
+                        + " group from the expansion's input rows, no line buffer of their own):%n"));
+                TextTable f = new TextTable("expansion", "into", ">group", ">whole B", ">scratch B", ">offset",
+                        ">recomputed MACs");
+                for (dev.tinytrain.compiler.BandRegionEntry.FusedLayer l : b.fused()) {
+                    f.row(l.expansion(), l.depthwise(), Integer.toString(l.group()), bytes(l.expandedBytes()),
+                            bytes(l.scratchBytes()), bytes(l.offset()), bytes(l.recomputedMacs()));
+                }
+                sb.append(f.render("  "));
+            }
         }
         return sb.toString();
     }

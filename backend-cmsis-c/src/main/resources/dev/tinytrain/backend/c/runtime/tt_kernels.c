@@ -3144,3 +3144,41 @@ void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bia
         }
     }
 }
+
+/* ======================================================================================================== */
+/* Fused expansion + depthwise conv of a band region (Java: FastExpandDepthwise)                            */
+/* ======================================================================================================== */
+
+void tt_expand_depthwise_rows(int8_t *arena, const tt_expand_dw *f, int32_t in_off, int32_t in_rows,
+                              int32_t pad_top, int32_t out_off, int32_t out_rows, int32_t scratch_off,
+                              int32_t scratch_out_off)
+{
+    const int32_t taps = f->k_h * f->k_w;
+    const int32_t positions = out_rows * f->out_w;
+    int32_t c0, p, j;
+
+    TT_ASSERT(arena != 0 && f != 0 && f->exp != 0 && f->exp->slot == 0 && f->group >= 1 && f->channels >= 1);
+    TT_ASSERT(in_rows >= 1 && out_rows >= 1 && pad_top >= 0);
+    for (c0 = 0; c0 < f->channels; c0 += f->group) {
+        const int32_t n = f->channels - c0 < f->group ? f->channels - c0 : f->group;
+        const tt_weight exp = TT_WEIGHT_FROZEN(tt__whole(f->exp) + c0 * f->in_c);
+        const tt_weight dw = TT_WEIGHT_FROZEN(f->dw_grouped + c0 * taps);
+        const int8_t *src = arena + scratch_out_off;
+        int8_t *dst = arena + out_off + c0;
+
+        tt_conv1x1(arena, in_off, f->in_w, f->in_c, f->x_zero, &exp, f->exp_zw == 0 ? 0 : f->exp_zw + c0, 1,
+                   f->exp_bias_q == 0 ? 0 : f->exp_bias_q + c0, f->exp_bias_f == 0 ? 0 : f->exp_bias_f + c0,
+                   f->exp_eff + c0, f->mid_zero, scratch_off, in_rows, f->in_w, n, -1);
+        tt_depthwise_conv(arena, scratch_off, in_rows, f->in_w, n, f->mid_zero, &dw, f->k_h, f->k_w, f->stride,
+                          pad_top, f->pad_left, f->dw_bias_q == 0 ? 0 : f->dw_bias_q + c0,
+                          f->dw_bias_f == 0 ? 0 : f->dw_bias_f + c0, f->dw_eff + c0, f->y_zero, scratch_out_off,
+                          out_rows, f->out_w, -1);
+        for (p = 0; p < positions; p++) {
+            for (j = 0; j < n; j++) {
+                dst[j] = src[j];
+            }
+            src += n;
+            dst += f->channels;
+        }
+    }
+}

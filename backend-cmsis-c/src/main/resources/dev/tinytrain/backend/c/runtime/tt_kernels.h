@@ -618,6 +618,40 @@ void tt_streamed_backward(int8_t *arena, const tt_stream_region *r, float dw_bia
                           float dw_weight_lr, uint32_t dw_weight_key, float exp_bias_lr, uint32_t exp_bias_key,
                           float exp_weight_lr, uint32_t exp_weight_key);
 
+/* ======================================================================================================== */
+/* Fused expansion + depthwise conv of a band region (Java: ExpandDepthwise, FastExpandDepthwise; issue 15): */
+/* the expanded rows a window needs, recomputed per channel group instead of kept in a line buffer.          */
+/* ======================================================================================================== */
+
+/** ExpandDepthwise: a 1x1 expansion and the depthwise conv that alone reads its output, fused. */
+typedef struct tt_expand_dw {
+    int32_t in_w, in_c, x_zero;         /* the expansion's input: in_w columns, in_c channels */
+    const tt_weight *exp;               /* [channels][in_c], whole (not split) */
+    const int32_t *exp_zw;              /* x_zero * sum_c exp[o][c] per channel (tt_conv1x1's zw), or 0 */
+    const int32_t *exp_bias_q;          /* exactly one of the int32 bias and its float32 view */
+    const float *exp_bias_f;
+    const float *exp_eff;
+    int32_t mid_zero;                   /* the expanded tensor's zero point */
+    const int8_t *dw_grouped;           /* the depthwise weight regrouped: per group [k_h][k_w][n] (n its channels) */
+    int32_t k_h, k_w, stride, pad_left;
+    const int32_t *dw_bias_q;           /* exactly one of the int32 bias and its float32 view */
+    const float *dw_bias_f;
+    const float *dw_eff;
+    int32_t y_zero, out_w;
+    int32_t channels, group;            /* expanded channels; channels per pass (the last group may be narrower) */
+} tt_expand_dw;
+
+/**
+ * FastExpandDepthwise.runRows, byte-identical to ExpandDepthwise.referenceRows (the expansion then the depthwise
+ * conv, ForwardKernels.conv2d twice, on the row window): per group of f->group expanded channels, tt_conv1x1 of the
+ * group's channels of the in_rows input rows at in_off into the scratch at scratch_off (in_rows x in_w x n bytes),
+ * tt_depthwise_conv of the group on them (pad_top padding rows above, out_rows rows) into the scratch at
+ * scratch_out_off (out_rows x out_w x n), scattered into the group's channels of the output rows at out_off.
+ */
+void tt_expand_depthwise_rows(int8_t *arena, const tt_expand_dw *f, int32_t in_off, int32_t in_rows,
+                              int32_t pad_top, int32_t out_off, int32_t out_rows, int32_t scratch_off,
+                              int32_t scratch_out_off);
+
 #ifdef TT_CHECKS
 /** Called when a TT_ASSERT precondition fails (TT_CHECKS builds only); provided by the application. */
 void tt_check_failed(const char *expr, const char *file, int line);

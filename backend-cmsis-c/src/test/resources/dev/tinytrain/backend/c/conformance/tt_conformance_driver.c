@@ -361,6 +361,34 @@ static int run_case(uint32_t kernel)
         tt_conv_im2col(B8(0), I(0), I(1), I(2), I(3), I(4), &w, BI(6), I(5), I(6), I(7), I(8), I(9), BI(7), BF(8),
                        BF(9), I(10), I(11), I(12), I(13), I(14), I(15));
         return 0;
+    case TTC_EXPAND_DEPTHWISE_ROWS: {
+        tt_expand_dw f;
+        memset(&w, 0, sizeof w);
+        w.frozen = B8(9);
+        f.in_w = I(7);
+        f.in_c = I(8);
+        f.x_zero = I(9);
+        f.exp = &w;
+        f.exp_zw = BI(3);
+        f.exp_bias_q = BI(2);
+        f.exp_bias_f = BF(1);
+        f.exp_eff = BF(4);
+        f.mid_zero = I(10);
+        f.dw_grouped = B8(5);
+        f.k_h = I(11);
+        f.k_w = I(12);
+        f.stride = I(13);
+        f.pad_left = I(14);
+        f.dw_bias_q = BI(6);
+        f.dw_bias_f = BF(7);
+        f.dw_eff = BF(8);
+        f.y_zero = I(15);
+        f.out_w = I(16);
+        f.channels = I(17);
+        f.group = I(18);
+        tt_expand_depthwise_rows(B8(0), &f, I(0), I(1), I(2), I(3), I(4), I(5), I(6));
+        return 0;
+    }
     case TTC_DEPTHWISE_CONV: /* the arguments of TTC_CONV2D (groups == in_c == out_c), a whole frozen weight */
         memset(&w, 0, sizeof w);
         w.frozen = B8(1);

@@ -5,8 +5,9 @@ import dev.tinytrain.ir.band.BandProgram;
 
 /**
  * One band region of a generated JVM program, lowered once: its convs (each a {@link FastConv2d} of the layer's
- * whole geometry, run on row windows), its adds' quantization, and the band program's {@link BandProgram#table()
- * table}, which {@link #run} walks. The bytes are those of running the layers one after another on whole tensors.
+ * whole geometry, run on row windows, or a {@link FastExpandDepthwise} for a depthwise conv with its expansion fused
+ * in), its adds' quantization, and the band program's {@link BandProgram#table() table}, which {@link #run} walks.
+ * The bytes are those of running the layers one after another on whole tensors.
  */
 public final class BandRegionKernel {
     /** One residual add: its operands' and result's quantization (float32 scales). */
@@ -15,6 +16,7 @@ public final class BandRegionKernel {
 
     private final BandProgram program;
     private final FastConv2d[] convs;
+    private final FastExpandDepthwise[] fused;
     private final Add[] adds;
     private final int[] table;
     private final int[] convInput;
@@ -23,24 +25,28 @@ public final class BandRegionKernel {
      * Lowers a region.
      *
      * @param program the band program
-     * @param convs per layer its conv (null for an add)
+     * @param convs per layer its conv (null for an add or a fused layer)
+     * @param fused per layer its fused expansion and depthwise conv (null for others)
      * @param adds per layer its add (null for a conv)
      */
-    public BandRegionKernel(BandProgram program, FastConv2d[] convs, Add[] adds) {
+    public BandRegionKernel(BandProgram program, FastConv2d[] convs, FastExpandDepthwise[] fused, Add[] adds) {
         int n = program.layers().size();
-        if (convs.length != n || adds.length != n) {
-            throw new IllegalArgumentException("band region of " + n + " layers got " + convs.length + " convs and "
-                    + adds.length + " adds");
+        if (convs.length != n || fused.length != n || adds.length != n) {
+            throw new IllegalArgumentException("band region of " + n + " layers got " + convs.length + " convs, "
+                    + fused.length + " fused layers and " + adds.length + " adds");
         }
         this.program = program;
         this.convs = convs.clone();
+        this.fused = fused.clone();
         this.adds = adds.clone();
         this.table = program.table();
         this.convInput = new int[n];
         for (int i = 0; i < n; i++) {
             convInput[i] = program.layers().get(i).inputs().get(0);
-            if ((convs[i] == null) == (adds[i] == null)) {
-                throw new IllegalArgumentException("band layer " + i + " needs exactly one of a conv and an add");
+            int kernels = (convs[i] == null ? 0 : 1) + (fused[i] == null ? 0 : 1) + (adds[i] == null ? 0 : 1);
+            if (kernels != 1 || (fused[i] != null) != (program.scratchOffsets()[i] >= 0)) {
+                throw new IllegalArgumentException("band layer " + i + " needs exactly one of a conv, a fused layer"
+                        + " (exactly when it has scratch) and an add");
             }
         }
     }
@@ -51,9 +57,17 @@ public final class BandRegionKernel {
         for (int k = 0; k < t.length; k += BandProgram.TABLE_WIDTH) {
             int layer = t[k + 1];
             switch (t[k]) {
-                case BandProgram.OP_CONV -> convs[layer].runRows(arena,
-                        base(convInput[layer], inOff, outOff, wsOff) + t[k + 2], t[k + 3], t[k + 4],
-                        base(layer + 1, inOff, outOff, wsOff) + t[k + 5], t[k + 6]);
+                case BandProgram.OP_CONV -> {
+                    int in = base(convInput[layer], inOff, outOff, wsOff) + t[k + 2];
+                    int out = base(layer + 1, inOff, outOff, wsOff) + t[k + 5];
+                    if (fused[layer] != null) {
+                        fused[layer].runRows(arena, in, t[k + 3], t[k + 4], out, t[k + 6],
+                                wsOff + (int) program.scratchOffsets()[layer],
+                                wsOff + (int) program.scratchOutOffsets()[layer]);
+                    } else {
+                        convs[layer].runRows(arena, in, t[k + 3], t[k + 4], out, t[k + 6]);
+                    }
+                }
                 case BandProgram.OP_ELEMENTWISE -> {
                     Add a = adds[layer];
                     var in = program.layers().get(layer).inputs();
