@@ -44,11 +44,12 @@ run_all() {
   fashion_mnist_inputs
   fashion_mnist_arrow
   mkdir -p "$OUT"
-  for side in $SIDES; do
-    for c in "${CONFIGS[@]}"; do
-      IFS='|' read -r name model scheme lr <<<"$c"
-      [[ "$name" == "$side" ]] || continue
-      for seed in $SEEDS; do
+  # seeds outside, sides inside: an interrupted study leaves both sides with about as many seeds
+  for seed in $SEEDS; do
+    for side in $SIDES; do
+      for c in "${CONFIGS[@]}"; do
+        IFS='|' read -r name model scheme lr <<<"$c"
+        [[ "$name" == "$side" ]] || continue
         f="$OUT/$name-s$seed.json"
         if [[ -f "$f" && -z "${FORCE:-}" ]]; then continue; fi
         extra=()
@@ -73,12 +74,32 @@ table() {
     for seed in $SEEDS; do [[ -f "$OUT/$name-s$seed.json" ]] && files+=("$OUT/$name-s$seed.json"); done
     [[ ${#files[@]} -gt 0 ]] || continue
     jq -s -r --arg name "$name" '
+      def fixed(d): (pow(10; d)) as $p | (. * $p | round) as $r
+        | "\($r / $p | floor).\(($r % $p) + $p | tostring | .[1:])";
+      def pad(w): . + " " * ([w - length, 0] | max);
       [.[] | .finalTestAccuracy] as $a | ($a | length) as $n | ($a | add / $n) as $m
       | (if $n > 1 then (([$a[] | (. - $m) * (. - $m)] | add) / ($n - 1) | sqrt) / ($n | sqrt) else 0 end) as $se
-      | "| \($name | . + " " * (11 - length)) | \($n | tostring | . + " " * (2 - length)) | \([$a[] | . * 10 | round / 10 | tostring] | join(" ") | . + " " * (60 - length)) | \($m * 100 | round / 100 | tostring | . + " " * (6 - length)) | \($se * 100 | round / 100 | tostring | . + " " * (5 - length)) |"
+      | "| \($name | pad(11)) | \($n | tostring | pad(2)) | \([$a[] | fixed(1)] | join(" ") | pad(60)) | \($m | fixed(2) | pad(6)) | \($se | fixed(2) | pad(5)) |"
     ' "${files[@]}"
   done
 }
 
+# "A - B": the difference of two sides' means and its standard error sqrt(se_A^2 + se_B^2) (independent runs)
+difference() {
+  local a=() b=()
+  for seed in $SEEDS; do
+    [[ -f "$OUT/$1-s$seed.json" ]] && a+=("$OUT/$1-s$seed.json")
+    [[ -f "$OUT/$2-s$seed.json" ]] && b+=("$OUT/$2-s$seed.json")
+  done
+  [[ ${#a[@]} -gt 1 && ${#b[@]} -gt 1 ]] || return 0
+  jq -n -r --arg a "$1" --arg b "$2" --slurpfile A <(cat "${a[@]}") --slurpfile B <(cat "${b[@]}") '
+    def stats: [.[] | .finalTestAccuracy] as $x | ($x | length) as $n | ($x | add / $n) as $m
+      | {m: $m, v: ((([$x[] | (. - $m) * (. - $m)] | add) / ($n - 1)) / $n)};
+    ($A | stats) as $p | ($B | stats) as $q | ($p.m - $q.m) as $d | (($p.v + $q.v) | sqrt) as $se
+    | "\($a) - \($b): \($d * 100 | round / 100) points, standard error \($se * 100 | round / 100) (\($d / $se * 10 | round / 10) s.e.)"'
+}
+
 [[ -n "${TABLE_ONLY:-}" ]] || run_all
 table
+difference tflite native
+difference tflite-head native-head
