@@ -11,12 +11,12 @@ import dev.tinytrain.compiler.report.Units;
 import dev.tinytrain.dataset.ArrowDatasets;
 import dev.tinytrain.dataset.DatasetFormatException;
 import dev.tinytrain.dataset.ImageDataset;
-import dev.tinytrain.dataset.PixelToInt8;
 import dev.tinytrain.dataset.Preprocessor;
 import dev.tinytrain.dataset.TrainingOrder;
 import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.finetune.AccuracyPlot;
 import dev.tinytrain.finetune.FinetuneResult;
+import dev.tinytrain.finetune.InputPixels;
 import dev.tinytrain.finetune.Finetuner;
 import dev.tinytrain.finetune.LearningRateSchedule;
 import dev.tinytrain.finetune.PreparedImages;
@@ -129,6 +129,11 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--hflip", description = "mirror each training image left-right with probability 1/2")
     boolean hflip;
 
+    @Option(names = "--input-range", split = ",", paramLabel = "LOW,HIGH",
+            description = "real values of pixels 0 and 255, quantized with the model's input scale and zero point;"
+                    + " default: the protocol's pixel table for the authors' models, -1,1 for a .tflite model")
+    List<Double> inputRange;
+
     @Option(names = "--target", defaultValue = "stm32f746", paramLabel = "NAME",
             description = "memory budgets the plan must fit: stm32f746, tte-256kb, host (default: ${DEFAULT-VALUE})")
     String target;
@@ -235,7 +240,9 @@ final class FinetuneCommand implements Callable<Integer> {
                             + " Flash %,d B%n", m.graph().name(), scheme, mode, noQas ? ", no QAS" : ", QAS", tgt.name(),
                     report.sramTotalBytes(), sramBudget, report.arenaBytes(), report.flashBytes());
 
-            Preprocessor pre = new Preprocessor(size, PixelToInt8.bundled());
+            InputPixels pixels = InputPixels.forModel(m, inputRange == null ? null
+                    : inputRange.stream().mapToDouble(Double::doubleValue).toArray());
+            Preprocessor pre = new Preprocessor(size, pixels.table());
             long inputBytes = compiled.step().input().type().elementCount();
             if (inputBytes != pre.outputSize()) {
                 throw new IllegalArgumentException("the model's input has " + inputBytes + " int8 values but"
@@ -264,7 +271,7 @@ final class FinetuneCommand implements Callable<Integer> {
                     testData != null ? testData.toString() : data + " (held out from image " + testFrom + ")",
                     test.count(), orders.stream().map(Path::toString).toList(),
                     ords.stream().map(TrainingOrder::sha256).toList(), headInit == null ? null : headInit.toString(),
-                    m.classes(), evalEvery, evalEveryFrom, hflip, nThreads);
+                    m.classes(), evalEvery, evalEveryFrom, hflip, nThreads, pixels.description());
             if (out != null) {
                 OutputFiles.writeString(out, ResultsJson.write(config, report, result, wall), inputs);
             }

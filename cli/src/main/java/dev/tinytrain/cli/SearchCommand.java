@@ -4,9 +4,9 @@ import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.output.LoadedModel;
 import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.dataset.ImageDataset;
-import dev.tinytrain.dataset.PixelToInt8;
 import dev.tinytrain.dataset.Preprocessor;
 import dev.tinytrain.fileio.OutputFiles;
+import dev.tinytrain.finetune.InputPixels;
 import dev.tinytrain.finetune.PreparedImages;
 import dev.tinytrain.pruning.ChannelSelection;
 import dev.tinytrain.pruning.PolicyJson;
@@ -215,7 +215,8 @@ final class SearchCommand implements Callable<Integer> {
                         ? testLimit : 0), testData == null ? " (training pool, then the --test-limit test images:"
                         + " give --test-data or lower the limits)" : ""));
             }
-            Preprocessor pre = new Preprocessor(resolution, PixelToInt8.bundled());
+            // a .tflite model gets its own input quantization, as in finetune (InputPixels)
+            Preprocessor pre = new Preprocessor(resolution, InputPixels.forModel(m, null).table());
             int prepThreads = Math.max(threads, 1);
             PreparedImages pool = PreparedImages.prepare(trainSet, data, "training data", trainLimit, m.classes(), pre,
                     prepThreads);

@@ -57,6 +57,48 @@ public final class PixelToInt8 {
     }
 
     /**
+     * The table of a model whose int8 input quantizes a real value {@code x} in {@code [low, high]} with
+     * {@code scale} and {@code zeroPoint}, pixel {@code k} standing for {@code x = k / d + low} with
+     * {@code d = 255 / (high - low)}: {@code q = clamp(round_half_even(fl32(x) / fl32(scale)) + zeroPoint, -128,
+     * 127)}, where {@code x = fl32(fl32(k / fl32(d)) + fl32(low))} is evaluated in float32. For {@code [-1, 1]} that
+     * is TensorFlow's {@code x / 127.5 - 1} in float32 and TFLite's input quantization, as the converter's
+     * representative data and the shared TFLite goldens were made ({@code shared/tflite/README.md}).
+     *
+     * <p>The protocol's {@link #bundled()} table is the original authors' data path for their own models, whose
+     * input scale is {@code 2/255}: it maps the background pixel 0 to -127, not to the -128 of a TFLite model
+     * calibrated on {@code x / 127.5 - 1}.
+     *
+     * @param low       the real value of pixel 0 (finite)
+     * @param high      the real value of pixel 255 (finite, greater than {@code low})
+     * @param scale     the input's quantization scale (finite, positive)
+     * @param zeroPoint the input's zero point, in {@code [-128, 127]}
+     * @return the table
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public static PixelToInt8 forRange(double low, double high, double scale, int zeroPoint) {
+        if (!Double.isFinite(low) || !Double.isFinite(high) || !(high > low)) {
+            throw new IllegalArgumentException("the pixel range needs finite low < high, got [" + low + ", " + high
+                    + "]");
+        }
+        if (!Double.isFinite(scale) || !(scale > 0) || !((float) scale > 0)) {
+            throw new IllegalArgumentException("the input scale must be finite and positive, got " + scale);
+        }
+        if (zeroPoint < -128 || zeroPoint > 127) {
+            throw new IllegalArgumentException("the input zero point must lie in [-128, 127], got " + zeroPoint);
+        }
+        float d = (float) (255.0 / (high - low));
+        float lo = (float) low;
+        float s = (float) scale;
+        int[] q = new int[256];
+        for (int k = 0; k < 256; k++) {
+            float x = k / d + lo;
+            double r = Math.rint(x / s) + zeroPoint;
+            q[k] = (int) Math.max(-128, Math.min(127, r));
+        }
+        return of(q);
+    }
+
+    /**
      * Loads the table from a JSON file such as {@code shared/golden/pixel_to_int8.json}.
      *
      * @param file the JSON file

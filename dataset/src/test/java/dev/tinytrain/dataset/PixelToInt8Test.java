@@ -41,6 +41,42 @@ class PixelToInt8Test {
     }
 
     @Test
+    void aRangeIsQuantizedWithTheInputsOwnScaleAndZeroPoint() {
+        // mcunet-5fps-int8.tflite: x = k / 127.5 - 1 in float32, scale 0.00784293469041586, zero point 0
+        PixelToInt8 t = PixelToInt8.forRange(-1, 1, 0.00784293469041586, 0);
+        float s = (float) 0.00784293469041586;
+        for (int k = 0; k < 256; k++) {
+            float x = k / 127.5f - 1f;
+            assertEquals((int) Math.max(-128, Math.min(127, Math.rint(x / s))), t.q(k), "k=" + k);
+        }
+        assertEquals(-128, t.q(0), "the background is -1.0, the converter's -128");
+        assertEquals(-1, t.q(127));
+        assertEquals(1, t.q(128));
+        assertEquals(127, t.q(255), "128.004 saturates");
+        assertEquals(-127, PixelToInt8.bundled().q(0), "the authors' table maps the background elsewhere");
+        // a [0, 1] input with scale 1/255 and zero point -128 is k - 128
+        PixelToInt8 unit = PixelToInt8.forRange(0, 1, 1 / 255.0, -128);
+        for (int k = 0; k < 256; k++) {
+            assertEquals(k - 128, unit.q(k), "k=" + k);
+        }
+        // the zero point shifts, saturating at -128
+        assertEquals(-128, PixelToInt8.forRange(-1, 1, 0.00784293469041586, -1).q(0));
+        assertEquals(127, PixelToInt8.forRange(-1, 1, 0.00784293469041586, -1).q(255), "128.004 - 1");
+        assertEquals(126, PixelToInt8.forRange(-1, 1, 0.00784293469041586, -1).q(254), "126.504 - 1");
+    }
+
+    @Test
+    void aRangeRefusesNonsense() {
+        assertThrows(IllegalArgumentException.class, () -> PixelToInt8.forRange(1, 1, 0.01, 0));
+        assertThrows(IllegalArgumentException.class, () -> PixelToInt8.forRange(0, Double.NaN, 0.01, 0));
+        assertThrows(IllegalArgumentException.class, () -> PixelToInt8.forRange(0, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> PixelToInt8.forRange(0, 1, 1e-300, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PixelToInt8.forRange(0, 1, 0.01, 128));
+        assertTrue(e.getMessage().contains("zero point"), e.getMessage());
+    }
+
+    @Test
     void applyMapsUnsignedBytes() {
         PixelToInt8 t = PixelToInt8.bundled();
         byte[] q = t.apply(new byte[] {0, (byte) 128, (byte) 255});

@@ -116,6 +116,7 @@ public final class ResultsJson {
         c.put("evalEveryFrom", config.evalEveryFrom());
         c.put("hflip", config.hflip());
         c.put("threads", config.threads());
+        c.put("inputPixels", config.inputPixels());
         ObjectNode env = root.putObject("environment");
         env.put("javaVersion", System.getProperty("java.version"));
         env.put("availableProcessors", Runtime.getRuntime().availableProcessors());

@@ -30,15 +30,17 @@ import java.util.List;
  * @param evalEveryFrom first epoch with the {@code evalEvery} checkpoints
  * @param hflip random horizontal flips of training images
  * @param threads evaluation threads
+ * @param inputPixels how pixels become the model's int8 input ({@link InputPixels#description()})
  */
 public record RunConfig(String model, String modelName, String weightsSha256, String scheme, String target,
                         String rounding, boolean qas, float lr, float biasLr, LearningRateSchedule lrSchedule, long seed, int resolution, int epochs,
                         String trainData, int trainImages, String testData, int testImages, List<String> orders,
                         List<String> orderSha256, String headInit, int classes, int evalEvery, int evalEveryFrom, boolean hflip,
-                        int threads) {
+                        int threads, String inputPixels) {
     /** Copies the lists. */
     public RunConfig {
         java.util.Objects.requireNonNull(lrSchedule, "lrSchedule");
+        java.util.Objects.requireNonNull(inputPixels, "inputPixels");
         orders = List.copyOf(orders);
         orderSha256 = List.copyOf(orderSha256);
     }

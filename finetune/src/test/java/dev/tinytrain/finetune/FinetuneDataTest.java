@@ -103,7 +103,7 @@ class FinetuneDataTest {
                 5156, 1, 2, 3, 4, 10, 327680, 1048576, List.of(), List.of());
         RunConfig c = new RunConfig("dir", "mcunet-5fps", "abc", "mcunet-99kb", "stm32f746", "stochastic", true, 1e-3f,
                 1e-3f, LearningRateSchedule.cosine(100, 3000, 0.1), 0, 128, 3, "train.arrow", 1000, "test.arrow", 100, List.of(), List.of("a", "b", "c"), null,
-                10, 500, 1, false, 2);
+                10, 500, 1, false, 2, "protocol table (pixel_to_int8.json)");
         JsonNode j = new ObjectMapper().readTree(ResultsJson.write(c, report, r, 12.5));
         assertEquals("tinytrain-finetune/1", j.get("format").asText());
         assertEquals(86.0, j.get("finalTestAccuracy").asDouble(), 1e-12);
@@ -125,7 +125,8 @@ class FinetuneDataTest {
             assertTrue(j.has(f), f);
         }
         for (String f : new String[] {"model", "scheme", "rounding", "qas", "lr", "biasLr", "seed", "epochs",
-            "trainImages", "testImages", "orders", "orderSha256", "headInit", "evalEvery", "evalEveryFrom", "hflip"}) {
+            "trainImages", "testImages", "orders", "orderSha256", "headInit", "evalEvery", "evalEveryFrom", "hflip",
+            "inputPixels"}) {
             assertTrue(j.get("config").has(f), f);
         }
         JsonNode schedule = j.get("config").get("lrSchedule");

@@ -95,8 +95,49 @@ class TflitePolicyTest {
                 + " conv layers are op1 .. op53)", e.getMessage());
     }
 
+    /**
+     * Issue 14's comparison trains the same thing on both sides: conv for conv, the study policy on the imported
+     * graph and mcunet-99kb on the native one make the same weights and biases trainable, and the weights trained
+     * on a channel ratio keep the same input channels (the magnitude rule ranks int8 weights, which TensorFlow's
+     * converter kept for all but a few dead channels).
+     */
+    @Test
+    void theStudyPolicyTrainsTheNativeSchemesWeightsBiasesAndChannels() {
+        Graph imported = tflite();
+        Graph nativeModel = CTestSupport.model("mcunet-5fps");
+        List<String> importedOrder = Compiler.convOrder(imported);
+        List<String> nativeOrder = Compiler.convOrder(nativeModel);
+        Map<String, Trainability> importedPolicy = PolicyResolver.resolve(
+                PolicyJson.read(ROOT.resolve("bench/mcunet-99kb-tflite.json")), imported, importedOrder);
+        Map<String, Trainability> nativePolicy = PolicyResolver.resolve(Presets.get("mcunet-99kb"), nativeModel,
+                nativeOrder);
+        int trainedWeights = 0;
+        int trainedBiases = 0;
+        for (int i = 0; i < importedOrder.size(); i++) {
+            Node a = conv(imported, importedOrder.get(i));
+            Node b = conv(nativeModel, nativeOrder.get(i));
+            for (int operand = 1; operand <= 2; operand++) {
+                Trainability ta = importedPolicy.get(a.inputs().get(operand).name());
+                assertEquals(nativePolicy.get(b.inputs().get(operand).name()), ta, "conv " + i + " operand "
+                        + operand + ": " + a.inputs().get(operand).name() + " vs " + b.inputs().get(operand).name());
+                if (ta.trainable()) {
+                    trainedWeights += operand == 1 ? 1 : 0;
+                    trainedBiases += operand == 2 ? 1 : 0;
+                }
+            }
+        }
+        assertEquals(6, trainedWeights);
+        assertEquals(22, trainedBiases);
+        assertEquals(List.of(8, 16, 34, 43, 48, 49, 50, 59, 73, 77, 80, 81),
+                importedPolicy.get("op47.weight").channels());
+    }
+
+    private static Node conv(Graph g, String name) {
+        return g.nodes().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+    }
+
     private static Object weightShape(Graph g, String conv) {
-        Node n = g.nodes().stream().filter(x -> x.name().equals(conv)).findFirst().orElseThrow();
+        Node n = conv(g, conv);
         return List.of(n.inputs().get(1).type().shape(), n.inputs().get(1).type().layout());
     }
 }

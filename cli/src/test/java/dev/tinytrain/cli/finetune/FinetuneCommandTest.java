@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tinytrain.ir.SharedFolder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -144,6 +145,48 @@ class FinetuneCommandTest {
                 train.toString(), "--test-data", test.toString(), "--lr-schedule", "step");
         assertEquals(1, unknown.exit(), unknown.err());
         assertTrue(unknown.err().contains("--lr-schedule must be constant or cosine, got 'step'"), unknown.err());
+    }
+
+    /**
+     * A {@code .tflite} model is fed its own input quantization (pixels as [-1, 1] by default), the authors' model
+     * the protocol's table; {@code --input-range} reaches the preprocessing (other inputs, other losses) and is
+     * checked.
+     */
+    @Test
+    void anImportedModelIsFedItsOwnInputQuantization() throws Exception {
+        String tflite = SharedFolder.require().resolve("tflite/mcunet-5fps-int8.tflite").toString();
+        Path byDefault = tmp.resolve("results/tflite-default.json");
+        Path unit = tmp.resolve("results/tflite-unit.json");
+        Path nativeRun = tmp.resolve("results/native.json");
+        String[] common = {"finetune", "--scheme", "head-only", "--data", train.toString(), "--test-data",
+            test.toString(), "--lr", "0.003", "--no-initial-eval"};
+        Result d = tinytrain(concat(common, "--model", tflite, "--out", byDefault.toString()));
+        assertEquals(0, d.exit(), d.err());
+        Result u = tinytrain(concat(common, "--model", tflite, "--input-range", "0,1", "--out", unit.toString()));
+        assertEquals(0, u.exit(), u.err());
+        Result n = tinytrain(concat(common, "--model", model, "--out", nativeRun.toString()));
+        assertEquals(0, n.exit(), n.err());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode jd = json.readTree(byDefault.toFile());
+        JsonNode ju = json.readTree(unit.toFile());
+        assertEquals("pixels 0..255 as [-1, 1], quantized with the model's input scale 0.00784293469041586 and zero"
+                + " point 0", jd.get("config").get("inputPixels").asText());
+        assertEquals("pixels 0..255 as [0, 1], quantized with the model's input scale 0.00784293469041586 and zero"
+                + " point 0", ju.get("config").get("inputPixels").asText());
+        assertTrue(jd.get("epochMeanLoss").get(0).asDouble() != ju.get("epochMeanLoss").get(0).asDouble(),
+                "another pixel range should change the losses");
+        assertEquals("protocol table (pixel_to_int8.json)",
+                json.readTree(nativeRun.toFile()).get("config").get("inputPixels").asText());
+
+        Result bad = tinytrain(concat(common, "--model", tflite, "--input-range", "1,0"));
+        assertEquals(1, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("the pixel range needs finite low < high, got [1.0, 0.0]"), bad.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
     }
 
     @Test
