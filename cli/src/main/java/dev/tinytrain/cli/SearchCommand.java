@@ -176,6 +176,12 @@ final class SearchCommand implements Callable<Integer> {
             paramLabel = "R", description = "seeds per finalist, S..S+R-1 (default: ${DEFAULT-VALUE})")
     int finalistRepeats;
 
+    @Option(names = "--finalist-val-limit", defaultValue = ""
+            + FrontRemeasurement.Settings.DEFAULT_VALIDATION_IMAGES, paramLabel = "N",
+            description = "validation images each finalist is scored on (the first --val-limit of them are the"
+                    + " trials'; default: ${DEFAULT-VALUE})")
+    int finalistValLimit;
+
     @Option(names = "--budget-macs", paramLabel = "N", description = "also keep the step's backward MACs (beyond the"
             + " forward) at most N (default: no limit)")
     Long budgetMacs;
@@ -226,6 +232,11 @@ final class SearchCommand implements Callable<Integer> {
         }
         positive(finalistSteps, "--finalist-steps");
         positive(finalistRepeats, "--finalist-repeats");
+        positive(finalistValLimit, "--finalist-val-limit");
+        FrontRemeasurement.Settings finals = new FrontRemeasurement.Settings(finalists, finalistSteps,
+                finalistRepeats, finalistValLimit);
+        // the validation rows prepared: the trials' and, when finalists are measured, theirs
+        int valRows = finalists > 0 ? Math.max(valLimit, finalistValLimit) : valLimit;
         if (budgetMacs != null && budgetMacs < 0) {
             throw new IllegalArgumentException("--budget-macs: must be >= 0, got " + budgetMacs);
         }
@@ -245,19 +256,23 @@ final class SearchCommand implements Callable<Integer> {
             // the validation images: held out from the trials' training pool, and not the test set
             ImageDataset valSet = valData != null ? FinetuneCommand.readArrow(valData) : trainSet;
             int valFrom = valData != null ? 0 : trainLimit;
-            if (trainSet.count() < trainLimit + (valData == null ? valLimit : 0)) {
+            if (trainSet.count() < trainLimit + (valData == null ? valRows : 0)) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "--train-limit: %s has %,d images, fewer"
                         + " than the %,d asked for%s", data, trainSet.count(), trainLimit + (valData == null
-                        ? valLimit : 0), valData == null ? " (training pool, then the --val-limit validation images:"
-                        + " give --val-data or lower the limits)" : ""));
+                        ? valRows : 0), valData == null ? " (training pool, then the --val-limit and"
+                        + " --finalist-val-limit validation images: give --val-data or lower the limits)" : ""));
+            }
+            if (valSet.count() < valRows) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--val-data: %s has %,d images, fewer"
+                        + " than the %,d of --val-limit/--finalist-val-limit", valData, valSet.count(), valRows));
             }
             Preprocessor pre = new Preprocessor(resolution, PixelToInt8.bundled());
             int prepThreads = Math.max(threads, 1);
             PreparedImages pool = PreparedImages.prepare(trainSet, data, "training data", trainLimit, m.classes(), pre,
                     prepThreads);
             PreparedImages validation = PreparedImages.prepare(valFrom == 0 ? valSet : rows(valSet, valFrom,
-                    valLimit), valData != null ? valData : data, valData != null ? "validation data" : "validation"
-                    + " data (the images of --data from row " + valFrom + ")", valLimit, m.classes(), pre,
+                    valRows), valData != null ? valData : data, valData != null ? "validation data" : "validation"
+                    + " data (the images of --data from row " + valFrom + ")", valRows, m.classes(), pre,
                     prepThreads);
 
             int convs = m.convOrder().size();
@@ -324,7 +339,8 @@ final class SearchCommand implements Callable<Integer> {
             }
             String measuredText = "";
             if (finalists > 0) {
-                FrontRemeasurement.Result checked = remeasure(stdout, analysis, result, table, m.graph().name());
+                FrontRemeasurement.Result checked = remeasure(stdout, analysis, result, table, m.graph().name(),
+                        finals);
                 best = checked.chosen().candidate();
                 measuredText = String.format(Locale.ROOT, ", measured %.2f%% +- %.2f on the validation images",
                         checked.chosen().mean(), checked.chosen().stdErr());
@@ -418,18 +434,20 @@ final class SearchCommand implements Callable<Integer> {
 
     /** Fine-tunes the finalists of the front on the validation images, prints the measurements, returns them. */
     private FrontRemeasurement.Result remeasure(PrintWriter out, ContributionAnalysis analysis, SearchResult result,
-                                                ContributionTable table, String modelName) {
-        List<ScoredScheme> fin = FrontRemeasurement.finalists(result, finalists);
-        System.err.printf(Locale.ROOT, "re-measuring %d finalist(s): %,d steps x %d seed(s) each, %d thread(s)%n",
-                fin.size(), finalistSteps, finalistRepeats, threads);
+                                                ContributionTable table, String modelName,
+                                                FrontRemeasurement.Settings finals) {
+        List<ScoredScheme> fin = FrontRemeasurement.finalists(result, finals.finalists());
+        System.err.printf(Locale.ROOT, "re-measuring %d finalist(s): %,d steps x %d seed(s) each, %,d validation"
+                + " images, %d thread(s)%n", fin.size(), finals.steps(), finals.repeats(), finals.validationImages(),
+                threads);
         long t0 = System.nanoTime();
-        FrontRemeasurement.Result r = FrontRemeasurement.run(fin, finalistRepeats, threads,
-                (s, repeat) -> analysis.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, modelName), finalistSteps,
-                        repeat),
+        FrontRemeasurement.Result r = FrontRemeasurement.run(fin, finals.repeats(), threads,
+                (s, repeat) -> analysis.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, modelName), finals.steps(),
+                        repeat, finals.validationImages()),
                 (f, repeat, acc) -> System.err.printf(Locale.ROOT, "finalist %s #%d: %.2f%%  elapsed %s%n",
                         f.scheme().describe(), repeat, acc, ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
-        out.printf(Locale.ROOT, "finalists re-measured (%,d steps, seeds %d..%d, validation images):%n",
-                finalistSteps, seed, seed + finalistRepeats - 1);
+        out.printf(Locale.ROOT, "finalists re-measured (%,d steps, seeds %d..%d, %,d validation images):%n",
+                finals.steps(), seed, seed + finals.repeats() - 1, finals.validationImages());
         out.printf(Locale.ROOT, "  %12s  %8s  %9s  %14s  %s%n", "SRAM B", "gain", "pred acc", "measured", "scheme"
                 + " [per seed]");
         for (FrontRemeasurement.Measured f : r.measured()) {

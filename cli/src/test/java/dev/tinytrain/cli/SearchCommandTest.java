@@ -49,7 +49,7 @@ class SearchCommandTest {
         Map<String, String> opts = new LinkedHashMap<>();
         String[] base = {"--model", model.toString(), "--data", train.toString(), "--resolution", "6",
             "--budget-sram", "320KB", "--trial-steps", "12", "--val-limit", "10", "--train-limit", "40",
-            "--population", "6", "--generations", "2", "--finalist-steps", "20", "--out", out.toString(), "--records", records.toString()};
+            "--population", "6", "--generations", "2", "--finalist-steps", "20", "--finalist-val-limit", "15", "--out", out.toString(), "--records", records.toString()};
         for (int i = 0; i < base.length; i += 2) {
             opts.put(base[i], base[i + 1]);
         }
@@ -74,7 +74,7 @@ class SearchCommandTest {
         assertTrue(r.err().contains("eta "), r.err());
         assertTrue(r.out().contains("Pareto front"), r.out());
         assertTrue(r.out().contains("chosen: bias "), r.out());
-        assertTrue(r.out().contains("finalists re-measured (20 steps, seeds 0..1, validation images)"), r.out());
+        assertTrue(r.out().contains("finalists re-measured (20 steps, seeds 0..1, 15 validation images)"), r.out());
         assertTrue(r.out().contains("measured mean +- standard error -> used by the search"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("*")), "the chosen finalist is marked: " + r.out());
         PolicyJson.read(out); // a valid policy file
@@ -144,7 +144,7 @@ class SearchCommandTest {
         CliRun tooFew = CliRun.run(args(dir.resolve("val.json"), records, "--val-limit", "21"));
         assertEquals(1, tooFew.exit());
         assertTrue(tooFew.err().contains("fewer than the 61 asked for (training pool, then the --val-limit"
-                + " validation images"), tooFew.err());
+                + " and --finalist-val-limit validation images"), tooFew.err());
         assertEquals(2, CliRun.run(args(dir.resolve("val.json"), records, "--test-data", train.toString())).exit(),
                 "trials are never scored on a test set: the option is gone");
     }
@@ -203,6 +203,9 @@ class SearchCommandTest {
         r = CliRun.run(args(out, records, "--finalist-steps", "0"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--finalist-steps: must be >= 1"), r.err());
+        r = CliRun.run(args(out, records, "--finalist-val-limit", "21"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("fewer than the 61 asked for"), r.err());
         r = CliRun.run(args(out, records, "--budget-sram", "10"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--budget-sram: no scheme fits 10 B"), r.err());

@@ -42,6 +42,7 @@ public final class ContributionAnalysis {
     private final Graph forward;
     private final PreparedImages trainPool;
     private final PreparedImages validation;
+    private final PreparedImages allValidation;
     private final AnalysisSettings settings;
     private final String modelSha256;
     private final String dataSha256;
@@ -52,7 +53,8 @@ public final class ContributionAnalysis {
      * @param forward the forward graph with its transfer head (every trial starts from it)
      * @param trainPool the training images trials draw from (preprocessed)
      * @param validation the validation images, held out from the training data (not the test set of the final
-     *     comparison); the first {@link AnalysisSettings#validationImages()} are evaluated
+     *     comparison); the trials evaluate the first {@link AnalysisSettings#validationImages()}, a
+     *     {@linkplain #measure finalist's measurement} as many as it asks for
      * @param settings what to measure
      * @throws IllegalArgumentException when there are fewer validation images than asked for, or the settings name a
      *     layer or window the model does not have
@@ -83,6 +85,7 @@ public final class ContributionAnalysis {
         this.validation = settings.validationImages() == validation.count() ? validation
                 : firstImages(validation, settings.validationImages());
         this.modelSha256 = AnalysisSettings.sha256(IrJson.write(forward).getBytes(StandardCharsets.UTF_8));
+        this.allValidation = validation;
         this.dataSha256 = digest(trainPool, this.validation);
     }
 
@@ -173,7 +176,7 @@ public final class ContributionAnalysis {
 
     /** Runs one trial (on the calling thread) and returns its record, without logging it. */
     public TrialRecord runTrial(String study, TrialSpec spec) {
-        Tuned t = fineTune(spec.policy(settings.rule()), spec.id(), settings.steps(), spec.repeat());
+        Tuned t = fineTune(spec.policy(settings.rule()), spec.id(), settings.steps(), spec.repeat(), validation);
         FinetuneResult r = t.result();
         return new TrialRecord(study, spec, r.last().correct(), r.last().total(), r.epochMeanLoss()[0],
                 r.nonFiniteLosses(), t.compiled().report().sramTotalBytes(), t.compileNanos() / 1_000_000,
@@ -182,20 +185,27 @@ public final class ContributionAnalysis {
 
     /**
      * Validation accuracy (%) of a whole scheme after a fine-tune of {@code steps} images (on the calling thread):
-     * the same start, training order of repeat {@code repeat}, rounding and validation images as the trials, only
-     * longer. This is how the search's finalists are re-measured ({@link FrontRemeasurement}).
+     * the same start, training order of repeat {@code repeat} and rounding as the trials, only longer, scored on the
+     * first {@code validationImages} validation images (at least the trials', at most those given). This is how the
+     * search's finalists are re-measured ({@link FrontRemeasurement}).
      */
-    public double measure(SparseUpdatePolicy policy, int steps, int repeat) {
+    public double measure(SparseUpdatePolicy policy, int steps, int repeat, int validationImages) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         }
-        return fineTune(policy, "finalist", steps, repeat).result().last().testAccuracy();
+        if (validationImages < 1 || validationImages > allValidation.count()) {
+            throw new IllegalArgumentException("validation images of a measurement must be in [1, "
+                    + allValidation.count() + "] (those given), got " + validationImages);
+        }
+        PreparedImages scored = validationImages == allValidation.count() ? allValidation
+                : firstImages(allValidation, validationImages);
+        return fineTune(policy, "finalist", steps, repeat, scored).result().last().testAccuracy();
     }
 
     private record Tuned(CompiledModel compiled, long compileNanos, FinetuneResult result) {
     }
 
-    private Tuned fineTune(SparseUpdatePolicy policy, String name, int steps, int repeat) {
+    private Tuned fineTune(SparseUpdatePolicy policy, String name, int steps, int repeat, PreparedImages scored) {
         long t0 = System.nanoTime();
         CompileOptions options = new CompileOptions(policy, name, settings.training(repeat), true, true,
                 MemoryPlan.DEFAULT_ALIGNMENT);
@@ -207,7 +217,7 @@ public final class ContributionAnalysis {
         for (int i = 0; i < identity.length; i++) {
             identity[i] = i;
         }
-        FinetuneResult r = Finetuner.run(compiled, train, validation,
+        FinetuneResult r = Finetuner.run(compiled, train, scored,
                 new Finetuner.Plan(List.of(new TrainingOrder(identity)), 0, 1, false, false, 0, 1),
                 ProgressListener.NONE);
         return new Tuned(compiled, compileNanos, r);

@@ -23,14 +23,18 @@ public final class FrontRemeasurement {
      * @param finalists schemes re-measured (0: choose by prediction only)
      * @param steps training steps (images) of each re-measurement
      * @param repeats seeds per finalist (seed + 0 .. seed + repeats − 1, the trials' seeds); scores are their mean
+     * @param validationImages validation images each finalist is scored on (more than a trial's: the finalists
+     *     are few and differ by less)
      */
-    public record Settings(int finalists, int steps, int repeats) {
+    public record Settings(int finalists, int steps, int repeats, int validationImages) {
         /** Default finalists. */
         public static final int DEFAULT_FINALISTS = 3;
         /** Default steps of a re-measurement. */
         public static final int DEFAULT_STEPS = 1000;
         /** Default seeds per finalist. */
         public static final int DEFAULT_REPEATS = 2;
+        /** Default validation images per finalist. */
+        public static final int DEFAULT_VALIDATION_IMAGES = 1000;
 
         /** Validates. */
         public Settings {
@@ -43,11 +47,15 @@ public final class FrontRemeasurement {
             if (repeats < 1) {
                 throw new IllegalArgumentException("re-measurement repeats must be >= 1, got " + repeats);
             }
+            if (validationImages < 1) {
+                throw new IllegalArgumentException("re-measurement validation images must be >= 1, got "
+                        + validationImages);
+            }
         }
 
-        /** The defaults: 3 finalists, 1,000 steps, 2 seeds. */
+        /** The defaults: 3 finalists, 1,000 steps, 2 seeds, 1,000 validation images. */
         public static Settings defaults() {
-            return new Settings(DEFAULT_FINALISTS, DEFAULT_STEPS, DEFAULT_REPEATS);
+            return new Settings(DEFAULT_FINALISTS, DEFAULT_STEPS, DEFAULT_REPEATS, DEFAULT_VALIDATION_IMAGES);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.tinytrain.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tinytrain.ir.TinyGraphs;
 import dev.tinytrain.pruning.ChannelSelection;
@@ -56,7 +55,7 @@ class FrontRemeasurementTest {
         assertEquals(2, tie.chosen().candidate().scheme().biasWindow());
         assertThrows(IllegalArgumentException.class, () -> FrontRemeasurement.run(List.of(), 1, 1, (s, r0) -> 0,
                 FrontRemeasurement.Listener.NONE));
-        assertThrows(IllegalArgumentException.class, () -> new FrontRemeasurement.Settings(1, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new FrontRemeasurement.Settings(1, 0, 1, 10));
     }
 
     /**
@@ -70,10 +69,13 @@ class FrontRemeasurementTest {
         TrialRecord trial = a.runTrial(a.study(), spec);
         Scheme s = new Scheme(3, 3, new TreeMap<>(Map.of(1, 0.5)));
         String model = TinyGraphs.withHead().name();
-        assertEquals(trial.accuracy(), a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, model), 30, 1), 1e-12);
-        double longer = a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, model), 90, 1);
-        assertTrue(longer >= 0 && longer <= 100);
+        assertEquals(trial.accuracy(), a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, model), 30, 1, 20),
+                1e-12);
+        double longer = a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, model), 90, 1, 10);
+        assertEquals(0, longer * 10 / 100 % 1, 1e-9, "scored on 10 images");
         assertThrows(IllegalArgumentException.class, () -> a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE,
-                model), 0, 0));
+                model), 0, 0, 20));
+        assertThrows(IllegalArgumentException.class, () -> a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE,
+                model), 30, 0, 21), "only 20 validation images were given");
     }
 }
