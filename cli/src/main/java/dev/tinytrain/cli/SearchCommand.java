@@ -16,12 +16,16 @@ import dev.tinytrain.search.AnalysisListener;
 import dev.tinytrain.search.AnalysisSettings;
 import dev.tinytrain.search.CompilerMemory;
 import dev.tinytrain.search.ContributionAnalysis;
+import dev.tinytrain.search.ContributionEstimates;
 import dev.tinytrain.search.ContributionTable;
+import dev.tinytrain.search.Estimate;
 import dev.tinytrain.search.EvolutionarySearch;
+import dev.tinytrain.search.FrontRemeasurement;
 import dev.tinytrain.search.Scheme;
 import dev.tinytrain.search.ScoredScheme;
 import dev.tinytrain.search.SearchResult;
 import dev.tinytrain.search.SearchSettings;
+import dev.tinytrain.search.Shrinkage;
 import dev.tinytrain.search.TrialLog;
 import dev.tinytrain.search.TrialRecord;
 import java.io.IOException;
@@ -67,9 +71,10 @@ final class SearchCommand implements Callable<Integer> {
             description = "training images (Arrow IPC/Feather: image FixedSizeBinary, label int32)")
     Path data;
 
-    @Option(names = "--test-data", paramLabel = "FILE.arrow",
-            description = "test images (default: the images of --data after the first --train-limit)")
-    Path testData;
+    @Option(names = "--val-data", paramLabel = "FILE.arrow",
+            description = "validation images the trials are scored on (default: the --val-limit images of --data"
+                    + " after the first --train-limit); never the test set you compare the result on")
+    Path valData;
 
     @Option(names = "--budget-sram", required = true, paramLabel = "BYTES|NKB",
             description = "the compiled step's SRAM total must fit this: bytes, or with KB/MB (x1024)")
@@ -84,16 +89,17 @@ final class SearchCommand implements Callable<Integer> {
             + AnalysisSettings.DEFAULT_STEPS + ")")
     int trialSteps = AnalysisSettings.DEFAULT_STEPS;
 
-    @Option(names = "--test-limit", paramLabel = "N", description = "test images of each trial (default: "
-            + AnalysisSettings.DEFAULT_TEST_IMAGES + ")")
-    int testLimit = AnalysisSettings.DEFAULT_TEST_IMAGES;
+    @Option(names = "--val-limit", paramLabel = "N", description = "validation images each trial is scored on"
+            + " (default: " + AnalysisSettings.DEFAULT_VALIDATION_IMAGES + ")")
+    int valLimit = AnalysisSettings.DEFAULT_VALIDATION_IMAGES;
 
     @Option(names = "--train-limit", defaultValue = "2000", paramLabel = "N",
             description = "trials draw their images from the first N of --data (default: ${DEFAULT-VALUE})")
     int trainLimit;
 
-    @Option(names = "--repeats", defaultValue = "1", paramLabel = "R",
-            description = "trials per measurement, seeds S..S+R-1; gains are their mean (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeats", defaultValue = "" + AnalysisSettings.DEFAULT_REPEATS, paramLabel = "R",
+            description = "trials per measurement, seeds S..S+R-1; gains are their mean, with a standard error when"
+                    + " R >= 2 (default: ${DEFAULT-VALUE})")
     int repeats;
 
     @Option(names = "--bias-window", paramLabel = "K", description = "measure the last K convs: bias windows 1, 2, 4,"
@@ -150,6 +156,32 @@ final class SearchCommand implements Callable<Integer> {
             description = "generations (default: ${DEFAULT-VALUE})")
     int generations;
 
+    @Option(names = "--shrink", defaultValue = "" + Shrinkage.DEFAULT_Z, paramLabel = "Z",
+            description = "shrink each measured gain towards 0 by Z standard errors before the search sums them"
+                    + " (a gain within Z of 0 is dropped; needs --repeats >= 2; 0: use the means) (default:"
+                    + " ${DEFAULT-VALUE})")
+    double shrink;
+
+    @Option(names = "--finalists", defaultValue = "" + FrontRemeasurement.Settings.DEFAULT_FINALISTS,
+            paramLabel = "N", description = "re-measure the N schemes of the Pareto front within the budget with the"
+                    + " highest predicted gains by longer fine-tunes on the validation images and choose the best"
+                    + " measured (0: choose by prediction) (default: ${DEFAULT-VALUE})")
+    int finalists;
+
+    @Option(names = "--finalist-steps", defaultValue = "" + FrontRemeasurement.Settings.DEFAULT_STEPS,
+            paramLabel = "S", description = "training steps of each finalist's fine-tune (default: ${DEFAULT-VALUE})")
+    int finalistSteps;
+
+    @Option(names = "--finalist-repeats", defaultValue = "" + FrontRemeasurement.Settings.DEFAULT_REPEATS,
+            paramLabel = "R", description = "seeds per finalist, S..S+R-1 (default: ${DEFAULT-VALUE})")
+    int finalistRepeats;
+
+    @Option(names = "--finalist-val-limit", defaultValue = ""
+            + FrontRemeasurement.Settings.DEFAULT_VALIDATION_IMAGES, paramLabel = "N",
+            description = "validation images each finalist is scored on (the first --val-limit of them are the"
+                    + " trials'; default: ${DEFAULT-VALUE})")
+    int finalistValLimit;
+
     @Option(names = "--budget-macs", paramLabel = "N", description = "also keep the step's backward MACs (beyond the"
             + " forward) at most N (default: no limit)")
     Long budgetMacs;
@@ -167,8 +199,8 @@ final class SearchCommand implements Callable<Integer> {
         }
         List<Path> inputs = new ArrayList<>(ModelInputs.inputs(model, null, headInit));
         inputs.add(data);
-        if (testData != null) {
-            inputs.add(testData);
+        if (valData != null) {
+            inputs.add(valData);
         }
         if (records != null) {
             inputs.add(records); // read to resume and appended to, never replaced by --out
@@ -181,7 +213,7 @@ final class SearchCommand implements Callable<Integer> {
                     + " SRAM of %s", budget, tgt.sramBytes(), tgt.name()));
         }
         positive(trialSteps, "--trial-steps");
-        positive(testLimit, "--test-limit");
+        positive(valLimit, "--val-limit");
         positive(trainLimit, "--train-limit");
         positive(repeats, "--repeats");
         positive(threads, "--threads");
@@ -191,6 +223,20 @@ final class SearchCommand implements Callable<Integer> {
         if (generations < 0) {
             throw new IllegalArgumentException("--generations: must be >= 0, got " + generations);
         }
+        if (!(shrink >= 0) || Double.isInfinite(shrink)) {
+            throw new IllegalArgumentException("--shrink: must be a finite number of standard errors >= 0, got "
+                    + shrink);
+        }
+        if (finalists < 0) {
+            throw new IllegalArgumentException("--finalists: must be >= 0, got " + finalists);
+        }
+        positive(finalistSteps, "--finalist-steps");
+        positive(finalistRepeats, "--finalist-repeats");
+        positive(finalistValLimit, "--finalist-val-limit");
+        FrontRemeasurement.Settings finals = new FrontRemeasurement.Settings(finalists, finalistSteps,
+                finalistRepeats, finalistValLimit);
+        // the validation rows prepared: the trials' and, when finalists are measured, theirs
+        int valRows = finalists > 0 ? Math.max(valLimit, finalistValLimit) : valLimit;
         if (budgetMacs != null && budgetMacs < 0) {
             throw new IllegalArgumentException("--budget-macs: must be >= 0, got " + budgetMacs);
         }
@@ -207,22 +253,28 @@ final class SearchCommand implements Callable<Integer> {
                     ? source.load(resolution, null)
                     : source.load(resolution, ModelInputs.head(headInit, classes, seed));
             ImageDataset trainSet = FinetuneCommand.readArrow(data);
-            ImageDataset testSet = testData != null ? FinetuneCommand.readArrow(testData) : trainSet;
-            int testFrom = testData != null ? 0 : trainLimit;
-            if (trainSet.count() < trainLimit + (testData == null ? testLimit : 0)) {
+            // the validation images: held out from the trials' training pool, and not the test set
+            ImageDataset valSet = valData != null ? FinetuneCommand.readArrow(valData) : trainSet;
+            int valFrom = valData != null ? 0 : trainLimit;
+            if (trainSet.count() < trainLimit + (valData == null ? valRows : 0)) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "--train-limit: %s has %,d images, fewer"
-                        + " than the %,d asked for%s", data, trainSet.count(), trainLimit + (testData == null
-                        ? testLimit : 0), testData == null ? " (training pool, then the --test-limit test images:"
-                        + " give --test-data or lower the limits)" : ""));
+                        + " than the %,d asked for%s", data, trainSet.count(), trainLimit + (valData == null
+                        ? valRows : 0), valData == null ? " (training pool, then the --val-limit and"
+                        + " --finalist-val-limit validation images: give --val-data or lower the limits)" : ""));
+            }
+            if (valSet.count() < valRows) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "--val-data: %s has %,d images, fewer"
+                        + " than the %,d of --val-limit/--finalist-val-limit", valData, valSet.count(), valRows));
             }
             // a .tflite model gets its own input quantization, as in finetune (InputPixels)
             Preprocessor pre = new Preprocessor(resolution, InputPixels.forModel(m, null).table());
             int prepThreads = Math.max(threads, 1);
             PreparedImages pool = PreparedImages.prepare(trainSet, data, "training data", trainLimit, m.classes(), pre,
                     prepThreads);
-            PreparedImages test = PreparedImages.prepare(testFrom == 0 ? testSet : rows(testSet, testFrom, testLimit),
-                    testData != null ? testData : data, testData != null ? "test data" : "test data (the images of"
-                            + " --data from row " + testFrom + ")", testLimit, m.classes(), pre, prepThreads);
+            PreparedImages validation = PreparedImages.prepare(valFrom == 0 ? valSet : rows(valSet, valFrom,
+                    valRows), valData != null ? valData : data, valData != null ? "validation data" : "validation"
+                    + " data (the images of --data from row " + valFrom + ")", valRows, m.classes(), pre,
+                    prepThreads);
 
             int convs = m.convOrder().size();
             int window = biasWindow != null ? biasWindow : convs;
@@ -231,12 +283,12 @@ final class SearchCommand implements Callable<Integer> {
                         + " "
                         + m.graph().name() + "), got " + window);
             }
-            AnalysisSettings base = AnalysisSettings.forWindow(convs, window, trialSteps, testLimit);
-            AnalysisSettings settings = new AnalysisSettings(trialSteps, testLimit, repeats, seed, upd.lr(),
+            AnalysisSettings base = AnalysisSettings.forWindow(convs, window, trialSteps, valLimit);
+            AnalysisSettings settings = new AnalysisSettings(trialSteps, valLimit, repeats, seed, upd.lr(),
                     upd.biasLr(), upd.rounding(), upd.qas(), ChannelSelection.Rule.MAGNITUDE, base.biasWindows(),
                     window, base.layers(), ratios);
-            ContributionAnalysis analysis = new ContributionAnalysis(m.graph(), pool, test, settings);
-            ContributionTable table;
+            ContributionAnalysis analysis = new ContributionAnalysis(m.graph(), pool, validation, settings);
+            ContributionEstimates estimates;
             try (TrialLog log = records != null ? TrialLog.open(records) : TrialLog.inMemory()) {
                 if (log.truncatedLines() > 0) {
                     System.err.printf(Locale.ROOT, "%s: ignored %d line cut short by an interruption%n", records,
@@ -248,8 +300,8 @@ final class SearchCommand implements Callable<Integer> {
                             + " settings) are kept but not used%n", records, foreign);
                 }
                 System.err.printf(Locale.ROOT, "contribution analysis of %s (%d convs; study %s): %d trials of %,d"
-                                + " steps and %,d test images, %d thread(s)%n", m.graph().name(), convs,
-                        analysis.study(), analysis.trials().size(), trialSteps, testLimit, threads);
+                                + " steps and %,d validation images, %d thread(s)%n", m.graph().name(), convs,
+                        analysis.study(), analysis.trials().size(), trialSteps, valLimit, threads);
                 if (shardOf != null) {
                     int ran = analysis.runShard(log, threads, new TrialProgress(), shardOf[0], shardOf[1]);
                     stdout.printf(Locale.ROOT, "shard %d/%d: ran %d trial(s) into %s; concatenate every shard's records"
@@ -257,9 +309,15 @@ final class SearchCommand implements Callable<Integer> {
                     stdout.flush();
                     return 0;
                 }
-                table = analysis.run(log, threads, new TrialProgress());
+                estimates = analysis.run(log, threads, new TrialProgress());
             }
-            printTable(stdout, table);
+            Shrinkage rule = new Shrinkage(shrink);
+            if (repeats < 2 && shrink > 0) {
+                System.err.println("--repeats 1: the gains have no standard error and are used unshrunk (--shrink"
+                        + " needs --repeats >= 2)");
+            }
+            ContributionTable table = estimates.table(rule);
+            printTable(stdout, estimates, table, rule);
 
             SearchSettings ss = new SearchSettings(budget, tgt.flashBytes(), budgetMacs != null ? budgetMacs
                     : Long.MAX_VALUE, population, generations, seed, ChannelSelection.Rule.MAGNITUDE, threads);
@@ -280,11 +338,19 @@ final class SearchCommand implements Callable<Integer> {
                         + " the cheapest needs %,d B SRAM", budget, result.front().isEmpty() ? best.cost()
                         .sramTotalBytes() : result.front().get(0).cost().sramTotalBytes()));
             }
+            String measuredText = "";
+            if (finalists > 0) {
+                FrontRemeasurement.Result checked = remeasure(stdout, analysis, result, table, m.graph().name(),
+                        finals);
+                best = checked.chosen().candidate();
+                measuredText = String.format(Locale.ROOT, ", measured %.2f%% +- %.2f on the validation images",
+                        checked.chosen().mean(), checked.chosen().stdErr());
+            }
             SparseUpdatePolicy policy = best.scheme().policy(ChannelSelection.Rule.MAGNITUDE, m.graph().name());
             OutputFiles.writeString(out, PolicyJson.toJson(policy), inputs);
-            stdout.printf(Locale.ROOT, "chosen: %s: predicted %+.2f points over the head only (%.2f%% -> %.2f%%),"
+            stdout.printf(Locale.ROOT, "chosen: %s: predicted %+.2f points over the head only (%.2f%% -> %.2f%%)%s,"
                             + " SRAM %,d B of %,d B, Flash %,d B, backward %,d MACs%n", best.scheme().describe(),
-                    best.gain(), table.headAccuracy(), table.headAccuracy() + best.gain(),
+                    best.gain(), table.headAccuracy(), table.headAccuracy() + best.gain(), measuredText,
                     best.cost().sramTotalBytes(), budget, best.cost().flashBytes(), best.cost().backwardMacs());
             stdout.printf(Locale.ROOT, "wrote %s%n", out);
             stdout.flush();
@@ -345,17 +411,58 @@ final class SearchCommand implements Callable<Integer> {
         return ImageDataset.of(ds.rows(), ds.cols(), ds.channels(), px, labels);
     }
 
-    private static void printTable(PrintWriter out, ContributionTable t) {
-        out.printf(Locale.ROOT, "head only: %.2f%% test accuracy%n", t.headAccuracy());
-        StringBuilder b = new StringBuilder("bias gain (last k convs, points):");
-        t.biasGain().forEach((k, g) -> b.append(String.format(Locale.ROOT, " k%d %+.2f", k, g)));
+    private static void printTable(PrintWriter out, ContributionEstimates e, ContributionTable t, Shrinkage rule) {
+        out.printf(Locale.ROOT, "head only: %.2f%% validation accuracy%n", t.headAccuracy());
+        out.printf(Locale.ROOT, "gains in points: measured mean +- standard error -> used by the search (shrunk by"
+                + " %s standard error(s)); noise of one paired difference: bias %.2f, weight %.2f points%n",
+                Double.toString(rule.z()), e.biasNoise(), e.weightNoise());
+        StringBuilder b = new StringBuilder("bias gain (last k convs):");
+        e.biasGain().forEach((k, g) -> b.append(String.format(Locale.ROOT, " k%d %s", k, gainText(g, rule))));
         out.println(b);
-        out.printf(Locale.ROOT, "weight gain over the last %d biases (points), by conv and ratio:%n", t.baseWindow());
-        for (Map.Entry<Integer, java.util.NavigableMap<Double, Double>> e : t.weightGain().entrySet()) {
-            StringBuilder l = new StringBuilder(String.format(Locale.ROOT, "  conv %2d:", e.getKey()));
-            e.getValue().forEach((r, g) -> l.append(String.format(Locale.ROOT, "  %s %+.2f", r, g)));
+        out.printf(Locale.ROOT, "weight gain over the last %d biases, by conv and ratio:%n", t.baseWindow());
+        for (Map.Entry<Integer, java.util.NavigableMap<Double, Estimate>> w : e.weightGain().entrySet()) {
+            StringBuilder l = new StringBuilder(String.format(Locale.ROOT, "  conv %2d:", w.getKey()));
+            w.getValue().forEach((r, g) -> l.append(String.format(Locale.ROOT, "  %s %s", r, gainText(g, rule))));
             out.println(l);
         }
+    }
+
+    /** {@code +3.50+-1.20->+2.30}, or {@code +3.50} without a standard error. */
+    private static String gainText(Estimate g, Shrinkage rule) {
+        return g.hasStdErr() ? String.format(Locale.ROOT, "%+.2f+-%.2f->%+.2f", g.mean(), g.stdErr(), rule.apply(g))
+                : String.format(Locale.ROOT, "%+.2f", g.mean());
+    }
+
+    /** Fine-tunes the finalists of the front on the validation images, prints the measurements, returns them. */
+    private FrontRemeasurement.Result remeasure(PrintWriter out, ContributionAnalysis analysis, SearchResult result,
+                                                ContributionTable table, String modelName,
+                                                FrontRemeasurement.Settings finals) {
+        List<ScoredScheme> fin = FrontRemeasurement.finalists(result, finals.finalists());
+        System.err.printf(Locale.ROOT, "re-measuring %d finalist(s): %,d steps x %d seed(s) each, %,d validation"
+                + " images, %d thread(s)%n", fin.size(), finals.steps(), finals.repeats(), finals.validationImages(),
+                threads);
+        long t0 = System.nanoTime();
+        FrontRemeasurement.Result r = FrontRemeasurement.run(fin, finals.repeats(), threads,
+                (s, repeat) -> analysis.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, modelName), finals.steps(),
+                        repeat, finals.validationImages()),
+                (f, repeat, acc) -> System.err.printf(Locale.ROOT, "finalist %s #%d: %.2f%%  elapsed %s%n",
+                        f.scheme().describe(), repeat, acc, ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
+        out.printf(Locale.ROOT, "finalists re-measured (%,d steps, seeds %d..%d, %,d validation images):%n",
+                finals.steps(), seed, seed + finals.repeats() - 1, finals.validationImages());
+        out.printf(Locale.ROOT, "  %12s  %8s  %9s  %14s  %s%n", "SRAM B", "gain", "pred acc", "measured", "scheme"
+                + " [per seed]");
+        for (FrontRemeasurement.Measured f : r.measured()) {
+            ScoredScheme c = f.candidate();
+            StringBuilder per = new StringBuilder();
+            f.accuracies().forEach(a -> per.append(String.format(Locale.ROOT, " %.2f", a)));
+            out.printf(Locale.ROOT, "%s %12s  %+8.2f  %8.2f%%  %7.2f%% +-%4.2f  %s [%s]%n",
+                    f == r.chosen() ? "*" : " ", String.format(Locale.ROOT, "%,d", c.cost().sramTotalBytes()),
+                    c.gain(), table.headAccuracy() + c.gain(), f.mean(), Double.isNaN(f.stdErr()) ? 0 : f.stdErr(),
+                    c.scheme().describe(), per.toString().strip());
+        }
+        out.printf(Locale.ROOT, "  (* = chosen: the best measured; re-measurement took %s)%n",
+                ConsoleProgress.time((System.nanoTime() - t0) / 1e9));
+        return r;
     }
 
     private static void printFront(PrintWriter out, SearchResult r, ContributionTable t, long budget) {

@@ -48,8 +48,8 @@ class SearchCommandTest {
     private static String[] args(Path out, Path records, String... overrides) {
         Map<String, String> opts = new LinkedHashMap<>();
         String[] base = {"--model", model.toString(), "--data", train.toString(), "--resolution", "6",
-            "--budget-sram", "320KB", "--trial-steps", "12", "--test-limit", "10", "--train-limit", "40",
-            "--population", "6", "--generations", "2", "--out", out.toString(), "--records", records.toString()};
+            "--budget-sram", "320KB", "--trial-steps", "12", "--val-limit", "10", "--train-limit", "40",
+            "--population", "6", "--generations", "2", "--finalist-steps", "20", "--finalist-val-limit", "15", "--out", out.toString(), "--records", records.toString()};
         for (int i = 0; i < base.length; i += 2) {
             opts.put(base[i], base[i + 1]);
         }
@@ -74,6 +74,9 @@ class SearchCommandTest {
         assertTrue(r.err().contains("eta "), r.err());
         assertTrue(r.out().contains("Pareto front"), r.out());
         assertTrue(r.out().contains("chosen: bias "), r.out());
+        assertTrue(r.out().contains("finalists re-measured (20 steps, seeds 0..1, 15 validation images)"), r.out());
+        assertTrue(r.out().contains("measured mean +- standard error -> used by the search"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("*")), "the chosen finalist is marked: " + r.out());
         PolicyJson.read(out); // a valid policy file
         long lines = Files.readAllLines(records).size();
         assertTrue(lines > 10, lines + " records");
@@ -88,6 +91,62 @@ class SearchCommandTest {
         CliRun other = CliRun.run(args(out, records, "--trial-steps", "5", "--population", "4", "--generations", "0"));
         assertEquals(0, other.exit(), other.err());
         assertTrue(other.err().contains(lines + " record(s) of other studies"), other.err());
+    }
+
+    /** The study key of a run (from stderr), which digests the training pool and the images the trials score. */
+    private static String study(CliRun r) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("study ([0-9a-f]{16})").matcher(r.err());
+        assertTrue(m.find(), r.err());
+        return m.group(1);
+    }
+
+    /** A copy of the training file with row {@code row}'s pixels inverted. */
+    private static Path withRowChanged(int row, String name) throws Exception {
+        ImageDataset ds = ArrowDatasets.read(train);
+        byte[] px = new byte[ds.count() * 108];
+        int[] labels = new int[ds.count()];
+        for (int i = 0; i < ds.count(); i++) {
+            ds.imageInto(i, px, i * 108);
+            labels[i] = ds.label(i);
+        }
+        for (int j = 0; j < 108; j++) {
+            px[row * 108 + j] = (byte) ~px[row * 108 + j];
+        }
+        Path f = dir.resolve(name);
+        ArrowDatasets.write(ImageDataset.of(6, 6, 3, px, labels), f);
+        return f;
+    }
+
+    /**
+     * The trials are scored on the --val-limit rows of --data right after the training pool (rows 40..49 here),
+     * not on a test set: changing row 45 changes the study, changing row 55 (used by nothing) does not, and each
+     * record counts 10 images.
+     */
+    @Test
+    void trialsAreScoredOnValidationRowsHeldOutAfterTheTrainingPool() throws Exception {
+        String[] small = {"--repeats", "1", "--finalists", "0", "--generations", "0", "--population", "4",
+            "--trial-steps", "4"};
+        Path records = dir.resolve("val.jsonl");
+        CliRun base = CliRun.run(args(dir.resolve("val.json"), records, small));
+        assertEquals(0, base.exit(), base.err());
+        assertTrue(base.err().contains("4 steps and 10 validation images"), base.err());
+        assertTrue(Files.readAllLines(records).stream().allMatch(l -> l.contains("\"total\":10")));
+        List<String> unused = new ArrayList<>(List.of(small));
+        unused.addAll(List.of("--data", withRowChanged(55, "row55.arrow").toString()));
+        CliRun same = CliRun.run(args(dir.resolve("val.json"), dir.resolve("val55.jsonl"),
+                unused.toArray(String[]::new)));
+        assertEquals(study(base), study(same), "row 55 is neither training pool nor validation");
+        List<String> val = new ArrayList<>(List.of(small));
+        val.addAll(List.of("--data", withRowChanged(45, "row45.arrow").toString()));
+        CliRun other = CliRun.run(args(dir.resolve("val.json"), dir.resolve("val45.jsonl"),
+                val.toArray(String[]::new)));
+        assertTrue(!study(base).equals(study(other)), "row 45 is a validation image");
+        CliRun tooFew = CliRun.run(args(dir.resolve("val.json"), records, "--val-limit", "21"));
+        assertEquals(1, tooFew.exit());
+        assertTrue(tooFew.err().contains("fewer than the 61 asked for (training pool, then the --val-limit"
+                + " and --finalist-val-limit validation images"), tooFew.err());
+        assertEquals(2, CliRun.run(args(dir.resolve("val.json"), records, "--test-data", train.toString())).exit(),
+                "trials are never scored on a test set: the option is gone");
     }
 
     @Test
@@ -138,6 +197,15 @@ class SearchCommandTest {
         r = CliRun.run(args(out, records, "--rounding", "up"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--rounding must be one of"), r.err());
+        r = CliRun.run(args(out, records, "--shrink", "-1"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--shrink: must be a finite number of standard errors >= 0, got -1.0"), r.err());
+        r = CliRun.run(args(out, records, "--finalist-steps", "0"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--finalist-steps: must be >= 1"), r.err());
+        r = CliRun.run(args(out, records, "--finalist-val-limit", "21"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("fewer than the 61 asked for"), r.err());
         r = CliRun.run(args(out, records, "--budget-sram", "10"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--budget-sram: no scheme fits 10 B"), r.err());

@@ -16,13 +16,14 @@ import java.util.function.IntUnaryOperator;
  * What a contribution analysis measures ({@code TTE-FACTS.md} §F.4) and how each trial fine-tunes.
  *
  * <p>Every trial starts from the same forward graph (head included), trains {@code steps} images with batch 1 and
- * the compiled int8 step, then counts the correct predictions on the first {@code testImages} test images. Repeat
- * {@code r} uses seed {@code seed + r} for both the order of its training images (the first {@code steps} of a
- * seeded shuffle of the training pool, reshuffled each time the pool is used up) and the stochastic rounding, so
- * within a repeat every trial sees the same images in the same order: the gains are paired differences.
+ * the compiled int8 step, then counts the correct predictions on the first {@code validationImages} validation
+ * images: images held out from the training data, never the test images a final comparison uses (choosing the best
+ * of many noisy trials on the test set would fit the test set). Repeat {@code r} uses seed {@code seed + r} for
+ * both the order of its training images (the first {@code steps} of a seeded shuffle of the training pool,
+ * reshuffled each time the pool is used up) and the stochastic rounding, so within a repeat every trial sees the same images in the same order: the gains are paired differences.
  *
  * @param steps training steps (images) per trial
- * @param testImages test images per trial (the first N of the test set)
+ * @param validationImages validation images per trial (the first N of the validation set)
  * @param repeats trials per measurement, with seeds {@code seed .. seed + repeats - 1}; gains are their mean
  * @param seed first seed
  * @param lr learning rate of weights and the head
@@ -36,7 +37,7 @@ import java.util.function.IntUnaryOperator;
  * @param layers TTE indices of the convs whose weights are measured, all inside the base window
  * @param ratios the channel ratios measured for each layer, each in (0, 1]
  */
-public record AnalysisSettings(int steps, int testImages, int repeats, long seed, float lr, float biasLr,
+public record AnalysisSettings(int steps, int validationImages, int repeats, long seed, float lr, float biasLr,
                                String rounding, boolean qas, ChannelSelection.Rule rule, List<Integer> biasWindows,
                                int baseWindow, List<Integer> layers, List<Double> ratios) {
 
@@ -44,16 +45,18 @@ public record AnalysisSettings(int steps, int testImages, int repeats, long seed
     public static final List<Double> PAPER_RATIOS = List.of(0.125, 0.25, 0.5, 1.0);
     /** Default training steps per trial. */
     public static final int DEFAULT_STEPS = 200;
-    /** Default test images per trial. */
-    public static final int DEFAULT_TEST_IMAGES = 200;
+    /** Default validation images per trial. */
+    public static final int DEFAULT_VALIDATION_IMAGES = 200;
+    /** Default repeats (seeds) per measurement: two give each gain a standard error. */
+    public static final int DEFAULT_REPEATS = 2;
 
     /** Validates and copies. */
     public AnalysisSettings {
         if (steps < 1) {
             throw new IllegalArgumentException("trial steps must be >= 1, got " + steps);
         }
-        if (testImages < 1) {
-            throw new IllegalArgumentException("test images per trial must be >= 1, got " + testImages);
+        if (validationImages < 1) {
+            throw new IllegalArgumentException("validation images per trial must be >= 1, got " + validationImages);
         }
         if (repeats < 1) {
             throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
@@ -87,15 +90,15 @@ public record AnalysisSettings(int steps, int testImages, int repeats, long seed
      * every conv, every conv's weight at the paper's four ratios over the all-biases baseline, one repeat, seed 0,
      * the defaults of {@code tinytrain finetune} (lr 0.001, QAS, stochastic rounding), channels by magnitude.
      */
-    public static AnalysisSettings defaults(int convs, int steps, int testImages) {
-        return forWindow(convs, convs, steps, testImages);
+    public static AnalysisSettings defaults(int convs, int steps, int validationImages) {
+        return forWindow(convs, convs, steps, validationImages);
     }
 
     /**
      * As {@link #defaults} but measuring only the last {@code baseWindow} convs: bias windows 1, 2, 4, ...,
      * {@code baseWindow}, and the weights of the convs inside it.
      */
-    public static AnalysisSettings forWindow(int convs, int baseWindow, int steps, int testImages) {
+    public static AnalysisSettings forWindow(int convs, int baseWindow, int steps, int validationImages) {
         if (baseWindow < 1 || baseWindow > convs) {
             throw new IllegalArgumentException("the bias window must be in [1, " + convs + "], got " + baseWindow);
         }
@@ -108,19 +111,19 @@ public record AnalysisSettings(int steps, int testImages, int repeats, long seed
         for (int i = convs - baseWindow; i < convs; i++) {
             layers.add(i);
         }
-        return new AnalysisSettings(steps, testImages, 1, 0, 1e-3f, 1e-3f, "stochastic", true,
+        return new AnalysisSettings(steps, validationImages, 1, 0, 1e-3f, 1e-3f, "stochastic", true,
                 ChannelSelection.Rule.MAGNITUDE, windows, baseWindow, layers, PAPER_RATIOS);
     }
 
     /** The same settings with other repeats and seed. */
     public AnalysisSettings withRepeats(int newRepeats, long newSeed) {
-        return new AnalysisSettings(steps, testImages, newRepeats, newSeed, lr, biasLr, rounding, qas, rule,
+        return new AnalysisSettings(steps, validationImages, newRepeats, newSeed, lr, biasLr, rounding, qas, rule,
                 biasWindows, baseWindow, layers, ratios);
     }
 
     /** The same settings with other training options. */
     public AnalysisSettings withTraining(float newLr, float newBiasLr, String newRounding, boolean newQas) {
-        return new AnalysisSettings(steps, testImages, repeats, seed, newLr, newBiasLr, newRounding, newQas, rule,
+        return new AnalysisSettings(steps, validationImages, repeats, seed, newLr, newBiasLr, newRounding, newQas, rule,
                 biasWindows, baseWindow, layers, ratios);
     }
 
@@ -168,12 +171,12 @@ public record AnalysisSettings(int steps, int testImages, int repeats, long seed
      * records of a smaller one).
      *
      * @param modelSha256 digest of the forward graph, head included
-     * @param dataSha256 digest of the training pool and the test images
+     * @param dataSha256 digest of the training pool and the validation images
      */
     public String studyKey(String modelSha256, String dataSha256) {
-        String canonical = String.format(Locale.ROOT, "tinytrain-contribution/1|model=%s|data=%s|steps=%d|test=%d"
+        String canonical = String.format(Locale.ROOT, "tinytrain-contribution/1|model=%s|data=%s|steps=%d|val=%d"
                         + "|seed=%d|lr=%s|biasLr=%s|rounding=%s|qas=%s|rule=%s", modelSha256, dataSha256, steps,
-                testImages, seed, Float.toString(lr), Float.toString(biasLr), rounding, qas, rule.jsonName());
+                validationImages, seed, Float.toString(lr), Float.toString(biasLr), rounding, qas, rule.jsonName());
         return sha256(canonical.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 

@@ -13,6 +13,7 @@ import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.json.IrJson;
 import dev.tinytrain.planner.MemoryPlan;
+import dev.tinytrain.pruning.SparseUpdatePolicy;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -40,7 +41,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ContributionAnalysis {
     private final Graph forward;
     private final PreparedImages trainPool;
-    private final PreparedImages test;
+    private final PreparedImages validation;
+    private final PreparedImages allValidation;
     private final AnalysisSettings settings;
     private final String modelSha256;
     private final String dataSha256;
@@ -50,12 +52,14 @@ public final class ContributionAnalysis {
     /**
      * @param forward the forward graph with its transfer head (every trial starts from it)
      * @param trainPool the training images trials draw from (preprocessed)
-     * @param test the test images; the first {@link AnalysisSettings#testImages()} are evaluated
+     * @param validation the validation images, held out from the training data (not the test set of the final
+     *     comparison); the trials evaluate the first {@link AnalysisSettings#validationImages()}, a
+     *     {@linkplain #measure finalist's measurement} as many as it asks for
      * @param settings what to measure
-     * @throws IllegalArgumentException when there are fewer test images than asked for, or the settings name a
+     * @throws IllegalArgumentException when there are fewer validation images than asked for, or the settings name a
      *     layer or window the model does not have
      */
-    public ContributionAnalysis(Graph forward, PreparedImages trainPool, PreparedImages test,
+    public ContributionAnalysis(Graph forward, PreparedImages trainPool, PreparedImages validation,
                                 AnalysisSettings settings) {
         this.forward = forward;
         this.settings = settings;
@@ -63,9 +67,9 @@ public final class ContributionAnalysis {
         this.weightChannels = forward.nodes().stream().filter(n -> n.op() instanceof Conv2d)
                 .mapToInt(n -> n.inputs().get(1).type().shape().dim(3)).toArray();
         this.convs = weightChannels.length;
-        if (test.count() < settings.testImages()) {
-            throw new IllegalArgumentException("test images: " + test.count() + " given, fewer than the "
-                    + settings.testImages() + " each trial evaluates");
+        if (validation.count() < settings.validationImages()) {
+            throw new IllegalArgumentException("validation images: " + validation.count() + " given, fewer than the "
+                    + settings.validationImages() + " each trial evaluates");
         }
         if (settings.biasWindows().get(settings.biasWindows().size() - 1) > convs) {
             throw new IllegalArgumentException("bias windows " + settings.biasWindows() + " exceed the " + convs
@@ -78,9 +82,11 @@ public final class ContributionAnalysis {
             }
         }
         this.trainPool = trainPool;
-        this.test = settings.testImages() == test.count() ? test : firstImages(test, settings.testImages());
+        this.validation = settings.validationImages() == validation.count() ? validation
+                : firstImages(validation, settings.validationImages());
         this.modelSha256 = AnalysisSettings.sha256(IrJson.write(forward).getBytes(StandardCharsets.UTF_8));
-        this.dataSha256 = digest(trainPool, this.test);
+        this.allValidation = validation;
+        this.dataSha256 = digest(trainPool, this.validation);
     }
 
     /** The study key every record of this analysis carries. */
@@ -94,13 +100,14 @@ public final class ContributionAnalysis {
     }
 
     /**
-     * Runs every trial that {@code log} does not hold yet, on {@code threads} threads, and returns the table.
+     * Runs every trial that {@code log} does not hold yet, on {@code threads} threads, and returns the measured
+     * contributions with their standard errors.
      *
      * @throws IllegalStateException when a trial fails (its cause attached); finished trials stay recorded
      */
-    public ContributionTable run(TrialLog log, int threads, AnalysisListener listener) {
+    public ContributionEstimates run(TrialLog log, int threads, AnalysisListener listener) {
         runShard(log, threads, listener, 0, 1);
-        return ContributionTable.of(convs, settings, l -> weightChannels[l], study(), log);
+        return ContributionEstimates.of(convs, settings, l -> weightChannels[l], study(), log);
     }
 
     /**
@@ -169,32 +176,59 @@ public final class ContributionAnalysis {
 
     /** Runs one trial (on the calling thread) and returns its record, without logging it. */
     public TrialRecord runTrial(String study, TrialSpec spec) {
+        Tuned t = fineTune(spec.policy(settings.rule()), spec.id(), settings.steps(), spec.repeat(), validation);
+        FinetuneResult r = t.result();
+        return new TrialRecord(study, spec, r.last().correct(), r.last().total(), r.epochMeanLoss()[0],
+                r.nonFiniteLosses(), t.compiled().report().sramTotalBytes(), t.compileNanos() / 1_000_000,
+                r.trainNanos() / 1_000_000, r.evalNanos() / 1_000_000);
+    }
+
+    /**
+     * Validation accuracy (%) of a whole scheme after a fine-tune of {@code steps} images (on the calling thread):
+     * the same start, training order of repeat {@code repeat} and rounding as the trials, only longer, scored on the
+     * first {@code validationImages} validation images (at least the trials', at most those given). This is how the
+     * search's finalists are re-measured ({@link FrontRemeasurement}).
+     */
+    public double measure(SparseUpdatePolicy policy, int steps, int repeat, int validationImages) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        }
+        if (validationImages < 1 || validationImages > allValidation.count()) {
+            throw new IllegalArgumentException("validation images of a measurement must be in [1, "
+                    + allValidation.count() + "] (those given), got " + validationImages);
+        }
+        PreparedImages scored = validationImages == allValidation.count() ? allValidation
+                : firstImages(allValidation, validationImages);
+        return fineTune(policy, "finalist", steps, repeat, scored).result().last().testAccuracy();
+    }
+
+    private record Tuned(CompiledModel compiled, long compileNanos, FinetuneResult result) {
+    }
+
+    private Tuned fineTune(SparseUpdatePolicy policy, String name, int steps, int repeat, PreparedImages scored) {
         long t0 = System.nanoTime();
-        CompileOptions options = new CompileOptions(spec.policy(settings.rule()), spec.id(),
-                settings.training(spec.repeat()), true, true, MemoryPlan.DEFAULT_ALIGNMENT);
+        CompileOptions options = new CompileOptions(policy, name, settings.training(repeat), true, true,
+                MemoryPlan.DEFAULT_ALIGNMENT);
         // the trial measures accuracy: no budget, the search checks memory against the target later
         CompiledModel compiled = Compiler.compileUnchecked(forward, Target.HOST, options);
         long compileNanos = System.nanoTime() - t0;
-        PreparedImages train = trainingImages(spec.repeat());
+        PreparedImages train = trainingImages(repeat, steps);
         int[] identity = new int[train.count()];
         for (int i = 0; i < identity.length; i++) {
             identity[i] = i;
         }
-        FinetuneResult r = Finetuner.run(compiled, train, test,
+        FinetuneResult r = Finetuner.run(compiled, train, scored,
                 new Finetuner.Plan(List.of(new TrainingOrder(identity)), 0, 1, false, false, 0, 1),
                 ProgressListener.NONE);
-        return new TrialRecord(study, spec, r.last().correct(), r.last().total(), r.epochMeanLoss()[0],
-                r.nonFiniteLosses(), compiled.report().sramTotalBytes(), compileNanos / 1_000_000,
-                r.trainNanos() / 1_000_000, r.evalNanos() / 1_000_000);
+        return new Tuned(compiled, compileNanos, r);
     }
 
     /**
      * The training images of repeat {@code r}, in the order trained: the first {@code steps} of seeded shuffles
      * (seed {@code seed + r}) of the training pool, one shuffle per pass over it.
      */
-    PreparedImages trainingImages(int r) {
+    PreparedImages trainingImages(int r, int steps) {
         int n = trainPool.count();
-        int steps = settings.steps();
         List<TrainingOrder> passes = TrainingOrder.seededEpochs(n, settings.seed() + r, (steps + n - 1) / n);
         byte[][] images = new byte[steps][];
         int[] labels = new int[steps];
@@ -216,15 +250,15 @@ public final class ContributionAnalysis {
         return PreparedImages.of(images, labels);
     }
 
-    /** SHA-256 over the training pool then the test images: count, then each image's bytes and label. */
-    static String digest(PreparedImages train, PreparedImages test) {
+    /** SHA-256 over the training pool then the validation images: count, then each image's bytes and label. */
+    static String digest(PreparedImages train, PreparedImages validation) {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        for (PreparedImages p : List.of(train, test)) {
+        for (PreparedImages p : List.of(train, validation)) {
             md.update(ByteBuffer.allocate(4).putInt(p.count()).array());
             for (int i = 0; i < p.count(); i++) {
                 md.update(p.image(i));

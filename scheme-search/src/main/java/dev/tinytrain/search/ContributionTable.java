@@ -6,17 +6,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import java.util.function.IntUnaryOperator;
 
 /**
  * What a contribution analysis found (MAG eq. 5's terms), in accuracy points (percent):
  * {@code Δacc_b[:k]}, the gain of training the biases of the last k convs over the head only, and
  * {@code Δacc_{W_i,r}}, the gain of additionally training the weight of conv i at channel ratio r over the biases
- * of the base window. Each is the mean over the repeats of paired differences.
+ * of the base window: the measured means ({@link ContributionEstimates}) after {@link Shrinkage}.
  *
  * @param convs backbone convs of the model
  * @param baseWindow the bias window the weight gains are measured over
- * @param headAccuracy mean test accuracy (%) when only the head trains
+ * @param headAccuracy mean validation accuracy (%) when only the head trains
  * @param biasGain k → Δacc_b[:k], for the measured k
  * @param weightGain conv index → (ratio → Δacc_{W_i,r})
  */
@@ -91,58 +90,5 @@ public record ContributionTable(int convs, int baseWindow, double headAccuracy, 
             g += weightGain(w.getKey(), w.getValue());
         }
         return g;
-    }
-
-    /**
-     * The table of an analysis from its records.
-     *
-     * @param channels conv index → its weight's channel count (ratios keeping no channel were not measured)
-     * @param study the study key the records must carry
-     * @throws IllegalArgumentException naming the first trial without a record
-     */
-    public static ContributionTable of(int convs, AnalysisSettings s, IntUnaryOperator channels, String study,
-                                       TrialLog log) {
-        double[] head = new double[s.repeats()];
-        double headMean = 0;
-        for (int r = 0; r < s.repeats(); r++) {
-            head[r] = accuracy(log, study, TrialSpec.head(r));
-            headMean += head[r] / s.repeats();
-        }
-        TreeMap<Integer, Double> bias = new TreeMap<>();
-        double[] base = new double[s.repeats()];
-        for (int k : s.biasWindows()) {
-            double sum = 0;
-            for (int r = 0; r < s.repeats(); r++) {
-                double a = accuracy(log, study, TrialSpec.bias(k, r));
-                sum += a - head[r];
-                if (k == s.baseWindow()) {
-                    base[r] = a;
-                }
-            }
-            bias.put(k, sum / s.repeats());
-        }
-        TreeMap<Integer, NavigableMap<Double, Double>> weights = new TreeMap<>();
-        for (int layer : s.layers()) {
-            TreeMap<Double, Double> byRatio = new TreeMap<>();
-            for (double ratio : s.ratios()) {
-                if (!AnalysisSettings.measures(ratio, channels.applyAsInt(layer))) {
-                    continue;
-                }
-                double sum = 0;
-                for (int r = 0; r < s.repeats(); r++) {
-                    sum += accuracy(log, study, TrialSpec.weight(s.baseWindow(), layer, ratio, r)) - base[r];
-                }
-                byRatio.put(ratio, sum / s.repeats());
-            }
-            if (!byRatio.isEmpty()) {
-                weights.put(layer, byRatio);
-            }
-        }
-        return new ContributionTable(convs, s.baseWindow(), headMean, bias, weights);
-    }
-
-    private static double accuracy(TrialLog log, String study, TrialSpec spec) {
-        return log.find(study, spec).orElseThrow(() -> new IllegalArgumentException("trial " + spec.id()
-                + " of study " + study + " has no record")).accuracy();
     }
 }

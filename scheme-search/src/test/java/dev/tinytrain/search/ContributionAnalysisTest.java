@@ -72,9 +72,9 @@ class ContributionAnalysisTest {
     void threadsGiveTheSameRecordsAsOneThread() {
         ContributionAnalysis a = analysis();
         TrialLog one = TrialLog.inMemory();
-        ContributionTable t1 = a.run(one, 1, AnalysisListener.NONE);
+        ContributionEstimates t1 = a.run(one, 1, AnalysisListener.NONE);
         TrialLog three = TrialLog.inMemory();
-        ContributionTable t3 = analysis().run(three, 3, AnalysisListener.NONE);
+        ContributionEstimates t3 = analysis().run(three, 3, AnalysisListener.NONE);
         assertSameOutcomes(one, three);
         assertEquals(t1, t3);
         assertEquals(a.trials().size(), one.records().size());
@@ -82,7 +82,7 @@ class ContributionAnalysisTest {
         double head = one.records().stream().filter(r -> r.spec().kind() == TrialSpec.Kind.HEAD)
                 .mapToDouble(TrialRecord::accuracy).average().orElseThrow();
         assertEquals(head, t1.headAccuracy(), 1e-9);
-        assertEquals(List.of(0, 1, 2), t1.layers());
+        assertEquals(List.of(0, 1, 2), List.copyOf(t1.weightGain().keySet()));
     }
 
     @Test
@@ -109,7 +109,7 @@ class ContributionAnalysisTest {
         TrialLog resumed = TrialLog.open(file);
         assertEquals(5, resumed.records().size());
         assertEquals(1, resumed.truncatedLines());
-        ContributionTable t;
+        ContributionEstimates t;
         try (resumed) {
             t = analysis().run(resumed, 2, new AnalysisListener() {
                 @Override
@@ -158,7 +158,7 @@ class ContributionAnalysisTest {
         Path merged = dir.resolve("records.jsonl");
         Files.writeString(merged, Files.readString(b) + Files.readString(a));
         AtomicInteger again = new AtomicInteger();
-        ContributionTable t = analysis().run(TrialLog.open(merged), 2, new AnalysisListener() {
+        ContributionEstimates t = analysis().run(TrialLog.open(merged), 2, new AnalysisListener() {
             @Override
             public void trialFinished(TrialRecord record, int finished, int toRun) {
                 again.incrementAndGet();

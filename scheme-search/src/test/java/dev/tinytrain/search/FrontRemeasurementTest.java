@@ -1,0 +1,81 @@
+package dev.tinytrain.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.tinytrain.ir.TinyGraphs;
+import dev.tinytrain.pruning.ChannelSelection;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** The finalists of the front are re-measured as whole schemes and the best measured is chosen. */
+class FrontRemeasurementTest {
+
+    private static ScoredScheme scored(int k, double gain, long sram, boolean feasible) {
+        return new ScoredScheme(new Scheme(8, k, new TreeMap<>()), gain, new SchemeCost(sram, 1, 0), feasible);
+    }
+
+    /** A front of 5 schemes, the last one over the SRAM budget. */
+    private static SearchResult result() {
+        List<ScoredScheme> front = List.of(scored(0, 0, 1000, true), scored(2, 3, 1200, true),
+                scored(4, 5, 1400, true), scored(6, 6, 1600, true), scored(8, 9, 1800, false));
+        return new SearchResult(front.get(3), front, 40, 3);
+    }
+
+    @Test
+    void theFinalistsAreTheBestPredictedSchemesOfTheFrontWithinTheBudget() {
+        List<ScoredScheme> f = FrontRemeasurement.finalists(result(), 3);
+        assertEquals(List.of(6, 4, 2), f.stream().map(s -> s.scheme().biasWindow()).toList());
+        assertEquals(4, FrontRemeasurement.finalists(result(), 10).size(), "the one over budget is not a finalist");
+        assertEquals(List.of(), FrontRemeasurement.finalists(result(), 0));
+    }
+
+    @Test
+    void theBestMeasuredIsChosenNotTheBestPredicted() {
+        // measured accuracy by bias window and seed: window 4 is best on average though window 6 predicts more
+        Map<Integer, double[]> acc = Map.of(6, new double[] {70, 74}, 4, new double[] {75, 76},
+                2, new double[] {80, 60});
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        FrontRemeasurement.Result r = FrontRemeasurement.run(FrontRemeasurement.finalists(result(), 3), 2, 3,
+                (s, repeat) -> acc.get(s.biasWindow())[repeat],
+                (f, repeat, a) -> calls.add(f.scheme().biasWindow() + "#" + repeat));
+        assertEquals(4, r.chosen().candidate().scheme().biasWindow());
+        assertEquals(75.5, r.chosen().mean(), 1e-12);
+        assertEquals(0.5, r.chosen().stdErr(), 1e-12);
+        assertEquals(List.of(6, 4, 2), r.measured().stream().map(m -> m.candidate().scheme().biasWindow()).toList());
+        assertEquals(List.of(70.0, 74.0), r.measured().get(0).accuracies(), "in seed order on any thread");
+        assertEquals(6, calls.size());
+        // equal means: the cheaper one
+        FrontRemeasurement.Result tie = FrontRemeasurement.run(FrontRemeasurement.finalists(result(), 3), 1, 1,
+                (s, repeat) -> 50, FrontRemeasurement.Listener.NONE);
+        assertEquals(2, tie.chosen().candidate().scheme().biasWindow());
+        assertThrows(IllegalArgumentException.class, () -> FrontRemeasurement.run(List.of(), 1, 1, (s, r0) -> 0,
+                FrontRemeasurement.Listener.NONE));
+        assertThrows(IllegalArgumentException.class, () -> new FrontRemeasurement.Settings(1, 0, 1, 10));
+    }
+
+    /**
+     * On the tiny model: a finalist's measurement is the compiled step fine-tuned on the trials' images and seed,
+     * so measuring a trial's scheme for the trial's steps gives the trial's accuracy, and longer is another run.
+     */
+    @Test
+    void aMeasurementIsATrialOfTheWholeScheme() {
+        ContributionAnalysis a = ContributionAnalysisTest.analysis();
+        TrialSpec spec = TrialSpec.weight(3, 1, 0.5, 1);
+        TrialRecord trial = a.runTrial(a.study(), spec);
+        Scheme s = new Scheme(3, 3, new TreeMap<>(Map.of(1, 0.5)));
+        String model = TinyGraphs.withHead().name();
+        assertEquals(trial.accuracy(), a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, model), 30, 1, 20),
+                1e-12);
+        double longer = a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, model), 90, 1, 10);
+        assertEquals(0, longer * 10 / 100 % 1, 1e-9, "scored on 10 images");
+        assertThrows(IllegalArgumentException.class, () -> a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE,
+                model), 0, 0, 20));
+        assertThrows(IllegalArgumentException.class, () -> a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE,
+                model), 30, 0, 21), "only 20 validation images were given");
+    }
+}
