@@ -102,37 +102,32 @@ final class CBandRegion {
      * ({@code [group][k_h][k_w][n]}, as the JVM's {@code FastExpandDepthwise} slices it).
      */
     private static String fusedInitializer(CEmitContext c, Node n, BandRegion region, int i, List<Value> tensors) {
-        BandRegion.Layer l = region.layers().get(i);
-        BandRegion.Expansion e = l.expansion().orElseThrow();
-        Conv2d dw = (Conv2d) l.op();
-        Value x = tensors.get(l.tensors().get(0));
-        Value mid = region.expandedTensor(i, tensors, n.inputs());
-        Value y = tensors.get(i + 1);
-        Value ew = n.inputs().get(e.params().get(0));
-        Value dww = n.inputs().get(l.params().get(0));
-        byte[] dwValues = c.constantWeight(dww).orElseThrow(() -> new IllegalStateException("band layer '"
-                + l.name() + "' has a trained depthwise weight %" + dww.name()));
-        if (c.splitWeight(ew) || c.constantWeight(ew).isEmpty()) {
-            throw new IllegalStateException("fused expansion '" + e.name() + "' has a trained weight %" + ew.name());
+        BandRegion.FusedValues f = region.fusedValues(i, tensors, n.inputs());
+        byte[] dwValues = c.constantWeight(f.dwWeight()).orElseThrow(() -> new IllegalStateException("band layer '"
+                + region.layers().get(i).name() + "' has a trained depthwise weight %" + f.dwWeight().name()));
+        if (c.splitWeight(f.expWeight()) || c.constantWeight(f.expWeight()).isEmpty()) {
+            throw new IllegalStateException("fused expansion '" + f.expansion().name() + "' has a trained weight %"
+                    + f.expWeight().name());
         }
-        Quantization xq = x.type().requireQuantization(x.name());
-        Quantization mq = mid.type().requireQuantization(mid.name());
-        int inC = x.type().shape().dim(3);
-        int channels = y.type().shape().dim(3);
-        int kH = Conv2d.kernelHeight(dww);
-        int kW = Conv2d.kernelWidth(dww);
-        float[] expEff = Conv2d.effectiveScales(xq.scale(), ew.type().requireQuantization(ew.name()).scalesAsFloats(),
-                e.op().output().scale());
-        float[] dwEff = Conv2d.effectiveScales(mq.scale(), dww.type().requireQuantization(dww.name()).scalesAsFloats(),
-                dw.output().scale());
-        return "{" + String.join(", ", COpEmitters.i(x.type().shape().dim(2)), COpEmitters.i(inC),
-                COpEmitters.i(xq.zeroPoint()), c.weight(ew),
-                COpEmitters.zeroPointTimesWeightSums(c, ew, xq.zeroPoint(), inC),
-                c.biasArgs(n.inputs().get(e.params().get(1))), c.floats(expEff), COpEmitters.i(mq.zeroPoint()),
-                c.int8s(regrouped(dwValues, kH * kW, channels, e.group())), COpEmitters.i(kH), COpEmitters.i(kW),
-                COpEmitters.i(dw.stride()), COpEmitters.i(dw.padLeft()), c.biasArgs(n.inputs().get(l.params().get(1))),
-                c.floats(dwEff), COpEmitters.i(dw.output().zeroPoint()), COpEmitters.i(y.type().shape().dim(2)),
-                COpEmitters.i(channels), COpEmitters.i(e.group())) + "}";
+        Quantization xq = f.input().type().requireQuantization(f.input().name());
+        Quantization mq = f.expanded().type().requireQuantization(f.expanded().name());
+        int inC = f.input().type().shape().dim(3);
+        int channels = f.output().type().shape().dim(3);
+        int kH = Conv2d.kernelHeight(f.dwWeight());
+        int kW = Conv2d.kernelWidth(f.dwWeight());
+        float[] expEff = Conv2d.effectiveScales(xq.scale(), f.expWeight().type().requireQuantization(
+                f.expWeight().name()).scalesAsFloats(), f.expansion().op().output().scale());
+        float[] dwEff = Conv2d.effectiveScales(mq.scale(), f.dwWeight().type().requireQuantization(
+                f.dwWeight().name()).scalesAsFloats(), f.depthwise().output().scale());
+        return "{" + String.join(", ", COpEmitters.i(f.input().type().shape().dim(2)), COpEmitters.i(inC),
+                COpEmitters.i(xq.zeroPoint()), c.weight(f.expWeight()),
+                COpEmitters.zeroPointTimesWeightSums(c, f.expWeight(), xq.zeroPoint(), inC), c.biasArgs(f.expBias()),
+                c.floats(expEff), COpEmitters.i(mq.zeroPoint()),
+                c.int8s(regrouped(dwValues, kH * kW, channels, f.expansion().group())), COpEmitters.i(kH),
+                COpEmitters.i(kW), COpEmitters.i(f.depthwise().stride()), COpEmitters.i(f.depthwise().padLeft()),
+                c.biasArgs(f.dwBias()), c.floats(dwEff), COpEmitters.i(f.depthwise().output().zeroPoint()),
+                COpEmitters.i(f.output().type().shape().dim(2)), COpEmitters.i(channels),
+                COpEmitters.i(f.expansion().group())) + "}";
     }
 
     /** A depthwise weight {@code [taps][channels]} regrouped per group of {@code group} channels. */

@@ -57,25 +57,19 @@ final class BandRegionEmitter {
 
     /** The constants of band layer {@code i} of {@code n}, a depthwise conv with its expansion fused in. */
     static ExpandDepthwise expandDepthwise(EmitContext c, Node n, BandRegion region, int i, List<Value> tensors) {
-        BandRegion.Layer l = region.layers().get(i);
-        BandRegion.Expansion e = l.expansion().orElseThrow();
-        Conv2d dw = (Conv2d) l.op();
-        Value x = tensors.get(l.tensors().get(0));
-        Value mid = region.expandedTensor(i, tensors, n.inputs());
-        Value y = tensors.get(i + 1);
-        Value ew = n.inputs().get(e.params().get(0));
-        Value dww = n.inputs().get(l.params().get(0));
-        Quantization xq = quantization(x);
-        Quantization mq = quantization(mid);
-        Shape xs = x.type().shape();
-        Shape ys = y.type().shape();
-        return new ExpandDepthwise(xs.dim(1), xs.dim(2), xs.dim(3), xq.zeroPoint(), (byte[]) c.parameterArray(ew),
-                (float[]) c.parameterArray(n.inputs().get(e.params().get(1))),
-                Requant.effectiveScales(xq.scale(), ew.type().requireQuantization(ew.name()).scalesAsFloats(),
-                        e.op().output().scale()), mq.zeroPoint(), (byte[]) c.parameterArray(dww),
-                Conv2d.kernelHeight(dww), Conv2d.kernelWidth(dww), dw.stride(), dw.padTop(), dw.padLeft(),
-                (float[]) c.parameterArray(n.inputs().get(l.params().get(1))),
-                Requant.effectiveScales(mq.scale(), dww.type().requireQuantization(dww.name()).scalesAsFloats(),
+        BandRegion.FusedValues f = region.fusedValues(i, tensors, n.inputs());
+        Quantization xq = quantization(f.input());
+        Quantization mq = quantization(f.expanded());
+        Shape xs = f.input().type().shape();
+        Shape ys = f.output().type().shape();
+        Conv2d dw = f.depthwise();
+        return new ExpandDepthwise(xs.dim(1), xs.dim(2), xs.dim(3), xq.zeroPoint(),
+                (byte[]) c.parameterArray(f.expWeight()), (float[]) c.parameterArray(f.expBias()),
+                Requant.effectiveScales(xq.scale(), quantization(f.expWeight()).scalesAsFloats(),
+                        f.expansion().op().output().scale()), mq.zeroPoint(), (byte[]) c.parameterArray(f.dwWeight()),
+                Conv2d.kernelHeight(f.dwWeight()), Conv2d.kernelWidth(f.dwWeight()), dw.stride(), dw.padTop(),
+                dw.padLeft(), (float[]) c.parameterArray(f.dwBias()),
+                Requant.effectiveScales(mq.scale(), quantization(f.dwWeight()).scalesAsFloats(),
                         dw.output().scale()), dw.output().zeroPoint(), ys.dim(1), ys.dim(2), ys.dim(3));
     }
 

@@ -472,7 +472,7 @@ public record BandProgram(List<BandLayer> layers, int inHeight, int inRowBytes, 
                 checkBytes(s, w, holds[w.tensor()], owner);
             }
             int o = c.layer() + 1;
-            if (o < n && l.kind() == BandLayer.Kind.CONV && bufferOffsets[o] < bufferOffsets[l.inputs().get(0)]
+            if (o < n && l.kind() == BandLayer.Kind.CONV && bufferOffsets[o] <= bufferOffsets[l.inputs().get(0)]
                     && bufferOffsets[o] + rowBytes(o) > bufferOffsets[l.inputs().get(0)]
                     && bufferOffsets[l.inputs().get(0)] - bufferOffsets[o] < l.inPlaceLead()) {
                 throw new IllegalStateException("band step " + s + ": layer " + c.layer() + " writes over its input"

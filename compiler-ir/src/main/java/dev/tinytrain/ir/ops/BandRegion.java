@@ -184,6 +184,33 @@ public record BandRegion(List<Layer> layers, int bandRows) implements Op {
         return new Value(e.name(), e.op().inferTypes(node + "/" + e.name(), operands).get(0));
     }
 
+    /**
+     * The values a fused layer is lowered from (the same in every backend).
+     *
+     * @param expansion the fused expansion
+     * @param depthwise the depthwise conv
+     * @param input the expansion's input (a region tensor)
+     * @param expanded the expanded tensor, never stored whole
+     * @param output the depthwise conv's output (a region tensor)
+     * @param expWeight the expansion's weight
+     * @param expBias its bias
+     * @param dwWeight the depthwise weight
+     * @param dwBias its bias
+     */
+    public record FusedValues(Expansion expansion, Conv2d depthwise, Value input, Value expanded, Value output,
+                              Value expWeight, Value expBias, Value dwWeight, Value dwBias) {
+    }
+
+    /** The values of fused layer {@code i} on the region's tensors and operands {@code in}. */
+    public FusedValues fusedValues(int i, List<Value> tensors, List<Value> in) {
+        Layer l = layers.get(i);
+        Expansion e = l.expansion().orElseThrow(() -> new IllegalArgumentException("band layer '" + l.name()
+                + "' has no fused expansion"));
+        return new FusedValues(e, (Conv2d) l.op(), tensors.get(l.tensors().get(0)), expandedTensor(i, tensors, in),
+                tensors.get(i + 1), in.get(e.params().get(0)), in.get(e.params().get(1)), in.get(l.params().get(0)),
+                in.get(l.params().get(1)));
+    }
+
     /** The expanded tensor of fused layer {@code i} (its expansion's output) on the region's tensors. */
     public Value expandedTensor(int i, List<Value> tensors, List<Value> in) {
         Layer l = layers.get(i);

@@ -78,6 +78,76 @@ class BandProgramTest {
         }
     }
 
+    /**
+     * Random inverted-residual chains whose depthwise convs may write over their inputs (random leads, output rows
+     * no wider than input rows): every program verifies byte by byte, none needs more workspace than without
+     * in-place layers, most take some, and moving an in-place output row closer to its input than its lead, or over
+     * a row a later step reads, fails verification.
+     */
+    @Test
+    void depthwiseLayersWriteOverTheirInputsDyingRows() {
+        Random r = new Random(1515);
+        int taken = 0;
+        int caught = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            int inH = 6 + r.nextInt(50);
+            List<BandLayer> inPlace = new ArrayList<>();
+            List<BandLayer> plain = new ArrayList<>();
+            int h = inH;
+            int blocks = 1 + r.nextInt(3);
+            int rowIn = 4 * (1 + r.nextInt(16));
+            for (int b = 0; b < blocks; b++) {
+                int k = 3 + 2 * r.nextInt(3);
+                int stride = 1 + r.nextInt(2);
+                int pad = (k - 1) / 2;
+                int outH = Math.max(1, (h + 2 * pad - k) / stride + 1);
+                int rowExp = 4 * (1 + r.nextInt(32));
+                int rowDw = stride == 1 ? rowExp : Math.max(1, rowExp / 2);
+                int lead = r.nextInt(rowDw + 1);
+                for (List<BandLayer> l : List.of(inPlace, plain)) {
+                    l.add(BandLayer.conv(l.size(), 1, 1, 0, h, rowExp));
+                    l.add(l == inPlace ? BandLayer.depthwise(l.size(), k, stride, pad, outH, rowDw, lead)
+                            : BandLayer.conv(l.size(), k, stride, pad, outH, rowDw));
+                    l.add(BandLayer.conv(l.size(), 1, 1, 0, outH, rowIn));
+                }
+                h = outH;
+            }
+            BandProgram p = BandProgram.of(inPlace, inH, rowIn, 1, 4);
+            BandProgram q = BandProgram.of(plain, inH, rowIn, 1, 4);
+            assertTrue(p.workspaceBytes() <= q.workspaceBytes());
+            if (p.inPlaceLayers().isEmpty()) {
+                continue;
+            }
+            taken++;
+            assertTrue(p.workspaceBytes() < q.workspaceBytes());
+            int d = p.inPlaceLayers().get(0);
+            int t = p.layers().get(d).inputs().get(0);
+            long[] offsets = p.bufferOffsets();
+            // the output row one byte closer to its input than its lead, or a row further into it (over rows the
+            // window still reads)
+            long[] closer = offsets.clone();
+            closer[d + 1] = offsets[t] - p.layers().get(d).inPlaceLead() + 1;
+            long[] over = offsets.clone();
+            over[d + 1] = offsets[t] + (long) p.rowBytes(t) * Math.min(1, p.capacityRows()[t] - 1);
+            for (long[] bad : List.of(closer, over)) {
+                if (bad[d + 1] == offsets[d + 1] || bad[d + 1] < 0
+                        || bad[d + 1] + p.rowBytes(d + 1) > p.workspaceBytes()) {
+                    continue;
+                }
+                BandProgram corrupt = new BandProgram(p.layers(), p.inHeight(), p.inRowBytes(), p.bandRows(),
+                        p.steps(), p.capacityRows(), bad, p.scratchOffsets(), p.scratchOutOffsets(),
+                        p.workspaceBytes());
+                if (bad == closer && p.layers().get(d).inPlaceLead() == 0) {
+                    continue;
+                }
+                assertThrows(IllegalStateException.class, corrupt::verify, "trial " + trial + " layer " + d);
+                caught++;
+            }
+        }
+        assertTrue(taken > 150, "programs with in-place layers: " + taken);
+        assertTrue(caught > 100, "corruptions caught: " + caught);
+    }
+
     @Test
     void inverted3x3BlockKeepsThreeExpandedRows() {
         // 1x1 expansion, 3x3 stride-1 depthwise, 1x1 projection, residual add with the block input (tensor 0)
