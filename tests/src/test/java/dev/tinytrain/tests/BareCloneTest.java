@@ -43,7 +43,7 @@ class BareCloneTest {
         assertTrue(r.output().contains("tinytrain memory report: model mcunet-5fps, scheme mcunet-99kb, target"
                 + " stm32f746"), r.output());
         assertTrue(r.output().contains("status: FITS stm32f746"), r.output());
-        assertTrue(r.output().matches("(?s).*arena\\s+69,124\\s.*"), r.output());
+        assertTrue(r.output().matches("(?s).*arena\\s+65,604\\s.*"), r.output());
         assertFalse(r.output().contains("SYNTHETIC"), r.output());
     }
 
