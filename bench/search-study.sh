@@ -140,7 +140,7 @@ table() {
         accs+=("$(jq -r .finalTestAccuracy "$f")"); losses+=("$(jq -r '.epochMeanLoss[0]' "$f")")
       done
       if [[ ${#accs[@]} -gt 0 ]]; then
-        list="$(printf '%s\n' "${accs[@]}" | awk '{printf "%s%.1f", NR>1?" ":"", $1}')"
+        list="$(printf '%s\n' "${accs[@]}" | awk '{printf "%s%.1f", (NR > 1 ? " " : ""), $1}')"
         mean="$(printf '%s\n' "${accs[@]}" | awk '{s+=$1} END {printf "%.2f", s/NR}')"
         loss="$(printf '%s\n' "${losses[@]}" | awk '{s+=$1} END {printf "%.4f", s/NR}')"
         printf '| %-14s | %-14s | %9s | %-14s | %-20s | %-22s | %-9s | %-7s | %-21s |\n' "$model" "$name" "$sram" \

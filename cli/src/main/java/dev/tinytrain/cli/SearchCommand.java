@@ -3,6 +3,7 @@ package dev.tinytrain.cli;
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.output.LoadedModel;
 import dev.tinytrain.compiler.output.ModelSource;
+import dev.tinytrain.compiler.output.SchemeSource;
 import dev.tinytrain.dataset.ImageDataset;
 import dev.tinytrain.dataset.Preprocessor;
 import dev.tinytrain.fileio.OutputFiles;
@@ -33,6 +34,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +42,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -181,6 +184,10 @@ final class SearchCommand implements Callable<Integer> {
             description = "validation images each finalist is scored on (the first --val-limit of them are the"
                     + " trials'; default: ${DEFAULT-VALUE})")
     int finalistValLimit;
+
+    @Option(names = "--compare", paramLabel = "SCHEME", description = "also re-measure this scheme (a preset name or"
+            + " a policy file) beside the finalists, as a reference: printed, never chosen (repeatable)")
+    List<String> compare = new ArrayList<>();
 
     @Option(names = "--budget-macs", paramLabel = "N", description = "also keep the step's backward MACs (beyond the"
             + " forward) at most N (default: no limit)")
@@ -340,8 +347,13 @@ final class SearchCommand implements Callable<Integer> {
             }
             String measuredText = "";
             if (finalists > 0) {
+                List<SparseUpdatePolicy> references = new ArrayList<>();
+                for (String c : compare) {
+                    references.add(SchemeSource.resolve(c, ModelInputs.cwd()).policy());
+                }
                 FrontRemeasurement.Result checked = remeasure(stdout, analysis, result, table, m.graph().name(),
                         finals);
+                compareReferences(stdout, analysis, memory, finals, references);
                 best = checked.chosen().candidate();
                 measuredText = String.format(Locale.ROOT, ", measured %.2f%% +- %.2f on the validation images",
                         checked.chosen().mean(), checked.chosen().stdErr());
@@ -431,6 +443,30 @@ final class SearchCommand implements Callable<Integer> {
     private static String gainText(Estimate g, Shrinkage rule) {
         return g.hasStdErr() ? String.format(Locale.ROOT, "%+.2f+-%.2f->%+.2f", g.mean(), g.stdErr(), rule.apply(g))
                 : String.format(Locale.ROOT, "%+.2f", g.mean());
+    }
+
+    /** Measures the {@code --compare} schemes as the finalists were (the same steps, seeds, images) and prints them. */
+    private void compareReferences(PrintWriter out, ContributionAnalysis analysis, CompilerMemory memory,
+                                   FrontRemeasurement.Settings finals, List<SparseUpdatePolicy> references) {
+        for (int i = 0; i < references.size(); i++) {
+            SparseUpdatePolicy p = references.get(i);
+            // the seeds in parallel (on the common pool), each a pure function of its seed: the same on any cores
+            double[] acc = IntStream.range(0, finals.repeats()).parallel().mapToDouble(r -> analysis.measure(p,
+                    finals.steps(), r, finals.validationImages())).toArray();
+            double mean = Arrays.stream(acc).average().orElseThrow();
+            double sd = 0;
+            for (double a : acc) {
+                sd += (a - mean) * (a - mean);
+            }
+            double se = acc.length < 2 ? 0 : Math.sqrt(sd / (acc.length - 1) / acc.length);
+            StringBuilder per = new StringBuilder();
+            Arrays.stream(acc).forEach(a -> per.append(String.format(Locale.ROOT, " %.2f", a)));
+            out.printf(Locale.ROOT, "= %12s  %8s  %9s  %7.2f%% +-%4.2f  --compare %s [%s]%n", String.format(Locale.ROOT,
+                    "%,d", memory.cost(p).sramTotalBytes()), "", "", mean, se, compare.get(i), per.toString().strip());
+        }
+        if (!references.isEmpty()) {
+            out.println("  (= a --compare reference, measured as the finalists, never chosen)");
+        }
     }
 
     /** Fine-tunes the finalists of the front on the validation images, prints the measurements, returns them. */

@@ -77,6 +77,16 @@ class SearchCommandTest {
         assertTrue(r.out().contains("finalists re-measured (20 steps, seeds 0..1, 15 validation images)"), r.out());
         assertTrue(r.out().contains("measured mean +- standard error -> used by the search"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("*")), "the chosen finalist is marked: " + r.out());
+        // a reference measured as the finalists: the chosen finalist's measurement printed again as a reference
+        Path chosen = dir.resolve("chosen-copy.json");
+        Files.copy(out, chosen, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        CliRun cmp = CliRun.run(args(dir.resolve("scheme2.json"), records, "--compare", chosen.toString()));
+        assertEquals(0, cmp.exit(), cmp.err());
+        String star = cmp.out().lines().filter(l -> l.startsWith("*")).findFirst().orElseThrow();
+        String ref = cmp.out().lines().filter(l -> l.startsWith("=")).findFirst().orElseThrow();
+        String measured = star.substring(star.indexOf('%', star.indexOf('%') + 1) - 6).split("%")[0].strip();
+        assertTrue(ref.contains(measured + "% +-"), "the same scheme measures the same: " + star + " / " + ref);
+        assertTrue(ref.endsWith("]") && ref.contains("--compare " + chosen), ref);
         PolicyJson.read(out); // a valid policy file
         long lines = Files.readAllLines(records).size();
         assertTrue(lines > 10, lines + " records");
