@@ -2533,6 +2533,22 @@ static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, f
 #define TT_NOINLINE
 #endif
 
+/* The 16 float accumulators aJQ of a 4 x 4 block, from +0, and their copy to a[4J + Q]. */
+#define TT__ACC16                                                                                                  \
+    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;          \
+    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f
+#define TT__ACC16_OUT(a)                                                                                           \
+    do {                                                                                                           \
+        (a)[0] = a00, (a)[1] = a01, (a)[2] = a02, (a)[3] = a03, (a)[4] = a10, (a)[5] = a11, (a)[6] = a12;          \
+        (a)[7] = a13, (a)[8] = a20, (a)[9] = a21, (a)[10] = a22, (a)[11] = a23, (a)[12] = a30, (a)[13] = a31;      \
+        (a)[14] = a32, (a)[15] = a33;                                                                              \
+    } while (0)
+/* Four pointers one step on. */
+#define TT__ADVANCE4(p0, p1, p2, p3, by)                                                                           \
+    do {                                                                                                           \
+        (p0) += (by), (p1) += (by), (p2) += (by), (p3) += (by);                                                    \
+    } while (0)
+
 /*
  * The 16 dot products a[4j + q] = sum over k < n ascending of v_j[k] * g_q[k], from +0, of four float rows v_j =
  * v + j * v_stride bytes and four float rows g[q]: each product rounded, then added (tt__mla). Out of line with its
@@ -2543,8 +2559,7 @@ static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const 
 {
     const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
     const int8_t *g0 = g[0], *g1 = g[1], *g2 = g[2], *g3 = g[3];
-    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
-    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+    TT__ACC16;
     int32_t k = 0;
 #define TT__DOT4X4_STEP(off)                                                                                       \
     do {                                                                                                           \
@@ -2574,43 +2589,16 @@ static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const 
         TT__DOT4X4_STEP(4);
         TT__DOT4X4_STEP(8);
         TT__DOT4X4_STEP(12);
-        v0 += 16;
-        v1 += 16;
-        v2 += 16;
-        v3 += 16;
-        g0 += 16;
-        g1 += 16;
-        g2 += 16;
-        g3 += 16;
+        TT__ADVANCE4(v0, v1, v2, v3, 16);
+        TT__ADVANCE4(g0, g1, g2, g3, 16);
     }
     for (; k < n; k++) {
         TT__DOT4X4_STEP(0);
-        v0 += 4;
-        v1 += 4;
-        v2 += 4;
-        v3 += 4;
-        g0 += 4;
-        g1 += 4;
-        g2 += 4;
-        g3 += 4;
+        TT__ADVANCE4(v0, v1, v2, v3, 4);
+        TT__ADVANCE4(g0, g1, g2, g3, 4);
     }
 #undef TT__DOT4X4_STEP
-    a[0] = a00;
-    a[1] = a01;
-    a[2] = a02;
-    a[3] = a03;
-    a[4] = a10;
-    a[5] = a11;
-    a[6] = a12;
-    a[7] = a13;
-    a[8] = a20;
-    a[9] = a21;
-    a[10] = a22;
-    a[11] = a23;
-    a[12] = a30;
-    a[13] = a31;
-    a[14] = a32;
-    a[15] = a33;
+    TT__ACC16_OUT(a);
 }
 
 /* (1): the projection's input-gradient planes of channels c0 .. c0+n-1,
@@ -2879,25 +2867,13 @@ static TT_NOINLINE void tt__add_terms4x4(const int8_t *v, int8_t *d, int32_t str
         TT__TERMS4X4_STEP(4);
         TT__TERMS4X4_STEP(8);
         TT__TERMS4X4_STEP(12);
-        v0 += 16;
-        v1 += 16;
-        v2 += 16;
-        v3 += 16;
-        d0 += 16;
-        d1 += 16;
-        d2 += 16;
-        d3 += 16;
+        TT__ADVANCE4(v0, v1, v2, v3, 16);
+        TT__ADVANCE4(d0, d1, d2, d3, 16);
     }
     for (; i < n; i++) {
         TT__TERMS4X4_STEP(0);
-        v0 += 4;
-        v1 += 4;
-        v2 += 4;
-        v3 += 4;
-        d0 += 4;
-        d1 += 4;
-        d2 += 4;
-        d3 += 4;
+        TT__ADVANCE4(v0, v1, v2, v3, 4);
+        TT__ADVANCE4(d0, d1, d2, d3, 4);
     }
 #undef TT__TERMS4X4_STEP
 }
@@ -2960,8 +2936,7 @@ static TT_NOINLINE void tt__x_dot4x4_f32(const int8_t *x, int32_t x_stride, int3
                                          int32_t v_stride, int32_t n, float a[16])
 {
     const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
-    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
-    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+    TT__ACC16;
     int32_t p;
     for (p = 0; p < n; p++) {
         const float x0 = (float)((int32_t)x[0] - x_zero), x1 = (float)((int32_t)x[1] - x_zero);
@@ -2984,27 +2959,9 @@ static TT_NOINLINE void tt__x_dot4x4_f32(const int8_t *x, int32_t x_stride, int3
         a32 = tt__mla(a32, x3, y2);
         a33 = tt__mla(a33, x3, y3);
         x += x_stride;
-        v0 += 4;
-        v1 += 4;
-        v2 += 4;
-        v3 += 4;
+        TT__ADVANCE4(v0, v1, v2, v3, 4);
     }
-    a[0] = a00;
-    a[1] = a01;
-    a[2] = a02;
-    a[3] = a03;
-    a[4] = a10;
-    a[5] = a11;
-    a[6] = a12;
-    a[7] = a13;
-    a[8] = a20;
-    a[9] = a21;
-    a[10] = a22;
-    a[11] = a23;
-    a[12] = a30;
-    a[13] = a31;
-    a[14] = a32;
-    a[15] = a33;
+    TT__ACC16_OUT(a);
 }
 
 /* (9): the expansion weight gradients of the group's n channels into the vector ([n][k]):
