@@ -2543,6 +2543,42 @@ static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, f
         (a)[7] = a13, (a)[8] = a20, (a)[9] = a21, (a)[10] = a22, (a)[11] = a23, (a)[12] = a30, (a)[13] = a31;      \
         (a)[14] = a32, (a)[15] = a33;                                                                              \
     } while (0)
+/* aJQ = aJQ + xJ * yQ for J, Q < 4 (tt__mla): the 16 products of a 4 x 4 block's step. */
+#define TT__MLA4X4()                                                                                               \
+    do {                                                                                                           \
+        a00 = tt__mla(a00, x0, y0);                                                                                \
+        a01 = tt__mla(a01, x0, y1);                                                                                \
+        a02 = tt__mla(a02, x0, y2);                                                                                \
+        a03 = tt__mla(a03, x0, y3);                                                                                \
+        a10 = tt__mla(a10, x1, y0);                                                                                \
+        a11 = tt__mla(a11, x1, y1);                                                                                \
+        a12 = tt__mla(a12, x1, y2);                                                                                \
+        a13 = tt__mla(a13, x1, y3);                                                                                \
+        a20 = tt__mla(a20, x2, y0);                                                                                \
+        a21 = tt__mla(a21, x2, y1);                                                                                \
+        a22 = tt__mla(a22, x2, y2);                                                                                \
+        a23 = tt__mla(a23, x2, y3);                                                                                \
+        a30 = tt__mla(a30, x3, y0);                                                                                \
+        a31 = tt__mla(a31, x3, y1);                                                                                \
+        a32 = tt__mla(a32, x3, y2);                                                                                \
+        a33 = tt__mla(a33, x3, y3);                                                                                \
+    } while (0)
+/* n steps from the counter's value (0), four per pass so that their loads use immediate offsets: STEP(byte offset)
+   for each, ADVANCE(bytes) after each pass. */
+#define TT__RUN4(k, n, STEP, ADVANCE)                                                                              \
+    do {                                                                                                           \
+        for (; (k) + 4 <= (n); (k) += 4) {                                                                         \
+            STEP(0);                                                                                               \
+            STEP(4);                                                                                               \
+            STEP(8);                                                                                               \
+            STEP(12);                                                                                              \
+            ADVANCE(16);                                                                                           \
+        }                                                                                                          \
+        for (; (k) < (n); (k)++) {                                                                                 \
+            STEP(0);                                                                                               \
+            ADVANCE(4);                                                                                            \
+        }                                                                                                          \
+    } while (0)
 /* Four pointers one step on. */
 #define TT__ADVANCE4(p0, p1, p2, p3, by)                                                                           \
     do {                                                                                                           \
@@ -2567,36 +2603,15 @@ static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const 
         const float x2 = tt__ldf(v2 + (off)), x3 = tt__ldf(v3 + (off));                                            \
         const float y0 = tt__ldf(g0 + (off)), y1 = tt__ldf(g1 + (off));                                            \
         const float y2 = tt__ldf(g2 + (off)), y3 = tt__ldf(g3 + (off));                                            \
-        a00 = tt__mla(a00, x0, y0);                                                                                \
-        a01 = tt__mla(a01, x0, y1);                                                                                \
-        a02 = tt__mla(a02, x0, y2);                                                                                \
-        a03 = tt__mla(a03, x0, y3);                                                                                \
-        a10 = tt__mla(a10, x1, y0);                                                                                \
-        a11 = tt__mla(a11, x1, y1);                                                                                \
-        a12 = tt__mla(a12, x1, y2);                                                                                \
-        a13 = tt__mla(a13, x1, y3);                                                                                \
-        a20 = tt__mla(a20, x2, y0);                                                                                \
-        a21 = tt__mla(a21, x2, y1);                                                                                \
-        a22 = tt__mla(a22, x2, y2);                                                                                \
-        a23 = tt__mla(a23, x2, y3);                                                                                \
-        a30 = tt__mla(a30, x3, y0);                                                                                \
-        a31 = tt__mla(a31, x3, y1);                                                                                \
-        a32 = tt__mla(a32, x3, y2);                                                                                \
-        a33 = tt__mla(a33, x3, y3);                                                                                \
+        TT__MLA4X4();                                                                                              \
     } while (0)
-    for (; k + 4 <= n; k += 4) {
-        TT__DOT4X4_STEP(0);
-        TT__DOT4X4_STEP(4);
-        TT__DOT4X4_STEP(8);
-        TT__DOT4X4_STEP(12);
-        TT__ADVANCE4(v0, v1, v2, v3, 16);
-        TT__ADVANCE4(g0, g1, g2, g3, 16);
-    }
-    for (; k < n; k++) {
-        TT__DOT4X4_STEP(0);
-        TT__ADVANCE4(v0, v1, v2, v3, 4);
-        TT__ADVANCE4(g0, g1, g2, g3, 4);
-    }
+#define TT__DOT4X4_ADVANCE(by)                                                                                     \
+    do {                                                                                                           \
+        TT__ADVANCE4(v0, v1, v2, v3, by);                                                                          \
+        TT__ADVANCE4(g0, g1, g2, g3, by);                                                                          \
+    } while (0)
+    TT__RUN4(k, n, TT__DOT4X4_STEP, TT__DOT4X4_ADVANCE);
+#undef TT__DOT4X4_ADVANCE
 #undef TT__DOT4X4_STEP
     TT__ACC16_OUT(a);
 }
@@ -2862,19 +2877,13 @@ static TT_NOINLINE void tt__add_terms4x4(const int8_t *v, int8_t *d, int32_t str
         tt__stf(d3 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d3 + (off)), w0, g03), w1, g13), w2, g23), w3, \
                                     g33));                                                                         \
     } while (0)
-    for (; i + 4 <= n; i += 4) {
-        TT__TERMS4X4_STEP(0);
-        TT__TERMS4X4_STEP(4);
-        TT__TERMS4X4_STEP(8);
-        TT__TERMS4X4_STEP(12);
-        TT__ADVANCE4(v0, v1, v2, v3, 16);
-        TT__ADVANCE4(d0, d1, d2, d3, 16);
-    }
-    for (; i < n; i++) {
-        TT__TERMS4X4_STEP(0);
-        TT__ADVANCE4(v0, v1, v2, v3, 4);
-        TT__ADVANCE4(d0, d1, d2, d3, 4);
-    }
+#define TT__TERMS4X4_ADVANCE(by)                                                                                   \
+    do {                                                                                                           \
+        TT__ADVANCE4(v0, v1, v2, v3, by);                                                                          \
+        TT__ADVANCE4(d0, d1, d2, d3, by);                                                                          \
+    } while (0)
+    TT__RUN4(i, n, TT__TERMS4X4_STEP, TT__TERMS4X4_ADVANCE);
+#undef TT__TERMS4X4_ADVANCE
 #undef TT__TERMS4X4_STEP
 }
 
@@ -2942,22 +2951,7 @@ static TT_NOINLINE void tt__x_dot4x4_f32(const int8_t *x, int32_t x_stride, int3
         const float x0 = (float)((int32_t)x[0] - x_zero), x1 = (float)((int32_t)x[1] - x_zero);
         const float x2 = (float)((int32_t)x[2] - x_zero), x3 = (float)((int32_t)x[3] - x_zero);
         const float y0 = tt__ldf(v0), y1 = tt__ldf(v1), y2 = tt__ldf(v2), y3 = tt__ldf(v3);
-        a00 = tt__mla(a00, x0, y0);
-        a01 = tt__mla(a01, x0, y1);
-        a02 = tt__mla(a02, x0, y2);
-        a03 = tt__mla(a03, x0, y3);
-        a10 = tt__mla(a10, x1, y0);
-        a11 = tt__mla(a11, x1, y1);
-        a12 = tt__mla(a12, x1, y2);
-        a13 = tt__mla(a13, x1, y3);
-        a20 = tt__mla(a20, x2, y0);
-        a21 = tt__mla(a21, x2, y1);
-        a22 = tt__mla(a22, x2, y2);
-        a23 = tt__mla(a23, x2, y3);
-        a30 = tt__mla(a30, x3, y0);
-        a31 = tt__mla(a31, x3, y1);
-        a32 = tt__mla(a32, x3, y2);
-        a33 = tt__mla(a33, x3, y3);
+        TT__MLA4X4();
         x += x_stride;
         TT__ADVANCE4(v0, v1, v2, v3, 4);
     }
