@@ -609,34 +609,34 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
     }
 }
 
-/* tt__dense_pair_body for a layer with (masked) or without a clamp mask and with int32 biases summed in int32
-   (summed) or not, the common row lengths as constants. */
-static TT_ALWAYS_INLINE void tt__dense_pair_masked(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
-                                                   int32_t p, int32_t q, int masked, int summed)
+/* tt__dense_pair_body for the common layer, a frozen one (no clamp mask) with int32 biases summed in int32, the
+   common row lengths as constants. */
+static TT_ALWAYS_INLINE void tt__dense_pair_rows(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
+                                                 int32_t p, int32_t q)
 {
     if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
         switch (d->n) {
         case 8:
-            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, masked, summed);
-            break;
-        case 27: /* the 3x3 first conv of an RGB image (tt_conv_im2col) */
-            tt__dense_pair_body(d, x0, x1, p, q, 27, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, 0, 1);
             break;
         case 16:
-            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1, 0, 1);
             break;
         case 24:
-            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1, 0, 1);
+            break;
+        case 27: /* the 3x3 first conv of an RGB image (tt_conv_im2col) */
+            tt__dense_pair_body(d, x0, x1, p, q, 27, 0, 1, 0, 1);
             break;
         case 32:
-            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1, 0, 1);
             break;
         default:
-            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1, 0, 1);
             break;
         }
     } else {
-        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0, masked, summed);
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0, 0, 1);
     }
 }
 
@@ -676,14 +676,15 @@ static void tt__dense_pair_split(const tt__dense_args *d, const int8_t *x0, cons
 
 static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
 {
+    const int fold = d->zw != 0 || d->x_zero == 0;
     if (d->weight->slot != 0) {
         tt__dense_pair_split(d, x0, x1, p, q);
-    } else if (d->mask_off >= 0) {
-        tt__dense_pair_masked(d, x0, x1, p, q, 1, 0);
+    } else if (d->mask_off >= 0) { /* a trained layer, one of a few: one body for every row length */
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, fold, 1, 0);
     } else if (d->summed_bias) {
-        tt__dense_pair_masked(d, x0, x1, p, q, 0, 1);
-    } else {
-        tt__dense_pair_masked(d, x0, x1, p, q, 0, 0);
+        tt__dense_pair_rows(d, x0, x1, p, q);
+    } else { /* float or large biases: one body */
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, fold, 0, 0);
     }
 }
 
@@ -975,7 +976,7 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
                 } else if (d.summed_bias) {
                     tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
                 } else {
-                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 0);
+                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0); /* float or large biases */
                 }
             }
             ch = blocked;
