@@ -62,7 +62,9 @@ final class CHarness {
     static final String DRIVER = "tt_conformance_driver.c";
     static final String PROG = "tt_conformance";
 
-    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(2);
+    /** One build of the kernels and the driver: the sanitized -O2 build of tt_kernels.c takes about 15 s of CPU,
+     *  and minutes of wall time on a loaded 2-core machine. */
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
 
     final Platform platform;

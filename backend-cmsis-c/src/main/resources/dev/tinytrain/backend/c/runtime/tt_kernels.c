@@ -609,34 +609,34 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
     }
 }
 
-/* tt__dense_pair_body for a layer with (masked) or without a clamp mask and with int32 biases summed in int32
-   (summed) or not, the common row lengths as constants. */
-static TT_ALWAYS_INLINE void tt__dense_pair_masked(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
-                                                   int32_t p, int32_t q, int masked, int summed)
+/* tt__dense_pair_body for the common layer, a frozen one (no clamp mask) with int32 biases summed in int32, the
+   common row lengths as constants. */
+static TT_ALWAYS_INLINE void tt__dense_pair_rows(const tt__dense_args *d, const int8_t *x0, const int8_t *x1,
+                                                 int32_t p, int32_t q)
 {
     if (d->zw != 0 || d->x_zero == 0) { /* no zero point to subtract in the inner loop */
         switch (d->n) {
         case 8:
-            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, masked, summed);
-            break;
-        case 27: /* the 3x3 first conv of an RGB image (tt_conv_im2col) */
-            tt__dense_pair_body(d, x0, x1, p, q, 27, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 8, 0, 1, 0, 1);
             break;
         case 16:
-            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 16, 0, 1, 0, 1);
             break;
         case 24:
-            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 24, 0, 1, 0, 1);
+            break;
+        case 27: /* the 3x3 first conv of an RGB image (tt_conv_im2col) */
+            tt__dense_pair_body(d, x0, x1, p, q, 27, 0, 1, 0, 1);
             break;
         case 32:
-            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, 32, 0, 1, 0, 1);
             break;
         default:
-            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1, masked, summed);
+            tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 1, 0, 1);
             break;
         }
     } else {
-        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0, masked, summed);
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, 0, 0, 1);
     }
 }
 
@@ -676,14 +676,15 @@ static void tt__dense_pair_split(const tt__dense_args *d, const int8_t *x0, cons
 
 static void tt__dense_pair(const tt__dense_args *d, const int8_t *x0, const int8_t *x1, int32_t p, int32_t q)
 {
+    const int fold = d->zw != 0 || d->x_zero == 0;
     if (d->weight->slot != 0) {
         tt__dense_pair_split(d, x0, x1, p, q);
-    } else if (d->mask_off >= 0) {
-        tt__dense_pair_masked(d, x0, x1, p, q, 1, 0);
+    } else if (d->mask_off >= 0) { /* a trained layer, one of a few: one body for every row length */
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, fold, 1, 0);
     } else if (d->summed_bias) {
-        tt__dense_pair_masked(d, x0, x1, p, q, 0, 1);
-    } else {
-        tt__dense_pair_masked(d, x0, x1, p, q, 0, 0);
+        tt__dense_pair_rows(d, x0, x1, p, q);
+    } else { /* float or large biases: one body */
+        tt__dense_pair_body(d, x0, x1, p, q, d->n, 0, fold, 0, 0);
     }
 }
 
@@ -975,7 +976,7 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
                 } else if (d.summed_bias) {
                     tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
                 } else {
-                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 0);
+                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0); /* float or large biases */
                 }
             }
             ch = blocked;
@@ -2533,25 +2534,19 @@ static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, f
 #define TT_NOINLINE
 #endif
 
-/*
- * The 16 dot products a[4j + q] = sum over k < n ascending of v_j[k] * g_q[k], from +0, of four float rows v_j =
- * v + j * v_stride bytes and four float rows g[q]: each product rounded, then added (tt__mla). Out of line with its
- * own registers (16 accumulators, 8 pointers); four k per pass so the loads use immediate offsets.
- */
-static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const int8_t *const g[4], int32_t n,
-                                       float a[16])
-{
-    const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
-    const int8_t *g0 = g[0], *g1 = g[1], *g2 = g[2], *g3 = g[3];
-    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
-    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
-    int32_t k = 0;
-#define TT__DOT4X4_STEP(off)                                                                                       \
+/* The 16 float accumulators aJQ of a 4 x 4 block, from +0, and their copy to a[4J + Q]. */
+#define TT__ACC16                                                                                                  \
+    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;          \
+    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f
+#define TT__ACC16_OUT(a)                                                                                           \
     do {                                                                                                           \
-        const float x0 = tt__ldf(v0 + (off)), x1 = tt__ldf(v1 + (off));                                            \
-        const float x2 = tt__ldf(v2 + (off)), x3 = tt__ldf(v3 + (off));                                            \
-        const float y0 = tt__ldf(g0 + (off)), y1 = tt__ldf(g1 + (off));                                            \
-        const float y2 = tt__ldf(g2 + (off)), y3 = tt__ldf(g3 + (off));                                            \
+        (a)[0] = a00, (a)[1] = a01, (a)[2] = a02, (a)[3] = a03, (a)[4] = a10, (a)[5] = a11, (a)[6] = a12;          \
+        (a)[7] = a13, (a)[8] = a20, (a)[9] = a21, (a)[10] = a22, (a)[11] = a23, (a)[12] = a30, (a)[13] = a31;      \
+        (a)[14] = a32, (a)[15] = a33;                                                                              \
+    } while (0)
+/* aJQ = aJQ + xJ * yQ for J, Q < 4 (tt__mla): the 16 products of a 4 x 4 block's step. */
+#define TT__MLA4X4()                                                                                               \
+    do {                                                                                                           \
         a00 = tt__mla(a00, x0, y0);                                                                                \
         a01 = tt__mla(a01, x0, y1);                                                                                \
         a02 = tt__mla(a02, x0, y2);                                                                                \
@@ -2569,48 +2564,57 @@ static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const 
         a32 = tt__mla(a32, x3, y2);                                                                                \
         a33 = tt__mla(a33, x3, y3);                                                                                \
     } while (0)
-    for (; k + 4 <= n; k += 4) {
-        TT__DOT4X4_STEP(0);
-        TT__DOT4X4_STEP(4);
-        TT__DOT4X4_STEP(8);
-        TT__DOT4X4_STEP(12);
-        v0 += 16;
-        v1 += 16;
-        v2 += 16;
-        v3 += 16;
-        g0 += 16;
-        g1 += 16;
-        g2 += 16;
-        g3 += 16;
-    }
-    for (; k < n; k++) {
-        TT__DOT4X4_STEP(0);
-        v0 += 4;
-        v1 += 4;
-        v2 += 4;
-        v3 += 4;
-        g0 += 4;
-        g1 += 4;
-        g2 += 4;
-        g3 += 4;
-    }
+/* n steps from the counter's value (0), four per pass so that their loads use immediate offsets: STEP(byte offset)
+   for each, ADVANCE(bytes) after each pass. */
+#define TT__RUN4(k, n, STEP, ADVANCE)                                                                              \
+    do {                                                                                                           \
+        for (; (k) + 4 <= (n); (k) += 4) {                                                                         \
+            STEP(0);                                                                                               \
+            STEP(4);                                                                                               \
+            STEP(8);                                                                                               \
+            STEP(12);                                                                                              \
+            ADVANCE(16);                                                                                           \
+        }                                                                                                          \
+        for (; (k) < (n); (k)++) {                                                                                 \
+            STEP(0);                                                                                               \
+            ADVANCE(4);                                                                                            \
+        }                                                                                                          \
+    } while (0)
+/* Four pointers one step on. */
+#define TT__ADVANCE4(p0, p1, p2, p3, by)                                                                           \
+    do {                                                                                                           \
+        (p0) += (by), (p1) += (by), (p2) += (by), (p3) += (by);                                                    \
+    } while (0)
+
+/*
+ * The 16 dot products a[4j + q] = sum over k < n ascending of v_j[k] * g_q[k], from +0, of four float rows v_j =
+ * v + j * v_stride bytes and four float rows g[q]: each product rounded, then added (tt__mla). Out of line with its
+ * own registers (16 accumulators, 8 pointers); four k per pass so the loads use immediate offsets.
+ */
+static TT_NOINLINE void tt__dot4x4_f32(const int8_t *v, int32_t v_stride, const int8_t *const g[4], int32_t n,
+                                       float a[16])
+{
+    const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
+    const int8_t *g0 = g[0], *g1 = g[1], *g2 = g[2], *g3 = g[3];
+    TT__ACC16;
+    int32_t k = 0;
+#define TT__DOT4X4_STEP(off)                                                                                       \
+    do {                                                                                                           \
+        const float x0 = tt__ldf(v0 + (off)), x1 = tt__ldf(v1 + (off));                                            \
+        const float x2 = tt__ldf(v2 + (off)), x3 = tt__ldf(v3 + (off));                                            \
+        const float y0 = tt__ldf(g0 + (off)), y1 = tt__ldf(g1 + (off));                                            \
+        const float y2 = tt__ldf(g2 + (off)), y3 = tt__ldf(g3 + (off));                                            \
+        TT__MLA4X4();                                                                                              \
+    } while (0)
+#define TT__DOT4X4_ADVANCE(by)                                                                                     \
+    do {                                                                                                           \
+        TT__ADVANCE4(v0, v1, v2, v3, by);                                                                          \
+        TT__ADVANCE4(g0, g1, g2, g3, by);                                                                          \
+    } while (0)
+    TT__RUN4(k, n, TT__DOT4X4_STEP, TT__DOT4X4_ADVANCE);
+#undef TT__DOT4X4_ADVANCE
 #undef TT__DOT4X4_STEP
-    a[0] = a00;
-    a[1] = a01;
-    a[2] = a02;
-    a[3] = a03;
-    a[4] = a10;
-    a[5] = a11;
-    a[6] = a12;
-    a[7] = a13;
-    a[8] = a20;
-    a[9] = a21;
-    a[10] = a22;
-    a[11] = a23;
-    a[12] = a30;
-    a[13] = a31;
-    a[14] = a32;
-    a[15] = a33;
+    TT__ACC16_OUT(a);
 }
 
 /* (1): the projection's input-gradient planes of channels c0 .. c0+n-1,
@@ -2874,31 +2878,13 @@ static TT_NOINLINE void tt__add_terms4x4(const int8_t *v, int8_t *d, int32_t str
         tt__stf(d3 + (off), tt__mla(tt__mla(tt__mla(tt__mla(tt__ldf(d3 + (off)), w0, g03), w1, g13), w2, g23), w3, \
                                     g33));                                                                         \
     } while (0)
-    for (; i + 4 <= n; i += 4) {
-        TT__TERMS4X4_STEP(0);
-        TT__TERMS4X4_STEP(4);
-        TT__TERMS4X4_STEP(8);
-        TT__TERMS4X4_STEP(12);
-        v0 += 16;
-        v1 += 16;
-        v2 += 16;
-        v3 += 16;
-        d0 += 16;
-        d1 += 16;
-        d2 += 16;
-        d3 += 16;
-    }
-    for (; i < n; i++) {
-        TT__TERMS4X4_STEP(0);
-        v0 += 4;
-        v1 += 4;
-        v2 += 4;
-        v3 += 4;
-        d0 += 4;
-        d1 += 4;
-        d2 += 4;
-        d3 += 4;
-    }
+#define TT__TERMS4X4_ADVANCE(by)                                                                                   \
+    do {                                                                                                           \
+        TT__ADVANCE4(v0, v1, v2, v3, by);                                                                          \
+        TT__ADVANCE4(d0, d1, d2, d3, by);                                                                          \
+    } while (0)
+    TT__RUN4(i, n, TT__TERMS4X4_STEP, TT__TERMS4X4_ADVANCE);
+#undef TT__TERMS4X4_ADVANCE
 #undef TT__TERMS4X4_STEP
 }
 
@@ -2960,51 +2946,17 @@ static TT_NOINLINE void tt__x_dot4x4_f32(const int8_t *x, int32_t x_stride, int3
                                          int32_t v_stride, int32_t n, float a[16])
 {
     const int8_t *v0 = v, *v1 = v + v_stride, *v2 = v1 + v_stride, *v3 = v2 + v_stride;
-    float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f;
-    float a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f, a32 = 0.0f, a33 = 0.0f;
+    TT__ACC16;
     int32_t p;
     for (p = 0; p < n; p++) {
         const float x0 = (float)((int32_t)x[0] - x_zero), x1 = (float)((int32_t)x[1] - x_zero);
         const float x2 = (float)((int32_t)x[2] - x_zero), x3 = (float)((int32_t)x[3] - x_zero);
         const float y0 = tt__ldf(v0), y1 = tt__ldf(v1), y2 = tt__ldf(v2), y3 = tt__ldf(v3);
-        a00 = tt__mla(a00, x0, y0);
-        a01 = tt__mla(a01, x0, y1);
-        a02 = tt__mla(a02, x0, y2);
-        a03 = tt__mla(a03, x0, y3);
-        a10 = tt__mla(a10, x1, y0);
-        a11 = tt__mla(a11, x1, y1);
-        a12 = tt__mla(a12, x1, y2);
-        a13 = tt__mla(a13, x1, y3);
-        a20 = tt__mla(a20, x2, y0);
-        a21 = tt__mla(a21, x2, y1);
-        a22 = tt__mla(a22, x2, y2);
-        a23 = tt__mla(a23, x2, y3);
-        a30 = tt__mla(a30, x3, y0);
-        a31 = tt__mla(a31, x3, y1);
-        a32 = tt__mla(a32, x3, y2);
-        a33 = tt__mla(a33, x3, y3);
+        TT__MLA4X4();
         x += x_stride;
-        v0 += 4;
-        v1 += 4;
-        v2 += 4;
-        v3 += 4;
+        TT__ADVANCE4(v0, v1, v2, v3, 4);
     }
-    a[0] = a00;
-    a[1] = a01;
-    a[2] = a02;
-    a[3] = a03;
-    a[4] = a10;
-    a[5] = a11;
-    a[6] = a12;
-    a[7] = a13;
-    a[8] = a20;
-    a[9] = a21;
-    a[10] = a22;
-    a[11] = a23;
-    a[12] = a30;
-    a[13] = a31;
-    a[14] = a32;
-    a[15] = a33;
+    TT__ACC16_OUT(a);
 }
 
 /* (9): the expansion weight gradients of the group's n channels into the vector ([n][k]):
