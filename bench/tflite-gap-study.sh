@@ -17,9 +17,9 @@
 # bench/results/tflite-gap-quick-t<TEST_LIMIT>.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${TINYTRAIN_SHARED:-$ROOT/../shared}"
-PROTO="$SHARED/bench/fashion-mnist-protocol"
-IDX="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
+# SHARED, PROTO, IDX and the data helpers
+# shellcheck source=fashion-mnist-data.sh
+source "$ROOT/bench/fashion-mnist-data.sh"
 TEST_LIMIT="${TEST_LIMIT:-1000}"
 if [[ "$TEST_LIMIT" == 1000 ]]; then dflt="$ROOT/bench/results/tflite-gap-quick"
 else dflt="$ROOT/bench/results/tflite-gap-quick-t$TEST_LIMIT"; fi
@@ -36,9 +36,6 @@ CONFIGS=(
   "native-head|mcunet-5fps|head-only|0.003"
   "tflite-head|$SHARED/tflite/mcunet-5fps-int8.tflite|head-only|0.003"
 )
-
-# shellcheck source=fashion-mnist-data.sh
-source "$ROOT/bench/fashion-mnist-data.sh"
 
 run_all() {
   fashion_mnist_inputs
