@@ -1,6 +1,10 @@
-# Sourced by the Fashion-MNIST studies (finetune-study.sh, search-study.sh): the inputs they share.
-# Needs IDX (the IDX files of the dataset-fashion-mnist package), PROTO (../shared/bench/fashion-mnist-protocol),
-# DATA (where the Arrow files go) and TT (the tinytrain command, an array).
+# Sourced by the Fashion-MNIST studies (finetune-study.sh, search-study.sh, tflite-gap-study.sh): the inputs they
+# share. Needs IDX (the IDX files of the dataset-fashion-mnist package), PROTO (../shared/bench/fashion-mnist-protocol),
+# DATA (where the Arrow files go) and TT (the tinytrain command, an array); a script that sets only ROOT (the
+# repository) gets SHARED, PROTO and IDX from TINYTRAIN_SHARED and FASHION_MNIST_DIR or their defaults.
+SHARED="${SHARED:-${TINYTRAIN_SHARED:-$ROOT/../shared}}"
+PROTO="${PROTO:-$SHARED/bench/fashion-mnist-protocol}"
+IDX="${IDX:-${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}}"
 
 # Exits with a message when the dataset or the protocol folder is missing; creates DATA.
 fashion_mnist_inputs() {

@@ -17,9 +17,9 @@
 # bench/results/tflite-gap-quick-t<TEST_LIMIT>.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${TINYTRAIN_SHARED:-$ROOT/../shared}"
-PROTO="$SHARED/bench/fashion-mnist-protocol"
-IDX="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
+# SHARED, PROTO, IDX and the data helpers
+# shellcheck source=fashion-mnist-data.sh
+source "$ROOT/bench/fashion-mnist-data.sh"
 TEST_LIMIT="${TEST_LIMIT:-1000}"
 if [[ "$TEST_LIMIT" == 1000 ]]; then dflt="$ROOT/bench/results/tflite-gap-quick"
 else dflt="$ROOT/bench/results/tflite-gap-quick-t$TEST_LIMIT"; fi
@@ -36,9 +36,6 @@ CONFIGS=(
   "native-head|mcunet-5fps|head-only|0.003"
   "tflite-head|$SHARED/tflite/mcunet-5fps-int8.tflite|head-only|0.003"
 )
-
-# shellcheck source=fashion-mnist-data.sh
-source "$ROOT/bench/fashion-mnist-data.sh"
 
 run_all() {
   fashion_mnist_inputs
@@ -74,8 +71,8 @@ table() {
     for seed in $SEEDS; do [[ -f "$OUT/$name-s$seed.json" ]] && files+=("$OUT/$name-s$seed.json"); done
     [[ ${#files[@]} -gt 0 ]] || continue
     jq -s -r --arg name "$name" '
-      def fixed(d): (pow(10; d)) as $p | (. * $p | round) as $r
-        | "\($r / $p | floor).\(($r % $p) + $p | tostring | .[1:])";
+      def fixed(d): (pow(10; d)) as $p | (. * $p | round) as $r | ($r | fabs) as $u
+        | "\(if $r < 0 then "-" else "" end)\($u / $p | floor).\(($u % $p) + $p | tostring | .[1:])";
       def pad(w): . + " " * ([w - length, 0] | max);
       [.[] | .finalTestAccuracy] as $a | ($a | length) as $n | ($a | add / $n) as $m
       | (if $n > 1 then (([$a[] | (. - $m) * (. - $m)] | add) / ($n - 1) | sqrt) / ($n | sqrt) else 0 end) as $se
@@ -93,10 +90,12 @@ difference() {
   done
   [[ ${#a[@]} -gt 1 && ${#b[@]} -gt 1 ]] || return 0
   jq -n -r --arg a "$1" --arg b "$2" --slurpfile A <(cat "${a[@]}") --slurpfile B <(cat "${b[@]}") '
+    def fixed(d): (pow(10; d)) as $p | (. * $p | round) as $r | ($r | fabs) as $u
+      | "\(if $r < 0 then "-" else "" end)\($u / $p | floor).\(($u % $p) + $p | tostring | .[1:])";
     def stats: [.[] | .finalTestAccuracy] as $x | ($x | length) as $n | ($x | add / $n) as $m
       | {m: $m, v: ((([$x[] | (. - $m) * (. - $m)] | add) / ($n - 1)) / $n)};
     ($A | stats) as $p | ($B | stats) as $q | ($p.m - $q.m) as $d | (($p.v + $q.v) | sqrt) as $se
-    | "\($a) - \($b): \($d * 100 | round / 100) points, standard error \($se * 100 | round / 100) (\($d / $se * 10 | round / 10) s.e.)"'
+    | "\($a) - \($b): \($d | fixed(2)) points, standard error \($se | fixed(2)) (\($d / $se | fixed(1)) s.e.)"'
 }
 
 [[ -n "${TABLE_ONLY:-}" ]] || run_all
