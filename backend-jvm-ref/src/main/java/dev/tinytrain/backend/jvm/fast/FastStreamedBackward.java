@@ -41,6 +41,8 @@ public final class FastStreamedBackward {
      * for MCU-sized planes; longer loops gain little).
      */
     static final int BLOCK = 128;
+    /** The {@link Scratch} rows slot of the per-position rows (slots 0-3 hold the region's planes and weights). */
+    static final int ROW_SLOT = 4;
 
     private final Region r;
     private final Scratch scratch;
@@ -236,7 +238,7 @@ public final class FastStreamedBackward {
             }
             Update eu = r.expWeightUpdate();
             if (eu != null) {
-                expansionWeightGrads(expX, planesIn, grads, sums, n);
+                expansionWeightGrads(expX, planesIn, grads, n);
                 for (int j = 0; j < n; j++) {
                     putVector(arena, grads[j], k);
                     UpdateKernels.updateConvWeightChannel(arena, r.vectorOff(), r.expansion(), c0 + j, eu.channels(),
@@ -253,54 +255,63 @@ public final class FastStreamedBackward {
 
     /**
      * (1) {@code plane[p][j] = sum over o ascending of W[o, c0+j] * g'[p, o]}, from +0: the block's channels side by
-     * side, two positions and four terms per pass (still added one after the other in ascending o).
+     * side, two positions and four terms per pass (still added one after the other in ascending o). The block's
+     * weight columns are copied to rows of their own and each position's sums run in a row of their own (rows slot
+     * {@value #ROW_SLOT}), copied into {@code planes} when done: C2 (JDK 17) does not vectorize a loop that indexes
+     * an array at an invariant offset.
      */
     private void projectionPlanes(float[] g, float[][] projRows, float[] planes, int c0, int n) {
+        final float[][] wb = scratch.rows(ROW_SLOT, o + 2, n);
+        for (int q = 0; q < o; q++) {
+            System.arraycopy(projRows[q], c0, wb[q], 0, n);
+        }
+        final float[] pa = wb[o], pb = wb[o + 1];
         int p = 0;
         for (; p + 2 <= p2; p += 2) { // two positions per pass: each weight load serves both
-            final int at = p * n, bt = at + n;
             final int gp = p * o, gq = gp + o;
-            Arrays.fill(planes, at, bt + n, 0.0f);
+            Arrays.fill(pa, 0, n, 0.0f);
+            Arrays.fill(pb, 0, n, 0.0f);
             int q = 0;
             for (; q + 4 <= o; q += 4) {
                 final float g0 = g[gp + q], g1 = g[gp + q + 1], g2 = g[gp + q + 2], g3 = g[gp + q + 3];
                 final float h0 = g[gq + q], h1 = g[gq + q + 1], h2 = g[gq + q + 2], h3 = g[gq + q + 3];
-                final float[] w0 = projRows[q], w1 = projRows[q + 1], w2 = projRows[q + 2], w3 = projRows[q + 3];
+                final float[] w0 = wb[q], w1 = wb[q + 1], w2 = wb[q + 2], w3 = wb[q + 3];
                 for (int j = 0; j < n; j++) {
-                    final float v0 = w0[c0 + j], v1 = w1[c0 + j], v2 = w2[c0 + j], v3 = w3[c0 + j];
-                    planes[at + j] = (((planes[at + j] + v0 * g0) + v1 * g1) + v2 * g2) + v3 * g3;
-                    planes[bt + j] = (((planes[bt + j] + v0 * h0) + v1 * h1) + v2 * h2) + v3 * h3;
+                    final float v0 = w0[j], v1 = w1[j], v2 = w2[j], v3 = w3[j];
+                    pa[j] = (((pa[j] + v0 * g0) + v1 * g1) + v2 * g2) + v3 * g3;
+                    pb[j] = (((pb[j] + v0 * h0) + v1 * h1) + v2 * h2) + v3 * h3;
                 }
             }
             for (; q < o; q++) {
                 final float gv = g[gp + q], hv = g[gq + q];
-                final float[] w = projRows[q];
+                final float[] w = wb[q];
                 for (int j = 0; j < n; j++) {
-                    planes[at + j] = planes[at + j] + w[c0 + j] * gv;
-                    planes[bt + j] = planes[bt + j] + w[c0 + j] * hv;
+                    pa[j] = pa[j] + w[j] * gv;
+                    pb[j] = pb[j] + w[j] * hv;
                 }
             }
+            System.arraycopy(pa, 0, planes, p * n, n);
+            System.arraycopy(pb, 0, planes, (p + 1) * n, n);
         }
         for (; p < p2; p++) {
-            final int at = p * n;
             final int gp = p * o;
-            Arrays.fill(planes, at, at + n, 0.0f);
+            Arrays.fill(pa, 0, n, 0.0f);
             int q = 0;
             for (; q + 4 <= o; q += 4) {
                 final float g0 = g[gp + q], g1 = g[gp + q + 1], g2 = g[gp + q + 2], g3 = g[gp + q + 3];
-                final float[] w0 = projRows[q], w1 = projRows[q + 1], w2 = projRows[q + 2], w3 = projRows[q + 3];
+                final float[] w0 = wb[q], w1 = wb[q + 1], w2 = wb[q + 2], w3 = wb[q + 3];
                 for (int j = 0; j < n; j++) {
-                    planes[at + j] = (((planes[at + j] + w0[c0 + j] * g0) + w1[c0 + j] * g1) + w2[c0 + j] * g2)
-                            + w3[c0 + j] * g3;
+                    pa[j] = (((pa[j] + w0[j] * g0) + w1[j] * g1) + w2[j] * g2) + w3[j] * g3;
                 }
             }
             for (; q < o; q++) {
                 final float gv = g[gp + q];
-                final float[] w = projRows[q];
+                final float[] w = wb[q];
                 for (int j = 0; j < n; j++) {
-                    planes[at + j] = planes[at + j] + w[c0 + j] * gv;
+                    pa[j] = pa[j] + w[j] * gv;
                 }
             }
+            System.arraycopy(pa, 0, planes, p * n, n);
         }
     }
 
@@ -391,25 +402,28 @@ public final class FastStreamedBackward {
                 row[i] = w[(c0 + j) * cin + i];
             }
         }
+        final float[] d = scratch.rows(ROW_SLOT, 1, cin)[0]; // one position's dx in a row of its own, see (1)
         for (int p = 0; p < p1; p++) {
             final int base = p * cin;
             final int at = p * n;
+            System.arraycopy(dx, base, d, 0, cin);
             int j = 0;
             for (; j + 4 <= n; j += 4) {
                 final float g0 = planesIn[at + j], g1 = planesIn[at + j + 1], g2 = planesIn[at + j + 2];
                 final float g3 = planesIn[at + j + 3];
                 final float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2], r3 = rows[j + 3];
                 for (int i = 0; i < cin; i++) {
-                    dx[base + i] = (((dx[base + i] + r0[i] * g0) + r1[i] * g1) + r2[i] * g2) + r3[i] * g3;
+                    d[i] = (((d[i] + r0[i] * g0) + r1[i] * g1) + r2[i] * g2) + r3[i] * g3;
                 }
             }
             for (; j < n; j++) {
                 final float gv = planesIn[at + j];
                 final float[] row = rows[j];
                 for (int i = 0; i < cin; i++) {
-                    dx[base + i] = dx[base + i] + row[i] * gv;
+                    d[i] = d[i] + row[i] * gv;
                 }
             }
+            System.arraycopy(d, 0, dx, base, cin);
         }
     }
 
@@ -417,28 +431,43 @@ public final class FastStreamedBackward {
      * (9) The expansion weight gradients of the block: {@code grads[j][jj] = sum over p ascending of
      * (x[p, jj] - zero) * in[p][j]} for the k saved input channels, the block's channels side by side.
      */
-    private void expansionWeightGrads(float[] expX, float[] planesIn, float[][] grads, float[] acc, int n) {
+    private void expansionWeightGrads(float[] expX, float[] planesIn, float[][] grads, int n) {
+        // acc rows [jj][j] and four positions' planes in rows of their own, see (1); each (jj, j) still sums its
+        // terms in ascending p from +0
+        final float[][] t = scratch.rows(ROW_SLOT, k + 4, n);
+        final float[] r0 = t[k], r1 = t[k + 1], r2 = t[k + 2], r3 = t[k + 3];
         for (int jj = 0; jj < k; jj++) {
-            Arrays.fill(acc, 0, n, 0.0f);
-            int p = 0;
-            for (; p + 4 <= p1; p += 4) { // four terms per load and store of acc, still added in ascending p
+            Arrays.fill(t[jj], 0, n, 0.0f);
+        }
+        int p = 0;
+        for (; p + 4 <= p1; p += 4) { // four terms per load and store of an acc row
+            System.arraycopy(planesIn, p * n, r0, 0, n);
+            System.arraycopy(planesIn, (p + 1) * n, r1, 0, n);
+            System.arraycopy(planesIn, (p + 2) * n, r2, 0, n);
+            System.arraycopy(planesIn, (p + 3) * n, r3, 0, n);
+            for (int jj = 0; jj < k; jj++) {
                 final float x0 = expX[p * k + jj], x1 = expX[(p + 1) * k + jj], x2 = expX[(p + 2) * k + jj];
                 final float x3 = expX[(p + 3) * k + jj];
-                final int a0 = p * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n;
+                final float[] a = t[jj];
                 for (int j = 0; j < n; j++) {
-                    acc[j] = (((acc[j] + x0 * planesIn[a0 + j]) + x1 * planesIn[a1 + j]) + x2 * planesIn[a2 + j])
-                            + x3 * planesIn[a3 + j];
+                    a[j] = (((a[j] + x0 * r0[j]) + x1 * r1[j]) + x2 * r2[j]) + x3 * r3[j];
                 }
             }
-            for (; p < p1; p++) {
+        }
+        for (; p < p1; p++) {
+            System.arraycopy(planesIn, p * n, r0, 0, n);
+            for (int jj = 0; jj < k; jj++) {
                 final float xv = expX[p * k + jj];
-                final int at = p * n;
+                final float[] a = t[jj];
                 for (int j = 0; j < n; j++) {
-                    acc[j] = acc[j] + xv * planesIn[at + j];
+                    a[j] = a[j] + xv * r0[j];
                 }
             }
+        }
+        for (int jj = 0; jj < k; jj++) {
+            final float[] a = t[jj];
             for (int j = 0; j < n; j++) {
-                grads[j][jj] = acc[j];
+                grads[j][jj] = a[j];
             }
         }
     }
