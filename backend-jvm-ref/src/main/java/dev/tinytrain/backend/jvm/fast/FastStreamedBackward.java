@@ -176,9 +176,7 @@ public final class FastStreamedBackward {
         final float[][] projRows = scratch.rows(0, o, c);
         final float[][] expRows = scratch.rows(1, block, cin);
         final float[][] grads = scratch.rows(2, block, Math.max(taps, k));
-        final float[][] vectors = scratch.rows(3, 2, Math.max(taps * block, block));
-        final float[] tapRows = vectors[0];
-        final float[] sums = vectors[1];
+        final float[] sums = scratch.rows(3, 1, block)[0];
         for (int i = 0; i < p2 * o; i++) {
             g[i] = ArenaAccess.getFloat(arena, r.gOff() + 4 * i);
         }
@@ -203,7 +201,7 @@ public final class FastStreamedBackward {
             projectionPlanes(g, projRows, planes, c0, n);
             maskAndScale(arena, r.dwMaskOff(), r.dwEff(), planes, p2, c0, n);
             if (deep) {
-                depthwiseInputPlanes(planes, tapRows, planesIn, c0, n);
+                depthwiseInputPlanes(planes, planesIn, c0, n);
             }
             if (r.dwBias() != null) {
                 sums(planes, p2, n, sums);
@@ -336,28 +334,34 @@ public final class FastStreamedBackward {
      * (3) The depthwise input gradient of the block: {@code in[iy, ix][j] = sum over the valid taps, kh then kw
      * ascending, of W[kh, kw, c0+j] * plane[oy, ox][j]}, from +0 (the block's taps as floats first).
      */
-    private void depthwiseInputPlanes(float[] planes, float[] tapRows, float[] planesIn, int c0, int n) {
+    private void depthwiseInputPlanes(float[] planes, float[] planesIn, int c0, int n) {
+        // the taps' weights, the sums of one input position and the plane row of one output in rows of their own,
+        // see (1)
+        final float[][] t = scratch.rows(ROW_SLOT, taps + 2, n);
         final byte[] w = r.dwWeight();
-        for (int t = 0; t < taps; t++) {
+        for (int tap = 0; tap < taps; tap++) {
+            final float[] row = t[tap];
             for (int j = 0; j < n; j++) {
-                tapRows[t * n + j] = w[t * c + c0 + j];
+                row[j] = w[tap * c + c0 + j];
             }
         }
+        final float[] acc = t[taps], src = t[taps + 1];
         final int inW = r.depthwise().inW();
         for (int iy = 0, d = 0; iy < r.depthwise().inH(); iy++) {
             final int aFrom = rowFrom[iy], aTo = rowFrom[iy + 1];
             for (int ix = 0; ix < inW; ix++, d += n) {
-                Arrays.fill(planesIn, d, d + n, 0.0f);
+                Arrays.fill(acc, 0, n, 0.0f);
                 final int bFrom = colFrom[ix], bTo = colFrom[ix + 1];
                 for (int a = aFrom; a < aTo; a++) {
                     for (int b = bFrom; b < bTo; b++) {
-                        final int wt = (rowTap[a] + colKw[b]) * n;
-                        final int src = (rowOut[a] + colOut[b]) * n;
+                        final float[] wt = t[rowTap[a] + colKw[b]];
+                        System.arraycopy(planes, (rowOut[a] + colOut[b]) * n, src, 0, n);
                         for (int j = 0; j < n; j++) {
-                            planesIn[d + j] = planesIn[d + j] + tapRows[wt + j] * planes[src + j];
+                            acc[j] = acc[j] + wt[j] * src[j];
                         }
                     }
                 }
+                System.arraycopy(acc, 0, planesIn, d, n);
             }
         }
     }
