@@ -20,8 +20,12 @@
 #                                             records: delete MODEL.jsonl to remeasure)
 #   SEARCH_ARGS="--repeats 3" ...             extra options of `tinytrain search`, after the model's own (MODELS
 #                                             below); otherwise its defaults: 200 trial steps, 200 validation
-#                                             images, 4 ratios, 2 repeats, shrinkage 1 SE, 3 finalists of 1,000
+#                                             images, 4 ratios, 1 repeat, shrinkage 1 SE, 3 finalists of 1,000
 #                                             steps x 2 seeds on 1,000 validation images
+#   MODEL_ARGS="--bias-window 26 --repeats 2" ...
+#                                             replace the model's own options of `tinytrain search` (MODELS below;
+#                                             picocli rejects an option given twice, so SEARCH_ARGS cannot override
+#                                             them)
 #   THREADS=N ...                             trial threads of the analysis and evaluation threads of the
 #                                             fine-tunes (default 1)
 #   OUT=DIR ...                               results folder (default bench/results/search-val)
@@ -83,7 +87,7 @@ run_all() {
   for m in "${MODELS[@]}"; do
     IFS='|' read -r model preset model_args <<<"$m"
     selected "$model" || continue
-    read -r -a model_search <<<"$model_args"
+    read -r -a model_search <<<"${MODEL_ARGS-$model_args}"
     if step_on search && { [[ ! -f "$OUT/$model-scheme.json" ]] || [[ -n "${FORCE:-}" ]]; }; then
       budget="$(sram_total "$model" "$preset")"
       echo "== $model: search under $preset's SRAM total, $budget B" >&2
