@@ -319,7 +319,8 @@ final class SearchCommand implements Callable<Integer> {
                 estimates = analysis.run(log, threads, new TrialProgress());
             }
             Shrinkage rule = new Shrinkage(shrink);
-            if (repeats < 2 && shrink > 0) {
+            // a default run (one repeat) has nothing to shrink; only an explicit --shrink deserves the remark
+            if (repeats < 2 && shrink > 0 && spec.commandLine().getParseResult().hasMatchedOption("--shrink")) {
                 System.err.println("--repeats 1: the gains have no standard error and are used unshrunk (--shrink"
                         + " needs --repeats >= 2)");
             }
