@@ -296,18 +296,11 @@ public final class FastStreamedBackward {
             Arrays.fill(pa, 0, n, 0.0f);
             int q = 0;
             for (; q + 4 <= o; q += 4) {
-                final float g0 = g[gp + q], g1 = g[gp + q + 1], g2 = g[gp + q + 2], g3 = g[gp + q + 3];
-                final float[] w0 = wb[q], w1 = wb[q + 1], w2 = wb[q + 2], w3 = wb[q + 3];
-                for (int j = 0; j < n; j++) {
-                    pa[j] = (((pa[j] + w0[j] * g0) + w1[j] * g1) + w2[j] * g2) + w3[j] * g3;
-                }
+                addFour(pa, wb[q], g[gp + q], wb[q + 1], g[gp + q + 1], wb[q + 2], g[gp + q + 2], wb[q + 3],
+                        g[gp + q + 3], n);
             }
             for (; q < o; q++) {
-                final float gv = g[gp + q];
-                final float[] w = wb[q];
-                for (int j = 0; j < n; j++) {
-                    pa[j] = pa[j] + w[j] * gv;
-                }
+                addOne(pa, wb[q], g[gp + q], n);
             }
             System.arraycopy(pa, 0, planes, p * n, n);
         }
@@ -413,19 +406,11 @@ public final class FastStreamedBackward {
             System.arraycopy(dx, base, d, 0, cin);
             int j = 0;
             for (; j + 4 <= n; j += 4) {
-                final float g0 = planesIn[at + j], g1 = planesIn[at + j + 1], g2 = planesIn[at + j + 2];
-                final float g3 = planesIn[at + j + 3];
-                final float[] r0 = rows[j], r1 = rows[j + 1], r2 = rows[j + 2], r3 = rows[j + 3];
-                for (int i = 0; i < cin; i++) {
-                    d[i] = (((d[i] + r0[i] * g0) + r1[i] * g1) + r2[i] * g2) + r3[i] * g3;
-                }
+                addFour(d, rows[j], planesIn[at + j], rows[j + 1], planesIn[at + j + 1], rows[j + 2],
+                        planesIn[at + j + 2], rows[j + 3], planesIn[at + j + 3], cin);
             }
             for (; j < n; j++) {
-                final float gv = planesIn[at + j];
-                final float[] row = rows[j];
-                for (int i = 0; i < cin; i++) {
-                    d[i] = d[i] + row[i] * gv;
-                }
+                addOne(d, rows[j], planesIn[at + j], cin);
             }
             System.arraycopy(d, 0, dx, base, cin);
         }
@@ -450,22 +435,14 @@ public final class FastStreamedBackward {
             System.arraycopy(planesIn, (p + 2) * n, r2, 0, n);
             System.arraycopy(planesIn, (p + 3) * n, r3, 0, n);
             for (int jj = 0; jj < k; jj++) {
-                final float x0 = expX[p * k + jj], x1 = expX[(p + 1) * k + jj], x2 = expX[(p + 2) * k + jj];
-                final float x3 = expX[(p + 3) * k + jj];
-                final float[] a = t[jj];
-                for (int j = 0; j < n; j++) {
-                    a[j] = (((a[j] + x0 * r0[j]) + x1 * r1[j]) + x2 * r2[j]) + x3 * r3[j];
-                }
+                addFour(t[jj], r0, expX[p * k + jj], r1, expX[(p + 1) * k + jj], r2, expX[(p + 2) * k + jj], r3,
+                        expX[(p + 3) * k + jj], n);
             }
         }
         for (; p < p1; p++) {
             System.arraycopy(planesIn, p * n, r0, 0, n);
             for (int jj = 0; jj < k; jj++) {
-                final float xv = expX[p * k + jj];
-                final float[] a = t[jj];
-                for (int j = 0; j < n; j++) {
-                    a[j] = a[j] + xv * r0[j];
-                }
+                addOne(t[jj], r0, expX[p * k + jj], n);
             }
         }
         for (int jj = 0; jj < k; jj++) {
@@ -473,6 +450,25 @@ public final class FastStreamedBackward {
             for (int j = 0; j < n; j++) {
                 grads[j][jj] = a[j];
             }
+        }
+    }
+
+    /**
+     * {@code acc[i] = (((acc[i] + r0[i] * s0) + r1[i] * s1) + r2[i] * s2) + r3[i] * s3} for {@code i < n}: four
+     * terms added one after the other per load and store of {@code acc}, every array indexed from 0 so that the JIT
+     * vectorizes it (a product's bits do not depend on its operands' order).
+     */
+    private static void addFour(float[] acc, float[] r0, float s0, float[] r1, float s1, float[] r2, float s2,
+                                float[] r3, float s3, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = (((acc[i] + r0[i] * s0) + r1[i] * s1) + r2[i] * s2) + r3[i] * s3;
+        }
+    }
+
+    /** {@code acc[i] = acc[i] + r[i] * s} for {@code i < n}. */
+    private static void addOne(float[] acc, float[] r, float s, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = acc[i] + r[i] * s;
         }
     }
 
