@@ -46,6 +46,12 @@ public interface CEmitContext {
     /** The (SRAM) int32 array of a trained conv bias. */
     String int32Param(Value param);
 
+    /** The int32 array of a bias, frozen (Flash) or trained (SRAM). */
+    String int32Array(Value param);
+
+    /** The float32 master copy of a parameter that trains in {@code float_master} mode. */
+    String masterArray(Value param);
+
     /** The float32 master copy of a parameter when {@code update} rounds in {@code float_master} mode, else NULL. */
     String master(Value param, SgdUpdate update);
 
@@ -61,6 +67,9 @@ public interface CEmitContext {
     /** A {@code static const int32_t} table with these values (NULL for null or empty). */
     String ints(List<Integer> values);
 
+    /** A {@code static const int64_t} table with these values. */
+    String int64s(long[] values);
+
     /** A pointer to a {@code static const tt_conv_geom}. */
     String geom(CGeom g);
 
@@ -71,13 +80,23 @@ public interface CEmitContext {
     String mode(SgdUpdate update);
 
     /**
-     * The learning-rate expression of {@code update} at the current step: its rate times the runtime scale
+     * The expression of learning rate {@code lr} at the current step: the rate times the runtime scale
      * ({@code tt_set_lr_scale}), one float32 multiply as on the JVM.
      */
-    String lr(SgdUpdate update);
+    String lr(float lr);
+
+    /** The learning-rate expression of {@code update} at the current step (see {@link #lr(float)}). */
+    default String lr(SgdUpdate update) {
+        return lr(update.lr());
+    }
+
+    /** The stochastic-rounding key expression of parameter {@code paramId} at the current step. */
+    String rngKey(int paramId);
 
     /** The stochastic-rounding key expression of {@code update} at the current step. */
-    String rngKey(SgdUpdate update);
+    default String rngKey(SgdUpdate update) {
+        return rngKey(update.paramId());
+    }
 
     /** Appends the statement {@code function(args...);}. */
     void call(String function, String... args);

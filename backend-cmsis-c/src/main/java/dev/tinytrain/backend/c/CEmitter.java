@@ -205,10 +205,21 @@ public final class CEmitter {
         }
 
         @Override
-        public String master(Value param, SgdUpdate update) {
-            if (!update.rounding().equals("float_master")) {
-                return "0";
+        public String int32Array(Value param) {
+            CParameters.Storage s = params.of(param);
+            if (s.dtype() != DType.INT32) {
+                throw new IllegalArgumentException("%" + param.name() + " is not an int32 parameter");
             }
+            return s.name;
+        }
+
+        @Override
+        public String master(Value param, SgdUpdate update) {
+            return update.rounding().equals("float_master") ? masterArray(param) : "0";
+        }
+
+        @Override
+        public String masterArray(Value param) {
             CParameters.Storage s = params.of(param);
             if (!s.master) {
                 throw new IllegalStateException("no master copy of " + param.name());
@@ -269,6 +280,16 @@ public final class CEmitter {
         }
 
         @Override
+        public String int64s(long[] values) {
+            return constantNames.computeIfAbsent("l" + java.util.Arrays.toString(values), k -> {
+                String name = "tt_k" + constantNames.size();
+                CParameters.array(constants, "static const int64_t " + name, values.length,
+                        j -> "INT64_C(" + values[j] + ")", 4);
+                return name;
+            });
+        }
+
+        @Override
         public String geom(CGeom geom) {
             return "&" + constantNames.computeIfAbsent("g" + geom, k -> {
                 String name = "tt_k" + constantNames.size();
@@ -289,13 +310,13 @@ public final class CEmitter {
         }
 
         @Override
-        public String lr(SgdUpdate update) {
-            return "tt__lr(" + f(update.lr()) + ")";
+        public String lr(float lr) {
+            return "tt__lr(" + f(lr) + ")";
         }
 
         @Override
-        public String rngKey(SgdUpdate update) {
-            return "tt_step_rng_key(tt_state, " + update.paramId() + "u)";
+        public String rngKey(int paramId) {
+            return "tt_step_rng_key(tt_state, " + paramId + "u)";
         }
 
         @Override

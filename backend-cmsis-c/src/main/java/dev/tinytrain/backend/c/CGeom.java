@@ -14,7 +14,7 @@ record CGeom(int inH, int inW, int inC, int outH, int outW, int outC, int kH, in
 
     /**
      * The geometry of {@code conv} for an input {@code inH x inW x inC}, output {@code out}, weight {@code w}: the
-     * same as the JVM emitters' {@code TrainingEmitters.geometry}.
+     * same as the JVM emitters' {@code TrainingEmitters.geometry} and the lowering's {@code KernelArg.ConvGeometry}.
      */
     static CGeom of(Conv2d conv, int inH, int inW, int inC, Shape out, Value w) {
         return new CGeom(inH, inW, inC, out.dim(1), out.dim(2), out.dim(3), Conv2d.kernelHeight(w),

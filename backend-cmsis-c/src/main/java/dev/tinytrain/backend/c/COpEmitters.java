@@ -1,77 +1,45 @@
 package dev.tinytrain.backend.c;
 
-import dev.tinytrain.ir.DType;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
-import dev.tinytrain.ir.ops.AddGrad;
-import dev.tinytrain.ir.ops.AvgPoolGrad;
-import dev.tinytrain.ir.ops.ChannelSlice;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.ConvLayer;
-import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
 import dev.tinytrain.ir.ops.ConvGradInput;
-import dev.tinytrain.ir.ops.ConvGradOutput;
 import dev.tinytrain.ir.ops.ConvGradWeight;
 import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
-import dev.tinytrain.ir.ops.DequantizeGrad;
-import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
 import dev.tinytrain.ir.ops.OpKind;
-import dev.tinytrain.ir.ops.Reshape;
 import dev.tinytrain.ir.ops.SgdUpdate;
+import dev.tinytrain.lowering.NodeLowering;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The C emitter of every op kind, in one registry ({@code COpEmittersTest} fails when a kind has none). Each one
- * writes the call of the C port of the kernel the JVM backend calls for that kind ({@code ForwardEmitters} /
- * {@code TrainingEmitters} of backend-jvm-ref), with the same arguments; parameters are passed in their C storage
- * ({@code tt_weight} for int8 weights, int32 or master arrays for biases).
+ * The C emitter of every op kind, in one registry ({@code COpEmittersTest} fails when a kind has none):
+ * {@link CKernelPrinter} for every kind {@link NodeLowering} lowers, and below the specialised emitters of the convs
+ * and conv gradients, which pick a fast kernel per node. Each of those writes the call of the C port of the kernel
+ * the JVM backend runs for that node ({@code ForwardEmitters} / {@code TrainingEmitters} of backend-jvm-ref), with
+ * the same arguments; parameters are passed in their C storage ({@code tt_weight} for int8 weights, int32 or master
+ * arrays for biases).
  */
 public final class COpEmitters {
     private static final Map<OpKind, COpEmitter> EMITTERS = new EnumMap<>(OpKind.class);
 
     static {
+        // every kind with a lowering: one generic printer
+        for (OpKind kind : NodeLowering.loweredKinds()) {
+            EMITTERS.put(kind, CKernelPrinter::emit);
+        }
+        // the specialised kinds (NodeLowering.SPECIALISED)
         EMITTERS.put(OpKind.CONV2D, COpEmitters::conv2d);
-        EMITTERS.put(OpKind.QUANTIZED_ADD, COpEmitters::quantizedAdd);
-        EMITTERS.put(OpKind.GLOBAL_AVG_POOL, COpEmitters::globalAvgPool);
-        EMITTERS.put(OpKind.DEQUANTIZE, COpEmitters::dequantize);
-        EMITTERS.put(OpKind.LINEAR, COpEmitters::linear);
-        EMITTERS.put(OpKind.RESHAPE, COpEmitters::reshape);
-        EMITTERS.put(OpKind.SOFTMAX_CROSS_ENTROPY, COpEmitters::softmaxCrossEntropy);
-        EMITTERS.put(OpKind.LINEAR_GRAD_INPUT, COpEmitters::linearGradInput);
-        EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT, COpEmitters::linearGradWeight);
-        EMITTERS.put(OpKind.DEQUANTIZE_GRAD, COpEmitters::dequantizeGrad);
-        EMITTERS.put(OpKind.AVG_POOL_GRAD, COpEmitters::avgPoolGrad);
-        EMITTERS.put(OpKind.ADD_GRAD, COpEmitters::addGrad);
-        EMITTERS.put(OpKind.ACCUMULATE, COpEmitters::accumulate);
-        EMITTERS.put(OpKind.CONV_GRAD_OUTPUT, COpEmitters::convGradOutput);
         EMITTERS.put(OpKind.CONV_GRAD_INPUT, COpEmitters::convGradInput);
         EMITTERS.put(OpKind.CONV_GRAD_WEIGHT, COpEmitters::convGradWeight);
-        EMITTERS.put(OpKind.CONV_GRAD_BIAS, COpEmitters::convGradBias);
-        EMITTERS.put(OpKind.CHANNEL_SLICE, COpEmitters::channelSlice);
-        EMITTERS.put(OpKind.SGD_UPDATE, COpEmitters::sgdUpdate);
         EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, COpEmitters::convGradWeightUpdate);
-        EMITTERS.put(OpKind.CONV_GRAD_BIAS_UPDATE, COpEmitters::convGradBiasUpdate);
-        EMITTERS.put(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, COpEmitters::linearGradWeightUpdate);
         EMITTERS.put(OpKind.STREAMED_BACKWARD, CStreamedEmitter::streamedBackward);
-        // TFLite integer numerics (imported .tflite models): tt_tflite.c
-        EMITTERS.put(OpKind.TFLITE_CONV2D, TfliteCEmitters::conv2d);
-        EMITTERS.put(OpKind.TFLITE_ADD, TfliteCEmitters::add);
-        EMITTERS.put(OpKind.TFLITE_PAD, TfliteCEmitters::pad);
-        EMITTERS.put(OpKind.TFLITE_MEAN, TfliteCEmitters::mean);
-        EMITTERS.put(OpKind.TFLITE_POOL, TfliteCEmitters::pool);
-        EMITTERS.put(OpKind.TFLITE_CONCAT, TfliteCEmitters::concat);
-        EMITTERS.put(OpKind.TFLITE_RELU, TfliteCEmitters::relu);
-        EMITTERS.put(OpKind.TFLITE_SOFTMAX, TfliteCEmitters::softmax);
-        EMITTERS.put(OpKind.TFLITE_QUANTIZE, TfliteCEmitters::quantize);
         EMITTERS.put(OpKind.BAND_REGION, CBandRegion::emit);
-        EMITTERS.put(OpKind.TFLITE_PAD_GRAD, TfliteCEmitters::padGrad);
-        EMITTERS.put(OpKind.TFLITE_POOL_GRAD, TfliteCEmitters::poolGrad);
-        EMITTERS.put(OpKind.TFLITE_CONCAT_GRAD, TfliteCEmitters::concatGrad);
     }
 
     private COpEmitters() {
@@ -82,14 +50,8 @@ public final class COpEmitters {
         return Optional.ofNullable(EMITTERS.get(kind));
     }
 
-    // ================================================================================================ forward
-
     static String i(long v) {
         return Long.toString(Math.toIntExact(v));
-    }
-
-    private static String count(Value v) {
-        return i(v.type().elementCount());
     }
 
     /** The mask result's offset when the op keeps one (training), else -1. */
@@ -172,97 +134,7 @@ public final class COpEmitters {
         return c.ints(zw);
     }
 
-    static void quantizedAdd(CEmitContext c, Node n) {
-        Value av = n.inputs().get(0);
-        Value bv = n.inputs().get(1);
-        Quantization a = av.type().requireQuantization(av.name());
-        Quantization b = bv.type().requireQuantization(bv.name());
-        Quantization y = n.output().type().requireQuantization(n.output().name());
-        c.call("tt_quantized_add", c.arena(), c.off(av), i(a.zeroPoint()), c.f((float) a.scale()), c.off(bv),
-                i(b.zeroPoint()), c.f((float) b.scale()), count(n.output()), i(y.zeroPoint()), c.f((float) y.scale()),
-                c.off(n.output()), maskOffset(c, n));
-    }
-
-    static void globalAvgPool(CEmitContext c, Node n) {
-        Shape s = n.inputs().get(0).type().shape();
-        c.call("tt_global_avg_pool", c.arena(), c.off(n.inputs().get(0)), i(s.dim(1)), i(s.dim(2)), i(s.dim(3)),
-                c.off(n.output()));
-    }
-
-    static void dequantize(CEmitContext c, Node n) {
-        Value in = n.inputs().get(0);
-        Quantization q = in.type().requireQuantization(in.name());
-        c.call("tt_dequantize", c.arena(), c.off(in), count(n.output()), i(q.zeroPoint()), c.f((float) q.scale()),
-                c.off(n.output()));
-    }
-
-    static void linear(CEmitContext c, Node n) {
-        Value w = n.inputs().get(1);
-        c.call("tt_linear", c.arena(), c.off(n.inputs().get(0)), i(w.type().shape().dim(1)), c.floatParam(w),
-                c.floatParam(n.inputs().get(2)), i(w.type().shape().dim(0)), c.off(n.output()));
-    }
-
-    /** A reshape moves no data when input and result share an offset; otherwise it is one (overlap-safe) copy. */
-    static void reshape(CEmitContext c, Node n) {
-        Reshape op = (Reshape) n.op();
-        Value in = n.inputs().get(0);
-        String bytes = i(in.type().dtype().byteSize(op.shape().elementCount()));
-        if (c.off(in).equals(c.off(n.output()))) {
-            c.statement("/* reshape in place: no data moves */");
-            return;
-        }
-        c.call("memmove", c.arena() + " + " + c.off(n.output()), c.arena() + " + " + c.off(in), "(size_t)" + bytes);
-    }
-
     // ================================================================================================ training
-
-    static void softmaxCrossEntropy(CEmitContext c, Node n) {
-        Value logits = n.inputs().get(0);
-        // the step function checked the label on entry, so this cannot fail
-        c.statement("(void)tt_softmax_cross_entropy_at(" + String.join(", ", c.arena(), c.off(logits),
-                count(logits), c.off(n.inputs().get(1)), c.off(n.outputs().get(1)), c.off(n.outputs().get(0)))
-                + ");");
-    }
-
-    static void linearGradInput(CEmitContext c, Node n) {
-        Value w = n.inputs().get(1);
-        c.call("tt_linear_input_grad", c.arena(), c.off(n.inputs().get(0)), c.floatParam(w),
-                i(w.type().shape().dim(0)), i(w.type().shape().dim(1)), c.off(n.output()));
-    }
-
-    static void linearGradWeight(CEmitContext c, Node n) {
-        c.call("tt_linear_weight_grad", c.arena(), c.off(n.inputs().get(0)), c.off(n.inputs().get(1)),
-                count(n.inputs().get(0)), count(n.inputs().get(1)), c.off(n.output()));
-    }
-
-    static void dequantizeGrad(CEmitContext c, Node n) {
-        c.call("tt_dequantize_backward", c.arena(), c.off(n.inputs().get(0)), count(n.output()),
-                c.f(((DequantizeGrad) n.op()).scale()), c.off(n.output()));
-    }
-
-    static void avgPoolGrad(CEmitContext c, Node n) {
-        AvgPoolGrad op = (AvgPoolGrad) n.op();
-        c.call("tt_avg_pool_backward", c.arena(), c.off(n.inputs().get(0)), i(op.height()), i(op.width()),
-                i(n.output().type().shape().dim(3)), c.off(n.output()), "0");
-    }
-
-    static void addGrad(CEmitContext c, Node n) {
-        AddGrad op = (AddGrad) n.op();
-        c.call("tt_add_grad", c.arena(), c.off(n.inputs().get(0)), c.off(n.inputs().get(1)), count(n.output()),
-                c.f(op.outScale()), c.f(op.operandScale()), c.off(n.output()));
-    }
-
-    static void accumulate(CEmitContext c, Node n) {
-        c.call("tt_add_f32", c.arena(), c.off(n.inputs().get(0)), c.off(n.inputs().get(1)), count(n.output()),
-                c.off(n.output()));
-    }
-
-    static void convGradOutput(CEmitContext c, Node n) {
-        Shape s = n.output().type().shape();
-        c.call("tt_mask_and_scale_output_grad", c.arena(), c.off(n.inputs().get(0)), c.off(n.inputs().get(1)),
-                c.floats(((ConvGradOutput) n.op()).effArray()), i((long) s.dim(1) * s.dim(2)), i(s.dim(3)),
-                c.off(n.output()));
-    }
 
     static void convGradInput(CEmitContext c, Node n) {
         ConvGradInput op = (ConvGradInput) n.op();
@@ -287,19 +159,6 @@ public final class COpEmitters {
                 .zeroPoint()), c.off(g), c.geom(geom), c.ints(ch), i(ch.size()), c.off(n.output()));
     }
 
-    static void convGradBias(CEmitContext c, Node n) {
-        Shape s = n.inputs().get(0).type().shape();
-        c.call("tt_conv_bias_grad", c.arena(), c.off(n.inputs().get(0)), i((long) s.dim(1) * s.dim(2)),
-                i(s.dim(3)), c.off(n.output()));
-    }
-
-    static void channelSlice(CEmitContext c, Node n) {
-        Shape s = n.inputs().get(0).type().shape();
-        List<Integer> ch = ((ChannelSlice) n.op()).channels();
-        c.call("tt_channel_slice", c.arena(), c.off(n.inputs().get(0)), i((long) s.dim(1) * s.dim(2)), i(s.dim(3)),
-                c.ints(ch), i(ch.size()), c.off(n.output()));
-    }
-
     private static String qas(CEmitContext c, SgdUpdate u) {
         return u.qasDivisors().isEmpty() ? "0" : c.floats(u.qasArray());
     }
@@ -318,26 +177,6 @@ public final class COpEmitters {
                 conv.output().type().shape(), w);
     }
 
-    static void sgdUpdate(CEmitContext c, Node n) {
-        SgdUpdate op = (SgdUpdate) n.op();
-        Value p = n.inputs().get(0);
-        Value g = n.inputs().get(1);
-        DType t = p.type().dtype();
-        if (t == DType.FLOAT32) {
-            c.call("tt_sgd_float", c.floatParam(p), "0", c.arena(), c.off(g), count(p), c.lr(op));
-            return;
-        }
-        if (t == DType.INT32) {
-            c.call("tt_update_conv_bias", c.arena(), c.off(g), count(p), c.int32Param(p), c.master(p, op), qas(c, op),
-                    c.lr(op), c.mode(op), c.rngKey(op));
-            return;
-        }
-        CGeom geom = fullGeometry(c, n, p);
-        c.call("tt_update_conv_weight_compact", c.arena(), c.off(g), c.geom(geom), c.ints(op.channels()),
-                i(op.channels().size()), c.weight(p), c.master(p, op), qas(c, op), c.lr(op), c.mode(op),
-                c.rngKey(op));
-    }
-
     static void convGradWeightUpdate(CEmitContext c, Node n) {
         ConvGradWeightUpdate op = (ConvGradWeightUpdate) n.op();
         Value x = n.inputs().get(0);
@@ -353,18 +192,4 @@ public final class COpEmitters {
                 c.mode(u), c.rngKey(u));
     }
 
-    static void convGradBiasUpdate(CEmitContext c, Node n) {
-        SgdUpdate u = ((ConvGradBiasUpdate) n.op()).update();
-        Value g = n.inputs().get(0);
-        Value b = n.inputs().get(1);
-        Shape s = g.type().shape();
-        c.call("tt_conv_bias_grad_update", c.arena(), c.off(g), i((long) s.dim(1) * s.dim(2)), i(s.dim(3)),
-                c.int32Param(b), c.master(b, u), qas(c, u), c.lr(u), c.mode(u), c.rngKey(u));
-    }
-
-    static void linearGradWeightUpdate(CEmitContext c, Node n) {
-        SgdUpdate u = ((LinearGradWeightUpdate) n.op()).update();
-        c.call("tt_linear_weight_grad_update", c.arena(), c.off(n.inputs().get(0)), c.off(n.inputs().get(1)),
-                count(n.inputs().get(0)), count(n.inputs().get(1)), c.floatParam(n.inputs().get(2)), c.lr(u));
-    }
 }

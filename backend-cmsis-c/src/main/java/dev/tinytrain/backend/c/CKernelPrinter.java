@@ -1,0 +1,111 @@
+package dev.tinytrain.backend.c;
+
+import dev.tinytrain.ir.Graph;
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.lowering.KernelArg;
+import dev.tinytrain.lowering.KernelCall;
+import dev.tinytrain.lowering.LoweringContext;
+import dev.tinytrain.lowering.NodeLowering;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Prints a {@link KernelCall} as one C statement: each argument becomes its C expressions (tensor offsets from the
+ * layout, tables as deduplicated {@code static const} arrays, parameters in their C storage), the call is written
+ * in its {@link CFunction}'s form. The C emitter of every kind that {@link NodeLowering} lowers.
+ */
+final class CKernelPrinter {
+    private CKernelPrinter() {
+    }
+
+    /** Lowers node {@code n} and prints its call, or a comment when the node moves no data. */
+    static void emit(CEmitContext c, Node n) {
+        Optional<KernelCall> call = NodeLowering.lower(n, new LoweringContext() {
+            @Override
+            public Graph graph() {
+                return c.graph();
+            }
+
+            @Override
+            public boolean samePlace(Value a, Value b) {
+                return c.off(a).equals(c.off(b));
+            }
+        });
+        if (call.isEmpty()) {
+            c.statement("/* " + n.op().kind().irName() + " in place: no data moves */");
+            return;
+        }
+        print(c, call.get());
+    }
+
+    /** Appends the statement of {@code call}. */
+    static void print(CEmitContext c, KernelCall call) {
+        List<String> args = new ArrayList<>();
+        for (KernelArg a : call.args()) {
+            args.addAll(expressions(c, a)); // in order: tables are named in the order they are first used
+        }
+        CFunction f = CFunction.forKernel(call.kernel());
+        switch (f.form()) {
+            case CALL -> c.call(f.name(), args.toArray(String[]::new));
+            case CALL_IGNORING_RESULT -> c.statement("(void)" + f.name() + "(" + String.join(", ", args) + ");");
+            case MEMMOVE -> c.call(f.name(), args.get(2) + " + " + args.get(3), args.get(0) + " + " + args.get(1),
+                    args.get(4));
+            default -> throw new IllegalStateException(f.form().toString());
+        }
+    }
+
+    /** The C parameters an argument fills: one expression, two for an index list, none for a JVM-only view. */
+    private static List<String> expressions(CEmitContext c, KernelArg a) {
+        if (a instanceof KernelArg.Arena) {
+            return List.of(c.arena());
+        } else if (a instanceof KernelArg.Offset o) {
+            return List.of(c.off(o.tensor()));
+        } else if (a instanceof KernelArg.NoTensor) {
+            return List.of("-1");
+        } else if (a instanceof KernelArg.IntConst v) {
+            return List.of(CLiterals.i32(v.value()));
+        } else if (a instanceof KernelArg.FloatConst v) {
+            return List.of(c.f(v.value()));
+        } else if (a instanceof KernelArg.BoolConst v) {
+            return List.of(v.value() ? "1" : "0");
+        } else if (a instanceof KernelArg.ByteCount v) {
+            return List.of("(size_t)" + v.bytes());
+        } else if (a instanceof KernelArg.FloatTable t) {
+            return List.of(c.floats(t.values()));
+        } else if (a instanceof KernelArg.Int32Table t) {
+            return List.of(c.ints(java.util.Arrays.stream(t.values()).boxed().toList()));
+        } else if (a instanceof KernelArg.Int64Table t) {
+            return List.of(c.int64s(t.values()));
+        } else if (a instanceof KernelArg.IndexList l) {
+            return List.of(c.ints(l.indices()), Integer.toString(l.indices().size()));
+        } else if (a instanceof KernelArg.ConvGeometry g) {
+            return List.of(c.geom(new CGeom(g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(), g.kW(),
+                    g.strideH(), g.strideW(), g.padH(), g.padW(), g.groups())));
+        } else if (a instanceof KernelArg.Parameter p) {
+            return parameter(c, p);
+        } else if (a instanceof KernelArg.Absent) {
+            return List.of("0");
+        } else if (a instanceof KernelArg.Rounding r) {
+            return List.of("TT_ROUND_" + r.mode().name());
+        } else if (a instanceof KernelArg.LearningRate lr) {
+            return List.of(c.lr(lr.lr()));
+        } else if (a instanceof KernelArg.RngKey k) {
+            return List.of(c.rngKey(k.paramId()));
+        }
+        throw new IllegalStateException("no C form for " + a);
+    }
+
+    private static List<String> parameter(CEmitContext c, KernelArg.Parameter p) {
+        Value v = p.param();
+        return switch (p.storage()) {
+            case INT8_WEIGHT -> List.of(c.weight(v));
+            case FLOAT32 -> List.of(c.floatParam(v));
+            case INT32 -> List.of(c.int32Array(v));
+            case FLOAT_MASTER -> List.of(c.masterArray(v));
+            // the C forward reads the int32 array or the master itself: no float view to refresh
+            case FORWARD_VIEW -> List.of();
+        };
+    }
+}

@@ -1,0 +1,92 @@
+package dev.tinytrain.backend.jvm;
+
+import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
+import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
+import dev.tinytrain.backend.jvm.kernels.RoundingMode;
+import dev.tinytrain.backend.jvm.kernels.StepKernels;
+import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
+import dev.tinytrain.backend.jvm.tflite.TfliteBackwardKernels;
+import dev.tinytrain.backend.jvm.tflite.TfliteKernels;
+import dev.tinytrain.lowering.ArgKind;
+import dev.tinytrain.lowering.Kernel;
+import java.lang.reflect.Method;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JVM implementation of every {@link Kernel}: a static method, looked up once by reflection
+ * ({@link KernelMethods}), so the generated call's owner and descriptor come from the method itself. The table is an
+ * exhaustive switch (a kernel added without its method does not compile), and {@code JvmKernelsTest} checks each
+ * method's parameters against the kernel's signature through {@link #parameterTypes}.
+ */
+public final class JvmKernels {
+    private static final Map<Kernel, Method> METHODS = new EnumMap<>(Kernel.class);
+
+    static {
+        for (Kernel k : Kernel.values()) {
+            METHODS.put(k, lookUp(k));
+        }
+    }
+
+    private JvmKernels() {
+    }
+
+    /** The method implementing {@code kernel}. */
+    public static Method method(Kernel kernel) {
+        return METHODS.get(kernel);
+    }
+
+    private static Method lookUp(Kernel k) {
+        return switch (k) {
+            case QUANTIZED_ADD -> KernelMethods.of(ForwardKernels.class, "quantizedAdd");
+            case GLOBAL_AVG_POOL -> KernelMethods.of(ForwardKernels.class, "globalAvgPool");
+            case DEQUANTIZE -> KernelMethods.of(ForwardKernels.class, "dequantize");
+            case LINEAR -> KernelMethods.of(ForwardKernels.class, "linear");
+            case MOVE_BYTES -> KernelMethods.of(System.class, "arraycopy");
+            case SOFTMAX_CROSS_ENTROPY -> KernelMethods.of(StepKernels.class, "softmaxCrossEntropy");
+            case LINEAR_INPUT_GRAD -> KernelMethods.of(BackwardKernels.class, "linearInputGrad");
+            case LINEAR_WEIGHT_GRAD -> KernelMethods.of(BackwardKernels.class, "linearWeightGrad");
+            case DEQUANTIZE_BACKWARD -> KernelMethods.of(BackwardKernels.class, "dequantizeBackward");
+            case AVG_POOL_BACKWARD -> KernelMethods.of(BackwardKernels.class, "avgPoolBackward");
+            case ADD_GRAD -> KernelMethods.of(StepKernels.class, "addGrad");
+            case ADD_FLOAT -> KernelMethods.of(StepKernels.class, "add");
+            case MASK_AND_SCALE_OUTPUT_GRAD -> KernelMethods.of(BackwardKernels.class, "maskAndScaleOutputGrad");
+            case CONV_BIAS_GRAD -> KernelMethods.of(BackwardKernels.class, "convBiasGrad");
+            case CHANNEL_SLICE -> KernelMethods.of(StepKernels.class, "channelSlice");
+            case SGD_FLOAT -> KernelMethods.of(UpdateKernels.class, "sgdFloat");
+            case UPDATE_CONV_BIAS -> KernelMethods.of(StepKernels.class, "updateConvBias");
+            case UPDATE_CONV_WEIGHT -> KernelMethods.of(StepKernels.class, "updateConvWeight");
+            case CONV_BIAS_GRAD_UPDATE -> KernelMethods.of(StepKernels.class, "convBiasGradUpdate");
+            case LINEAR_WEIGHT_GRAD_UPDATE -> KernelMethods.of(StepKernels.class, "linearWeightGradUpdate");
+            case TFL_CONV2D -> KernelMethods.of(TfliteKernels.class, "conv2d");
+            case TFL_FULLY_CONNECTED -> KernelMethods.of(TfliteKernels.class, "fullyConnected");
+            case TFL_ADD -> KernelMethods.of(TfliteKernels.class, "add");
+            case TFL_PAD -> KernelMethods.of(TfliteKernels.class, "pad");
+            case TFL_MEAN -> KernelMethods.of(TfliteKernels.class, "mean");
+            case TFL_POOL -> KernelMethods.of(TfliteKernels.class, "pool");
+            case TFL_CONCAT -> KernelMethods.of(TfliteKernels.class, "concat");
+            case TFL_RELU -> KernelMethods.of(TfliteKernels.class, "relu");
+            case TFL_SOFTMAX -> KernelMethods.of(TfliteKernels.class, "softmax");
+            case TFL_QUANTIZE -> KernelMethods.of(TfliteKernels.class, "quantize");
+            case TFL_PAD_BACKWARD -> KernelMethods.of(TfliteBackwardKernels.class, "padBackward");
+            case TFL_POOL_BACKWARD -> KernelMethods.of(TfliteBackwardKernels.class, "poolBackward");
+            case TFL_CONCAT_BACKWARD -> KernelMethods.of(TfliteBackwardKernels.class, "concatBackward");
+        };
+    }
+
+    /** The JVM parameters an argument of {@code kind} fills, as {@link JvmKernelPrinter} pushes them. */
+    public static List<Class<?>> parameterTypes(ArgKind kind) {
+        return switch (kind) {
+            case ARENA, INT8_WEIGHT -> List.of(byte[].class);
+            case OFFSET, OPTIONAL_OFFSET, INT, BYTE_COUNT, RNG_KEY -> List.of(int.class);
+            case FLOAT, LEARNING_RATE -> List.of(float.class);
+            case BOOL -> List.of(boolean.class);
+            case FLOAT_TABLE, OPTIONAL_FLOAT_TABLE, FLOAT_PARAM, MASTER, FORWARD_VIEW -> List.of(float[].class);
+            case INT32_TABLE, INDEX_LIST, INT32_PARAM -> List.of(int[].class);
+            case INT64_TABLE -> List.of(long[].class);
+            case CONV_GEOMETRY -> List.of(BackwardKernels.ConvGeom.class);
+            case ROUNDING -> List.of(RoundingMode.class);
+        };
+    }
+}

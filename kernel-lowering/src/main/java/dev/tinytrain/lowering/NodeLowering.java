@@ -1,0 +1,93 @@
+package dev.tinytrain.lowering;
+
+import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.ops.OpKind;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * Lowers one scheduled node into the one {@link KernelCall} that both backends print: one rule per op kind, in one
+ * registry. The C printer ({@code CKernelPrinter} of backend-cmsis-c) and the JVM generator ({@code JvmKernelPrinter}
+ * of backend-jvm-ref) print the call; neither writes an argument list of its own for these kinds.
+ *
+ * <p>The kinds of {@link #SPECIALISED} keep their own emitters in each backend for now: the convs and conv gradients
+ * choose a fast kernel per node from its geometry (and on the JVM bind their constants into a kernel object), the
+ * streamed backward and the band region are lowered into whole region descriptions. {@code NodeLoweringTest} fails
+ * when a kind is in neither set.
+ */
+public final class NodeLowering {
+
+    /** The kinds each backend still emits with its own specialised emitter (see the class comment). */
+    public static final Set<OpKind> SPECIALISED = Collections.unmodifiableSet(EnumSet.of(OpKind.CONV2D,
+            OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT, OpKind.CONV_GRAD_WEIGHT_UPDATE,
+            OpKind.STREAMED_BACKWARD, OpKind.BAND_REGION));
+
+    private static final Map<OpKind, BiFunction<Node, LoweringContext, Optional<KernelCall>>> RULES =
+            new EnumMap<>(OpKind.class);
+
+    static {
+        plain(OpKind.QUANTIZED_ADD, ForwardLowering::quantizedAdd);
+        plain(OpKind.GLOBAL_AVG_POOL, ForwardLowering::globalAvgPool);
+        plain(OpKind.DEQUANTIZE, ForwardLowering::dequantize);
+        plain(OpKind.LINEAR, ForwardLowering::linear);
+        RULES.put(OpKind.RESHAPE, ForwardLowering::reshape);
+        plain(OpKind.SOFTMAX_CROSS_ENTROPY, TrainingLowering::softmaxCrossEntropy);
+        plain(OpKind.LINEAR_GRAD_INPUT, TrainingLowering::linearGradInput);
+        plain(OpKind.LINEAR_GRAD_WEIGHT, TrainingLowering::linearGradWeight);
+        plain(OpKind.DEQUANTIZE_GRAD, TrainingLowering::dequantizeGrad);
+        plain(OpKind.AVG_POOL_GRAD, TrainingLowering::avgPoolGrad);
+        plain(OpKind.ADD_GRAD, TrainingLowering::addGrad);
+        plain(OpKind.ACCUMULATE, TrainingLowering::accumulate);
+        plain(OpKind.CONV_GRAD_OUTPUT, TrainingLowering::convGradOutput);
+        plain(OpKind.CONV_GRAD_BIAS, TrainingLowering::convGradBias);
+        plain(OpKind.CHANNEL_SLICE, TrainingLowering::channelSlice);
+        RULES.put(OpKind.SGD_UPDATE, (n, c) -> Optional.of(TrainingLowering.sgdUpdate(n, c)));
+        plain(OpKind.CONV_GRAD_BIAS_UPDATE, TrainingLowering::convGradBiasUpdate);
+        plain(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, TrainingLowering::linearGradWeightUpdate);
+        plain(OpKind.TFLITE_CONV2D, TfliteLowering::conv2d);
+        plain(OpKind.TFLITE_ADD, TfliteLowering::add);
+        plain(OpKind.TFLITE_PAD, TfliteLowering::pad);
+        plain(OpKind.TFLITE_MEAN, TfliteLowering::mean);
+        plain(OpKind.TFLITE_POOL, TfliteLowering::pool);
+        plain(OpKind.TFLITE_CONCAT, TfliteLowering::concat);
+        plain(OpKind.TFLITE_RELU, TfliteLowering::relu);
+        plain(OpKind.TFLITE_SOFTMAX, TfliteLowering::softmax);
+        plain(OpKind.TFLITE_QUANTIZE, TfliteLowering::quantize);
+        plain(OpKind.TFLITE_PAD_GRAD, TfliteLowering::padGrad);
+        plain(OpKind.TFLITE_POOL_GRAD, TfliteLowering::poolGrad);
+        plain(OpKind.TFLITE_CONCAT_GRAD, TfliteLowering::concatGrad);
+    }
+
+    private NodeLowering() {
+    }
+
+    private static void plain(OpKind kind, Function<Node, KernelCall> rule) {
+        RULES.put(kind, (n, c) -> Optional.of(rule.apply(n)));
+    }
+
+    /** The kinds lowered here (every kind not {@link #SPECIALISED}). */
+    public static Set<OpKind> loweredKinds() {
+        return Collections.unmodifiableSet(RULES.keySet());
+    }
+
+    /**
+     * The kernel call of node {@code n}, or empty when the node moves no data (a reshape whose result the plan puts
+     * in its operand's place).
+     *
+     * @throws IllegalArgumentException if {@code n}'s kind is not lowered here, or the node is malformed for it
+     */
+    public static Optional<KernelCall> lower(Node n, LoweringContext c) {
+        BiFunction<Node, LoweringContext, Optional<KernelCall>> rule = RULES.get(n.op().kind());
+        if (rule == null) {
+            throw new IllegalArgumentException("op '" + n.name() + "': " + n.op().kind().irName()
+                    + " has a specialised emitter in each backend, not a lowering");
+        }
+        return rule.apply(n, c);
+    }
+}
