@@ -14,8 +14,8 @@ import java.util.List;
  *
  * <p>Typical use, input snapshot first, then the JVM kernel on the live arrays, then the expectation:
  * <pre>
- *   CCase.Builder b = CCase.of(CKernel.ACCUMULATE, "n=17").ints(dst, src, 17).in(arena);
- *   BackwardKernels.accumulate(arena, dst, src, 17);
+ *   CCase.Builder b = CCase.of(CKernel.ADD_F32, "n=17").ints(x, y, 17, out).in(arena);
+ *   StepKernels.add(arena, x, y, 17, out);
  *   cases.add(b.expect(arena));
  * </pre>
  */

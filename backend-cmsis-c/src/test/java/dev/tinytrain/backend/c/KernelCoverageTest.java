@@ -58,7 +58,6 @@ class KernelCoverageTest {
             entry("ArenaAccess.maskBytes", "tt_mask_bytes"),
             // BackwardKernels
             entry("BackwardKernels.applyClampMask", "tt_apply_clamp_mask"),
-            entry("BackwardKernels.scaleOutputGrad", "tt_scale_output_grad"),
             entry("BackwardKernels.maskAndScaleOutputGrad", "tt_mask_and_scale_output_grad"),
             entry("BackwardKernels.convInputGrad", "tt_conv_input_grad"),
             entry("BackwardKernels.convBiasGradChannel", "tt_conv_bias_grad_channel"),
@@ -66,13 +65,11 @@ class KernelCoverageTest {
             entry("BackwardKernels.convWeightGradChannel", "tt_conv_weight_grad_channel"),
             entry("BackwardKernels.convWeightGrad", "tt_conv_weight_grad"),
             entry("BackwardKernels.addBackward", "tt_add_backward"),
-            entry("BackwardKernels.accumulate", "tt_accumulate"),
             entry("BackwardKernels.avgPoolBackward", "tt_avg_pool_backward"),
             entry("BackwardKernels.dequantizeBackward", "tt_dequantize_backward"),
             entry("BackwardKernels.linearInputGrad", "tt_linear_input_grad"),
             entry("BackwardKernels.linearWeightGradRow", "tt_linear_weight_grad_row"),
             entry("BackwardKernels.linearWeightGrad", "tt_linear_weight_grad"),
-            entry("BackwardKernels.linearBiasGrad", "tt_linear_bias_grad"),
             // BackwardKernels.ConvGeom (the record's constructor checks are tt_conv_geom_valid)
             entry("BackwardKernels.ConvGeom.<init>", "tt_conv_geom_valid"),
             entry("BackwardKernels.ConvGeom.of", "tt_conv_geom_of"),
@@ -97,7 +94,6 @@ class KernelCoverageTest {
             entry("UpdateKernels.qasBiasDivisors", "tt_qas_bias_divisors"),
             entry("UpdateKernels.qasWeightDivisors", "tt_qas_weight_divisors"),
             entry("UpdateKernels.qas", "tt_qas"),
-            entry("UpdateKernels.sgd", "tt_sgd"),
             entry("UpdateKernels.roundWeightNearestEven", "tt_round_weight_nearest_even"),
             entry("UpdateKernels.roundWeightStochastic", "tt_round_weight_stochastic"),
             entry("UpdateKernels.roundBiasNearestEven", "tt_round_bias_nearest_even"),
@@ -150,6 +146,19 @@ class KernelCoverageTest {
             "tt_conv1x1_input_grad", "BackwardKernels.convInputGrad",
             "tt_depthwise_input_grad", "BackwardKernels.convInputGrad",
             "tt_conv1x1_weight_grad_update", "StepKernels.convWeightGradUpdate");
+
+    /**
+     * C functions whose JVM twin was deleted because no emitter or fast kernel called it any longer (issue 11): no
+     * generated model calls them either, so they go with the next change of the C runtime. Until then the
+     * conformance cases still check each against its definition.
+     */
+    static final Map<String, String> C_WITHOUT_JVM_TWIN = Map.of(
+            "tt_accumulate", "BackwardKernels.accumulate: gradient sums are StepKernels.add (tt_add_f32)",
+            "tt_scale_output_grad",
+            "BackwardKernels.scaleOutputGrad: the emitters scale with the mask, maskAndScaleOutputGrad",
+            "tt_sgd", "UpdateKernels.sgd: the updates apply fma(-lr, g, p) inline",
+            "tt_linear_bias_grad", "BackwardKernels.linearBiasGrad: the head bias's gradient is the logits' gradient,"
+                    + " reshaped in place");
 
     /** JVM methods deliberately without a C counterpart, and why. */
     static final Map<String, String> NOT_IN_C = Map.of(
@@ -254,7 +263,7 @@ class KernelCoverageTest {
     @Test
     void everyJavaKernelMethodHasACCounterpart() throws Exception {
         Set<String> java = javaKernelMethods();
-        assertTrue(java.contains("ForwardKernels.conv2d") && java.contains("UpdateKernels.sgd"),
+        assertTrue(java.contains("ForwardKernels.conv2d") && java.contains("UpdateKernels.sgdFloat"),
                 "discovery found the kernel classes: " + java);
         List<String> missing = java.stream().filter(k -> !C_NAME.containsKey(k) && !NOT_IN_C.containsKey(k)).toList();
         assertTrue(missing.isEmpty(), "JVM kernel methods without a C counterpart in tt_kernels.h (port them, "
@@ -295,7 +304,7 @@ class KernelCoverageTest {
         assertTrue(declared.size() > 50, "header parsing found " + declared);
         List<String> unmapped = declared.stream()
                 .filter(f -> !C_NAME.containsValue(f) && !C_STORAGE_VARIANTS.containsKey(f)
-                        && !C_FAST_VARIANTS.containsKey(f)).toList();
+                        && !C_FAST_VARIANTS.containsKey(f) && !C_WITHOUT_JVM_TWIN.containsKey(f)).toList();
         assertTrue(unmapped.isEmpty(), "C functions that port no JVM kernel (undocumented API): " + unmapped);
         Set<String> exercised = CKernel.exercisedFunctions();
         List<String> untested = declared.stream().filter(f -> !exercised.contains(f)).toList();

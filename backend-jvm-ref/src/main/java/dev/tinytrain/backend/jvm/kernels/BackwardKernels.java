@@ -23,8 +23,8 @@ import java.util.Arrays;
  * the padding are skipped (adding them as zeros would give the same bits: an accumulator that starts at +0
  * can never become -0).
  *
- * <p>Gradients of values used twice (the residual skip) are summed, see {@link #accumulate} and the
- * {@code accumulate} flags; TTE drops the skip gradient, tinytrain does not. Weight gradients use
+ * <p>Gradients of values used twice (the residual skip) are summed ({@code StepKernels.add}, the
+ * {@code accumulate} flags); TTE drops the skip gradient, tinytrain does not. Weight gradients use
  * {@code x - x_zero}; TTE forgets {@code x_zero}, tinytrain does not.
  */
 public final class BackwardKernels {
@@ -208,30 +208,8 @@ public final class BackwardKernels {
     // ---------------------------------------------------------------------------------- conv output grad
 
     /**
-     * Conv output-gradient scaling {@code g'[p, o] = g[p, o] * eff[o]} (one float32 product) over an NHWC
-     * tensor of {@code positions} positions and {@code channels} channels. In place allowed.
-     *
-     * @param arena     the arena
-     * @param gOff      byte offset of g (floats, NHWC)
-     * @param eff       per-output-channel effective scale {@code fl32(x_scale * w_scale[o] / y_scale)}
-     * @param positions H*W of the conv output
-     * @param channels  output channels (length of eff used)
-     * @param dstOff    byte offset of g'
-     */
-    public static void scaleOutputGrad(byte[] arena, int gOff, float[] eff, int positions, int channels, int dstOff) {
-        for (int p = 0; p < positions; p++) {
-            int base = p * channels;
-            for (int o = 0; o < channels; o++) {
-                int e = 4 * (base + o);
-                setF(arena, dstOff + e, getF(arena, gOff + e) * eff[o]);
-            }
-        }
-    }
-
-    /**
      * Clamp mask and output-gradient scaling fused:
-     * {@code g'[p, o] = bit(p*C+o) ? g[p, o] * eff[o] : +0.0f}. Same bits as {@link #applyClampMask} followed
-     * by {@link #scaleOutputGrad} (a masked element is +0 either way, eff being positive). In place allowed.
+     * {@code g'[p, o] = bit(p*C+o) ? g[p, o] * eff[o] : +0.0f}. In place allowed.
      *
      * @param arena     the arena
      * @param gOff      byte offset of g
@@ -554,21 +532,6 @@ public final class BackwardKernels {
         }
     }
 
-    /**
-     * Gradient accumulation {@code dst[i] = dst[i] + src[i]} (gradients of a value used twice are summed;
-     * with two contributions the order does not matter, float addition being commutative).
-     *
-     * @param arena  the arena
-     * @param dstOff byte offset of the accumulator
-     * @param srcOff byte offset of the added gradient
-     * @param n      number of floats
-     */
-    public static void accumulate(byte[] arena, int dstOff, int srcOff, int n) {
-        for (int i = 0; i < n; i++) {
-            setF(arena, dstOff + 4 * i, getF(arena, dstOff + 4 * i) + getF(arena, srcOff + 4 * i));
-        }
-    }
-
     // ---------------------------------------------------------------------------------- pooling, head
 
     /**
@@ -665,17 +628,4 @@ public final class BackwardKernels {
         }
     }
 
-    /**
-     * Float linear layer, bias gradient {@code db[j] = g[j]} (a copy; batch 1).
-     *
-     * @param arena the arena
-     * @param gOff  byte offset of g
-     * @param out   output features
-     * @param dbOff byte offset of db
-     */
-    public static void linearBiasGrad(byte[] arena, int gOff, int out, int dbOff) {
-        for (int j = 0; j < out; j++) {
-            setF(arena, dbOff + 4 * j, getF(arena, gOff + 4 * j));
-        }
-    }
 }

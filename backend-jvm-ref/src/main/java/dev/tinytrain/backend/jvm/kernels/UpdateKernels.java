@@ -99,18 +99,6 @@ public final class UpdateKernels {
         return g / divisor;
     }
 
-    /**
-     * One SGD step with a single rounding: {@code fma(-lr, g, p)}.
-     *
-     * @param p  parameter value
-     * @param g  gradient (after QAS)
-     * @param lr learning rate
-     * @return updated value
-     */
-    public static float sgd(float p, float g, float lr) {
-        return Math.fma(-lr, g, p);
-    }
-
     // ------------------------------------------------------------------------------------- rounding
 
     /**

@@ -120,8 +120,12 @@ class UpdateKernelsTest {
         assertEquals(3.0f / 7.0f, UpdateKernels.qas(3.0f, 7.0f));
         // one rounding: fma differs from the two-rounding form here
         float p = 1.0f, g = 1.0f + 0x1p-12f, lr = 1.0f + 0x1p-12f;
-        assertEquals(Math.fma(-lr, g, p), UpdateKernels.sgd(p, g, lr));
-        assertNotEquals(p - lr * g, UpdateKernels.sgd(p, g, lr));
+        float[] param = {p};
+        byte[] arena = new byte[4];
+        ArenaAccess.putFloat(arena, 0, g);
+        UpdateKernels.sgdFloat(param, 0, arena, 0, 1, lr);
+        assertEquals(Math.fma(-lr, g, p), param[0]);
+        assertNotEquals(p - lr * g, param[0]);
     }
 
     @Test
