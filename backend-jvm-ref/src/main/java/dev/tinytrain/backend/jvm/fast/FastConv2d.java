@@ -61,6 +61,13 @@ public final class FastConv2d {
      * order; channel-major, flat 0 the sums of one pixel.
      */
     private final Scratch scratch;
+    /**
+     * Whether {@link #runCenteredRows} may run: fixed weights, and constants under which no requantization is NaN
+     * (see {@link #CENTERED_BOUND}), and dense sums of centered inputs that stay exact in float.
+     */
+    private final boolean centeredRows;
+    /** Depthwise on centered rows: the bias and scale tiled along an output row (fixed weights: tiled once). */
+    private float[] biasTiled, effTiled;
 
     /**
      * Lowers one conv; the arguments are those of {@link ForwardKernels#conv2d} without the arena offsets.
@@ -125,6 +132,49 @@ public final class FastConv2d {
             kind = Kind.REFERENCE;
         }
         prepareWeights();
+        centeredRows = weightsFixed && kind != Kind.REFERENCE && centeredSafe(bias, eff)
+                && (kind == Kind.DEPTHWISE || (long) kH * kW * inC <= FLOAT_EXACT_TAPS);
+        if (centeredRows && kind == Kind.DEPTHWISE) {
+            biasTiled = new float[outW * inC];
+            effTiled = new float[outW * inC];
+            for (int k = 0; k < biasTiled.length; k += inC) {
+                System.arraycopy(bias, 0, biasTiled, k, inC);
+                System.arraycopy(eff, 0, effTiled, k, inC);
+            }
+        }
+    }
+
+    /**
+     * Largest bias magnitude {@link #runCenteredRows} takes: with a finite scale, {@code (sum + bias) * scale} is
+     * then finite or infinite but never NaN (a sum is at most 2^24), so the requantization needs no NaN case.
+     */
+    static final float CENTERED_BOUND = 0x1p100f;
+
+    private static boolean centeredSafe(float[] bias, float[] eff) {
+        for (int o = 0; o < bias.length; o++) {
+            if (!(Math.abs(bias[o]) <= CENTERED_BOUND) || !Float.isFinite(eff[o])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@link #runCenteredRows} is available: weights fixed, a fast kernel, constants under which the
+     * requantization is never NaN, and sums of centered inputs exact in float.
+     */
+    public boolean runsCenteredRows() {
+        return centeredRows;
+    }
+
+    /** The input's zero point. */
+    int xZero() {
+        return xZero;
+    }
+
+    /** The output's zero point. */
+    int yZero() {
+        return yZero;
     }
 
     /** Which kernel this conv runs: dense_pixels, pointwise_channels, depthwise or reference. */
@@ -154,6 +204,37 @@ public final class FastConv2d {
                     + outH + " output rows");
         }
         runWindow(arena, inOff, inRows, windowPadTop, outOff, outRows, -1);
+    }
+
+    /**
+     * Runs the conv on a row window of centered float rows: the band region's line buffers kept as floats
+     * ({@link BandRegionKernel}). Input row {@code r} of the window is {@code in[inRow0 + r]}, {@code inW * inC}
+     * values {@code x - xZero} in NHWC order, seen with {@code windowPadTop} padding rows above as in
+     * {@link #runRows}; output row {@code r} is written to {@code out[outRow0 + r]} as {@code y - yZero}, where
+     * {@code y} is the byte {@link #runRows} writes. No byte is converted: the sums of {@code (x - xZero) * w} are the
+     * reference's exact integer sums, and the output stage is its requantization and clamp in float.
+     *
+     * @throws IllegalStateException if {@link #runsCenteredRows} is false
+     */
+    public void runCenteredRows(float[][] in, int inRow0, int inRows, int windowPadTop, float[][] out, int outRow0,
+                                int outRows) {
+        if (!centeredRows) {
+            throw new IllegalStateException("this conv (" + kernel() + ") does not run on centered rows");
+        }
+        if (inRows < 1 || inRows > inH || windowPadTop < 0 || windowPadTop > padTop || outRows < 1 || outRows > outH
+                || inRow0 < 0 || inRow0 + inRows > in.length || outRow0 < 0 || outRow0 + outRows > out.length) {
+            throw new IllegalArgumentException("conv row window of " + inRows + " input rows from " + inRow0 + ", pad "
+                    + windowPadTop + ", " + outRows + " output rows from " + outRow0 + " does not fit the layer's "
+                    + inH + " rows, pad " + padTop + ", " + outH + " output rows or the buffers");
+        }
+        float lo = -128 - yZero;
+        float hi = 127 - yZero;
+        switch (kind) {
+            case DENSE_PIXELS -> densePixelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
+            case POINTWISE_CHANNELS -> pointwiseChannelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows,
+                    lo, hi);
+            default -> depthwiseRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
+        }
     }
 
     private void runWindow(byte[] arena, int inOff, int inH, int padTop, int outOff, int outH, int maskOff) {
@@ -270,22 +351,7 @@ public final class FastConv2d {
         final float[] w = wByOutput;
         for (int o = 0; o < outC; o++) {
             Arrays.fill(acc, 0, pixels, 0f);
-            final int q = o * terms;
-            int c = 0;
-            for (; c + 4 <= terms; c += 4) {
-                final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
-                final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
-                for (int p = 0; p < pixels; p++) {
-                    acc[p] += w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
-                }
-            }
-            for (; c < terms; c++) {
-                final float w0 = w[q + c];
-                final float[] x0 = x[c];
-                for (int p = 0; p < pixels; p++) {
-                    acc[p] += w0 * x0[p];
-                }
-            }
+            accumulatePixels(acc, w, o * terms, x, terms, pixels);
             // (float) of the reference's exact int sum: one rounding of the exact difference of two exact floats
             final float zs = zeroSum[o], b = bias[o], e = eff[o];
             for (int p = 0; p < pixels; p++) {
@@ -396,6 +462,162 @@ public final class FastConv2d {
                 acc[k] = Int8Rows.roundSaturating((acc[k] + b[k]) * e[k]);
             }
             Int8Rows.storeRounded(acc, rowLen, yZero, arena, outOff, oy * rowLen, maskOff);
+        }
+    }
+
+    /** {@link #densePixels} on centered rows: padding gathers 0, outputs scattered into the NHWC output rows. */
+    private void densePixelsRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0, int outH,
+                                 float lo, float hi) {
+        final int pixels = outH * outW;
+        final int inC = this.inC;
+        final int terms = kH * kW * inC;
+        final float[][] x = scratch.rows(0, terms, pixels);
+        final float[] acc = scratch.floats(0, pixels);
+        for (int oy = 0, p = 0; oy < outH; oy++) {
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride - padTop + i;
+                final float[] row = iy >= 0 && iy < inH ? in[inRow0 + iy] : null;
+                for (int j = 0; j < kW; j++) {
+                    final int t0 = (i * kW + j) * inC;
+                    for (int ox = 0; ox < outW; ox++) {
+                        final int ix = ox * stride - padLeft + j;
+                        if (row != null && ix >= 0 && ix < inW) {
+                            for (int c = 0, base = ix * inC; c < inC; c++) {
+                                x[t0 + c][p + ox] = row[base + c];
+                            }
+                        } else {
+                            for (int c = 0; c < inC; c++) {
+                                x[t0 + c][p + ox] = 0f;
+                            }
+                        }
+                    }
+                }
+            }
+            p += outW;
+        }
+        final float[] w = wByOutput;
+        for (int o = 0; o < outC; o++) {
+            Arrays.fill(acc, 0, pixels, 0f);
+            accumulatePixels(acc, w, o * terms, x, terms, pixels);
+            final float b = bias[o], e = eff[o];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((acc[p] + b) * e)));
+            }
+            for (int oy = 0, p = 0; oy < outH; oy++) {
+                final float[] row = out[outRow0 + oy];
+                for (int ox = 0, k = o; ox < outW; ox++, p++, k += outC) {
+                    row[k] = acc[p];
+                }
+            }
+        }
+    }
+
+    /** {@code acc[p] += sum over t of w[q + t] * x[t][p]}, four terms per pass (exact sums: any order). */
+    private static void accumulatePixels(float[] acc, float[] w, int q, float[][] x, int terms, int pixels) {
+        int c = 0;
+        for (; c + 4 <= terms; c += 4) {
+            final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
+            final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] += w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
+            }
+        }
+        for (; c < terms; c++) {
+            final float w0 = w[q + c];
+            final float[] x0 = x[c];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] += w0 * x0[p];
+            }
+        }
+    }
+
+    /** {@link #pointwiseChannels} on centered rows: a padding pixel's sum is 0. */
+    private void pointwiseChannelsRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0,
+                                       int outH, float lo, float hi) {
+        final float[] acc = scratch.floats(0, outC);
+        final float[][] w = wRows;
+        final float[] b = bias;
+        final float[] e = eff;
+        for (int oy = 0; oy < outH; oy++) {
+            final int iy = oy * stride - padTop;
+            final float[] row = iy >= 0 && iy < inH ? in[inRow0 + iy] : null;
+            final float[] outRow = out[outRow0 + oy];
+            for (int ox = 0; ox < outW; ox++) {
+                final int ix = ox * stride - padLeft;
+                Arrays.fill(acc, 0, outC, 0f);
+                if (row != null && ix >= 0 && ix < inW) {
+                    final int base = ix * inC;
+                    int c = 0;
+                    for (; c + 4 <= inC; c += 4) {
+                        final float x0 = row[base + c], x1 = row[base + c + 1];
+                        final float x2 = row[base + c + 2], x3 = row[base + c + 3];
+                        final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+                        for (int o = 0; o < outC; o++) {
+                            acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+                        }
+                    }
+                    for (; c < inC; c++) {
+                        final float x0 = row[base + c];
+                        final float[] w0 = w[c];
+                        for (int o = 0; o < outC; o++) {
+                            acc[o] += x0 * w0[o];
+                        }
+                    }
+                }
+                for (int o = 0; o < outC; o++) {
+                    acc[o] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((acc[o] + b[o]) * e[o])));
+                }
+                System.arraycopy(acc, 0, outRow, ox * outC, outC);
+            }
+        }
+    }
+
+    /**
+     * {@link #depthwise} on centered rows: the taps' inputs are gathered straight from the input rows (no copy
+     * or conversion of the window first); padding taps are skipped (they add 0).
+     */
+    private void depthwiseRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0, int outH,
+                               float lo, float hi) {
+        final int rowLen = outW * inC;
+        final float[] x = scratch.floats(1, rowLen);
+        final float[] acc = scratch.floats(2, rowLen);
+        final float[] b = biasTiled;
+        final float[] e = effTiled;
+        final int ch = inC;
+        for (int oy = 0; oy < outH; oy++) {
+            Arrays.fill(acc, 0, rowLen, 0f);
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride + i - padTop;
+                if (iy < 0 || iy >= inH) {
+                    continue;
+                }
+                final float[] row = in[inRow0 + iy];
+                for (int j = 0; j < kW; j++) {
+                    final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
+                    final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
+                    if (ox0 >= ox1) {
+                        continue;
+                    }
+                    final int from = ox0 * ch;
+                    final int to = ox1 * ch;
+                    final int src = (ox0 * stride + j - padLeft) * ch;
+                    if (stride == 1) {
+                        System.arraycopy(row, src, x, from, to - from);
+                    } else {
+                        for (int ox = ox0, s = src; ox < ox1; ox++, s += stride * ch) {
+                            System.arraycopy(row, s, x, ox * ch, ch);
+                        }
+                    }
+                    final float[] w = wTaps[i * kW + j];
+                    for (int k = from; k < to; k++) {
+                        acc[k] += x[k] * w[k];
+                    }
+                }
+            }
+            final float[] o = out[outRow0 + oy];
+            for (int k = 0; k < rowLen; k++) {
+                o[k] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((acc[k] + b[k]) * e[k])));
+            }
         }
     }
 
