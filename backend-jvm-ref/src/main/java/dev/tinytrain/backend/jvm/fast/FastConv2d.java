@@ -20,7 +20,8 @@ import java.util.Arrays;
  *       2^14 and there are at most {@value #FLOAT_EXACT_TERMS} per sum, so every partial sum is an integer of
  *       magnitude at most 2^24, exact in float in any order.</li>
  *   <li>Depthwise: one output row at a time; for each tap the inputs under the row are gathered into a row
- *       aligned with the output and multiplied by the tap's weights tiled along the row, so the inner loop is
+ *       aligned with the output (from the input row's column phases at a stride above 1, so one copy per tap)
+ *       and multiplied by the tap's weights tiled along the row, so the inner loop is
  *       one long multiply-add over pixels and channels, in float: a product is at most 255 * 128 in magnitude
  *       and a window has at most {@value #FLOAT_EXACT_TAPS} taps, so every partial sum is exact.</li>
  *   <li>The requantization runs in float over whole rows ({@link Int8Rows#roundSaturating}), then the bytes
@@ -56,7 +57,8 @@ public final class FastConv2d {
     private float[][] wTaps;
     /**
      * Scratch (slots of {@link Scratch}): depthwise, flat 0 the widened input, 1 the gathered tap row, 2 the
-     * sums, 3 and 4 the bias and scale tiled along the row; dense pixel-major, rows 0 the im2col input
+     * sums, 3 and 4 the bias and scale tiled along the row, rows 2 an input row's column phases (stride above 1);
+     * dense pixel-major, rows 0 the im2col input
      * {@code [window element][pixel]}, flat 0 the sums of one output channel, flat 1 the rounded outputs in NHWC
      * order; channel-major, flat 0 the sums of one pixel.
      */
@@ -110,6 +112,9 @@ public final class FastConv2d {
             scratch.floats(0, inLen);
             for (int slot = 1; slot <= 4; slot++) {
                 scratch.floats(slot, outW * inC);
+            }
+            if (stride > 1) {
+                scratch.rows(2, stride, ceilDiv(inW, stride) * inC);
             }
         } else if (!depthwise && groups == 1 && (long) kH * kW * inC <= FLOAT_EXACT_TERMS
                 && (pixels >= outC || kH * kW == 1)) {
@@ -416,7 +421,6 @@ public final class FastConv2d {
         final int inLen = inH * inW * inC;
         final int rowLen = outW * inC;
         final float[] xs = scratch.floats(0, inLen);
-        final float[] x = scratch.floats(1, rowLen);
         final float[] acc = scratch.floats(2, rowLen);
         final float[] b = scratch.floats(3, rowLen);
         final float[] e = scratch.floats(4, rowLen);
@@ -428,40 +432,60 @@ public final class FastConv2d {
             System.arraycopy(bias, 0, b, k, ch);
             System.arraycopy(eff, 0, e, k, ch);
         }
+        final int inRowLen = inW * ch;
         for (int oy = 0; oy < outH; oy++) {
             Arrays.fill(acc, 0, rowLen, 0f);
             for (int i = 0; i < kH; i++) {
                 final int iy = oy * stride + i - padTop;
-                if (iy < 0 || iy >= inH) {
-                    continue;
-                }
-                for (int j = 0; j < kW; j++) {
-                    // output columns whose tap (i, j) falls inside the input: 0 <= ox * stride + j - padLeft < inW
-                    final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
-                    final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
-                    if (ox0 >= ox1) {
-                        continue;
-                    }
-                    final int from = ox0 * ch;
-                    final int to = ox1 * ch;
-                    final int src = (iy * inW + ox0 * stride + j - padLeft) * ch;
-                    if (stride == 1) {
-                        System.arraycopy(xs, src, x, from, to - from);
-                    } else {
-                        for (int ox = ox0, s = src; ox < ox1; ox++, s += stride * ch) {
-                            System.arraycopy(xs, s, x, ox * ch, ch);
-                        }
-                    }
-                    final float[] w = wTaps[i * kW + j];
-                    for (int k = from; k < to; k++) {
-                        acc[k] += x[k] * w[k];
-                    }
+                if (iy >= 0 && iy < inH) {
+                    depthwiseKernelRow(acc, xs, iy * inRowLen, i);
                 }
             }
             for (int k = 0; k < rowLen; k++) {
                 acc[k] = Int8Rows.roundSaturating((acc[k] + b[k]) * e[k]);
             }
             Int8Rows.storeRounded(acc, rowLen, yZero, arena, outOff, oy * rowLen, maskOff);
+        }
+    }
+
+    /**
+     * Adds kernel row {@code i}'s taps to one output row: {@code acc[ox * C + c] += x[iy][ox * stride + j - padLeft][c]
+     * * w[i][j][c]} over the taps {@code j}, the input row (centered) at {@code src[base ..]}. Each tap's inputs are
+     * gathered into a row aligned with the output over the columns where it falls inside the input: one copy at
+     * stride 1; at a larger stride the input row is first split into its column phases ({@code ix mod stride}), so a
+     * tap is again one copy from its phase. Then one multiply-add pass over those columns.
+     */
+    private void depthwiseKernelRow(float[] acc, float[] src, int base, int i) {
+        final int ch = inC;
+        final int rowLen = outW * ch;
+        final float[] x = scratch.floats(1, rowLen);
+        float[][] phases = null;
+        if (stride > 1) {
+            final int phaseLen = ceilDiv(inW, stride) * ch;
+            phases = scratch.rows(2, stride, phaseLen);
+            for (int ix = 0; ix < inW; ix++) {
+                System.arraycopy(src, base + ix * ch, phases[ix % stride], (ix / stride) * ch, ch);
+            }
+        }
+        for (int j = 0; j < kW; j++) {
+            // output columns whose tap (i, j) falls inside the input: 0 <= ox * stride + j - padLeft < inW
+            final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
+            final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
+            if (ox0 >= ox1) {
+                continue;
+            }
+            final int from = ox0 * ch;
+            final int to = ox1 * ch;
+            final int ix0 = ox0 * stride + j - padLeft;
+            if (stride == 1) {
+                System.arraycopy(src, base + ix0 * ch, x, from, to - from);
+            } else {
+                System.arraycopy(phases[ix0 % stride], (ix0 / stride) * ch, x, from, to - from);
+            }
+            final float[] w = wTaps[i * kW + j];
+            for (int k = from; k < to; k++) {
+                acc[k] += x[k] * w[k];
+            }
         }
     }
 
@@ -579,39 +603,15 @@ public final class FastConv2d {
     private void depthwiseRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0, int outH,
                                float lo, float hi) {
         final int rowLen = outW * inC;
-        final float[] x = scratch.floats(1, rowLen);
         final float[] acc = scratch.floats(2, rowLen);
         final float[] b = biasTiled;
         final float[] e = effTiled;
-        final int ch = inC;
         for (int oy = 0; oy < outH; oy++) {
             Arrays.fill(acc, 0, rowLen, 0f);
             for (int i = 0; i < kH; i++) {
                 final int iy = oy * stride + i - padTop;
-                if (iy < 0 || iy >= inH) {
-                    continue;
-                }
-                final float[] row = in[inRow0 + iy];
-                for (int j = 0; j < kW; j++) {
-                    final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
-                    final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
-                    if (ox0 >= ox1) {
-                        continue;
-                    }
-                    final int from = ox0 * ch;
-                    final int to = ox1 * ch;
-                    final int src = (ox0 * stride + j - padLeft) * ch;
-                    if (stride == 1) {
-                        System.arraycopy(row, src, x, from, to - from);
-                    } else {
-                        for (int ox = ox0, s = src; ox < ox1; ox++, s += stride * ch) {
-                            System.arraycopy(row, s, x, ox * ch, ch);
-                        }
-                    }
-                    final float[] w = wTaps[i * kW + j];
-                    for (int k = from; k < to; k++) {
-                        acc[k] += x[k] * w[k];
-                    }
+                if (iy >= 0 && iy < inH) {
+                    depthwiseKernelRow(acc, in[inRow0 + iy], 0, i);
                 }
             }
             final float[] o = out[outRow0 + oy];
