@@ -58,9 +58,10 @@ public final class FastConv2d {
     /**
      * Scratch (slots of {@link Scratch}): depthwise, flat 0 the widened input, 1 the gathered tap row, 2 the
      * sums, 3 and 4 the bias and scale tiled along the row, rows 2 an input row's column phases (stride above 1);
-     * dense pixel-major, rows 0 the im2col input
-     * {@code [window element][pixel]}, flat 0 the sums of one output channel, flat 1 the rounded outputs in NHWC
-     * order; channel-major, flat 0 the sums of one pixel.
+     * dense pixel-major, rows 0 the im2col input {@code [window element][pixel]}, flat 0 the sums of one output
+     * channel, flat 1 the rounded outputs in NHWC order, rows 3 (centered rows) the sums of each output row;
+     * channel-major, flat 0 the sums of one pixel, 1 those of an output row, 2, 3 and 4 the zero-point sums, bias
+     * and scale tiled along an output row.
      */
     private final Scratch scratch;
     /**
@@ -132,6 +133,9 @@ public final class FastConv2d {
             } else {
                 wRows = new float[inC][outC];
                 scratch.floats(0, outC);
+                for (int slot = 1; slot <= 4; slot++) {
+                    scratch.floats(slot, outW * outC);
+                }
             }
         } else {
             kind = Kind.REFERENCE;
@@ -139,13 +143,22 @@ public final class FastConv2d {
         prepareWeights();
         centeredRows = weightsFixed && kind != Kind.REFERENCE && centeredSafe(bias, eff)
                 && (kind == Kind.DEPTHWISE || (long) kH * kW * inC <= FLOAT_EXACT_TAPS);
-        if (centeredRows && kind == Kind.DEPTHWISE) {
-            biasTiled = new float[outW * inC];
-            effTiled = new float[outW * inC];
-            for (int k = 0; k < biasTiled.length; k += inC) {
-                System.arraycopy(bias, 0, biasTiled, k, inC);
-                System.arraycopy(eff, 0, effTiled, k, inC);
+        if (centeredRows) {
+            // the band region runs only frozen layers: bias and scales never change, so they are tiled once
+            biasTiled = new float[outW * outC];
+            effTiled = new float[outW * outC];
+            tile(bias, biasTiled, outW);
+            tile(eff, effTiled, outW);
+            if (kind == Kind.DENSE_PIXELS) {
+                scratch.rows(3, outH, outW * outC);
             }
+        }
+    }
+
+    /** Copies {@code channels} {@code times} times along {@code into}. */
+    private static void tile(float[] channels, float[] into, int times) {
+        for (int k = 0, n = channels.length; k < times * n; k += n) {
+            System.arraycopy(channels, 0, into, k, n);
         }
     }
 
@@ -166,7 +179,8 @@ public final class FastConv2d {
 
     /**
      * Whether {@link #runCenteredRows} is available: weights fixed, a fast kernel, constants under which the
-     * requantization is never NaN, and sums of centered inputs exact in float.
+     * requantization is never NaN, and sums of centered inputs exact in float. That path reads the bias and scales
+     * once, here (tiled along an output row): it is for a band region, whose layers no step updates.
      */
     public boolean runsCenteredRows() {
         return centeredRows;
@@ -375,39 +389,51 @@ public final class FastConv2d {
      */
     private void pointwiseChannels(byte[] arena, int inOff, int outOff, int maskOff, int inH, int padTop,
                                    int outH) {
+        final int rowLen = outW * outC;
         final float[] acc = scratch.floats(0, outC);
-        final float[][] w = wRows;
-        for (int oy = 0, first = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++, first += outC) {
+        final float[] sums = scratch.floats(1, rowLen);
+        final float[] zs = scratch.floats(2, rowLen);
+        final float[] b = scratch.floats(3, rowLen);
+        final float[] e = scratch.floats(4, rowLen);
+        tile(zeroSum, zs, outW);
+        tile(bias, b, outW); // a trained layer's bias changes from run to run
+        tile(eff, e, outW);
+        for (int oy = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++) {
                 final int base = pointwiseInput(inOff, oy, ox, inH, padTop);
                 if (base < 0) { // all padding: the sum is 0
-                    System.arraycopy(zeroSum, 0, acc, 0, outC);
-                } else {
-                    Arrays.fill(acc, 0, outC, 0f);
-                    int c = 0;
-                    for (; c + 4 <= inC; c += 4) {
-                        final float x0 = arena[base + c], x1 = arena[base + c + 1];
-                        final float x2 = arena[base + c + 2], x3 = arena[base + c + 3];
-                        final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
-                        for (int o = 0; o < outC; o++) {
-                            acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
-                        }
-                    }
-                    for (; c < inC; c++) {
-                        final float x0 = arena[base + c];
-                        final float[] w0 = w[c];
-                        for (int o = 0; o < outC; o++) {
-                            acc[o] += x0 * w0[o];
-                        }
-                    }
+                    System.arraycopy(zeroSum, 0, sums, ox * outC, outC);
+                    continue;
                 }
-                final float[] zs = zeroSum;
-                final float[] b = bias;
-                final float[] e = eff;
-                for (int o = 0; o < outC; o++) {
-                    acc[o] = Int8Rows.roundSaturating(((acc[o] - zs[o]) + b[o]) * e[o]);
-                }
-                Int8Rows.storeRounded(acc, outC, yZero, arena, outOff, first, maskOff);
+                Arrays.fill(acc, 0, outC, 0f);
+                pointwiseSums(acc, arena, base);
+                System.arraycopy(acc, 0, sums, ox * outC, outC);
+            }
+            // (float) of the reference's exact int sum: one rounding of the exact difference of two exact floats
+            for (int k = 0; k < rowLen; k++) {
+                sums[k] = Int8Rows.roundSaturating(((sums[k] - zs[k]) + b[k]) * e[k]);
+            }
+            Int8Rows.storeRounded(sums, rowLen, yZero, arena, outOff, oy * rowLen, maskOff);
+        }
+    }
+
+    /** {@code acc[o] += sum over c of x[c] * w[c][o]} for one pixel's raw int8 inputs at {@code arena[base ..]}. */
+    private void pointwiseSums(float[] acc, byte[] arena, int base) {
+        final float[][] w = wRows;
+        int c = 0;
+        for (; c + 4 <= inC; c += 4) {
+            final float x0 = arena[base + c], x1 = arena[base + c + 1];
+            final float x2 = arena[base + c + 2], x3 = arena[base + c + 3];
+            final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+        }
+        for (; c < inC; c++) {
+            final float x0 = arena[base + c];
+            final float[] w0 = w[c];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o];
             }
         }
     }
@@ -520,18 +546,25 @@ public final class FastConv2d {
             p += outW;
         }
         final float[] w = wByOutput;
+        final float[][] sums = scratch.rows(3, outH, outW * outC);
         for (int o = 0; o < outC; o++) {
             Arrays.fill(acc, 0, pixels, 0f);
             accumulatePixels(acc, w, o * terms, x, terms, pixels);
-            final float b = bias[o], e = eff[o];
-            for (int p = 0; p < pixels; p++) {
-                acc[p] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((acc[p] + b) * e)));
-            }
             for (int oy = 0, p = 0; oy < outH; oy++) {
-                final float[] row = out[outRow0 + oy];
+                final float[] row = sums[oy];
                 for (int ox = 0, k = o; ox < outW; ox++, p++, k += outC) {
                     row[k] = acc[p];
                 }
+            }
+        }
+        final int rowLen = outW * outC;
+        final float[] b = biasTiled;
+        final float[] e = effTiled;
+        for (int oy = 0; oy < outH; oy++) {
+            final float[] s = sums[oy];
+            final float[] row = out[outRow0 + oy];
+            for (int k = 0; k < rowLen; k++) {
+                row[k] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((s[k] + b[k]) * e[k])));
             }
         }
     }
@@ -558,14 +591,15 @@ public final class FastConv2d {
     /** {@link #pointwiseChannels} on centered rows: a padding pixel's sum is 0. */
     private void pointwiseChannelsRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0,
                                        int outH, float lo, float hi) {
+        final int rowLen = outW * outC;
         final float[] acc = scratch.floats(0, outC);
+        final float[] sums = scratch.floats(1, rowLen);
         final float[][] w = wRows;
-        final float[] b = bias;
-        final float[] e = eff;
+        final float[] b = biasTiled;
+        final float[] e = effTiled;
         for (int oy = 0; oy < outH; oy++) {
             final int iy = oy * stride - padTop;
             final float[] row = iy >= 0 && iy < inH ? in[inRow0 + iy] : null;
-            final float[] outRow = out[outRow0 + oy];
             for (int ox = 0; ox < outW; ox++) {
                 final int ix = ox * stride - padLeft;
                 Arrays.fill(acc, 0, outC, 0f);
@@ -588,10 +622,11 @@ public final class FastConv2d {
                         }
                     }
                 }
-                for (int o = 0; o < outC; o++) {
-                    acc[o] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((acc[o] + b[o]) * e[o])));
-                }
-                System.arraycopy(acc, 0, outRow, ox * outC, outC);
+                System.arraycopy(acc, 0, sums, ox * outC, outC);
+            }
+            final float[] o = out[outRow0 + oy];
+            for (int k = 0; k < rowLen; k++) {
+                o[k] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((sums[k] + b[k]) * e[k])));
             }
         }
     }
