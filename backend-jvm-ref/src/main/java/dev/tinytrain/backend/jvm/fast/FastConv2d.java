@@ -369,8 +369,7 @@ public final class FastConv2d {
         }
         final float[] w = wByOutput;
         for (int o = 0; o < outC; o++) {
-            Arrays.fill(acc, 0, pixels, 0f);
-            accumulatePixels(acc, w, o * terms, x, terms, pixels);
+            sumPixels(acc, w, o * terms, x, terms, pixels);
             // (float) of the reference's exact int sum: one rounding of the exact difference of two exact floats
             final float zs = zeroSum[o], b = bias[o], e = eff[o];
             for (int p = 0; p < pixels; p++) {
@@ -405,7 +404,6 @@ public final class FastConv2d {
                     System.arraycopy(zeroSum, 0, sums, ox * outC, outC);
                     continue;
                 }
-                Arrays.fill(acc, 0, outC, 0f);
                 pointwiseSums(acc, arena, base);
                 System.arraycopy(acc, 0, sums, ox * outC, outC);
             }
@@ -417,10 +415,28 @@ public final class FastConv2d {
         }
     }
 
-    /** {@code acc[o] += sum over c of x[c] * w[c][o]} for one pixel's raw int8 inputs at {@code arena[base ..]}. */
+    /**
+     * {@code acc[o] = sum over c of x[c] * w[c][o]} for one pixel's raw int8 inputs at {@code arena[base ..]}, four
+     * channels per pass, the first assigning.
+     */
     private void pointwiseSums(float[] acc, byte[] arena, int base) {
         final float[][] w = wRows;
-        int c = 0;
+        int c;
+        if (inC >= 4) {
+            final float x0 = arena[base], x1 = arena[base + 1], x2 = arena[base + 2], x3 = arena[base + 3];
+            final float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+            c = 4;
+        } else {
+            final float x0 = arena[base];
+            final float[] w0 = w[0];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o];
+            }
+            c = 1;
+        }
         for (; c + 4 <= inC; c += 4) {
             final float x0 = arena[base + c], x1 = arena[base + c + 1];
             final float x2 = arena[base + c + 2], x3 = arena[base + c + 3];
@@ -548,8 +564,7 @@ public final class FastConv2d {
         final float[] w = wByOutput;
         final float[][] sums = scratch.rows(3, outH, outW * outC);
         for (int o = 0; o < outC; o++) {
-            Arrays.fill(acc, 0, pixels, 0f);
-            accumulatePixels(acc, w, o * terms, x, terms, pixels);
+            sumPixels(acc, w, o * terms, x, terms, pixels);
             for (int oy = 0, p = 0; oy < outH; oy++) {
                 final float[] row = sums[oy];
                 for (int ox = 0, k = o; ox < outW; ox++, p++, k += outC) {
@@ -569,9 +584,27 @@ public final class FastConv2d {
         }
     }
 
-    /** {@code acc[p] += sum over t of w[q + t] * x[t][p]}, four terms per pass (exact sums: any order). */
-    private static void accumulatePixels(float[] acc, float[] w, int q, float[][] x, int terms, int pixels) {
-        int c = 0;
+    /**
+     * {@code acc[p] = sum over t of w[q + t] * x[t][p]} ({@code terms >= 1}), four terms per pass, the first pass
+     * assigning (exact sums: any order).
+     */
+    private static void sumPixels(float[] acc, float[] w, int q, float[][] x, int terms, int pixels) {
+        int c;
+        if (terms >= 4) {
+            final float w0 = w[q], w1 = w[q + 1], w2 = w[q + 2], w3 = w[q + 3];
+            final float[] x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] = w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
+            }
+            c = 4;
+        } else {
+            final float w0 = w[q];
+            final float[] x0 = x[0];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] = w0 * x0[p];
+            }
+            c = 1;
+        }
         for (; c + 4 <= terms; c += 4) {
             final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
             final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
@@ -594,7 +627,6 @@ public final class FastConv2d {
         final int rowLen = outW * outC;
         final float[] acc = scratch.floats(0, outC);
         final float[] sums = scratch.floats(1, rowLen);
-        final float[][] w = wRows;
         final float[] b = biasTiled;
         final float[] e = effTiled;
         for (int oy = 0; oy < outH; oy++) {
@@ -602,31 +634,51 @@ public final class FastConv2d {
             final float[] row = iy >= 0 && iy < inH ? in[inRow0 + iy] : null;
             for (int ox = 0; ox < outW; ox++) {
                 final int ix = ox * stride - padLeft;
-                Arrays.fill(acc, 0, outC, 0f);
                 if (row != null && ix >= 0 && ix < inW) {
-                    final int base = ix * inC;
-                    int c = 0;
-                    for (; c + 4 <= inC; c += 4) {
-                        final float x0 = row[base + c], x1 = row[base + c + 1];
-                        final float x2 = row[base + c + 2], x3 = row[base + c + 3];
-                        final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
-                        for (int o = 0; o < outC; o++) {
-                            acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
-                        }
-                    }
-                    for (; c < inC; c++) {
-                        final float x0 = row[base + c];
-                        final float[] w0 = w[c];
-                        for (int o = 0; o < outC; o++) {
-                            acc[o] += x0 * w0[o];
-                        }
-                    }
+                    pointwiseRowSums(acc, row, ix * inC);
+                } else {
+                    Arrays.fill(acc, 0, outC, 0f);
                 }
                 System.arraycopy(acc, 0, sums, ox * outC, outC);
             }
             final float[] o = out[outRow0 + oy];
             for (int k = 0; k < rowLen; k++) {
                 o[k] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((sums[k] + b[k]) * e[k])));
+            }
+        }
+    }
+
+    /** {@link #pointwiseSums} of one pixel's centered inputs at {@code row[base ..]}. */
+    private void pointwiseRowSums(float[] acc, float[] row, int base) {
+        final float[][] w = wRows;
+        int c;
+        if (inC >= 4) {
+            final float x0 = row[base], x1 = row[base + 1], x2 = row[base + 2], x3 = row[base + 3];
+            final float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+            c = 4;
+        } else {
+            final float x0 = row[base];
+            final float[] w0 = w[0];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o];
+            }
+            c = 1;
+        }
+        for (; c + 4 <= inC; c += 4) {
+            final float x0 = row[base + c], x1 = row[base + c + 1], x2 = row[base + c + 2], x3 = row[base + c + 3];
+            final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+        }
+        for (; c < inC; c++) {
+            final float x0 = row[base + c];
+            final float[] w0 = w[c];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o];
             }
         }
     }
