@@ -36,6 +36,11 @@ import java.util.Arrays;
  * generated program is run by one thread).
  */
 public final class FastConv2d {
+    /**
+     * Row slots of {@link Scratch} that only this class uses (the backward kernels use slots 0 to 4): the column
+     * phases of a strided depthwise conv's input row, and a dense conv's sums per output row on centered rows.
+     */
+    static final int PHASE_ROWS = 5, ROW_SUMS = 6;
     /** Most window elements ({@code kH * kW * inC}) of a dense conv whose sums are exact in float (see above). */
     static final int FLOAT_EXACT_TERMS = 1 << 10;
     /** Largest depthwise window whose sums of {@code (x - xZero) * w} (each at most 255 * 128) are exact in float. */
@@ -57,9 +62,11 @@ public final class FastConv2d {
     private float[][] wTaps;
     /**
      * Scratch (slots of {@link Scratch}): depthwise, flat 0 the widened input, 1 the gathered tap row, 2 the
-     * sums, 3 and 4 the bias and scale tiled along the row, rows 2 an input row's column phases (stride above 1);
+     * sums, 3 and 4 the bias and scale tiled along the row, rows {@link #PHASE_ROWS} an input row's column
+     * phases (stride above 1);
      * dense pixel-major, rows 0 the im2col input {@code [window element][pixel]}, flat 0 the sums of one output
-     * channel, flat 1 the rounded outputs in NHWC order, rows 3 (centered rows) the sums of each output row;
+     * channel, flat 1 the rounded outputs in NHWC order, rows {@link #ROW_SUMS} (centered rows) the sums of each
+     * output row;
      * channel-major, flat 0 the sums of one pixel, 1 those of an output row, 2, 3 and 4 the zero-point sums, bias
      * and scale tiled along an output row.
      */
@@ -115,7 +122,7 @@ public final class FastConv2d {
                 scratch.floats(slot, outW * inC);
             }
             if (stride > 1) {
-                scratch.rows(2, stride, ceilDiv(inW, stride) * inC);
+                scratch.rows(PHASE_ROWS, stride, ceilDiv(inW, stride) * inC);
             }
         } else if (!depthwise && groups == 1 && (long) kH * kW * inC <= FLOAT_EXACT_TERMS
                 && (pixels >= outC || kH * kW == 1)) {
@@ -150,7 +157,7 @@ public final class FastConv2d {
             tile(bias, biasTiled, outW);
             tile(eff, effTiled, outW);
             if (kind == Kind.DENSE_PIXELS) {
-                scratch.rows(3, outH, outW * outC);
+                scratch.rows(ROW_SUMS, 1, outW * outC); // a window of more rows (bands above 1) grows it once
             }
         }
     }
@@ -346,22 +353,28 @@ public final class FastConv2d {
         final float[][] x = scratch.rows(0, terms, pixels);
         final float[] acc = scratch.floats(0, pixels);
         final float[] rounded = scratch.floats(1, pixels * outC);
-        for (int oy = 0, p = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++, p++) {
-                for (int i = 0; i < kH; i++) {
-                    final int iy = oy * stride - padTop + i;
-                    for (int j = 0; j < kW; j++) {
-                        final int ix = ox * stride - padLeft + j;
-                        final int t0 = (i * kW + j) * inC;
-                        if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
-                            final int base = inOff + (iy * inW + ix) * inC;
-                            for (int c = 0; c < inC; c++) {
-                                x[t0 + c][p] = arena[base + c];
-                            }
-                        } else {
-                            for (int c = 0; c < inC; c++) {
-                                x[t0 + c][p] = xZero;
-                            }
+        for (int oy = 0, p = 0; oy < outH; oy++, p += outW) {
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride - padTop + i;
+                final boolean inside = iy >= 0 && iy < inH;
+                for (int j = 0; j < kW; j++) {
+                    final int t0 = (i * kW + j) * inC;
+                    final int ox0 = inside ? Math.min(outW, Math.max(0, ceilDiv(padLeft - j, stride))) : outW;
+                    final int ox1 = inside ? Math.max(ox0, Math.min(outW,
+                            Math.floorDiv(inW - 1 + padLeft - j, stride) + 1)) : outW;
+                    final int base = inOff + (iy * inW + ox0 * stride + j - padLeft) * inC;
+                    for (int c = 0; c < inC; c++) {
+                        final float[] xr = x[t0 + c];
+                        // padding reads the zero point, so it adds 0 (plain loops: Arrays.fill's shared profile
+                        // would learn these short runs and slow the other kernels' long fills)
+                        for (int ox = 0; ox < ox0; ox++) {
+                            xr[p + ox] = xZero;
+                        }
+                        for (int ox = ox0, at = base + c; ox < ox1; ox++, at += stride * inC) {
+                            xr[p + ox] = arena[at];
+                        }
+                        for (int ox = ox1; ox < outW; ox++) {
+                            xr[p + ox] = xZero;
                         }
                     }
                 }
@@ -504,7 +517,7 @@ public final class FastConv2d {
         float[][] phases = null;
         if (stride > 1) {
             final int phaseLen = ceilDiv(inW, stride) * ch;
-            phases = scratch.rows(2, stride, phaseLen);
+            phases = scratch.rows(PHASE_ROWS, stride, phaseLen);
             for (int ix = 0; ix < inW; ix++) {
                 System.arraycopy(src, base + ix * ch, phases[ix % stride], (ix / stride) * ch, ch);
             }
@@ -539,30 +552,33 @@ public final class FastConv2d {
         final int terms = kH * kW * inC;
         final float[][] x = scratch.rows(0, terms, pixels);
         final float[] acc = scratch.floats(0, pixels);
-        for (int oy = 0, p = 0; oy < outH; oy++) {
+        for (int oy = 0, p = 0; oy < outH; oy++, p += outW) {
             for (int i = 0; i < kH; i++) {
                 final int iy = oy * stride - padTop + i;
                 final float[] row = iy >= 0 && iy < inH ? in[inRow0 + iy] : null;
                 for (int j = 0; j < kW; j++) {
                     final int t0 = (i * kW + j) * inC;
-                    for (int ox = 0; ox < outW; ox++) {
-                        final int ix = ox * stride - padLeft + j;
-                        if (row != null && ix >= 0 && ix < inW) {
-                            for (int c = 0, base = ix * inC; c < inC; c++) {
-                                x[t0 + c][p + ox] = row[base + c];
-                            }
-                        } else {
-                            for (int c = 0; c < inC; c++) {
-                                x[t0 + c][p + ox] = 0f;
-                            }
+                    final int ox0 = row != null ? Math.min(outW, Math.max(0, ceilDiv(padLeft - j, stride))) : outW;
+                    final int ox1 = row != null ? Math.max(ox0, Math.min(outW,
+                            Math.floorDiv(inW - 1 + padLeft - j, stride) + 1)) : outW;
+                    final int base = (ox0 * stride + j - padLeft) * inC;
+                    for (int c = 0; c < inC; c++) {
+                        final float[] xr = x[t0 + c];
+                        for (int ox = 0; ox < ox0; ox++) { // see densePixels
+                            xr[p + ox] = 0f;
+                        }
+                        for (int ox = ox0, at = base + c; ox < ox1; ox++, at += stride * inC) {
+                            xr[p + ox] = row[at];
+                        }
+                        for (int ox = ox1; ox < outW; ox++) {
+                            xr[p + ox] = 0f;
                         }
                     }
                 }
             }
-            p += outW;
         }
         final float[] w = wByOutput;
-        final float[][] sums = scratch.rows(3, outH, outW * outC);
+        final float[][] sums = scratch.rows(ROW_SUMS, outH, outW * outC);
         for (int o = 0; o < outC; o++) {
             sumPixels(acc, w, o * terms, x, terms, pixels);
             for (int oy = 0, p = 0; oy < outH; oy++) {
