@@ -2,6 +2,7 @@ package dev.tinytrain.backend.jvm.fast;
 
 import dev.tinytrain.ir.band.BandLayer;
 import dev.tinytrain.ir.band.BandProgram;
+import java.util.Arrays;
 
 /**
  * A band region's tensors as float rows of centered values ({@code x - zeroPoint}, exact small integers): the
@@ -23,6 +24,8 @@ final class CenteredRows {
     private final float[][][] buffers;
     private final int[] zeroPoint;
     private final int[] rowLength;
+    /** Room for one line buffer's row references while {@link #shift} reorders them (stale in between). */
+    private final float[][] spare;
 
     CenteredRows(BandProgram program, FastConv2d[] convs, BandRegionKernel.Add[] adds) {
         n = program.layers().size();
@@ -32,7 +35,7 @@ final class CenteredRows {
         addInputs = new int[n][];
         rowLength = new int[n + 1];
         zeroPoint = new int[n + 1];
-        java.util.Arrays.fill(zeroPoint, Integer.MIN_VALUE);
+        Arrays.fill(zeroPoint, Integer.MIN_VALUE);
         for (int t = 0; t <= n; t++) {
             rowLength[t] = program.rowBytes(t);
         }
@@ -88,6 +91,11 @@ final class CenteredRows {
             buffers[t] = new float[program.capacityRows()[t]][rowLength[t]];
         }
         buffers[n] = new float[staging][rowLength[n]];
+        int capacity = 0;
+        for (int t = 1; t < n; t++) {
+            capacity = Math.max(capacity, buffers[t].length);
+        }
+        spare = new float[capacity][];
     }
 
     private void zero(int tensor, int z) {
@@ -158,9 +166,12 @@ final class CenteredRows {
         }
     }
 
-    /** Moves rows {@code [from, from + count)} of a line buffer to its start (the other rows keep their arrays). */
-    private static void shift(float[][] buffer, int from, int count) {
-        float[][] moved = new float[buffer.length][];
+    /**
+     * Moves rows {@code [from, from + count)} of a line buffer to its start: their arrays, not their values (the
+     * rows before them go after them, in the free rows).
+     */
+    private void shift(float[][] buffer, int from, int count) {
+        float[][] moved = spare;
         System.arraycopy(buffer, from, moved, 0, count);
         int next = count;
         for (int r = 0; r < buffer.length; r++) {
