@@ -37,8 +37,14 @@ final class BandRegionEmitter {
                 fused[i] = new FastExpandDepthwise(expandDepthwise(c, n, region, i, tensors),
                         l.expansion().get().group(), c.scratch());
             } else if (l.op() instanceof Conv2d conv) {
-                convs[i] = ForwardEmitters.lowerConv(c, conv, tensors.get(l.tensors().get(0)),
-                        n.inputs().get(l.params().get(0)), n.inputs().get(l.params().get(1)), y);
+                Value w = n.inputs().get(l.params().get(0));
+                Value b = n.inputs().get(l.params().get(1));
+                if (ForwardEmitters.updatedInPlace(c, w) || ForwardEmitters.updatedInPlace(c, b)) {
+                    // the region's kernels read its constants once (FastConv2d.runsCenteredRows)
+                    throw new IllegalStateException("band region " + n.name() + ": layer " + i + " has a parameter"
+                            + " that a step updates; a band region holds frozen layers only");
+                }
+                convs[i] = ForwardEmitters.lowerConv(c, conv, tensors.get(l.tensors().get(0)), w, b, y);
             } else {
                 Quantization a = quantization(tensors.get(l.tensors().get(0)));
                 Quantization b = quantization(tensors.get(l.tensors().get(1)));

@@ -20,7 +20,8 @@ import java.util.Arrays;
  *       2^14 and there are at most {@value #FLOAT_EXACT_TERMS} per sum, so every partial sum is an integer of
  *       magnitude at most 2^24, exact in float in any order.</li>
  *   <li>Depthwise: one output row at a time; for each tap the inputs under the row are gathered into a row
- *       aligned with the output and multiplied by the tap's weights tiled along the row, so the inner loop is
+ *       aligned with the output (from the input row's column phases at a stride above 1, so one copy per tap)
+ *       and multiplied by the tap's weights tiled along the row, so the inner loop is
  *       one long multiply-add over pixels and channels, in float: a product is at most 255 * 128 in magnitude
  *       and a window has at most {@value #FLOAT_EXACT_TAPS} taps, so every partial sum is exact.</li>
  *   <li>The requantization runs in float over whole rows ({@link Int8Rows#roundSaturating}), then the bytes
@@ -35,6 +36,11 @@ import java.util.Arrays;
  * generated program is run by one thread).
  */
 public final class FastConv2d {
+    /**
+     * Row slots of {@link Scratch} that only this class uses (the backward kernels use slots 0 to 4): the column
+     * phases of a strided depthwise conv's input row, and a dense conv's sums per output row on centered rows.
+     */
+    static final int PHASE_ROWS = 5, ROW_SUMS = 6;
     /** Most window elements ({@code kH * kW * inC}) of a dense conv whose sums are exact in float (see above). */
     static final int FLOAT_EXACT_TERMS = 1 << 10;
     /** Largest depthwise window whose sums of {@code (x - xZero) * w} (each at most 255 * 128) are exact in float. */
@@ -56,11 +62,22 @@ public final class FastConv2d {
     private float[][] wTaps;
     /**
      * Scratch (slots of {@link Scratch}): depthwise, flat 0 the widened input, 1 the gathered tap row, 2 the
-     * sums, 3 and 4 the bias and scale tiled along the row; dense pixel-major, rows 0 the im2col input
-     * {@code [window element][pixel]}, flat 0 the sums of one output channel, flat 1 the rounded outputs in NHWC
-     * order; channel-major, flat 0 the sums of one pixel.
+     * sums, 3 and 4 the bias and scale tiled along the row, rows {@link #PHASE_ROWS} an input row's column
+     * phases (stride above 1);
+     * dense pixel-major, rows 0 the im2col input {@code [window element][pixel]}, flat 0 the sums of one output
+     * channel, flat 1 the rounded outputs in NHWC order, rows {@link #ROW_SUMS} (centered rows) the sums of each
+     * output row;
+     * channel-major, flat 0 the sums of one pixel, 1 those of an output row, 2, 3 and 4 the zero-point sums, bias
+     * and scale tiled along an output row.
      */
     private final Scratch scratch;
+    /**
+     * Whether {@link #runCenteredRows} may run: fixed weights, and constants under which no requantization is NaN
+     * (see {@link #CENTERED_BOUND}), and dense sums of centered inputs that stay exact in float.
+     */
+    private final boolean centeredRows;
+    /** Depthwise on centered rows: the bias and scale tiled along an output row (fixed weights: tiled once). */
+    private float[] biasTiled, effTiled;
 
     /**
      * Lowers one conv; the arguments are those of {@link ForwardKernels#conv2d} without the arena offsets.
@@ -104,6 +121,9 @@ public final class FastConv2d {
             for (int slot = 1; slot <= 4; slot++) {
                 scratch.floats(slot, outW * inC);
             }
+            if (stride > 1) {
+                scratch.rows(PHASE_ROWS, stride, ceilDiv(inW, stride) * inC);
+            }
         } else if (!depthwise && groups == 1 && (long) kH * kW * inC <= FLOAT_EXACT_TERMS
                 && (pixels >= outC || kH * kW == 1)) {
             // A 1x1 conv with at least as many output as input channels (an expansion), or with fewer pixels
@@ -120,11 +140,67 @@ public final class FastConv2d {
             } else {
                 wRows = new float[inC][outC];
                 scratch.floats(0, outC);
+                for (int slot = 1; slot <= 4; slot++) {
+                    scratch.floats(slot, outW * outC);
+                }
             }
         } else {
             kind = Kind.REFERENCE;
         }
         prepareWeights();
+        centeredRows = weightsFixed && kind != Kind.REFERENCE && centeredSafe(bias, eff)
+                && (kind == Kind.DEPTHWISE || (long) kH * kW * inC <= FLOAT_EXACT_TAPS);
+        if (centeredRows) {
+            // the band region runs only frozen layers: bias and scales never change, so they are tiled once
+            biasTiled = new float[outW * outC];
+            effTiled = new float[outW * outC];
+            tile(bias, biasTiled, outW);
+            tile(eff, effTiled, outW);
+            if (kind == Kind.DENSE_PIXELS) {
+                scratch.rows(ROW_SUMS, 1, outW * outC); // a window of more rows (bands above 1) grows it once
+            }
+        }
+    }
+
+    /** Copies {@code channels} {@code times} times along {@code into}. */
+    private static void tile(float[] channels, float[] into, int times) {
+        for (int k = 0, n = channels.length; k < times * n; k += n) {
+            System.arraycopy(channels, 0, into, k, n);
+        }
+    }
+
+    /**
+     * Largest bias magnitude {@link #runCenteredRows} takes: with a finite scale, {@code (sum + bias) * scale} is
+     * then finite or infinite but never NaN (a sum is at most 2^24), so the requantization needs no NaN case.
+     */
+    static final float CENTERED_BOUND = 0x1p100f;
+
+    private static boolean centeredSafe(float[] bias, float[] eff) {
+        for (int o = 0; o < bias.length; o++) {
+            if (!(Math.abs(bias[o]) <= CENTERED_BOUND) || !Float.isFinite(eff[o])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@link #runCenteredRows} is available: weights fixed, a fast kernel, constants under which the
+     * requantization is never NaN, and sums of centered inputs exact in float. That path reads the bias and scales
+     * once, here (tiled along an output row): it is for a band region, whose layers no step updates.
+     */
+    public boolean runsCenteredRows() {
+        return centeredRows;
+    }
+
+    /** The input's zero point. */
+    int xZero() {
+        return xZero;
+    }
+
+    /** The output's zero point. */
+    int yZero() {
+        return yZero;
     }
 
     /** Which kernel this conv runs: dense_pixels, pointwise_channels, depthwise or reference. */
@@ -154,6 +230,37 @@ public final class FastConv2d {
                     + outH + " output rows");
         }
         runWindow(arena, inOff, inRows, windowPadTop, outOff, outRows, -1);
+    }
+
+    /**
+     * Runs the conv on a row window of centered float rows: the band region's line buffers kept as floats
+     * ({@link BandRegionKernel}). Input row {@code r} of the window is {@code in[inRow0 + r]}, {@code inW * inC}
+     * values {@code x - xZero} in NHWC order, seen with {@code windowPadTop} padding rows above as in
+     * {@link #runRows}; output row {@code r} is written to {@code out[outRow0 + r]} as {@code y - yZero}, where
+     * {@code y} is the byte {@link #runRows} writes. No byte is converted: the sums of {@code (x - xZero) * w} are the
+     * reference's exact integer sums, and the output stage is its requantization and clamp in float.
+     *
+     * @throws IllegalStateException if {@link #runsCenteredRows} is false
+     */
+    public void runCenteredRows(float[][] in, int inRow0, int inRows, int windowPadTop, float[][] out, int outRow0,
+                                int outRows) {
+        if (!centeredRows) {
+            throw new IllegalStateException("this conv (" + kernel() + ") does not run on centered rows");
+        }
+        if (inRows < 1 || inRows > inH || windowPadTop < 0 || windowPadTop > padTop || outRows < 1 || outRows > outH
+                || inRow0 < 0 || inRow0 + inRows > in.length || outRow0 < 0 || outRow0 + outRows > out.length) {
+            throw new IllegalArgumentException("conv row window of " + inRows + " input rows from " + inRow0 + ", pad "
+                    + windowPadTop + ", " + outRows + " output rows from " + outRow0 + " does not fit the layer's "
+                    + inH + " rows, pad " + padTop + ", " + outH + " output rows or the buffers");
+        }
+        float lo = -128 - yZero;
+        float hi = 127 - yZero;
+        switch (kind) {
+            case DENSE_PIXELS -> densePixelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
+            case POINTWISE_CHANNELS -> pointwiseChannelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows,
+                    lo, hi);
+            default -> depthwiseRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
+        }
     }
 
     private void runWindow(byte[] arena, int inOff, int inH, int padTop, int outOff, int outH, int maskOff) {
@@ -246,22 +353,28 @@ public final class FastConv2d {
         final float[][] x = scratch.rows(0, terms, pixels);
         final float[] acc = scratch.floats(0, pixels);
         final float[] rounded = scratch.floats(1, pixels * outC);
-        for (int oy = 0, p = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++, p++) {
-                for (int i = 0; i < kH; i++) {
-                    final int iy = oy * stride - padTop + i;
-                    for (int j = 0; j < kW; j++) {
-                        final int ix = ox * stride - padLeft + j;
-                        final int t0 = (i * kW + j) * inC;
-                        if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
-                            final int base = inOff + (iy * inW + ix) * inC;
-                            for (int c = 0; c < inC; c++) {
-                                x[t0 + c][p] = arena[base + c];
-                            }
-                        } else {
-                            for (int c = 0; c < inC; c++) {
-                                x[t0 + c][p] = xZero;
-                            }
+        for (int oy = 0, p = 0; oy < outH; oy++, p += outW) {
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride - padTop + i;
+                final boolean inside = iy >= 0 && iy < inH;
+                for (int j = 0; j < kW; j++) {
+                    final int t0 = (i * kW + j) * inC;
+                    final int ox0 = inside ? Math.min(outW, Math.max(0, ceilDiv(padLeft - j, stride))) : outW;
+                    final int ox1 = inside ? Math.max(ox0, Math.min(outW,
+                            Math.floorDiv(inW - 1 + padLeft - j, stride) + 1)) : outW;
+                    final int base = inOff + (iy * inW + ox0 * stride + j - padLeft) * inC;
+                    for (int c = 0; c < inC; c++) {
+                        final float[] xr = x[t0 + c];
+                        // padding reads the zero point, so it adds 0 (plain loops: Arrays.fill's shared profile
+                        // would learn these short runs and slow the other kernels' long fills)
+                        for (int ox = 0; ox < ox0; ox++) {
+                            xr[p + ox] = xZero;
+                        }
+                        for (int ox = ox0, at = base + c; ox < ox1; ox++, at += stride * inC) {
+                            xr[p + ox] = arena[at];
+                        }
+                        for (int ox = ox1; ox < outW; ox++) {
+                            xr[p + ox] = xZero;
                         }
                     }
                 }
@@ -269,23 +382,7 @@ public final class FastConv2d {
         }
         final float[] w = wByOutput;
         for (int o = 0; o < outC; o++) {
-            Arrays.fill(acc, 0, pixels, 0f);
-            final int q = o * terms;
-            int c = 0;
-            for (; c + 4 <= terms; c += 4) {
-                final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
-                final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
-                for (int p = 0; p < pixels; p++) {
-                    acc[p] += w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
-                }
-            }
-            for (; c < terms; c++) {
-                final float w0 = w[q + c];
-                final float[] x0 = x[c];
-                for (int p = 0; p < pixels; p++) {
-                    acc[p] += w0 * x0[p];
-                }
-            }
+            sumPixels(acc, w, o * terms, x, terms, pixels);
             // (float) of the reference's exact int sum: one rounding of the exact difference of two exact floats
             final float zs = zeroSum[o], b = bias[o], e = eff[o];
             for (int p = 0; p < pixels; p++) {
@@ -304,39 +401,68 @@ public final class FastConv2d {
      */
     private void pointwiseChannels(byte[] arena, int inOff, int outOff, int maskOff, int inH, int padTop,
                                    int outH) {
+        final int rowLen = outW * outC;
         final float[] acc = scratch.floats(0, outC);
-        final float[][] w = wRows;
-        for (int oy = 0, first = 0; oy < outH; oy++) {
-            for (int ox = 0; ox < outW; ox++, first += outC) {
+        final float[] sums = scratch.floats(1, rowLen);
+        final float[] zs = scratch.floats(2, rowLen);
+        final float[] b = scratch.floats(3, rowLen);
+        final float[] e = scratch.floats(4, rowLen);
+        tile(zeroSum, zs, outW);
+        tile(bias, b, outW); // a trained layer's bias changes from run to run
+        tile(eff, e, outW);
+        for (int oy = 0; oy < outH; oy++) {
+            for (int ox = 0; ox < outW; ox++) {
                 final int base = pointwiseInput(inOff, oy, ox, inH, padTop);
                 if (base < 0) { // all padding: the sum is 0
-                    System.arraycopy(zeroSum, 0, acc, 0, outC);
-                } else {
-                    Arrays.fill(acc, 0, outC, 0f);
-                    int c = 0;
-                    for (; c + 4 <= inC; c += 4) {
-                        final float x0 = arena[base + c], x1 = arena[base + c + 1];
-                        final float x2 = arena[base + c + 2], x3 = arena[base + c + 3];
-                        final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
-                        for (int o = 0; o < outC; o++) {
-                            acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
-                        }
-                    }
-                    for (; c < inC; c++) {
-                        final float x0 = arena[base + c];
-                        final float[] w0 = w[c];
-                        for (int o = 0; o < outC; o++) {
-                            acc[o] += x0 * w0[o];
-                        }
-                    }
+                    System.arraycopy(zeroSum, 0, sums, ox * outC, outC);
+                    continue;
                 }
-                final float[] zs = zeroSum;
-                final float[] b = bias;
-                final float[] e = eff;
-                for (int o = 0; o < outC; o++) {
-                    acc[o] = Int8Rows.roundSaturating(((acc[o] - zs[o]) + b[o]) * e[o]);
-                }
-                Int8Rows.storeRounded(acc, outC, yZero, arena, outOff, first, maskOff);
+                pointwiseSums(acc, arena, base);
+                System.arraycopy(acc, 0, sums, ox * outC, outC);
+            }
+            // (float) of the reference's exact int sum: one rounding of the exact difference of two exact floats
+            for (int k = 0; k < rowLen; k++) {
+                sums[k] = Int8Rows.roundSaturating(((sums[k] - zs[k]) + b[k]) * e[k]);
+            }
+            Int8Rows.storeRounded(sums, rowLen, yZero, arena, outOff, oy * rowLen, maskOff);
+        }
+    }
+
+    /**
+     * {@code acc[o] = sum over c of x[c] * w[c][o]} for one pixel's raw int8 inputs at {@code arena[base ..]}, four
+     * channels per pass, the first assigning.
+     */
+    private void pointwiseSums(float[] acc, byte[] arena, int base) {
+        final float[][] w = wRows;
+        int c;
+        if (inC >= 4) {
+            final float x0 = arena[base], x1 = arena[base + 1], x2 = arena[base + 2], x3 = arena[base + 3];
+            final float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+            c = 4;
+        } else {
+            final float x0 = arena[base];
+            final float[] w0 = w[0];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o];
+            }
+            c = 1;
+        }
+        for (; c + 4 <= inC; c += 4) {
+            final float x0 = arena[base + c], x1 = arena[base + c + 1];
+            final float x2 = arena[base + c + 2], x3 = arena[base + c + 3];
+            final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+        }
+        for (; c < inC; c++) {
+            final float x0 = arena[base + c];
+            final float[] w0 = w[c];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o];
             }
         }
     }
@@ -350,7 +476,6 @@ public final class FastConv2d {
         final int inLen = inH * inW * inC;
         final int rowLen = outW * inC;
         final float[] xs = scratch.floats(0, inLen);
-        final float[] x = scratch.floats(1, rowLen);
         final float[] acc = scratch.floats(2, rowLen);
         final float[] b = scratch.floats(3, rowLen);
         final float[] e = scratch.floats(4, rowLen);
@@ -362,40 +487,240 @@ public final class FastConv2d {
             System.arraycopy(bias, 0, b, k, ch);
             System.arraycopy(eff, 0, e, k, ch);
         }
+        final int inRowLen = inW * ch;
         for (int oy = 0; oy < outH; oy++) {
             Arrays.fill(acc, 0, rowLen, 0f);
             for (int i = 0; i < kH; i++) {
                 final int iy = oy * stride + i - padTop;
-                if (iy < 0 || iy >= inH) {
-                    continue;
-                }
-                for (int j = 0; j < kW; j++) {
-                    // output columns whose tap (i, j) falls inside the input: 0 <= ox * stride + j - padLeft < inW
-                    final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
-                    final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
-                    if (ox0 >= ox1) {
-                        continue;
-                    }
-                    final int from = ox0 * ch;
-                    final int to = ox1 * ch;
-                    final int src = (iy * inW + ox0 * stride + j - padLeft) * ch;
-                    if (stride == 1) {
-                        System.arraycopy(xs, src, x, from, to - from);
-                    } else {
-                        for (int ox = ox0, s = src; ox < ox1; ox++, s += stride * ch) {
-                            System.arraycopy(xs, s, x, ox * ch, ch);
-                        }
-                    }
-                    final float[] w = wTaps[i * kW + j];
-                    for (int k = from; k < to; k++) {
-                        acc[k] += x[k] * w[k];
-                    }
+                if (iy >= 0 && iy < inH) {
+                    depthwiseKernelRow(acc, xs, iy * inRowLen, i);
                 }
             }
             for (int k = 0; k < rowLen; k++) {
                 acc[k] = Int8Rows.roundSaturating((acc[k] + b[k]) * e[k]);
             }
             Int8Rows.storeRounded(acc, rowLen, yZero, arena, outOff, oy * rowLen, maskOff);
+        }
+    }
+
+    /**
+     * Adds kernel row {@code i}'s taps to one output row: {@code acc[ox * C + c] += x[iy][ox * stride + j - padLeft][c]
+     * * w[i][j][c]} over the taps {@code j}, the input row (centered) at {@code src[base ..]}. Each tap's inputs are
+     * gathered into a row aligned with the output over the columns where it falls inside the input: one copy at
+     * stride 1; at a larger stride the input row is first split into its column phases ({@code ix mod stride}), so a
+     * tap is again one copy from its phase. Then one multiply-add pass over those columns.
+     */
+    private void depthwiseKernelRow(float[] acc, float[] src, int base, int i) {
+        final int ch = inC;
+        final int rowLen = outW * ch;
+        final float[] x = scratch.floats(1, rowLen);
+        float[][] phases = null;
+        if (stride > 1) {
+            final int phaseLen = ceilDiv(inW, stride) * ch;
+            phases = scratch.rows(PHASE_ROWS, stride, phaseLen);
+            for (int ix = 0; ix < inW; ix++) {
+                System.arraycopy(src, base + ix * ch, phases[ix % stride], (ix / stride) * ch, ch);
+            }
+        }
+        for (int j = 0; j < kW; j++) {
+            // output columns whose tap (i, j) falls inside the input: 0 <= ox * stride + j - padLeft < inW
+            final int ox0 = Math.max(0, ceilDiv(padLeft - j, stride));
+            final int ox1 = Math.min(outW, Math.floorDiv(inW - 1 + padLeft - j, stride) + 1);
+            if (ox0 >= ox1) {
+                continue;
+            }
+            final int from = ox0 * ch;
+            final int to = ox1 * ch;
+            final int ix0 = ox0 * stride + j - padLeft;
+            if (stride == 1) {
+                System.arraycopy(src, base + ix0 * ch, x, from, to - from);
+            } else {
+                System.arraycopy(phases[ix0 % stride], (ix0 / stride) * ch, x, from, to - from);
+            }
+            final float[] w = wTaps[i * kW + j];
+            for (int k = from; k < to; k++) {
+                acc[k] += x[k] * w[k];
+            }
+        }
+    }
+
+    /** {@link #densePixels} on centered rows: padding gathers 0, outputs scattered into the NHWC output rows. */
+    private void densePixelsRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0, int outH,
+                                 float lo, float hi) {
+        final int pixels = outH * outW;
+        final int inC = this.inC;
+        final int terms = kH * kW * inC;
+        final float[][] x = scratch.rows(0, terms, pixels);
+        final float[] acc = scratch.floats(0, pixels);
+        for (int oy = 0, p = 0; oy < outH; oy++, p += outW) {
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride - padTop + i;
+                final float[] row = iy >= 0 && iy < inH ? in[inRow0 + iy] : null;
+                for (int j = 0; j < kW; j++) {
+                    final int t0 = (i * kW + j) * inC;
+                    final int ox0 = row != null ? Math.min(outW, Math.max(0, ceilDiv(padLeft - j, stride))) : outW;
+                    final int ox1 = row != null ? Math.max(ox0, Math.min(outW,
+                            Math.floorDiv(inW - 1 + padLeft - j, stride) + 1)) : outW;
+                    final int base = (ox0 * stride + j - padLeft) * inC;
+                    for (int c = 0; c < inC; c++) {
+                        final float[] xr = x[t0 + c];
+                        for (int ox = 0; ox < ox0; ox++) { // see densePixels
+                            xr[p + ox] = 0f;
+                        }
+                        for (int ox = ox0, at = base + c; ox < ox1; ox++, at += stride * inC) {
+                            xr[p + ox] = row[at];
+                        }
+                        for (int ox = ox1; ox < outW; ox++) {
+                            xr[p + ox] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+        final float[] w = wByOutput;
+        final float[][] sums = scratch.rows(ROW_SUMS, outH, outW * outC);
+        for (int o = 0; o < outC; o++) {
+            sumPixels(acc, w, o * terms, x, terms, pixels);
+            for (int oy = 0, p = 0; oy < outH; oy++) {
+                final float[] row = sums[oy];
+                for (int ox = 0, k = o; ox < outW; ox++, p++, k += outC) {
+                    row[k] = acc[p];
+                }
+            }
+        }
+        final int rowLen = outW * outC;
+        final float[] b = biasTiled;
+        final float[] e = effTiled;
+        for (int oy = 0; oy < outH; oy++) {
+            final float[] s = sums[oy];
+            final float[] row = out[outRow0 + oy];
+            for (int k = 0; k < rowLen; k++) {
+                row[k] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((s[k] + b[k]) * e[k])));
+            }
+        }
+    }
+
+    /**
+     * {@code acc[p] = sum over t of w[q + t] * x[t][p]} ({@code terms >= 1}), four terms per pass, the first pass
+     * assigning (exact sums: any order).
+     */
+    private static void sumPixels(float[] acc, float[] w, int q, float[][] x, int terms, int pixels) {
+        int c;
+        if (terms >= 4) {
+            final float w0 = w[q], w1 = w[q + 1], w2 = w[q + 2], w3 = w[q + 3];
+            final float[] x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] = w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
+            }
+            c = 4;
+        } else {
+            final float w0 = w[q];
+            final float[] x0 = x[0];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] = w0 * x0[p];
+            }
+            c = 1;
+        }
+        for (; c + 4 <= terms; c += 4) {
+            final float w0 = w[q + c], w1 = w[q + c + 1], w2 = w[q + c + 2], w3 = w[q + c + 3];
+            final float[] x0 = x[c], x1 = x[c + 1], x2 = x[c + 2], x3 = x[c + 3];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] += w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p];
+            }
+        }
+        for (; c < terms; c++) {
+            final float w0 = w[q + c];
+            final float[] x0 = x[c];
+            for (int p = 0; p < pixels; p++) {
+                acc[p] += w0 * x0[p];
+            }
+        }
+    }
+
+    /** {@link #pointwiseChannels} on centered rows: a padding pixel's sum is 0. */
+    private void pointwiseChannelsRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0,
+                                       int outH, float lo, float hi) {
+        final int rowLen = outW * outC;
+        final float[] acc = scratch.floats(0, outC);
+        final float[] sums = scratch.floats(1, rowLen);
+        final float[] b = biasTiled;
+        final float[] e = effTiled;
+        for (int oy = 0; oy < outH; oy++) {
+            final int iy = oy * stride - padTop;
+            final float[] row = iy >= 0 && iy < inH ? in[inRow0 + iy] : null;
+            for (int ox = 0; ox < outW; ox++) {
+                final int ix = ox * stride - padLeft;
+                if (row != null && ix >= 0 && ix < inW) {
+                    pointwiseRowSums(acc, row, ix * inC);
+                } else {
+                    Arrays.fill(acc, 0, outC, 0f);
+                }
+                System.arraycopy(acc, 0, sums, ox * outC, outC);
+            }
+            final float[] o = out[outRow0 + oy];
+            for (int k = 0; k < rowLen; k++) {
+                o[k] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((sums[k] + b[k]) * e[k])));
+            }
+        }
+    }
+
+    /** {@link #pointwiseSums} of one pixel's centered inputs at {@code row[base ..]}. */
+    private void pointwiseRowSums(float[] acc, float[] row, int base) {
+        final float[][] w = wRows;
+        int c;
+        if (inC >= 4) {
+            final float x0 = row[base], x1 = row[base + 1], x2 = row[base + 2], x3 = row[base + 3];
+            final float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+            c = 4;
+        } else {
+            final float x0 = row[base];
+            final float[] w0 = w[0];
+            for (int o = 0; o < outC; o++) {
+                acc[o] = x0 * w0[o];
+            }
+            c = 1;
+        }
+        for (; c + 4 <= inC; c += 4) {
+            final float x0 = row[base + c], x1 = row[base + c + 1], x2 = row[base + c + 2], x3 = row[base + c + 3];
+            final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
+            }
+        }
+        for (; c < inC; c++) {
+            final float x0 = row[base + c];
+            final float[] w0 = w[c];
+            for (int o = 0; o < outC; o++) {
+                acc[o] += x0 * w0[o];
+            }
+        }
+    }
+
+    /**
+     * {@link #depthwise} on centered rows: the taps' inputs are gathered straight from the input rows (no copy
+     * or conversion of the window first); padding taps are skipped (they add 0).
+     */
+    private void depthwiseRows(float[][] in, int inRow0, int inH, int padTop, float[][] out, int outRow0, int outH,
+                               float lo, float hi) {
+        final int rowLen = outW * inC;
+        final float[] acc = scratch.floats(2, rowLen);
+        final float[] b = biasTiled;
+        final float[] e = effTiled;
+        for (int oy = 0; oy < outH; oy++) {
+            Arrays.fill(acc, 0, rowLen, 0f);
+            for (int i = 0; i < kH; i++) {
+                final int iy = oy * stride + i - padTop;
+                if (iy >= 0 && iy < inH) {
+                    depthwiseKernelRow(acc, in[inRow0 + iy], 0, i);
+                }
+            }
+            final float[] o = out[outRow0 + oy];
+            for (int k = 0; k < rowLen; k++) {
+                o[k] = Math.max(lo, Math.min(hi, Int8Rows.roundSaturating((acc[k] + b[k]) * e[k])));
+            }
         }
     }
 

@@ -8,7 +8,7 @@ package dev.tinytrain.backend.jvm.fast;
  */
 public final class Scratch {
     /** Number of flat slots and of row slots. */
-    static final int SLOTS = 6;
+    static final int SLOTS = 8;
 
     private final float[][] flats = new float[SLOTS][0];
     private final float[][][] rows = new float[SLOTS][0][0];
