@@ -24,7 +24,9 @@ import java.util.concurrent.Future;
  * and mutation (k by up to ±4 with probability 0.3; each gene with probability 1.5/L moved one ratio step or
  * redrawn), and evaluates the new ones with the memory model, in parallel but in a fixed order; a child equal to
  * one already in the generation is mutated again. After the last generation a local search from the best scheme
- * takes the best single-gene (or k ± 1) change while it improves. Candidates are ranked feasible first (by gain,
+ * takes the best single-gene (or k ± 1) change while it improves; when none improves, it tries swaps (one trained
+ * layer lowered or frozen and one other gene changed), which escape the optimum a single change cannot leave when
+ * the budget is full: a better layer fits only after a worse one gives its memory back. Candidates are ranked feasible first (by gain,
  * then less SRAM, then name), then infeasible by their largest relative overshoot. Every random choice comes
  * from one {@code SplittableRandom(seed)}: the result depends on the seed only.
  */
@@ -220,6 +222,54 @@ public final class EvolutionarySearch {
                 }
             }
             evaluate(hood, pool);
+            if (best().scheme().equals(best.scheme())) {
+                swap(cur, best, pool);
+            }
+        }
+    }
+
+    /**
+     * The swap step of the local search: every genome that lowers or freezes one trained layer of {@code cur} and
+     * changes one other gene. There are hundreds, and a memory cost is a compile while a prediction is a sum, so
+     * only those predicted to gain more than {@code current} are costed, the highest prediction first, a batch at
+     * a time, until one fits: that one is the best feasible swap (best-first, the predictions being exact).
+     */
+    private void swap(Genome cur, ScoredScheme current, ExecutorService pool) {
+        List<Genome> swaps = new ArrayList<>();
+        for (int i = 0; i < layers.length; i++) {
+            for (int lower = 0; lower < cur.genes[i]; lower++) {
+                for (int j = 0; j < layers.length; j++) {
+                    for (int v = 0; v <= ratios[j].length; v++) {
+                        if (j != i && v != cur.genes[j]) {
+                            int[] genes = cur.genes.clone();
+                            genes[i] = lower;
+                            genes[j] = v;
+                            swaps.add(new Genome(cur.k, genes));
+                        }
+                    }
+                }
+            }
+        }
+        record Candidate(Genome genome, double gain) {
+        }
+        List<Candidate> better = new ArrayList<>();
+        java.util.Set<Scheme> listed = new java.util.HashSet<>();
+        for (Genome g : swaps) {
+            Scheme s = decode(g);
+            double gain = table.predict(s);
+            if (gain > current.gain() && listed.add(s)) {
+                better.add(new Candidate(g, gain));
+            }
+        }
+        // stable: equal predictions keep the enumeration order, so the result depends on the seed only
+        better.sort(Comparator.comparingDouble(Candidate::gain).reversed());
+        int batch = Math.max(4, settings.threads());
+        for (int from = 0; from < better.size(); from += batch) {
+            evaluate(better.subList(from, Math.min(better.size(), from + batch)).stream().map(Candidate::genome)
+                    .toList(), pool);
+            if (!best().scheme().equals(current.scheme())) {
+                return;
+            }
         }
     }
 

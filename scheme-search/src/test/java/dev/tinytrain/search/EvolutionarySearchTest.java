@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,41 @@ class EvolutionarySearchTest {
             assertEquals(optimum, r.best().gain(), 1e-9, "budget " + budget + ": found "
                     + r.best().scheme().describe());
             assertTrue(r.evaluated() < allSchemes(t).size() / 10, "evaluated " + r.evaluated());
+        }
+    }
+
+    /**
+     * A full budget traps a search that changes one gene at a time: a cheap layer (conv 7, +0.5) fits beside the
+     * bias window, and the much better conv 2 (+3.0) fits only without it. With one generation of four candidates
+     * the evolution can end on conv 7 (seed 3 does), and only the local search's swap (freeze conv 7, train conv 2)
+     * leaves it; without the swap this test fails.
+     */
+    @Test
+    void theLocalSearchSwapsALayerOutWhenABetterOneFitsOnlyWithoutIt() {
+        TreeMap<Integer, Double> bias = new TreeMap<>();
+        bias.put(6, 1.0);
+        TreeMap<Integer, NavigableMap<Double, Double>> w = new TreeMap<>();
+        double[] gains = {3.0, -1.0, -1.0, -1.0, -1.0, 0.5}; // convs 2..7, ratio 1 only
+        for (int l = 0; l < gains.length; l++) {
+            TreeMap<Double, Double> m = new TreeMap<>();
+            m.put(1.0, gains[l]);
+            w.put(l + 2, m);
+        }
+        ContributionTable t = new ContributionTable(8, 6, 80.0, bias, w);
+        SchemeMemory memory = p -> {
+            long sram = 1000 + 60L * p.biasWindow();
+            for (WeightUpdate u : p.weights()) {
+                sram += ((LayerRef.Index) u.layer()).index() == 2 ? 1000 : 100;
+            }
+            return new SchemeCost(sram, 1, 0);
+        };
+        long budget = 1000 + 60 * 6 + 1000; // conv 2 alone fits, conv 2 and conv 7 do not
+        for (long seed = 0; seed < 20; seed++) {
+            SearchResult r = new EvolutionarySearch(t, memory,
+                    SearchSettings.of(budget, 10).withEffort(4, 1).withSeed(seed), "m")
+                    .run(EvolutionarySearch.Listener.NONE);
+            assertEquals(4.0, r.best().gain(), 1e-9, "seed " + seed + ": found " + r.best().scheme().describe());
+            assertEquals(Map.of(2, 1.0), r.best().scheme().weights(), "seed " + seed);
         }
     }
 
