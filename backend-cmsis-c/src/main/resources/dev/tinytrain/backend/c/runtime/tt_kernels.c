@@ -499,6 +499,14 @@ typedef struct tt__dense_args {
 #define TT_ALWAYS_INLINE inline
 #endif
 
+/* Full unrolling of a loop whose trip count is a small constant where it is inlined (gcc 8+; elsewhere nothing). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define TT_PRAGMA(x) _Pragma(#x)
+#define TT_UNROLL(n) TT_PRAGMA(GCC unroll n)
+#else
+#define TT_UNROLL(n)
+#endif
+
 /*
  * The body of tt__dense_pair for a row length n, split, fold, masked and summed that the caller may pass as
  * constants: inlined once per common row length, so that the compiler drops the loops' tails and the branches on the
@@ -640,6 +648,206 @@ static TT_ALWAYS_INLINE void tt__dense_pair_rows(const tt__dense_args *d, const 
     }
 }
 
+/*
+ * The sums of a 2 x 2 block added to the accumulators, for two adjacent input rows x, x + n (two positions of a
+ * stride-1 1x1 conv) and two adjacent weight rows w, w + n: a_ij += sum over c < n of (x[i n + c] - z) * w[j n + c],
+ * z = 0 for a folded zero point, n a multiple of 4. Both second rows are at the first's address + n, so the loop
+ * needs two pointers and n (an immediate offset where n is a constant; the small ones are then unrolled). Exact
+ * integer sums, so any order gives the bits of tt__dot_2x2.
+ */
+static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, int32_t n, int32_t z, int32_t *a00,
+                                             int32_t *a01, int32_t *a10, int32_t *a11)
+{
+    int32_t s00 = *a00, s01 = *a01, s10 = *a10, s11 = *a11;
+    const int8_t *const end = x + n;
+#ifdef TT_DSP
+    /* One asm statement per four bytes: gcc's register allocation of the C form spilled the accumulators (14 live
+       values); here 4 sums, 6 sign-extended halves, 2 pointers and the offset n: 20 instructions for 16 MACs. */
+    const int16x2_t zz = (int16x2_t)(((uint32_t)z & 0xFFFFu) | ((uint32_t)z << 16));
+    TT_UNROLL(8)
+    while (x < end) {
+        int16x2_t xa_e, xa_o, xb_e, xb_o, w_e, w_o;
+        if (z == 0) {
+            __asm__("ldr %[xbe], [%[x], %[n]]\n\t"
+                    "ldr %[xae], [%[x]], #4\n\t"
+                    "ldr %[we], [%[w]]\n\t"
+                    "sxtb16 %[xbo], %[xbe], ror #8\n\t"
+                    "sxtb16 %[xbe], %[xbe]\n\t"
+                    "sxtb16 %[xao], %[xae], ror #8\n\t"
+                    "sxtb16 %[xae], %[xae]\n\t"
+                    : [xae] "=&r"(xa_e), [xao] "=&r"(xa_o), [xbe] "=&r"(xb_e), [xbo] "=&r"(xb_o), [we] "=&r"(w_e),
+                      [x] "+r"(x)
+                    : [w] "r"(w), [n] "rI"(n)
+                    : "memory");
+        } else {
+            __asm__("ldr %[xbe], [%[x], %[n]]\n\t"
+                    "ldr %[xae], [%[x]], #4\n\t"
+                    "ldr %[we], [%[w]]\n\t"
+                    "sxtb16 %[xbo], %[xbe], ror #8\n\t"
+                    "sxtb16 %[xbe], %[xbe]\n\t"
+                    "sxtb16 %[xao], %[xae], ror #8\n\t"
+                    "sxtb16 %[xae], %[xae]\n\t"
+                    "ssub16 %[xbo], %[xbo], %[zz]\n\t"
+                    "ssub16 %[xbe], %[xbe], %[zz]\n\t"
+                    "ssub16 %[xao], %[xao], %[zz]\n\t"
+                    "ssub16 %[xae], %[xae], %[zz]\n\t"
+                    : [xae] "=&r"(xa_e), [xao] "=&r"(xa_o), [xbe] "=&r"(xb_e), [xbo] "=&r"(xb_o), [we] "=&r"(w_e),
+                      [x] "+r"(x)
+                    : [w] "r"(w), [n] "rI"(n), [zz] "r"(zz)
+                    : "memory");
+        }
+        __asm__("sxtb16 %[wo], %[we], ror #8\n\t"
+                "sxtb16 %[we], %[we]\n\t"
+                "smlad %[s00], %[xae], %[we], %[s00]\n\t"
+                "smlad %[s00], %[xao], %[wo], %[s00]\n\t"
+                "smlad %[s10], %[xbe], %[we], %[s10]\n\t"
+                "smlad %[s10], %[xbo], %[wo], %[s10]\n\t"
+                "ldr %[we], [%[w], %[n]]\n\t"
+                "add %[w], %[w], #4\n\t"
+                "sxtb16 %[wo], %[we], ror #8\n\t"
+                "sxtb16 %[we], %[we]\n\t"
+                "smlad %[s01], %[xae], %[we], %[s01]\n\t"
+                "smlad %[s01], %[xao], %[wo], %[s01]\n\t"
+                "smlad %[s11], %[xbe], %[we], %[s11]\n\t"
+                "smlad %[s11], %[xbo], %[wo], %[s11]\n\t"
+                : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [we] "+&r"(w_e),
+                  [wo] "=&r"(w_o), [w] "+r"(w)
+                : [xae] "r"(xa_e), [xao] "r"(xa_o), [xbe] "r"(xb_e), [xbo] "r"(xb_o), [n] "rI"(n)
+                : "memory");
+    }
+#else
+    for (; x < end; x++, w++) {
+        const int32_t xa = (int32_t)x[0] - z, xb = (int32_t)x[n] - z;
+        const int32_t wa = w[0], wb = w[n];
+        s00 += xa * wa;
+        s01 += xa * wb;
+        s10 += xb * wa;
+        s11 += xb * wb;
+    }
+#endif
+    *a00 = s00;
+    *a01 = s01;
+    *a10 = s10;
+    *a11 = s11;
+}
+
+/*
+ * A stride-1 1x1 conv's position pairs (0, 1), (2, 3), ... below `positions` (even) for the common case: a whole
+ * weight with int32 biases summed in int32 (d->summed_bias), rows of n bytes (n % 4 == 0; a constant where inlined),
+ * so the input rows of a pair are adjacent (x, x + n). Each pass starts the four sums of two output channels at
+ * bias - zw (the folded zero point; with fold == 0 the zero point is subtracted in the loop), reads the channels'
+ * scales before the stores (a store through int8_t may alias them), and writes the mask bits, when masked, in runs
+ * of up to 24 per position.
+ */
+static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, const int8_t *in, int32_t positions,
+                                                   int32_t n, int fold, int masked)
+{
+    const int8_t *const w_all = tt__whole(d->weight);
+    const int32_t out_c = d->out_c, y_zero = d->y_zero;
+    const int32_t z = fold ? 0 : d->x_zero;
+    const int32_t *const zw = fold ? d->zw : 0;
+    const int32_t *const bias_q = d->bias_q;
+    const float *const eff = d->eff;
+    int32_t p;
+    for (p = 0; p < positions; p += 2) {
+        const int8_t *const x0 = in + p * n;
+        const int8_t *w = w_all;
+        int8_t *const y0 = d->arena + d->out_off + p * out_c;
+        int8_t *const y1 = y0 + out_c;
+        uint32_t bits0 = 0, bits1 = 0;
+        int32_t run0 = 0, o;
+        for (o = 0; o + 2 <= out_c; o += 2, w += 2 * n) {
+            const float e0 = eff[o], e1 = eff[o + 1];
+            int32_t k0 = bias_q[o], k1 = bias_q[o + 1];
+            int32_t a00, a01, a10, a11;
+            uint32_t m0, m1;
+            if (zw != 0) {
+                k0 -= zw[o];
+                k1 -= zw[o + 1];
+            }
+            a00 = k0;
+            a10 = k0;
+            a01 = k1;
+            a11 = k1;
+            tt__dot_2x2_adj(x0, w, n, z, &a00, &a01, &a10, &a11);
+            m0 = tt__requant_store_summed(y0 + o, a00, e0, y_zero);
+            m0 |= tt__requant_store_summed(y0 + o + 1, a01, e1, y_zero) << 1;
+            m1 = tt__requant_store_summed(y1 + o, a10, e0, y_zero);
+            m1 |= tt__requant_store_summed(y1 + o + 1, a11, e1, y_zero) << 1;
+            if (masked) {
+                bits0 |= m0 << (o - run0);
+                bits1 |= m1 << (o - run0);
+                if (o + 2 - run0 >= 24 || o + 2 >= out_c) {
+                    tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, o + 2 - run0);
+                    tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + run0, bits1, o + 2 - run0);
+                    bits0 = 0;
+                    bits1 = 0;
+                    run0 = o + 2;
+                }
+            }
+        }
+        if (o < out_c) { /* an odd last channel */
+            int32_t k0 = bias_q[o], a00, a10, c;
+            uint32_t m0, m1;
+            if (zw != 0) {
+                k0 -= zw[o];
+            }
+            a00 = k0;
+            a10 = k0;
+            for (c = 0; c < n; c++) {
+                a00 += ((int32_t)x0[c] - z) * w[c];
+                a10 += ((int32_t)x0[n + c] - z) * w[c];
+            }
+            m0 = tt__requant_store_summed(y0 + o, a00, eff[o], y_zero);
+            m1 = tt__requant_store_summed(y1 + o, a10, eff[o], y_zero);
+            if (masked) {
+                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + o, m0, 1);
+                tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + o, m1, 1);
+            }
+        }
+    }
+}
+
+/* tt__dense_pairs_whole with the common row lengths as constants. */
+static void tt__dense_pairs_whole_rows(const tt__dense_args *d, const int8_t *in, int32_t positions, int fold,
+                                       int masked)
+{
+#define TT__PAIRS_WHOLE(n_)                                                                                        \
+    do {                                                                                                           \
+        if (masked) {                                                                                              \
+            tt__dense_pairs_whole(d, in, positions, (n_), fold, 1);                                                \
+        } else if (fold) {                                                                                         \
+            tt__dense_pairs_whole(d, in, positions, (n_), 1, 0);                                                   \
+        } else {                                                                                                   \
+            tt__dense_pairs_whole(d, in, positions, (n_), 0, 0);                                                   \
+        }                                                                                                          \
+    } while (0)
+    switch (d->n) {
+    case 8:
+        TT__PAIRS_WHOLE(8);
+        break;
+    case 16:
+        TT__PAIRS_WHOLE(16);
+        break;
+    case 24:
+        TT__PAIRS_WHOLE(24);
+        break;
+    case 32:
+        TT__PAIRS_WHOLE(32);
+        break;
+    case 48:
+        TT__PAIRS_WHOLE(48);
+        break;
+    case 56:
+        TT__PAIRS_WHOLE(56);
+        break;
+    default:
+        TT__PAIRS_WHOLE(d->n);
+        break;
+    }
+#undef TT__PAIRS_WHOLE
+}
+
 /* Rows up to this long of a split weight are gathered (2 x this many bytes of stack), longer ones summed in place. */
 #define TT_SPLIT_GATHER 256
 
@@ -728,7 +936,13 @@ void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32
 
     tt__dense_start(&d, arena, weight, zw, in_c, x_zero, bias_q, bias_f, eff, y_zero, out_off, positions, out_c,
                     mask_off);
-    for (p = 0; p < positions; p += 2) {
+    p = 0;
+    if (weight->slot == 0 && d.summed_bias && stride == 1 && (in_c & 3) == 0) {
+        /* the common case: every position pair in one specialised loop, the odd last position below */
+        p = positions & ~1;
+        tt__dense_pairs_whole_rows(&d, in, p, d.zw != 0 || x_zero == 0, mask_off >= 0);
+    }
+    for (; p < positions; p += 2) {
         /* two positions per pass (the last one alone) */
         const int32_t q = p + 1 < positions ? p + 1 : p;
         tt__dense_pair(&d, in + ((p / out_w) * stride * in_w + (p % out_w) * stride) * in_c,
@@ -801,14 +1015,6 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
         tt__dense_pair(&d, patch[0], patch[1], p, q);
     }
 }
-
-/* Full unrolling of a loop whose trip count is a small constant where it is inlined (gcc 8+; elsewhere nothing). */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
-#define TT_PRAGMA(x) _Pragma(#x)
-#define TT_UNROLL(n) TT_PRAGMA(GCC unroll n)
-#else
-#define TT_UNROLL(n)
-#endif
 
 /*
  * Four channels c .. c+3 of one depthwise output: a[k] = sum over the window of (x - x_zero) * w for channel c + k.
