@@ -1023,33 +1023,56 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
  * The DSP path sign-extends the even and odd channels into 16-bit lanes (SXTB16), subtracts the zero point pairwise
  * (SSUB16) and multiply-accumulates each lane into its own sum (SMLABB / SMLATT).
  */
-static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, int32_t cols, int32_t in_row,
-                            int32_t w_row, int32_t ch, int32_t x_zero, int32_t a[4])
+static TT_ALWAYS_INLINE void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, int32_t cols,
+                                      int32_t in_row, int32_t w_row, int32_t ch, int32_t x_zero, int flip,
+                                      int32_t a[4])
 {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     int32_t i, j;
 #ifdef TT_DSP
+    /* one asm statement per tap (gcc spilled the sums of the C form): the tap's input and weight words at the same
+       offset j * ch from the row's first tap. flip (x_zero == -128, a constant where inlined): x - x_zero = x + 128
+       is the byte x ^ 0x80 read unsigned, so one EOR and two UXTB16 replace two SXTB16 and two SSUB16. */
     const int16x2_t zz = (int16x2_t)(((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16));
+    (void)flip;
+    TT_UNROLL(7)
     for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
-        const int8_t *x = px;
-        const int8_t *w = pw;
         TT_UNROLL(7)
-        for (j = 0; j < cols; j++, x += ch, w += ch) {
-            uint32_t xv, wv;
+        for (j = 0; j < cols; j++) {
+            const int32_t off = j * ch;
             int16x2_t xe, xo, we, wo;
-            memcpy(&xv, x, 4);
-            memcpy(&wv, w, 4);
-            xe = __ssub16(__sxtb16(xv), zz);
-            xo = __ssub16(tt__sxtb16_ror8(xv), zz);
-            we = __sxtb16(wv);
-            wo = tt__sxtb16_ror8(wv);
-            a0 = __smlabb(xe, we, a0);
-            a2 = __smlatt(xe, we, a2);
-            a1 = __smlabb(xo, wo, a1);
-            a3 = __smlatt(xo, wo, a3);
+            if (flip) {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "ldr %[wo], [%[w], %[off]]\n\t"
+                        "eor %[xo], %[xo], #0x80808080\n\t"
+                        "uxtb16 %[xe], %[xo]\n\t"
+                        "uxtb16 %[xo], %[xo], ror #8\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo), [wo] "=&r"(wo)
+                        : [x] "r"(px), [w] "r"(pw), [off] "rI"(off)
+                        : "memory");
+            } else {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "ldr %[wo], [%[w], %[off]]\n\t"
+                        "sxtb16 %[xe], %[xo]\n\t"
+                        "sxtb16 %[xo], %[xo], ror #8\n\t"
+                        "ssub16 %[xe], %[xe], %[zz]\n\t"
+                        "ssub16 %[xo], %[xo], %[zz]\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo), [wo] "=&r"(wo)
+                        : [x] "r"(px), [w] "r"(pw), [off] "rI"(off), [zz] "r"(zz)
+                        : "memory");
+            }
+            __asm__("sxtb16 %[we], %[wo]\n\t"
+                    "sxtb16 %[wo], %[wo], ror #8\n\t"
+                    "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                    "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                    "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"
+                    "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [we] "=&r"(we), [wo] "+&r"(wo)
+                    : [xe] "r"(xe), [xo] "r"(xo));
         }
     }
 #else
+    (void)flip;
     for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
         const int8_t *x = px;
         const int8_t *w = pw;
@@ -1082,13 +1105,14 @@ typedef struct tt__dw_args {
  * at px (input) and pw (weight); y is the output position, out_index its first element's index.
  */
 static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
-                                           int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
+                                           int32_t cols, int8_t *y, int32_t out_index, int masked, int summed,
+                                           int flip)
 {
     int32_t ch;
     for (ch = 0; ch < d->blocked; ch += 4) {
         int32_t a[4];
         uint32_t bits;
-        tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, a);
+        tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, flip, a);
         if (summed) { /* exact int32 biases into the exact int32 sums */
             bits = tt__requant_store_summed(y + ch, a[0] + d->bias_q[ch], d->eff[ch], d->y_zero);
             bits |= tt__requant_store_summed(y + ch + 1, a[1] + d->bias_q[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
@@ -1111,19 +1135,37 @@ static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *p
     }
 }
 
-/* The blocked channels of one output position, the whole 3x3, 5x5 and 7x7 windows (all but the border) with the
-   window's size as a constant. */
+/* The blocked channels of one output position with the window's valid rows x cols as constants for the whole
+   3x3, 5x5 and 7x7 windows and the border windows of a 3x3 (2 or 3 rows by 2 or 3 columns), and with x_zero == -128
+   (the common input of a depthwise conv, after a ReLU) as a constant. */
+static TT_ALWAYS_INLINE void tt__dw_position_z(const tt__dw_args *d, const int8_t *px, const int8_t *pw,
+                                               int32_t rows, int32_t cols, int8_t *y, int32_t out_index, int masked,
+                                               int summed, int flip)
+{
+    if (rows == 3 && cols == 3) {
+        tt__dw_blocks(d, px, pw, 3, 3, y, out_index, masked, summed, flip);
+    } else if (rows == 5 && cols == 5) {
+        tt__dw_blocks(d, px, pw, 5, 5, y, out_index, masked, summed, flip);
+    } else if (rows == 7 && cols == 7) {
+        tt__dw_blocks(d, px, pw, 7, 7, y, out_index, masked, summed, flip);
+    } else if (rows == 2 && cols == 3) {
+        tt__dw_blocks(d, px, pw, 2, 3, y, out_index, masked, summed, flip);
+    } else if (rows == 3 && cols == 2) {
+        tt__dw_blocks(d, px, pw, 3, 2, y, out_index, masked, summed, flip);
+    } else if (rows == 2 && cols == 2) {
+        tt__dw_blocks(d, px, pw, 2, 2, y, out_index, masked, summed, flip);
+    } else {
+        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed, flip);
+    }
+}
+
 static TT_ALWAYS_INLINE void tt__dw_position(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
                                              int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
 {
-    if (rows == 3 && cols == 3) {
-        tt__dw_blocks(d, px, pw, 3, 3, y, out_index, masked, summed);
-    } else if (rows == 5 && cols == 5) {
-        tt__dw_blocks(d, px, pw, 5, 5, y, out_index, masked, summed);
-    } else if (rows == 7 && cols == 7) {
-        tt__dw_blocks(d, px, pw, 7, 7, y, out_index, masked, summed);
+    if (d->x_zero == -128) {
+        tt__dw_position_z(d, px, pw, rows, cols, y, out_index, masked, summed, 1);
     } else {
-        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed);
+        tt__dw_position_z(d, px, pw, rows, cols, y, out_index, masked, summed, 0);
     }
 }
 
@@ -1182,7 +1224,7 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
                 } else if (d.summed_bias) {
                     tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
                 } else {
-                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0); /* float or large biases */
+                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0, 0); /* float or large biases */
                 }
             }
             ch = blocked;
