@@ -367,19 +367,35 @@ static inline uint32_t tt__requant_store_summed(int8_t *y, int32_t sum, float ef
 /* Largest number of int8 conv terms whose exact sum stays within +-2^24: 514 * 255 * 128 <= 2^24. */
 #define TT_EXACT_F32_TERMS 514
 
-/* Whether every int32 bias of the n is within +-2^24 (so tt__requant_store_summed applies). */
-static int tt__biases_exact(const int32_t *bias_q, int32_t n)
+/*
+ * Whether the int32 biases of the n can be summed in int32 (tt__requant_store_summed): 0 no (a bias beyond +-2^30,
+ * or none), 1 every bias within +-2^24 (each is exact in float32 and is added as it is), 2 some beyond +-2^24 (each is
+ * added as (int32_t) (float) bias: the reference adds the float32 (float) bias, an integer of at most 2^30, to the
+ * exact (float) acc, |acc| <= 2^24; the float sum of two exact values is their exact sum rounded once, which is
+ * (float) (acc + (int32_t) (float) bias), an int32 sum that cannot overflow).
+ */
+static int tt__biases_summable(const int32_t *bias_q, int32_t n)
 {
     int32_t i;
+    int mode = 1;
     if (bias_q == 0) {
         return 0;
     }
     for (i = 0; i < n; i++) {
-        if (bias_q[i] > 16777216 || bias_q[i] < -16777216) {
+        if (bias_q[i] > 1073741824 || bias_q[i] < -1073741824) {
             return 0;
         }
+        if (bias_q[i] > 16777216 || bias_q[i] < -16777216) {
+            mode = 2;
+        }
     }
-    return 1;
+    return mode;
+}
+
+/* A bias as tt__requant_store_summed adds it in summable mode (tt__biases_summable). */
+static inline int32_t tt__summed_bias(int32_t bias, int mode)
+{
+    return mode == 2 ? (int32_t)(float)bias : bias;
 }
 
 #ifdef TT_DSP
@@ -482,7 +498,7 @@ typedef struct tt__dense_args {
     const tt_weight *weight; /* rows [out_c][n], whole or split (along n) */
     const int32_t *zw;       /* x_zero * sum of each row (fold), or NULL */
     int32_t n, x_zero, out_c, y_zero, out_off, mask_off;
-    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
+    int summed_bias; /* int32 biases added to the int32 sums: tt__biases_summable */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -570,10 +586,12 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
             tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, &a00, &a01, &a10, &a11);
         }
         if (summed) { /* the exact int32 biases into the exact int32 sums (tt__requant_store_summed) */
-            a00 += bias_q[o];
-            a10 += bias_q[o];
-            a01 += bias_q[o1];
-            a11 += bias_q[o1];
+            const int32_t k0 = tt__summed_bias(bias_q[o], d->summed_bias);
+            const int32_t k1 = tt__summed_bias(bias_q[o1], d->summed_bias);
+            a00 += k0;
+            a10 += k0;
+            a01 += k1;
+            a11 += k1;
         }
         /* the mask bits only when there is a mask (masked is a constant: without one they are not computed) */
         {
@@ -740,7 +758,7 @@ static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, i
  * of up to 24 per position.
  */
 static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, const int8_t *in, int32_t positions,
-                                                   int32_t n, int fold, int masked)
+                                                   int32_t n, int fold, int masked, int mode)
 {
     const int8_t *const w_all = tt__whole(d->weight);
     const int32_t out_c = d->out_c, y_zero = d->y_zero;
@@ -758,7 +776,8 @@ static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, cons
         int32_t run0 = 0, o;
         for (o = 0; o + 2 <= out_c; o += 2, w += 2 * n) {
             const float e0 = eff[o], e1 = eff[o + 1];
-            int32_t k0 = bias_q[o], k1 = bias_q[o + 1];
+            int32_t k0 = tt__summed_bias(bias_q[o], mode);
+            int32_t k1 = tt__summed_bias(bias_q[o + 1], mode);
             int32_t a00, a01, a10, a11;
             uint32_t m0, m1;
             if (zw != 0) {
@@ -787,7 +806,7 @@ static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, cons
             }
         }
         if (o < out_c) { /* an odd last channel */
-            int32_t k0 = bias_q[o], a00, a10, c;
+            int32_t k0 = tt__summed_bias(bias_q[o], mode), a00, a10, c;
             uint32_t m0, m1;
             if (zw != 0) {
                 k0 -= zw[o];
@@ -815,13 +834,19 @@ static void tt__dense_pairs_whole_rows(const tt__dense_args *d, const int8_t *in
 #define TT__PAIRS_WHOLE(n_)                                                                                        \
     do {                                                                                                           \
         if (masked) {                                                                                              \
-            tt__dense_pairs_whole(d, in, positions, (n_), fold, 1);                                                \
+            tt__dense_pairs_whole(d, in, positions, (n_), fold, 1, 1);                                             \
+        } else if (fold && d->summed_bias == 2) {                                                                  \
+            tt__dense_pairs_whole(d, in, positions, (n_), 1, 0, 2);                                                \
         } else if (fold) {                                                                                         \
-            tt__dense_pairs_whole(d, in, positions, (n_), 1, 0);                                                   \
+            tt__dense_pairs_whole(d, in, positions, (n_), 1, 0, 1);                                                \
         } else {                                                                                                   \
-            tt__dense_pairs_whole(d, in, positions, (n_), 0, 0);                                                   \
+            tt__dense_pairs_whole(d, in, positions, (n_), 0, 0, 1);                                                \
         }                                                                                                          \
     } while (0)
+    if (d->summed_bias == 2 && (masked || !fold)) { /* a bias beyond +-2^24 in a rare layer: one body */
+        tt__dense_pairs_whole(d, in, positions, d->n, fold, masked, 2);
+        return;
+    }
     switch (d->n) {
     case 8:
         TT__PAIRS_WHOLE(8);
@@ -913,7 +938,7 @@ static void tt__dense_start(tt__dense_args *d, int8_t *arena, const tt_weight *w
     d->bias_q = bias_q;
     d->bias_f = bias_f;
     d->eff = eff;
-    d->summed_bias = n <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, out_c);
+    d->summed_bias = n <= TT_EXACT_F32_TERMS ? tt__biases_summable(bias_q, out_c) : 0;
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, positions * out_c);
     }
@@ -1094,7 +1119,7 @@ static TT_ALWAYS_INLINE void tt__dw_4(const int8_t *px, const int8_t *pw, int32_
 typedef struct tt__dw_args {
     int8_t *arena;
     int32_t c, blocked, in_row, w_row, x_zero, y_zero, mask_off;
-    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
+    int summed_bias; /* int32 biases added to the int32 sums: tt__biases_summable */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -1113,11 +1138,15 @@ static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *p
         int32_t a[4];
         uint32_t bits;
         tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, flip, a);
-        if (summed) { /* exact int32 biases into the exact int32 sums */
-            bits = tt__requant_store_summed(y + ch, a[0] + d->bias_q[ch], d->eff[ch], d->y_zero);
-            bits |= tt__requant_store_summed(y + ch + 1, a[1] + d->bias_q[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
-            bits |= tt__requant_store_summed(y + ch + 2, a[2] + d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
-            bits |= tt__requant_store_summed(y + ch + 3, a[3] + d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        if (summed) { /* int32 biases into the exact int32 sums; summed: the tt__biases_summable mode (a constant) */
+            const int32_t k0 = tt__summed_bias(d->bias_q[ch], summed);
+            const int32_t k1 = tt__summed_bias(d->bias_q[ch + 1], summed);
+            const int32_t k2 = tt__summed_bias(d->bias_q[ch + 2], summed);
+            const int32_t k3 = tt__summed_bias(d->bias_q[ch + 3], summed);
+            bits = tt__requant_store_summed(y + ch, a[0] + k0, d->eff[ch], d->y_zero);
+            bits |= tt__requant_store_summed(y + ch + 1, a[1] + k1, d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store_summed(y + ch + 2, a[2] + k2, d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store_summed(y + ch + 3, a[3] + k3, d->eff[ch + 3], d->y_zero) << 3;
         } else if (d->bias_f != 0) {
             bits = tt__requant_store(y + ch, a[0], d->bias_f[ch], d->eff[ch], d->y_zero);
             bits |= tt__requant_store(y + ch + 1, a[1], d->bias_f[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
@@ -1199,7 +1228,7 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
     d.bias_q = bias_q;
     d.bias_f = bias_f;
     d.eff = eff;
-    d.summed_bias = k_h * k_w <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, c);
+    d.summed_bias = k_h * k_w <= TT_EXACT_F32_TERMS ? tt__biases_summable(bias_q, c) : 0;
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, out_h * out_w * c);
     }
@@ -1221,8 +1250,10 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
                 const int8_t *pw = w + i0 * w_row + j0 * c;
                 if (mask_off >= 0) {
                     tt__dw_position(&d, px, pw, rows, cols, y, out_index, 1, 0);
-                } else if (d.summed_bias) {
+                } else if (d.summed_bias == 1) {
                     tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
+                } else if (d.summed_bias == 2) { /* a bias beyond +-2^24 */
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 2);
                 } else {
                     tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0, 0); /* float or large biases */
                 }
