@@ -667,17 +667,18 @@ static TT_ALWAYS_INLINE void tt__dense_pair_rows(const tt__dense_args *d, const 
 }
 
 /*
- * The sums of a 2 x 2 block added to the accumulators, for two adjacent input rows x, x + n (two positions of a
- * stride-1 1x1 conv) and two adjacent weight rows w, w + n: a_ij += sum over c < n of (x[i n + c] - z) * w[j n + c],
- * z = 0 for a folded zero point, n a multiple of 4. Both second rows are at the first's address + n, so the loop
- * needs two pointers and n (an immediate offset where n is a constant; the small ones are then unrolled). Exact
- * integer sums, so any order gives the bits of tt__dot_2x2.
+ * The sums of a 2 x 2 block added to the accumulators, for two input rows x, x + xs (two positions: adjacent rows of
+ * a stride-1 1x1 conv, xs = n, or two im2col patches) and two adjacent weight rows w, w + n:
+ * a_ij += sum over c < n4 of (x[i xs + c] - z) * w[j n + c], z = 0 for a folded zero point, n4 a multiple of 4. The
+ * second rows are at the first's address + xs and + n, so the loop needs two pointers and the two offsets
+ * (immediate offsets where they are constants; the small loops are then unrolled). Exact integer sums, so any order
+ * gives the bits of tt__dot_2x2.
  */
-static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, int32_t n, int32_t z, int32_t *a00,
-                                             int32_t *a01, int32_t *a10, int32_t *a11)
+static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, int32_t xs, const int8_t *w, int32_t n, int32_t n4,
+                                             int32_t z, int32_t *a00, int32_t *a01, int32_t *a10, int32_t *a11)
 {
     int32_t s00 = *a00, s01 = *a01, s10 = *a10, s11 = *a11;
-    const int8_t *const end = x + n;
+    const int8_t *const end = x + n4;
 #ifdef TT_DSP
     /* One asm statement per four bytes: gcc's register allocation of the C form spilled the accumulators (14 live
        values); here 4 sums, 6 sign-extended halves, 2 pointers and the offset n: 20 instructions for 16 MACs. */
@@ -686,7 +687,7 @@ static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, i
     while (x < end) {
         int16x2_t xa_e, xa_o, xb_e, xb_o, w_e, w_o;
         if (z == 0) {
-            __asm__("ldr %[xbe], [%[x], %[n]]\n\t"
+            __asm__("ldr %[xbe], [%[x], %[xs]]\n\t"
                     "ldr %[xae], [%[x]], #4\n\t"
                     "ldr %[we], [%[w]]\n\t"
                     "sxtb16 %[xbo], %[xbe], ror #8\n\t"
@@ -695,10 +696,10 @@ static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, i
                     "sxtb16 %[xae], %[xae]\n\t"
                     : [xae] "=&r"(xa_e), [xao] "=&r"(xa_o), [xbe] "=&r"(xb_e), [xbo] "=&r"(xb_o), [we] "=&r"(w_e),
                       [x] "+r"(x)
-                    : [w] "r"(w), [n] "rI"(n)
+                    : [w] "r"(w), [xs] "rI"(xs)
                     : "memory");
         } else {
-            __asm__("ldr %[xbe], [%[x], %[n]]\n\t"
+            __asm__("ldr %[xbe], [%[x], %[xs]]\n\t"
                     "ldr %[xae], [%[x]], #4\n\t"
                     "ldr %[we], [%[w]]\n\t"
                     "sxtb16 %[xbo], %[xbe], ror #8\n\t"
@@ -711,7 +712,7 @@ static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, i
                     "ssub16 %[xae], %[xae], %[zz]\n\t"
                     : [xae] "=&r"(xa_e), [xao] "=&r"(xa_o), [xbe] "=&r"(xb_e), [xbo] "=&r"(xb_o), [we] "=&r"(w_e),
                       [x] "+r"(x)
-                    : [w] "r"(w), [n] "rI"(n), [zz] "r"(zz)
+                    : [w] "r"(w), [xs] "rI"(xs), [zz] "r"(zz)
                     : "memory");
         }
         __asm__("sxtb16 %[wo], %[we], ror #8\n\t"
@@ -735,7 +736,7 @@ static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, i
     }
 #else
     for (; x < end; x++, w++) {
-        const int32_t xa = (int32_t)x[0] - z, xb = (int32_t)x[n] - z;
+        const int32_t xa = (int32_t)x[0] - z, xb = (int32_t)x[xs] - z;
         const int32_t wa = w[0], wb = w[n];
         s00 += xa * wa;
         s01 += xa * wb;
@@ -750,80 +751,93 @@ static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, const int8_t *w, i
 }
 
 /*
- * A stride-1 1x1 conv's position pairs (0, 1), (2, 3), ... below `positions` (even) for the common case: a whole
- * weight with int32 biases summed in int32 (d->summed_bias), rows of n bytes (n % 4 == 0; a constant where inlined),
- * so the input rows of a pair are adjacent (x, x + n). Each pass starts the four sums of two output channels at
- * bias - zw (the folded zero point; with fold == 0 the zero point is subtracted in the loop), reads the channels'
+ * Every output channel of the positions p and p + 1 of a dense conv in the common case: a whole weight with int32
+ * biases summed in int32 (mode: tt__biases_summable, a constant), rows of n bytes (a constant where inlined), the
+ * positions' input rows at x0 and x0 + xs (adjacent rows of a stride-1 1x1 conv, or two im2col patches). Each pass
+ * starts the four sums of two output channels at bias - zw (the folded zero point; with fold == 0 the zero point is
+ * subtracted in the loop), sums the first n & ~3 bytes with SMLAD and the rest one by one, reads the channels'
  * scales before the stores (a store through int8_t may alias them), and writes the mask bits, when masked, in runs
  * of up to 24 per position.
  */
-static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, const int8_t *in, int32_t positions,
-                                                   int32_t n, int fold, int masked, int mode)
+static TT_ALWAYS_INLINE void tt__dense_two(const tt__dense_args *d, const int8_t *x0, int32_t xs, int32_t p,
+                                           int32_t n, int fold, int masked, int mode)
 {
-    const int8_t *const w_all = tt__whole(d->weight);
-    const int32_t out_c = d->out_c, y_zero = d->y_zero;
+    const int8_t *w = tt__whole(d->weight);
+    const int32_t out_c = d->out_c, y_zero = d->y_zero, n4 = n & ~3;
     const int32_t z = fold ? 0 : d->x_zero;
     const int32_t *const zw = fold ? d->zw : 0;
     const int32_t *const bias_q = d->bias_q;
     const float *const eff = d->eff;
+    int8_t *const y0 = d->arena + d->out_off + p * out_c;
+    int8_t *const y1 = y0 + out_c;
+    uint32_t bits0 = 0, bits1 = 0;
+    int32_t run0 = 0, o, c;
+    for (o = 0; o + 2 <= out_c; o += 2, w += 2 * n) {
+        const float e0 = eff[o], e1 = eff[o + 1];
+        int32_t k0 = tt__summed_bias(bias_q[o], mode);
+        int32_t k1 = tt__summed_bias(bias_q[o + 1], mode);
+        int32_t a00, a01, a10, a11;
+        uint32_t m0, m1;
+        if (zw != 0) {
+            k0 -= zw[o];
+            k1 -= zw[o + 1];
+        }
+        a00 = k0;
+        a10 = k0;
+        a01 = k1;
+        a11 = k1;
+        tt__dot_2x2_adj(x0, xs, w, n, n4, z, &a00, &a01, &a10, &a11);
+        for (c = n4; c < n; c++) { /* n % 4 bytes: a constant, none for most layers */
+            const int32_t xa = (int32_t)x0[c] - z, xb = (int32_t)x0[xs + c] - z;
+            a00 += xa * w[c];
+            a10 += xb * w[c];
+            a01 += xa * w[n + c];
+            a11 += xb * w[n + c];
+        }
+        m0 = tt__requant_store_summed(y0 + o, a00, e0, y_zero);
+        m0 |= tt__requant_store_summed(y0 + o + 1, a01, e1, y_zero) << 1;
+        m1 = tt__requant_store_summed(y1 + o, a10, e0, y_zero);
+        m1 |= tt__requant_store_summed(y1 + o + 1, a11, e1, y_zero) << 1;
+        if (masked) {
+            bits0 |= m0 << (o - run0);
+            bits1 |= m1 << (o - run0);
+            if (o + 2 - run0 >= 24 || o + 2 >= out_c) {
+                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, o + 2 - run0);
+                tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + run0, bits1, o + 2 - run0);
+                bits0 = 0;
+                bits1 = 0;
+                run0 = o + 2;
+            }
+        }
+    }
+    if (o < out_c) { /* an odd last channel */
+        int32_t k0 = tt__summed_bias(bias_q[o], mode), a00, a10;
+        uint32_t m0, m1;
+        if (zw != 0) {
+            k0 -= zw[o];
+        }
+        a00 = k0;
+        a10 = k0;
+        for (c = 0; c < n; c++) {
+            a00 += ((int32_t)x0[c] - z) * w[c];
+            a10 += ((int32_t)x0[xs + c] - z) * w[c];
+        }
+        m0 = tt__requant_store_summed(y0 + o, a00, eff[o], y_zero);
+        m1 = tt__requant_store_summed(y1 + o, a10, eff[o], y_zero);
+        if (masked) {
+            tt__or_mask_bits(d->arena, d->mask_off, p * out_c + o, m0, 1);
+            tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + o, m1, 1);
+        }
+    }
+}
+
+/* A stride-1 1x1 conv's position pairs (0, 1), (2, 3), ... below `positions` (even) through tt__dense_two. */
+static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, const int8_t *in, int32_t positions,
+                                                   int32_t n, int fold, int masked, int mode)
+{
     int32_t p;
     for (p = 0; p < positions; p += 2) {
-        const int8_t *const x0 = in + p * n;
-        const int8_t *w = w_all;
-        int8_t *const y0 = d->arena + d->out_off + p * out_c;
-        int8_t *const y1 = y0 + out_c;
-        uint32_t bits0 = 0, bits1 = 0;
-        int32_t run0 = 0, o;
-        for (o = 0; o + 2 <= out_c; o += 2, w += 2 * n) {
-            const float e0 = eff[o], e1 = eff[o + 1];
-            int32_t k0 = tt__summed_bias(bias_q[o], mode);
-            int32_t k1 = tt__summed_bias(bias_q[o + 1], mode);
-            int32_t a00, a01, a10, a11;
-            uint32_t m0, m1;
-            if (zw != 0) {
-                k0 -= zw[o];
-                k1 -= zw[o + 1];
-            }
-            a00 = k0;
-            a10 = k0;
-            a01 = k1;
-            a11 = k1;
-            tt__dot_2x2_adj(x0, w, n, z, &a00, &a01, &a10, &a11);
-            m0 = tt__requant_store_summed(y0 + o, a00, e0, y_zero);
-            m0 |= tt__requant_store_summed(y0 + o + 1, a01, e1, y_zero) << 1;
-            m1 = tt__requant_store_summed(y1 + o, a10, e0, y_zero);
-            m1 |= tt__requant_store_summed(y1 + o + 1, a11, e1, y_zero) << 1;
-            if (masked) {
-                bits0 |= m0 << (o - run0);
-                bits1 |= m1 << (o - run0);
-                if (o + 2 - run0 >= 24 || o + 2 >= out_c) {
-                    tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, o + 2 - run0);
-                    tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + run0, bits1, o + 2 - run0);
-                    bits0 = 0;
-                    bits1 = 0;
-                    run0 = o + 2;
-                }
-            }
-        }
-        if (o < out_c) { /* an odd last channel */
-            int32_t k0 = tt__summed_bias(bias_q[o], mode), a00, a10, c;
-            uint32_t m0, m1;
-            if (zw != 0) {
-                k0 -= zw[o];
-            }
-            a00 = k0;
-            a10 = k0;
-            for (c = 0; c < n; c++) {
-                a00 += ((int32_t)x0[c] - z) * w[c];
-                a10 += ((int32_t)x0[n + c] - z) * w[c];
-            }
-            m0 = tt__requant_store_summed(y0 + o, a00, eff[o], y_zero);
-            m1 = tt__requant_store_summed(y1 + o, a10, eff[o], y_zero);
-            if (masked) {
-                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + o, m0, 1);
-                tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + o, m1, 1);
-            }
-        }
+        tt__dense_two(d, in + p * n, n, p, n, fold, masked, mode);
     }
 }
 
@@ -1015,6 +1029,17 @@ static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c
     }
 }
 
+/* Both positions of an im2col pass through tt__dense_two (a frozen layer without a mask, zero point folded, summed
+   biases), the 3x3 RGB window's 27-byte rows as a constant. */
+static void tt__im2col_two(const tt__dense_args *d, const int8_t *patches, int32_t p)
+{
+    if (d->n == 27 && d->summed_bias == 1) {
+        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, 27, 1, 0, 1);
+    } else {
+        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, d->n, 1, 0, d->summed_bias);
+    }
+}
+
 void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
                     const tt_weight *weight, const int32_t *zw, int32_t k_h, int32_t k_w, int32_t stride,
                     int32_t pad_top, int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff,
@@ -1037,7 +1062,11 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
         const int32_t q = p + 1 < positions ? p + 1 : p;
         tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, p, patch[0]);
         tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, q, patch[1]);
-        tt__dense_pair(&d, patch[0], patch[1], p, q);
+        if (q != p && mask_off < 0 && d.summed_bias != 0 && (zw != 0 || x_zero == 0)) {
+            tt__im2col_two(&d, patch[0], p);
+        } else {
+            tt__dense_pair(&d, patch[0], patch[1], p, q);
+        }
     }
 }
 
