@@ -514,6 +514,11 @@ typedef struct tt__dense_args {
 #else
 #define TT_ALWAYS_INLINE inline
 #endif
+#if defined(__GNUC__)
+#define TT_NOINLINE __attribute__((noinline))
+#else
+#define TT_NOINLINE
+#endif
 
 /* Full unrolling of a loop whose trip count is a small constant where it is inlined (gcc 8+; elsewhere nothing). */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
@@ -1227,6 +1232,299 @@ static TT_ALWAYS_INLINE void tt__dw_position(const tt__dw_args *d, const int8_t 
     }
 }
 
+/* Largest window the channel-major depthwise path takes (7x7): its table of widened weights is on the stack. */
+#define TT_DW_MAX_TAPS 49
+/* Narrowest output row the channel-major depthwise path takes (measured: it is faster from 32 outputs a row). */
+#define TT_DW_WIDE_ROW 32
+
+/*
+ * Sums of four channels over a window's rows x cols valid taps (constants where inlined), added to a[4]: px the input
+ * at the first valid tap (channel 0 of the group), in_row / c bytes to the next row / tap; wt the group's widened
+ * weights at the same tap (two words per tap: channels 0 and 2, then 1 and 3, as SXTB16 gives them), w_row2 words to
+ * the next weight row. xmode: 0 the raw x (the zero point folded by the caller), 1 x - x_zero for x_zero == -128 (the
+ * byte x ^ 0x80 read unsigned), 2 x - x_zero by SSUB16 (zz: x_zero in both halves).
+ */
+static TT_ALWAYS_INLINE void tt__dw4_taps(const int8_t *px, int32_t in_row, int32_t c, const int32_t *wt,
+                                          int32_t w_row2, int32_t rows, int32_t cols, int xmode, int32_t zz,
+                                          int32_t a[4])
+{
+    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    int32_t i, j;
+    TT_UNROLL(7)
+    for (i = 0; i < rows; i++, px += in_row, wt += w_row2) {
+        const int32_t *w = wt;
+        TT_UNROLL(7)
+        for (j = 0; j < cols; j++) {
+            const int32_t off = j * c;
+#ifdef TT_DSP
+            int32_t xe, xo, we, wo;
+            if (xmode == 0) {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "sxtb16 %[xe], %[xo]\n\t"
+                        "sxtb16 %[xo], %[xo], ror #8\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo)
+                        : [x] "r"(px), [off] "rI"(off)
+                        : "memory");
+            } else if (xmode == 1) {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "eor %[xo], %[xo], #0x80808080\n\t"
+                        "uxtb16 %[xe], %[xo]\n\t"
+                        "uxtb16 %[xo], %[xo], ror #8\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo)
+                        : [x] "r"(px), [off] "rI"(off)
+                        : "memory");
+            } else {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "sxtb16 %[xe], %[xo]\n\t"
+                        "sxtb16 %[xo], %[xo], ror #8\n\t"
+                        "ssub16 %[xe], %[xe], %[zz]\n\t"
+                        "ssub16 %[xo], %[xo], %[zz]\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo)
+                        : [x] "r"(px), [off] "rI"(off), [zz] "r"(zz)
+                        : "memory");
+            }
+            __asm__("ldrd %[we], %[wo], [%[w]], #8\n\t"
+                    "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                    "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                    "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"
+                    "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [we] "=&r"(we), [wo] "=&r"(wo),
+                      [w] "+r"(w)
+                    : [xe] "r"(xe), [xo] "r"(xo)
+                    : "memory");
+#else
+            const int8_t *x = px + off;
+            const int32_t z = xmode == 0 ? 0 : (int32_t)(int16_t)(zz & 0xFFFF);
+            a0 += ((int32_t)x[0] - z) * (int32_t)(int16_t)(w[0] & 0xFFFF);
+            a2 += ((int32_t)x[2] - z) * (int32_t)(int16_t)((uint32_t)w[0] >> 16);
+            a1 += ((int32_t)x[1] - z) * (int32_t)(int16_t)(w[1] & 0xFFFF);
+            a3 += ((int32_t)x[3] - z) * (int32_t)(int16_t)((uint32_t)w[1] >> 16);
+            w += 2;
+#endif
+        }
+    }
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+}
+
+/* tt__dw4_taps with the common windows as constants: whole 3x3, 5x5, 7x7 windows and the border windows of a 3x3. */
+static TT_ALWAYS_INLINE void tt__dw4_window(const int8_t *px, int32_t in_row, int32_t c, const int32_t *wt,
+                                            int32_t w_row2, int32_t rows, int32_t cols, int xmode, int32_t zz,
+                                            int32_t a[4])
+{
+    if (rows == 3 && cols == 3) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 3, 3, xmode, zz, a);
+    } else if (rows == 5 && cols == 5) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 5, 5, xmode, zz, a);
+    } else if (rows == 7 && cols == 7) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 7, 7, xmode, zz, a);
+    } else if (rows == 2 && cols == 3) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 2, 3, xmode, zz, a);
+    } else if (rows == 3 && cols == 2) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 3, 2, xmode, zz, a);
+    } else if (rows == 2 && cols == 2) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 2, 2, xmode, zz, a);
+    } else {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, rows, cols, xmode, zz, a);
+    }
+}
+
+/* The four sums of a group at one position requantized and stored (summed biases), with their mask bits when
+   mask_off >= 0; the layer's constants as arguments, so that they are not read again after each store. */
+static TT_ALWAYS_INLINE void tt__dw4_store(int8_t *arena, int32_t mask_off, int32_t y_zero, const int32_t a[4],
+                                           const float e[4], int8_t *y, int32_t out_index)
+{
+    uint32_t bits = tt__requant_store_summed(y, a[0], e[0], y_zero);
+    bits |= tt__requant_store_summed(y + 1, a[1], e[1], y_zero) << 1;
+    bits |= tt__requant_store_summed(y + 2, a[2], e[2], y_zero) << 2;
+    bits |= tt__requant_store_summed(y + 3, a[3], e[3], y_zero) << 3;
+    if (mask_off >= 0) {
+        tt__or_mask_bits(arena, mask_off, out_index, bits, 4);
+    }
+}
+
+/* A run of n positions of one output row whose windows are whole (k_h x k_w, constants where inlined): the zero
+   point folded into kf, the input window moving by step bytes per position. */
+static TT_ALWAYS_INLINE void tt__dw4_run(const tt__dw_args *d, const int8_t *px, int32_t step, const int32_t *wx,
+                                         int32_t k_h, int32_t k_w, const int32_t kf[4], const float e[4], int8_t *y,
+                                         int32_t out_index, int32_t n)
+{
+    const int32_t c = d->c, in_row = d->in_row, mask_off = d->mask_off, y_zero = d->y_zero;
+    int8_t *const arena = d->arena;
+    const int32_t kf0 = kf[0], kf1 = kf[1], kf2 = kf[2], kf3 = kf[3];
+    int32_t k;
+    for (k = 0; k < n; k++, px += step, y += c, out_index += c) {
+        int32_t a[4];
+        a[0] = kf0;
+        a[1] = kf1;
+        a[2] = kf2;
+        a[3] = kf3;
+        tt__dw4_taps(px, in_row, c, wx, 2 * k_w, k_h, k_w, 0, 0, a);
+        tt__dw4_store(arena, mask_off, y_zero, a, e, y, out_index);
+    }
+}
+
+/*
+ * The channels [0, d->blocked) of a depthwise conv with a whole weight and summed biases (mode: tt__biases_summable,
+ * a constant), channel group by channel group: each group's weights widened once into a table on the stack, its
+ * biases, scales and x_zero * sum w read once; then every output position in order, each row's whole windows in one
+ * run that sums the raw x from bias - x_zero * sum w (the folded zero point, exact in int32), its border windows
+ * subtracting the zero point per tap (flip: x_zero == -128, a constant). The caller checked that this order reads
+ * what the NHWC order reads.
+ */
+static TT_ALWAYS_INLINE void tt__dw_channel_major(const tt__dw_args *d, const int8_t *in, const int8_t *w,
+                                                  int32_t in_h, int32_t in_w, int32_t k_h, int32_t k_w,
+                                                  int32_t stride, int32_t pad_top, int32_t pad_left, int32_t out_off,
+                                                  int32_t out_h, int32_t out_w, int mode, int flip)
+{
+    const int32_t c = d->c, in_row = d->in_row, taps = k_h * k_w, x_zero = d->x_zero;
+    const int32_t zz = (int32_t)(((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16));
+    /* the output columns whose windows lie inside the input's columns: [ox_lo, ox_hi) */
+    const int32_t ox_lo = (pad_left + stride - 1) / stride;
+    const int32_t ox_hi_raw = in_w - k_w + pad_left >= 0 ? (in_w - k_w + pad_left) / stride + 1 : 0;
+    const int32_t ox_hi = ox_hi_raw < out_w ? ox_hi_raw : out_w;
+    int32_t wx[2 * TT_DW_MAX_TAPS];
+    int32_t ch;
+    for (ch = 0; ch < d->blocked; ch += 4) {
+        int32_t k[4], kf[4], t, j, oy, ox;
+        float e[4];
+        for (j = 0; j < 4; j++) {
+            int32_t sum = 0;
+            for (t = 0; t < taps; t++) {
+                sum += w[t * c + ch + j];
+            }
+            k[j] = tt__summed_bias(d->bias_q[ch + j], mode);
+            kf[j] = k[j] - x_zero * sum;
+            e[j] = d->eff[ch + j];
+        }
+        for (t = 0; t < taps; t++) {
+            const int8_t *wt = w + t * c + ch;
+            wx[2 * t] = (int32_t)(((uint32_t)(uint16_t)(int16_t)wt[0]) | ((uint32_t)(int32_t)wt[2] << 16));
+            wx[2 * t + 1] = (int32_t)(((uint32_t)(uint16_t)(int16_t)wt[1]) | ((uint32_t)(int32_t)wt[3] << 16));
+        }
+        for (oy = 0; oy < out_h; oy++) {
+            const int32_t iy0 = oy * stride - pad_top;
+            const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+            const int32_t i1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
+            const int32_t rows = i1 > i0 ? i1 - i0 : 0;
+            const int whole_rows = rows == k_h;
+            for (ox = 0; ox < out_w; ox++) {
+                const int32_t ix0 = ox * stride - pad_left;
+                const int32_t out_index = (oy * out_w + ox) * c + ch;
+                int8_t *y = d->arena + out_off + out_index;
+                if (whole_rows && ox == ox_lo && ox_lo < ox_hi) { /* the row's whole windows in one run */
+                    const int8_t *px = in + iy0 * in_row + ix0 * c + ch;
+                    const int32_t n = ox_hi - ox_lo;
+                    if (k_h == 3 && k_w == 3) {
+                        tt__dw4_run(d, px, stride * c, wx, 3, 3, kf, e, y, out_index, n);
+                    } else if (k_h == 5 && k_w == 5) {
+                        tt__dw4_run(d, px, stride * c, wx, 5, 5, kf, e, y, out_index, n);
+                    } else if (k_h == 7 && k_w == 7) {
+                        tt__dw4_run(d, px, stride * c, wx, 7, 7, kf, e, y, out_index, n);
+                    } else {
+                        tt__dw4_run(d, px, stride * c, wx, k_h, k_w, kf, e, y, out_index, n);
+                    }
+                    ox = ox_hi - 1;
+                } else {
+                    const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+                    const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
+                    const int32_t cols = j1 > j0 ? j1 - j0 : 0;
+                    const int8_t *px = in + (iy0 + i0) * in_row + (ix0 + j0) * c + ch;
+                    int32_t a[4];
+                    a[0] = k[0];
+                    a[1] = k[1];
+                    a[2] = k[2];
+                    a[3] = k[3];
+                    tt__dw4_window(px, in_row, c, wx + 2 * (i0 * k_w + j0), 2 * k_w, rows, cols, flip ? 1 : 2, zz,
+                                   a);
+                    tt__dw4_store(d->arena, d->mask_off, d->y_zero, a, e, y, out_index);
+                }
+            }
+        }
+    }
+}
+
+/* The channels [d->blocked, c) of a depthwise conv one by one, every output position in order (after
+   tt__dw_channel_major): the reference's sums and requantization. */
+static void tt__dw_last_channels(const tt__dw_args *d, const tt_weight *weight, const int8_t *in, int32_t in_h,
+                                 int32_t in_w, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                                 int32_t pad_left, int32_t out_off, int32_t out_h, int32_t out_w);
+
+/*
+ * The whole depthwise conv channel-major when that order pays and is allowed; 0 (nothing done) otherwise. Channel
+ * group by channel group reads what the NHWC order reads when the output does not overlap the input, or overlaps it a
+ * whole number of positions away (in_off - out_off a multiple of c): every output byte then lands on an input byte
+ * of its own channel, so each channel sees the NHWC order's reads and writes. It pays on wide rows (long runs of
+ * whole windows); on small maps the NHWC order's work shared by a position's channels wins. Out of line, with the
+ * arguments by value: inlined, or given the caller's tt__dw_args by address, it slowed down tt_depthwise_conv's NHWC
+ * loop (whose arguments could then no longer stay in registers across the stores).
+ */
+static TT_NOINLINE int tt__dw_channel_major_z(tt__dw_args args, const tt_weight *weight, int32_t in_off,
+                                              int32_t in_h, int32_t in_w, int32_t k_h, int32_t k_w, int32_t stride,
+                                              int32_t pad_top, int32_t pad_left, int32_t out_off, int32_t out_h,
+                                              int32_t out_w)
+{
+    const tt__dw_args *const d = &args;
+    const int32_t c = d->c, in_bytes = in_h * in_w * c, out_bytes = out_h * out_w * c;
+    const int disjoint = out_off + out_bytes <= in_off || in_off + in_bytes <= out_off;
+    const int8_t *in = d->arena + in_off;
+    const int8_t *w;
+    if (d->blocked == 0 || d->summed_bias == 0 || k_h * k_w > TT_DW_MAX_TAPS || out_w < TT_DW_WIDE_ROW ||
+        !(disjoint || (in_off - out_off) % c == 0)) {
+        return 0;
+    }
+    w = tt__whole(weight);
+    if (d->summed_bias == 1 && d->x_zero == -128) {
+        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 1, 1);
+    } else if (d->summed_bias == 1) {
+        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 1, 0);
+    } else {
+        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 2,
+                             d->x_zero == -128);
+    }
+    if (d->blocked < c) {
+        tt__dw_last_channels(d, weight, in, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w);
+    }
+    return 1;
+}
+
+static void tt__dw_last_channels(const tt__dw_args *d, const tt_weight *weight, const int8_t *in, int32_t in_h,
+                                 int32_t in_w, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                                 int32_t pad_left, int32_t out_off, int32_t out_h, int32_t out_w)
+{
+    const int32_t c = d->c, in_row = d->in_row;
+    int32_t oy, ox, ch;
+    for (oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * stride - pad_top;
+        const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+        const int32_t i1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
+        for (ox = 0; ox < out_w; ox++) {
+            const int32_t ix0 = ox * stride - pad_left;
+            const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+            const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
+            const int32_t out_index = (oy * out_w + ox) * c;
+            for (ch = d->blocked; ch < c; ch++) {
+                const float b = d->bias_f != 0 ? d->bias_f[ch] : (float)d->bias_q[ch];
+                int32_t ws, acc = 0, i, j;
+                const int8_t *wc = tt__channel_base(weight, ch, c, &ws); /* tap t of channel ch: wc[t * ws] */
+                uint32_t bit;
+                for (i = i0; i < i1; i++) {
+                    for (j = j0; j < j1; j++) {
+                        acc += ((int32_t)in[(iy0 + i) * in_row + (ix0 + j) * c + ch] - d->x_zero) *
+                               wc[(i * k_w + j) * ws];
+                    }
+                }
+                bit = tt__requant_store(d->arena + out_off + out_index + ch, acc, b, d->eff[ch], d->y_zero);
+                if (d->mask_off >= 0) {
+                    tt__or_mask_bits(d->arena, d->mask_off, out_index + ch, bit, 1);
+                }
+            }
+        }
+    }
+}
+
 void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t c, int32_t x_zero,
                        const tt_weight *weight, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
                        int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff, int32_t y_zero,
@@ -1260,6 +1558,10 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
     d.summed_bias = k_h * k_w <= TT_EXACT_F32_TERMS ? tt__biases_summable(bias_q, c) : 0;
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, out_h * out_w * c);
+    }
+    if (tt__dw_channel_major_z(d, weight, in_off, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h,
+                               out_w)) {
+        return;
     }
     /* outputs in NHWC order, each block of channels written after its taps were read: the order an in-place
        depthwise relies on (see tt_conv2d) */
@@ -2835,12 +3137,6 @@ static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, f
     tt_update_bias_channel(grad, ch, u->bias, u->master, u->qas_divisors == 0 ? 1.0f : u->qas_divisors[ch], lr,
                            u->mode, key);
 }
-
-#if defined(__GNUC__)
-#define TT_NOINLINE __attribute__((noinline))
-#else
-#define TT_NOINLINE
-#endif
 
 /* The 16 float accumulators aJQ of a 4 x 4 block, from +0, and their copy to a[4J + Q]. */
 #define TT__ACC16                                                                                                  \
