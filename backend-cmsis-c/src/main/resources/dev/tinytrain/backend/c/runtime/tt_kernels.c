@@ -756,36 +756,42 @@ static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, int32_t xs, const 
 }
 
 /*
- * Every output channel of the positions p and p + 1 of a dense conv in the common case: a whole weight with int32
- * biases summed in int32 (mode: tt__biases_summable, a constant), rows of n bytes (a constant where inlined), the
- * positions' input rows at x0 and x0 + xs (adjacent rows of a stride-1 1x1 conv, or two im2col patches). Each pass
- * starts the four sums of two output channels at bias - zw (the folded zero point; with fold == 0 the zero point is
- * subtracted in the loop), sums the first n & ~3 bytes with SMLAD and the rest one by one, reads the channels'
- * scales before the stores (a store through int8_t may alias them), and writes the mask bits, when masked, in runs
- * of up to 24 per position.
+ * The output channels [o0, o1) of the positions p and p + 1 of a dense conv in the common case: a whole weight with
+ * int32 biases summed in int32 (mode: tt__biases_summable, a constant), rows of n bytes (a constant where inlined),
+ * the positions' input rows at x0 and x0 + xs (adjacent rows of a stride-1 1x1 conv, or two im2col patches). Each
+ * pass starts the four sums of two output channels at their start value: kb[o - o0] when given (the caller's table of
+ * bias - x_zero * sum w), else bias - zw (fold: the folded zero point; else the zero point is subtracted in the
+ * loop); sums the first n & ~3 bytes with SMLAD and the rest one by one, reads the channels' scales before the stores
+ * (a store through int8_t may alias them), and writes the mask bits, when masked, in runs of up to 24 per position.
  */
 static TT_ALWAYS_INLINE void tt__dense_two(const tt__dense_args *d, const int8_t *x0, int32_t xs, int32_t p,
-                                           int32_t n, int fold, int masked, int mode)
+                                           int32_t n, int32_t o0, int32_t o1, const int32_t *kb, int fold,
+                                           int masked, int mode)
 {
-    const int8_t *w = tt__whole(d->weight);
+    const int8_t *w = tt__whole(d->weight) + o0 * n;
     const int32_t out_c = d->out_c, y_zero = d->y_zero, n4 = n & ~3;
-    const int32_t z = fold ? 0 : d->x_zero;
-    const int32_t *const zw = fold ? d->zw : 0;
+    const int32_t z = kb != 0 || fold ? 0 : d->x_zero;
+    const int32_t *const zw = kb == 0 && fold ? d->zw : 0;
     const int32_t *const bias_q = d->bias_q;
     const float *const eff = d->eff;
     int8_t *const y0 = d->arena + d->out_off + p * out_c;
     int8_t *const y1 = y0 + out_c;
     uint32_t bits0 = 0, bits1 = 0;
-    int32_t run0 = 0, o, c;
-    for (o = 0; o + 2 <= out_c; o += 2, w += 2 * n) {
+    int32_t run0 = o0, o, c;
+    for (o = o0; o + 2 <= o1; o += 2, w += 2 * n) {
         const float e0 = eff[o], e1 = eff[o + 1];
-        int32_t k0 = tt__summed_bias(bias_q[o], mode);
-        int32_t k1 = tt__summed_bias(bias_q[o + 1], mode);
-        int32_t a00, a01, a10, a11;
+        int32_t a00, a01, a10, a11, k0, k1;
         uint32_t m0, m1;
-        if (zw != 0) {
-            k0 -= zw[o];
-            k1 -= zw[o + 1];
+        if (kb != 0) {
+            k0 = kb[o - o0];
+            k1 = kb[o + 1 - o0];
+        } else {
+            k0 = tt__summed_bias(bias_q[o], mode);
+            k1 = tt__summed_bias(bias_q[o + 1], mode);
+            if (zw != 0) {
+                k0 -= zw[o];
+                k1 -= zw[o + 1];
+            }
         }
         a00 = k0;
         a10 = k0;
@@ -806,7 +812,7 @@ static TT_ALWAYS_INLINE void tt__dense_two(const tt__dense_args *d, const int8_t
         if (masked) {
             bits0 |= m0 << (o - run0);
             bits1 |= m1 << (o - run0);
-            if (o + 2 - run0 >= 24 || o + 2 >= out_c) {
+            if (o + 2 - run0 >= 24 || o + 2 >= o1) {
                 tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, o + 2 - run0);
                 tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + run0, bits1, o + 2 - run0);
                 bits0 = 0;
@@ -815,11 +821,16 @@ static TT_ALWAYS_INLINE void tt__dense_two(const tt__dense_args *d, const int8_t
             }
         }
     }
-    if (o < out_c) { /* an odd last channel */
-        int32_t k0 = tt__summed_bias(bias_q[o], mode), a00, a10;
+    if (o < o1) { /* an odd last channel */
+        int32_t k0, a00, a10;
         uint32_t m0, m1;
-        if (zw != 0) {
-            k0 -= zw[o];
+        if (kb != 0) {
+            k0 = kb[o - o0];
+        } else {
+            k0 = tt__summed_bias(bias_q[o], mode);
+            if (zw != 0) {
+                k0 -= zw[o];
+            }
         }
         a00 = k0;
         a10 = k0;
@@ -836,36 +847,56 @@ static TT_ALWAYS_INLINE void tt__dense_two(const tt__dense_args *d, const int8_t
     }
 }
 
-/* A stride-1 1x1 conv's position pairs (0, 1), (2, 3), ... below `positions` (even) through tt__dense_two. */
+/* Output channels per table of start values (tt__dense_pairs_whole): 256 bytes of stack. */
+#define TT_DENSE_CHUNK 64
+
+/*
+ * A stride-1 1x1 conv's position pairs (0, 1), (2, 3), ... below `positions` (even) through tt__dense_two, the output
+ * channels in chunks of TT_DENSE_CHUNK: first a table of their start values, bias - x_zero * sum w (zw[o] when the
+ * compiler gave it, else summed here: a trained weight changes every step), so that the loop needs neither the bias
+ * nor the zero point; then every pair.
+ */
 static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, const int8_t *in, int32_t positions,
-                                                   int32_t n, int fold, int masked, int mode)
+                                                   int32_t n, int masked, int mode)
 {
-    int32_t p;
-    for (p = 0; p < positions; p += 2) {
-        tt__dense_two(d, in + p * n, n, p, n, fold, masked, mode);
+    const int8_t *const w = tt__whole(d->weight);
+    const int32_t out_c = d->out_c, x_zero = d->x_zero;
+    int32_t kb[TT_DENSE_CHUNK];
+    int32_t o0, o, p, c;
+    for (o0 = 0; o0 < out_c; o0 += TT_DENSE_CHUNK) {
+        const int32_t o1 = out_c - o0 < TT_DENSE_CHUNK ? out_c : o0 + TT_DENSE_CHUNK;
+        for (o = o0; o < o1; o++) {
+            int32_t k = tt__summed_bias(d->bias_q[o], mode);
+            if (d->zw != 0) {
+                k -= d->zw[o];
+            } else if (x_zero != 0) {
+                int32_t sum = 0;
+                for (c = 0; c < n; c++) {
+                    sum += w[o * n + c];
+                }
+                k -= x_zero * sum;
+            }
+            kb[o - o0] = k;
+        }
+        for (p = 0; p < positions; p += 2) {
+            tt__dense_two(d, in + p * n, n, p, n, o0, o1, kb, 1, masked, mode);
+        }
     }
 }
 
 /* tt__dense_pairs_whole with the common row lengths as constants. */
-static void tt__dense_pairs_whole_rows(const tt__dense_args *d, const int8_t *in, int32_t positions, int fold,
-                                       int masked)
+static void tt__dense_pairs_whole_rows(const tt__dense_args *d, const int8_t *in, int32_t positions, int masked)
 {
 #define TT__PAIRS_WHOLE(n_)                                                                                        \
     do {                                                                                                           \
         if (masked) {                                                                                              \
-            tt__dense_pairs_whole(d, in, positions, (n_), fold, 1, 1);                                             \
-        } else if (fold && d->summed_bias == 2) {                                                                  \
-            tt__dense_pairs_whole(d, in, positions, (n_), 1, 0, 2);                                                \
-        } else if (fold) {                                                                                         \
-            tt__dense_pairs_whole(d, in, positions, (n_), 1, 0, 1);                                                \
+            tt__dense_pairs_whole(d, in, positions, (n_), 1, d->summed_bias);                                      \
+        } else if (d->summed_bias == 2) {                                                                          \
+            tt__dense_pairs_whole(d, in, positions, (n_), 0, 2);                                                   \
         } else {                                                                                                   \
-            tt__dense_pairs_whole(d, in, positions, (n_), 0, 0, 1);                                                \
+            tt__dense_pairs_whole(d, in, positions, (n_), 0, 1);                                                   \
         }                                                                                                          \
     } while (0)
-    if (d->summed_bias == 2 && (masked || !fold)) { /* a bias beyond +-2^24 in a rare layer: one body */
-        tt__dense_pairs_whole(d, in, positions, d->n, fold, masked, 2);
-        return;
-    }
     switch (d->n) {
     case 8:
         TT__PAIRS_WHOLE(8);
@@ -984,7 +1015,7 @@ void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32
     if (weight->slot == 0 && d.summed_bias && stride == 1 && (in_c & 3) == 0) {
         /* the common case: every position pair in one specialised loop, the odd last position below */
         p = positions & ~1;
-        tt__dense_pairs_whole_rows(&d, in, p, d.zw != 0 || x_zero == 0, mask_off >= 0);
+        tt__dense_pairs_whole_rows(&d, in, p, mask_off >= 0);
     }
     for (; p < positions; p += 2) {
         /* two positions per pass (the last one alone) */
@@ -1039,9 +1070,9 @@ static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c
 static void tt__im2col_two(const tt__dense_args *d, const int8_t *patches, int32_t p)
 {
     if (d->n == 27 && d->summed_bias == 1) {
-        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, 27, 1, 0, 1);
+        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, 27, 0, d->out_c, 0, 1, 0, 1);
     } else {
-        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, d->n, 1, 0, d->summed_bias);
+        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, d->n, 0, d->out_c, 0, 1, 0, d->summed_bias);
     }
 }
 
