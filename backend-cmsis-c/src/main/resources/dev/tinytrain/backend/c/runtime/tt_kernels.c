@@ -96,6 +96,17 @@ static int32_t tt__requant64(int64_t acc, float bias, float eff, int32_t y_zero)
 #define TT_DSP 1
 #endif
 
+/* Whether the fast kernels get copies for the common shapes as constants (row lengths, windows) and unrolled loops:
+   where the DSP path runs; elsewhere one copy each (the results are the same, and the host build stays quick to
+   compile). */
+#ifdef TT_DSP
+#define TT_SPECIALISE 1
+#define TT_UNROLL_DSP(n) TT_UNROLL(n)
+#else
+#define TT_SPECIALISE 0
+#define TT_UNROLL_DSP(n)
+#endif
+
 static int32_t tt__dot_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t x_zero)
 {
     int32_t acc = 0;
@@ -812,7 +823,7 @@ static TT_ALWAYS_INLINE void tt__dense_two(const tt__dense_args *d, const int8_t
         if (masked) {
             bits0 |= m0 << (o - run0);
             bits1 |= m1 << (o - run0);
-            if (o + 2 - run0 >= 24 || o + 2 >= o1) {
+            if (o + 2 - run0 >= 24 || o + 4 > o1) { /* a full run, or the last pair (an odd channel follows) */
                 tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, o + 2 - run0);
                 tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + run0, bits1, o + 2 - run0);
                 bits0 = 0;
@@ -891,13 +902,11 @@ static void tt__dense_pairs_whole_rows(const tt__dense_args *d, const int8_t *in
     do {                                                                                                           \
         if (masked) {                                                                                              \
             tt__dense_pairs_whole(d, in, positions, (n_), 1, d->summed_bias);                                      \
-        } else if (d->summed_bias == 2) {                                                                          \
-            tt__dense_pairs_whole(d, in, positions, (n_), 0, 2);                                                   \
         } else {                                                                                                   \
-            tt__dense_pairs_whole(d, in, positions, (n_), 0, 1);                                                   \
+            tt__dense_pairs_whole(d, in, positions, (n_), 0, d->summed_bias);                                      \
         }                                                                                                          \
     } while (0)
-    switch (d->n) {
+    switch (TT_SPECIALISE ? d->n : 0) {
     case 8:
         TT__PAIRS_WHOLE(8);
         break;
@@ -909,12 +918,6 @@ static void tt__dense_pairs_whole_rows(const tt__dense_args *d, const int8_t *in
         break;
     case 32:
         TT__PAIRS_WHOLE(32);
-        break;
-    case 48:
-        TT__PAIRS_WHOLE(48);
-        break;
-    case 56:
-        TT__PAIRS_WHOLE(56);
         break;
     default:
         TT__PAIRS_WHOLE(d->n);
@@ -1069,7 +1072,7 @@ static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c
    biases), the 3x3 RGB window's 27-byte rows as a constant. */
 static void tt__im2col_two(const tt__dense_args *d, const int8_t *patches, int32_t p)
 {
-    if (d->n == 27 && d->summed_bias == 1) {
+    if (TT_SPECIALISE && d->n == 27 && d->summed_bias == 1) {
         tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, 27, 0, d->out_c, 0, 1, 0, 1);
     } else {
         tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, d->n, 0, d->out_c, 0, 1, 0, d->summed_bias);
@@ -1256,10 +1259,10 @@ static TT_ALWAYS_INLINE void tt__dw_position_z(const tt__dw_args *d, const int8_
 static TT_ALWAYS_INLINE void tt__dw_position(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
                                              int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
 {
-    if (d->x_zero == -128) {
+    if (TT_SPECIALISE && d->x_zero == -128) {
         tt__dw_position_z(d, px, pw, rows, cols, y, out_index, masked, summed, 1);
-    } else {
-        tt__dw_position_z(d, px, pw, rows, cols, y, out_index, masked, summed, 0);
+    } else { /* rare: one body for every window (Flash) */
+        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed, 0);
     }
 }
 
@@ -1281,10 +1284,10 @@ static TT_ALWAYS_INLINE void tt__dw4_taps(const int8_t *px, int32_t in_row, int3
 {
     int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
     int32_t i, j;
-    TT_UNROLL(7)
+    TT_UNROLL_DSP(7)
     for (i = 0; i < rows; i++, px += in_row, wt += w_row2) {
         const int32_t *w = wt;
-        TT_UNROLL(7)
+        TT_UNROLL_DSP(7)
         for (j = 0; j < cols; j++) {
             const int32_t off = j * c;
 #ifdef TT_DSP
@@ -1345,7 +1348,9 @@ static TT_ALWAYS_INLINE void tt__dw4_window(const int8_t *px, int32_t in_row, in
                                             int32_t w_row2, int32_t rows, int32_t cols, int xmode, int32_t zz,
                                             int32_t a[4])
 {
-    if (rows == 3 && cols == 3) {
+    if (!TT_SPECIALISE) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, rows, cols, xmode, zz, a);
+    } else if (rows == 3 && cols == 3) {
         tt__dw4_taps(px, in_row, c, wt, w_row2, 3, 3, xmode, zz, a);
     } else if (rows == 5 && cols == 5) {
         tt__dw4_taps(px, in_row, c, wt, w_row2, 5, 5, xmode, zz, a);
@@ -1402,13 +1407,13 @@ static TT_ALWAYS_INLINE void tt__dw4_run(const tt__dw_args *d, const int8_t *px,
  * a constant), channel group by channel group: each group's weights widened once into a table on the stack, its
  * biases, scales and x_zero * sum w read once; then every output position in order, each row's whole windows in one
  * run that sums the raw x from bias - x_zero * sum w (the folded zero point, exact in int32), its border windows
- * subtracting the zero point per tap (flip: x_zero == -128, a constant). The caller checked that this order reads
- * what the NHWC order reads.
+ * subtracting the zero point per tap (flip: x_zero == -128). windows: the common window sizes as constants (unrolled
+ * taps). The caller checked that this order reads what the NHWC order reads.
  */
 static TT_ALWAYS_INLINE void tt__dw_channel_major(const tt__dw_args *d, const int8_t *in, const int8_t *w,
                                                   int32_t in_h, int32_t in_w, int32_t k_h, int32_t k_w,
                                                   int32_t stride, int32_t pad_top, int32_t pad_left, int32_t out_off,
-                                                  int32_t out_h, int32_t out_w, int mode, int flip)
+                                                  int32_t out_h, int32_t out_w, int mode, int flip, int windows)
 {
     const int32_t c = d->c, in_row = d->in_row, taps = k_h * k_w, x_zero = d->x_zero;
     const int32_t zz = (int32_t)(((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16));
@@ -1448,7 +1453,9 @@ static TT_ALWAYS_INLINE void tt__dw_channel_major(const tt__dw_args *d, const in
                 if (whole_rows && ox == ox_lo && ox_lo < ox_hi) { /* the row's whole windows in one run */
                     const int8_t *px = in + iy0 * in_row + ix0 * c + ch;
                     const int32_t n = ox_hi - ox_lo;
-                    if (k_h == 3 && k_w == 3) {
+                    if (!windows) {
+                        tt__dw4_run(d, px, stride * c, wx, k_h, k_w, kf, e, y, out_index, n);
+                    } else if (k_h == 3 && k_w == 3) {
                         tt__dw4_run(d, px, stride * c, wx, 3, 3, kf, e, y, out_index, n);
                     } else if (k_h == 5 && k_w == 5) {
                         tt__dw4_run(d, px, stride * c, wx, 5, 5, kf, e, y, out_index, n);
@@ -1468,8 +1475,13 @@ static TT_ALWAYS_INLINE void tt__dw_channel_major(const tt__dw_args *d, const in
                     a[1] = k[1];
                     a[2] = k[2];
                     a[3] = k[3];
-                    tt__dw4_window(px, in_row, c, wx + 2 * (i0 * k_w + j0), 2 * k_w, rows, cols, flip ? 1 : 2, zz,
-                                   a);
+                    if (windows) {
+                        tt__dw4_window(px, in_row, c, wx + 2 * (i0 * k_w + j0), 2 * k_w, rows, cols, flip ? 1 : 2,
+                                       zz, a);
+                    } else {
+                        tt__dw4_taps(px, in_row, c, wx + 2 * (i0 * k_w + j0), 2 * k_w, rows, cols, flip ? 1 : 2, zz,
+                                     a);
+                    }
                     tt__dw4_store(d->arena, d->mask_off, d->y_zero, a, e, y, out_index);
                 }
             }
@@ -1507,13 +1519,11 @@ static TT_NOINLINE int tt__dw_channel_major_z(tt__dw_args args, const tt_weight 
         return 0;
     }
     w = tt__whole(weight);
-    if (d->summed_bias == 1 && d->x_zero == -128) {
-        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 1, 1);
-    } else if (d->summed_bias == 1) {
-        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 1, 0);
-    } else {
-        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 2,
-                             d->x_zero == -128);
+    if (TT_SPECIALISE && d->summed_bias == 1 && d->x_zero == -128) { /* the common layer: its windows as constants */
+        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 1, 1, 1);
+    } else { /* one body for the rest (Flash) */
+        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w,
+                             d->summed_bias, d->x_zero == -128, 0);
     }
     if (d->blocked < c) {
         tt__dw_last_channels(d, weight, in, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w);
@@ -1612,10 +1622,8 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
                 const int8_t *pw = w + i0 * w_row + j0 * c;
                 if (mask_off >= 0) {
                     tt__dw_position(&d, px, pw, rows, cols, y, out_index, 1, 0);
-                } else if (d.summed_bias == 1) {
-                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
-                } else if (d.summed_bias == 2) { /* a bias beyond +-2^24 */
-                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 2);
+                } else if (d.summed_bias != 0) { /* the mode (1, or 2: a bias beyond +-2^24) read per channel */
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, d.summed_bias);
                 } else {
                     tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0, 0); /* float or large biases */
                 }
