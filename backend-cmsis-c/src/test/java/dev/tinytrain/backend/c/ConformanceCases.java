@@ -242,12 +242,21 @@ final class ConformanceCases {
      * fast variant with the same arguments) on it.
      */
     private CCase conv2dCase(CKernel kernel, ConvKind kind, int k, int stride, int regimeHint, boolean inPlace) {
+        return conv2dCase(kernel, kind, k, stride, regimeHint, inPlace, false);
+    }
+
+    /**
+     * wideRows: a few rows of 32 to 52 outputs (tt_depthwise_conv's channel-major pass); in place, the output then
+     * leads the input by a whole number of positions (the minimum lead rounded up to a multiple of the channels).
+     */
+    private CCase conv2dCase(CKernel kernel, ConvKind kind, int k, int stride, int regimeHint, boolean inPlace,
+            boolean wideRows) {
         int[] ch = channels(kind);
         int inC = ch[0], outC = ch[1], groups = ch[2];
         int kH = k;
         int kW = r.nextInt(5) == 0 ? pick(List.of(1, 2, 3, 5)) : k;
-        int inH = between(1, p.maxHw);
-        int inW = between(1, p.maxHw);
+        int inH = wideRows ? between(1, 4) : between(1, p.maxHw);
+        int inW = wideRows ? between(32, 52) * stride + kW : between(1, p.maxHw);
         int padTop, padLeft, outH, outW;
         if (r.nextInt(3) > 0) { // FORMAT.md padding
             padTop = (kH - 1) / 2;
@@ -296,6 +305,9 @@ final class ConformanceCases {
         String placement = "";
         if (inPlace) {
             int lead = (int) DepthwiseInPlace.minimumLead(inH, inW, inC, kH, kW, stride, padTop, padLeft, outH, outW);
+            if (wideRows) {
+                lead = (lead + inC - 1) / inC * inC;
+            }
             outOff = l.int8(Math.max(lead + inH * inW * inC, outH * outW * outC));
             inOff = outOff + lead;
             placement = " in place, lead " + lead;
@@ -1661,15 +1673,21 @@ final class ConformanceCases {
 
     /**
      * tt_conv1x1 against ForwardKernels.conv2d (k 1x1, pad 0, groups 1): channel counts around the 4-wide SIMD step
-     * and its tails, odd and even positions and output channels, strides 1-3 with inputs larger than the strided
-     * window, zero points at the extremes, saturation and ties, with and without the compile-time zero-point table,
-     * whole and split weights.
+     * and its tails and the row lengths its stride-1 loop specialises, odd and even positions and output channels,
+     * strides 1-3 with inputs larger than the strided window, zero points at the extremes, saturation and ties, with
+     * and without the compile-time zero-point table, whole and split weights, int32 biases beyond 2^24.
      */
     List<CCase> conv1x1Fast() {
         List<CCase> cases = new ArrayList<>();
         for (int rep = 0; rep < 12 * p.reps; rep++) {
             int inC = rep % 4 == 0 ? between(1, 7) : between(1, 3 * p.maxC);
             cases.add(denseFast(CKernel.CONV1X1, inC, 1, 1, rep % 3 == 0 ? between(2, 3) : 1, 0, 0));
+        }
+        // the row lengths tt_conv1x1's stride-1 loop has as constants, and one beyond them
+        for (int inC : new int[] {8, 16, 24, 32, 48, 56, 96}) {
+            for (int rep = 0; rep < p.reps; rep++) {
+                cases.add(denseFast(CKernel.CONV1X1, inC, 1, 1, 1, 0, 0));
+            }
         }
         return cases;
     }
@@ -1757,8 +1775,9 @@ final class ConformanceCases {
     /**
      * tt_depthwise_conv against ForwardKernels.conv2d on the depthwise shapes of {@link #conv2d()} (kernels 1-7,
      * non-square, strides 1-2, asymmetric padding and windows in padding, in place), with more channels so that
-     * the 4-channel blocks and their 1-3 channel tails both occur; and on random parameter storage (whole in Flash
-     * or SRAM, split; int32 or float biases).
+     * the 4-channel blocks and their 1-3 channel tails both occur; on rows of 32 to 52 outputs (the channel-major
+     * pass: beside the input, or in place a whole number of positions ahead of it); and on random parameter storage
+     * (whole in Flash or SRAM, split; int32 or float biases).
      */
     List<CCase> depthwiseFast() {
         List<CCase> cases = new ArrayList<>();
@@ -1768,6 +1787,8 @@ final class ConformanceCases {
                     cases.add(conv2dCase(CKernel.DEPTHWISE_CONV, ConvKind.DEPTHWISE, k, stride, rep % 3,
                             rep % 2 == 1));
                     cases.add(conv2dStorage(CKernel.DEPTHWISE_CONV_STORAGE, randomGeom(ConvKind.DEPTHWISE, k, stride)));
+                    cases.add(conv2dCase(CKernel.DEPTHWISE_CONV, ConvKind.DEPTHWISE, k, stride, rep % 3, rep % 2 == 0,
+                            true));
                 }
             }
         }

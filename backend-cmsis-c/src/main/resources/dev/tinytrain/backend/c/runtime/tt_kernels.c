@@ -96,6 +96,17 @@ static int32_t tt__requant64(int64_t acc, float bias, float eff, int32_t y_zero)
 #define TT_DSP 1
 #endif
 
+/* Whether the fast kernels get copies for the common shapes as constants (row lengths, windows) and unrolled loops:
+   where the DSP path runs; elsewhere one copy each (the results are the same, and the host build stays quick to
+   compile). */
+#ifdef TT_DSP
+#define TT_SPECIALISE 1
+#define TT_UNROLL_DSP(n) TT_UNROLL(n)
+#else
+#define TT_SPECIALISE 0
+#define TT_UNROLL_DSP(n)
+#endif
+
 static int32_t tt__dot_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t x_zero)
 {
     int32_t acc = 0;
@@ -367,19 +378,35 @@ static inline uint32_t tt__requant_store_summed(int8_t *y, int32_t sum, float ef
 /* Largest number of int8 conv terms whose exact sum stays within +-2^24: 514 * 255 * 128 <= 2^24. */
 #define TT_EXACT_F32_TERMS 514
 
-/* Whether every int32 bias of the n is within +-2^24 (so tt__requant_store_summed applies). */
-static int tt__biases_exact(const int32_t *bias_q, int32_t n)
+/*
+ * Whether the int32 biases of the n can be summed in int32 (tt__requant_store_summed): 0 no (a bias beyond +-2^30,
+ * or none), 1 every bias within +-2^24 (each is exact in float32 and is added as it is), 2 some beyond +-2^24 (each is
+ * added as (int32_t) (float) bias: the reference adds the float32 (float) bias, an integer of at most 2^30, to the
+ * exact (float) acc, |acc| <= 2^24; the float sum of two exact values is their exact sum rounded once, which is
+ * (float) (acc + (int32_t) (float) bias), an int32 sum that cannot overflow).
+ */
+static int tt__biases_summable(const int32_t *bias_q, int32_t n)
 {
     int32_t i;
+    int mode = 1;
     if (bias_q == 0) {
         return 0;
     }
     for (i = 0; i < n; i++) {
-        if (bias_q[i] > 16777216 || bias_q[i] < -16777216) {
+        if (bias_q[i] > 1073741824 || bias_q[i] < -1073741824) {
             return 0;
         }
+        if (bias_q[i] > 16777216 || bias_q[i] < -16777216) {
+            mode = 2;
+        }
     }
-    return 1;
+    return mode;
+}
+
+/* A bias as tt__requant_store_summed adds it in summable mode (tt__biases_summable). */
+static inline int32_t tt__summed_bias(int32_t bias, int mode)
+{
+    return mode == 2 ? (int32_t)(float)bias : bias;
 }
 
 #ifdef TT_DSP
@@ -482,7 +509,7 @@ typedef struct tt__dense_args {
     const tt_weight *weight; /* rows [out_c][n], whole or split (along n) */
     const int32_t *zw;       /* x_zero * sum of each row (fold), or NULL */
     int32_t n, x_zero, out_c, y_zero, out_off, mask_off;
-    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
+    int summed_bias; /* int32 biases added to the int32 sums: tt__biases_summable */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -497,6 +524,19 @@ typedef struct tt__dense_args {
 #define TT_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define TT_ALWAYS_INLINE inline
+#endif
+#if defined(__GNUC__)
+#define TT_NOINLINE __attribute__((noinline))
+#else
+#define TT_NOINLINE
+#endif
+
+/* Full unrolling of a loop whose trip count is a small constant where it is inlined (gcc 8+; elsewhere nothing). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
+#define TT_PRAGMA(x) _Pragma(#x)
+#define TT_UNROLL(n) TT_PRAGMA(GCC unroll n)
+#else
+#define TT_UNROLL(n)
 #endif
 
 /*
@@ -562,10 +602,12 @@ static TT_ALWAYS_INLINE void tt__dense_pair_body(const tt__dense_args *d, const 
             tt__dot_2x2(x0, x1, w + o * n, w + o1 * n, n, x_zero, 0, &a00, &a01, &a10, &a11);
         }
         if (summed) { /* the exact int32 biases into the exact int32 sums (tt__requant_store_summed) */
-            a00 += bias_q[o];
-            a10 += bias_q[o];
-            a01 += bias_q[o1];
-            a11 += bias_q[o1];
+            const int32_t k0 = tt__summed_bias(bias_q[o], d->summed_bias);
+            const int32_t k1 = tt__summed_bias(bias_q[o1], d->summed_bias);
+            a00 += k0;
+            a10 += k0;
+            a01 += k1;
+            a11 += k1;
         }
         /* the mask bits only when there is a mask (masked is a constant: without one they are not computed) */
         {
@@ -640,6 +682,250 @@ static TT_ALWAYS_INLINE void tt__dense_pair_rows(const tt__dense_args *d, const 
     }
 }
 
+/*
+ * The sums of a 2 x 2 block added to the accumulators, for two input rows x, x + xs (two positions: adjacent rows of
+ * a stride-1 1x1 conv, xs = n, or two im2col patches) and two adjacent weight rows w, w + n:
+ * a_ij += sum over c < n4 of (x[i xs + c] - z) * w[j n + c], z = 0 for a folded zero point, n4 a multiple of 4. The
+ * second rows are at the first's address + xs and + n, so the loop needs two pointers and the two offsets
+ * (immediate offsets where they are constants; the small loops are then unrolled). Exact integer sums, so any order
+ * gives the bits of tt__dot_2x2.
+ */
+static TT_ALWAYS_INLINE void tt__dot_2x2_adj(const int8_t *x, int32_t xs, const int8_t *w, int32_t n, int32_t n4,
+                                             int32_t z, int32_t *a00, int32_t *a01, int32_t *a10, int32_t *a11)
+{
+    int32_t s00 = *a00, s01 = *a01, s10 = *a10, s11 = *a11;
+    const int8_t *const end = x + n4;
+#ifdef TT_DSP
+    /* One asm statement per four bytes: gcc's register allocation of the C form spilled the accumulators (14 live
+       values); here 4 sums, 6 sign-extended halves, 2 pointers and the offset n: 20 instructions for 16 MACs. */
+    const int16x2_t zz = (int16x2_t)(((uint32_t)z & 0xFFFFu) | ((uint32_t)z << 16));
+    TT_UNROLL(8)
+    while (x < end) {
+        int16x2_t xa_e, xa_o, xb_e, xb_o, w_e, w_o;
+        if (z == 0) {
+            __asm__("ldr %[xbe], [%[x], %[xs]]\n\t"
+                    "ldr %[xae], [%[x]], #4\n\t"
+                    "ldr %[we], [%[w]]\n\t"
+                    "sxtb16 %[xbo], %[xbe], ror #8\n\t"
+                    "sxtb16 %[xbe], %[xbe]\n\t"
+                    "sxtb16 %[xao], %[xae], ror #8\n\t"
+                    "sxtb16 %[xae], %[xae]\n\t"
+                    : [xae] "=&r"(xa_e), [xao] "=&r"(xa_o), [xbe] "=&r"(xb_e), [xbo] "=&r"(xb_o), [we] "=&r"(w_e),
+                      [x] "+r"(x)
+                    : [w] "r"(w), [xs] "rI"(xs)
+                    : "memory");
+        } else {
+            __asm__("ldr %[xbe], [%[x], %[xs]]\n\t"
+                    "ldr %[xae], [%[x]], #4\n\t"
+                    "ldr %[we], [%[w]]\n\t"
+                    "sxtb16 %[xbo], %[xbe], ror #8\n\t"
+                    "sxtb16 %[xbe], %[xbe]\n\t"
+                    "sxtb16 %[xao], %[xae], ror #8\n\t"
+                    "sxtb16 %[xae], %[xae]\n\t"
+                    "ssub16 %[xbo], %[xbo], %[zz]\n\t"
+                    "ssub16 %[xbe], %[xbe], %[zz]\n\t"
+                    "ssub16 %[xao], %[xao], %[zz]\n\t"
+                    "ssub16 %[xae], %[xae], %[zz]\n\t"
+                    : [xae] "=&r"(xa_e), [xao] "=&r"(xa_o), [xbe] "=&r"(xb_e), [xbo] "=&r"(xb_o), [we] "=&r"(w_e),
+                      [x] "+r"(x)
+                    : [w] "r"(w), [xs] "rI"(xs), [zz] "r"(zz)
+                    : "memory");
+        }
+        __asm__("sxtb16 %[wo], %[we], ror #8\n\t"
+                "sxtb16 %[we], %[we]\n\t"
+                "smlad %[s00], %[xae], %[we], %[s00]\n\t"
+                "smlad %[s00], %[xao], %[wo], %[s00]\n\t"
+                "smlad %[s10], %[xbe], %[we], %[s10]\n\t"
+                "smlad %[s10], %[xbo], %[wo], %[s10]\n\t"
+                "ldr %[we], [%[w], %[n]]\n\t"
+                "add %[w], %[w], #4\n\t"
+                "sxtb16 %[wo], %[we], ror #8\n\t"
+                "sxtb16 %[we], %[we]\n\t"
+                "smlad %[s01], %[xae], %[we], %[s01]\n\t"
+                "smlad %[s01], %[xao], %[wo], %[s01]\n\t"
+                "smlad %[s11], %[xbe], %[we], %[s11]\n\t"
+                "smlad %[s11], %[xbo], %[wo], %[s11]\n\t"
+                : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [we] "+&r"(w_e),
+                  [wo] "=&r"(w_o), [w] "+r"(w)
+                : [xae] "r"(xa_e), [xao] "r"(xa_o), [xbe] "r"(xb_e), [xbo] "r"(xb_o), [n] "rI"(n)
+                : "memory");
+    }
+#else
+    for (; x < end; x++, w++) {
+        const int32_t xa = (int32_t)x[0] - z, xb = (int32_t)x[xs] - z;
+        const int32_t wa = w[0], wb = w[n];
+        s00 += xa * wa;
+        s01 += xa * wb;
+        s10 += xb * wa;
+        s11 += xb * wb;
+    }
+#endif
+    *a00 = s00;
+    *a01 = s01;
+    *a10 = s10;
+    *a11 = s11;
+}
+
+/*
+ * The output channels [o0, o1) of the positions p and p + 1 of a dense conv in the common case: a whole weight with
+ * int32 biases summed in int32 (mode: tt__biases_summable, a constant), rows of n bytes (a constant where inlined),
+ * the positions' input rows at x0 and x0 + xs (adjacent rows of a stride-1 1x1 conv, or two im2col patches). Each
+ * pass starts the four sums of two output channels at their start value: kb[o - o0] when given (the caller's table of
+ * bias - x_zero * sum w), else bias - zw (fold: the folded zero point; else the zero point is subtracted in the
+ * loop); sums the first n & ~3 bytes with SMLAD and the rest one by one, reads the channels' scales before the stores
+ * (a store through int8_t may alias them), and writes the mask bits, when masked, in runs of up to 24 per position.
+ */
+static TT_ALWAYS_INLINE void tt__dense_two(const tt__dense_args *d, const int8_t *x0, int32_t xs, int32_t p,
+                                           int32_t n, int32_t o0, int32_t o1, const int32_t *kb, int fold,
+                                           int masked, int mode)
+{
+    const int8_t *w = tt__whole(d->weight) + o0 * n;
+    const int32_t out_c = d->out_c, y_zero = d->y_zero, n4 = n & ~3;
+    const int32_t z = kb != 0 || fold ? 0 : d->x_zero;
+    const int32_t *const zw = kb == 0 && fold ? d->zw : 0;
+    const int32_t *const bias_q = d->bias_q;
+    const float *const eff = d->eff;
+    int8_t *const y0 = d->arena + d->out_off + p * out_c;
+    int8_t *const y1 = y0 + out_c;
+    uint32_t bits0 = 0, bits1 = 0;
+    int32_t run0 = o0, o, c;
+    for (o = o0; o + 2 <= o1; o += 2, w += 2 * n) {
+        const float e0 = eff[o], e1 = eff[o + 1];
+        int32_t a00, a01, a10, a11, k0, k1;
+        uint32_t m0, m1;
+        if (kb != 0) {
+            k0 = kb[o - o0];
+            k1 = kb[o + 1 - o0];
+        } else {
+            k0 = tt__summed_bias(bias_q[o], mode);
+            k1 = tt__summed_bias(bias_q[o + 1], mode);
+            if (zw != 0) {
+                k0 -= zw[o];
+                k1 -= zw[o + 1];
+            }
+        }
+        a00 = k0;
+        a10 = k0;
+        a01 = k1;
+        a11 = k1;
+        tt__dot_2x2_adj(x0, xs, w, n, n4, z, &a00, &a01, &a10, &a11);
+        for (c = n4; c < n; c++) { /* n % 4 bytes: a constant, none for most layers */
+            const int32_t xa = (int32_t)x0[c] - z, xb = (int32_t)x0[xs + c] - z;
+            a00 += xa * w[c];
+            a10 += xb * w[c];
+            a01 += xa * w[n + c];
+            a11 += xb * w[n + c];
+        }
+        m0 = tt__requant_store_summed(y0 + o, a00, e0, y_zero);
+        m0 |= tt__requant_store_summed(y0 + o + 1, a01, e1, y_zero) << 1;
+        m1 = tt__requant_store_summed(y1 + o, a10, e0, y_zero);
+        m1 |= tt__requant_store_summed(y1 + o + 1, a11, e1, y_zero) << 1;
+        if (masked) {
+            bits0 |= m0 << (o - run0);
+            bits1 |= m1 << (o - run0);
+            if (o + 2 - run0 >= 24 || o + 4 > o1) { /* a full run, or the last pair (an odd channel follows) */
+                tt__or_mask_bits(d->arena, d->mask_off, p * out_c + run0, bits0, o + 2 - run0);
+                tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + run0, bits1, o + 2 - run0);
+                bits0 = 0;
+                bits1 = 0;
+                run0 = o + 2;
+            }
+        }
+    }
+    if (o < o1) { /* an odd last channel */
+        int32_t k0, a00, a10;
+        uint32_t m0, m1;
+        if (kb != 0) {
+            k0 = kb[o - o0];
+        } else {
+            k0 = tt__summed_bias(bias_q[o], mode);
+            if (zw != 0) {
+                k0 -= zw[o];
+            }
+        }
+        a00 = k0;
+        a10 = k0;
+        for (c = 0; c < n; c++) {
+            a00 += ((int32_t)x0[c] - z) * w[c];
+            a10 += ((int32_t)x0[xs + c] - z) * w[c];
+        }
+        m0 = tt__requant_store_summed(y0 + o, a00, eff[o], y_zero);
+        m1 = tt__requant_store_summed(y1 + o, a10, eff[o], y_zero);
+        if (masked) {
+            tt__or_mask_bits(d->arena, d->mask_off, p * out_c + o, m0, 1);
+            tt__or_mask_bits(d->arena, d->mask_off, (p + 1) * out_c + o, m1, 1);
+        }
+    }
+}
+
+/* Output channels per table of start values (tt__dense_pairs_whole): 256 bytes of stack. */
+#define TT_DENSE_CHUNK 64
+
+/*
+ * A stride-1 1x1 conv's position pairs (0, 1), (2, 3), ... below `positions` (even) through tt__dense_two, the output
+ * channels in chunks of TT_DENSE_CHUNK: first a table of their start values, bias - x_zero * sum w (zw[o] when the
+ * compiler gave it, else summed here: a trained weight changes every step), so that the loop needs neither the bias
+ * nor the zero point; then every pair.
+ */
+static TT_ALWAYS_INLINE void tt__dense_pairs_whole(const tt__dense_args *d, const int8_t *in, int32_t positions,
+                                                   int32_t n, int masked, int mode)
+{
+    const int8_t *const w = tt__whole(d->weight);
+    const int32_t out_c = d->out_c, x_zero = d->x_zero;
+    int32_t kb[TT_DENSE_CHUNK];
+    int32_t o0, o, p, c;
+    for (o0 = 0; o0 < out_c; o0 += TT_DENSE_CHUNK) {
+        const int32_t o1 = out_c - o0 < TT_DENSE_CHUNK ? out_c : o0 + TT_DENSE_CHUNK;
+        for (o = o0; o < o1; o++) {
+            int32_t k = tt__summed_bias(d->bias_q[o], mode);
+            if (d->zw != 0) {
+                k -= d->zw[o];
+            } else if (x_zero != 0) {
+                int32_t sum = 0;
+                for (c = 0; c < n; c++) {
+                    sum += w[o * n + c];
+                }
+                k -= x_zero * sum;
+            }
+            kb[o - o0] = k;
+        }
+        for (p = 0; p < positions; p += 2) {
+            tt__dense_two(d, in + p * n, n, p, n, o0, o1, kb, 1, masked, mode);
+        }
+    }
+}
+
+/* tt__dense_pairs_whole with the common row lengths as constants. */
+static void tt__dense_pairs_whole_rows(const tt__dense_args *d, const int8_t *in, int32_t positions, int masked)
+{
+#define TT__PAIRS_WHOLE(n_)                                                                                        \
+    do {                                                                                                           \
+        if (masked) {                                                                                              \
+            tt__dense_pairs_whole(d, in, positions, (n_), 1, d->summed_bias);                                      \
+        } else {                                                                                                   \
+            tt__dense_pairs_whole(d, in, positions, (n_), 0, d->summed_bias);                                      \
+        }                                                                                                          \
+    } while (0)
+    switch (TT_SPECIALISE ? d->n : 0) {
+    case 8:
+        TT__PAIRS_WHOLE(8);
+        break;
+    case 16:
+        TT__PAIRS_WHOLE(16);
+        break;
+    case 24:
+        TT__PAIRS_WHOLE(24);
+        break;
+    case 32:
+        TT__PAIRS_WHOLE(32);
+        break;
+    default:
+        TT__PAIRS_WHOLE(d->n);
+        break;
+    }
+#undef TT__PAIRS_WHOLE
+}
+
 /* Rows up to this long of a split weight are gathered (2 x this many bytes of stack), longer ones summed in place. */
 #define TT_SPLIT_GATHER 256
 
@@ -705,7 +991,7 @@ static void tt__dense_start(tt__dense_args *d, int8_t *arena, const tt_weight *w
     d->bias_q = bias_q;
     d->bias_f = bias_f;
     d->eff = eff;
-    d->summed_bias = n <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, out_c);
+    d->summed_bias = n <= TT_EXACT_F32_TERMS ? tt__biases_summable(bias_q, out_c) : 0;
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, positions * out_c);
     }
@@ -728,7 +1014,13 @@ void tt_conv1x1(int8_t *arena, int32_t in_off, int32_t in_w, int32_t in_c, int32
 
     tt__dense_start(&d, arena, weight, zw, in_c, x_zero, bias_q, bias_f, eff, y_zero, out_off, positions, out_c,
                     mask_off);
-    for (p = 0; p < positions; p += 2) {
+    p = 0;
+    if (weight->slot == 0 && d.summed_bias && stride == 1 && (in_c & 3) == 0) {
+        /* the common case: every position pair in one specialised loop, the odd last position below */
+        p = positions & ~1;
+        tt__dense_pairs_whole_rows(&d, in, p, mask_off >= 0);
+    }
+    for (; p < positions; p += 2) {
         /* two positions per pass (the last one alone) */
         const int32_t q = p + 1 < positions ? p + 1 : p;
         tt__dense_pair(&d, in + ((p / out_w) * stride * in_w + (p % out_w) * stride) * in_c,
@@ -776,6 +1068,17 @@ static void tt__patch(const int8_t *in, int32_t in_h, int32_t in_w, int32_t in_c
     }
 }
 
+/* Both positions of an im2col pass through tt__dense_two (a frozen layer without a mask, zero point folded, summed
+   biases), the 3x3 RGB window's 27-byte rows as a constant. */
+static void tt__im2col_two(const tt__dense_args *d, const int8_t *patches, int32_t p)
+{
+    if (TT_SPECIALISE && d->n == 27 && d->summed_bias == 1) {
+        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, 27, 0, d->out_c, 0, 1, 0, 1);
+    } else {
+        tt__dense_two(d, patches, TT_IM2COL_MAX_PATCH, p, d->n, 0, d->out_c, 0, 1, 0, d->summed_bias);
+    }
+}
+
 void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, int32_t in_c, int32_t x_zero,
                     const tt_weight *weight, const int32_t *zw, int32_t k_h, int32_t k_w, int32_t stride,
                     int32_t pad_top, int32_t pad_left, const int32_t *bias_q, const float *bias_f, const float *eff,
@@ -798,17 +1101,13 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
         const int32_t q = p + 1 < positions ? p + 1 : p;
         tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, p, patch[0]);
         tt__patch(in, in_h, in_w, in_c, x_zero, k_h, k_w, stride, pad_top, pad_left, out_w, q, patch[1]);
-        tt__dense_pair(&d, patch[0], patch[1], p, q);
+        if (q != p && mask_off < 0 && d.summed_bias != 0 && (zw != 0 || x_zero == 0)) {
+            tt__im2col_two(&d, patch[0], p);
+        } else {
+            tt__dense_pair(&d, patch[0], patch[1], p, q);
+        }
     }
 }
-
-/* Full unrolling of a loop whose trip count is a small constant where it is inlined (gcc 8+; elsewhere nothing). */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
-#define TT_PRAGMA(x) _Pragma(#x)
-#define TT_UNROLL(n) TT_PRAGMA(GCC unroll n)
-#else
-#define TT_UNROLL(n)
-#endif
 
 /*
  * Four channels c .. c+3 of one depthwise output: a[k] = sum over the window of (x - x_zero) * w for channel c + k.
@@ -817,33 +1116,56 @@ void tt_conv_im2col(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w, i
  * The DSP path sign-extends the even and odd channels into 16-bit lanes (SXTB16), subtracts the zero point pairwise
  * (SSUB16) and multiply-accumulates each lane into its own sum (SMLABB / SMLATT).
  */
-static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, int32_t cols, int32_t in_row,
-                            int32_t w_row, int32_t ch, int32_t x_zero, int32_t a[4])
+static TT_ALWAYS_INLINE void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, int32_t cols,
+                                      int32_t in_row, int32_t w_row, int32_t ch, int32_t x_zero, int flip,
+                                      int32_t a[4])
 {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     int32_t i, j;
 #ifdef TT_DSP
+    /* one asm statement per tap (gcc spilled the sums of the C form): the tap's input and weight words at the same
+       offset j * ch from the row's first tap. flip (x_zero == -128, a constant where inlined): x - x_zero = x + 128
+       is the byte x ^ 0x80 read unsigned, so one EOR and two UXTB16 replace two SXTB16 and two SSUB16. */
     const int16x2_t zz = (int16x2_t)(((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16));
+    (void)flip;
+    TT_UNROLL(7)
     for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
-        const int8_t *x = px;
-        const int8_t *w = pw;
         TT_UNROLL(7)
-        for (j = 0; j < cols; j++, x += ch, w += ch) {
-            uint32_t xv, wv;
+        for (j = 0; j < cols; j++) {
+            const int32_t off = j * ch;
             int16x2_t xe, xo, we, wo;
-            memcpy(&xv, x, 4);
-            memcpy(&wv, w, 4);
-            xe = __ssub16(__sxtb16(xv), zz);
-            xo = __ssub16(tt__sxtb16_ror8(xv), zz);
-            we = __sxtb16(wv);
-            wo = tt__sxtb16_ror8(wv);
-            a0 = __smlabb(xe, we, a0);
-            a2 = __smlatt(xe, we, a2);
-            a1 = __smlabb(xo, wo, a1);
-            a3 = __smlatt(xo, wo, a3);
+            if (flip) {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "ldr %[wo], [%[w], %[off]]\n\t"
+                        "eor %[xo], %[xo], #0x80808080\n\t"
+                        "uxtb16 %[xe], %[xo]\n\t"
+                        "uxtb16 %[xo], %[xo], ror #8\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo), [wo] "=&r"(wo)
+                        : [x] "r"(px), [w] "r"(pw), [off] "rI"(off)
+                        : "memory");
+            } else {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "ldr %[wo], [%[w], %[off]]\n\t"
+                        "sxtb16 %[xe], %[xo]\n\t"
+                        "sxtb16 %[xo], %[xo], ror #8\n\t"
+                        "ssub16 %[xe], %[xe], %[zz]\n\t"
+                        "ssub16 %[xo], %[xo], %[zz]\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo), [wo] "=&r"(wo)
+                        : [x] "r"(px), [w] "r"(pw), [off] "rI"(off), [zz] "r"(zz)
+                        : "memory");
+            }
+            __asm__("sxtb16 %[we], %[wo]\n\t"
+                    "sxtb16 %[wo], %[wo], ror #8\n\t"
+                    "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                    "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                    "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"
+                    "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [we] "=&r"(we), [wo] "+&r"(wo)
+                    : [xe] "r"(xe), [xo] "r"(xo));
         }
     }
 #else
+    (void)flip;
     for (i = 0; i < rows; i++, px += in_row, pw += w_row) {
         const int8_t *x = px;
         const int8_t *w = pw;
@@ -865,7 +1187,7 @@ static inline void tt__dw_4(const int8_t *px, const int8_t *pw, int32_t rows, in
 typedef struct tt__dw_args {
     int8_t *arena;
     int32_t c, blocked, in_row, w_row, x_zero, y_zero, mask_off;
-    int summed_bias; /* int32 biases added to the int32 sums (tt__requant_store_summed) */
+    int summed_bias; /* int32 biases added to the int32 sums: tt__biases_summable */
     const int32_t *bias_q;
     const float *bias_f;
     const float *eff;
@@ -876,18 +1198,23 @@ typedef struct tt__dw_args {
  * at px (input) and pw (weight); y is the output position, out_index its first element's index.
  */
 static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
-                                           int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
+                                           int32_t cols, int8_t *y, int32_t out_index, int masked, int summed,
+                                           int flip)
 {
     int32_t ch;
     for (ch = 0; ch < d->blocked; ch += 4) {
         int32_t a[4];
         uint32_t bits;
-        tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, a);
-        if (summed) { /* exact int32 biases into the exact int32 sums */
-            bits = tt__requant_store_summed(y + ch, a[0] + d->bias_q[ch], d->eff[ch], d->y_zero);
-            bits |= tt__requant_store_summed(y + ch + 1, a[1] + d->bias_q[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
-            bits |= tt__requant_store_summed(y + ch + 2, a[2] + d->bias_q[ch + 2], d->eff[ch + 2], d->y_zero) << 2;
-            bits |= tt__requant_store_summed(y + ch + 3, a[3] + d->bias_q[ch + 3], d->eff[ch + 3], d->y_zero) << 3;
+        tt__dw_4(px + ch, pw + ch, rows, cols, d->in_row, d->w_row, d->c, d->x_zero, flip, a);
+        if (summed) { /* int32 biases into the exact int32 sums; summed: the tt__biases_summable mode (a constant) */
+            const int32_t k0 = tt__summed_bias(d->bias_q[ch], summed);
+            const int32_t k1 = tt__summed_bias(d->bias_q[ch + 1], summed);
+            const int32_t k2 = tt__summed_bias(d->bias_q[ch + 2], summed);
+            const int32_t k3 = tt__summed_bias(d->bias_q[ch + 3], summed);
+            bits = tt__requant_store_summed(y + ch, a[0] + k0, d->eff[ch], d->y_zero);
+            bits |= tt__requant_store_summed(y + ch + 1, a[1] + k1, d->eff[ch + 1], d->y_zero) << 1;
+            bits |= tt__requant_store_summed(y + ch + 2, a[2] + k2, d->eff[ch + 2], d->y_zero) << 2;
+            bits |= tt__requant_store_summed(y + ch + 3, a[3] + k3, d->eff[ch + 3], d->y_zero) << 3;
         } else if (d->bias_f != 0) {
             bits = tt__requant_store(y + ch, a[0], d->bias_f[ch], d->eff[ch], d->y_zero);
             bits |= tt__requant_store(y + ch + 1, a[1], d->bias_f[ch + 1], d->eff[ch + 1], d->y_zero) << 1;
@@ -905,19 +1232,337 @@ static TT_ALWAYS_INLINE void tt__dw_blocks(const tt__dw_args *d, const int8_t *p
     }
 }
 
-/* The blocked channels of one output position, the whole 3x3, 5x5 and 7x7 windows (all but the border) with the
-   window's size as a constant. */
+/* The blocked channels of one output position with the window's valid rows x cols as constants for the whole
+   3x3, 5x5 and 7x7 windows and the border windows of a 3x3 (2 or 3 rows by 2 or 3 columns), and with x_zero == -128
+   (the common input of a depthwise conv, after a ReLU) as a constant. */
+static TT_ALWAYS_INLINE void tt__dw_position_z(const tt__dw_args *d, const int8_t *px, const int8_t *pw,
+                                               int32_t rows, int32_t cols, int8_t *y, int32_t out_index, int masked,
+                                               int summed, int flip)
+{
+    if (rows == 3 && cols == 3) {
+        tt__dw_blocks(d, px, pw, 3, 3, y, out_index, masked, summed, flip);
+    } else if (rows == 5 && cols == 5) {
+        tt__dw_blocks(d, px, pw, 5, 5, y, out_index, masked, summed, flip);
+    } else if (rows == 7 && cols == 7) {
+        tt__dw_blocks(d, px, pw, 7, 7, y, out_index, masked, summed, flip);
+    } else if (rows == 2 && cols == 3) {
+        tt__dw_blocks(d, px, pw, 2, 3, y, out_index, masked, summed, flip);
+    } else if (rows == 3 && cols == 2) {
+        tt__dw_blocks(d, px, pw, 3, 2, y, out_index, masked, summed, flip);
+    } else if (rows == 2 && cols == 2) {
+        tt__dw_blocks(d, px, pw, 2, 2, y, out_index, masked, summed, flip);
+    } else {
+        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed, flip);
+    }
+}
+
 static TT_ALWAYS_INLINE void tt__dw_position(const tt__dw_args *d, const int8_t *px, const int8_t *pw, int32_t rows,
                                              int32_t cols, int8_t *y, int32_t out_index, int masked, int summed)
 {
-    if (rows == 3 && cols == 3) {
-        tt__dw_blocks(d, px, pw, 3, 3, y, out_index, masked, summed);
+    if (TT_SPECIALISE && d->x_zero == -128) {
+        tt__dw_position_z(d, px, pw, rows, cols, y, out_index, masked, summed, 1);
+    } else { /* rare: one body for every window (Flash) */
+        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed, 0);
+    }
+}
+
+/* Largest window the channel-major depthwise path takes (7x7): its table of widened weights is on the stack. */
+#define TT_DW_MAX_TAPS 49
+/* Narrowest output row the channel-major depthwise path takes (measured: it is faster from 32 outputs a row). */
+#define TT_DW_WIDE_ROW 32
+
+/*
+ * Sums of four channels over a window's rows x cols valid taps (constants where inlined), added to a[4]: px the input
+ * at the first valid tap (channel 0 of the group), in_row / c bytes to the next row / tap; wt the group's widened
+ * weights at the same tap (two words per tap: channels 0 and 2, then 1 and 3, as SXTB16 gives them), w_row2 words to
+ * the next weight row. xmode: 0 the raw x (the zero point folded by the caller), 1 x - x_zero for x_zero == -128 (the
+ * byte x ^ 0x80 read unsigned), 2 x - x_zero by SSUB16 (zz: x_zero in both halves).
+ */
+static TT_ALWAYS_INLINE void tt__dw4_taps(const int8_t *px, int32_t in_row, int32_t c, const int32_t *wt,
+                                          int32_t w_row2, int32_t rows, int32_t cols, int xmode, int32_t zz,
+                                          int32_t a[4])
+{
+    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    int32_t i, j;
+    TT_UNROLL_DSP(7)
+    for (i = 0; i < rows; i++, px += in_row, wt += w_row2) {
+        const int32_t *w = wt;
+        TT_UNROLL_DSP(7)
+        for (j = 0; j < cols; j++) {
+            const int32_t off = j * c;
+#ifdef TT_DSP
+            int32_t xe, xo, we, wo;
+            if (xmode == 0) {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "sxtb16 %[xe], %[xo]\n\t"
+                        "sxtb16 %[xo], %[xo], ror #8\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo)
+                        : [x] "r"(px), [off] "rI"(off)
+                        : "memory");
+            } else if (xmode == 1) {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "eor %[xo], %[xo], #0x80808080\n\t"
+                        "uxtb16 %[xe], %[xo]\n\t"
+                        "uxtb16 %[xo], %[xo], ror #8\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo)
+                        : [x] "r"(px), [off] "rI"(off)
+                        : "memory");
+            } else {
+                __asm__("ldr %[xo], [%[x], %[off]]\n\t"
+                        "sxtb16 %[xe], %[xo]\n\t"
+                        "sxtb16 %[xo], %[xo], ror #8\n\t"
+                        "ssub16 %[xe], %[xe], %[zz]\n\t"
+                        "ssub16 %[xo], %[xo], %[zz]\n\t"
+                        : [xe] "=&r"(xe), [xo] "=&r"(xo)
+                        : [x] "r"(px), [off] "rI"(off), [zz] "r"(zz)
+                        : "memory");
+            }
+            __asm__("ldrd %[we], %[wo], [%[w]], #8\n\t"
+                    "smlabb %[a0], %[xe], %[we], %[a0]\n\t"
+                    "smlatt %[a2], %[xe], %[we], %[a2]\n\t"
+                    "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"
+                    "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [we] "=&r"(we), [wo] "=&r"(wo),
+                      [w] "+r"(w)
+                    : [xe] "r"(xe), [xo] "r"(xo)
+                    : "memory");
+#else
+            const int8_t *x = px + off;
+            const int32_t z = xmode == 0 ? 0 : (int32_t)(int16_t)(zz & 0xFFFF);
+            a0 += ((int32_t)x[0] - z) * (int32_t)(int16_t)(w[0] & 0xFFFF);
+            a2 += ((int32_t)x[2] - z) * (int32_t)(int16_t)((uint32_t)w[0] >> 16);
+            a1 += ((int32_t)x[1] - z) * (int32_t)(int16_t)(w[1] & 0xFFFF);
+            a3 += ((int32_t)x[3] - z) * (int32_t)(int16_t)((uint32_t)w[1] >> 16);
+            w += 2;
+#endif
+        }
+    }
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+}
+
+/* tt__dw4_taps with the common windows as constants: whole 3x3, 5x5, 7x7 windows and the border windows of a 3x3. */
+static TT_ALWAYS_INLINE void tt__dw4_window(const int8_t *px, int32_t in_row, int32_t c, const int32_t *wt,
+                                            int32_t w_row2, int32_t rows, int32_t cols, int xmode, int32_t zz,
+                                            int32_t a[4])
+{
+    if (!TT_SPECIALISE) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, rows, cols, xmode, zz, a);
+    } else if (rows == 3 && cols == 3) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 3, 3, xmode, zz, a);
     } else if (rows == 5 && cols == 5) {
-        tt__dw_blocks(d, px, pw, 5, 5, y, out_index, masked, summed);
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 5, 5, xmode, zz, a);
     } else if (rows == 7 && cols == 7) {
-        tt__dw_blocks(d, px, pw, 7, 7, y, out_index, masked, summed);
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 7, 7, xmode, zz, a);
+    } else if (rows == 2 && cols == 3) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 2, 3, xmode, zz, a);
+    } else if (rows == 3 && cols == 2) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 3, 2, xmode, zz, a);
+    } else if (rows == 2 && cols == 2) {
+        tt__dw4_taps(px, in_row, c, wt, w_row2, 2, 2, xmode, zz, a);
     } else {
-        tt__dw_blocks(d, px, pw, rows, cols, y, out_index, masked, summed);
+        tt__dw4_taps(px, in_row, c, wt, w_row2, rows, cols, xmode, zz, a);
+    }
+}
+
+/* The four sums of a group at one position requantized and stored (summed biases), with their mask bits when
+   mask_off >= 0; the layer's constants as arguments, so that they are not read again after each store. */
+static TT_ALWAYS_INLINE void tt__dw4_store(int8_t *arena, int32_t mask_off, int32_t y_zero, const int32_t a[4],
+                                           const float e[4], int8_t *y, int32_t out_index)
+{
+    uint32_t bits = tt__requant_store_summed(y, a[0], e[0], y_zero);
+    bits |= tt__requant_store_summed(y + 1, a[1], e[1], y_zero) << 1;
+    bits |= tt__requant_store_summed(y + 2, a[2], e[2], y_zero) << 2;
+    bits |= tt__requant_store_summed(y + 3, a[3], e[3], y_zero) << 3;
+    if (mask_off >= 0) {
+        tt__or_mask_bits(arena, mask_off, out_index, bits, 4);
+    }
+}
+
+/* A run of n positions of one output row whose windows are whole (k_h x k_w, constants where inlined): the zero
+   point folded into kf, the input window moving by step bytes per position. */
+static TT_ALWAYS_INLINE void tt__dw4_run(const tt__dw_args *d, const int8_t *px, int32_t step, const int32_t *wx,
+                                         int32_t k_h, int32_t k_w, const int32_t kf[4], const float e[4], int8_t *y,
+                                         int32_t out_index, int32_t n)
+{
+    const int32_t c = d->c, in_row = d->in_row, mask_off = d->mask_off, y_zero = d->y_zero;
+    int8_t *const arena = d->arena;
+    const int32_t kf0 = kf[0], kf1 = kf[1], kf2 = kf[2], kf3 = kf[3];
+    int32_t k;
+    for (k = 0; k < n; k++, px += step, y += c, out_index += c) {
+        int32_t a[4];
+        a[0] = kf0;
+        a[1] = kf1;
+        a[2] = kf2;
+        a[3] = kf3;
+        tt__dw4_taps(px, in_row, c, wx, 2 * k_w, k_h, k_w, 0, 0, a);
+        tt__dw4_store(arena, mask_off, y_zero, a, e, y, out_index);
+    }
+}
+
+/*
+ * The channels [0, d->blocked) of a depthwise conv with a whole weight and summed biases (mode: tt__biases_summable,
+ * a constant), channel group by channel group: each group's weights widened once into a table on the stack, its
+ * biases, scales and x_zero * sum w read once; then every output position in order, each row's whole windows in one
+ * run that sums the raw x from bias - x_zero * sum w (the folded zero point, exact in int32), its border windows
+ * subtracting the zero point per tap (flip: x_zero == -128). windows: the common window sizes as constants (unrolled
+ * taps). The caller checked that this order reads what the NHWC order reads.
+ */
+static TT_ALWAYS_INLINE void tt__dw_channel_major(const tt__dw_args *d, const int8_t *in, const int8_t *w,
+                                                  int32_t in_h, int32_t in_w, int32_t k_h, int32_t k_w,
+                                                  int32_t stride, int32_t pad_top, int32_t pad_left, int32_t out_off,
+                                                  int32_t out_h, int32_t out_w, int mode, int flip, int windows)
+{
+    const int32_t c = d->c, in_row = d->in_row, taps = k_h * k_w, x_zero = d->x_zero;
+    const int32_t zz = (int32_t)(((uint32_t)x_zero & 0xFFFFu) | ((uint32_t)x_zero << 16));
+    /* the output columns whose windows lie inside the input's columns: [ox_lo, ox_hi) */
+    const int32_t ox_lo = (pad_left + stride - 1) / stride;
+    const int32_t ox_hi_raw = in_w - k_w + pad_left >= 0 ? (in_w - k_w + pad_left) / stride + 1 : 0;
+    const int32_t ox_hi = ox_hi_raw < out_w ? ox_hi_raw : out_w;
+    int32_t wx[2 * TT_DW_MAX_TAPS];
+    int32_t ch;
+    for (ch = 0; ch < d->blocked; ch += 4) {
+        int32_t k[4], kf[4], t, j, oy, ox;
+        float e[4];
+        for (j = 0; j < 4; j++) {
+            int32_t sum = 0;
+            for (t = 0; t < taps; t++) {
+                sum += w[t * c + ch + j];
+            }
+            k[j] = tt__summed_bias(d->bias_q[ch + j], mode);
+            kf[j] = k[j] - x_zero * sum;
+            e[j] = d->eff[ch + j];
+        }
+        for (t = 0; t < taps; t++) {
+            const int8_t *wt = w + t * c + ch;
+            wx[2 * t] = (int32_t)(((uint32_t)(uint16_t)(int16_t)wt[0]) | ((uint32_t)(int32_t)wt[2] << 16));
+            wx[2 * t + 1] = (int32_t)(((uint32_t)(uint16_t)(int16_t)wt[1]) | ((uint32_t)(int32_t)wt[3] << 16));
+        }
+        for (oy = 0; oy < out_h; oy++) {
+            const int32_t iy0 = oy * stride - pad_top;
+            const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+            const int32_t i1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
+            const int32_t rows = i1 > i0 ? i1 - i0 : 0;
+            const int whole_rows = rows == k_h;
+            for (ox = 0; ox < out_w; ox++) {
+                const int32_t ix0 = ox * stride - pad_left;
+                const int32_t out_index = (oy * out_w + ox) * c + ch;
+                int8_t *y = d->arena + out_off + out_index;
+                if (whole_rows && ox == ox_lo && ox_lo < ox_hi) { /* the row's whole windows in one run */
+                    const int8_t *px = in + iy0 * in_row + ix0 * c + ch;
+                    const int32_t n = ox_hi - ox_lo;
+                    if (!windows) {
+                        tt__dw4_run(d, px, stride * c, wx, k_h, k_w, kf, e, y, out_index, n);
+                    } else if (k_h == 3 && k_w == 3) {
+                        tt__dw4_run(d, px, stride * c, wx, 3, 3, kf, e, y, out_index, n);
+                    } else if (k_h == 5 && k_w == 5) {
+                        tt__dw4_run(d, px, stride * c, wx, 5, 5, kf, e, y, out_index, n);
+                    } else if (k_h == 7 && k_w == 7) {
+                        tt__dw4_run(d, px, stride * c, wx, 7, 7, kf, e, y, out_index, n);
+                    } else {
+                        tt__dw4_run(d, px, stride * c, wx, k_h, k_w, kf, e, y, out_index, n);
+                    }
+                    ox = ox_hi - 1;
+                } else {
+                    const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+                    const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
+                    const int32_t cols = j1 > j0 ? j1 - j0 : 0;
+                    const int8_t *px = in + (iy0 + i0) * in_row + (ix0 + j0) * c + ch;
+                    int32_t a[4];
+                    a[0] = k[0];
+                    a[1] = k[1];
+                    a[2] = k[2];
+                    a[3] = k[3];
+                    if (windows) {
+                        tt__dw4_window(px, in_row, c, wx + 2 * (i0 * k_w + j0), 2 * k_w, rows, cols, flip ? 1 : 2,
+                                       zz, a);
+                    } else {
+                        tt__dw4_taps(px, in_row, c, wx + 2 * (i0 * k_w + j0), 2 * k_w, rows, cols, flip ? 1 : 2, zz,
+                                     a);
+                    }
+                    tt__dw4_store(d->arena, d->mask_off, d->y_zero, a, e, y, out_index);
+                }
+            }
+        }
+    }
+}
+
+/* The channels [d->blocked, c) of a depthwise conv one by one, every output position in order (after
+   tt__dw_channel_major): the reference's sums and requantization. */
+static void tt__dw_last_channels(const tt__dw_args *d, const tt_weight *weight, const int8_t *in, int32_t in_h,
+                                 int32_t in_w, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                                 int32_t pad_left, int32_t out_off, int32_t out_h, int32_t out_w);
+
+/*
+ * The whole depthwise conv channel-major when that order pays and is allowed; 0 (nothing done) otherwise. Channel
+ * group by channel group reads what the NHWC order reads when the output does not overlap the input, or overlaps it a
+ * whole number of positions away (in_off - out_off a multiple of c): every output byte then lands on an input byte
+ * of its own channel, so each channel sees the NHWC order's reads and writes. It pays on wide rows (long runs of
+ * whole windows); on small maps the NHWC order's work shared by a position's channels wins. Out of line, with the
+ * arguments by value: inlined, or given the caller's tt__dw_args by address, it slowed down tt_depthwise_conv's NHWC
+ * loop (whose arguments could then no longer stay in registers across the stores).
+ */
+static TT_NOINLINE int tt__dw_channel_major_z(tt__dw_args args, const tt_weight *weight, int32_t in_off,
+                                              int32_t in_h, int32_t in_w, int32_t k_h, int32_t k_w, int32_t stride,
+                                              int32_t pad_top, int32_t pad_left, int32_t out_off, int32_t out_h,
+                                              int32_t out_w)
+{
+    const tt__dw_args *const d = &args;
+    const int32_t c = d->c, in_bytes = in_h * in_w * c, out_bytes = out_h * out_w * c;
+    const int disjoint = out_off + out_bytes <= in_off || in_off + in_bytes <= out_off;
+    const int8_t *in = d->arena + in_off;
+    const int8_t *w;
+    if (d->blocked == 0 || d->summed_bias == 0 || k_h * k_w > TT_DW_MAX_TAPS || out_w < TT_DW_WIDE_ROW ||
+        !(disjoint || (in_off - out_off) % c == 0)) {
+        return 0;
+    }
+    w = tt__whole(weight);
+    if (TT_SPECIALISE && d->summed_bias == 1 && d->x_zero == -128) { /* the common layer: its windows as constants */
+        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w, 1, 1, 1);
+    } else { /* one body for the rest (Flash) */
+        tt__dw_channel_major(d, in, w, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w,
+                             d->summed_bias, d->x_zero == -128, 0);
+    }
+    if (d->blocked < c) {
+        tt__dw_last_channels(d, weight, in, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h, out_w);
+    }
+    return 1;
+}
+
+static void tt__dw_last_channels(const tt__dw_args *d, const tt_weight *weight, const int8_t *in, int32_t in_h,
+                                 int32_t in_w, int32_t k_h, int32_t k_w, int32_t stride, int32_t pad_top,
+                                 int32_t pad_left, int32_t out_off, int32_t out_h, int32_t out_w)
+{
+    const int32_t c = d->c, in_row = d->in_row;
+    int32_t oy, ox, ch;
+    for (oy = 0; oy < out_h; oy++) {
+        const int32_t iy0 = oy * stride - pad_top;
+        const int32_t i0 = iy0 < 0 ? -iy0 : 0;
+        const int32_t i1 = k_h < in_h - iy0 ? k_h : in_h - iy0;
+        for (ox = 0; ox < out_w; ox++) {
+            const int32_t ix0 = ox * stride - pad_left;
+            const int32_t j0 = ix0 < 0 ? -ix0 : 0;
+            const int32_t j1 = k_w < in_w - ix0 ? k_w : in_w - ix0;
+            const int32_t out_index = (oy * out_w + ox) * c;
+            for (ch = d->blocked; ch < c; ch++) {
+                const float b = d->bias_f != 0 ? d->bias_f[ch] : (float)d->bias_q[ch];
+                int32_t ws, acc = 0, i, j;
+                const int8_t *wc = tt__channel_base(weight, ch, c, &ws); /* tap t of channel ch: wc[t * ws] */
+                uint32_t bit;
+                for (i = i0; i < i1; i++) {
+                    for (j = j0; j < j1; j++) {
+                        acc += ((int32_t)in[(iy0 + i) * in_row + (ix0 + j) * c + ch] - d->x_zero) *
+                               wc[(i * k_w + j) * ws];
+                    }
+                }
+                bit = tt__requant_store(d->arena + out_off + out_index + ch, acc, b, d->eff[ch], d->y_zero);
+                if (d->mask_off >= 0) {
+                    tt__or_mask_bits(d->arena, d->mask_off, out_index + ch, bit, 1);
+                }
+            }
+        }
     }
 }
 
@@ -951,9 +1596,13 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
     d.bias_q = bias_q;
     d.bias_f = bias_f;
     d.eff = eff;
-    d.summed_bias = k_h * k_w <= TT_EXACT_F32_TERMS && tt__biases_exact(bias_q, c);
+    d.summed_bias = k_h * k_w <= TT_EXACT_F32_TERMS ? tt__biases_summable(bias_q, c) : 0;
     if (mask_off >= 0) {
         tt__clear_mask(arena, mask_off, out_h * out_w * c);
+    }
+    if (tt__dw_channel_major_z(d, weight, in_off, in_h, in_w, k_h, k_w, stride, pad_top, pad_left, out_off, out_h,
+                               out_w)) {
+        return;
     }
     /* outputs in NHWC order, each block of channels written after its taps were read: the order an in-place
        depthwise relies on (see tt_conv2d) */
@@ -973,10 +1622,10 @@ void tt_depthwise_conv(int8_t *arena, int32_t in_off, int32_t in_h, int32_t in_w
                 const int8_t *pw = w + i0 * w_row + j0 * c;
                 if (mask_off >= 0) {
                     tt__dw_position(&d, px, pw, rows, cols, y, out_index, 1, 0);
-                } else if (d.summed_bias) {
-                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, 1);
+                } else if (d.summed_bias != 0) { /* the mode (1, or 2: a bias beyond +-2^24) read per channel */
+                    tt__dw_position(&d, px, pw, rows, cols, y, out_index, 0, d.summed_bias);
                 } else {
-                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0); /* float or large biases */
+                    tt__dw_blocks(&d, px, pw, rows, cols, y, out_index, 0, 0, 0); /* float or large biases */
                 }
             }
             ch = blocked;
@@ -2527,12 +3176,6 @@ static void tt__stream_bias(const tt_stream_update *u, int32_t ch, float grad, f
     tt_update_bias_channel(grad, ch, u->bias, u->master, u->qas_divisors == 0 ? 1.0f : u->qas_divisors[ch], lr,
                            u->mode, key);
 }
-
-#if defined(__GNUC__)
-#define TT_NOINLINE __attribute__((noinline))
-#else
-#define TT_NOINLINE
-#endif
 
 /* The 16 float accumulators aJQ of a 4 x 4 block, from +0, and their copy to a[4J + Q]. */
 #define TT__ACC16                                                                                                  \
