@@ -598,21 +598,6 @@ final class ConformanceCases {
                 BackwardKernels.dequantizeBackward(arena, g, n, xScale, dst);
                 cases.add(b.expect(arena));
 
-                // accumulate
-                l = new Layout();
-                int acc = l.f32(n);
-                src = l.f32(n);
-                arena = l.arena();
-                putFloats(arena, acc, gradFloats(n));
-                putFloats(arena, src, gradFloats(n));
-                b = CCase.of(CKernel.ACCUMULATE, "n " + n).ints(acc, src, n).in(arena);
-                // tt_accumulate's JVM twin is gone (no emitter called it): its definition, until the C one goes too
-                for (int i = 0; i < n; i++) {
-                    ArenaAccess.putFloat(arena, acc + 4 * i,
-                            ArenaAccess.getFloat(arena, acc + 4 * i) + ArenaAccess.getFloat(arena, src + 4 * i));
-                }
-                cases.add(b.expect(arena));
-
                 // addBackward, with skipped outputs and in place
                 for (int skip = 0; skip < 3; skip++) {
                     l = new Layout();
@@ -629,7 +614,7 @@ final class ConformanceCases {
                 }
             }
         }
-        // output-gradient scaling, with and without the mask
+        // output-gradient masking and scaling
         for (int rep = 0; rep < 6 * p.reps; rep++) {
             int positions = between(0, 40), channels = between(1, p.maxC);
             int n = positions * channels;
@@ -641,23 +626,10 @@ final class ConformanceCases {
             Layout l = new Layout();
             int g = l.f32(n);
             int dst = inPlace ? g : l.f32(n);
+            int mask = l.int8(ArenaAccess.maskBytes(n));
             byte[] arena = l.arena();
             putFloats(arena, g, gradFloats(n));
-            CCase.Builder b = CCase.of(CKernel.SCALE_OUTPUT_GRAD, positions + "x" + channels)
-                    .ints(g, positions, channels, dst).in(arena, f32(eff));
-            // tt_scale_output_grad's JVM twin is gone (no emitter called it): its definition, until the C one goes too
-            for (int i = 0; i < n; i++) {
-                ArenaAccess.putFloat(arena, dst + 4 * i, ArenaAccess.getFloat(arena, g + 4 * i) * eff[i % channels]);
-            }
-            cases.add(b.expect(arena, f32(eff)));
-
-            l = new Layout();
-            g = l.f32(n);
-            dst = inPlace ? g : l.f32(n);
-            int mask = l.int8(ArenaAccess.maskBytes(n));
-            arena = l.arena();
-            putFloats(arena, g, gradFloats(n));
-            b = CCase.of(CKernel.MASK_AND_SCALE_OUTPUT_GRAD, positions + "x" + channels)
+            CCase.Builder b = CCase.of(CKernel.MASK_AND_SCALE_OUTPUT_GRAD, positions + "x" + channels)
                     .ints(g, mask, positions, channels, dst).in(arena, f32(eff));
             BackwardKernels.maskAndScaleOutputGrad(arena, g, mask, eff, positions, channels, dst);
             cases.add(b.expect(arena, f32(eff)));
@@ -806,11 +778,6 @@ final class ConformanceCases {
             b = CCase.of(CKernel.LINEAR_WEIGHT_GRAD, label).ints(g, x, out, in, dw).in(a);
             BackwardKernels.linearWeightGrad(a, g, x, out, in, dw);
             cases.add(b.expect(a));
-
-            a = arena.clone();
-            b = CCase.of(CKernel.LINEAR_BIAS_GRAD, label).ints(g, out, db).in(a);
-            System.arraycopy(a, g, a, db, 4 * out); // tt_linear_bias_grad's definition (its JVM twin is gone)
-            cases.add(b.expect(a));
         }
         return cases;
     }
@@ -951,21 +918,6 @@ final class ConformanceCases {
                 .in(f32(eff), f32(new float[n]), f32(new float[n]));
         cases.add(b.expect(f32(eff), f32(UpdateKernels.qasBiasDivisors(eff, yScale)),
                 f32(UpdateKernels.qasWeightDivisors(eff, yScale, xScale))));
-
-        // SGD: fma(-lr, g, p) with a single rounding (differs from mul + add in many of these)
-        float[] s = new float[3 * m];
-        for (int i = 0; i < m; i++) {
-            s[3 * i] = r.nextInt(3) == 0 ? between(-127, 127) : (float) (r.nextGaussian() * 100);
-            s[3 * i + 1] = gradFloat();
-            s[3 * i + 2] = log2Uniform(-12, 4);
-        }
-        float[] so = new float[m];
-        b = CCase.of(CKernel.SGD, m + " (p, g, lr)").in(f32(s), f32(so));
-        for (int i = 0; i < m; i++) {
-            // tt_sgd's JVM twin is gone (no emitter called it): its definition, until the C one goes too
-            so[i] = Math.fma(-s[3 * i + 2], s[3 * i + 1], s[3 * i]);
-        }
-        cases.add(b.expect(f32(s), f32(so)));
 
         // rounding: ties, saturation of int8 and int32, NaN, infinities, -0, stochastic thresholds
         float[] pu = new float[2 * m];

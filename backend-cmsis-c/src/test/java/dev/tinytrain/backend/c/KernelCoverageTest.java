@@ -147,19 +147,6 @@ class KernelCoverageTest {
             "tt_depthwise_input_grad", "BackwardKernels.convInputGrad",
             "tt_conv1x1_weight_grad_update", "StepKernels.convWeightGradUpdate");
 
-    /**
-     * C functions whose JVM twin was deleted because no emitter or fast kernel called it any longer (issue 11): no
-     * generated model calls them either, so they go with the next change of the C runtime. Until then the
-     * conformance cases still check each against its definition.
-     */
-    static final Map<String, String> C_WITHOUT_JVM_TWIN = Map.of(
-            "tt_accumulate", "BackwardKernels.accumulate: gradient sums are StepKernels.add (tt_add_f32)",
-            "tt_scale_output_grad",
-            "BackwardKernels.scaleOutputGrad: the emitters scale with the mask, maskAndScaleOutputGrad",
-            "tt_sgd", "UpdateKernels.sgd: the updates apply fma(-lr, g, p) inline",
-            "tt_linear_bias_grad", "BackwardKernels.linearBiasGrad: the head bias's gradient is the logits' gradient,"
-                    + " reshaped in place");
-
     /** JVM methods deliberately without a C counterpart, and why. */
     static final Map<String, String> NOT_IN_C = Map.of(
             "Requant.effectiveScale",
@@ -304,7 +291,7 @@ class KernelCoverageTest {
         assertTrue(declared.size() > 50, "header parsing found " + declared);
         List<String> unmapped = declared.stream()
                 .filter(f -> !C_NAME.containsValue(f) && !C_STORAGE_VARIANTS.containsKey(f)
-                        && !C_FAST_VARIANTS.containsKey(f) && !C_WITHOUT_JVM_TWIN.containsKey(f)).toList();
+                        && !C_FAST_VARIANTS.containsKey(f)).toList();
         assertTrue(unmapped.isEmpty(), "C functions that port no JVM kernel (undocumented API): " + unmapped);
         Set<String> exercised = CKernel.exercisedFunctions();
         List<String> untested = declared.stream().filter(f -> !exercised.contains(f)).toList();

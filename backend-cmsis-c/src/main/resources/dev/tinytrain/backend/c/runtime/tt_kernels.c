@@ -1840,19 +1840,6 @@ void tt_apply_clamp_mask(int8_t *arena, int32_t src_off, int32_t mask_off, int32
     }
 }
 
-void tt_scale_output_grad(int8_t *arena, int32_t g_off, const float *eff, int32_t positions, int32_t channels,
-                          int32_t dst_off)
-{
-    int32_t p, o;
-    for (p = 0; p < positions; p++) {
-        const int32_t base = p * channels;
-        for (o = 0; o < channels; o++) {
-            const int32_t e = 4 * (base + o);
-            tt_put_f32(arena, dst_off + e, tt_get_f32(arena, g_off + e) * eff[o]);
-        }
-    }
-}
-
 void tt_mask_and_scale_output_grad(int8_t *arena, int32_t g_off, int32_t mask_off, const float *eff,
                                    int32_t positions, int32_t channels, int32_t dst_off)
 {
@@ -2426,14 +2413,6 @@ void tt_add_backward(int8_t *arena, int32_t g_off, int32_t n, float sy, float s1
     }
 }
 
-void tt_accumulate(int8_t *arena, int32_t dst_off, int32_t src_off, int32_t n)
-{
-    int32_t i;
-    for (i = 0; i < n; i++) {
-        tt_put_f32(arena, dst_off + 4 * i, tt_get_f32(arena, dst_off + 4 * i) + tt_get_f32(arena, src_off + 4 * i));
-    }
-}
-
 void tt_avg_pool_backward(int8_t *arena, int32_t g_off, int32_t h, int32_t w, int32_t c, int32_t dx_off,
                           int accumulate)
 {
@@ -2483,14 +2462,6 @@ void tt_linear_weight_grad(int8_t *arena, int32_t g_off, int32_t x_off, int32_t 
     int32_t j;
     for (j = 0; j < out; j++) {
         tt_linear_weight_grad_row(arena, g_off, x_off, in, j, dw_off + 4 * j * in);
-    }
-}
-
-void tt_linear_bias_grad(int8_t *arena, int32_t g_off, int32_t out, int32_t db_off)
-{
-    int32_t j;
-    for (j = 0; j < out; j++) {
-        tt_put_f32(arena, db_off + 4 * j, tt_get_f32(arena, g_off + 4 * j));
     }
 }
 
@@ -2699,11 +2670,6 @@ void tt_qas_weight_divisors(const float *eff, int32_t n, float y_scale, float x_
 float tt_qas(float g, float divisor)
 {
     return g / divisor;
-}
-
-float tt_sgd(float p, float g, float lr)
-{
-    return fmaf(-lr, g, p);
 }
 
 /* floor(p) + (u < p - floor(p) ? 1 : 0), float32 (UpdateKernels.stochastic). floorf is exact. */

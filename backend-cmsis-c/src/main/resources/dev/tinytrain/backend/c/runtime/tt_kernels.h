@@ -297,10 +297,6 @@ int32_t tt_conv_geom_channel_workspace_floats(const tt_conv_geom *g, const int32
 /** BackwardKernels.applyClampMask (both overloads; in place: dst_off == src_off): dst[i] = bit(i) ? src[i] : +0. */
 void tt_apply_clamp_mask(int8_t *arena, int32_t src_off, int32_t mask_off, int32_t dst_off, int32_t n);
 
-/** BackwardKernels.scaleOutputGrad: g'[p, o] = g[p, o] * eff[o]. In place allowed. */
-void tt_scale_output_grad(int8_t *arena, int32_t g_off, const float *eff, int32_t positions, int32_t channels,
-                          int32_t dst_off);
-
 /** BackwardKernels.maskAndScaleOutputGrad: g'[p, o] = bit(p*C + o) ? g[p, o] * eff[o] : +0. In place allowed. */
 void tt_mask_and_scale_output_grad(int8_t *arena, int32_t g_off, int32_t mask_off, const float *eff,
                                    int32_t positions, int32_t channels, int32_t dst_off);
@@ -355,9 +351,6 @@ void tt_conv_weight_grad(int8_t *arena, int32_t x_off, int32_t x_zero, int32_t g
 void tt_add_backward(int8_t *arena, int32_t g_off, int32_t n, float sy, float s1, float s2, int32_t dx1_off,
                      int32_t dx2_off);
 
-/** BackwardKernels.accumulate: dst[i] = dst[i] + src[i]. */
-void tt_accumulate(int8_t *arena, int32_t dst_off, int32_t src_off, int32_t n);
-
 /** BackwardKernels.avgPoolBackward: dx[y, x, c] = g[c] / (float)(h*w) (a division); optionally accumulated. */
 void tt_avg_pool_backward(int8_t *arena, int32_t g_off, int32_t h, int32_t w, int32_t c, int32_t dx_off,
                           int accumulate);
@@ -374,9 +367,6 @@ void tt_linear_weight_grad_row(int8_t *arena, int32_t g_off, int32_t x_off, int3
 
 /** BackwardKernels.linearWeightGrad: dW[j*in + i] = g[j] * x[i]. */
 void tt_linear_weight_grad(int8_t *arena, int32_t g_off, int32_t x_off, int32_t out, int32_t in, int32_t dw_off);
-
-/** BackwardKernels.linearBiasGrad: db[j] = g[j]. */
-void tt_linear_bias_grad(int8_t *arena, int32_t g_off, int32_t out, int32_t db_off);
 
 /* ======================================================================================================== */
 /* Loss (Java: LossKernels) and transcendentals (Java: Float32Math)                                          */
@@ -429,8 +419,6 @@ void tt_qas_bias_divisors(const float *eff, int32_t n, float y_scale, float *out
 void tt_qas_weight_divisors(const float *eff, int32_t n, float y_scale, float x_scale, float *out);
 /** UpdateKernels.qas: g / divisor (a division, not a reciprocal multiply). */
 float tt_qas(float g, float divisor);
-/** UpdateKernels.sgd: fmaf(-lr, g, p), one rounding. */
-float tt_sgd(float p, float g, float lr);
 /** UpdateKernels.roundWeightNearestEven: rint, saturate to [-127, 127]; NaN -> 0. */
 int8_t tt_round_weight_nearest_even(float p);
 /** UpdateKernels.roundWeightStochastic: floor(p) + (u < p - floor(p)), saturate to [-127, 127]; NaN -> 0. */

@@ -221,9 +221,6 @@ static int run_case(uint32_t kernel)
     case TTC_APPLY_CLAMP_MASK:
         tt_apply_clamp_mask(B8(0), I(0), I(1), I(2), I(3));
         return 0;
-    case TTC_SCALE_OUTPUT_GRAD:
-        tt_scale_output_grad(B8(0), I(0), BF(1), I(1), I(2), I(3));
-        return 0;
     case TTC_MASK_AND_SCALE_OUTPUT_GRAD:
         tt_mask_and_scale_output_grad(B8(0), I(0), I(1), BF(1), I(2), I(3), I(4));
         return 0;
@@ -248,9 +245,6 @@ static int run_case(uint32_t kernel)
     case TTC_ADD_BACKWARD:
         tt_add_backward(B8(0), I(0), I(1), F(0), F(1), F(2), I(2), I(3));
         return 0;
-    case TTC_ACCUMULATE:
-        tt_accumulate(B8(0), I(0), I(1), I(2));
-        return 0;
     case TTC_AVG_POOL_BACKWARD:
         tt_avg_pool_backward(B8(0), I(0), I(1), I(2), I(3), I(4), I(5));
         return 0;
@@ -265,9 +259,6 @@ static int run_case(uint32_t kernel)
         return 0;
     case TTC_LINEAR_WEIGHT_GRAD:
         tt_linear_weight_grad(B8(0), I(0), I(1), I(2), I(3), I(4));
-        return 0;
-    case TTC_LINEAR_BIAS_GRAD:
-        tt_linear_bias_grad(B8(0), I(0), I(1), I(2));
         return 0;
     case TTC_SOFTMAX_CROSS_ENTROPY:
         ret_float(tt_softmax_cross_entropy(B8(0), I(0), I(1), I(2), I(3)));
@@ -305,12 +296,6 @@ static int run_case(uint32_t kernel)
         m = LEN(0) / 4u;
         tt_qas_bias_divisors(BF(0), (int32_t)m, F(0), BF(1));
         tt_qas_weight_divisors(BF(0), (int32_t)m, F(0), F(1), BF(2));
-        return 0;
-    case TTC_SGD:
-        for (i = 0; i < LEN(0) / 12u; i++) {
-            const float *q = BF(0) + 3u * i;
-            BF(1)[i] = tt_sgd(q[0], q[1], q[2]);
-        }
         return 0;
     case TTC_ROUNDING:
         for (i = 0; i < LEN(0) / 8u; i++) {
