@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * One conv node of a generated JVM program, lowered once with its constants: the geometry, zero points, bias and
  * scales are fixed when the program is generated, and so are the weights of a layer that no step updates (they
- * are widened and transposed then; a trained layer's weights are re-read at every run). Gives exactly the bytes
+ * are widened and transposed then; a trained layer's are widened again at a run when they changed). Gives exactly the bytes
  * of {@link ForwardKernels#conv2d} (output and clamp mask), which remains the reference it is tested against.
  *
  * <ul>
@@ -52,8 +52,17 @@ public final class FastConv2d {
     private final byte[] weight;
     private final float[] bias, eff;
     private final boolean weightsFixed;
+    /**
+     * A trained layer's weights as they were when last widened (null for fixed weights): a run re-widens them only
+     * when they differ (a step updates them; between inferences they stay), and the comparison is a vectorized
+     * scan that costs a fraction of the widening.
+     */
+    private final byte[] widenedWeights;
     private final Kind kind;
-    /** Dense: weights as floats, {@code [o][window element]} (pixel-major) or rows {@code [c][o]} (channel-major). */
+    /**
+     * Dense: weights as floats, {@code [o][window element]} (pixel-major) or rows {@code [c][o]} (channel-major); a
+     * fixed 1x1 pixel-major conv has both, for {@link #runCenteredRows}.
+     */
     private float[] wByOutput;
     private float[][] wRows;
     /** Dense: {@code xZero * sum w[o][..]} per output channel, as float (exact: at most 2^24 in magnitude). */
@@ -134,6 +143,10 @@ public final class FastConv2d {
             zeroSum = new float[outC];
             if (kind == Kind.DENSE_PIXELS) {
                 wByOutput = new float[outC * kH * kW * inC];
+                if (kH * kW == 1 && weightsFixed) {
+                    // centered rows (a band region) run a 1x1 projection over channels, see runCenteredRows
+                    wRows = new float[inC][outC];
+                }
                 scratch.rows(0, kH * kW * inC, pixels);
                 scratch.floats(0, pixels);
                 scratch.floats(1, pixels * outC);
@@ -148,6 +161,7 @@ public final class FastConv2d {
             kind = Kind.REFERENCE;
         }
         prepareWeights();
+        widenedWeights = weightsFixed || kind == Kind.REFERENCE ? null : weight.clone();
         centeredRows = weightsFixed && kind != Kind.REFERENCE && centeredSafe(bias, eff)
                 && (kind == Kind.DEPTHWISE || (long) kH * kW * inC <= FLOAT_EXACT_TAPS);
         if (centeredRows) {
@@ -238,7 +252,9 @@ public final class FastConv2d {
      * values {@code x - xZero} in NHWC order, seen with {@code windowPadTop} padding rows above as in
      * {@link #runRows}; output row {@code r} is written to {@code out[outRow0 + r]} as {@code y - yZero}, where
      * {@code y} is the byte {@link #runRows} writes. No byte is converted: the sums of {@code (x - xZero) * w} are the
-     * reference's exact integer sums, and the output stage is its requantization and clamp in float.
+     * reference's exact integer sums, and the output stage is its requantization and clamp in float. A 1x1 conv runs
+     * over output channels here whatever its whole-tensor kernel: a window of a band is a row or a few, too few
+     * pixels for a loop over pixels, and this needs no transposition in or out.
      *
      * @throws IllegalStateException if {@link #runsCenteredRows} is false
      */
@@ -256,7 +272,13 @@ public final class FastConv2d {
         float lo = -128 - yZero;
         float hi = 127 - yZero;
         switch (kind) {
-            case DENSE_PIXELS -> densePixelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
+            case DENSE_PIXELS -> {
+                if (wRows != null) {
+                    pointwiseChannelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
+                } else {
+                    densePixelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
+                }
+            }
             case POINTWISE_CHANNELS -> pointwiseChannelsRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows,
                     lo, hi);
             default -> depthwiseRows(in, inRow0, inRows, windowPadTop, out, outRow0, outRows, lo, hi);
@@ -270,8 +292,9 @@ public final class FastConv2d {
             return;
         }
         checkPlacement(arena, inOff, outOff, maskOff, inH, outH);
-        if (!weightsFixed) {
+        if (widenedWeights != null && !Arrays.equals(weight, widenedWeights)) {
             prepareWeights();
+            System.arraycopy(weight, 0, widenedWeights, 0, weight.length);
         }
         if (maskOff >= 0) {
             Arrays.fill(arena, maskOff, maskOff + ((outH * outW * outC + 7) >>> 3), (byte) 0);
@@ -289,23 +312,33 @@ public final class FastConv2d {
                 int terms = kH * kW * inC; // OHWI: one output channel's weights are its window, in patch order
                 for (int o = 0; o < outC; o++) {
                     int sum = 0;
-                    for (int c = 0; c < terms; c++) {
-                        int w = weight[o * terms + c];
-                        if (wByOutput != null) {
-                            wByOutput[o * terms + c] = w;
-                        } else {
-                            wRows[c][o] = w;
-                        }
-                        sum += w;
+                    for (int c = o * terms; c < (o + 1) * terms; c++) {
+                        sum += weight[c];
                     }
                     zeroSum[o] = xZero * sum;
                 }
+                if (wByOutput != null) {
+                    for (int k = 0; k < wByOutput.length; k++) {
+                        wByOutput[k] = weight[k];
+                    }
+                }
+                if (wRows != null) { // row by row: each row is written in order
+                    for (int c = 0; c < terms; c++) {
+                        final float[] row = wRows[c];
+                        for (int o = 0, at = c; o < outC; o++, at += terms) {
+                            row[o] = weight[at];
+                        }
+                    }
+                }
             }
             case DEPTHWISE -> {
-                for (int t = 0; t < kH * kW; t++) {
+                for (int t = 0; t < kH * kW; t++) { // the tap's channels, then copies of them along the row
                     float[] row = wTaps[t];
-                    for (int k = 0; k < row.length; k++) {
-                        row[k] = weight[t * inC + k % inC];
+                    for (int c = 0; c < inC; c++) {
+                        row[c] = weight[t * inC + c];
+                    }
+                    for (int k = inC; k < row.length; k += inC) {
+                        System.arraycopy(row, 0, row, k, inC);
                     }
                 }
             }

@@ -145,14 +145,21 @@ class FastConv2dTest {
     @Test
     void trainedWeightsAreReadAtEveryRunFixedOnesOnce() {
         Random r = new Random(5);
-        for (String kind : new String[] {"pointwise", "depthwise"}) {
-            Case c = randomCase(r, kind);
-            FastConv2d trained = c.fast(false);
-            assertSameBytes(c, trained, r, "before the update");
-            for (int i = 0; i < c.weight().length; i++) {
-                c.weight()[i] = (byte) (r.nextInt(256) - 128); // what an in-place update does
+        for (String kind : new String[] {"pointwise", "depthwise", "dense"}) {
+            for (int t = 0; t < 60; t++) {
+                Case c = randomCase(r, kind);
+                FastConv2d trained = c.fast(false);
+                assertSameBytes(c, trained, r, "before the update");
+                assertSameBytes(c, trained, r, "again, weights unchanged");
+                for (int i = 0; i < c.weight().length; i++) {
+                    c.weight()[i] = (byte) (r.nextInt(256) - 128); // what an in-place update does
+                }
+                assertSameBytes(c, trained, r, "after the update");
+                // an update that changes one weight, anywhere: the kernel must not keep the stale widened copy
+                int at = r.nextInt(c.weight().length);
+                c.weight()[at] = (byte) (c.weight()[at] == 127 ? -128 : c.weight()[at] + 1);
+                assertSameBytes(c, trained, r, "after changing weight " + at + " of " + c.weight().length);
             }
-            assertSameBytes(c, trained, r, "after the update");
         }
     }
 
