@@ -635,7 +635,9 @@ public final class FastConv2d {
 
     /**
      * {@code acc[p] = sum over t of w[q + t] * x[t][p]} ({@code terms >= 1}), four terms per pass, the first pass
-     * assigning (exact sums: any order).
+     * assigning (exact sums: any order). Serves both directions of a matrix product: pixels of an im2col row set
+     * ({@code w} the weights), or output channels of one pixel ({@code w} the pixel's inputs, {@code x} the weight
+     * rows).
      */
     private static void sumPixels(float[] acc, float[] w, int q, float[][] x, int terms, int pixels) {
         int c;
@@ -699,37 +701,7 @@ public final class FastConv2d {
 
     /** {@link #pointwiseSums} of one pixel's centered inputs at {@code row[base ..]}. */
     private void pointwiseRowSums(float[] acc, float[] row, int base) {
-        final float[][] w = wRows;
-        int c;
-        if (inC >= 4) {
-            final float x0 = row[base], x1 = row[base + 1], x2 = row[base + 2], x3 = row[base + 3];
-            final float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-            for (int o = 0; o < outC; o++) {
-                acc[o] = x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
-            }
-            c = 4;
-        } else {
-            final float x0 = row[base];
-            final float[] w0 = w[0];
-            for (int o = 0; o < outC; o++) {
-                acc[o] = x0 * w0[o];
-            }
-            c = 1;
-        }
-        for (; c + 4 <= inC; c += 4) {
-            final float x0 = row[base + c], x1 = row[base + c + 1], x2 = row[base + c + 2], x3 = row[base + c + 3];
-            final float[] w0 = w[c], w1 = w[c + 1], w2 = w[c + 2], w3 = w[c + 3];
-            for (int o = 0; o < outC; o++) {
-                acc[o] += x0 * w0[o] + x1 * w1[o] + x2 * w2[o] + x3 * w3[o];
-            }
-        }
-        for (; c < inC; c++) {
-            final float x0 = row[base + c];
-            final float[] w0 = w[c];
-            for (int o = 0; o < outC; o++) {
-                acc[o] += x0 * w0[o];
-            }
-        }
+        sumPixels(acc, row, base, wRows, inC, outC);
     }
 
     /**
