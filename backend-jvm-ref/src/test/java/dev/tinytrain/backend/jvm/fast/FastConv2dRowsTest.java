@@ -20,6 +20,26 @@ import org.junit.jupiter.api.Test;
  */
 class FastConv2dRowsTest {
 
+    /**
+     * A random band of output rows {@code [y0, y1)} of conv case {@code c}, with its input rows held in a buffer
+     * {@code [begin, end)} that covers at least what the band reads, and the window the band program would give.
+     */
+    private record Band(int y0, int y1, int begin, int end, BandProgram.Window window) {
+        /** A random band, or null for a band entirely in the padding (no band program asks for one). */
+        static Band random(Random r, FastConv2dTest.Case c, BandLayer layer) {
+            int y0 = r.nextInt(c.outH());
+            int y1 = y0 + 1 + r.nextInt(c.outH() - y0);
+            int lo = Math.max(0, layer.firstInputRow(y0));
+            int hi = layer.inputRowsEnd(y1, c.inH());
+            if (hi <= lo) {
+                return null;
+            }
+            int begin = r.nextInt(lo + 1);
+            int end = hi + r.nextInt(c.inH() - hi + 1);
+            return new Band(y0, y1, begin, end, BandProgram.convWindow(layer, 0, y0, y1, begin, end, c.inH()));
+        }
+    }
+
     @Test
     void rowWindowsMatchTheWholeTensorReference() {
         Random r = new Random(15);
@@ -35,16 +55,12 @@ class FastConv2dRowsTest {
                 FastConv2d fast = c.fast(r.nextBoolean());
                 BandLayer layer = BandLayer.conv(0, c.k(), c.stride(), c.padTop(), c.outH(), c.outW() * c.outC());
                 for (int band = 0; band < 3; band++) {
-                    int y0 = r.nextInt(c.outH());
-                    int y1 = y0 + 1 + r.nextInt(c.outH() - y0);
-                    int lo = Math.max(0, layer.firstInputRow(y0));
-                    int hi = layer.inputRowsEnd(y1, c.inH());
-                    if (hi <= lo) {
-                        continue; // a band entirely in the padding: no band program asks for it
+                    Band b = Band.random(r, c, layer);
+                    if (b == null) {
+                        continue;
                     }
-                    int begin = r.nextInt(lo + 1);
-                    int end = hi + r.nextInt(c.inH() - hi + 1);
-                    BandProgram.Window w = BandProgram.convWindow(layer, 0, y0, y1, begin, end, c.inH());
+                    int y0 = b.y0(), y1 = b.y1(), begin = b.begin(), end = b.end();
+                    BandProgram.Window w = b.window();
                     int rowIn = c.inW() * c.inC();
                     int rowOut = c.outW() * c.outC();
                     int inOff = r.nextInt(5);
@@ -83,16 +99,12 @@ class FastConv2dRowsTest {
                 int rowIn = c.inW() * c.inC();
                 int rowOut = c.outW() * c.outC();
                 for (int band = 0; band < 3; band++) {
-                    int y0 = r.nextInt(c.outH());
-                    int y1 = y0 + 1 + r.nextInt(c.outH() - y0);
-                    int lo = Math.max(0, layer.firstInputRow(y0));
-                    int hi = layer.inputRowsEnd(y1, c.inH());
-                    if (hi <= lo) {
+                    Band b = Band.random(r, c, layer);
+                    if (b == null) {
                         continue;
                     }
-                    int begin = r.nextInt(lo + 1);
-                    int end = hi + r.nextInt(c.inH() - hi + 1);
-                    BandProgram.Window w = BandProgram.convWindow(layer, 0, y0, y1, begin, end, c.inH());
+                    int y0 = b.y0(), y1 = b.y1(), begin = b.begin(), end = b.end();
+                    BandProgram.Window w = b.window();
                     int inRow0 = r.nextInt(3);
                     float[][] in = new float[inRow0 + end - begin + r.nextInt(3)][rowIn];
                     for (int y = begin; y < end; y++) {
