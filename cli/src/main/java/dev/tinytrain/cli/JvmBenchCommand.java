@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * {@code tinytrain bench jvm}: the JVM backend's steady-state time per training step and per inference, one thread,
  * for the real models compiled for the STM32F746 (the same plan as the C image). Each scheme is warmed up, then
  * every run is timed on its own and the median with p10 and p90 is printed; {@code --profile} adds a breakdown of
- * one step's time by op kind from a separately compiled, instrumented program.
+ * one step's and one inference's time by op kind from separately compiled, instrumented programs.
  */
 @Command(name = "jvm", mixinStandardHelpOptions = true,
         description = "Steady-state milliseconds per training step and per inference on the JVM (one thread): median,"
@@ -41,7 +41,7 @@ final class JvmBenchCommand implements Callable<Integer> {
             description = "timed steps and timed inferences per scheme (default: ${DEFAULT-VALUE})")
     int runs;
 
-    @Option(names = "--profile", description = "also print one step's time by op kind (an instrumented program)")
+    @Option(names = "--profile", description = "also print the time of one step and of one inference by op kind (instrumented programs)")
     boolean profile;
 
     @Override
@@ -113,24 +113,35 @@ final class JvmBenchCommand implements Callable<Integer> {
     }
 
     private void printProfile(PrintWriter o, CompiledModel c, byte[][] images) {
-        OpProfile p = new OpProfile();
+        OpProfile stepProfile = new OpProfile();
+        OpProfile inferenceProfile = new OpProfile();
         TrainingSession s = new TrainingSession(c.step(), c.step().graph().nodes(), c.plan().layout(),
-                c.options().training().seed(), p);
+                c.options().training().seed(), stepProfile, inferenceProfile);
         for (int i = 0; i < warmup; i++) {
             s.trainStep(images[i % images.length], i % 10);
+            s.infer(images[i % images.length]);
         }
-        p.reset();
+        stepProfile.reset();
+        inferenceProfile.reset();
         for (int i = 0; i < runs; i++) {
             s.trainStep(images[i % images.length], i % 10);
         }
+        for (int i = 0; i < runs; i++) {
+            s.infer(images[i % images.length]);
+        }
+        printProfile(o, "one step", stepProfile);
+        printProfile(o, "one inference", inferenceProfile);
+        o.flush();
+    }
+
+    private void printProfile(PrintWriter o, String what, OpProfile p) {
         Map<String, Long> byKind = p.nanosByGroup();
         Map<String, Long> macs = p.macsByGroup();
         long total = byKind.values().stream().mapToLong(Long::longValue).sum();
-        o.printf(Locale.ROOT, "  one step by op kind (instrumented, CPU time, mean over %d steps):%n", runs);
+        o.printf(Locale.ROOT, "  %s by op kind (instrumented, CPU time, mean over %d runs):%n", what, runs);
         byKind.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).forEach(e ->
                 o.printf(Locale.ROOT, "    %-34s %8.3f ms %5.1f %% %8.2f M MACs %6.2f GMAC/s%n", e.getKey(),
                         e.getValue() / 1e6 / runs, 100.0 * e.getValue() / total, macs.get(e.getKey()) / 1e6,
                         macs.get(e.getKey()) * (double) runs / Math.max(1, e.getValue())));
-        o.flush();
     }
 }

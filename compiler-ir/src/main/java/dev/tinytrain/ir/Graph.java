@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -122,6 +123,19 @@ public final class Graph {
             }
         }
         return out;
+    }
+
+    /**
+     * The values that a program running {@code schedule} reads: every operand of its nodes and every output of the
+     * graph. A result outside this set is written for nobody, such as the clamp mask of a forward conv in an
+     * inference program (only the backward reads it), so a kernel may skip writing it.
+     */
+    public Set<Value> valuesRead(List<Node> schedule) {
+        Set<Value> read = new HashSet<>(outputs);
+        for (Node n : schedule) {
+            read.addAll(n.inputs());
+        }
+        return Collections.unmodifiableSet(read);
     }
 
     /** Total multiply-accumulates. */

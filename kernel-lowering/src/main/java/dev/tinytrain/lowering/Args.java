@@ -41,9 +41,13 @@ final class Args {
         return i(v.type().elementCount());
     }
 
-    /** The offset of the node's clamp mask (its second result) when it keeps one (training), else none. */
-    static KernelArg mask(Node n) {
-        return n.outputs().size() > 1 ? off(n.outputs().get(1)) : KernelArg.NoTensor.INSTANCE;
+    /**
+     * The offset of the node's clamp mask (its second result) when it keeps one and the program reads it (a
+     * training step's backward), else none.
+     */
+    static KernelArg mask(Node n, LoweringContext c) {
+        return n.outputs().size() > 1 && c.read(n.outputs().get(1)) ? off(n.outputs().get(1))
+                : KernelArg.NoTensor.INSTANCE;
     }
 
     static KernelArg param(Value p, Storage s) {

@@ -22,13 +22,13 @@ final class ForwardLowering {
     private ForwardLowering() {
     }
 
-    static KernelCall quantizedAdd(Node n) {
+    static KernelCall quantizedAdd(Node n, LoweringContext c) {
         Value a = n.inputs().get(0);
         Value b = n.inputs().get(1);
         Quantization y = q(n.output());
         return KernelCall.of(Kernel.QUANTIZED_ADD, arena(), off(a), i(q(a).zeroPoint()), f((float) q(a).scale()),
                 off(b), i(q(b).zeroPoint()), f((float) q(b).scale()), count(n.output()), i(y.zeroPoint()),
-                f((float) y.scale()), off(n.output()), mask(n));
+                f((float) y.scale()), off(n.output()), mask(n, c));
     }
 
     static KernelCall globalAvgPool(Node n) {

@@ -74,6 +74,11 @@ public enum Kernel {
     /** Update of an int32 conv bias: g, count, bias, master, forward view, QAS, lr, rounding, key. */
     UPDATE_CONV_BIAS(ARENA, OFFSET, INT, INT32_PARAM, MASTER, FORWARD_VIEW, OPTIONAL_FLOAT_TABLE, LEARNING_RATE,
             ROUNDING, RNG_KEY),
+    /**
+     * A conv's compact weight gradient (unfused): x, x zero point, g, geometry, the trained channels of a depthwise
+     * weight (a dense conv's input is already sliced), dw.
+     */
+    CONV_WEIGHT_GRAD(ARENA, OFFSET, INT, OFFSET, CONV_GEOMETRY, INDEX_LIST, OFFSET),
     /** Update of an int8 conv weight from its compact gradient: g, geometry, channels, weight, master, QAS, ... */
     UPDATE_CONV_WEIGHT(ARENA, OFFSET, CONV_GEOMETRY, INDEX_LIST, INT8_WEIGHT, MASTER, OPTIONAL_FLOAT_TABLE,
             LEARNING_RATE, ROUNDING, RNG_KEY),

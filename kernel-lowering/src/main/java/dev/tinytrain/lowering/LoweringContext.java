@@ -11,4 +11,10 @@ public interface LoweringContext {
 
     /** True when the memory plan gives {@code a} and {@code b} the same arena offset (a reshape in place). */
     boolean samePlace(Value a, Value b);
+
+    /**
+     * True when the program being generated reads {@code v} (see {@code Graph.valuesRead}); a clamp mask that it
+     * does not read is not written (an inference program's convs and adds keep none).
+     */
+    boolean read(Value v);
 }

@@ -25,14 +25,14 @@ public final class NodeLowering {
 
     /** The kinds each backend still emits with its own specialised emitter (see the class comment). */
     public static final Set<OpKind> SPECIALISED = Collections.unmodifiableSet(EnumSet.of(OpKind.CONV2D,
-            OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT, OpKind.CONV_GRAD_WEIGHT_UPDATE,
+            OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT_UPDATE,
             OpKind.STREAMED_BACKWARD, OpKind.BAND_REGION));
 
     private static final Map<OpKind, BiFunction<Node, LoweringContext, Optional<KernelCall>>> RULES =
             new EnumMap<>(OpKind.class);
 
     static {
-        plain(OpKind.QUANTIZED_ADD, ForwardLowering::quantizedAdd);
+        withContext(OpKind.QUANTIZED_ADD, ForwardLowering::quantizedAdd);
         plain(OpKind.GLOBAL_AVG_POOL, ForwardLowering::globalAvgPool);
         plain(OpKind.DEQUANTIZE, ForwardLowering::dequantize);
         plain(OpKind.LINEAR, ForwardLowering::linear);
@@ -46,17 +46,18 @@ public final class NodeLowering {
         plain(OpKind.ACCUMULATE, TrainingLowering::accumulate);
         plain(OpKind.CONV_GRAD_OUTPUT, TrainingLowering::convGradOutput);
         plain(OpKind.CONV_GRAD_BIAS, TrainingLowering::convGradBias);
+        plain(OpKind.CONV_GRAD_WEIGHT, TrainingLowering::convGradWeight);
         plain(OpKind.CHANNEL_SLICE, TrainingLowering::channelSlice);
         RULES.put(OpKind.SGD_UPDATE, (n, c) -> Optional.of(TrainingLowering.sgdUpdate(n, c)));
         plain(OpKind.CONV_GRAD_BIAS_UPDATE, TrainingLowering::convGradBiasUpdate);
         plain(OpKind.LINEAR_GRAD_WEIGHT_UPDATE, TrainingLowering::linearGradWeightUpdate);
-        plain(OpKind.TFLITE_CONV2D, TfliteLowering::conv2d);
-        plain(OpKind.TFLITE_ADD, TfliteLowering::add);
+        withContext(OpKind.TFLITE_CONV2D, TfliteLowering::conv2d);
+        withContext(OpKind.TFLITE_ADD, TfliteLowering::add);
         plain(OpKind.TFLITE_PAD, TfliteLowering::pad);
         plain(OpKind.TFLITE_MEAN, TfliteLowering::mean);
         plain(OpKind.TFLITE_POOL, TfliteLowering::pool);
         plain(OpKind.TFLITE_CONCAT, TfliteLowering::concat);
-        plain(OpKind.TFLITE_RELU, TfliteLowering::relu);
+        withContext(OpKind.TFLITE_RELU, TfliteLowering::relu);
         plain(OpKind.TFLITE_SOFTMAX, TfliteLowering::softmax);
         plain(OpKind.TFLITE_QUANTIZE, TfliteLowering::quantize);
         plain(OpKind.TFLITE_PAD_GRAD, TfliteLowering::padGrad);
@@ -69,6 +70,10 @@ public final class NodeLowering {
 
     private static void plain(OpKind kind, Function<Node, KernelCall> rule) {
         RULES.put(kind, (n, c) -> Optional.of(rule.apply(n)));
+    }
+
+    private static void withContext(OpKind kind, BiFunction<Node, LoweringContext, KernelCall> rule) {
+        RULES.put(kind, (n, c) -> Optional.of(rule.apply(n, c)));
     }
 
     /** The kinds lowered here (every kind not {@link #SPECIALISED}). */

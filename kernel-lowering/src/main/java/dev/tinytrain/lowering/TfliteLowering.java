@@ -40,7 +40,7 @@ final class TfliteLowering {
     }
 
     /** A conv, or a fully connected layer (a 1x1 conv on a 1x1 input with binary64 scales). */
-    static KernelCall conv2d(Node n) {
+    static KernelCall conv2d(Node n, LoweringContext c) {
         TfliteConv2d op = (TfliteConv2d) n.op();
         Value x = n.inputs().get(0);
         Value w = n.inputs().get(1);
@@ -54,7 +54,7 @@ final class TfliteLowering {
                     param(w, Storage.INT8_WEIGHT), param(b, Storage.INT32),
                     new KernelArg.Int64Table(TfliteRequant.significands(eff)), ints(TfliteRequant.exponents(eff)),
                     i(op.output().zeroPoint()), i(op.actMin()), i(op.actMax()), off(n.output()), i(ys.dim(3)),
-                    mask(n));
+                    mask(n, c));
         }
         Multiplier[] m = op.multipliers(x, w);
         Shape ws = w.type().shape();
@@ -62,10 +62,10 @@ final class TfliteLowering {
                 i(q(x).zeroPoint()), param(w, Storage.INT8_WEIGHT), i(ws.dim(1)), i(ws.dim(2)), i(op.strideH()),
                 i(op.strideW()), i(op.padTop()), i(op.padLeft()), i(op.groups()), param(b, Storage.INT32),
                 ints(TfliteRequant.multipliers(m)), ints(TfliteRequant.shifts(m)), i(op.output().zeroPoint()),
-                i(op.actMin()), i(op.actMax()), off(n.output()), i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), mask(n));
+                i(op.actMin()), i(op.actMax()), off(n.output()), i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), mask(n, c));
     }
 
-    static KernelCall add(Node n) {
+    static KernelCall add(Node n, LoweringContext c) {
         TfliteAdd op = (TfliteAdd) n.op();
         Value a = n.inputs().get(0);
         Value b = n.inputs().get(1);
@@ -73,7 +73,7 @@ final class TfliteLowering {
         return KernelCall.of(Kernel.TFL_ADD, arena(), off(a), i(q(a).zeroPoint()), i(m[0].multiplier()),
                 i(m[0].shift()), off(b), i(q(b).zeroPoint()), i(m[1].multiplier()), i(m[1].shift()),
                 count(n.output()), i(m[2].multiplier()), i(m[2].shift()), i(op.output().zeroPoint()),
-                i(op.actMin()), i(op.actMax()), off(n.output()), i(TfliteRequant.ADD_LEFT_SHIFT), mask(n));
+                i(op.actMin()), i(op.actMax()), off(n.output()), i(TfliteRequant.ADD_LEFT_SHIFT), mask(n, c));
     }
 
     static KernelCall pad(Node n) {
@@ -113,12 +113,12 @@ final class TfliteLowering {
                 i(a.type().elementCount() / op.chunk(a)), off(n.output()));
     }
 
-    static KernelCall relu(Node n) {
+    static KernelCall relu(Node n, LoweringContext c) {
         Value x = n.inputs().get(0);
         Quantization y = q(n.output());
         Multiplier m = TfliteRequant.relu((float) q(x).scale(), (float) y.scale());
         return KernelCall.of(Kernel.TFL_RELU, arena(), off(x), count(x), i(q(x).zeroPoint()), i(m.multiplier()),
-                i(m.shift()), i(y.zeroPoint()), i(((TfliteRelu) n.op()).actMin()), off(n.output()), mask(n));
+                i(m.shift()), i(y.zeroPoint()), i(((TfliteRelu) n.op()).actMin()), off(n.output()), mask(n, c));
     }
 
     static KernelCall softmax(Node n) {

@@ -10,11 +10,13 @@ import static dev.tinytrain.lowering.Args.lr;
 import static dev.tinytrain.lowering.Args.master;
 import static dev.tinytrain.lowering.Args.off;
 import static dev.tinytrain.lowering.Args.param;
+import static dev.tinytrain.lowering.Args.q;
 import static dev.tinytrain.lowering.Args.qas;
 import static dev.tinytrain.lowering.Args.rngKey;
 import static dev.tinytrain.lowering.Args.roundingArg;
 
 import dev.tinytrain.ir.DType;
+import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
@@ -23,6 +25,7 @@ import dev.tinytrain.ir.ops.AvgPoolGrad;
 import dev.tinytrain.ir.ops.ChannelSlice;
 import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
 import dev.tinytrain.ir.ops.ConvGradOutput;
+import dev.tinytrain.ir.ops.ConvGradWeight;
 import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.DequantizeGrad;
 import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
@@ -30,6 +33,7 @@ import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.lowering.KernelArg.ConvGeometry;
 import dev.tinytrain.lowering.KernelArg.IndexList;
 import dev.tinytrain.lowering.KernelArg.Storage;
+import java.util.List;
 
 /** The lowering rules of the training-step op kinds (the conv gradients excepted, see {@link NodeLowering}). */
 final class TrainingLowering {
@@ -93,6 +97,22 @@ final class TrainingLowering {
         Shape s = n.inputs().get(0).type().shape();
         return KernelCall.of(Kernel.CHANNEL_SLICE, arena(), off(n.inputs().get(0)), i((long) s.dim(1) * s.dim(2)),
                 i(s.dim(3)), new IndexList(((ChannelSlice) n.op()).channels()), off(n.output()));
+    }
+
+    /**
+     * A conv's compact weight gradient. A dense conv reads its (sliced) input with all its channels; a depthwise one
+     * picks its trained channels.
+     */
+    static KernelCall convGradWeight(Node n) {
+        ConvGradWeight op = (ConvGradWeight) n.op();
+        Value x = n.inputs().get(0);
+        Value g = n.inputs().get(1);
+        Value w = n.inputs().get(2);
+        Shape xs = x.type().shape();
+        boolean depthwise = w.type().layout() == Layout.DEPTHWISE;
+        return KernelCall.of(Kernel.CONV_WEIGHT_GRAD, arena(), off(x), i(q(x).zeroPoint()), off(g),
+                ConvGeometry.of(op.conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w),
+                new IndexList(depthwise ? op.channels() : List.of()), off(n.output()));
     }
 
     /** SGD on a float32 parameter, an int32 conv bias, or an int8 conv weight (from its compact gradient). */

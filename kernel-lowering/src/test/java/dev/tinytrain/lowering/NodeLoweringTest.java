@@ -46,6 +46,11 @@ class NodeLoweringTest {
             public boolean samePlace(Value a, Value b) {
                 return samePlace;
             }
+
+            @Override
+            public boolean read(Value v) {
+                return true;
+            }
         };
     }
 

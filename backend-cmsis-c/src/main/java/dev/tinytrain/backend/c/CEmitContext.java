@@ -25,6 +25,12 @@ public interface CEmitContext {
     /** True when {@code v} has a place in the arena (parameters do not). */
     boolean inArena(Value v);
 
+    /**
+     * True when the function being written reads {@code v} ({@code Graph.valuesRead} of its nodes) or {@code v} is
+     * a tap: {@code tt_infer} reads no clamp mask, so its convs and adds write none.
+     */
+    boolean read(Value v);
+
     /** A pointer to the {@code tt_weight} of an int8 conv weight parameter (whole or split). */
     String weight(Value param);
 

@@ -107,6 +107,8 @@ public final class CEmitter {
         private final StringBuilder constants = new StringBuilder();
         private final Map<String, String> constantNames = new HashMap<>();
         private StringBuilder body;
+        /** The values the function being written reads ({@link Graph#valuesRead}) and the taps. */
+        private java.util.Set<Value> read;
         private final Map<String, List<String>> profiledOps = new LinkedHashMap<>();
 
         Writer(Graph g, TrainingGraph step, List<Node> schedule, ArenaLayout layout, int seed, Map<String, Value> taps,
@@ -161,6 +163,11 @@ public final class CEmitter {
         @Override
         public boolean inArena(Value v) {
             return layout.contains(v);
+        }
+
+        @Override
+        public boolean read(Value v) {
+            return read.contains(v);
         }
 
         @Override
@@ -338,6 +345,8 @@ public final class CEmitter {
          */
         private String emitNodes(String function, List<Node> nodes) {
             body = new StringBuilder();
+            read = new java.util.HashSet<>(g.valuesRead(nodes));
+            read.addAll(taps.values()); // the harness reads a tap after the run
             int k = 0;
             for (Node n : nodes) {
                 body.append("    /* ").append(k++).append(": ").append(n.op().kind().irName()).append(' ')

@@ -64,6 +64,7 @@ record CFunction(String name, Form form) {
             case CHANNEL_SLICE -> call("tt_channel_slice");
             case SGD_FLOAT -> call("tt_sgd_float");
             case UPDATE_CONV_BIAS -> call("tt_update_conv_bias");
+            case CONV_WEIGHT_GRAD -> call("tt_conv_weight_grad_compact");
             case UPDATE_CONV_WEIGHT -> call("tt_update_conv_weight_compact");
             case CONV_BIAS_GRAD_UPDATE -> call("tt_conv_bias_grad_update");
             case LINEAR_WEIGHT_GRAD_UPDATE -> call("tt_linear_weight_grad_update");

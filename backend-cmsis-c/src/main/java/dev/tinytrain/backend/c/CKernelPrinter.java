@@ -32,6 +32,11 @@ final class CKernelPrinter {
             public boolean samePlace(Value a, Value b) {
                 return c.off(a).equals(c.off(b));
             }
+
+            @Override
+            public boolean read(Value v) {
+                return c.read(v);
+            }
         });
         if (call.isEmpty()) {
             c.statement("/* " + n.op().kind().irName() + " in place: no data moves */");

@@ -7,7 +7,6 @@ import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.ConvGradInput;
-import dev.tinytrain.ir.ops.ConvGradWeight;
 import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
 import dev.tinytrain.ir.ops.OpKind;
 import dev.tinytrain.ir.ops.SgdUpdate;
@@ -36,7 +35,6 @@ public final class COpEmitters {
         // the specialised kinds (NodeLowering.SPECIALISED)
         EMITTERS.put(OpKind.CONV2D, COpEmitters::conv2d);
         EMITTERS.put(OpKind.CONV_GRAD_INPUT, COpEmitters::convGradInput);
-        EMITTERS.put(OpKind.CONV_GRAD_WEIGHT, COpEmitters::convGradWeight);
         EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, COpEmitters::convGradWeightUpdate);
         EMITTERS.put(OpKind.STREAMED_BACKWARD, CStreamedEmitter::streamedBackward);
         EMITTERS.put(OpKind.BAND_REGION, CBandRegion::emit);
@@ -54,9 +52,9 @@ public final class COpEmitters {
         return Long.toString(Math.toIntExact(v));
     }
 
-    /** The mask result's offset when the op keeps one (training), else -1. */
+    /** The mask result's offset when the op keeps one and the function reads it (training), else -1. */
     private static String maskOffset(CEmitContext c, Node n) {
-        return n.outputs().size() > 1 ? c.off(n.outputs().get(1)) : "-1";
+        return n.outputs().size() > 1 && c.read(n.outputs().get(1)) ? c.off(n.outputs().get(1)) : "-1";
     }
 
     static void conv2d(CEmitContext c, Node n) {
@@ -144,19 +142,6 @@ public final class COpEmitters {
         String kernel = geom.dense1x1() ? "tt_conv1x1_input_grad"
                 : geom.depthwise() ? "tt_depthwise_input_grad" : "tt_conv_input_grad_p";
         c.call(kernel, c.arena(), c.off(g), c.weight(w), c.geom(geom), c.off(n.output()), "0");
-    }
-
-    static void convGradWeight(CEmitContext c, Node n) {
-        ConvGradWeight op = (ConvGradWeight) n.op();
-        Value x = n.inputs().get(0);
-        Value g = n.inputs().get(1);
-        Value w = n.inputs().get(2);
-        Shape xs = x.type().shape();
-        CGeom geom = CGeom.of(op.conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
-        // a dense conv reads the (sliced) input with all its channels; a depthwise one picks its channels
-        List<Integer> ch = CGeom.depthwiseLayout(w) ? op.channels() : List.of();
-        c.call("tt_conv_weight_grad_compact", c.arena(), c.off(x), i(x.type().requireQuantization(x.name())
-                .zeroPoint()), c.off(g), c.geom(geom), c.ints(ch), i(ch.size()), c.off(n.output()));
     }
 
     private static String qas(CEmitContext c, SgdUpdate u) {

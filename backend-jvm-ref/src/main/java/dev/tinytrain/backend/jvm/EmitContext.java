@@ -30,6 +30,12 @@ public interface EmitContext {
     boolean inArena(Value v);
 
     /**
+     * True when the program being generated reads {@code v} ({@code Graph.valuesRead} of its nodes): an inference
+     * program reads no clamp mask, so its convs and adds write none.
+     */
+    boolean read(Value v);
+
+    /**
      * Pushes a constant object (an array, or a kernel lowered with its constants) held in a final field of the
      * generated class; the same object is pushed every time it is passed again, so kernels that update parameters
      * in place see one copy.

@@ -52,9 +52,9 @@ final class ForwardEmitters {
         return c.graph().users(p).stream().anyMatch(u -> u.updatedParameters().contains(p));
     }
 
-    /** The mask result's offset when the op keeps one (training), else -1. */
+    /** The mask result's offset when the op keeps one and the program reads it (training), else -1. */
     private static void maskOffset(EmitContext c, Node n) {
-        if (n.outputs().size() > 1) {
+        if (n.outputs().size() > 1 && c.read(n.outputs().get(1))) {
             c.offset(n.outputs().get(1));
         } else {
             c.pushInt(-1);

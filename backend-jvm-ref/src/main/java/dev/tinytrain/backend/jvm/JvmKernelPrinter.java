@@ -36,6 +36,11 @@ final class JvmKernelPrinter {
             public boolean samePlace(Value a, Value b) {
                 return c.offsetOf(a) == c.offsetOf(b);
             }
+
+            @Override
+            public boolean read(Value v) {
+                return c.read(v);
+            }
         }).ifPresent(call -> print(c, call));
     }
 

@@ -56,6 +56,7 @@ public final class JvmKernels {
             case CHANNEL_SLICE -> KernelMethods.of(StepKernels.class, "channelSlice");
             case SGD_FLOAT -> KernelMethods.of(UpdateKernels.class, "sgdFloat");
             case UPDATE_CONV_BIAS -> KernelMethods.of(StepKernels.class, "updateConvBias");
+            case CONV_WEIGHT_GRAD -> KernelMethods.of(StepKernels.class, "convWeightGrad");
             case UPDATE_CONV_WEIGHT -> KernelMethods.of(StepKernels.class, "updateConvWeight");
             case CONV_BIAS_GRAD_UPDATE -> KernelMethods.of(StepKernels.class, "convBiasGradUpdate");
             case LINEAR_WEIGHT_GRAD_UPDATE -> KernelMethods.of(StepKernels.class, "linearWeightGradUpdate");

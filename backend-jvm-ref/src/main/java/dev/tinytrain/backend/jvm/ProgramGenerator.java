@@ -52,13 +52,14 @@ final class ProgramGenerator {
                 "java/lang/Object", new String[] {Type.getInternalName(GeneratedProgram.class)});
         Map<Object, Integer> constantIndex = new IdentityHashMap<>();
         Scratch scratch = new Scratch();
+        java.util.Set<Value> read = graph.valuesRead(nodes);
         List<Object> constants = new ArrayList<>();
         int methods = (nodes.size() + NODES_PER_METHOD - 1) / NODES_PER_METHOD;
         for (int m = 0; m < methods; m++) {
             MethodVisitor mv = cw.visitMethod(Opcodes.ACC_PRIVATE, "part" + m, RUN_DESCRIPTOR, null, null);
             mv.visitCode();
             Context ctx = new Context(mv, layout, parameterArray, constantIndex, constants, graph, parameters, state,
-                    scratch);
+                    scratch, read);
             for (int i = m * NODES_PER_METHOD; i < Math.min(nodes.size(), (m + 1) * NODES_PER_METHOD); i++) {
                 Node n = nodes.get(i);
                 JvmOpEmitter e = JvmOpEmitters.forKind(n.op().kind()).orElseThrow(() -> new UnsupportedOpException(
@@ -141,8 +142,13 @@ final class ProgramGenerator {
     private record Context(MethodVisitor mv, ArenaLayout layout, Function<Value, Object> parameterArray,
                            Map<Object, Integer> constantIndex, List<Object> constants,
                            dev.tinytrain.ir.Graph graph, ParameterArrays parameters, int[] state,
-                           Scratch scratch)
+                           Scratch scratch, java.util.Set<Value> read)
             implements EmitContext {
+
+        @Override
+        public boolean read(Value v) {
+            return read.contains(v);
+        }
 
         @Override
         public void pushNull() {

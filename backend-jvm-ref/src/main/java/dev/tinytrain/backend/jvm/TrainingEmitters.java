@@ -3,16 +3,13 @@ package dev.tinytrain.backend.jvm;
 import dev.tinytrain.backend.jvm.fast.FastConvInputGrad;
 import dev.tinytrain.backend.jvm.fast.FastConvWeightGradUpdate;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
-import dev.tinytrain.backend.jvm.kernels.StepKernels;
 import dev.tinytrain.backend.jvm.kernels.RoundingMode;
-import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.ConvGradInput;
-import dev.tinytrain.ir.ops.ConvGradWeight;
 import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
 import dev.tinytrain.ir.ops.SgdUpdate;
 import java.lang.reflect.Method;
@@ -20,14 +17,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The specialised emitters of the conv gradients (a fast kernel object per node, or a compact weight gradient), and
- * the helpers the other specialised emitters share; every other training kind is lowered by {@code NodeLowering}
- * and printed by {@link JvmKernelPrinter}.
+ * The specialised emitters of the conv input gradient and the fused weight gradient and update (a fast kernel object
+ * per node), and the helpers the other specialised emitters share; every other training kind is lowered by
+ * {@code NodeLowering} and printed by {@link JvmKernelPrinter}.
  */
 final class TrainingEmitters {
     private static final Method FAST_CONV_INPUT_GRAD = KernelMethods.of(FastConvInputGrad.class, "run");
     private static final Method FAST_CONV_WEIGHT_GRAD_UPDATE = KernelMethods.of(FastConvWeightGradUpdate.class, "run");
-    private static final Method CONV_WEIGHT_GRAD = KernelMethods.of(StepKernels.class, "convWeightGrad");
 
     private TrainingEmitters() {
     }
@@ -44,25 +40,6 @@ final class TrainingEmitters {
         c.offset(n.output());
         c.pushInt(0);
         c.invoke(FAST_CONV_INPUT_GRAD);
-    }
-
-    static void convGradWeight(EmitContext c, Node n) {
-        ConvGradWeight op = (ConvGradWeight) n.op();
-        Value x = n.inputs().get(0);
-        Value g = n.inputs().get(1);
-        Value w = n.inputs().get(2);
-        Shape xs = x.type().shape();
-        ConvGeom geom = geometry(op.conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
-        boolean dw = w.type().layout() == Layout.DEPTHWISE;
-        c.arena();
-        c.offset(x);
-        c.pushInt(x.type().requireQuantization(x.name()).zeroPoint());
-        c.offset(g);
-        c.constant(geom);
-        // a dense conv reads the (sliced) input with all its channels; a depthwise one picks its channels
-        c.constantOrNull(dw && !op.channels().isEmpty() ? ints(op.channels()) : null);
-        c.offset(n.output());
-        c.invoke(CONV_WEIGHT_GRAD);
     }
 
     static void convGradWeightUpdate(EmitContext c, Node n) {
@@ -112,12 +89,8 @@ final class TrainingEmitters {
 
     /** The kernels' conv geometry for input {@code inH x inW x inC}, output {@code out}, weight {@code w}. */
     static ConvGeom geometry(Conv2d conv, int inH, int inW, int inC, Shape out, Value w) {
-        int groups = conv.groups();
-        if (w.type().layout() == Layout.OHWI && groups == 1) {
-            groups = 1;
-        }
         return new ConvGeom(inH, inW, inC, out.dim(1), out.dim(2), out.dim(3), Conv2d.kernelHeight(w),
-                Conv2d.kernelWidth(w), conv.stride(), conv.stride(), conv.padTop(), conv.padLeft(), groups);
+                Conv2d.kernelWidth(w), conv.stride(), conv.stride(), conv.padTop(), conv.padLeft(), conv.groups());
     }
 
     static int[] ints(List<Integer> l) {

@@ -34,14 +34,29 @@ public final class TrainingSession {
      */
     public TrainingSession(TrainingGraph training, List<Node> schedule, ArenaLayout layout, int seed,
                            OpProfile stepProfile) {
+        this(training, schedule, layout, seed, stepProfile, null);
+    }
+
+    /**
+     * As {@link #TrainingSession(TrainingGraph, List, ArenaLayout, int)}; the kernel calls of the step are timed
+     * into a non-null {@code stepProfile} and those of the inference program into a non-null
+     * {@code inferenceProfile} (two fresh profiles: a profile instruments one program).
+     */
+    public TrainingSession(TrainingGraph training, List<Node> schedule, ArenaLayout layout, int seed,
+                           OpProfile stepProfile, OpProfile inferenceProfile) {
         this.training = training;
         Graph g = training.graph();
         ParameterArrays params = new ParameterArrays(g);
-        this.step = stepProfile == null ? JvmProgram.compile(g, schedule, layout, params, seed)
-                : JvmProgram.compileProfiled(g, schedule, layout, params, seed, stepProfile);
-        this.inference = JvmProgram.compile(g, g.sliceFor(schedule, training.logitsValue()), layout, params,
-                seed);
+        this.step = compile(g, schedule, layout, params, seed, stepProfile);
+        this.inference = compile(g, g.sliceFor(schedule, training.logitsValue()), layout, params, seed,
+                inferenceProfile);
         this.arena = new byte[Math.toIntExact(layout.arenaBytes())];
+    }
+
+    private static JvmProgram compile(Graph g, List<Node> schedule, ArenaLayout layout, ParameterArrays params,
+                                      int seed, OpProfile profile) {
+        return profile == null ? JvmProgram.compile(g, schedule, layout, params, seed)
+                : JvmProgram.compileProfiled(g, schedule, layout, params, seed, profile);
     }
 
     /** A session running the training graph's nodes in their order. */
