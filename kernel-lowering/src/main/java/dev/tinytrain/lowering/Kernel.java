@@ -75,6 +75,11 @@ public enum Kernel {
     UPDATE_CONV_BIAS(ARENA, OFFSET, INT, INT32_PARAM, MASTER, FORWARD_VIEW, OPTIONAL_FLOAT_TABLE, LEARNING_RATE,
             ROUNDING, RNG_KEY),
     /**
+     * A conv's input gradient: g, weight, geometry, dx, accumulate into dx. Each backend picks a fast variant by the
+     * geometry (1x1, depthwise) where it has one.
+     */
+    CONV_INPUT_GRAD(ARENA, OFFSET, INT8_WEIGHT, CONV_GEOMETRY, OFFSET, BOOL),
+    /**
      * A conv's compact weight gradient (unfused): x, x zero point, g, geometry, the trained channels of a depthwise
      * weight (a dense conv's input is already sliced), dw.
      */
@@ -82,6 +87,13 @@ public enum Kernel {
     /** Update of an int8 conv weight from its compact gradient: g, geometry, channels, weight, master, QAS, ... */
     UPDATE_CONV_WEIGHT(ARENA, OFFSET, CONV_GEOMETRY, INDEX_LIST, INT8_WEIGHT, MASTER, OPTIONAL_FLOAT_TABLE,
             LEARNING_RATE, ROUNDING, RNG_KEY),
+    /**
+     * A conv's weight gradient fused with its update (operator reorder): x, x zero point, g, the gradient's geometry,
+     * the weight's geometry, trained channels, workspace, weight, master, QAS, lr, rounding, key. Each backend picks a
+     * fast variant by the gradient's geometry (1x1) where it has one.
+     */
+    CONV_WEIGHT_GRAD_UPDATE(ARENA, OFFSET, INT, OFFSET, CONV_GEOMETRY, CONV_GEOMETRY, INDEX_LIST, OFFSET, INT8_WEIGHT,
+            MASTER, OPTIONAL_FLOAT_TABLE, LEARNING_RATE, ROUNDING, RNG_KEY),
     /** A conv's bias gradient fused with its update: g, positions, channels, bias, master, view, QAS, ... */
     CONV_BIAS_GRAD_UPDATE(ARENA, OFFSET, INT, INT, INT32_PARAM, MASTER, FORWARD_VIEW, OPTIONAL_FLOAT_TABLE,
             LEARNING_RATE, ROUNDING, RNG_KEY),

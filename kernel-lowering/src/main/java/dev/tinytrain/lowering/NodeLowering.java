@@ -16,16 +16,20 @@ import java.util.function.Function;
  * registry. The C printer ({@code CKernelPrinter} of backend-cmsis-c) and the JVM generator ({@code JvmKernelPrinter}
  * of backend-jvm-ref) print the call; neither writes an argument list of its own for these kinds.
  *
- * <p>The kinds of {@link #SPECIALISED} keep their own emitters in each backend for now: the convs and conv gradients
- * choose a fast kernel per node from its geometry (and on the JVM bind their constants into a kernel object), the
- * streamed backward and the band region are lowered into whole region descriptions. {@code NodeLoweringTest} fails
- * when a kind is in neither set.
+ * <p>A kernel may have fast variants: each backend picks one per call from the call's constant arguments (the conv
+ * gradients by their geometry), and the JVM may bind a call's constants into a kernel object once (weights widened
+ * to float, scratch kept between runs); the call stays the one description both print.
+ *
+ * <p>The kinds of {@link #SPECIALISED} keep their own emitters in each backend for now: the forward conv chooses
+ * among more fast kernels than one signature describes (on the C side shape-specific copies and the DSP path's
+ * SMLAD blocks; on the JVM a conv inside a band region also runs on float rows), and the streamed backward and the
+ * band region are lowered into whole region descriptions. {@code NodeLoweringTest} fails when a kind is in neither
+ * set.
  */
 public final class NodeLowering {
 
     /** The kinds each backend still emits with its own specialised emitter (see the class comment). */
     public static final Set<OpKind> SPECIALISED = Collections.unmodifiableSet(EnumSet.of(OpKind.CONV2D,
-            OpKind.CONV_GRAD_INPUT, OpKind.CONV_GRAD_WEIGHT_UPDATE,
             OpKind.STREAMED_BACKWARD, OpKind.BAND_REGION));
 
     private static final Map<OpKind, BiFunction<Node, LoweringContext, Optional<KernelCall>>> RULES =
@@ -46,7 +50,9 @@ public final class NodeLowering {
         plain(OpKind.ACCUMULATE, TrainingLowering::accumulate);
         plain(OpKind.CONV_GRAD_OUTPUT, TrainingLowering::convGradOutput);
         plain(OpKind.CONV_GRAD_BIAS, TrainingLowering::convGradBias);
+        plain(OpKind.CONV_GRAD_INPUT, TrainingLowering::convGradInput);
         plain(OpKind.CONV_GRAD_WEIGHT, TrainingLowering::convGradWeight);
+        withContext(OpKind.CONV_GRAD_WEIGHT_UPDATE, TrainingLowering::convGradWeightUpdate);
         plain(OpKind.CHANNEL_SLICE, TrainingLowering::channelSlice);
         RULES.put(OpKind.SGD_UPDATE, (n, c) -> Optional.of(TrainingLowering.sgdUpdate(n, c)));
         plain(OpKind.CONV_GRAD_BIAS_UPDATE, TrainingLowering::convGradBiasUpdate);

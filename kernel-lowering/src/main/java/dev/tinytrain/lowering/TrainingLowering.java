@@ -24,8 +24,10 @@ import dev.tinytrain.ir.ops.AddGrad;
 import dev.tinytrain.ir.ops.AvgPoolGrad;
 import dev.tinytrain.ir.ops.ChannelSlice;
 import dev.tinytrain.ir.ops.ConvGradBiasUpdate;
+import dev.tinytrain.ir.ops.ConvGradInput;
 import dev.tinytrain.ir.ops.ConvGradOutput;
 import dev.tinytrain.ir.ops.ConvGradWeight;
+import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
 import dev.tinytrain.ir.ops.ConvLayer;
 import dev.tinytrain.ir.ops.DequantizeGrad;
 import dev.tinytrain.ir.ops.LinearGradWeightUpdate;
@@ -97,6 +99,30 @@ final class TrainingLowering {
         Shape s = n.inputs().get(0).type().shape();
         return KernelCall.of(Kernel.CHANNEL_SLICE, arena(), off(n.inputs().get(0)), i((long) s.dim(1) * s.dim(2)),
                 i(s.dim(3)), new IndexList(((ChannelSlice) n.op()).channels()), off(n.output()));
+    }
+
+    /** A conv's input gradient (written, not accumulated). */
+    static KernelCall convGradInput(Node n) {
+        ConvGradInput op = (ConvGradInput) n.op();
+        Value g = n.inputs().get(0);
+        Value w = n.inputs().get(1);
+        return KernelCall.of(Kernel.CONV_INPUT_GRAD, arena(), off(g), param(w, Storage.INT8_WEIGHT),
+                ConvGeometry.of(op.conv(), op.inHeight(), op.inWidth(), op.inChannels(), g.type().shape(), w),
+                off(n.output()), bool(false));
+    }
+
+    /** A conv's weight gradient fused with the weight's update; the workspace is the node's result. */
+    static KernelCall convGradWeightUpdate(Node n, LoweringContext c) {
+        ConvGradWeightUpdate op = (ConvGradWeightUpdate) n.op();
+        Value x = n.inputs().get(0);
+        Value g = n.inputs().get(1);
+        Value w = n.inputs().get(2);
+        Shape xs = x.type().shape();
+        SgdUpdate u = op.update();
+        return KernelCall.of(Kernel.CONV_WEIGHT_GRAD_UPDATE, arena(), off(x), i(q(x).zeroPoint()), off(g),
+                ConvGeometry.of(op.grad().conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w),
+                fullGeometry(c, n, w), new IndexList(u.channels()), off(n.output()), param(w, Storage.INT8_WEIGHT),
+                master(w, u), qas(u), lr(u), roundingArg(u), rngKey(u));
     }
 
     /**

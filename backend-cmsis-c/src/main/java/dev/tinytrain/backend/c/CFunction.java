@@ -1,7 +1,10 @@
 package dev.tinytrain.backend.c;
 
 import dev.tinytrain.lowering.Kernel;
+import dev.tinytrain.lowering.KernelArg;
+import dev.tinytrain.lowering.KernelCall;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,9 +39,41 @@ record CFunction(String name, Form form) {
         }
     }
 
-    /** The C function of {@code kernel}. */
+    /** The C function of {@code kernel} (of a kernel with fast variants, the general one). */
     static CFunction forKernel(Kernel kernel) {
         return FUNCTIONS.get(kernel);
+    }
+
+    /**
+     * The C function of one call: the fast variant its constant arguments select (a conv gradient's by its
+     * geometry, as {@code CFunctionTest} and the conformance tests check every variant against the reference), else
+     * {@link #forKernel}.
+     */
+    static CFunction forCall(KernelCall call) {
+        return switch (call.kernel()) {
+            case CONV_INPUT_GRAD -> {
+                CGeom g = geometry(call, 3);
+                yield g.dense1x1() ? call("tt_conv1x1_input_grad")
+                        : g.depthwise() ? call("tt_depthwise_input_grad") : forKernel(call.kernel());
+            }
+            case CONV_WEIGHT_GRAD_UPDATE -> geometry(call, 4).dense1x1() ? call("tt_conv1x1_weight_grad_update")
+                    : forKernel(call.kernel());
+            default -> forKernel(call.kernel());
+        };
+    }
+
+    /** Every C function that a call of {@code kernel} may be printed as: the general one first, then fast variants. */
+    static List<CFunction> variants(Kernel kernel) {
+        return switch (kernel) {
+            case CONV_INPUT_GRAD -> List.of(forKernel(kernel), call("tt_conv1x1_input_grad"),
+                    call("tt_depthwise_input_grad"));
+            case CONV_WEIGHT_GRAD_UPDATE -> List.of(forKernel(kernel), call("tt_conv1x1_weight_grad_update"));
+            default -> List.of(forKernel(kernel));
+        };
+    }
+
+    private static CGeom geometry(KernelCall call, int i) {
+        return CGeom.of((KernelArg.ConvGeometry) call.args().get(i));
     }
 
     private static CFunction call(String name) {
@@ -64,7 +99,9 @@ record CFunction(String name, Form form) {
             case CHANNEL_SLICE -> call("tt_channel_slice");
             case SGD_FLOAT -> call("tt_sgd_float");
             case UPDATE_CONV_BIAS -> call("tt_update_conv_bias");
+            case CONV_INPUT_GRAD -> call("tt_conv_input_grad_p");
             case CONV_WEIGHT_GRAD -> call("tt_conv_weight_grad_compact");
+            case CONV_WEIGHT_GRAD_UPDATE -> call("tt_conv_weight_grad_update");
             case UPDATE_CONV_WEIGHT -> call("tt_update_conv_weight_compact");
             case CONV_BIAS_GRAD_UPDATE -> call("tt_conv_bias_grad_update");
             case LINEAR_WEIGHT_GRAD_UPDATE -> call("tt_linear_weight_grad_update");

@@ -4,6 +4,7 @@ import dev.tinytrain.ir.Layout;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.lowering.KernelArg;
 
 /**
  * The C runtime's {@code tt_conv_geom} (the JVM kernels' {@code BackwardKernels.ConvGeom}): batch 1, NHWC, one
@@ -14,11 +15,16 @@ record CGeom(int inH, int inW, int inC, int outH, int outW, int outC, int kH, in
 
     /**
      * The geometry of {@code conv} for an input {@code inH x inW x inC}, output {@code out}, weight {@code w}: the
-     * same as the JVM emitters' {@code TrainingEmitters.geometry} and the lowering's {@code KernelArg.ConvGeometry}.
+     * same as the lowering's {@link KernelArg.ConvGeometry#of}.
      */
     static CGeom of(Conv2d conv, int inH, int inW, int inC, Shape out, Value w) {
-        return new CGeom(inH, inW, inC, out.dim(1), out.dim(2), out.dim(3), Conv2d.kernelHeight(w),
-                Conv2d.kernelWidth(w), conv.stride(), conv.stride(), conv.padTop(), conv.padLeft(), conv.groups());
+        return of(KernelArg.ConvGeometry.of(conv, inH, inW, inC, out, w));
+    }
+
+    /** The C form of a lowered geometry, field for field. */
+    static CGeom of(KernelArg.ConvGeometry g) {
+        return new CGeom(g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(), g.kW(), g.strideH(),
+                g.strideW(), g.padH(), g.padW(), g.groups());
     }
 
     /** True for a depthwise geometry ({@code groups == inC == outC}), whose weight is {@code [1][KH][KW][C]}. */

@@ -51,7 +51,7 @@ final class CKernelPrinter {
         for (KernelArg a : call.args()) {
             args.addAll(expressions(c, a)); // in order: tables are named in the order they are first used
         }
-        CFunction f = CFunction.forKernel(call.kernel());
+        CFunction f = CFunction.forCall(call);
         switch (f.form()) {
             case CALL -> c.call(f.name(), args.toArray(String[]::new));
             case CALL_IGNORING_RESULT -> c.statement("(void)" + f.name() + "(" + String.join(", ", args) + ");");
@@ -86,8 +86,7 @@ final class CKernelPrinter {
         } else if (a instanceof KernelArg.IndexList l) {
             return List.of(c.ints(l.indices()), Integer.toString(l.indices().size()));
         } else if (a instanceof KernelArg.ConvGeometry g) {
-            return List.of(c.geom(new CGeom(g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(), g.kW(),
-                    g.strideH(), g.strideW(), g.padH(), g.padW(), g.groups())));
+            return List.of(c.geom(CGeom.of(g)));
         } else if (a instanceof KernelArg.Parameter p) {
             return parameter(c, p);
         } else if (a instanceof KernelArg.Absent) {

@@ -5,11 +5,7 @@ import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.ops.Conv2d;
-import dev.tinytrain.ir.ops.ConvLayer;
-import dev.tinytrain.ir.ops.ConvGradInput;
-import dev.tinytrain.ir.ops.ConvGradWeightUpdate;
 import dev.tinytrain.ir.ops.OpKind;
-import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.lowering.NodeLowering;
 import java.util.EnumMap;
 import java.util.List;
@@ -18,11 +14,10 @@ import java.util.Optional;
 
 /**
  * The C emitter of every op kind, in one registry ({@code COpEmittersTest} fails when a kind has none):
- * {@link CKernelPrinter} for every kind {@link NodeLowering} lowers, and below the specialised emitters of the convs
- * and conv gradients, which pick a fast kernel per node. Each of those writes the call of the C port of the kernel
- * the JVM backend runs for that node ({@code ForwardEmitters} / {@code TrainingEmitters} of backend-jvm-ref), with
- * the same arguments; parameters are passed in their C storage ({@code tt_weight} for int8 weights, int32 or master
- * arrays for biases).
+ * {@link CKernelPrinter} for every kind {@link NodeLowering} lowers, and below the specialised emitter of the forward
+ * conv, which picks a fast kernel per node. It writes the call of the C port of the kernel the JVM backend runs for
+ * that node ({@code ForwardEmitters} of backend-jvm-ref), with the same arguments; parameters are passed in their C
+ * storage ({@code tt_weight} for int8 weights, int32 or master arrays for biases).
  */
 public final class COpEmitters {
     private static final Map<OpKind, COpEmitter> EMITTERS = new EnumMap<>(OpKind.class);
@@ -34,8 +29,6 @@ public final class COpEmitters {
         }
         // the specialised kinds (NodeLowering.SPECIALISED)
         EMITTERS.put(OpKind.CONV2D, COpEmitters::conv2d);
-        EMITTERS.put(OpKind.CONV_GRAD_INPUT, COpEmitters::convGradInput);
-        EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, COpEmitters::convGradWeightUpdate);
         EMITTERS.put(OpKind.STREAMED_BACKWARD, CStreamedEmitter::streamedBackward);
         EMITTERS.put(OpKind.BAND_REGION, CBandRegion::emit);
     }
@@ -131,50 +124,4 @@ public final class COpEmitters {
         }
         return c.ints(zw);
     }
-
-    // ================================================================================================ training
-
-    static void convGradInput(CEmitContext c, Node n) {
-        ConvGradInput op = (ConvGradInput) n.op();
-        Value g = n.inputs().get(0);
-        Value w = n.inputs().get(1);
-        CGeom geom = CGeom.of(op.conv(), op.inHeight(), op.inWidth(), op.inChannels(), g.type().shape(), w);
-        String kernel = geom.dense1x1() ? "tt_conv1x1_input_grad"
-                : geom.depthwise() ? "tt_depthwise_input_grad" : "tt_conv_input_grad_p";
-        c.call(kernel, c.arena(), c.off(g), c.weight(w), c.geom(geom), c.off(n.output()), "0");
-    }
-
-    private static String qas(CEmitContext c, SgdUpdate u) {
-        return u.qasDivisors().isEmpty() ? "0" : c.floats(u.qasArray());
-    }
-
-    /** The conv that reads weight {@code w} (its geometry is the weight's). */
-    private static Node owningConv(CEmitContext c, Node n, Value w) {
-        return c.graph().users(w).stream().filter(u -> u.op() instanceof ConvLayer).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("op '" + n.name() + "': int8 parameter %" + w.name()
-                        + " is not a conv weight"));
-    }
-
-    private static CGeom fullGeometry(CEmitContext c, Node n, Value w) {
-        Node conv = owningConv(c, n, w);
-        Shape cs = conv.inputs().get(0).type().shape();
-        return CGeom.of(((ConvLayer) conv.op()).gradientGeometry().orElseThrow(), cs.dim(1), cs.dim(2), cs.dim(3),
-                conv.output().type().shape(), w);
-    }
-
-    static void convGradWeightUpdate(CEmitContext c, Node n) {
-        ConvGradWeightUpdate op = (ConvGradWeightUpdate) n.op();
-        Value x = n.inputs().get(0);
-        Value g = n.inputs().get(1);
-        Value w = n.inputs().get(2);
-        Shape xs = x.type().shape();
-        CGeom gradGeom = CGeom.of(op.grad().conv(), xs.dim(1), xs.dim(2), xs.dim(3), g.type().shape(), w);
-        CGeom geom = fullGeometry(c, n, w);
-        SgdUpdate u = op.update();
-        String kernel = gradGeom.dense1x1() ? "tt_conv1x1_weight_grad_update" : "tt_conv_weight_grad_update";
-        c.call(kernel, c.arena(), c.off(x), i(x.type().requireQuantization(x.name()).zeroPoint()), c.off(g), c.geom(gradGeom), c.geom(geom), c.ints(u.channels()),
-                i(u.channels().size()), c.off(n.output()), c.weight(w), c.master(w, u), qas(c, u), c.lr(u),
-                c.mode(u), c.rngKey(u));
-    }
-
 }

@@ -76,11 +76,14 @@ class CFunctionTest {
             assertTrue(CRuntime.read("tt_kernels.h").contains("#include <string.h>"), "memmove's header");
             return;
         }
-        List<String> declared = prototype(f.name());
-        assertEquals(expected.size(), declared.size(), f.name() + " parameters " + declared + " vs " + expected);
-        for (int i = 0; i < declared.size(); i++) {
-            assertTrue(Set.of(expected.get(i).split("\\|")).contains(declared.get(i)), f.name() + " parameter " + i
-                    + " is '" + declared.get(i) + "', the printer passes " + expected.get(i));
+        for (CFunction variant : CFunction.variants(kernel)) { // a fast variant takes what the general one takes
+            List<String> declared = prototype(variant.name());
+            assertEquals(expected.size(), declared.size(), variant.name() + " parameters " + declared + " vs "
+                    + expected);
+            for (int i = 0; i < declared.size(); i++) {
+                assertTrue(Set.of(expected.get(i).split("\\|")).contains(declared.get(i)), variant.name()
+                        + " parameter " + i + " is '" + declared.get(i) + "', the printer passes " + expected.get(i));
+            }
         }
     }
 
@@ -93,10 +96,19 @@ class CFunctionTest {
             return;
         }
         String owner = m.getDeclaringClass().getSimpleName();
+        String javaKernel = owner + "." + m.getName();
         String twin = m.getDeclaringClass().getPackageName().endsWith(".tflite")
                 ? TfliteKernelCoverageTest.C_NAME.get(m.getName())
-                : KernelCoverageTest.C_NAME.get(owner + "." + m.getName());
-        assertEquals(twin, CFunction.forKernel(kernel).name(), kernel + ": the C twin of " + owner + "."
-                + m.getName() + " " + Arrays.toString(m.getParameterTypes()));
+                : KernelCoverageTest.C_NAME.get(javaKernel);
+        List<CFunction> variants = CFunction.variants(kernel);
+        String general = variants.get(0).name();
+        // the general function is the twin itself, or its variant on the model's parameter storage (tt_weight)
+        assertTrue(general.equals(twin) || javaKernel.equals(KernelCoverageTest.C_STORAGE_VARIANTS.get(general)),
+                kernel + ": " + general + " is not the C twin of " + javaKernel + " "
+                        + Arrays.toString(m.getParameterTypes()) + " (" + twin + ")");
+        for (CFunction fast : variants.subList(1, variants.size())) {
+            assertEquals(javaKernel, KernelCoverageTest.C_FAST_VARIANTS.get(fast.name()), kernel + ": " + fast.name()
+                    + " is not a fast variant of " + javaKernel + " in KernelCoverageTest.C_FAST_VARIANTS");
+        }
     }
 }

@@ -11,6 +11,10 @@ import dev.tinytrain.lowering.KernelCall;
 import dev.tinytrain.lowering.LoweringContext;
 import dev.tinytrain.lowering.NodeLowering;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Prints a {@link KernelCall} as bytecode: pushes each argument (constants inlined, tensor offsets from the layout,
@@ -44,12 +48,62 @@ final class JvmKernelPrinter {
         }).ifPresent(call -> print(c, call));
     }
 
-    /** Pushes the arguments of {@code call} and invokes its kernel. */
+    /**
+     * Pushes the arguments of {@code call} and invokes its kernel; a kernel with a {@link JvmKernels.Binding} is
+     * bound into its kernel object with the call's values, and the object's {@code run} is invoked with the runtime
+     * arguments.
+     */
     static void print(EmitContext c, KernelCall call) {
+        Optional<JvmKernels.Binding> binding = JvmKernels.binding(call.kernel());
+        if (binding.isPresent()) {
+            JvmKernels.Binding b = binding.get();
+            List<Object> values = new ArrayList<>();
+            for (KernelArg a : call.args()) {
+                values.add(value(c, a));
+            }
+            c.constant(b.binder().bind(c, call, Collections.unmodifiableList(values)));
+            for (int i : b.runArguments()) {
+                push(c, call.args().get(i));
+            }
+            c.invoke(b.run());
+            return;
+        }
         for (KernelArg a : call.args()) {
             push(c, a);
         }
         c.invoke(JvmKernels.method(call.kernel()));
+    }
+
+    /**
+     * The Java value of an argument that is fixed when the program is generated, as its kernel receives it (null for
+     * an absent table or list, and for what exists only at run time: the arena, offsets, learning rates and keys).
+     */
+    static Object value(EmitContext c, KernelArg a) {
+        if (a instanceof KernelArg.IntConst v) {
+            return v.value();
+        } else if (a instanceof KernelArg.FloatConst v) {
+            return v.value();
+        } else if (a instanceof KernelArg.BoolConst v) {
+            return v.value();
+        } else if (a instanceof KernelArg.ByteCount v) {
+            return v.bytes();
+        } else if (a instanceof KernelArg.FloatTable t) {
+            return t.values();
+        } else if (a instanceof KernelArg.Int32Table t) {
+            return t.values();
+        } else if (a instanceof KernelArg.Int64Table t) {
+            return t.values();
+        } else if (a instanceof KernelArg.IndexList l) {
+            return l.indices().isEmpty() ? null : l.toArray();
+        } else if (a instanceof KernelArg.ConvGeometry g) {
+            return new BackwardKernels.ConvGeom(g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(),
+                    g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.groups());
+        } else if (a instanceof KernelArg.Parameter p) {
+            return parameter(c, p);
+        } else if (a instanceof KernelArg.Rounding r) {
+            return RoundingMode.valueOf(r.mode().name());
+        }
+        return null;
     }
 
     private static void push(EmitContext c, KernelArg a) {
@@ -73,13 +127,9 @@ final class JvmKernelPrinter {
             c.constant(t.values());
         } else if (a instanceof KernelArg.Int64Table t) {
             c.constant(t.values());
-        } else if (a instanceof KernelArg.IndexList l) {
-            c.constantOrNull(l.indices().isEmpty() ? null : l.toArray());
-        } else if (a instanceof KernelArg.ConvGeometry g) {
-            c.constant(new BackwardKernels.ConvGeom(g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(),
-                    g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.groups()));
-        } else if (a instanceof KernelArg.Parameter p) {
-            c.constant(parameter(c, p));
+        } else if (a instanceof KernelArg.IndexList || a instanceof KernelArg.ConvGeometry
+                || a instanceof KernelArg.Parameter) {
+            c.constantOrNull(value(c, a));
         } else if (a instanceof KernelArg.Absent) {
             c.pushNull();
         } else if (a instanceof KernelArg.Rounding r) {

@@ -1,6 +1,9 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.FastConvInputGrad;
+import dev.tinytrain.backend.jvm.fast.FastConvWeightGradUpdate;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
+import dev.tinytrain.backend.jvm.kernels.BackwardKernels.ConvGeom;
 import dev.tinytrain.backend.jvm.kernels.ForwardKernels;
 import dev.tinytrain.backend.jvm.kernels.RoundingMode;
 import dev.tinytrain.backend.jvm.kernels.StepKernels;
@@ -9,32 +12,79 @@ import dev.tinytrain.backend.jvm.tflite.TfliteBackwardKernels;
 import dev.tinytrain.backend.jvm.tflite.TfliteKernels;
 import dev.tinytrain.lowering.ArgKind;
 import dev.tinytrain.lowering.Kernel;
+import dev.tinytrain.lowering.KernelArg;
+import dev.tinytrain.lowering.KernelCall;
 import java.lang.reflect.Method;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The JVM implementation of every {@link Kernel}: a static method, looked up once by reflection
  * ({@link KernelMethods}), so the generated call's owner and descriptor come from the method itself. The table is an
  * exhaustive switch (a kernel added without its method does not compile), and {@code JvmKernelsTest} checks each
  * method's parameters against the kernel's signature through {@link #parameterTypes}.
+ *
+ * <p>Some kernels also have a {@link Binding}: a fast kernel object that a call's constant arguments are bound into
+ * once, when the program is generated, and that the program then runs with the call's runtime arguments. The static
+ * method stays the reference the object equals byte for byte.
  */
 public final class JvmKernels {
     private static final Map<Kernel, Method> METHODS = new EnumMap<>(Kernel.class);
+    private static final Map<Kernel, Binding> BINDINGS = new EnumMap<>(Kernel.class);
 
     static {
         for (Kernel k : Kernel.values()) {
             METHODS.put(k, lookUp(k));
         }
+        BINDINGS.put(Kernel.CONV_INPUT_GRAD, new Binding(KernelMethods.of(FastConvInputGrad.class, "run"),
+                List.of(0, 1, 4, 5), (c, call, args) -> new FastConvInputGrad((byte[]) args.get(2),
+                        (ConvGeom) args.get(3), weightsFixed(c, call, 2), c.scratch())));
+        BINDINGS.put(Kernel.CONV_WEIGHT_GRAD_UPDATE, new Binding(KernelMethods.of(FastConvWeightGradUpdate.class,
+                "run"), List.of(0, 1, 3, 7, 11, 13), (c, call, args) -> new FastConvWeightGradUpdate((Integer) args.get(2),
+                (ConvGeom) args.get(4), (ConvGeom) args.get(5), (int[]) args.get(6), (byte[]) args.get(8),
+                (float[]) args.get(9), (float[]) args.get(10), (RoundingMode) args.get(12), c.scratch())));
     }
 
     private JvmKernels() {
     }
 
-    /** The method implementing {@code kernel}. */
+    /**
+     * How a call of a kernel with a fast kernel object is generated: {@code binder} makes the object from the call,
+     * the values of its arguments and the program's context, and the program calls {@code run} on it with the
+     * arguments at {@code runArguments}, pushed as for a static call.
+     *
+     * @param run the object's public instance method
+     * @param runArguments indices into the call's arguments, in {@code run}'s parameter order
+     * @param binder makes the object (once per node, when the program is generated)
+     */
+    public record Binding(Method run, List<Integer> runArguments, Binder binder) {
+    }
+
+    /** Makes a kernel object for one call. */
+    @FunctionalInterface
+    public interface Binder {
+        /**
+         * @param values the value of each of the call's arguments ({@link JvmKernelPrinter#value}; null for one
+         *               that only exists at run time: the arena, an offset, a learning rate or key)
+         */
+        Object bind(EmitContext c, KernelCall call, List<Object> values);
+    }
+
+    /** The static method implementing {@code kernel} (for a kernel with a {@link #binding}, its reference). */
     public static Method method(Kernel kernel) {
         return METHODS.get(kernel);
+    }
+
+    /** The fast kernel object of {@code kernel}'s calls, or empty when the static {@link #method} is called. */
+    public static Optional<Binding> binding(Kernel kernel) {
+        return Optional.ofNullable(BINDINGS.get(kernel));
+    }
+
+    /** True when no node of the graph updates the int8 weight passed as argument {@code i} (read it once). */
+    private static boolean weightsFixed(EmitContext c, KernelCall call, int i) {
+        return !ForwardEmitters.updatedInPlace(c, ((KernelArg.Parameter) call.args().get(i)).param());
     }
 
     private static Method lookUp(Kernel k) {
@@ -56,7 +106,9 @@ public final class JvmKernels {
             case CHANNEL_SLICE -> KernelMethods.of(StepKernels.class, "channelSlice");
             case SGD_FLOAT -> KernelMethods.of(UpdateKernels.class, "sgdFloat");
             case UPDATE_CONV_BIAS -> KernelMethods.of(StepKernels.class, "updateConvBias");
+            case CONV_INPUT_GRAD -> KernelMethods.of(BackwardKernels.class, "convInputGrad");
             case CONV_WEIGHT_GRAD -> KernelMethods.of(StepKernels.class, "convWeightGrad");
+            case CONV_WEIGHT_GRAD_UPDATE -> KernelMethods.of(StepKernels.class, "convWeightGradUpdate");
             case UPDATE_CONV_WEIGHT -> KernelMethods.of(StepKernels.class, "updateConvWeight");
             case CONV_BIAS_GRAD_UPDATE -> KernelMethods.of(StepKernels.class, "convBiasGradUpdate");
             case LINEAR_WEIGHT_GRAD_UPDATE -> KernelMethods.of(StepKernels.class, "linearWeightGradUpdate");
@@ -86,7 +138,7 @@ public final class JvmKernels {
             case FLOAT_TABLE, OPTIONAL_FLOAT_TABLE, FLOAT_PARAM, MASTER, FORWARD_VIEW -> List.of(float[].class);
             case INT32_TABLE, INDEX_LIST, INT32_PARAM -> List.of(int[].class);
             case INT64_TABLE -> List.of(long[].class);
-            case CONV_GEOMETRY -> List.of(BackwardKernels.ConvGeom.class);
+            case CONV_GEOMETRY -> List.of(ConvGeom.class);
             case ROUNDING -> List.of(RoundingMode.class);
         };
     }

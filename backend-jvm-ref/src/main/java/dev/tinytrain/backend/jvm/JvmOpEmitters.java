@@ -20,8 +20,6 @@ public final class JvmOpEmitters {
         }
         // the specialised kinds (NodeLowering.SPECIALISED)
         EMITTERS.put(OpKind.CONV2D, ForwardEmitters::conv2d);
-        EMITTERS.put(OpKind.CONV_GRAD_INPUT, TrainingEmitters::convGradInput);
-        EMITTERS.put(OpKind.CONV_GRAD_WEIGHT_UPDATE, TrainingEmitters::convGradWeightUpdate);
         EMITTERS.put(OpKind.STREAMED_BACKWARD, StreamedEmitter::streamedBackward);
         EMITTERS.put(OpKind.BAND_REGION, BandRegionEmitter::bandRegion);
     }

@@ -11,7 +11,9 @@ import dev.tinytrain.ir.ops.SgdUpdate;
 import dev.tinytrain.ir.ops.StreamedBackward;
 import dev.tinytrain.ir.ops.StreamedBackward.Operands;
 import java.lang.reflect.Method;
+import dev.tinytrain.lowering.KernelArg;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -34,8 +36,8 @@ final class StreamedEmitter {
         Value dwWeight = in.get(Operands.DEPTHWISE_WEIGHT);
         Shape gs = g.type().shape();
         int ch = dwWeight.type().shape().dim(3);
-        ConvGeom dw = TrainingEmitters.geometry(op.depthwise(), op.inHeight(), op.inWidth(), ch,
-                Shape.of(1, gs.dim(1), gs.dim(2), ch), dwWeight);
+        ConvGeom dw = (ConvGeom) JvmKernelPrinter.value(c, KernelArg.ConvGeometry.of(op.depthwise(), op.inHeight(),
+                op.inWidth(), ch, Shape.of(1, gs.dim(1), gs.dim(2), ch), dwWeight));
         ConvGeom exp = null;
         if (op.deep()) {
             int cin = in.get(at.expansionWeight()).type().shape().dim(3);
@@ -61,8 +63,8 @@ final class StreamedEmitter {
         for (Optional<SgdUpdate> u : List.of(op.depthwiseBias(), op.depthwiseWeight(), op.expansionBias(),
                 op.expansionWeight())) {
             if (u.isPresent()) {
-                TrainingEmitters.lr(c, u.get());
-                TrainingEmitters.rngKey(c, u.get());
+                JvmKernelPrinter.learningRate(c, u.get().lr());
+                JvmKernelPrinter.rngKey(c, u.get().paramId());
             } else {
                 c.pushFloat(0.0f);
                 c.pushInt(0);
@@ -76,7 +78,7 @@ final class StreamedEmitter {
             return null;
         }
         Value b = in.get(at);
-        RoundingMode mode = TrainingEmitters.mode(u.get());
+        RoundingMode mode = mode(u.get());
         return new StreamedKernels.Update(c.parameters().int32(b.name()), (float[]) c.parameterArray(b),
                 mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(b.name()) : null, qas(u.get()), null, mode);
     }
@@ -85,10 +87,15 @@ final class StreamedEmitter {
         if (u.isEmpty()) {
             return null;
         }
-        RoundingMode mode = TrainingEmitters.mode(u.get());
+        RoundingMode mode = mode(u.get());
         return new StreamedKernels.Update(null, null,
                 mode == RoundingMode.FLOAT_MASTER ? c.parameters().master(w.name()) : null, qas(u.get()),
-                u.get().channels().isEmpty() ? null : TrainingEmitters.ints(u.get().channels()), mode);
+                u.get().channels().isEmpty() ? null
+                        : u.get().channels().stream().mapToInt(Integer::intValue).toArray(), mode);
+    }
+
+    private static RoundingMode mode(SgdUpdate u) {
+        return RoundingMode.valueOf(u.rounding().toUpperCase(Locale.ROOT));
     }
 
     private static float[] qas(SgdUpdate u) {

@@ -38,4 +38,19 @@ class JvmKernelsTest {
                             + " pushes " + pushed.get(i).getSimpleName());
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Kernel.class)
+    void aKernelObjectsRunTakesTheCallsRuntimeArguments(Kernel kernel) {
+        JvmKernels.binding(kernel).ifPresent(b -> {
+            Method run = b.run();
+            assertTrue(!Modifier.isStatic(run.getModifiers()) && Modifier.isPublic(run.getModifiers()),
+                    run + " must be a public instance method: the generated program calls it on the bound object");
+            List<Class<?>> pushed = new ArrayList<>();
+            for (int i : b.runArguments()) {
+                pushed.addAll(JvmKernels.parameterTypes(kernel.signature().get(i)));
+            }
+            assertEquals(pushed, List.of(run.getParameterTypes()), kernel + " -> " + run);
+        });
+    }
 }
