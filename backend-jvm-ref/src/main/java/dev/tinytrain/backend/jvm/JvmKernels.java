@@ -42,9 +42,10 @@ public final class JvmKernels {
                 List.of(0, 1, 4, 5), (c, call, args) -> new FastConvInputGrad((byte[]) args.get(2),
                         (ConvGeom) args.get(3), weightsFixed(c, call, 2), c.scratch())));
         BINDINGS.put(Kernel.CONV_WEIGHT_GRAD_UPDATE, new Binding(KernelMethods.of(FastConvWeightGradUpdate.class,
-                "run"), List.of(0, 1, 3, 7, 11, 13), (c, call, args) -> new FastConvWeightGradUpdate((Integer) args.get(2),
-                (ConvGeom) args.get(4), (ConvGeom) args.get(5), (int[]) args.get(6), (byte[]) args.get(8),
-                (float[]) args.get(9), (float[]) args.get(10), (RoundingMode) args.get(12), c.scratch())));
+                "run"), List.of(0, 1, 3, 7, 11, 13), (c, call, args) -> new FastConvWeightGradUpdate(
+                        (Integer) args.get(2), (ConvGeom) args.get(4), (ConvGeom) args.get(5), (int[]) args.get(6),
+                        (byte[]) args.get(8), (float[]) args.get(9), (float[]) args.get(10),
+                        (RoundingMode) args.get(12), c.scratch())));
     }
 
     private JvmKernels() {
@@ -60,6 +61,9 @@ public final class JvmKernels {
      * @param binder makes the object (once per node, when the program is generated)
      */
     public record Binding(Method run, List<Integer> runArguments, Binder binder) {
+        public Binding {
+            runArguments = List.copyOf(runArguments);
+        }
     }
 
     /** Makes a kernel object for one call. */
