@@ -96,8 +96,7 @@ final class JvmKernelPrinter {
         } else if (a instanceof KernelArg.IndexList l) {
             return l.indices().isEmpty() ? null : l.toArray();
         } else if (a instanceof KernelArg.ConvGeometry g) {
-            return new BackwardKernels.ConvGeom(g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(),
-                    g.kW(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.groups());
+            return convGeom(g);
         } else if (a instanceof KernelArg.Parameter p) {
             return parameter(c, p);
         } else if (a instanceof KernelArg.Rounding r) {
@@ -141,6 +140,12 @@ final class JvmKernelPrinter {
         } else {
             throw new IllegalStateException("no JVM form for " + a);
         }
+    }
+
+    /** The JVM kernels' form of a lowered conv geometry, field for field. */
+    static BackwardKernels.ConvGeom convGeom(KernelArg.ConvGeometry g) {
+        return new BackwardKernels.ConvGeom(g.inH(), g.inW(), g.inC(), g.outH(), g.outW(), g.outC(), g.kH(), g.kW(),
+                g.strideH(), g.strideW(), g.padH(), g.padW(), g.groups());
     }
 
     /** The runtime array of a parameter argument (the arrays of {@link ParameterArrays}). */

@@ -36,7 +36,7 @@ final class StreamedEmitter {
         Value dwWeight = in.get(Operands.DEPTHWISE_WEIGHT);
         Shape gs = g.type().shape();
         int ch = dwWeight.type().shape().dim(3);
-        ConvGeom dw = (ConvGeom) JvmKernelPrinter.value(c, KernelArg.ConvGeometry.of(op.depthwise(), op.inHeight(),
+        ConvGeom dw = JvmKernelPrinter.convGeom(KernelArg.ConvGeometry.of(op.depthwise(), op.inHeight(),
                 op.inWidth(), ch, Shape.of(1, gs.dim(1), gs.dim(2), ch), dwWeight));
         ConvGeom exp = null;
         if (op.deep()) {
