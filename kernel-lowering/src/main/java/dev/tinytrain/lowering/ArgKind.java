@@ -41,6 +41,12 @@ public enum ArgKind {
     FLOAT_PARAM,
     /** The int32 array of a bias parameter. */
     INT32_PARAM,
+    /**
+     * A conv's int32 bias as its forward reads it: C the int32 array and the float32 master, one of them NULL (the
+     * master when the bias trains in {@code float_master} mode); the JVM its float32 values (for a trained bias the
+     * view each update refreshes).
+     */
+    CONV_BIAS,
     /** The float32 master copy of a parameter, present only when its update rounds in {@code float_master} mode. */
     MASTER,
     /**

@@ -3,6 +3,7 @@ package dev.tinytrain.lowering;
 import static dev.tinytrain.lowering.Args.arena;
 import static dev.tinytrain.lowering.Args.count;
 import static dev.tinytrain.lowering.Args.f;
+import static dev.tinytrain.lowering.Args.floats;
 import static dev.tinytrain.lowering.Args.i;
 import static dev.tinytrain.lowering.Args.mask;
 import static dev.tinytrain.lowering.Args.off;
@@ -13,13 +14,30 @@ import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Quantization;
 import dev.tinytrain.ir.Shape;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.Reshape;
 import dev.tinytrain.lowering.KernelArg.Storage;
 import java.util.Optional;
 
-/** The lowering rules of the forward op kinds (the conv excepted, see {@link NodeLowering#SPECIALISED}). */
+/** The lowering rules of the forward op kinds. */
 final class ForwardLowering {
     private ForwardLowering() {
+    }
+
+    static KernelCall conv2d(Node n, LoweringContext c) {
+        return conv(n.inputs().get(0), (Conv2d) n.op(), n.inputs().get(1), n.inputs().get(2), n.output(),
+                mask(n, c));
+    }
+
+    /** Conv {@code op} from {@code x} to {@code y} with weight {@code w} and bias {@code b}, its mask at {@code mask}. */
+    static KernelCall conv(Value x, Conv2d op, Value w, Value b, Value y, KernelArg mask) {
+        Shape xs = x.type().shape();
+        Shape ys = y.type().shape();
+        return KernelCall.of(Kernel.CONV2D, arena(), off(x), i(xs.dim(1)), i(xs.dim(2)), i(xs.dim(3)),
+                i(q(x).zeroPoint()), param(w, Storage.INT8_WEIGHT), i(Conv2d.kernelHeight(w)),
+                i(Conv2d.kernelWidth(w)), i(op.stride()), i(op.padTop()), i(op.padLeft()), i(op.groups()),
+                param(b, Storage.CONV_BIAS), floats(op.effectiveScales(x, w)), i(op.output().zeroPoint()), off(y),
+                i(ys.dim(1)), i(ys.dim(2)), i(ys.dim(3)), mask);
     }
 
     static KernelCall quantizedAdd(Node n, LoweringContext c) {

@@ -3,6 +3,7 @@ package dev.tinytrain.lowering;
 import static dev.tinytrain.lowering.ArgKind.ARENA;
 import static dev.tinytrain.lowering.ArgKind.BOOL;
 import static dev.tinytrain.lowering.ArgKind.BYTE_COUNT;
+import static dev.tinytrain.lowering.ArgKind.CONV_BIAS;
 import static dev.tinytrain.lowering.ArgKind.CONV_GEOMETRY;
 import static dev.tinytrain.lowering.ArgKind.FLOAT;
 import static dev.tinytrain.lowering.ArgKind.FLOAT_PARAM;
@@ -30,13 +31,20 @@ import java.util.List;
  * backend's function name, the JVM backend's reflected {@code Method}), and each backend has a test that its
  * implementation's parameters agree with the signature.
  *
- * <p>Only the kernels of plain calls are listed so far. The conv kinds pick a fast variant per node and, on the JVM,
- * bind their constants into a kernel object once ({@code FastConv2d}); they can become kernels of this enum too,
- * one per variant, once their argument lists are settled: a variant whose JVM form is such an object would map to
- * its constructor (the compile-time constant arguments) and its {@code run} method (arena and offsets).
+ * <p>A kernel names the reference computation. Each backend may print a call of it as a fast variant that the call's
+ * constant arguments select (the conv's 1x1, depthwise and im2col kernels, the conv gradients' 1x1 and depthwise
+ * ones); the JVM binds a call's constants into a kernel object once ({@code FastConv2d}) and runs it with the
+ * runtime arguments (arena and offsets).
  */
 public enum Kernel {
     // ----------------------------------------------------------------------------------------------- forward
+    /**
+     * int8 conv (dense, grouped or depthwise; FORMAT.md 3.2): in, in h, w, c, x zero, weight, k h, k w, stride, pad
+     * top, pad left, groups, bias, effective scales, y zero, out, out h, w, c, mask. Each backend picks a fast
+     * variant by the geometry where it has one.
+     */
+    CONV2D(ARENA, OFFSET, INT, INT, INT, INT, INT8_WEIGHT, INT, INT, INT, INT, INT, INT, CONV_BIAS, FLOAT_TABLE, INT,
+            OFFSET, INT, INT, INT, OPTIONAL_OFFSET),
     /** int8 residual add: a, a zero, a scale, b, b zero, b scale, count, y zero, y scale, out, mask. */
     QUANTIZED_ADD(ARENA, OFFSET, INT, FLOAT, OFFSET, INT, FLOAT, INT, INT, FLOAT, OFFSET, OPTIONAL_OFFSET),
     /** int8 global average pool: in, h, w, c, out. */

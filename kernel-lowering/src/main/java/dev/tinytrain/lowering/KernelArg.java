@@ -242,7 +242,9 @@ public sealed interface KernelArg {
         /** The float32 master copy ({@code float_master} rounding). */
         FLOAT_MASTER(ArgKind.MASTER),
         /** The float32 values the JVM forward adds for a trained int32 bias. */
-        FORWARD_VIEW(ArgKind.FORWARD_VIEW);
+        FORWARD_VIEW(ArgKind.FORWARD_VIEW),
+        /** A conv bias as the forward reads it ({@link ArgKind#CONV_BIAS}). */
+        CONV_BIAS(ArgKind.CONV_BIAS);
 
         private final ArgKind kind;
 

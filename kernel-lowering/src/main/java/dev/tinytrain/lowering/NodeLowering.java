@@ -1,6 +1,8 @@
 package dev.tinytrain.lowering;
 
 import dev.tinytrain.ir.Node;
+import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.OpKind;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -17,25 +19,25 @@ import java.util.function.Function;
  * of backend-jvm-ref) print the call; neither writes an argument list of its own for these kinds.
  *
  * <p>A kernel may have fast variants: each backend picks one per call from the call's constant arguments (the conv
- * gradients by their geometry), and the JVM may bind a call's constants into a kernel object once (weights widened
- * to float, scratch kept between runs); the call stays the one description both print.
+ * and the conv gradients by their geometry), and the JVM may bind a call's constants into a kernel object once
+ * (weights widened to float, scratch kept between runs); the call stays the one description both print. A band
+ * region's convs are printed from the same calls ({@link #conv}), on the region's row windows.
  *
- * <p>The kinds of {@link #SPECIALISED} keep their own emitters in each backend for now: the forward conv chooses
- * among more fast kernels than one signature describes (on the C side shape-specific copies and the DSP path's
- * SMLAD blocks; on the JVM a conv inside a band region also runs on float rows), and the streamed backward and the
- * band region are lowered into whole region descriptions. {@code NodeLoweringTest} fails when a kind is in neither
- * set.
+ * <p>The kinds of {@link #SPECIALISED} are regions, not single kernels: the streamed backward and the band region
+ * are lowered into whole region descriptions (their programs, in compiler-ir) that each backend walks.
+ * {@code NodeLoweringTest} fails when a kind is in neither set.
  */
 public final class NodeLowering {
 
     /** The kinds each backend still emits with its own specialised emitter (see the class comment). */
-    public static final Set<OpKind> SPECIALISED = Collections.unmodifiableSet(EnumSet.of(OpKind.CONV2D,
+    public static final Set<OpKind> SPECIALISED = Collections.unmodifiableSet(EnumSet.of(
             OpKind.STREAMED_BACKWARD, OpKind.BAND_REGION));
 
     private static final Map<OpKind, BiFunction<Node, LoweringContext, Optional<KernelCall>>> RULES =
             new EnumMap<>(OpKind.class);
 
     static {
+        withContext(OpKind.CONV2D, ForwardLowering::conv2d);
         withContext(OpKind.QUANTIZED_ADD, ForwardLowering::quantizedAdd);
         plain(OpKind.GLOBAL_AVG_POOL, ForwardLowering::globalAvgPool);
         plain(OpKind.DEQUANTIZE, ForwardLowering::dequantize);
@@ -100,5 +102,16 @@ public final class NodeLowering {
                     + " has a specialised emitter in each backend, not a lowering");
         }
         return rule.apply(n, c);
+    }
+
+    /**
+     * The call of a conv that is not a node of the schedule: a layer of a band region, run by its region on row
+     * windows. It is the call a node of the layer would get, without a clamp mask (a region keeps none); its tensor
+     * offsets are the layer's values, which a backend replaces by the window's before printing them.
+     *
+     * @param x the layer's input, {@code w} its weight, {@code b} its bias, {@code y} its output
+     */
+    public static KernelCall conv(Value x, Conv2d op, Value w, Value b, Value y) {
+        return ForwardLowering.conv(x, op, w, b, y, KernelArg.NoTensor.INSTANCE);
     }
 }

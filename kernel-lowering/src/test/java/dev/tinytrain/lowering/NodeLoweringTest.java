@@ -9,6 +9,7 @@ import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.TinyGraphs;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.ir.ops.Conv2d;
 import dev.tinytrain.ir.ops.OpKind;
 import dev.tinytrain.lowering.KernelArg.Arena;
 import dev.tinytrain.lowering.KernelArg.FloatConst;
@@ -71,7 +72,29 @@ class NodeLoweringTest {
             assertTrue(NodeLowering.lower(n, context(g, false)).isPresent(), n.name());
             lowered++;
         }
-        assertEquals(5, lowered, "add, pool, flatten, feature, logits");
+        assertEquals(8, lowered, "c1, dw, pw, add, pool, flatten, feature, logits");
+    }
+
+    @Test
+    void aConvCarriesItsGeometryZeroPointsScalesAndParameters() {
+        Graph g = TinyGraphs.withHead();
+        Node dw = node(g, "dw");
+        Conv2d op = (Conv2d) dw.op();
+        Value x = dw.inputs().get(0);
+        List<KernelArg> a = NodeLowering.lower(dw, context(g, false)).orElseThrow().args();
+        assertEquals(List.of(new IntConst(6), new IntConst(6), new IntConst(4),
+                new IntConst(x.type().requireQuantization("c1").zeroPoint())), a.subList(2, 6), "input h, w, c, zero");
+        assertEquals(new Parameter(dw.inputs().get(1), Storage.INT8_WEIGHT), a.get(6));
+        assertEquals(List.of(new IntConst(3), new IntConst(3), new IntConst(1), new IntConst(op.padTop()),
+                new IntConst(op.padLeft()), new IntConst(4)), a.subList(7, 13), "window, stride, padding, groups");
+        assertEquals(new Parameter(dw.inputs().get(2), Storage.CONV_BIAS), a.get(13));
+        assertEquals(new KernelArg.FloatTable(op.effectiveScales(x, dw.inputs().get(1))), a.get(14));
+        assertEquals(List.of(new IntConst(-128), new Offset(dw.output()), new IntConst(6), new IntConst(6),
+                new IntConst(4)), a.subList(15, 20), "output zero, offset, h, w, c");
+        assertEquals(dw.outputs().size() > 1 ? new Offset(dw.outputs().get(1)) : NoTensor.INSTANCE, a.get(20),
+                "the mask when the program reads it");
+        assertEquals(NodeLowering.conv(x, op, dw.inputs().get(1), dw.inputs().get(2), dw.output()).args()
+                .subList(0, 20), a.subList(0, 20), "a band region's layer gets the node's call without its mask");
     }
 
     @Test

@@ -7,7 +7,9 @@ import dev.tinytrain.ir.band.BandProgram;
 import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
 import java.util.ArrayList;
+import dev.tinytrain.lowering.NodeLowering;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The C of a band region: its band program's {@link BandProgram#table() table} as a {@code static const} array
@@ -58,9 +60,12 @@ final class CBandRegion {
             } else if (l.op() instanceof Conv2d conv) {
                 c.statement("        case " + (BandProgram.OP_CONV * stride + i) + ": /* " + l.name() + " */");
                 String inBase = Long.toString(p.bufferBase(l.tensors().get(0), in, out, ws));
-                COpEmitters.convCall(c, conv, tensors.get(l.tensors().get(0)), n.inputs().get(l.params().get(0)),
-                        n.inputs().get(l.params().get(1)), y, inBase + " + tt_e[2]", "tt_e[3]", "tt_e[4]",
-                        outBase + " + tt_e[5]", "tt_e[6]", "-1");
+                // the layer's call as a node would make it, on the entry's window: input offset and rows, padding
+                // rows above, output offset and rows (the arguments of Kernel.CONV2D at 1, 2, 10, 16 and 17)
+                CKernelPrinter.print(c, NodeLowering.conv(tensors.get(l.tensors().get(0)), conv,
+                        n.inputs().get(l.params().get(0)), n.inputs().get(l.params().get(1)), y), Map.of(
+                        1, inBase + " + tt_e[2]", 2, "tt_e[3]", 10, "tt_e[4]", 16, outBase + " + tt_e[5]",
+                        17, "tt_e[6]"));
             } else {
                 c.statement("        case " + (BandProgram.OP_ELEMENTWISE * stride + i) + ": /* " + l.name() + " */");
                 Value a = tensors.get(l.tensors().get(0));
@@ -121,11 +126,12 @@ final class CBandRegion {
                 f.dwWeight().name()).scalesAsFloats(), f.depthwise().output().scale());
         return "{" + String.join(", ", COpEmitters.i(f.input().type().shape().dim(2)), COpEmitters.i(inC),
                 COpEmitters.i(xq.zeroPoint()), c.weight(f.expWeight()),
-                COpEmitters.zeroPointTimesWeightSums(c, f.expWeight(), xq.zeroPoint(), inC), c.biasArgs(f.expBias()),
+                CKernelPrinter.zeroPointTimesWeightSums(c, f.expWeight(), xq.zeroPoint(), inC),
+                String.join(", ", c.biasArgs(f.expBias())),
                 c.floats(expEff), COpEmitters.i(mq.zeroPoint()),
                 c.int8s(regrouped(dwValues, kH * kW, channels, f.expansion().group())), COpEmitters.i(kH),
                 COpEmitters.i(kW), COpEmitters.i(f.depthwise().stride()), COpEmitters.i(f.depthwise().padLeft()),
-                c.biasArgs(f.dwBias()), c.floats(dwEff), COpEmitters.i(f.depthwise().output().zeroPoint()),
+                String.join(", ", c.biasArgs(f.dwBias())), c.floats(dwEff), COpEmitters.i(f.depthwise().output().zeroPoint()),
                 COpEmitters.i(f.output().type().shape().dim(2)), COpEmitters.i(channels),
                 COpEmitters.i(f.expansion().group())) + "}";
     }

@@ -47,7 +47,7 @@ public interface CEmitContext {
      * The forward's bias arguments {@code bias_q, bias_f} of an int32 conv bias: its int32 array, or, when it trains
      * in {@code float_master} mode, its float32 master copy (which is what the JVM's float view holds).
      */
-    String biasArgs(Value param);
+    List<String> biasArgs(Value param);
 
     /** The (SRAM) int32 array of a trained conv bias. */
     String int32Param(Value param);

@@ -194,12 +194,12 @@ public final class CEmitter {
         }
 
         @Override
-        public String biasArgs(Value param) {
+        public List<String> biasArgs(Value param) {
             CParameters.Storage s = params.of(param);
             if (s.dtype() != DType.INT32) {
                 throw new IllegalArgumentException("%" + param.name() + " is not an int32 bias");
             }
-            return s.master ? "0, " + s.masterArray() : s.name + ", 0";
+            return s.master ? List.of("0", s.masterArray()) : List.of(s.name, "0");
         }
 
         @Override

@@ -13,10 +13,39 @@ import java.util.Map;
  * (a kernel added without its C function does not compile); {@code CFunctionTest} checks each runtime function's
  * prototype against the kernel's signature.
  *
+ * <p>A fast variant may take fewer of the call's arguments than its kernel (what its shape fixes, such as a 1x1
+ * conv's window and padding) and tables the printer derives from them ({@link #ZERO_POINT_WEIGHT_SUMS}):
+ * {@link #arguments} lists them.
+ *
  * @param name the C function
  * @param form how the call is written
+ * @param arguments the indices of the call's arguments the function takes, in order, with
+ *     {@link #ZERO_POINT_WEIGHT_SUMS} where it takes that table; empty: every argument in order
  */
-record CFunction(String name, Form form) {
+record CFunction(String name, Form form, List<Integer> arguments) {
+
+    /**
+     * In {@link #arguments}: the {@code zw} table of {@code tt_conv1x1} and {@code tt_conv_im2col},
+     * {@code x_zero * sum w[o][*]} per output channel of a frozen weight, or NULL ({@code CKernelPrinter} computes
+     * it from the call's weight and zero point).
+     */
+    static final int ZERO_POINT_WEIGHT_SUMS = -1;
+
+    /** Copies. */
+    CFunction {
+        arguments = List.copyOf(arguments);
+    }
+
+    /** A function that takes every argument of the call, in order. */
+    CFunction(String name, Form form) {
+        this(name, form, List.of());
+    }
+
+    /** The indices of the arguments of {@code call} this function takes (see {@link #arguments}). */
+    List<Integer> argumentsOf(KernelCall call) {
+        return arguments.isEmpty() ? java.util.stream.IntStream.range(0, call.args().size()).boxed().toList()
+                : arguments;
+    }
 
     /** How a call is written. */
     enum Form {
@@ -45,12 +74,13 @@ record CFunction(String name, Form form) {
     }
 
     /**
-     * The C function of one call: the fast variant its constant arguments select (a conv gradient's by its
-     * geometry, as {@code CFunctionTest} and the conformance tests check every variant against the reference), else
-     * {@link #forKernel}.
+     * The C function of one call: the fast variant its constant arguments select (a conv's or a conv gradient's by
+     * its geometry, as {@code CFunctionTest} and the conformance tests check every variant against the reference),
+     * else {@link #forKernel}.
      */
-    static CFunction forCall(KernelCall call) {
+    static CFunction forCall(CEmitContext c, KernelCall call) {
         return switch (call.kernel()) {
+            case CONV2D -> conv(c, call);
             case CONV_INPUT_GRAD -> {
                 CGeom g = geometry(call, 3);
                 yield g.dense1x1() ? call("tt_conv1x1_input_grad")
@@ -65,11 +95,54 @@ record CFunction(String name, Form form) {
     /** Every C function that a call of {@code kernel} may be printed as: the general one first, then fast variants. */
     static List<CFunction> variants(Kernel kernel) {
         return switch (kernel) {
+            case CONV2D -> List.of(forKernel(kernel), CONV_1X1, CONV_DEPTHWISE, CONV_IM2COL);
             case CONV_INPUT_GRAD -> List.of(forKernel(kernel), call("tt_conv1x1_input_grad"),
                     call("tt_depthwise_input_grad"));
             case CONV_WEIGHT_GRAD_UPDATE -> List.of(forKernel(kernel), call("tt_conv1x1_weight_grad_update"));
             default -> List.of(forKernel(kernel));
         };
+    }
+
+    // The conv's arguments (Kernel.CONV2D) that choose its variant.
+    private static final int IN_C = 4, WEIGHT = 6, K_H = 7, K_W = 8, PAD_TOP = 10, PAD_LEFT = 11, GROUPS = 12,
+            OUT_C = 19;
+    /** Terms of an int8 conv sum that int32 holds exactly ({@code TT_MAX_INT_TERMS} of tt_kernels.h). */
+    static final int MAX_INT_TERMS = 65793;
+    /** The largest patch of {@code tt_conv_im2col} ({@code TT_IM2COL_MAX_PATCH} of tt_kernels.h). */
+    static final int IM2COL_MAX_PATCH = 64;
+    /** A dense 1x1 conv without padding: no input rows, window, padding or groups; the zw table after the weight. */
+    private static final CFunction CONV_1X1 = new CFunction("tt_conv1x1", Form.CALL,
+            List.of(0, 1, 3, 4, 5, 6, ZERO_POINT_WEIGHT_SUMS, 9, 13, 14, 15, 16, 17, 18, 19, 20));
+    /** A depthwise conv: no groups or output channels (both are the input's). */
+    private static final CFunction CONV_DEPTHWISE = new CFunction("tt_depthwise_conv", Form.CALL,
+            List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 20));
+    /** A small dense conv through im2col (the 3-channel first conv): no groups; the zw table after the weight. */
+    private static final CFunction CONV_IM2COL = new CFunction("tt_conv_im2col", Form.CALL,
+            List.of(0, 1, 2, 3, 4, 5, 6, ZERO_POINT_WEIGHT_SUMS, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20));
+
+    /** The conv's fast kernel that its geometry allows, else the reference {@code tt_conv2d_p} (the JVM's choice). */
+    private static CFunction conv(CEmitContext c, KernelCall call) {
+        int inC = constant(call, IN_C);
+        int kH = constant(call, K_H);
+        int kW = constant(call, K_W);
+        int groups = constant(call, GROUPS);
+        dev.tinytrain.ir.Value w = ((KernelArg.Parameter) call.args().get(WEIGHT)).param();
+        if (kH == 1 && kW == 1 && groups == 1 && constant(call, PAD_TOP) == 0 && constant(call, PAD_LEFT) == 0
+                && inC <= MAX_INT_TERMS) {
+            return CONV_1X1;
+        }
+        if (CGeom.depthwiseLayout(w) && groups == inC && constant(call, OUT_C) == inC
+                && (long) kH * kW <= MAX_INT_TERMS) {
+            return CONV_DEPTHWISE;
+        }
+        if (groups == 1 && kH * kW * inC <= IM2COL_MAX_PATCH && !c.splitWeight(w)) {
+            return CONV_IM2COL;
+        }
+        return forKernel(call.kernel());
+    }
+
+    private static int constant(KernelCall call, int i) {
+        return ((KernelArg.IntConst) call.args().get(i)).value();
     }
 
     private static CGeom geometry(KernelCall call, int i) {
@@ -82,6 +155,7 @@ record CFunction(String name, Form form) {
 
     private static CFunction of(Kernel k) {
         return switch (k) {
+            case CONV2D -> call("tt_conv2d_p");
             case QUANTIZED_ADD -> call("tt_quantized_add");
             case GLOBAL_AVG_POOL -> call("tt_global_avg_pool");
             case DEQUANTIZE -> call("tt_dequantize");

@@ -9,6 +9,7 @@ import dev.tinytrain.lowering.LoweringContext;
 import dev.tinytrain.lowering.NodeLowering;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,11 +48,25 @@ final class CKernelPrinter {
 
     /** Appends the statement of {@code call}. */
     static void print(CEmitContext c, KernelCall call) {
+        print(c, call, Map.of());
+    }
+
+    /**
+     * Appends the statement of {@code call} with some arguments given as C expressions instead of their own: a band
+     * region's conv on a row window ({@code overrides} maps an argument's index to its expression).
+     */
+    static void print(CEmitContext c, KernelCall call, Map<Integer, String> overrides) {
+        CFunction f = CFunction.forCall(c, call);
         List<String> args = new ArrayList<>();
-        for (KernelArg a : call.args()) {
-            args.addAll(expressions(c, a)); // in order: tables are named in the order they are first used
+        for (int i : f.argumentsOf(call)) { // in order: tables are named in the order they are first used
+            if (i == CFunction.ZERO_POINT_WEIGHT_SUMS) {
+                args.add(zeroPointTimesWeightSums(c, call));
+            } else if (overrides.containsKey(i)) {
+                args.add(overrides.get(i));
+            } else {
+                args.addAll(expressions(c, call.args().get(i)));
+            }
         }
-        CFunction f = CFunction.forCall(call);
         switch (f.form()) {
             case CALL -> c.call(f.name(), args.toArray(String[]::new));
             case CALL_IGNORING_RESULT -> c.statement("(void)" + f.name() + "(" + String.join(", ", args) + ");");
@@ -101,6 +116,35 @@ final class CKernelPrinter {
         throw new IllegalStateException("no C form for " + a);
     }
 
+    /**
+     * The {@code zw} table of a conv call ({@link CFunction#ZERO_POINT_WEIGHT_SUMS}): {@code xZero * sum w[o][*]}
+     * per output channel of a frozen weight of rows {@code [out_c][row]} (exact in int32: at most 128 * 65793 * 128
+     * in magnitude), or NULL for a trained weight or a zero point of 0.
+     */
+    private static String zeroPointTimesWeightSums(CEmitContext c, KernelCall call) {
+        Value w = ((KernelArg.Parameter) call.args().get(6)).param();
+        int xZero = ((KernelArg.IntConst) call.args().get(5)).value();
+        return zeroPointTimesWeightSums(c, w, xZero, w.type().shape().elementCount() / w.type().shape().dim(0));
+    }
+
+    /** The {@code zw} table of weight {@code w} with rows of {@code row} values (a band's fused expansion's too). */
+    static String zeroPointTimesWeightSums(CEmitContext c, Value w, int xZero, long row) {
+        Optional<byte[]> values = c.constantWeight(w);
+        if (values.isEmpty() || xZero == 0) {
+            return "0";
+        }
+        byte[] v = values.get();
+        List<Integer> zw = new ArrayList<>();
+        for (int o = 0; o < v.length / row; o++) {
+            int sum = 0;
+            for (int k = 0; k < row; k++) {
+                sum += v[Math.toIntExact(o * row + k)];
+            }
+            zw.add(xZero * sum);
+        }
+        return c.ints(zw);
+    }
+
     private static List<String> parameter(CEmitContext c, KernelArg.Parameter p) {
         Value v = p.param();
         return switch (p.storage()) {
@@ -110,6 +154,7 @@ final class CKernelPrinter {
             case FLOAT_MASTER -> List.of(c.masterArray(v));
             // the C forward reads the int32 array or the master itself: no float view to refresh
             case FORWARD_VIEW -> List.of();
+            case CONV_BIAS -> c.biasArgs(v);
         };
     }
 }

@@ -12,6 +12,8 @@ import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.band.BandProgram;
 import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
+import dev.tinytrain.lowering.Kernel;
+import dev.tinytrain.lowering.NodeLowering;
 import java.lang.reflect.Method;
 import java.util.List;
 
@@ -39,12 +41,14 @@ final class BandRegionEmitter {
             } else if (l.op() instanceof Conv2d conv) {
                 Value w = n.inputs().get(l.params().get(0));
                 Value b = n.inputs().get(l.params().get(1));
-                if (ForwardEmitters.updatedInPlace(c, w) || ForwardEmitters.updatedInPlace(c, b)) {
+                if (JvmKernels.updatedInPlace(c, w) || JvmKernels.updatedInPlace(c, b)) {
                     // the region's kernels read its constants once (FastConv2d.runsCenteredRows)
                     throw new IllegalStateException("band region " + n.name() + ": layer " + i + " has a parameter"
                             + " that a step updates; a band region holds frozen layers only");
                 }
-                convs[i] = ForwardEmitters.lowerConv(c, conv, tensors.get(l.tensors().get(0)), w, b, y);
+                // the layer's call as a node would make it, bound into the FastConv2d the region runs on its windows
+                convs[i] = (FastConv2d) JvmKernelPrinter.bind(c, NodeLowering.conv(tensors.get(l.tensors().get(0)),
+                        conv, w, b, y), JvmKernels.binding(Kernel.CONV2D).orElseThrow());
             } else {
                 Quantization a = quantization(tensors.get(l.tensors().get(0)));
                 Quantization b = quantization(tensors.get(l.tensors().get(1)));

@@ -57,11 +57,7 @@ final class JvmKernelPrinter {
         Optional<JvmKernels.Binding> binding = JvmKernels.binding(call.kernel());
         if (binding.isPresent()) {
             JvmKernels.Binding b = binding.get();
-            List<Object> values = new ArrayList<>();
-            for (KernelArg a : call.args()) {
-                values.add(value(c, a));
-            }
-            c.constant(b.binder().bind(c, call, Collections.unmodifiableList(values)));
+            c.constant(bind(c, call, b));
             for (int i : b.runArguments()) {
                 push(c, call.args().get(i));
             }
@@ -72,6 +68,18 @@ final class JvmKernelPrinter {
             push(c, a);
         }
         c.invoke(JvmKernels.method(call.kernel()));
+    }
+
+    /**
+     * The kernel object of {@code call} made by {@code binding} from the values of its arguments (a band region's
+     * conv is one, run on the region's row windows instead of through {@code run}).
+     */
+    static Object bind(EmitContext c, KernelCall call, JvmKernels.Binding binding) {
+        List<Object> values = new ArrayList<>();
+        for (KernelArg a : call.args()) {
+            values.add(value(c, a));
+        }
+        return binding.binder().bind(c, call, Collections.unmodifiableList(values));
     }
 
     /**
@@ -152,7 +160,7 @@ final class JvmKernelPrinter {
     private static Object parameter(EmitContext c, KernelArg.Parameter p) {
         String name = p.param().name();
         return switch (p.storage()) {
-            case INT8_WEIGHT, FLOAT32, FORWARD_VIEW -> c.parameterArray(p.param());
+            case INT8_WEIGHT, FLOAT32, FORWARD_VIEW, CONV_BIAS -> c.parameterArray(p.param());
             case INT32 -> c.parameters().int32(name);
             case FLOAT_MASTER -> c.parameters().master(name);
         };

@@ -1,5 +1,6 @@
 package dev.tinytrain.backend.jvm;
 
+import dev.tinytrain.backend.jvm.fast.FastConv2d;
 import dev.tinytrain.backend.jvm.fast.FastConvInputGrad;
 import dev.tinytrain.backend.jvm.fast.FastConvWeightGradUpdate;
 import dev.tinytrain.backend.jvm.kernels.BackwardKernels;
@@ -10,6 +11,7 @@ import dev.tinytrain.backend.jvm.kernels.StepKernels;
 import dev.tinytrain.backend.jvm.kernels.UpdateKernels;
 import dev.tinytrain.backend.jvm.tflite.TfliteBackwardKernels;
 import dev.tinytrain.backend.jvm.tflite.TfliteKernels;
+import dev.tinytrain.ir.Value;
 import dev.tinytrain.lowering.ArgKind;
 import dev.tinytrain.lowering.Kernel;
 import dev.tinytrain.lowering.KernelArg;
@@ -38,6 +40,12 @@ public final class JvmKernels {
         for (Kernel k : Kernel.values()) {
             METHODS.put(k, lookUp(k));
         }
+        BINDINGS.put(Kernel.CONV2D, new Binding(KernelMethods.of(FastConv2d.class, "run"), List.of(0, 1, 16, 20),
+                (c, call, args) -> new FastConv2d((Integer) args.get(2), (Integer) args.get(3), (Integer) args.get(4),
+                        (Integer) args.get(5), (byte[]) args.get(6), (Integer) args.get(7), (Integer) args.get(8),
+                        (Integer) args.get(9), (Integer) args.get(10), (Integer) args.get(11), (Integer) args.get(12),
+                        (float[]) args.get(13), (float[]) args.get(14), (Integer) args.get(15), (Integer) args.get(17),
+                        (Integer) args.get(18), (Integer) args.get(19), weightsFixed(c, call, 6), c.scratch())));
         BINDINGS.put(Kernel.CONV_INPUT_GRAD, new Binding(KernelMethods.of(FastConvInputGrad.class, "run"),
                 List.of(0, 1, 4, 5), (c, call, args) -> new FastConvInputGrad((byte[]) args.get(2),
                         (ConvGeom) args.get(3), weightsFixed(c, call, 2), c.scratch())));
@@ -88,11 +96,17 @@ public final class JvmKernels {
 
     /** True when no node of the graph updates the int8 weight passed as argument {@code i} (read it once). */
     private static boolean weightsFixed(EmitContext c, KernelCall call, int i) {
-        return !ForwardEmitters.updatedInPlace(c, ((KernelArg.Parameter) call.args().get(i)).param());
+        return !updatedInPlace(c, ((KernelArg.Parameter) call.args().get(i)).param());
+    }
+
+    /** Whether a node of the graph updates parameter {@code p} (then kernels must re-read it at every run). */
+    static boolean updatedInPlace(EmitContext c, Value p) {
+        return c.graph().users(p).stream().anyMatch(u -> u.updatedParameters().contains(p));
     }
 
     private static Method lookUp(Kernel k) {
         return switch (k) {
+            case CONV2D -> KernelMethods.of(ForwardKernels.class, "conv2d");
             case QUANTIZED_ADD -> KernelMethods.of(ForwardKernels.class, "quantizedAdd");
             case GLOBAL_AVG_POOL -> KernelMethods.of(ForwardKernels.class, "globalAvgPool");
             case DEQUANTIZE -> KernelMethods.of(ForwardKernels.class, "dequantize");
@@ -139,7 +153,8 @@ public final class JvmKernels {
             case OFFSET, OPTIONAL_OFFSET, INT, BYTE_COUNT, RNG_KEY -> List.of(int.class);
             case FLOAT, LEARNING_RATE -> List.of(float.class);
             case BOOL -> List.of(boolean.class);
-            case FLOAT_TABLE, OPTIONAL_FLOAT_TABLE, FLOAT_PARAM, MASTER, FORWARD_VIEW -> List.of(float[].class);
+            case FLOAT_TABLE, OPTIONAL_FLOAT_TABLE, FLOAT_PARAM, MASTER, FORWARD_VIEW, CONV_BIAS ->
+                    List.of(float[].class);
             case INT32_TABLE, INDEX_LIST, INT32_PARAM -> List.of(int[].class);
             case INT64_TABLE -> List.of(long[].class);
             case CONV_GEOMETRY -> List.of(ConvGeom.class);

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * The JVM kernel emitter of every op kind, in one registry: {@link JvmKernelPrinter} for every kind
- * {@link NodeLowering} lowers, a specialised emitter for the others. {@code JvmOpEmittersTest} fails when a kind has
- * none.
+ * {@link NodeLowering} lowers, a region emitter for the streamed backward and the band region.
+ * {@code JvmOpEmittersTest} fails when a kind has none.
  */
 public final class JvmOpEmitters {
     private static final Map<OpKind, JvmOpEmitter> EMITTERS = new EnumMap<>(OpKind.class);
@@ -18,8 +18,7 @@ public final class JvmOpEmitters {
         for (OpKind kind : NodeLowering.loweredKinds()) {
             EMITTERS.put(kind, JvmKernelPrinter::emit);
         }
-        // the specialised kinds (NodeLowering.SPECIALISED)
-        EMITTERS.put(OpKind.CONV2D, ForwardEmitters::conv2d);
+        // the regions (NodeLowering.SPECIALISED)
         EMITTERS.put(OpKind.STREAMED_BACKWARD, StreamedEmitter::streamedBackward);
         EMITTERS.put(OpKind.BAND_REGION, BandRegionEmitter::bandRegion);
     }
