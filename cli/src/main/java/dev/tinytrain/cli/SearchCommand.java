@@ -185,6 +185,12 @@ final class SearchCommand implements Callable<Integer> {
                     + " trials'; default: ${DEFAULT-VALUE})")
     int finalistValLimit;
 
+    @Option(names = "--finalist-spread", defaultValue = "" + FrontRemeasurement.Settings.DEFAULT_SPREAD,
+            paramLabel = "D", description = "each finalist differs from every better-predicted one in at least D"
+                    + " genes (the bias window, a conv's ratio): 1 takes the best predicted as they come, more"
+                    + " measures schemes of different shapes (default: ${DEFAULT-VALUE})")
+    int finalistSpread;
+
     @Option(names = "--compare", paramLabel = "SCHEME", description = "also re-measure this scheme (a preset name or"
             + " a policy file) beside the finalists, as a reference: printed, never chosen (repeatable)")
     List<String> compare = new ArrayList<>();
@@ -240,8 +246,9 @@ final class SearchCommand implements Callable<Integer> {
         positive(finalistSteps, "--finalist-steps");
         positive(finalistRepeats, "--finalist-repeats");
         positive(finalistValLimit, "--finalist-val-limit");
+        positive(finalistSpread, "--finalist-spread");
         FrontRemeasurement.Settings finals = new FrontRemeasurement.Settings(finalists, finalistSteps,
-                finalistRepeats, finalistValLimit);
+                finalistRepeats, finalistValLimit, finalistSpread);
         // the validation rows prepared: the trials' and, when finalists are measured, theirs
         int valRows = finalists > 0 ? Math.max(valLimit, finalistValLimit) : valLimit;
         if (budgetMacs != null && budgetMacs < 0) {
@@ -474,7 +481,7 @@ final class SearchCommand implements Callable<Integer> {
     private FrontRemeasurement.Result remeasure(PrintWriter out, ContributionAnalysis analysis, SearchResult result,
                                                 ContributionTable table, String modelName,
                                                 FrontRemeasurement.Settings finals) {
-        List<ScoredScheme> fin = FrontRemeasurement.finalists(result, finals.finalists());
+        List<ScoredScheme> fin = FrontRemeasurement.finalists(result, finals.finalists(), finals.spread());
         System.err.printf(Locale.ROOT, "re-measuring %d finalist(s): %,d steps x %d seed(s) each, %,d validation"
                 + " images, %d thread(s)%n", fin.size(), finals.steps(), finals.repeats(), finals.validationImages(),
                 threads);

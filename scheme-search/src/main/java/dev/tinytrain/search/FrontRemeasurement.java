@@ -25,8 +25,12 @@ public final class FrontRemeasurement {
      * @param repeats seeds per finalist (seed + 0 .. seed + repeats − 1, the trials' seeds); scores are their mean
      * @param validationImages validation images each finalist is scored on (more than a trial's: the finalists
      *     are few and differ by less)
+     * @param spread the fewest genes ({@link Scheme#distance}) in which a finalist differs from every finalist
+     *     predicted above it: 1 takes the front's best predicted schemes as they come; more spreads the finalists
+     *     along the front, so that schemes of different shapes are measured and not only variants of the best
+     *     prediction by one ratio
      */
-    public record Settings(int finalists, int steps, int repeats, int validationImages) {
+    public record Settings(int finalists, int steps, int repeats, int validationImages, int spread) {
         /** Default finalists. */
         public static final int DEFAULT_FINALISTS = 3;
         /** Default steps of a re-measurement. */
@@ -35,6 +39,8 @@ public final class FrontRemeasurement {
         public static final int DEFAULT_REPEATS = 2;
         /** Default validation images per finalist. */
         public static final int DEFAULT_VALIDATION_IMAGES = 1000;
+        /** Default spread: any two finalists differ (the front's best predicted, as they come). */
+        public static final int DEFAULT_SPREAD = 1;
 
         /** Validates. */
         public Settings {
@@ -51,11 +57,15 @@ public final class FrontRemeasurement {
                 throw new IllegalArgumentException("re-measurement validation images must be >= 1, got "
                         + validationImages);
             }
+            if (spread < 1) {
+                throw new IllegalArgumentException("finalist spread must be >= 1, got " + spread);
+            }
         }
 
-        /** The defaults: 3 finalists, 1,000 steps, 2 seeds, 1,000 validation images. */
+        /** The defaults: 3 finalists, 1,000 steps, 2 seeds, 1,000 validation images, spread 1. */
         public static Settings defaults() {
-            return new Settings(DEFAULT_FINALISTS, DEFAULT_STEPS, DEFAULT_REPEATS, DEFAULT_VALIDATION_IMAGES);
+            return new Settings(DEFAULT_FINALISTS, DEFAULT_STEPS, DEFAULT_REPEATS, DEFAULT_VALIDATION_IMAGES,
+                    DEFAULT_SPREAD);
         }
     }
 
@@ -120,16 +130,44 @@ public final class FrontRemeasurement {
     /**
      * The finalists: the schemes of {@code result}'s Pareto front that fit every budget of the search, highest
      * predicted gain first, at most {@code count}. On the front a scheme with more SRAM predicts more gain, so these
-     * are the front's last points within the budget; the search's best is always the first.
+     * are the front's last points within the budget; the search's best is always the first. Same as
+     * {@code finalists(result, count, 1)}.
      */
     public static List<ScoredScheme> finalists(SearchResult result, int count) {
+        return finalists(result, count, 1);
+    }
+
+    /**
+     * The finalists spread along the front: walking {@code result}'s Pareto front within every budget from the
+     * highest predicted gain down, a scheme becomes a finalist when it differs in at least {@code spread} genes
+     * ({@link Scheme#distance}) from each finalist taken before it, until there are {@code count}. The search's best
+     * is always the first. A spread above 1 trades a little predicted gain for finalists of different shapes: the
+     * predictions sum single-layer gains, so they rank the variants of one scheme more confidently than they
+     * compare schemes of different shapes, which the measurement then does.
+     *
+     * @throws IllegalArgumentException when {@code spread < 1}
+     */
+    public static List<ScoredScheme> finalists(SearchResult result, int count, int spread) {
+        if (spread < 1) {
+            throw new IllegalArgumentException("finalist spread must be >= 1, got " + spread);
+        }
         List<ScoredScheme> fit = new ArrayList<>(result.front().stream().filter(ScoredScheme::feasible).toList());
         fit.sort(Comparator.comparingDouble(ScoredScheme::gain).reversed()
                 .thenComparingLong(s -> s.cost().sramTotalBytes()));
-        if (result.best().feasible() && !fit.contains(result.best())) {
+        if (result.best().feasible()) {
+            fit.remove(result.best());
             fit.add(0, result.best());
         }
-        return fit.subList(0, Math.min(count, fit.size()));
+        List<ScoredScheme> chosen = new ArrayList<>();
+        for (ScoredScheme s : fit) {
+            if (chosen.size() == count) {
+                break;
+            }
+            if (chosen.stream().allMatch(c -> c.scheme().distance(s.scheme()) >= spread)) {
+                chosen.add(s);
+            }
+        }
+        return List.copyOf(chosen);
     }
 
     /**

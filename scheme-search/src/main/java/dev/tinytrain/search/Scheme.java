@@ -73,6 +73,22 @@ public record Scheme(int convs, int biasWindow, SortedMap<Integer, Double> weigh
         }
     }
 
+    /**
+     * How many genes two schemes differ in: 1 when their bias windows differ, plus 1 per conv trained at a different
+     * ratio by one of them (an untrained conv has ratio 0). Symmetric; 0 exactly for equal schemes.
+     */
+    public int distance(Scheme other) {
+        int d = biasWindow == other.biasWindow ? 0 : 1;
+        TreeMap<Integer, Double> union = new TreeMap<>(weights);
+        union.putAll(other.weights);
+        for (Integer conv : union.keySet()) {
+            if (!weights.getOrDefault(conv, 0.0).equals(other.weights.getOrDefault(conv, 0.0))) {
+                d++;
+            }
+        }
+        return d;
+    }
+
     /** A short description: {@code bias 22, w21@1 w36@0.125}. */
     public String describe() {
         StringBuilder sb = new StringBuilder("bias " + biasWindow);

@@ -34,6 +34,42 @@ class FrontRemeasurementTest {
         assertEquals(List.of(), FrontRemeasurement.finalists(result(), 0));
     }
 
+    private static ScoredScheme weights(double gain, long sram, Map<Integer, Double> w) {
+        return new ScoredScheme(new Scheme(8, 6, new TreeMap<>(w)), gain, new SchemeCost(sram, 1, 0), true);
+    }
+
+    @Test
+    void aSpreadSkipsTheVariantsOfABetterPredictedFinalist() {
+        // 7 and 6 differ from the best (8) in conv 5 alone, 5 in convs 5 and 7; 4 and 2 are other shapes
+        List<ScoredScheme> front = List.of(
+                weights(2, 900, Map.of(5, 1.0)),
+                weights(4, 1000, Map.of(3, 0.25, 7, 0.5)),
+                weights(5, 1100, Map.of(3, 1.0, 4, 0.5, 6, 1.0)),
+                weights(6, 1200, Map.of(3, 1.0, 4, 0.5, 6, 1.0, 7, 0.5)),
+                weights(7, 1300, Map.of(3, 1.0, 4, 0.5, 5, 0.125, 6, 1.0, 7, 0.5)),
+                weights(8, 1400, Map.of(3, 1.0, 4, 0.5, 5, 0.25, 6, 1.0, 7, 0.5)));
+        SearchResult r = new SearchResult(front.get(5), front, 60, 3);
+        assertEquals(List.of(8.0, 7.0, 6.0), FrontRemeasurement.finalists(r, 3, 1).stream()
+                .map(ScoredScheme::gain).toList(), "spread 1: the best predicted as they come");
+        assertEquals(List.of(8.0, 5.0, 4.0), FrontRemeasurement.finalists(r, 3, 2).stream()
+                .map(ScoredScheme::gain).toList(), "7 and 6 are one gene from 8");
+        assertEquals(List.of(8.0, 4.0, 2.0), FrontRemeasurement.finalists(r, 5, 3).stream()
+                .map(ScoredScheme::gain).toList(), "5 is two genes from 8; fewer than asked when the front runs out");
+        assertThrows(IllegalArgumentException.class, () -> FrontRemeasurement.finalists(r, 3, 0));
+        assertThrows(IllegalArgumentException.class, () -> new FrontRemeasurement.Settings(1, 1, 1, 10, 0));
+    }
+
+    @Test
+    void theDistanceCountsTheBiasWindowAndEachConvWhoseRatioDiffers() {
+        Scheme a = new Scheme(8, 6, new TreeMap<>(Map.of(3, 1.0, 5, 0.5)));
+        assertEquals(0, a.distance(a));
+        assertEquals(1, a.distance(new Scheme(8, 5, new TreeMap<>(Map.of(3, 1.0, 5, 0.5)))));
+        assertEquals(2, a.distance(new Scheme(8, 6, new TreeMap<>(Map.of(3, 0.5, 6, 0.5, 5, 0.5)))));
+        assertEquals(4, a.distance(new Scheme(8, 7, new TreeMap<>(Map.of(4, 1.0)))),
+                "the window, conv 3, conv 4 and conv 5 differ");
+        assertEquals(a.distance(new Scheme(8, 2, new TreeMap<>())), new Scheme(8, 2, new TreeMap<>()).distance(a));
+    }
+
     @Test
     void theBestMeasuredIsChosenNotTheBestPredicted() {
         // measured accuracy by bias window and seed: window 4 is best on average though window 6 predicts more
@@ -55,7 +91,7 @@ class FrontRemeasurementTest {
         assertEquals(2, tie.chosen().candidate().scheme().biasWindow());
         assertThrows(IllegalArgumentException.class, () -> FrontRemeasurement.run(List.of(), 1, 1, (s, r0) -> 0,
                 FrontRemeasurement.Listener.NONE));
-        assertThrows(IllegalArgumentException.class, () -> new FrontRemeasurement.Settings(1, 0, 1, 10));
+        assertThrows(IllegalArgumentException.class, () -> new FrontRemeasurement.Settings(1, 0, 1, 10, 1));
     }
 
     /**
