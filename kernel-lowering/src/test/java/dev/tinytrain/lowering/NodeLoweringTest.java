@@ -76,6 +76,24 @@ class NodeLoweringTest {
     }
 
     @Test
+    void theConvArgumentPositionsNameTheirKindsInTheSignature() {
+        List<ArgKind> s = Kernel.CONV2D.signature();
+        assertEquals(21, s.size());
+        for (int i : new int[] {ConvArgs.IN_OFF, ConvArgs.OUT_OFF}) {
+            assertEquals(ArgKind.OFFSET, s.get(i));
+        }
+        for (int i : new int[] {ConvArgs.IN_H, ConvArgs.IN_W, ConvArgs.IN_C, ConvArgs.X_ZERO, ConvArgs.K_H,
+                ConvArgs.K_W, ConvArgs.STRIDE, ConvArgs.PAD_TOP, ConvArgs.PAD_LEFT, ConvArgs.GROUPS, ConvArgs.Y_ZERO,
+                ConvArgs.OUT_H, ConvArgs.OUT_W, ConvArgs.OUT_C}) {
+            assertEquals(ArgKind.INT, s.get(i), "argument " + i);
+        }
+        assertEquals(ArgKind.INT8_WEIGHT, s.get(ConvArgs.WEIGHT));
+        assertEquals(ArgKind.CONV_BIAS, s.get(ConvArgs.BIAS));
+        assertEquals(ArgKind.FLOAT_TABLE, s.get(ConvArgs.EFF));
+        assertEquals(ArgKind.OPTIONAL_OFFSET, s.get(ConvArgs.MASK));
+    }
+
+    @Test
     void aConvCarriesItsGeometryZeroPointsScalesAndParameters() {
         Graph g = TinyGraphs.withHead();
         Node dw = node(g, "dw");

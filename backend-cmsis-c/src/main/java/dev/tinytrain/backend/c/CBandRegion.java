@@ -7,6 +7,7 @@ import dev.tinytrain.ir.band.BandProgram;
 import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
 import java.util.ArrayList;
+import dev.tinytrain.lowering.ConvArgs;
 import dev.tinytrain.lowering.NodeLowering;
 import java.util.List;
 import java.util.Map;
@@ -61,11 +62,11 @@ final class CBandRegion {
                 c.statement("        case " + (BandProgram.OP_CONV * stride + i) + ": /* " + l.name() + " */");
                 String inBase = Long.toString(p.bufferBase(l.tensors().get(0), in, out, ws));
                 // the layer's call as a node would make it, on the entry's window: input offset and rows, padding
-                // rows above, output offset and rows (the arguments of Kernel.CONV2D at 1, 2, 10, 16 and 17)
+                // rows above, output offset and rows
                 CKernelPrinter.print(c, NodeLowering.conv(tensors.get(l.tensors().get(0)), conv,
                         n.inputs().get(l.params().get(0)), n.inputs().get(l.params().get(1)), y), Map.of(
-                        1, inBase + " + tt_e[2]", 2, "tt_e[3]", 10, "tt_e[4]", 16, outBase + " + tt_e[5]",
-                        17, "tt_e[6]"));
+                        ConvArgs.IN_OFF, inBase + " + tt_e[2]", ConvArgs.IN_H, "tt_e[3]", ConvArgs.PAD_TOP, "tt_e[4]",
+                        ConvArgs.OUT_OFF, outBase + " + tt_e[5]", ConvArgs.OUT_H, "tt_e[6]"));
             } else {
                 c.statement("        case " + (BandProgram.OP_ELEMENTWISE * stride + i) + ": /* " + l.name() + " */");
                 Value a = tensors.get(l.tensors().get(0));

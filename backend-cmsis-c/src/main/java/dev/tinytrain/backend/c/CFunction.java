@@ -1,5 +1,27 @@
 package dev.tinytrain.backend.c;
 
+import static dev.tinytrain.lowering.ConvArgs.BIAS;
+import static dev.tinytrain.lowering.ConvArgs.EFF;
+import static dev.tinytrain.lowering.ConvArgs.GROUPS;
+import static dev.tinytrain.lowering.ConvArgs.IN_C;
+import static dev.tinytrain.lowering.ConvArgs.IN_H;
+import static dev.tinytrain.lowering.ConvArgs.IN_OFF;
+import static dev.tinytrain.lowering.ConvArgs.IN_W;
+import static dev.tinytrain.lowering.ConvArgs.K_H;
+import static dev.tinytrain.lowering.ConvArgs.K_W;
+import static dev.tinytrain.lowering.ConvArgs.MASK;
+import static dev.tinytrain.lowering.ConvArgs.OUT_C;
+import static dev.tinytrain.lowering.ConvArgs.OUT_H;
+import static dev.tinytrain.lowering.ConvArgs.OUT_OFF;
+import static dev.tinytrain.lowering.ConvArgs.OUT_W;
+import static dev.tinytrain.lowering.ConvArgs.PAD_LEFT;
+import static dev.tinytrain.lowering.ConvArgs.PAD_TOP;
+import static dev.tinytrain.lowering.ConvArgs.STRIDE;
+import static dev.tinytrain.lowering.ConvArgs.WEIGHT;
+import static dev.tinytrain.lowering.ConvArgs.X_ZERO;
+import static dev.tinytrain.lowering.ConvArgs.Y_ZERO;
+
+import dev.tinytrain.ir.Value;
 import dev.tinytrain.lowering.Kernel;
 import dev.tinytrain.lowering.KernelArg;
 import dev.tinytrain.lowering.KernelCall;
@@ -103,22 +125,21 @@ record CFunction(String name, Form form, List<Integer> arguments) {
         };
     }
 
-    // The conv's arguments (Kernel.CONV2D) that choose its variant.
-    private static final int IN_C = 4, WEIGHT = 6, K_H = 7, K_W = 8, PAD_TOP = 10, PAD_LEFT = 11, GROUPS = 12,
-            OUT_C = 19;
     /** Terms of an int8 conv sum that int32 holds exactly ({@code TT_MAX_INT_TERMS} of tt_kernels.h). */
     static final int MAX_INT_TERMS = 65793;
     /** The largest patch of {@code tt_conv_im2col} ({@code TT_IM2COL_MAX_PATCH} of tt_kernels.h). */
     static final int IM2COL_MAX_PATCH = 64;
     /** A dense 1x1 conv without padding: no input rows, window, padding or groups; the zw table after the weight. */
-    private static final CFunction CONV_1X1 = new CFunction("tt_conv1x1", Form.CALL,
-            List.of(0, 1, 3, 4, 5, 6, ZERO_POINT_WEIGHT_SUMS, 9, 13, 14, 15, 16, 17, 18, 19, 20));
+    private static final CFunction CONV_1X1 = new CFunction("tt_conv1x1", Form.CALL, List.of(0, IN_OFF, IN_W, IN_C,
+            X_ZERO, WEIGHT, ZERO_POINT_WEIGHT_SUMS, STRIDE, BIAS, EFF, Y_ZERO, OUT_OFF, OUT_H, OUT_W, OUT_C, MASK));
     /** A depthwise conv: no groups or output channels (both are the input's). */
-    private static final CFunction CONV_DEPTHWISE = new CFunction("tt_depthwise_conv", Form.CALL,
-            List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 20));
+    private static final CFunction CONV_DEPTHWISE = new CFunction("tt_depthwise_conv", Form.CALL, List.of(0, IN_OFF,
+            IN_H, IN_W, IN_C, X_ZERO, WEIGHT, K_H, K_W, STRIDE, PAD_TOP, PAD_LEFT, BIAS, EFF, Y_ZERO, OUT_OFF, OUT_H,
+            OUT_W, MASK));
     /** A small dense conv through im2col (the 3-channel first conv): no groups; the zw table after the weight. */
-    private static final CFunction CONV_IM2COL = new CFunction("tt_conv_im2col", Form.CALL,
-            List.of(0, 1, 2, 3, 4, 5, 6, ZERO_POINT_WEIGHT_SUMS, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20));
+    private static final CFunction CONV_IM2COL = new CFunction("tt_conv_im2col", Form.CALL, List.of(0, IN_OFF, IN_H,
+            IN_W, IN_C, X_ZERO, WEIGHT, ZERO_POINT_WEIGHT_SUMS, K_H, K_W, STRIDE, PAD_TOP, PAD_LEFT, BIAS, EFF, Y_ZERO,
+            OUT_OFF, OUT_H, OUT_W, OUT_C, MASK));
 
     /** The conv's fast kernel that its geometry allows, else the reference {@code tt_conv2d_p} (the JVM's choice). */
     private static CFunction conv(CEmitContext c, KernelCall call) {
@@ -126,7 +147,7 @@ record CFunction(String name, Form form, List<Integer> arguments) {
         int kH = constant(call, K_H);
         int kW = constant(call, K_W);
         int groups = constant(call, GROUPS);
-        dev.tinytrain.ir.Value w = ((KernelArg.Parameter) call.args().get(WEIGHT)).param();
+        Value w = ((KernelArg.Parameter) call.args().get(WEIGHT)).param();
         if (kH == 1 && kW == 1 && groups == 1 && constant(call, PAD_TOP) == 0 && constant(call, PAD_LEFT) == 0
                 && inC <= MAX_INT_TERMS) {
             return CONV_1X1;

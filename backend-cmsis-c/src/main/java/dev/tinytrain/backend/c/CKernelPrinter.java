@@ -3,6 +3,7 @@ package dev.tinytrain.backend.c;
 import dev.tinytrain.ir.Graph;
 import dev.tinytrain.ir.Node;
 import dev.tinytrain.ir.Value;
+import dev.tinytrain.lowering.ConvArgs;
 import dev.tinytrain.lowering.KernelArg;
 import dev.tinytrain.lowering.KernelCall;
 import dev.tinytrain.lowering.LoweringContext;
@@ -122,8 +123,8 @@ final class CKernelPrinter {
      * in magnitude), or NULL for a trained weight or a zero point of 0.
      */
     private static String zeroPointTimesWeightSums(CEmitContext c, KernelCall call) {
-        Value w = ((KernelArg.Parameter) call.args().get(6)).param();
-        int xZero = ((KernelArg.IntConst) call.args().get(5)).value();
+        Value w = ((KernelArg.Parameter) call.args().get(ConvArgs.WEIGHT)).param();
+        int xZero = ((KernelArg.IntConst) call.args().get(ConvArgs.X_ZERO)).value();
         return zeroPointTimesWeightSums(c, w, xZero, w.type().shape().elementCount() / w.type().shape().dim(0));
     }
 

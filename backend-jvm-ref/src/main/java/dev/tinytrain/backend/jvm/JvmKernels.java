@@ -13,6 +13,7 @@ import dev.tinytrain.backend.jvm.tflite.TfliteBackwardKernels;
 import dev.tinytrain.backend.jvm.tflite.TfliteKernels;
 import dev.tinytrain.ir.Value;
 import dev.tinytrain.lowering.ArgKind;
+import dev.tinytrain.lowering.ConvArgs;
 import dev.tinytrain.lowering.Kernel;
 import dev.tinytrain.lowering.KernelArg;
 import dev.tinytrain.lowering.KernelCall;
@@ -40,12 +41,8 @@ public final class JvmKernels {
         for (Kernel k : Kernel.values()) {
             METHODS.put(k, lookUp(k));
         }
-        BINDINGS.put(Kernel.CONV2D, new Binding(KernelMethods.of(FastConv2d.class, "run"), List.of(0, 1, 16, 20),
-                (c, call, args) -> new FastConv2d((Integer) args.get(2), (Integer) args.get(3), (Integer) args.get(4),
-                        (Integer) args.get(5), (byte[]) args.get(6), (Integer) args.get(7), (Integer) args.get(8),
-                        (Integer) args.get(9), (Integer) args.get(10), (Integer) args.get(11), (Integer) args.get(12),
-                        (float[]) args.get(13), (float[]) args.get(14), (Integer) args.get(15), (Integer) args.get(17),
-                        (Integer) args.get(18), (Integer) args.get(19), weightsFixed(c, call, 6), c.scratch())));
+        BINDINGS.put(Kernel.CONV2D, new Binding(KernelMethods.of(FastConv2d.class, "run"),
+                List.of(0, ConvArgs.IN_OFF, ConvArgs.OUT_OFF, ConvArgs.MASK), JvmKernels::fastConv));
         BINDINGS.put(Kernel.CONV_INPUT_GRAD, new Binding(KernelMethods.of(FastConvInputGrad.class, "run"),
                 List.of(0, 1, 4, 5), (c, call, args) -> new FastConvInputGrad((byte[]) args.get(2),
                         (ConvGeom) args.get(3), weightsFixed(c, call, 2), c.scratch())));
@@ -92,6 +89,21 @@ public final class JvmKernels {
     /** The fast kernel object of {@code kernel}'s calls, or empty when the static {@link #method} is called. */
     public static Optional<Binding> binding(Kernel kernel) {
         return Optional.ofNullable(BINDINGS.get(kernel));
+    }
+
+    /** The {@link FastConv2d} of a {@link Kernel#CONV2D} call with the values of its arguments. */
+    private static FastConv2d fastConv(EmitContext c, KernelCall call, List<Object> a) {
+        return new FastConv2d(int32(a, ConvArgs.IN_H), int32(a, ConvArgs.IN_W), int32(a, ConvArgs.IN_C),
+                int32(a, ConvArgs.X_ZERO), (byte[]) a.get(ConvArgs.WEIGHT), int32(a, ConvArgs.K_H),
+                int32(a, ConvArgs.K_W), int32(a, ConvArgs.STRIDE), int32(a, ConvArgs.PAD_TOP),
+                int32(a, ConvArgs.PAD_LEFT), int32(a, ConvArgs.GROUPS), (float[]) a.get(ConvArgs.BIAS),
+                (float[]) a.get(ConvArgs.EFF), int32(a, ConvArgs.Y_ZERO), int32(a, ConvArgs.OUT_H),
+                int32(a, ConvArgs.OUT_W), int32(a, ConvArgs.OUT_C), weightsFixed(c, call, ConvArgs.WEIGHT),
+                c.scratch());
+    }
+
+    private static int int32(List<Object> values, int i) {
+        return (Integer) values.get(i);
     }
 
     /** True when no node of the graph updates the int8 weight passed as argument {@code i} (read it once). */
