@@ -7,8 +7,8 @@
 #   TINYTRAIN="java -jar COPY.jar" ...            the tinytrain that writes the memory reports (default ./tinytrain)
 #
 # PyTorch comes from Debian (python3-torch, 1.13.1 on bookworm; installed with apt-get when missing, as root), run by
-# Debian's /usr/bin/python3: the machine's registries do not include PyPI. Debian's build is not Intel's or AMD's
-# tuned wheel, so this is PyTorch as a Debian machine has it; say so beside any comparison.
+# Debian's /usr/bin/python3: the machine's registries do not include PyPI. Debian's build (oneDNN, generic BLAS) is
+# not the tuned PyPI wheel, so this is PyTorch as a Debian machine has it; say so beside any comparison.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${TINYTRAIN_SHARED:-$ROOT/../shared}"
