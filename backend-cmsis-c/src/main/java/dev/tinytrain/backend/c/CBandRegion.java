@@ -6,9 +6,9 @@ import dev.tinytrain.ir.Value;
 import dev.tinytrain.ir.band.BandProgram;
 import dev.tinytrain.ir.ops.BandRegion;
 import dev.tinytrain.ir.ops.Conv2d;
-import java.util.ArrayList;
 import dev.tinytrain.lowering.ConvArgs;
 import dev.tinytrain.lowering.NodeLowering;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -132,7 +132,8 @@ final class CBandRegion {
                 c.floats(expEff), COpEmitters.i(mq.zeroPoint()),
                 c.int8s(regrouped(dwValues, kH * kW, channels, f.expansion().group())), COpEmitters.i(kH),
                 COpEmitters.i(kW), COpEmitters.i(f.depthwise().stride()), COpEmitters.i(f.depthwise().padLeft()),
-                String.join(", ", c.biasArgs(f.dwBias())), c.floats(dwEff), COpEmitters.i(f.depthwise().output().zeroPoint()),
+                String.join(", ", c.biasArgs(f.dwBias())), c.floats(dwEff),
+                COpEmitters.i(f.depthwise().output().zeroPoint()),
                 COpEmitters.i(f.output().type().shape().dim(2)), COpEmitters.i(channels),
                 COpEmitters.i(f.expansion().group())) + "}";
     }

@@ -28,6 +28,7 @@ import dev.tinytrain.lowering.KernelCall;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The C implementation of a {@link Kernel}: a function of the runtime ({@code tt_kernels.h}, {@code tt_tflite.h})
@@ -65,8 +66,7 @@ record CFunction(String name, Form form, List<Integer> arguments) {
 
     /** The indices of the arguments of {@code call} this function takes (see {@link #arguments}). */
     List<Integer> argumentsOf(KernelCall call) {
-        return arguments.isEmpty() ? java.util.stream.IntStream.range(0, call.args().size()).boxed().toList()
-                : arguments;
+        return arguments.isEmpty() ? IntStream.range(0, call.args().size()).boxed().toList() : arguments;
     }
 
     /** How a call is written. */
@@ -126,9 +126,9 @@ record CFunction(String name, Form form, List<Integer> arguments) {
     }
 
     /** Terms of an int8 conv sum that int32 holds exactly ({@code TT_MAX_INT_TERMS} of tt_kernels.h). */
-    static final int MAX_INT_TERMS = 65793;
+    private static final int MAX_INT_TERMS = 65793;
     /** The largest patch of {@code tt_conv_im2col} ({@code TT_IM2COL_MAX_PATCH} of tt_kernels.h). */
-    static final int IM2COL_MAX_PATCH = 64;
+    private static final int IM2COL_MAX_PATCH = 64;
     /** A dense 1x1 conv without padding: no input rows, window, padding or groups; the zw table after the weight. */
     private static final CFunction CONV_1X1 = new CFunction("tt_conv1x1", Form.CALL, List.of(0, IN_OFF, IN_W, IN_C,
             X_ZERO, WEIGHT, ZERO_POINT_WEIGHT_SUMS, STRIDE, BIAS, EFF, Y_ZERO, OUT_OFF, OUT_H, OUT_W, OUT_C, MASK));
