@@ -213,6 +213,9 @@ class SearchCommandTest {
         r = CliRun.run(args(out, records, "--finalist-steps", "0"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--finalist-steps: must be >= 1"), r.err());
+        r = CliRun.run(args(out, records, "--finalist-spread", "0"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--finalist-spread: must be >= 1"), r.err());
         r = CliRun.run(args(out, records, "--finalist-val-limit", "21"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("fewer than the 61 asked for"), r.err());
