@@ -92,7 +92,7 @@ public final class OutputFolder {
             throw FileAccessException.failed("write", abs, e);
         } finally {
             try {
-                Staging.deleteTree(staging);
+                Staging.deleteStaging(staging);
             } catch (IOException e) {
                 // marked and named as tinytrain's: the next run removes it
             }

@@ -17,7 +17,11 @@ import java.util.regex.Pattern;
  * Names of the temporary files and folders tinytrain writes beside an output ({@code .NAME.tmp-tinytrain-PID-HEX}),
  * and the removal of those a killed run left behind. A leftover is removed only when its name says tinytrain made
  * it for this very output, the process id in its name is no longer running, and (for a folder) it holds the
- * {@link #MARKER} file: anything else of a similar name is not touched.
+ * {@link #MARKER} file or nothing at all: anything else of a similar name is not touched.
+ *
+ * <p>A run may be killed at any instant, so the marker is the first thing created in a staging folder and the last
+ * thing deleted from it: a folder killed before its marker exists is empty, one killed while being removed still
+ * holds its marker, and either is removed by the next run.
  */
 final class Staging {
     /** The file inside a staging folder that marks it as tinytrain's. */
@@ -46,19 +50,45 @@ final class Staging {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "." + target.getFileName() + INFIX + "*")) {
             for (Path p : s) {
                 Matcher m = own.matcher(p.getFileName().toString());
-                if (!m.matches() || isRunning(m.group(1))) {
-                    continue;
-                }
-                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.deleteIfExists(p);
-                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                        && Files.isRegularFile(p.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
-                    deleteTree(p);
+                if (m.matches() && !isRunning(m.group(1))) {
+                    removeLeftover(p);
                 }
             }
         } catch (IOException e) {
-            // a leftover that cannot be removed now is removed by a later run; it never blocks this one
+            // the folder cannot be listed now: a later run removes what a dead run left; it never blocks this one
         }
+    }
+
+    private static void removeLeftover(Path p) {
+        try {
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(p);
+            } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isRegularFile(p.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
+                    deleteStaging(p);
+                } else {
+                    Files.delete(p); // only when empty: killed between its creation and its marker's
+                }
+            }
+        } catch (IOException e) {
+            // not ours after all (an unmarked folder with content) or not removable now: left for a later run
+        }
+    }
+
+    /** Deletes a staging folder, its marker last, so that a removal killed midway leaves it still marked. */
+    static void deleteStaging(Path staging) throws IOException {
+        if (!Files.exists(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(staging)) {
+            for (Path child : s) {
+                if (!child.getFileName().toString().equals(MARKER)) {
+                    deleteTree(child);
+                }
+            }
+        }
+        Files.deleteIfExists(staging.resolve(MARKER));
+        Files.delete(staging);
     }
 
     private static boolean isRunning(String pid) {
@@ -72,7 +102,7 @@ final class Staging {
     }
 
     /** Deletes a folder tree without following symbolic links (a link is removed, never what it points to). */
-    static void deleteTree(Path root) throws IOException {
+    private static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs killed midway (SIGKILL, no chance to clean up): the output is either the previous complete one or the new
  * complete one, never a mix; the staging folder left behind is removed by the next run; nothing else changes. And
- * the leftovers cleaned are only tinytrain's own: named for this output, of a process no longer running, marked.
+ * the leftovers cleaned are only tinytrain's own: named for this output, of a process no longer running, marked or
+ * empty.
  */
 class InterruptedRunTest {
     @TempDir
@@ -64,6 +65,13 @@ class InterruptedRunTest {
         Path stale = marked(tmp.resolve(".out.tmp-tinytrain-" + dead + "-0123456789ab"));
         Files.writeString(stale.resolve("out/report.txt"), "half written");
         Path unmarked = Files.createDirectories(tmp.resolve(".out.tmp-tinytrain-" + dead + "-abcdefabcdef"));
+        Files.writeString(unmarked.resolve("notes.txt"), "not tinytrain's: it holds no marker");
+        // killed between creating its staging folder and the marker: empty, so removing it loses nothing
+        Path killedBeforeMarker = Files.createDirectories(tmp.resolve(".out.tmp-tinytrain-" + dead + "-00ff00ff00ff"));
+        // killed while removing its staging folder: the marker goes last, so what is left is still marked
+        Path halfRemoved = Files.createDirectories(tmp.resolve(".out.tmp-tinytrain-" + dead + "-ff00ff00ff00"));
+        Files.writeString(halfRemoved.resolve(".tinytrain-staging"), "");
+        Files.createDirectories(halfRemoved.resolve("old/c"));
         Path live = marked(tmp.resolve(".out.tmp-tinytrain-" + alive + "-0123456789ab"));
         Path otherOutput = marked(tmp.resolve(".other.tmp-tinytrain-" + dead + "-0123456789ab"));
         Path foreign = Files.createDirectories(tmp.resolve(".out.tmp-12345"));
@@ -73,6 +81,8 @@ class InterruptedRunTest {
         assertEquals(0, CliRun.run("compile", "--model", "mbv2-w0.35", "--scheme", "mbv2-99kb", "--out",
                 out.toString()).exit());
         assertFalse(Files.exists(stale), "a marked staging folder of a dead run is removed");
+        assertFalse(Files.exists(killedBeforeMarker), "an empty staging folder of a dead run is removed");
+        assertFalse(Files.exists(halfRemoved), "a half-removed staging folder of a dead run is removed");
         for (Path kept : List.of(unmarked, live, otherOutput, foreign)) {
             assertTrue(Files.exists(kept), "kept: " + kept.getFileName());
         }
