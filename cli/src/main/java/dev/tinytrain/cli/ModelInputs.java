@@ -49,9 +49,14 @@ final class ModelInputs {
         return headInit != null ? new HeadInitFile(cwd().resolve(headInit)) : HeadInitSource.seeded(classes, seed);
     }
 
-    /** {@code --model} loaded with a transfer head ({@link #head}). */
+    /**
+     * {@code --model} loaded with a transfer head ({@link #head}); an IR JSON graph without {@code --head-init}
+     * carries its own head and is loaded as it is.
+     */
     static LoadedModel load(String model, int resolution, Path headInit, int classes, long seed) {
-        return source(model).load(resolution, head(headInit, classes, seed));
+        ModelSource source = source(model);
+        return source.kind() == ModelSource.Kind.IR_JSON && headInit == null ? source.load(resolution, null)
+                : source.load(resolution, head(headInit, classes, seed));
     }
 
     /** {@link #load} with the default head's seed. */

@@ -2,10 +2,10 @@ package dev.tinytrain.cli;
 
 import dev.tinytrain.compiler.Target;
 import dev.tinytrain.compiler.output.LoadedModel;
-import dev.tinytrain.compiler.output.ModelSource;
 import dev.tinytrain.compiler.output.SchemeSource;
 import dev.tinytrain.dataset.ImageDataset;
 import dev.tinytrain.dataset.Preprocessor;
+import dev.tinytrain.dataset.TrainingOrder;
 import dev.tinytrain.fileio.OutputFiles;
 import dev.tinytrain.finetune.InputPixels;
 import dev.tinytrain.finetune.PreparedImages;
@@ -191,6 +191,12 @@ final class SearchCommand implements Callable<Integer> {
                     + " measures schemes of different shapes (default: ${DEFAULT-VALUE})")
     int finalistSpread;
 
+    @Option(names = "--finalist-order", paramLabel = "FILE", description = "train every finalist (and --compare"
+            + " scheme) on the --train-limit images in this order, as finetune --order does (a little-endian int32"
+            + " permutation, e.g. the protocol's perm_n2000_epoch1.i32), its seeds differing only in the rounding"
+            + " (default: the trials' seeded shuffles)")
+    Path finalistOrder;
+
     @Option(names = "--compare", paramLabel = "SCHEME", description = "also re-measure this scheme (a preset name or"
             + " a policy file) beside the finalists, as a reference: printed, never chosen (repeatable)")
     List<String> compare = new ArrayList<>();
@@ -217,6 +223,9 @@ final class SearchCommand implements Callable<Integer> {
         }
         if (records != null) {
             inputs.add(records); // read to resume and appended to, never replaced by --out
+        }
+        if (finalistOrder != null) {
+            inputs.add(finalistOrder);
         }
         OutputFiles.checkWritable(inputs, out); // before the trials, not after them
         Target tgt = Target.byName(target);
@@ -261,11 +270,7 @@ final class SearchCommand implements Callable<Integer> {
         }
         TrainingFlags.Checked upd = training.check();
         try {
-            ModelSource source = ModelInputs.source(model);
-            // an IR JSON graph carries its own head
-            LoadedModel m = source.kind() == ModelSource.Kind.IR_JSON && headInit == null
-                    ? source.load(resolution, null)
-                    : source.load(resolution, ModelInputs.head(headInit, classes, seed));
+            LoadedModel m = ModelInputs.load(model, resolution, headInit, classes, seed);
             ImageDataset trainSet = FinetuneCommand.readArrow(data);
             // the validation images: held out from the trials' training pool, and not the test set
             ImageDataset valSet = valData != null ? FinetuneCommand.readArrow(valData) : trainSet;
@@ -290,6 +295,7 @@ final class SearchCommand implements Callable<Integer> {
                     + " data (the images of --data from row " + valFrom + ")", valRows, m.classes(), pre,
                     prepThreads);
 
+            TrainingOrder fixedOrder = finalistOrder == null ? null : TrainingOrder.read(finalistOrder, trainLimit);
             int convs = m.convOrder().size();
             int window = biasWindow != null ? biasWindow : convs;
             if (window < 1 || window > convs) {
@@ -360,8 +366,8 @@ final class SearchCommand implements Callable<Integer> {
                     references.add(SchemeSource.resolve(c, ModelInputs.cwd()).policy());
                 }
                 FrontRemeasurement.Result checked = remeasure(stdout, analysis, result, table, m.graph().name(),
-                        finals);
-                compareReferences(stdout, analysis, memory, finals, references);
+                        finals, fixedOrder);
+                compareReferences(stdout, analysis, memory, finals, references, fixedOrder);
                 best = checked.chosen().candidate();
                 measuredText = String.format(Locale.ROOT, ", measured %.2f%% +- %.2f on the validation images",
                         checked.chosen().mean(), checked.chosen().stdErr());
@@ -455,12 +461,13 @@ final class SearchCommand implements Callable<Integer> {
 
     /** Measures the {@code --compare} schemes as the finalists were (the same steps, seeds, images) and prints them. */
     private void compareReferences(PrintWriter out, ContributionAnalysis analysis, CompilerMemory memory,
-                                   FrontRemeasurement.Settings finals, List<SparseUpdatePolicy> references) {
+                                   FrontRemeasurement.Settings finals, List<SparseUpdatePolicy> references,
+                                   TrainingOrder fixedOrder) {
         for (int i = 0; i < references.size(); i++) {
             SparseUpdatePolicy p = references.get(i);
             // the seeds in parallel (on the common pool), each a pure function of its seed: the same on any cores
             double[] acc = IntStream.range(0, finals.repeats()).parallel().mapToDouble(r -> analysis.measure(p,
-                    finals.steps(), r, finals.validationImages())).toArray();
+                    finals.steps(), r, finals.validationImages(), fixedOrder)).toArray();
             double mean = Arrays.stream(acc).average().orElseThrow();
             double sd = 0;
             for (double a : acc) {
@@ -480,7 +487,7 @@ final class SearchCommand implements Callable<Integer> {
     /** Fine-tunes the finalists of the front on the validation images, prints the measurements, returns them. */
     private FrontRemeasurement.Result remeasure(PrintWriter out, ContributionAnalysis analysis, SearchResult result,
                                                 ContributionTable table, String modelName,
-                                                FrontRemeasurement.Settings finals) {
+                                                FrontRemeasurement.Settings finals, TrainingOrder fixedOrder) {
         List<ScoredScheme> fin = FrontRemeasurement.finalists(result, finals.finalists(), finals.spread());
         System.err.printf(Locale.ROOT, "re-measuring %d finalist(s): %,d steps x %d seed(s) each, %,d validation"
                 + " images, %d thread(s)%n", fin.size(), finals.steps(), finals.repeats(), finals.validationImages(),
@@ -488,11 +495,12 @@ final class SearchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         FrontRemeasurement.Result r = FrontRemeasurement.run(fin, finals.repeats(), threads,
                 (s, repeat) -> analysis.measure(s.policy(ChannelSelection.Rule.MAGNITUDE, modelName), finals.steps(),
-                        repeat, finals.validationImages()),
+                        repeat, finals.validationImages(), fixedOrder),
                 (f, repeat, acc) -> System.err.printf(Locale.ROOT, "finalist %s #%d: %.2f%%  elapsed %s%n",
                         f.scheme().describe(), repeat, acc, ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
-        out.printf(Locale.ROOT, "finalists re-measured (%,d steps, seeds %d..%d, %,d validation images):%n",
-                finals.steps(), seed, seed + finals.repeats() - 1, finals.validationImages());
+        out.printf(Locale.ROOT, "finalists re-measured (%,d steps, seeds %d..%d, %s, %,d validation images):%n",
+                finals.steps(), seed, seed + finals.repeats() - 1, fixedOrder == null ? "seeded orders"
+                        : "order " + finalistOrder.getFileName(), finals.validationImages());
         out.printf(Locale.ROOT, "  %12s  %8s  %9s  %14s  %s%n", "SRAM B", "gain", "pred acc", "measured", "scheme"
                 + " [per seed]");
         for (FrontRemeasurement.Measured f : r.measured()) {

@@ -74,7 +74,7 @@ class SearchCommandTest {
         assertTrue(r.err().contains("eta "), r.err());
         assertTrue(r.out().contains("Pareto front"), r.out());
         assertTrue(r.out().contains("chosen: bias "), r.out());
-        assertTrue(r.out().contains("finalists re-measured (20 steps, seeds 0..1, 15 validation images)"), r.out());
+        assertTrue(r.out().contains("finalists re-measured (20 steps, seeds 0..1, seeded orders, 15 validation images)"), r.out());
         assertTrue(r.out().contains("measured mean +- standard error -> used by the search"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("*")), "the chosen finalist is marked: " + r.out());
         // a reference measured as the finalists: the chosen finalist's measurement printed again as a reference
@@ -101,6 +101,51 @@ class SearchCommandTest {
         CliRun other = CliRun.run(args(out, records, "--trial-steps", "5", "--population", "4", "--generations", "0"));
         assertEquals(0, other.exit(), other.err());
         assertTrue(other.err().contains(lines + " record(s) of other studies"), other.err());
+    }
+
+    /**
+     * With --finalist-order a finalist is measured as {@code finetune --order} trains: the same 40 images in the
+     * file's order, seed S's rounding, scored on the validation rows 40..54 (finetune's default test rows after
+     * --train-limit): the accuracy of each seed is finetune's, to the image.
+     */
+    @Test
+    void finalistsWithAnOrderFileMeasureWhatFinetuneWithThatOrderGives() throws Exception {
+        int[] perm = new int[40];
+        for (int i = 0; i < 40; i++) {
+            perm[i] = (i * 17 + 5) % 40; // 17 is prime to 40: a permutation
+        }
+        Path order = dir.resolve("perm40.i32");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(160).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.util.Arrays.stream(perm).forEach(b::putInt);
+        Files.write(order, b.array());
+        Path out = dir.resolve("ordered.json");
+        CliRun r = CliRun.run(args(out, dir.resolve("ordered.jsonl"), "--finalists", "1", "--finalist-steps", "40",
+                "--finalist-order", order.toString()));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("finalists re-measured (40 steps, seeds 0..1, order perm40.i32, 15 validation"
+                + " images)"), r.out());
+        String star = r.out().lines().filter(l -> l.startsWith("*")).findFirst().orElseThrow();
+        String[] perSeed = star.substring(star.lastIndexOf('[') + 1, star.lastIndexOf(']')).split(" ");
+        for (int seed = 0; seed < 2; seed++) {
+            Path result = dir.resolve("ordered-finetune-s" + seed + ".json");
+            CliRun ft = CliRun.run("finetune", "--model", model.toString(), "--scheme", out.toString(), "--data",
+                    train.toString(), "--resolution", "6", "--train-limit", "40", "--test-limit", "15", "--order",
+                    order.toString(), "--seed", "" + seed, "--out", result.toString());
+            assertEquals(0, ft.exit(), ft.err());
+            double finetuned = new com.fasterxml.jackson.databind.ObjectMapper().readTree(result.toFile())
+                    .get("finalTestAccuracy").asDouble();
+            assertEquals(String.format(java.util.Locale.ROOT, "%.2f", finetuned), perSeed[seed],
+                    "seed " + seed + ": " + star);
+        }
+        CliRun shortOrder = CliRun.run(args(out, dir.resolve("ordered.jsonl"), "--finalist-order",
+                dir.resolve("missing.i32").toString()));
+        assertEquals(1, shortOrder.exit());
+        assertTrue(shortOrder.err().contains("missing.i32"), shortOrder.err());
+        CliRun wrongLength = CliRun.run(args(out, dir.resolve("ordered.jsonl"), "--train-limit", "39",
+                "--finalist-order", order.toString()));
+        assertEquals(1, wrongLength.exit());
+        assertTrue(wrongLength.err().contains("perm40.i32") && wrongLength.err().contains("expected N = 39"),
+                wrongLength.err());
     }
 
     /** The study key of a run (from stderr), which digests the training pool and the images the trials score. */

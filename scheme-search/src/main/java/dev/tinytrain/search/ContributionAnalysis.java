@@ -176,7 +176,8 @@ public final class ContributionAnalysis {
 
     /** Runs one trial (on the calling thread) and returns its record, without logging it. */
     public TrialRecord runTrial(String study, TrialSpec spec) {
-        Tuned t = fineTune(spec.policy(settings.rule()), spec.id(), settings.steps(), spec.repeat(), validation);
+        Tuned t = fineTune(spec.policy(settings.rule()), spec.id(), spec.repeat(),
+                trainingImages(spec.repeat(), settings.steps()), validation);
         FinetuneResult r = t.result();
         return new TrialRecord(study, spec, r.last().correct(), r.last().total(), r.epochMeanLoss()[0],
                 r.nonFiniteLosses(), t.compiled().report().sramTotalBytes(), t.compileNanos() / 1_000_000,
@@ -187,9 +188,26 @@ public final class ContributionAnalysis {
      * Validation accuracy (%) of a whole scheme after a fine-tune of {@code steps} images (on the calling thread):
      * the same start, training order of repeat {@code repeat} and rounding as the trials, only longer, scored on the
      * first {@code validationImages} validation images (at least the trials', at most those given). This is how the
-     * search's finalists are re-measured ({@link FrontRemeasurement}).
+     * search's finalists are re-measured ({@link FrontRemeasurement}). Same as
+     * {@code measure(policy, steps, repeat, validationImages, null)}.
      */
     public double measure(SparseUpdatePolicy policy, int steps, int repeat, int validationImages) {
+        return measure(policy, steps, repeat, validationImages, null);
+    }
+
+    /**
+     * As {@link #measure(SparseUpdatePolicy, int, int, int)}, but when {@code fixedOrder} is given every repeat
+     * trains the training pool in that order (passes over it one after another, as many as {@code steps} needs)
+     * and only the stochastic rounding's seed ({@code seed + repeat}) differs between repeats: the finalists are
+     * then measured as a fine-tune with that order file will train ({@code tinytrain finetune --order}), and two
+     * schemes compared on the same repeat differ only by their scheme and that repeat's rounding.
+     *
+     * @param fixedOrder a permutation of the training pool, or {@code null} for the trials' seeded shuffles
+     * @throws IllegalArgumentException when the steps or validation images are out of range, or the order is not
+     *     one of the whole training pool
+     */
+    public double measure(SparseUpdatePolicy policy, int steps, int repeat, int validationImages,
+                          TrainingOrder fixedOrder) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         }
@@ -197,22 +215,28 @@ public final class ContributionAnalysis {
             throw new IllegalArgumentException("validation images of a measurement must be in [1, "
                     + allValidation.count() + "] (those given), got " + validationImages);
         }
+        if (fixedOrder != null && fixedOrder.size() != trainPool.count()) {
+            throw new IllegalArgumentException("the fixed training order has " + fixedOrder.size() + " indices, but"
+                    + " the training pool holds " + trainPool.count() + " images");
+        }
         PreparedImages scored = validationImages == allValidation.count() ? allValidation
                 : firstImages(allValidation, validationImages);
-        return fineTune(policy, "finalist", steps, repeat, scored).result().last().testAccuracy();
+        PreparedImages train = fixedOrder == null ? trainingImages(repeat, steps)
+                : inOrder(List.of(fixedOrder), steps);
+        return fineTune(policy, "finalist", repeat, train, scored).result().last().testAccuracy();
     }
 
     private record Tuned(CompiledModel compiled, long compileNanos, FinetuneResult result) {
     }
 
-    private Tuned fineTune(SparseUpdatePolicy policy, String name, int steps, int repeat, PreparedImages scored) {
+    private Tuned fineTune(SparseUpdatePolicy policy, String name, int repeat, PreparedImages train,
+                           PreparedImages scored) {
         long t0 = System.nanoTime();
         CompileOptions options = new CompileOptions(policy, name, settings.training(repeat), true, true,
                 MemoryPlan.DEFAULT_ALIGNMENT);
         // the trial measures accuracy: no budget, the search checks memory against the target later
         CompiledModel compiled = Compiler.compileUnchecked(forward, Target.HOST, options);
         long compileNanos = System.nanoTime() - t0;
-        PreparedImages train = trainingImages(repeat, steps);
         int[] identity = new int[train.count()];
         for (int i = 0; i < identity.length; i++) {
             identity[i] = i;
@@ -229,11 +253,16 @@ public final class ContributionAnalysis {
      */
     PreparedImages trainingImages(int r, int steps) {
         int n = trainPool.count();
-        List<TrainingOrder> passes = TrainingOrder.seededEpochs(n, settings.seed() + r, (steps + n - 1) / n);
+        return inOrder(TrainingOrder.seededEpochs(n, settings.seed() + r, (steps + n - 1) / n), steps);
+    }
+
+    /** The first {@code steps} images of the training pool visited in {@code passes}, the last one repeated. */
+    private PreparedImages inOrder(List<TrainingOrder> passes, int steps) {
+        int n = trainPool.count();
         byte[][] images = new byte[steps][];
         int[] labels = new int[steps];
         for (int i = 0; i < steps; i++) {
-            int idx = passes.get(i / n).get(i % n);
+            int idx = passes.get(Math.min(i / n, passes.size() - 1)).get(i % n);
             images[i] = trainPool.image(idx);
             labels[i] = trainPool.label(idx);
         }

@@ -3,8 +3,10 @@ package dev.tinytrain.search;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tinytrain.dataset.TrainingOrder;
 import dev.tinytrain.ir.TinyGraphs;
 import dev.tinytrain.pruning.ChannelSelection;
+import dev.tinytrain.pruning.SparseUpdatePolicy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -113,5 +115,21 @@ class FrontRemeasurementTest {
                 model), 0, 0, 20));
         assertThrows(IllegalArgumentException.class, () -> a.measure(s.policy(ChannelSelection.Rule.MAGNITUDE,
                 model), 30, 0, 21), "only 20 validation images were given");
+    }
+
+    /**
+     * A fixed training order replaces the seeded shuffle and nothing else: given repeat 1's own shuffle (seed 5 + 1
+     * of the 25-image pool) it measures what the shuffle measures; an order of another length is refused.
+     */
+    @Test
+    void aFixedOrderReplacesOnlyTheShuffle() {
+        ContributionAnalysis a = ContributionAnalysisTest.analysis();
+        SparseUpdatePolicy p = new Scheme(3, 3, new TreeMap<>(Map.of(1, 0.5))).policy(ChannelSelection.Rule.MAGNITUDE,
+                TinyGraphs.withHead().name());
+        TrainingOrder shuffle = TrainingOrder.seeded(25, 6);
+        assertEquals(a.measure(p, 25, 1, 20), a.measure(p, 25, 1, 20, shuffle), 1e-12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> a.measure(p, 25, 1, 20, TrainingOrder.seeded(24, 6)));
+        assertEquals("the fixed training order has 24 indices, but the training pool holds 25 images", e.getMessage());
     }
 }
