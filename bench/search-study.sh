@@ -29,6 +29,8 @@
 #   THREADS=N ...                             trial threads of the analysis and evaluation threads of the
 #                                             fine-tunes (default 1)
 #   OUT=DIR ...                               results folder (default bench/results/search-val)
+#   TEST_LIMIT=N ...                          the fine-tunes test on the first N test images (default 1000, the
+#                                             quick protocol's; 10000 is the whole test set)
 #   TINYTRAIN="java --add-opens=java.base/java.nio=ALL-UNNAMED -Xss8m -jar COPY.jar" ...
 #                                             run a copy of the jar (default ./tinytrain, which rebuilds it)
 #
@@ -71,7 +73,7 @@ step_on() { [[ " $STEPS " == *" $1 "* ]]; }
 # the compiled step's SRAM total of MODEL under SCHEME (stochastic rounding, QAS, stm32f746: the fine-tune's plan)
 sram_total() { "${TT[@]}" report --model "$1" --scheme "$2" --format json | jq -r .sramTotalBytes; }
 
-QUICK=(--data "$DATA/train.arrow" --test-data "$DATA/test.arrow" --train-limit 2000 --test-limit 1000
+QUICK=(--data "$DATA/train.arrow" --test-data "$DATA/test.arrow" --train-limit 2000 --test-limit "${TEST_LIMIT:-1000}"
        --order "$PROTO/perm_n2000_epoch1.i32" --lr 0.001 --rounding stochastic --threads "$THREADS")
 
 finetune() { # NAME MODEL SCHEME SEED
@@ -155,8 +157,8 @@ table() {
     done
   done
   echo
-  echo "quick protocol (2,000 training images, 1 epoch, lr 0.001, QAS, stochastic rounding, 1,000 test images), once"
-  echo "per seed ($SEEDS); searched = tinytrain search under the preset's compiled SRAM total, its trials and finalists"
+  echo "quick protocol (2,000 training images, 1 epoch, lr 0.001, QAS, stochastic rounding, the first ${TEST_LIMIT:-1000} test"
+  echo "images), once per seed ($SEEDS); searched = tinytrain search under the preset's compiled SRAM total, its trials and finalists"
   echo "scored on validation rows 2,000..2,999 of the training file; predicted gain = the shrunk contributions summed,"
   echo "points over head-only on 200 validation images; finalist val acc = the chosen finalist's mean +- standard"
   echo "error over its seeds on 1,000 validation images; search wall = the search command's wall time (analysis,"
