@@ -86,7 +86,7 @@ public final class OutputFolder {
             derived.forEach(d -> lines.add(d + "/" + DERIVED));
             Files.writeString(fresh.resolve(MANIFEST), FORMAT + "\n" + String.join("\n", lines) + "\n",
                     StandardCharsets.UTF_8);
-            swap(fresh, abs, staging.resolve("old"), inputs);
+            swap(fresh, abs, staging.resolve(Staging.PREVIOUS), inputs);
             return entries;
         } catch (IOException e) {
             throw FileAccessException.failed("write", abs, e);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -21,11 +22,15 @@ import java.util.regex.Pattern;
  *
  * <p>A run may be killed at any instant, so the marker is the first thing created in a staging folder and the last
  * thing deleted from it: a folder killed before its marker exists is empty, one killed while being removed still
- * holds its marker, and either is removed by the next run.
+ * holds its marker, and either is removed by the next run. A run killed between the two renames of its swap (the
+ * previous output moved to {@code staging/old}, the new one not yet in its place) leaves no output at all: the next
+ * run moves {@code old} back first, so the previous complete output is never lost.
  */
 final class Staging {
     /** The file inside a staging folder that marks it as tinytrain's. */
     static final String MARKER = ".tinytrain-staging";
+    /** Where a staging folder holds the previous output while the new one is moved into its place. */
+    static final String PREVIOUS = "old";
     private static final String INFIX = ".tmp-tinytrain-";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -51,7 +56,7 @@ final class Staging {
             for (Path p : s) {
                 Matcher m = own.matcher(p.getFileName().toString());
                 if (m.matches() && !isRunning(m.group(1))) {
-                    removeLeftover(p);
+                    removeLeftover(p, target);
                 }
             }
         } catch (IOException e) {
@@ -59,12 +64,17 @@ final class Staging {
         }
     }
 
-    private static void removeLeftover(Path p) {
+    private static void removeLeftover(Path p, Path target) {
         try {
             if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                 Files.deleteIfExists(p);
             } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 if (Files.isRegularFile(p.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
+                    Path previous = p.resolve(PREVIOUS);
+                    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)
+                            && Files.isDirectory(previous, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE); // killed mid-swap
+                    }
                     deleteStaging(p);
                 } else {
                     Files.delete(p); // only when empty: killed between its creation and its marker's

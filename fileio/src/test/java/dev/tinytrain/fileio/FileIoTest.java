@@ -109,6 +109,39 @@ class FileIoTest {
         assertEquals(List.of("out"), names(tmp), "no staging folder left");
     }
 
+    /**
+     * A run killed between the two renames of its swap left the previous output in its staging folder and none in
+     * place: the next run puts it back before anything else, so even a next run that fails leaves it there.
+     */
+    @Test
+    void aSwapKilledMidwayGetsThePreviousOutputBack() throws IOException {
+        Path out = tmp.resolve("out");
+        OutputFolder.replace(out, List.of(), d -> Files.writeString(d.resolve("a.txt"), "previous"));
+        Path staging = Files.createDirectories(tmp.resolve(".out.tmp-tinytrain-" + deadPid() + "-0123456789ab"));
+        Files.writeString(staging.resolve(Staging.MARKER), "");
+        Files.createDirectories(staging.resolve("out"));
+        Files.writeString(staging.resolve("out/a.txt"), "new, its manifest not yet written");
+        Files.move(out, staging.resolve(Staging.PREVIOUS)); // the first rename of the swap, then SIGKILL
+
+        assertThrows(FileAccessException.class, () -> OutputFolder.replace(out, List.of(), d -> {
+            throw new IOException("this run fails too");
+        }));
+        assertEquals("previous", Files.readString(out.resolve("a.txt")));
+        assertEquals(List.of("out"), names(tmp), "the killed run's staging folder is gone");
+    }
+
+    /** The id of a process that has ended. */
+    private static long deadPid() throws IOException {
+        Process p = new ProcessBuilder("true").start();
+        try {
+            p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        return p.pid();
+    }
+
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
