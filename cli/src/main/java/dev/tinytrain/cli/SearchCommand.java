@@ -22,6 +22,7 @@ import dev.tinytrain.search.ContributionTable;
 import dev.tinytrain.search.Estimate;
 import dev.tinytrain.search.EvolutionarySearch;
 import dev.tinytrain.search.FrontRemeasurement;
+import dev.tinytrain.search.MeasuredRefinement;
 import dev.tinytrain.search.Scheme;
 import dev.tinytrain.search.ScoredScheme;
 import dev.tinytrain.search.SearchResult;
@@ -191,6 +192,12 @@ final class SearchCommand implements Callable<Integer> {
                     + " measures schemes of different shapes (default: ${DEFAULT-VALUE})")
     int finalistSpread;
 
+    @Option(names = "--refine", defaultValue = "0", paramLabel = "N", description = "after the finalists, measure up"
+            + " to N neighbours of the best (one conv's ratio or the bias window changed, within every budget, the"
+            + " best predicted first) as the finalists were measured, moving to each one measured better"
+            + " (default: ${DEFAULT-VALUE}, no refinement)")
+    int refine;
+
     @Option(names = "--finalist-order", paramLabel = "FILE", description = "train every finalist (and --compare"
             + " scheme) on the --train-limit images in this order, as finetune --order does (a little-endian int32"
             + " permutation, e.g. the protocol's perm_n2000_epoch1.i32), its seeds differing only in the rounding"
@@ -256,6 +263,13 @@ final class SearchCommand implements Callable<Integer> {
         positive(finalistRepeats, "--finalist-repeats");
         positive(finalistValLimit, "--finalist-val-limit");
         positive(finalistSpread, "--finalist-spread");
+        if (refine < 0) {
+            throw new IllegalArgumentException("--refine: must be >= 0, got " + refine);
+        }
+        if (refine > 0 && finalists == 0) {
+            throw new IllegalArgumentException("--refine: refines the best measured finalist, so it needs"
+                    + " --finalists >= 1");
+        }
         FrontRemeasurement.Settings finals = new FrontRemeasurement.Settings(finalists, finalistSteps,
                 finalistRepeats, finalistValLimit, finalistSpread);
         // the validation rows prepared: the trials' and, when finalists are measured, theirs
@@ -367,10 +381,15 @@ final class SearchCommand implements Callable<Integer> {
                 }
                 FrontRemeasurement.Result checked = remeasure(stdout, analysis, result, table, m.graph().name(),
                         finals, fixedOrder);
+                FrontRemeasurement.Measured chosen = checked.chosen();
+                if (refine > 0) {
+                    chosen = refine(stdout, analysis, checked, table, memory, ss, m.graph().name(), finals,
+                            fixedOrder);
+                }
                 compareReferences(stdout, analysis, memory, finals, references, fixedOrder);
-                best = checked.chosen().candidate();
+                best = chosen.candidate();
                 measuredText = String.format(Locale.ROOT, ", measured %.2f%% +- %.2f on the validation images",
-                        checked.chosen().mean(), checked.chosen().stdErr());
+                        chosen.mean(), chosen.stdErr());
             }
             SparseUpdatePolicy policy = best.scheme().policy(ChannelSelection.Rule.MAGNITUDE, m.graph().name());
             OutputFiles.writeString(out, PolicyJson.toJson(policy), inputs);
@@ -504,17 +523,59 @@ final class SearchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %12s  %8s  %9s  %14s  %s%n", "SRAM B", "gain", "pred acc", "measured", "scheme"
                 + " [per seed]");
         for (FrontRemeasurement.Measured f : r.measured()) {
-            ScoredScheme c = f.candidate();
-            StringBuilder per = new StringBuilder();
-            f.accuracies().forEach(a -> per.append(String.format(Locale.ROOT, " %.2f", a)));
-            out.printf(Locale.ROOT, "%s %12s  %+8.2f  %8.2f%%  %7.2f%% +-%4.2f  %s [%s]%n",
-                    f == r.chosen() ? "*" : " ", String.format(Locale.ROOT, "%,d", c.cost().sramTotalBytes()),
-                    c.gain(), table.headAccuracy() + c.gain(), f.mean(), Double.isNaN(f.stdErr()) ? 0 : f.stdErr(),
-                    c.scheme().describe(), per.toString().strip());
+            printMeasured(out, f == r.chosen() ? (refine > 0 ? ">" : "*") : " ", f, table);
         }
-        out.printf(Locale.ROOT, "  (* = chosen: the best measured; re-measurement took %s)%n",
+        out.printf(Locale.ROOT, refine > 0 ? "  (> = the best measured, refined below; re-measurement took %s)%n"
+                : "  (* = chosen: the best measured; re-measurement took %s)%n",
                 ConsoleProgress.time((System.nanoTime() - t0) / 1e9));
         return r;
+    }
+
+    /** Measures neighbours of the best finalist ({@link MeasuredRefinement}), prints them, returns the best. */
+    private FrontRemeasurement.Measured refine(PrintWriter out, ContributionAnalysis analysis,
+                                               FrontRemeasurement.Result finalistsMeasured, ContributionTable table,
+                                               CompilerMemory memory, SearchSettings ss, String modelName,
+                                               FrontRemeasurement.Settings finals, TrainingOrder fixedOrder) {
+        System.err.printf(Locale.ROOT, "refining the best finalist: up to %d neighbour(s), measured as the"
+                + " finalists%n", refine);
+        long t0 = System.nanoTime();
+        FrontRemeasurement.Measured start = finalistsMeasured.chosen();
+        MeasuredRefinement.Result r = new MeasuredRefinement(table, memory, ss, modelName).run(start,
+                finalistsMeasured.measured().stream().map(f -> f.candidate().scheme()).toList(), refine,
+                finals.repeats(), (s, repeat) -> analysis.measure(s.policy(ChannelSelection.Rule.MAGNITUDE,
+                        modelName), finals.steps(), repeat, finals.validationImages(), fixedOrder),
+                FrontRemeasurement.Listener.NONE,
+                (step, done, limit) -> System.err.printf(Locale.ROOT, "refine %d/%d: %s  %.2f%% +- %.2f  %s  elapsed"
+                                + " %s%n", done, limit, step.measured().candidate().scheme().describe(),
+                        step.measured().mean(), stdErrOrZero(step.measured()), step.improved() ? "better: moved"
+                                : "not better", ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
+        out.printf(Locale.ROOT, "refined from the best finalist (%d neighbour(s) measured as the finalists, of at most"
+                + " %d):%n", r.steps().size(), refine);
+        out.printf(Locale.ROOT, "  %12s  %8s  %9s  %14s  %s%n", "SRAM B", "gain", "pred acc", "measured", "scheme"
+                + " [per seed]");
+        for (MeasuredRefinement.Step step : r.steps()) {
+            printMeasured(out, step.measured() == r.best() ? "*" : step.improved() ? "+" : " ", step.measured(),
+                    table);
+        }
+        out.printf(Locale.ROOT, "  (+ = measured better than where the search stood: it moved there; * = chosen%s;"
+                + " refinement took %s)%n", r.best() == start ? ", none: the best finalist stays" : "",
+                ConsoleProgress.time((System.nanoTime() - t0) / 1e9));
+        return r.best();
+    }
+
+    private static double stdErrOrZero(FrontRemeasurement.Measured m) {
+        return Double.isNaN(m.stdErr()) ? 0 : m.stdErr();
+    }
+
+    /** One measured scheme: marker, SRAM, predicted gain and accuracy, measured mean +- SE, scheme, per seed. */
+    private static void printMeasured(PrintWriter out, String marker, FrontRemeasurement.Measured f,
+                                      ContributionTable table) {
+        ScoredScheme c = f.candidate();
+        StringBuilder per = new StringBuilder();
+        f.accuracies().forEach(a -> per.append(String.format(Locale.ROOT, " %.2f", a)));
+        out.printf(Locale.ROOT, "%s %12s  %+8.2f  %8.2f%%  %7.2f%% +-%4.2f  %s [%s]%n", marker,
+                String.format(Locale.ROOT, "%,d", c.cost().sramTotalBytes()), c.gain(), table.headAccuracy()
+                        + c.gain(), f.mean(), stdErrOrZero(f), c.scheme().describe(), per.toString().strip());
     }
 
     private static void printFront(PrintWriter out, SearchResult r, ContributionTable t, long budget) {

@@ -148,6 +148,33 @@ class SearchCommandTest {
                 wrongLength.err());
     }
 
+    /**
+     * --refine measures neighbours of the best finalist as the finalists were, and the scheme written is the best
+     * measured of all (marked *): the refined one when a neighbour measured better, else the finalist (marked >).
+     */
+    @Test
+    void refinementMeasuresNeighboursOfTheBestFinalistAndWritesTheBestMeasured() throws Exception {
+        Path out = dir.resolve("refined.json");
+        CliRun r = CliRun.run(args(out, dir.resolve("refined.jsonl"), "--finalists", "2", "--refine", "3"));
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("refine 1/3: bias "), r.err());
+        assertTrue(r.out().contains("refined from the best finalist (3 neighbour(s) measured as the finalists, of at"
+                + " most 3):"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith(">")), "the best finalist, refined: " + r.out());
+        List<String> chosen = r.out().lines().filter(l -> l.startsWith("*")).toList();
+        String written = PolicyJson.read(out).toString();
+        if (chosen.isEmpty()) {
+            assertTrue(r.out().contains("none: the best finalist stays"), r.out());
+        } else {
+            assertEquals(1, chosen.size(), r.out());
+        }
+        String line = chosen.isEmpty() ? r.out().lines().filter(l -> l.startsWith(">")).findFirst().orElseThrow()
+                : chosen.get(0);
+        String scheme = line.substring(line.indexOf("bias "), line.lastIndexOf(" ["));
+        assertTrue(r.out().contains("chosen: " + scheme + ": predicted"), "the scheme written is the one marked: "
+                + line + " / " + written);
+    }
+
     /** The study key of a run (from stderr), which digests the training pool and the images the trials score. */
     private static String study(CliRun r) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("study ([0-9a-f]{16})").matcher(r.err());
@@ -261,6 +288,13 @@ class SearchCommandTest {
         r = CliRun.run(args(out, records, "--finalist-spread", "0"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("--finalist-spread: must be >= 1"), r.err());
+        r = CliRun.run(args(out, records, "--refine", "-1"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--refine: must be >= 0, got -1"), r.err());
+        r = CliRun.run(args(out, records, "--refine", "2", "--finalists", "0"));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--refine: refines the best measured finalist, so it needs --finalists >= 1"),
+                r.err());
         r = CliRun.run(args(out, records, "--finalist-val-limit", "21"));
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("fewer than the 61 asked for"), r.err());

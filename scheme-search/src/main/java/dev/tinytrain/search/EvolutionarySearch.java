@@ -342,7 +342,7 @@ public final class EvolutionarySearch {
         for (int i = 0; i < fresh.size(); i++) {
             Scheme s = fresh.get(i);
             SchemeCost c = costs.get(i);
-            seen.put(s, new ScoredScheme(s, table.predict(s), c, overshoot(c) <= 1));
+            seen.put(s, new ScoredScheme(s, table.predict(s), c, settings.fits(c)));
         }
     }
 

@@ -40,6 +40,12 @@ public record SearchSettings(long sramBudgetBytes, long flashBudgetBytes, long b
         }
     }
 
+    /** True when a step of cost {@code c} fits every budget: SRAM, Flash and backward MACs. */
+    public boolean fits(SchemeCost c) {
+        return c.sramTotalBytes() <= sramBudgetBytes && c.flashBytes() <= flashBudgetBytes
+                && c.backwardMacs() <= backwardMacBudget;
+    }
+
     /** An SRAM budget with the default population, generations and seed, magnitude rule, no MAC budget. */
     public static SearchSettings of(long sramBudgetBytes, long flashBudgetBytes) {
         return new SearchSettings(sramBudgetBytes, flashBudgetBytes, Long.MAX_VALUE, DEFAULT_POPULATION,
