@@ -11,7 +11,6 @@ import dev.tinytrain.finetune.InputPixels;
 import dev.tinytrain.finetune.PreparedImages;
 import dev.tinytrain.pruning.ChannelSelection;
 import dev.tinytrain.pruning.PolicyJson;
-import dev.tinytrain.pruning.Presets;
 import dev.tinytrain.pruning.SparseUpdatePolicy;
 import dev.tinytrain.search.AnalysisListener;
 import dev.tinytrain.search.AnalysisSettings;
@@ -19,11 +18,9 @@ import dev.tinytrain.search.CompilerMemory;
 import dev.tinytrain.search.ContributionAnalysis;
 import dev.tinytrain.search.ContributionEstimates;
 import dev.tinytrain.search.ContributionTable;
-import dev.tinytrain.search.Estimate;
 import dev.tinytrain.search.EvolutionarySearch;
 import dev.tinytrain.search.FrontRemeasurement;
 import dev.tinytrain.search.MeasuredRefinement;
-import dev.tinytrain.search.Scheme;
 import dev.tinytrain.search.ScoredScheme;
 import dev.tinytrain.search.SearchResult;
 import dev.tinytrain.search.SearchSettings;
@@ -38,8 +35,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -352,7 +347,7 @@ final class SearchCommand implements Callable<Integer> {
                         + " needs --repeats >= 2)");
             }
             ContributionTable table = estimates.table(rule);
-            printTable(stdout, estimates, table, rule);
+            SearchTables.contributions(stdout, estimates, table, rule);
 
             SearchSettings ss = new SearchSettings(budget, tgt.flashBytes(), budgetMacs != null ? budgetMacs
                     : Long.MAX_VALUE, population, generations, seed, ChannelSelection.Rule.MAGNITUDE, threads);
@@ -365,8 +360,8 @@ final class SearchCommand implements Callable<Integer> {
                             Math.min(g, total), total, best.gain(), best.cost().sramTotalBytes(),
                             best.feasible() ? "" : " (over budget)", evaluated, memory.compiles(),
                             ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
-            printFront(stdout, result, table, budget);
-            printPresets(stdout, table, memory, m.graph().name());
+            SearchTables.front(stdout, result, table, budget);
+            SearchTables.presets(stdout, table, memory, m.graph().name());
             ScoredScheme best = result.best();
             if (!best.feasible()) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT, "--budget-sram: no scheme fits %,d B;"
@@ -456,28 +451,6 @@ final class SearchCommand implements Callable<Integer> {
         return ImageDataset.of(ds.rows(), ds.cols(), ds.channels(), px, labels);
     }
 
-    private static void printTable(PrintWriter out, ContributionEstimates e, ContributionTable t, Shrinkage rule) {
-        out.printf(Locale.ROOT, "head only: %.2f%% validation accuracy%n", t.headAccuracy());
-        out.printf(Locale.ROOT, "gains in points: measured mean +- standard error -> used by the search (shrunk by"
-                + " %s standard error(s)); noise of one paired difference: bias %.2f, weight %.2f points%n",
-                Double.toString(rule.z()), e.biasNoise(), e.weightNoise());
-        StringBuilder b = new StringBuilder("bias gain (last k convs):");
-        e.biasGain().forEach((k, g) -> b.append(String.format(Locale.ROOT, " k%d %s", k, gainText(g, rule))));
-        out.println(b);
-        out.printf(Locale.ROOT, "weight gain over the last %d biases, by conv and ratio:%n", t.baseWindow());
-        for (Map.Entry<Integer, java.util.NavigableMap<Double, Estimate>> w : e.weightGain().entrySet()) {
-            StringBuilder l = new StringBuilder(String.format(Locale.ROOT, "  conv %2d:", w.getKey()));
-            w.getValue().forEach((r, g) -> l.append(String.format(Locale.ROOT, "  %s %s", r, gainText(g, rule))));
-            out.println(l);
-        }
-    }
-
-    /** {@code +3.50+-1.20->+2.30}, or {@code +3.50} without a standard error. */
-    private static String gainText(Estimate g, Shrinkage rule) {
-        return g.hasStdErr() ? String.format(Locale.ROOT, "%+.2f+-%.2f->%+.2f", g.mean(), g.stdErr(), rule.apply(g))
-                : String.format(Locale.ROOT, "%+.2f", g.mean());
-    }
-
     /** Measures the {@code --compare} schemes as the finalists were (the same steps, seeds, images) and prints them. */
     private void compareReferences(PrintWriter out, ContributionAnalysis analysis, CompilerMemory memory,
                                    FrontRemeasurement.Settings finals, List<SparseUpdatePolicy> references,
@@ -523,7 +496,7 @@ final class SearchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %12s  %8s  %9s  %14s  %s%n", "SRAM B", "gain", "pred acc", "measured", "scheme"
                 + " [per seed]");
         for (FrontRemeasurement.Measured f : r.measured()) {
-            printMeasured(out, f == r.chosen() ? (refine > 0 ? ">" : "*") : " ", f, table);
+            SearchTables.measured(out, f == r.chosen() ? (refine > 0 ? ">" : "*") : " ", f, table);
         }
         out.printf(Locale.ROOT, refine > 0 ? "  (> = the best measured, refined below; re-measurement took %s)%n"
                 : "  (* = chosen: the best measured; re-measurement took %s)%n",
@@ -547,62 +520,21 @@ final class SearchCommand implements Callable<Integer> {
                 FrontRemeasurement.Listener.NONE,
                 (step, done, limit) -> System.err.printf(Locale.ROOT, "refine %d/%d: %s  %.2f%% +- %.2f  %s  elapsed"
                                 + " %s%n", done, limit, step.measured().candidate().scheme().describe(),
-                        step.measured().mean(), stdErrOrZero(step.measured()), step.improved() ? "better: moved"
-                                : "not better", ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
+                        step.measured().mean(), SearchTables.stdErrOrZero(step.measured()),
+                        step.improved() ? "better: moved" : "not better",
+                        ConsoleProgress.time((System.nanoTime() - t0) / 1e9)));
         out.printf(Locale.ROOT, "refined from the best finalist (%d neighbour(s) measured as the finalists, of at most"
                 + " %d):%n", r.steps().size(), refine);
         out.printf(Locale.ROOT, "  %12s  %8s  %9s  %14s  %s%n", "SRAM B", "gain", "pred acc", "measured", "scheme"
                 + " [per seed]");
         for (MeasuredRefinement.Step step : r.steps()) {
-            printMeasured(out, step.measured() == r.best() ? "*" : step.improved() ? "+" : " ", step.measured(),
-                    table);
+            String marker = step.measured() == r.best() ? "*" : step.improved() ? "+" : " ";
+            SearchTables.measured(out, marker, step.measured(), table);
         }
         out.printf(Locale.ROOT, "  (+ = measured better than where the search stood: it moved there; * = chosen%s;"
                 + " refinement took %s)%n", r.best() == start ? ", none: the best finalist stays" : "",
                 ConsoleProgress.time((System.nanoTime() - t0) / 1e9));
         return r.best();
-    }
-
-    private static double stdErrOrZero(FrontRemeasurement.Measured m) {
-        return Double.isNaN(m.stdErr()) ? 0 : m.stdErr();
-    }
-
-    /** One measured scheme: marker, SRAM, predicted gain and accuracy, measured mean +- SE, scheme, per seed. */
-    private static void printMeasured(PrintWriter out, String marker, FrontRemeasurement.Measured f,
-                                      ContributionTable table) {
-        ScoredScheme c = f.candidate();
-        StringBuilder per = new StringBuilder();
-        f.accuracies().forEach(a -> per.append(String.format(Locale.ROOT, " %.2f", a)));
-        out.printf(Locale.ROOT, "%s %12s  %+8.2f  %8.2f%%  %7.2f%% +-%4.2f  %s [%s]%n", marker,
-                String.format(Locale.ROOT, "%,d", c.cost().sramTotalBytes()), c.gain(), table.headAccuracy()
-                        + c.gain(), f.mean(), stdErrOrZero(f), c.scheme().describe(), per.toString().strip());
-    }
-
-    private static void printFront(PrintWriter out, SearchResult r, ContributionTable t, long budget) {
-        out.printf(Locale.ROOT, "Pareto front (%d schemes evaluated): SRAM total against predicted gain%n",
-                r.evaluated());
-        out.printf(Locale.ROOT, "  %12s  %8s  %9s  %s%n", "SRAM B", "gain", "pred acc", "scheme");
-        for (ScoredScheme s : r.front()) {
-            out.printf(Locale.ROOT, "%s %12s  %+8.2f  %8.2f%%  %s%n", s.cost().sramTotalBytes() <= budget ? " " : "!",
-                    String.format(Locale.ROOT, "%,d", s.cost().sramTotalBytes()), s.gain(), t.headAccuracy() + s.gain(),
-                    s.scheme().describe());
-        }
-        out.println("  (! = over the SRAM budget)");
-    }
-
-    /** The presets written for this model whose every weight was measured, with their prediction and memory. */
-    private static void printPresets(PrintWriter out, ContributionTable t, CompilerMemory memory, String model) {
-        for (String name : Presets.names()) {
-            SparseUpdatePolicy p = Presets.get(name);
-            if (p.target().isEmpty() || !p.target().get().model().equals(model)
-                    || p.target().get().convs() != t.convs()) {
-                continue;
-            }
-            Optional<Scheme> s = Scheme.of(p, t);
-            out.printf(Locale.ROOT, "  preset %-14s SRAM %,9d B, %s%n", name, memory.cost(p).sramTotalBytes(),
-                    s.map(x -> String.format(Locale.ROOT, "predicted %+.2f points (%s)", t.predict(x), x.describe()))
-                            .orElse("not predictable: it trains a weight the analysis did not measure"));
-        }
     }
 
     /** Trial progress on stderr with the time left at the mean pace of this run's trials. */
