@@ -71,8 +71,11 @@ final class Staging {
             } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 if (Files.isRegularFile(p.resolve(MARKER), LinkOption.NOFOLLOW_LINKS)) {
                     Path previous = p.resolve(PREVIOUS);
+                    // a whole previous output (its manifest is written last) and nothing in its place
                     if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)
-                            && Files.isDirectory(previous, LinkOption.NOFOLLOW_LINKS)) {
+                            && Files.isDirectory(previous, LinkOption.NOFOLLOW_LINKS)
+                            && Files.isRegularFile(previous.resolve(OutputFolder.MANIFEST),
+                                    LinkOption.NOFOLLOW_LINKS)) {
                         Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE); // killed mid-swap
                     }
                     deleteStaging(p);

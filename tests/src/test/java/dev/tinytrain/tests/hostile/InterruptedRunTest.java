@@ -72,7 +72,7 @@ class InterruptedRunTest {
         // killed while removing its staging folder: the marker goes last, so what is left is still marked
         Path halfRemoved = Files.createDirectories(tmp.resolve(".out.tmp-tinytrain-" + dead + "-ff00ff00ff00"));
         Files.writeString(halfRemoved.resolve(".tinytrain-staging"), "");
-        Files.createDirectories(halfRemoved.resolve("old/c"));
+        Files.createDirectories(halfRemoved.resolve("out/c"));
         Path live = marked(tmp.resolve(".out.tmp-tinytrain-" + alive + "-0123456789ab"));
         Path otherOutput = marked(tmp.resolve(".other.tmp-tinytrain-" + dead + "-0123456789ab"));
         Path foreign = Files.createDirectories(tmp.resolve(".out.tmp-12345"));
