@@ -7,7 +7,8 @@
 # once per seed of SEEDS (the stochastic-rounding seed).
 #
 # The search never sees the test set: its trials and finalists are scored on validation images, rows 2,000..2,999
-# of the training file (after the 2,000 images the trials and the quick protocol train on).
+# of the training file (after the 2,000 images the trials and the quick protocol train on; more rows from 2,000 when
+# SEARCH_ARGS give --finalist-val-limit above 1,000).
 #
 #   bench/search-study.sh                     every model, every step (skips steps whose results exist)
 #   ONLY="mcunet-5fps" bench/search-study.sh  some models (mcunet-5fps mbv2-w0.35 proxyless-w0.3)
@@ -159,7 +160,8 @@ table() {
   echo
   echo "quick protocol (2,000 training images, 1 epoch, lr 0.001, QAS, stochastic rounding, the first ${TEST_LIMIT:-1000} test"
   echo "images), once per seed ($SEEDS); searched = tinytrain search under the preset's compiled SRAM total, its trials and finalists"
-  echo "scored on validation rows 2,000..2,999 of the training file; predicted gain = the shrunk contributions summed,"
+  echo "scored on validation rows from 2,000 of the training file (2,000..2,999 unless --finalist-val-limit says more);"
+  echo "predicted gain = the shrunk contributions summed,"
   echo "points over head-only on 200 validation images; finalist val acc = the chosen finalist's mean +- standard"
   echo "error over its seeds on 1,000 validation images; search wall = the search command's wall time (analysis,"
   echo "search and finalists), with the number of trials already recorded when it started (pre)."
