@@ -13,6 +13,9 @@
  *       within budget ({@link dev.tinytrain.search.SearchSettings}); the memory model is the compiler itself
  *       ({@link dev.tinytrain.search.CompilerMemory}, cached by policy). The chosen scheme is a
  *       {@code SparseUpdatePolicy} that {@code PolicyJson} writes.</li>
+ *   <li>{@link dev.tinytrain.search.FrontRemeasurement}: the finalists of the Pareto front fine-tuned as whole
+ *       schemes on validation images (optionally on the user's fixed training order), the best measured chosen;
+ *       {@link dev.tinytrain.search.MeasuredRefinement} goes on from it, one measured neighbour at a time.</li>
  * </ul>
  */
 package dev.tinytrain.search;
